@@ -1,0 +1,1 @@
+"""plan: choose an LLM training run (size, tokens, GPUs, region, alignment) as one exact MIP."""
