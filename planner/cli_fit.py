@@ -15,7 +15,7 @@ import click
 import yaml
 
 from planner.errors import InputError
-from planner.fitting import HUBER_DELTA, PARAMETERS, FitReport, fit_runs, read_runs
+from planner.fitting import HUBER_DELTA, PARAMETERS, FitReport, fit_runs, read_runs, short_exponent
 
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
@@ -168,7 +168,7 @@ def print_table(report: FitReport, output: Path | None, plot: Path | None) -> No
         table.add_row(*row)
     console.print(table)
     notes = [f"L = E + A/N^alpha + B/D^beta; Huber objective {fit.objective:.4g} "
-             f"(delta {HUBER_DELTA:g}, {fit.starts_polished} starts polished)"]
+             f"(delta {short_exponent(HUBER_DELTA)}, {fit.starts_polished} starts polished)"]
     if report.bootstrap:
         notes.append(f"{report.bootstrap} bootstrap replicates")
     if report.degenerate_replicates:

@@ -146,6 +146,8 @@ def parse_runs(text: str, where: str = "runs.csv") -> Runs:
     except csv.Error as exc:
         raise InputError(f"{where} line {reader.line_num}", f"not valid CSV ({exc})") from None
     rows = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise InputError(where, "holds no values; expected a CSV with columns params, tokens, loss")
     header_line, header = rows[0]
     names = [cell.strip().lower() for cell in header]
     index: dict[str, int] = {}
@@ -425,8 +427,8 @@ class FitReport:
     def law(self, name: str | None = None) -> ScalingLaw:
         stem = Path(self.runs.source).stem or "runs"
         source = (
-            f"plan fit {self.runs.source}, {self.fit.n_runs} runs, Huber delta {HUBER_DELTA:g} on log-loss, "
-            f"L-BFGS-B from Hoffmann's start grid"
+            f"plan fit {self.runs.source}, {self.fit.n_runs} runs, Huber delta {short_exponent(HUBER_DELTA)} "
+            "on log-loss, L-BFGS-B from Hoffmann's start grid"
         )
         if self.dropped:
             source += f", {len(self.dropped)} runs left out"
@@ -437,6 +439,12 @@ class FitReport:
         f = self.fit
         return {"E": f.E, "A": f.A, "B": f.B, "alpha": f.alpha, "beta": f.beta,
                 "tokens_per_param": self.tokens_per_param}
+
+
+def short_exponent(x: float) -> str:
+    """1e-3 rather than 0.001 or 1e-03."""
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def fit_runs(runs: Runs, *, drop_worst: int = 0, max_loss: float | None = None, bootstrap: int = 200,
