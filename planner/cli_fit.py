@@ -61,6 +61,9 @@ def fit(runs_csv: Path, output_format: str, output: Path | None, plot: Path | No
             raise InputError("--plot", f"must end in {', '.join(PLOT_SUFFIXES)}, got '{plot.name}'")
     if output is not None and plot is not None and output.resolve() == plot.resolve():
         raise InputError("--plot", "is the same file as --output")
+    for option, path in (("--output", output), ("--plot", plot)):
+        if path is not None and path.resolve() == runs_csv.resolve():
+            raise InputError(option, f"is the runs CSV itself ({runs_csv}); give another file name")
     runs = read_runs(runs_csv)
     report = fit_runs(runs, drop_worst=drop_worst, max_loss=max_loss, bootstrap=bootstrap, seed=seed,
                       at_flops=at_flops, ci_level=ci_level, polish=starts)
@@ -74,7 +77,7 @@ def fit(runs_csv: Path, output_format: str, output: Path | None, plot: Path | No
         except OSError as exc:
             raise InputError("--plot", f"cannot write {plot} ({exc.strerror or exc})") from None
     if output_format == "json":
-        click.echo(json.dumps(report_json(report), indent=2, allow_nan=False))
+        click.echo(json.dumps(report_json(report, name), indent=2, allow_nan=False))
     else:
         print_table(report, output, plot)
 
@@ -115,7 +118,7 @@ def law_yaml(report: FitReport, name: str | None = None) -> str:
     return "\n".join(lines) + "\n" + yaml.safe_dump(block, sort_keys=False, allow_unicode=True, width=1000)
 
 
-def report_json(report: FitReport) -> dict[str, Any]:
+def report_json(report: FitReport, name: str | None = None) -> dict[str, Any]:
     """The JSON document of `plan fit --format json` (non-finite numbers become null)."""
     fit = report.fit
     return {
@@ -140,7 +143,7 @@ def report_json(report: FitReport) -> dict[str, Any]:
              "log_residual": d.log_residual}
             for d in report.dropped
         ],
-        "name": report.law().name,
+        "name": report.law(name).name,
         "source": report.runs.source,
     }
 

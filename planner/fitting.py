@@ -32,10 +32,10 @@ How the minimum is found (the choices, and why):
   *screened*: its objective is evaluated for all 4,500 starts in one vectorised pass (a few
   milliseconds for 250 runs), and L-BFGS-B is run only from the `polish` best screened starts
   (default 24). The grid keeps alpha, beta = 0 rows for screening only, moved to 0.05 so a start
-  is not on the bound. On 250 synthetic runs polishing all 4,500 starts (about 25 s) and
-  polishing the best 24 screened ones (about 0.4 s) reach the same minimum (objective equal to
-  1e-15); tests/test_fit.py checks the same on a smaller grid, benchmarks/bench_fit.py
-  --exhaustive on the full one.
+  is not on the bound. On 250 synthetic runs polishing all 4,500 starts (17-25 s) and polishing
+  the best 24 screened ones (0.12 s) reach the same minimum (objectives equal to 1e-12
+  relative); tests/test_fit.py checks the same on a 180-start subgrid, benchmarks/bench_fit.py
+  --exhaustive on the full grid.
 * Bootstrap. Each replicate resamples the runs with replacement (redrawing a sample with fewer
   than 2 distinct sizes or token counts) and is fitted from the full-data optimum plus the
   `polish_bootstrap` (default 4) best grid starts of that replicate, screened among the 200 grid
