@@ -69,7 +69,8 @@ def main() -> None:
 
     fitting.fit_law(runs)  # warm-up: imports, caches
     one_start = fitting.screened_starts(runs, fitting.hoffmann_grid(), 1)
-    t_one, one = median_seconds(lambda: fitting.fit_law(runs, starts=one_start, polish=0), max(args.repeat, 9))
+    t_one, one = median_seconds(lambda: fitting.fit_law(runs, starts=one_start, polish=0),
+                                max(args.repeat, 9))
     t_fit, fit = median_seconds(lambda: fitting.fit_law(runs), max(args.repeat, 5))
     t_all, report = median_seconds(
         lambda: fitting.fit_runs(runs, bootstrap=args.bootstrap, seed=0), args.repeat)

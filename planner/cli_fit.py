@@ -108,7 +108,8 @@ def law_yaml(report: FitReport, name: str | None = None) -> str:
     lines = [
         f"# Fitted by `plan fit {report.runs.source}`: {report.fit.n_runs} runs, "
         f"Huber objective {report.fit.objective:.6g}.",
-        f"# Compute-optimal tokens per parameter at {report.at_flops:.3g} FLOPs: {report.tokens_per_param:.4g}.",
+        f"# Compute-optimal tokens per parameter at {report.at_flops:.3g} FLOPs: "
+        f"{report.tokens_per_param:.4g}.",
     ]
     if report.ci:
         pct = f"{100 * report.ci_level:g}%"

@@ -108,7 +108,8 @@ def runs_from_arrays(params: Sequence[float], tokens: Sequence[float], loss: Seq
     for name, values in zip(COLUMNS, (p, t, lo)):
         bad = np.flatnonzero(~np.isfinite(values) | (values <= 0))
         if bad.size:
-            raise InputError(f"{source} run {bad[0] + 1}: {name}", f"must be a finite number > 0, got {values[bad[0]]:g}")
+            raise InputError(f"{source} run {bad[0] + 1}: {name}",
+                             f"must be a finite number > 0, got {values[bad[0]]:g}")
     runs = Runs(p, t, lo, np.arange(2, len(lo) + 2), source)
     check_enough_runs(runs, source)
     return runs
@@ -127,12 +128,15 @@ def read_runs(path: str | Path) -> Runs:
         raise InputError(where, f"cannot read file ({exc.strerror})") from None
     if len(raw) > _MAX_BYTES:
         raise InputError(where, f"file is {len(raw)} bytes; a runs CSV is at most {_MAX_BYTES}")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(where, "UTF-16 text; save the CSV as UTF-8")
     if b"\x00" in raw:
         raise InputError(where, "binary content (NUL byte); expected a CSV text file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(where, f"not UTF-8 text (byte {exc.start} is not valid UTF-8); expected a CSV file") from None
+        raise InputError(where, f"not UTF-8 text (byte {exc.start} is not valid UTF-8); "
+                                "expected a CSV file") from None
     return parse_runs(text, where)
 
 
@@ -154,7 +158,8 @@ def parse_runs(text: str, where: str = "runs.csv") -> Runs:
     for column in COLUMNS:
         found = [i for i, name in enumerate(names) if name == column]
         if len(found) > 1:
-            raise InputError(f"{where}: column '{column}'", f"appears {len(found)} times in the header; keep one")
+            raise InputError(f"{where}: column '{column}'",
+                             f"appears {len(found)} times in the header; keep one")
         if not found:
             hint = ""
             if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
@@ -194,22 +199,24 @@ def _cell_value(row: list[str], i: int, field_name: str) -> float:
     return value
 
 
-def check_enough_runs(runs: Runs, where: str, what: str | None = None) -> None:
+_DISTINCT = (("params", "model sizes"), ("tokens", "token counts"))
+
+
+def check_enough_runs(runs: Runs, where: str) -> None:
     """At least MIN_RUNS runs, 2 distinct sizes and 2 distinct token counts (else InputError)."""
     n = len(runs)
-    context = f" {what}" if what else ""
     if n < MIN_RUNS:
         raise InputError(
             where,
-            f"{n} run{'s' if n != 1 else ''}{context}; at least {MIN_RUNS} are needed to fit the five "
+            f"{n} run{'s' if n != 1 else ''}; at least {MIN_RUNS} are needed to fit the five "
             "parameters E, A, B, alpha, beta",
         )
-    for name, values, meaning in (("params", runs.params, "model sizes"), ("tokens", runs.tokens, "token counts")):
-        distinct = np.unique(values)
+    for name, meaning in _DISTINCT:
+        distinct = np.unique(getattr(runs, name))
         if distinct.size < 2:
             raise InputError(
                 f"{where}: column '{name}'",
-                f"every run{context} has {name} = {distinct[0]:g}; at least 2 distinct {meaning} are needed",
+                f"every run has {name} = {distinct[0]:g}; at least 2 distinct {meaning} are needed",
             )
 
 
@@ -492,7 +499,7 @@ def fit_runs(runs: Runs, *, drop_worst: int = 0, max_loss: float | None = None, 
     if bootstrap:
         samples = bootstrap_fits(runs, fit, bootstrap, seed, polish_bootstrap)
         ratios = _tokens_per_param(samples, at_flops)
-        degenerate = int(np.sum((samples[:, 3] <= _DEGENERATE_EXPONENT) | (samples[:, 4] <= _DEGENERATE_EXPONENT)))
+        degenerate = int(np.sum(np.min(samples[:, 3:5], axis=1) <= _DEGENERATE_EXPONENT))
         table = np.column_stack([samples, ratios])
         for j, name in enumerate((*PARAMETERS, "tokens_per_param")):
             ci[name] = percentile_interval(table[:, j], ci_level)
@@ -507,9 +514,11 @@ def _check_option_count(n: int, option: str, what: str) -> None:
 
 def _check_option(runs: Runs, option: str, what: str) -> None:
     _check_option_count(len(runs), option, what)
-    for name, values, meaning in (("params", runs.params, "model sizes"), ("tokens", runs.tokens, "token counts")):
+    for name, meaning in _DISTINCT:
+        values = getattr(runs, name)
         if np.unique(values).size < 2:
-            raise InputError(option, f"{what}, all with {name} = {values[0]:g}; at least 2 distinct {meaning} are needed")
+            raise InputError(option, f"{what}, all with {name} = {values[0]:g}; "
+                                     f"at least 2 distinct {meaning} are needed")
 
 
 def _fit_or_refuse(runs: Runs, polish: int) -> LawFit:

@@ -126,7 +126,7 @@ def test_bad_csv_exits_2_with_one_message_and_writes_nothing(monkeypatch, capsys
 @pytest.mark.parametrize(
     ("content", "message"),
     [(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00", "binary content"),
-     ("params,tokens,loss\n1e8,2e9,3.1\n".encode("utf-16"), "binary content"),
+     ("params,tokens,loss\n1e8,2e9,3.1\n".encode("utf-16"), "UTF-16 text; save the CSV as UTF-8"),
      (b"params,tokens,loss\n1e8,2e9,3.1\xe9\n", "not UTF-8")],
 )
 def test_binary_and_non_utf8_files_exit_2(monkeypatch, capsys, tmp_path, content, message):
