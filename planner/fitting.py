@@ -23,9 +23,11 @@ How the minimum is found (the choices, and why):
   same objective and minimum, a linear change of variables, much faster convergence.
 * Scaling. The optimiser sees the objective divided by delta (about sum |r_i|), so L-BFGS-B's
   tolerances mean something; the reported objective is the unscaled Huber sum.
-* Bounds (L-BFGS-B): 0 <= alpha, beta <= 10 and -20 <= e <= 10; a and b are free. A fit that
-  ends at alpha = 0 or beta = 0 means the loss does not fall with N (or D) in these runs and is
-  refused with a message rather than written out as a law.
+* Bounds (L-BFGS-B): 0 <= alpha, beta <= 10, -20 <= e <= 10, and the centred a, b (the log of
+  each power-law term at the mean log size / token count) within [-50, 50], which keeps
+  A = exp(a) and B = exp(b) finite. A fit that ends at alpha = 0 or beta = 0 means the loss does
+  not fall with N (or D) in these runs and is refused with a message rather than written out as
+  a law.
 * Starts. Hoffmann's grid is alpha, beta in {0, 0.5, ..., 2}, e in {-1, -0.5, ..., 1},
   a, b in {0, 5, ..., 25}: 4,500 starts, each polished with L-BFGS. Running all of them costs
   about a minute per fit, and a bootstrap needs hundreds of fits. Here the whole grid is
@@ -69,7 +71,9 @@ MIN_RUNS = 6  # five parameters: at least one more run than parameters
 COLUMNS = ("params", "tokens", "loss")
 PARAMETERS = ("E", "A", "B", "alpha", "beta")
 _MAX_BYTES = 50_000_000
-_BOUNDS = [(None, None), (None, None), (-20.0, 10.0), (0.0, 10.0), (0.0, 10.0)]
+# bounds of the optimiser's variables (a - alpha m_N, b - beta m_D, e, alpha, beta)
+_BOUNDS = [(-50.0, 50.0), (-50.0, 50.0), (-20.0, 10.0), (0.0, 10.0), (0.0, 10.0)]
+_LOWER, _UPPER = np.array(_BOUNDS).T
 _DEGENERATE_EXPONENT = 1e-6
 _BOOTSTRAP_CANDIDATES = 200  # grid starts a bootstrap replicate screens: the full data's best 200
 
@@ -382,7 +386,7 @@ def fit_law(runs: Runs, delta: float = HUBER_DELTA, polish: int = 24, starts: np
 
     best = None
     for x0 in chosen:
-        x0 = np.clip(x0, [-np.inf, -np.inf, -20.0, 0.0, 0.0], [np.inf, np.inf, 10.0, 10.0, 10.0])
+        x0 = np.clip(x0, _LOWER, _UPPER)
         res = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=_BOUNDS,
                        options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9})
         if best is None or res.fun < best.fun:
