@@ -18,9 +18,11 @@ def group() -> None:
 
 
 def _register() -> None:
+    from planner.cli_evaluate import evaluate
     from planner.cli_fit import fit
+    from planner.cli_solve import solve
 
-    for command in (fit,):
+    for command in (solve, evaluate, fit):
         group.add_command(command)
 
 

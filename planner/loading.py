@@ -6,7 +6,6 @@ Every failure becomes one InputError naming the field by its path (``gpus[0].mfu
 from __future__ import annotations
 
 import difflib
-import re
 from pathlib import Path
 from typing import Any
 
@@ -15,40 +14,9 @@ from pydantic import BaseModel, ValidationError
 
 from planner import catalog, schema
 from planner.errors import InputError
+from planner.yaml_safe import SafeLoader
 
 _MAX_BYTES = 5_000_000
-
-# YAML 1.1 (PyYAML) reads 1e13 as a string; YAML 1.2 reads it as a number, as users expect.
-_FLOAT_12 = re.compile(
-    r"""^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
-    |[0-9][0-9_]*[eE][-+]?[0-9]+
-    |\.(?:inf|Inf|INF)|[-+]\.(?:inf|Inf|INF)
-    |\.(?:nan|NaN|NAN))$""",
-    re.X,
-)
-
-
-class _SafeLoader(yaml.SafeLoader):
-    """SafeLoader (no python object tags) that reads 1e13 as a float and refuses aliases
-    (anchors and aliases are never needed in an instance; refusing them stops alias bombs)."""
-
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise InputError(
-                f"line {event.start_mark.line + 1}",
-                "YAML aliases (*name) are not allowed in an instance; write the value out",
-            )
-        return super().compose_node(parent, index)
-
-
-_SafeLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:float"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_SafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789."))
-
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
     """Read a YAML mapping from a file, refusing binary content, aliases and unsafe tags."""
@@ -75,7 +43,7 @@ def parse_yaml(text: str, where: str = "instance") -> dict[str, Any]:
     if not text.strip():
         raise InputError(where, "file is empty; expected a YAML mapping of instance keys")
     try:
-        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 -- _SafeLoader derives from SafeLoader
+        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 -- SafeLoader derives from SafeLoader
     except InputError:
         raise
     except yaml.MarkedYAMLError as exc:

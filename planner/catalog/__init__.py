@@ -12,6 +12,8 @@ from typing import Literal
 
 import yaml
 
+from planner.yaml_safe import SafeLoader
+
 Kind = Literal["gpus", "regions", "scaling_laws", "recipes"]
 KINDS: tuple[Kind, ...] = ("gpus", "regions", "scaling_laws", "recipes")
 
@@ -19,7 +21,8 @@ KINDS: tuple[Kind, ...] = ("gpus", "regions", "scaling_laws", "recipes")
 @cache
 def _entries(kind: Kind) -> dict[str, dict]:
     text = resources.files(__package__).joinpath(f"{kind}.yaml").read_text(encoding="utf-8")
-    return {entry["name"]: entry for entry in yaml.safe_load(text)}
+    entries = yaml.load(text, Loader=SafeLoader)  # noqa: S506 -- SafeLoader derives from yaml.SafeLoader
+    return {entry["name"]: entry for entry in entries}
 
 
 def names(kind: Kind) -> list[str]:

@@ -1,0 +1,208 @@
+"""The training-plan MIP in Pyomo: built from planner.derive.ModelInputs (numbers only).
+
+Symbols (spec section 2) and their Pyomo names:
+
+| symbol         | Pyomo                 | meaning                                                    |
+|----------------|-----------------------|------------------------------------------------------------|
+| z_io           | select[i, o]          | 1 if the plan trains size i on offer o = (GPU, region)      |
+| D_io           | tokens[i, o]          | pretraining tokens / token_unit, 0 unless z_io = 1          |
+| w_m            | recipe[m]             | 1 if the plan aligns with recipe m                           |
+| Y_o            | params_on_offer[o]    | N / param_unit if offer o is chosen, else 0 (= sum_i N_i z_io) |
+| e_om           | aligned_params[o, m]  | Y_o w_m (McCormick, exact because w_m is binary)             |
+| S_o            | gpu_seconds[o]        | GPU-seconds on offer o: sum_i a_io D_io + sum_m c_m e_om/rate_o |
+| l              | data_loss             | B/Deff(D)^beta, objective `loss` only (tangent cuts)         |
+
+The GPU count is n_o of the chosen offer (see planner.derive for why this is exact), so time,
+staff cost and the deadline are linear in S_o:  T = sum_o S_o/(86400 n_o).
+
+Constraints (`def_` defines a quantity, `res_` restricts):
+    def_one_plan          sum z = 1
+    res_tokens_min/max    Dmin_i z_io <= D_io <= Dmax_io z_io      (loss target as a lower bound on D)
+    def_one_recipe        sum w = 1
+    def_aligned_*         e_om <= Ymax_o w_m;  e_om >= Y_o - Ymax_o (1 - w_m);  sum_m e_om = Y_o
+    res_recipe_min_size   sum_o Y_o >= sum_m minN_m w_m
+    res_budget            cost <= budget_usd
+    res_co2               CO2 <= max_co2_t
+    res_deadline          T <= deadline_days
+    res_training_flops    F_pre + F_align <= max_training_flops
+    res_loss_cut[k]       l >= phi(d_k) + phi'(d_k) (D - d_k)        (phi convex: outer approximation)
+
+Every limit row is divided by its limit at build time and every variable is in units near 1, so
+HiGHS sees coefficients of order one from 1e17 to 1e27 FLOPs. Limits are mutable parameters: a
+sweep changes them and re-solves without rebuilding.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+
+from planner.derive import ModelInputs
+from planner.scaling_law import data_term, loss_slope
+from planner.schema import ScalingLaw
+
+#: Number of initial tangent cuts for the `loss` objective (more are added where the solver lands).
+INITIAL_LOSS_CUTS = 24
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The discrete decisions and tokens read back from a solved model."""
+
+    size: int
+    offer: int
+    recipe: int | None
+    tokens: float
+    objective_value: float  # the model's objective in natural units
+
+
+def build(inputs: ModelInputs) -> pyo.ConcreteModel:
+    """Assemble the MIP for `inputs` (formulation in the module docstring)."""
+    m = pyo.ConcreteModel(name="training_plan")
+    m.inputs = inputs  # numbers the model was built from; read by extract and add_loss_cut
+    sizes, offers, recipes = inputs.sizes, inputs.offers, inputs.recipes
+    pairs = inputs.pairs
+    used_offers = sorted({o for _, o in pairs})
+
+    token_unit = max([inputs.max_tokens[p] for p in pairs] + [1.0])
+    param_unit = max(s.params for s in sizes)
+    m.token_unit, m.param_unit = token_unit, param_unit
+
+    m.PAIRS = pyo.Set(initialize=pairs, dimen=2, ordered=True)
+    m.OFFERS = pyo.Set(initialize=used_offers, ordered=True)
+    m.RECIPES = pyo.Set(initialize=range(len(recipes)), ordered=True)
+
+    m.select = pyo.Var(m.PAIRS, domain=pyo.Binary)
+    m.tokens = pyo.Var(m.PAIRS, domain=pyo.NonNegativeReals)
+    m.def_one_plan = pyo.Constraint(expr=pyo.quicksum(m.select[p] for p in m.PAIRS) == 1)
+    m.res_tokens_min = pyo.Constraint(
+        m.PAIRS, rule=lambda m, i, o: m.tokens[i, o] >= sizes[i].min_tokens / token_unit * m.select[i, o])
+    m.res_tokens_max = pyo.Constraint(
+        m.PAIRS, rule=lambda m, i, o: m.tokens[i, o] <= inputs.max_tokens[i, o] / token_unit * m.select[i, o])
+
+    by_offer: dict[int, list[int]] = {o: [] for o in used_offers}
+    for i, o in pairs:
+        by_offer[o].append(i)
+    m.params_on_offer = pyo.Expression(
+        m.OFFERS, rule=lambda m, o: pyo.quicksum(sizes[i].params / param_unit * m.select[i, o] for i in by_offer[o]))
+    largest = {o: max(sizes[i].params for i in by_offer[o]) / param_unit for o in used_offers}
+
+    if recipes:
+        m.recipe = pyo.Var(m.RECIPES, domain=pyo.Binary)
+        m.aligned_params = pyo.Var(m.OFFERS, m.RECIPES, domain=pyo.NonNegativeReals)
+        m.def_one_recipe = pyo.Constraint(expr=pyo.quicksum(m.recipe[r] for r in m.RECIPES) == 1)
+        m.def_aligned_upper = pyo.Constraint(
+            m.OFFERS, m.RECIPES, rule=lambda m, o, r: m.aligned_params[o, r] <= largest[o] * m.recipe[r])
+        m.def_aligned_lower = pyo.Constraint(
+            m.OFFERS, m.RECIPES,
+            rule=lambda m, o, r: m.aligned_params[o, r] >= m.params_on_offer[o] - largest[o] * (1 - m.recipe[r]))
+        m.def_aligned_sum = pyo.Constraint(
+            m.OFFERS, rule=lambda m, o: pyo.quicksum(m.aligned_params[o, r] for r in m.RECIPES) == m.params_on_offer[o])
+        min_sizes = [r.min_model_params for r in recipes]
+        if max(min_sizes) > 0:
+            m.res_recipe_min_size = pyo.Constraint(
+                expr=pyo.quicksum(m.params_on_offer[o] for o in m.OFFERS)
+                >= pyo.quicksum(min_sizes[r] / param_unit * m.recipe[r] for r in m.RECIPES))
+
+    def gpu_seconds(m, o):
+        pre = pyo.quicksum(inputs.seconds_per_token(i, o) * token_unit * m.tokens[i, o] for i in by_offer[o])
+        if not recipes:
+            return pre
+        rate = offers[o].flop_rate
+        return pre + pyo.quicksum(recipes[r].work_per_param * param_unit / rate * m.aligned_params[o, r]
+                                  for r in m.RECIPES)
+
+    m.gpu_seconds = pyo.Expression(m.OFFERS, rule=gpu_seconds)
+    all_tokens = pyo.quicksum(m.tokens[p] for p in m.PAIRS)
+    fixed_usd = pyo.quicksum(recipes[r].fixed_usd * m.recipe[r] for r in m.RECIPES) if recipes else 0.0
+    m.cost_usd = pyo.Expression(expr=pyo.quicksum(offers[o].usd_per_gpu_second * m.gpu_seconds[o] for o in m.OFFERS)
+                                + inputs.data_usd_per_token * token_unit * all_tokens + fixed_usd)
+    m.co2_t = pyo.Expression(expr=pyo.quicksum(offers[o].co2_t_per_gpu_second * m.gpu_seconds[o] for o in m.OFFERS))
+    m.duration_days = pyo.Expression(
+        expr=pyo.quicksum(offers[o].days_per_gpu_second * m.gpu_seconds[o] for o in m.OFFERS))
+    align_flops = (pyo.quicksum(recipes[r].flops_per_param * param_unit * m.aligned_params[o, r]
+                                for o in m.OFFERS for r in m.RECIPES) if recipes else 0.0)
+    m.training_flops = pyo.Expression(
+        expr=pyo.quicksum(inputs.flops_per_param_token * sizes[i].params * token_unit * m.tokens[i, o]
+                          for i, o in m.PAIRS) + align_flops)
+
+    _limit_row(m, "budget_usd", inputs.budget_usd, m.cost_usd)
+    _limit_row(m, "max_co2_t", inputs.max_co2_t, m.co2_t)
+    _limit_row(m, "deadline_days", inputs.deadline_days, m.duration_days)
+    _limit_row(m, "max_training_flops", inputs.max_training_flops, m.training_flops)
+
+    objective = inputs.objective
+    if objective == "loss":
+        m.data_loss = pyo.Var(domain=pyo.NonNegativeReals)
+        m.res_loss_cut = pyo.ConstraintList()
+        m.total_tokens = pyo.Expression(expr=token_unit * all_tokens)
+        m.loss = pyo.Expression(
+            expr=pyo.quicksum(sizes[i].base_loss * m.select[i, o] for i, o in m.PAIRS) + m.data_loss)
+        lows = [sizes[i].min_tokens for i, _ in pairs if sizes[i].min_tokens > 0]
+        low = min(lows) if lows else token_unit * 1e-4
+        for k in range(INITIAL_LOSS_CUTS):
+            add_loss_cut(m, low * (token_unit / low) ** (k / (INITIAL_LOSS_CUTS - 1)))
+        expr, unit = m.loss, 1.0
+    else:
+        expr = {
+            "cost": m.cost_usd,
+            "co2": m.co2_t,
+            "time": m.duration_days,
+            "weighted": m.cost_usd + inputs.carbon_price_usd_per_t * m.co2_t,
+        }[objective]
+        unit = _objective_unit(inputs)
+    m.objective_unit = unit
+    m.objective = pyo.Objective(expr=expr / unit, sense=pyo.minimize)
+    return m
+
+
+def add_loss_cut(m: pyo.ConcreteModel, tokens: float) -> None:
+    """Tangent of phi(D) = B/Deff(D)^beta at D = tokens: phi(d) + phi'(d) (D - d) <= data_loss."""
+    inputs: ModelInputs = m.inputs
+    law = ScalingLaw(E=0.0, A=1.0, B=inputs.law_B, alpha=1.0, beta=inputs.law_beta)
+    value = data_term(law, tokens, inputs.unique_tokens, inputs.repetition_rstar)
+    slope = loss_slope(law, tokens, inputs.unique_tokens, inputs.repetition_rstar)
+    m.res_loss_cut.add(m.data_loss >= value + slope * (m.total_tokens - tokens))
+
+
+def extract(m: pyo.ConcreteModel) -> Choice:
+    """Read the chosen pair, recipe and tokens from a model holding a solution."""
+    inputs: ModelInputs = m.inputs
+    (i, o) = max(m.PAIRS, key=lambda p: pyo.value(m.select[p]))
+    recipe = max(m.RECIPES, key=lambda r: pyo.value(m.recipe[r])) if inputs.recipes else None
+    return Choice(size=i, offer=o, recipe=recipe, tokens=pyo.value(m.tokens[i, o]) * m.token_unit,
+                  objective_value=pyo.value(m.objective) * m.objective_unit)
+
+
+def set_limit(m: pyo.ConcreteModel, name: str, value: float) -> None:
+    """Change a limit that the model was built with (a mutable parameter; no rebuild)."""
+    getattr(m, f"{name}_limit").set_value(value)
+
+
+def _limit_row(m: pyo.ConcreteModel, name: str, limit: float | None, expr) -> None:
+    """res_<name>: expr / limit0 <= limit / limit0, limit a mutable parameter, limit0 its build value."""
+    if limit is None:
+        return
+    param = pyo.Param(initialize=limit, mutable=True, within=pyo.PositiveReals)
+    m.add_component(f"{name}_limit", param)
+    m.add_component(f"res_{name}", pyo.Constraint(expr=expr / limit <= param / limit))
+
+
+def _objective_unit(inputs: ModelInputs) -> float:
+    """A typical objective size (cheapest pair's value at Dmin, no alignment) so HiGHS sees O(1)."""
+    best = math.inf
+    for i, o in inputs.pairs:
+        offer, size = inputs.offers[o], inputs.sizes[i]
+        seconds = inputs.seconds_per_token(i, o) * max(size.min_tokens, 1.0)
+        value = {
+            "cost": offer.usd_per_gpu_second * seconds,
+            "co2": offer.co2_t_per_gpu_second * seconds,
+            "time": offer.days_per_gpu_second * seconds,
+            "weighted": (offer.usd_per_gpu_second + inputs.carbon_price_usd_per_t * offer.co2_t_per_gpu_second)
+            * seconds,
+        }[inputs.objective]
+        if value > 0:
+            best = min(best, value)
+    return best if math.isfinite(best) else 1.0
