@@ -176,9 +176,15 @@ def extract(m: pyo.ConcreteModel) -> Choice:
                   objective_value=pyo.value(m.objective) * m.objective_unit)
 
 
-def set_limit(m: pyo.ConcreteModel, name: str, value: float) -> None:
-    """Change a limit that the model was built with (a mutable parameter; no rebuild)."""
-    getattr(m, f"{name}_limit").set_value(value)
+def set_limit(m: pyo.ConcreteModel, name: str, value: float | None) -> None:
+    """Change a limit that the model was built with (a mutable parameter; no rebuild).
+    None lifts it: the row's bound becomes +inf, which HiGHS treats as no bound."""
+    getattr(m, f"{name}_limit").set_value(math.inf if value is None else value)
+
+
+def has_limit(m: pyo.ConcreteModel, name: str) -> bool:
+    """Whether the model was built with the limit row res_<name> (so set_limit can change it)."""
+    return hasattr(m, f"{name}_limit")
 
 
 def _limit_row(m: pyo.ConcreteModel, name: str, limit: float | None, expr) -> None:

@@ -8,6 +8,8 @@ move to the optimum found; if it has none, that limit alone is not the cause.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from planner.errors import InputError
 from planner.schema import Instance, Targets
 
@@ -19,8 +21,10 @@ _LIMITS = {
 }
 
 
-def explain_infeasible(instance: Instance) -> list[str]:
-    """Sentences a planner can act on (one per limit that, moved alone, admits a plan)."""
+def explain_infeasible(instance: Instance, solve: Callable | None = None) -> list[str]:
+    """Sentences a planner can act on (one per limit that, moved alone, admits a plan).
+    `solve(instance) -> PlanResult` runs the relaxed problems (default: a fresh solve_instance;
+    a sweep passes its own, which re-solves models it has already built)."""
     lines: list[str] = []
     for key, (objective, text) in _LIMITS.items():
         current = getattr(instance.limits, key)
@@ -30,13 +34,13 @@ def explain_infeasible(instance: Instance) -> list[str]:
             "objective": objective,
             "limits": instance.limits.model_copy(update={key: None}),
         })
-        result = _try(relaxed)
+        result = _try(relaxed, solve)
         if result is not None:
             lines.append(text.format(result, current))
     target = instance.targets.max_loss
     if target is not None or instance.targets.match is not None:
         relaxed = instance.model_copy(update={"objective": "loss", "targets": Targets()})
-        best = _try(relaxed)
+        best = _try(relaxed, solve)
         if best is not None:
             from planner.evaluate import target_loss
 
@@ -47,11 +51,11 @@ def explain_infeasible(instance: Instance) -> list[str]:
     return lines
 
 
-def _try(relaxed: Instance) -> float | None:
+def _try(relaxed: Instance, solve: Callable | None = None) -> float | None:
     from planner.pipeline import solve_instance
 
     try:
-        result = solve_instance(relaxed, explain=False)
+        result = solve(relaxed) if solve is not None else solve_instance(relaxed, explain=False)
     except InputError:
         return None  # e.g. `loss` with nothing limiting tokens: the target is not what binds
     return result.objective_value if result.status == "optimal" else None

@@ -64,7 +64,13 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
     if not inputs.pairs:
         return _no_plan(instance, inputs, SolverInfo("highs", 0.0, None, None, "presolved: no candidate"), explain)
     model = training_plan.build(inputs)
-    solver = Solver(model, options)
+    return solve_model(instance, inputs, model, Solver(model, options), explain)
+
+
+def solve_model(instance: Instance, inputs: derive_mod.ModelInputs, model, solver: Solver,
+                explain: bool = True) -> PlanResult:
+    """Solve a model already built for `instance` (whose numbers are `inputs`) and price the plan.
+    A sweep calls this again on one model after changing its limits (training_plan.set_limit)."""
     result = solver.solve()
     rounds = 1
     if result.has_solution and inputs.objective == "loss":
