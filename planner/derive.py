@@ -7,8 +7,10 @@ the MIP needs is computed here, so `models/` only sees numbers:
     Dcap     = U * max_epochs                          (inf without a data limit)
     n_o      = g.gpus_per_node * floor(min(available, grid, swing) / gpus_per_node)
                grid: n w pue/1000 <= grid_capacity_mw;  swing: n w swing_fraction/1000 <= max_swing_mw
-    a_io     = k N_i / (peak_g mfu_g)                  GPU-seconds per pretraining token
-    c_m      = sum_s k_s T_s / mfu_factor_s            alignment GPU-seconds = c_m N / (peak mfu)
+    a_io     = k N_i / rate_g                          GPU-seconds per pretraining token
+    rate_g   = evaluate.flop_rate: peak mfu (BF16, or FP8 peak and mfu_fp8 under precision fp8),
+               x moe.mfu_factor for an MoE model
+    c_m      = sum_s k_s T_s / mfu_factor_s            alignment GPU-seconds = c_m N / rate_g
     per GPU-second of offer o:
       usd    = price_o/3600 + staff_usd_per_day/(86400 n_o)
       co2_t  = (w pue carbon/1e6 + embodied_kg/(lifetime 8766)/1000)/3600      (w in kW)
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 
 from planner import scaling_law
 from planner.errors import InputError
-from planner.evaluate import HOURS_PER_YEAR, SECONDS_PER_DAY, memory_floor_gpus, target_loss
+from planner.evaluate import HOURS_PER_YEAR, SECONDS_PER_DAY, flop_rate, memory_floor_gpus, target_loss
 from planner.offers import offer_terms
 from planner.schema import Instance
 
@@ -55,7 +57,7 @@ class OfferOption:
     region: str
     gpu_count: int                 # n_o
     count_limited_by: tuple[str, ...]  # which of available / grid_capacity_mw / max_swing_mw set n_o
-    flop_rate: float               # peak * mfu, FLOP/s per GPU
+    flop_rate: float               # evaluate.flop_rate: peak * mfu (precision, MoE), FLOP/s per GPU
     usd_per_gpu_hour: float
     usd_per_gpu_second: float      # price/3600 + staff/(86400 n_o)
     co2_t_per_gpu_second: float
@@ -219,7 +221,7 @@ def _offers(instance: Instance, ruled_out: list[str]) -> list[OfferOption]:
             out.append(OfferOption(
                 gpu=gpu.name, region=region.name, gpu_count=count,
                 count_limited_by=tuple(name for name, v in nodes.items() if v == least),
-                flop_rate=gpu.peak_tflops * 1e12 * gpu.mfu,
+                flop_rate=flop_rate(instance, gpu),
                 usd_per_gpu_hour=terms.usd_per_gpu_hour,
                 usd_per_gpu_second=terms.usd_per_gpu_hour / 3600.0
                 + instance.staff_usd_per_day / (SECONDS_PER_DAY * count),

@@ -1,13 +1,20 @@
 """The Pyomo-free evaluator: every figure of a plan recomputed from the spec's formulas (section 2).
 
     F_pre   = k N D                         F_align = sum_s k_s N T_s
-    S       = F_pre/(peak mfu) + sum_s k_s N T_s/(peak mfu mfu_factor_s)     GPU-seconds
+    S       = F_pre/rate + sum_s k_s N T_s/(rate mfu_factor_s)               GPU-seconds
+    rate    = peak mfu moe_factor           FLOP/s per GPU (flop_rate: BF16 peak and mfu, or the
+              FP8 peak and mfu_fp8 under `precision: fp8`; moe_factor = moe.mfu_factor, else 1)
     H       = S/3600 GPU-hours              T = S/(86400 n) days
     E_kWh   = H (watts/1000) pue            CO2_oper = E_kWh carbon/1e6 t
     CO2_emb = H embodied_kg/(lifetime_years 8766)/1000 t
     P       = n (watts/1000) pue/1000 MW    swing = n (watts/1000) swing_fraction/1000 MW
     cost    = H price + staff T + usd_per_token D + sum_s samples_s usd_per_sample_s + fixed_usd
     L       = E + A/N^alpha + B/Deff^beta
+    memory  : n >= bytes_per_param N_total/(memory_gb 1e9),  N_total = N total_params_per_active
+
+For a mixture-of-experts model (`moe:`) N is the ACTIVE parameter count: it sets the compute and the
+scaling-law loss (the law at the active count, an assumption), while the memory floor holds all
+N_total = N x moe.total_params_per_active parameters.
 
 This module is the single home of these formulas outside the MIP; the solver's reported plan, the
 brute-force check and `plan evaluate` all go through `evaluate_plan`.
@@ -21,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from planner import scaling_law
 from planner.errors import InputError
 from planner.offers import offer_terms
-from planner.schema import FixedPlan, Instance
+from planner.schema import FixedPlan, Gpu, Instance
 
 HOURS_PER_YEAR = 8766.0
 SECONDS_PER_DAY = 86400.0
@@ -118,16 +125,16 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
         raise InputError("plan.gpu", f"{gpu.name} has no price in region {region.name} (not offered there)")
 
     n_params, tokens, count = plan.model_params, plan.tokens, plan.gpu_count
-    flop_rate = gpu.peak_tflops * 1e12 * gpu.mfu  # FLOP/s per GPU
+    rate = flop_rate(instance, gpu)  # FLOP/s per GPU
     flops_pre = instance.flops_per_param_token * n_params * tokens
-    gpu_seconds = flops_pre / flop_rate
+    gpu_seconds = flops_pre / rate
     flops_align = annotation = 0.0
     fixed = 0.0
     if recipe is not None:
         for stage in recipe.stages:
             stage_flops = stage.flops_per_param_token * n_params * stage.tokens
             flops_align += stage_flops
-            gpu_seconds += stage_flops / (flop_rate * stage.mfu_factor)
+            gpu_seconds += stage_flops / (rate * stage.mfu_factor)
             annotation += stage.samples * stage.usd_per_sample
         fixed = recipe.fixed_usd
 
@@ -232,8 +239,28 @@ def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -
 
 
 def memory_floor_gpus(instance: Instance, model_params: float, memory_gb: float) -> float:
-    """n >= bytes_per_param N / (memory_gb 1e9): the GPUs whose memory holds the training state."""
-    return instance.bytes_per_param * model_params / (memory_gb * 1e9)
+    """n >= bytes_per_param N_total / (memory_gb 1e9): the GPUs whose memory holds the training state
+    (N_total = total_params(instance, N): all experts of an MoE model, not only the active ones)."""
+    return instance.bytes_per_param * total_params(instance, model_params) / (memory_gb * 1e9)
+
+
+def total_params(instance: Instance, model_params: float) -> float:
+    """N_total = N x moe.total_params_per_active (N itself for a dense model)."""
+    return model_params * (instance.moe.total_params_per_active if instance.moe is not None else 1.0)
+
+
+def flop_rate(instance: Instance, gpu: Gpu) -> float:
+    """Achieved FLOP/s per GPU: peak x mfu of the instance's precision, x moe.mfu_factor.
+
+    bf16: peak_tflops x mfu;  fp8: peak_fp8_tflops x mfu_fp8 (mfu where the GPU gives no mfu_fp8).
+    """
+    if instance.precision == "fp8":
+        if gpu.peak_fp8_tflops is None:
+            raise InputError("gpus", f"{gpu.name}: precision fp8 needs peak_fp8_tflops")
+        rate = gpu.peak_fp8_tflops * 1e12 * (gpu.mfu_fp8 if gpu.mfu_fp8 is not None else gpu.mfu)
+    else:
+        rate = gpu.peak_tflops * 1e12 * gpu.mfu
+    return rate * (instance.moe.mfu_factor if instance.moe is not None else 1.0)
 
 
 def _lookup(items: list, name: str, field: str, where: str):

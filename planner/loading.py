@@ -108,6 +108,9 @@ def resolve_catalog_names(data: dict[str, Any]) -> dict[str, Any]:
     for key, kind in (("gpus", "gpus"), ("regions", "regions")):
         if isinstance(out.get(key), list):
             out[key] = [_resolve_one(f"{key}[{i}]", item, kind) for i, item in enumerate(out[key])]
+    if isinstance(out.get("regions"), list):
+        out["regions"] = [_resolve_grid(f"regions[{i}]", resolved, inline)
+                          for i, (resolved, inline) in enumerate(zip(out["regions"], data["regions"]))]
     alignment = out.get("alignment")
     if isinstance(alignment, dict) and isinstance(alignment.get("recipes"), list):
         out["alignment"] = dict(alignment)
@@ -131,6 +134,25 @@ def _resolve_one(path: str, item: Any, kind: catalog.Kind, require_known: bool =
         if require_known and not {"E", "A", "B", "alpha", "beta"} <= item.keys():
             raise InputError(path, _unknown_name(item["name"], kind))
     return item
+
+
+def _resolve_grid(path: str, resolved: Any, inline: Any) -> Any:
+    """A region's carbon intensity from its `grid` key (catalog/carbon_intensity.csv) unless the
+    instance gives carbon_g_per_kwh itself: `{name: my-dc, grid: NOR}`, `{name: sweden, grid: FIN}`.
+    An inline carbon_g_per_kwh without a grid drops the catalog entry's grid (it no longer applies)."""
+    if not isinstance(inline, dict) or not isinstance(resolved, dict):
+        return resolved
+    if "carbon_g_per_kwh" in inline:
+        if "grid" not in inline:
+            resolved = {k: v for k, v in resolved.items() if k != "grid"}
+        return resolved
+    key = inline.get("grid")
+    if not isinstance(key, str):
+        return resolved  # absent (catalog value kept) or not text (validation says so)
+    found = catalog.grid_intensity(key)
+    if found is None:
+        raise InputError(f"{path}.grid", catalog.unknown_grid_message(key))
+    return {**resolved, "carbon_g_per_kwh": found.carbon_g_per_kwh}
 
 
 def _unknown_name(name: str, kind: catalog.Kind) -> str:

@@ -53,6 +53,10 @@ class Gpu(Strict):
     name: str
     peak_tflops: Positive = Field(description="dense BF16 peak per GPU, TFLOP/s")
     mfu: Fraction = Field(description="model FLOPs utilisation, (0, 1]")
+    peak_fp8_tflops: Positive | None = Field(
+        None, description="dense FP8 peak per GPU, TFLOP/s; required by `precision: fp8`")
+    mfu_fp8: Fraction | None = Field(
+        None, description="MFU against the FP8 peak under `precision: fp8`; absent = mfu")
     watts: Positive = Field(description="board power per GPU, W")
     memory_gb: Positive = Field(description="HBM per GPU, GB (1e9 bytes)")
     gpus_per_node: PositiveCount = 8
@@ -75,6 +79,8 @@ class Region(Strict):
 
     name: str
     carbon_g_per_kwh: NonNegative = Field(description="grid carbon intensity, gCO2e/kWh")
+    grid: str | None = Field(None, description="key of the bundled carbon-intensity table (SWE, "
+                             "gcp:europe-north1, US-VA) that carbon_g_per_kwh was read from")
     pue: Annotated[float, Field(strict=True, ge=1)] = 1.0
     grid_capacity_mw: Positive | None = None
     max_swing_mw: Positive | None = None
@@ -180,6 +186,19 @@ class FixedPlan(Strict):
     alignment: str | None = None
 
 
+class Moe(Strict):
+    """A mixture-of-experts model: the candidate sizes N are ACTIVE parameters (compute 6 N D, the
+    scaling law at N); the training state holds total_params_per_active x N parameters."""
+
+    total_params_per_active: Annotated[float, Field(strict=True, ge=1)] = Field(
+        description="total / active parameters, e.g. 671/37 = 18.14 for DeepSeek-V3")
+    mfu_factor: Fraction = Field(1.0, description="MFU of the MoE run relative to a dense run "
+                                 "(expert all-to-all, load imbalance), (0, 1]")
+
+
+Precision = Literal["bf16", "fp8"]
+
+
 class Instance(Strict):
     """One planning problem (../shared/spec/instance-format.md)."""
 
@@ -194,6 +213,8 @@ class Instance(Strict):
     limits: Limits = Limits()
     staff_usd_per_day: NonNegative = 0.0
     bytes_per_param: Positive = 16.0
+    precision: Precision = Field("bf16", description="training precision: the GPU peak (and MFU) used")
+    moe: Moe | None = None
     gpus: list[Gpu] = Field(min_length=1)
     regions: list[Region] = Field(min_length=1)
     alignment: Alignment | None = None
@@ -236,6 +257,16 @@ class Instance(Strict):
                     )
         if self.data.max_epochs is not None and self.data.unique_tokens is None:
             raise ValueError("data.max_epochs: needs data.unique_tokens (epochs of what?)")
+        return self
+
+    @model_validator(mode="after")
+    def _fp8_peaks(self) -> Instance:
+        if self.precision == "fp8":
+            for j, gpu in enumerate(self.gpus):
+                if gpu.peak_fp8_tflops is None:
+                    raise ValueError(
+                        f"gpus[{j}].peak_fp8_tflops: required by precision fp8 ({gpu.name} has no FP8 "
+                        "peak); give it, remove the GPU, or use precision bf16")
         return self
 
     @property
