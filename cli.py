@@ -18,11 +18,12 @@ def group() -> None:
 
 
 def _register() -> None:
+    from planner.cli_catalog import catalog_command
     from planner.cli_evaluate import evaluate
     from planner.cli_fit import fit
     from planner.cli_solve import solve
 
-    for command in (solve, evaluate, fit):
+    for command in (solve, evaluate, fit, catalog_command):
         group.add_command(command)
 
 
