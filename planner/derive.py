@@ -131,6 +131,7 @@ def derive(instance: Instance) -> ModelInputs:
         offers_for_pairs = offers
 
     pairs: list[tuple[int, int]] = []
+    too_small: set[int] = set()
     for o, offer in enumerate(offers_for_pairs):
         for i, size in enumerate(sizes):
             if math.isinf(size.min_tokens):
@@ -141,6 +142,10 @@ def derive(instance: Instance) -> ModelInputs:
                                  f"{math.ceil(floor)} GPUs, at most {offer.gpu_count} can run there")
                 continue
             if recipes and size.params < min(r.min_model_params for r in recipes):
+                if i not in too_small:
+                    too_small.add(i)
+                    ruled_out.append(f"N={size.params:.4g}: below every allowed recipe's min_model_params "
+                                     f"(the least is {min(r.min_model_params for r in recipes):.4g})")
                 continue
             pairs.append((i, o))
 
@@ -197,10 +202,14 @@ def pair_token_cap(inputs: ModelInputs, i: int, o: int, data_cap: float) -> floa
 
 def _offers(instance: Instance, ruled_out: list[str]) -> list[OfferOption]:
     out: list[OfferOption] = []
+    offered_anywhere: set[str] = set()
     for region in instance.regions:
+        before = len(out)
         for gpu in instance.gpus:
             terms = offer_terms(gpu, region)
             if terms is None:
+                if _not_offered_reason(gpu, region):
+                    ruled_out.append(f"{gpu.name} in {region.name}: {_not_offered_reason(gpu, region)}")
                 continue
             kw = gpu.watts / 1000.0
             limits = {"available": float(terms.available)}
@@ -230,7 +239,28 @@ def _offers(instance: Instance, ruled_out: list[str]) -> list[OfferOption]:
                 mwh_per_gpu_second=kw * region.pue / 1000.0 / 3600.0,
                 memory_gb=gpu.memory_gb,
             ))
+            offered_anywhere.add(gpu.name)
+        if len(out) == before:
+            ruled_out.append(f"region {region.name}: no GPU offered there (none with a price and room for "
+                             "at least one full node)")
+    for gpu in instance.gpus:
+        if gpu.name not in offered_anywhere and all(offer_terms(gpu, r) is None for r in instance.regions):
+            ruled_out.append(f"GPU {gpu.name}: not offered in any region")
     return out
+
+
+def _not_offered_reason(gpu, region) -> str | None:
+    """Why offer_terms found no offer of `gpu` in `region` (None: the region does not sell it)."""
+    offer = (region.offers or {}).get(gpu.name)
+    if region.offers is not None and offer is None:
+        return None  # the region lists its offers and this GPU is not among them: nothing to explain
+    price = offer.usd_per_gpu_hour if offer is not None and offer.usd_per_gpu_hour is not None else gpu.usd_per_gpu_hour
+    available = offer.available if offer is not None and offer.available is not None else gpu.available
+    if price is None:
+        return "no price (usd_per_gpu_hour) in the GPU entry or an offer, so it is not offered there"
+    if not available:
+        return "available is 0"
+    return None
 
 
 def _recipes(instance: Instance, ruled_out: list[str]) -> list[RecipeOption]:

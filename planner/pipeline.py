@@ -55,6 +55,7 @@ class PlanResult:
     violations: list[Violation] = field(default_factory=list)
     ruled_out: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
+    needed: dict[str, float] = field(default_factory=dict)  # infeasible: limit path -> least value admitting a plan
 
 
 def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), explain: bool = True) -> PlanResult:
@@ -192,8 +193,9 @@ def binding_limits(instance: Instance, plan: FixedPlan, metrics: PlanMetrics,
 
 
 def _no_plan(instance: Instance, inputs: derive_mod.ModelInputs, info: SolverInfo, explain: bool) -> PlanResult:
-    from planner.explain import explain_infeasible
+    from planner.explain import Explanation
+    from planner.explain import explain as explain_why
 
-    explanation = explain_infeasible(instance) if explain else []
+    why = explain_why(instance) if explain else Explanation()
     return PlanResult("infeasible", instance.objective, None, None, None, None, [], info,
-                      ruled_out=inputs.ruled_out, explanation=explanation)
+                      ruled_out=inputs.ruled_out, explanation=why.lines, needed=why.needed)

@@ -56,6 +56,8 @@ def result_dict(result: PlanResult) -> dict[str, Any]:
     }
     if result.status != "optimal":
         out["explanation"] = result.explanation + [f"ruled out: {r}" for r in result.ruled_out]
+    if result.needed:
+        out["needed"] = result.needed
     return out
 
 
