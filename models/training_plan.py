@@ -176,15 +176,11 @@ def extract(m: pyo.ConcreteModel) -> Choice:
                   objective_value=pyo.value(m.objective) * m.objective_unit)
 
 
-#: A lifted limit: finite, so a persistent solver keeps the row (and can tighten it again later),
-#: far above 1e20, the bound HiGHS reads as infinite.
-NO_LIMIT = 1e250
-
-
 def set_limit(m: pyo.ConcreteModel, name: str, value: float | None) -> None:
     """Change a limit that the model was built with (a mutable parameter; no rebuild).
-    None lifts it (NO_LIMIT: HiGHS sees no bound)."""
-    getattr(m, f"{name}_limit").set_value(NO_LIMIT if value is None else value)
+    None lifts it (bound +inf). Lift only after a persistent solver is attached: Pyomo leaves out
+    a row whose bound is infinite when the row is added, and could not tighten it again later."""
+    getattr(m, f"{name}_limit").set_value(math.inf if value is None else value)
 
 
 def has_limit(m: pyo.ConcreteModel, name: str) -> bool:
