@@ -5,7 +5,8 @@ Symbols (spec section 2) and their Pyomo names:
 | symbol         | Pyomo                 | meaning                                                    |
 |----------------|-----------------------|------------------------------------------------------------|
 | z_io           | select[i, o]          | 1 if the plan trains size i on offer o = (GPU, region)      |
-| D_io           | tokens[i, o]          | pretraining tokens / token_unit, 0 unless z_io = 1          |
+| D_io           | token_share[i, o]     | pretraining tokens / pair_unit[i, o], 0 unless z_io = 1     |
+|                | tokens[i, o]          | the same in the common token_unit (an Expression)            |
 | w_m            | recipe[m]             | 1 if the plan aligns with recipe m                           |
 | Y_o            | params_on_offer[o]    | N / param_unit if offer o is chosen, else 0 (= sum_i N_i z_io) |
 | e_om           | aligned_params[o, m]  | Y_o w_m (McCormick, exact because w_m is binary)             |
@@ -28,8 +29,11 @@ Constraints (`def_` defines a quantity, `res_` restricts):
     res_loss_cut[k]       l >= phi(d_k) + phi'(d_k) (D - d_k)        (phi convex: outer approximation)
 
 Every limit row is divided by its limit at build time and every variable is in units near 1, so
-HiGHS sees coefficients of order one from 1e17 to 1e27 FLOPs. Limits are mutable parameters: a
-sweep changes them and re-solves without rebuilding.
+HiGHS sees coefficients of order one from 1e17 to 1e27 FLOPs. Each pair's tokens have their own
+unit (pair_unit = its Dmax): one common unit would put a size whose Dmin is astronomical (target
+just above its loss floor) next to sane ones, and their rows' coefficients below HiGHS's
+small_matrix_value (1e-9, dropped: D >= Dmin lost) or above large_matrix_value (1e15, rows refused).
+Limits are mutable parameters: a sweep changes them and re-solves without rebuilding.
 """
 
 from __future__ import annotations
@@ -67,20 +71,23 @@ def build(inputs: ModelInputs) -> pyo.ConcreteModel:
     used_offers = sorted({o for _, o in pairs})
 
     token_unit = max([inputs.max_tokens[p] for p in pairs] + [1.0])
+    pair_unit = {p: max(inputs.max_tokens[p], 1.0) for p in pairs}
     param_unit = max(s.params for s in sizes)
-    m.token_unit, m.param_unit = token_unit, param_unit
+    m.token_unit, m.param_unit, m.pair_unit = token_unit, param_unit, pair_unit
 
     m.PAIRS = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     m.OFFERS = pyo.Set(initialize=used_offers, ordered=True)
     m.RECIPES = pyo.Set(initialize=range(len(recipes)), ordered=True)
 
     m.select = pyo.Var(m.PAIRS, domain=pyo.Binary)
-    m.tokens = pyo.Var(m.PAIRS, domain=pyo.NonNegativeReals)
+    m.token_share = pyo.Var(m.PAIRS, domain=pyo.NonNegativeReals)
+    m.tokens = pyo.Expression(m.PAIRS, rule=lambda m, i, o: pair_unit[i, o] / token_unit * m.token_share[i, o])
     m.def_one_plan = pyo.Constraint(expr=pyo.quicksum(m.select[p] for p in m.PAIRS) == 1)
     m.res_tokens_min = pyo.Constraint(
-        m.PAIRS, rule=lambda m, i, o: m.tokens[i, o] >= sizes[i].min_tokens / token_unit * m.select[i, o])
+        m.PAIRS, rule=lambda m, i, o: m.token_share[i, o] >= sizes[i].min_tokens / pair_unit[i, o] * m.select[i, o])
     m.res_tokens_max = pyo.Constraint(
-        m.PAIRS, rule=lambda m, i, o: m.tokens[i, o] <= inputs.max_tokens[i, o] / token_unit * m.select[i, o])
+        m.PAIRS,
+        rule=lambda m, i, o: m.token_share[i, o] <= inputs.max_tokens[i, o] / pair_unit[i, o] * m.select[i, o])
 
     by_offer: dict[int, list[int]] = {o: [] for o in used_offers}
     for i, o in pairs:
@@ -107,7 +114,8 @@ def build(inputs: ModelInputs) -> pyo.ConcreteModel:
                 >= pyo.quicksum(min_sizes[r] / param_unit * m.recipe[r] for r in m.RECIPES))
 
     def gpu_seconds(m, o):
-        pre = pyo.quicksum(inputs.seconds_per_token(i, o) * token_unit * m.tokens[i, o] for i in by_offer[o])
+        pre = pyo.quicksum(inputs.seconds_per_token(i, o) * pair_unit[i, o] * m.token_share[i, o]
+                           for i in by_offer[o])
         if not recipes:
             return pre
         rate = offers[o].flop_rate
@@ -115,17 +123,17 @@ def build(inputs: ModelInputs) -> pyo.ConcreteModel:
                                   for r in m.RECIPES)
 
     m.gpu_seconds = pyo.Expression(m.OFFERS, rule=gpu_seconds)
-    all_tokens = pyo.quicksum(m.tokens[p] for p in m.PAIRS)
+    all_tokens = pyo.quicksum(pair_unit[p] * m.token_share[p] for p in m.PAIRS)   # natural units
     fixed_usd = pyo.quicksum(recipes[r].fixed_usd * m.recipe[r] for r in m.RECIPES) if recipes else 0.0
     m.cost_usd = pyo.Expression(expr=pyo.quicksum(offers[o].usd_per_gpu_second * m.gpu_seconds[o] for o in m.OFFERS)
-                                + inputs.data_usd_per_token * token_unit * all_tokens + fixed_usd)
+                                + inputs.data_usd_per_token * all_tokens + fixed_usd)
     m.co2_t = pyo.Expression(expr=pyo.quicksum(offers[o].co2_t_per_gpu_second * m.gpu_seconds[o] for o in m.OFFERS))
     m.duration_days = pyo.Expression(
         expr=pyo.quicksum(offers[o].days_per_gpu_second * m.gpu_seconds[o] for o in m.OFFERS))
     align_flops = (pyo.quicksum(recipes[r].flops_per_param * param_unit * m.aligned_params[o, r]
                                 for o in m.OFFERS for r in m.RECIPES) if recipes else 0.0)
     m.training_flops = pyo.Expression(
-        expr=pyo.quicksum(inputs.flops_per_param_token * sizes[i].params * token_unit * m.tokens[i, o]
+        expr=pyo.quicksum(inputs.flops_per_param_token * sizes[i].params * pair_unit[i, o] * m.token_share[i, o]
                           for i, o in m.PAIRS) + align_flops)
 
     _limit_row(m, "budget_usd", inputs.budget_usd, m.cost_usd)
@@ -137,7 +145,7 @@ def build(inputs: ModelInputs) -> pyo.ConcreteModel:
     if objective == "loss":
         m.data_loss = pyo.Var(domain=pyo.NonNegativeReals)
         m.res_loss_cut = pyo.ConstraintList()
-        m.total_tokens = pyo.Expression(expr=token_unit * all_tokens)
+        m.total_tokens = pyo.Expression(expr=all_tokens)
         m.loss = pyo.Expression(
             expr=pyo.quicksum(sizes[i].base_loss * m.select[i, o] for i, o in m.PAIRS) + m.data_loss)
         lows = [sizes[i].min_tokens for i, _ in pairs if sizes[i].min_tokens > 0]
@@ -172,7 +180,7 @@ def extract(m: pyo.ConcreteModel) -> Choice:
     inputs: ModelInputs = m.inputs
     (i, o) = max(m.PAIRS, key=lambda p: pyo.value(m.select[p]))
     recipe = max(m.RECIPES, key=lambda r: pyo.value(m.recipe[r])) if inputs.recipes else None
-    return Choice(size=i, offer=o, recipe=recipe, tokens=pyo.value(m.tokens[i, o]) * m.token_unit,
+    return Choice(size=i, offer=o, recipe=recipe, tokens=pyo.value(m.token_share[i, o]) * m.pair_unit[i, o],
                   objective_value=pyo.value(m.objective) * m.objective_unit)
 
 

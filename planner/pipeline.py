@@ -141,10 +141,12 @@ def polished_plan(instance: Instance, inputs: derive_mod.ModelInputs, choice: tr
 
 def max_tokens_for(instance: Instance, plan: FixedPlan) -> float:
     """The largest D the limits allow for the plan's other decisions: each limited quantity is
-    v(D) = v0 + s D, so D <= (limit - v0)/s; plus D <= U * max_epochs."""
-    d1 = plan.tokens
-    m1 = evaluate_plan(instance, plan)
-    m2 = evaluate_plan(instance, plan.model_copy(update={"tokens": 2 * d1}))
+    v(D) = v0 + s D, so D <= (limit - v0)/s; plus D <= U * max_epochs. v0 and s are read off the
+    evaluator at a tiny and a huge D: a difference near D = 1 loses s to rounding when v0 is large
+    (a recipe's annotation dollars against a cent of tokens), and D overshot the budget by 1e-5."""
+    tiny, huge = 1e-30, 1e40
+    m0 = evaluate_plan(instance, plan.model_copy(update={"tokens": tiny}))
+    m1 = evaluate_plan(instance, plan.model_copy(update={"tokens": huge}))
     limits = instance.limits
     caps = [math.inf]
     if instance.data.max_epochs is not None:
@@ -157,9 +159,9 @@ def max_tokens_for(instance: Instance, plan: FixedPlan) -> float:
     ):
         if limit is None:
             continue
-        slope = (get(m2) - get(m1)) / d1
+        slope = (get(m1) - get(m0)) / huge
         if slope > 0:
-            caps.append(d1 + (limit - get(m1)) / slope)
+            caps.append((limit - get(m0)) / slope)
     return min(caps)
 
 
