@@ -1,0 +1,296 @@
+"""The built-in catalog: complete, sourced, valid, carbon read from the bundled table; precision fp8
+and mixture-of-experts in the formulas; `plan catalog`."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import group
+from planner import catalog
+from planner.errors import InputError
+from planner.evaluate import evaluate_plan, flop_rate, memory_floor_gpus, total_params
+from planner.loading import instance_from_dict
+from planner.schema import FixedPlan, Gpu, Instance, Recipe, Region, ScalingLaw
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED_GPUS = {"A100", "H100", "H800", "H200", "B200", "MI300X", "V100"}
+GPU_NUMBERS = ("peak_tflops", "peak_fp8_tflops", "mfu", "mfu_fp8", "watts", "memory_gb", "gpus_per_node",
+               "embodied_kg", "lifetime_years", "usd_per_gpu_hour")
+
+
+def _instance(**overrides) -> Instance:
+    data = {"model_sizes": [7e9], "targets": {"max_loss": 2.3}, "gpus": [{"name": "H100", "available": 64}],
+            "regions": ["sweden"]}
+    data.update(overrides)
+    return instance_from_dict(data)
+
+
+# --- the data files ------------------------------------------------------------------------------
+
+def test_required_gpus_laws_and_recipes_are_built_in():
+    assert REQUIRED_GPUS <= set(catalog.names("gpus"))
+    assert {"chinchilla", "epoch2024", "muennighoff2023"} <= set(catalog.names("scaling_laws"))
+    assert {"SFT", "DPO", "RLHF", "GRPO", "RLAIF"} <= set(catalog.names("recipes"))
+
+
+@pytest.mark.parametrize("name", catalog.names("gpus"))
+def test_gpu_entry_is_valid_and_every_number_has_a_source(name):
+    values = catalog.entry("gpus", name)
+    gpu = Gpu.model_validate(values)
+    assert gpu.available is None, "catalog GPUs carry no availability: the instance says how many"
+    sources = catalog.sources("gpus", name)
+    for field in GPU_NUMBERS:
+        if values.get(field) is not None:
+            assert sources.get(field), f"{name}.{field} has no source"
+    assert 0.15 <= gpu.mfu <= 0.5, "a realistic large-run MFU"
+    if name in ("A100", "V100"):
+        assert gpu.peak_fp8_tflops is None
+    else:
+        assert gpu.peak_fp8_tflops == pytest.approx(2 * gpu.peak_tflops, rel=0.01)
+        assert gpu.mfu_fp8 is not None and 0.15 <= gpu.mfu_fp8 <= 0.5
+
+
+def test_h100_and_h800_share_compute():
+    h100, h800 = catalog.entry("gpus", "H100"), catalog.entry("gpus", "H800")
+    for field in ("peak_tflops", "peak_fp8_tflops", "mfu", "watts", "memory_gb"):
+        assert h100[field] == h800[field]
+    assert h800["usd_per_gpu_hour"] == 2.0  # DeepSeek-V3 report's own assumption
+
+
+@pytest.mark.parametrize("name", catalog.names("regions"))
+def test_region_carbon_comes_from_the_table(name):
+    raw = catalog._entries("regions")[name]
+    assert "carbon_g_per_kwh" not in raw, "grid carbon intensity is read from the table, never typed"
+    row = catalog.grid_intensity(raw["grid"])
+    assert row is not None, f"{name}: grid key {raw['grid']} not in the table"
+    region = Region.model_validate(catalog.entry("regions", name))
+    assert region.carbon_g_per_kwh == row.carbon_g_per_kwh
+    sources = catalog.sources("regions", name)
+    assert sources.get("pue") and "carbon_intensity.csv" in sources["carbon_g_per_kwh"]
+    assert 1.0 <= region.pue <= 1.7
+
+
+def test_regions_include_real_cloud_regions_and_country_grids():
+    kinds = {catalog.grid_intensity(catalog.entry("regions", n)["grid"]).kind for n in catalog.names("regions")}
+    assert {"country", "cloud", "us-state"} <= kinds
+    # the names other instances rely on stay
+    assert {"us-east", "sweden", "france", "germany"} <= set(catalog.names("regions"))
+
+
+@pytest.mark.parametrize("name", catalog.names("scaling_laws"))
+def test_law_entry_is_valid_and_sourced(name):
+    law = ScalingLaw.model_validate(catalog.entry("scaling_laws", name))
+    assert law.source and "arXiv" in law.source
+    assert catalog.sources("scaling_laws", name).get("constants")
+
+
+def test_law_constants_are_the_papers():
+    c, e, m = (catalog.entry("scaling_laws", n) for n in ("chinchilla", "epoch2024", "muennighoff2023"))
+    assert (c["E"], c["A"], c["B"], c["alpha"], c["beta"]) == (1.69, 406.4, 410.7, 0.34, 0.28)
+    assert (e["E"], e["A"], e["B"], e["alpha"], e["beta"]) == (1.8172, 482.01, 2085.43, 0.3478, 0.3658)
+    assert (m["E"], m["A"], m["B"], m["alpha"], m["beta"]) == (1.8691, 520.82, 1487.72, 0.3527, 0.3527)
+
+
+@pytest.mark.parametrize("name", catalog.names("recipes"))
+def test_recipe_entry_is_valid_and_sourced(name):
+    recipe = Recipe.model_validate(catalog.entry("recipes", name))
+    sources = catalog.sources("recipes", name)
+    for field in ("tokens", "flops_per_param_token", "mfu_factor", "quality"):
+        assert sources.get(field), f"{name}.{field} has no source"
+    if any(s.samples for s in recipe.stages):
+        assert sources.get("samples") and sources.get("usd_per_sample")
+    if recipe.fixed_usd:
+        assert sources.get("fixed_usd")
+
+
+def test_recipe_ratios_follow_the_seeds():
+    """RLHF's reward model + PPO is 5-10x SFT compute; DPO about half of RLHF (seeds 000/001)."""
+    def work(name):
+        return sum(s["flops_per_param_token"] * s["tokens"] / s["mfu_factor"]
+                   for s in catalog.entry("recipes", name)["stages"])
+    sft, dpo, rlhf = work("SFT"), work("DPO"), work("RLHF")
+    assert 5 <= (rlhf - sft) / sft <= 10
+    assert 0.3 <= dpo / rlhf <= 0.6
+    rlaif = catalog.entry("recipes", "RLAIF")["stages"]
+    assert max(s["usd_per_sample"] for s in rlaif[1:]) <= 0.01  # seed 001: < $0.01 per comparison
+
+
+def test_every_assumption_is_labelled():
+    """Numbers without a public source say so: each source text either names a source or says
+    'assumption'; an unsourced number would have no text at all (checked above)."""
+    for kind in catalog.KINDS:
+        for name in catalog.names(kind):
+            for field, text in catalog.sources(kind, name).items():
+                assert len(text) > 10, f"{kind} {name}.{field}: '{text}'"
+
+
+# --- the carbon table ------------------------------------------------------------------------------
+
+def test_carbon_table_keeps_attribution_and_date():
+    text = (ROOT / "planner" / "catalog" / "carbon_intensity.csv").read_text(encoding="utf-8")
+    header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+    for needle in ("CodeCarbon", "MIT", "Our World in Data", "CC BY 4.0", "eGRID", "Extracted 20",
+                   "refresh_carbon_intensity.py"):
+        assert needle in header
+    assert catalog.table_provenance().startswith("Extracted 20")
+
+
+def test_carbon_table_values():
+    keys = catalog.grid_keys()
+    assert len(keys) == len(set(keys)) > 200
+    assert all(0 <= catalog.grid_intensity(k).carbon_g_per_kwh < 1500 for k in keys)
+    sweden, germany, usa = (catalog.grid_intensity(k).carbon_g_per_kwh for k in ("SWE", "DEU", "USA"))
+    assert sweden < 100 < germany and 250 < usa < 500
+    assert catalog.grid_intensity("gcp:europe-north1").kind == "cloud"
+    assert catalog.grid_intensity("US-VA").kind == "us-state"
+
+
+def test_refresh_script_reads_codecarbon_files(tmp_path):
+    """The script turns CodeCarbon's three files into the CSV (a fake wheel, no network)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("refresh", ROOT / "scripts" / "refresh_carbon_intensity.py")
+    refresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(refresh)
+    wheel = tmp_path / "codecarbon-9.9.9-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(refresh.COUNTRY, json.dumps(
+            {"SWE": {"country_name": "Sweden", "carbon_intensity": 40.695, "year": 2023},
+             "XXX": {"country_name": "Nowhere", "year": 2023}}))
+        archive.writestr(refresh.CLOUD, "\ufeffprovider,providerName,region,country_name,countryIsoCode,state,"
+                         "city,impact,source\ngcp,Google Cloud Platform,europe-north1,Finland,FIN,,Hamina,46,"
+                         "https://cloud.google.com/sustainability/region-carbon\n")
+        archive.writestr(refresh.US_STATES, json.dumps(
+            {"_source": {"name": "EPA eGRID2023", "year": 2023}, "virginia": {"emissions": 100.0, "regionCode": "VA"}}))
+    out = tmp_path / "table.csv"
+    assert refresh.main(["--wheel", str(wheel), "--output", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "CodeCarbon 9.9.9" in text and "CC BY 4.0" in text
+    rows = [line for line in text.splitlines() if not line.startswith("#")]
+    assert rows[0] == "key,kind,name,country_iso,carbon_g_per_kwh,year,source"
+    assert rows[1].startswith("SWE,country,Sweden,SWE,40.7,2023,")
+    assert any(r.startswith("gcp:europe-north1,cloud,") and ",46.0," in r for r in rows)
+    assert any(r.startswith("US-VA,us-state,") and ",45.4,2023," in r for r in rows)  # 100 lb/MWh
+    assert len(rows) == 4  # the country without a value is left out
+    assert refresh.main(["--wheel", str(wheel), "--output", str(out), "--check"]) == 0
+
+
+# --- regions in an instance ----------------------------------------------------------------------
+
+def test_instance_adds_a_region_by_grid_key():
+    instance = _instance(regions=[{"name": "my-dc", "grid": "NOR", "pue": 1.2}])
+    assert instance.regions[0].carbon_g_per_kwh == catalog.grid_intensity("NOR").carbon_g_per_kwh
+    assert instance.regions[0].grid == "NOR"
+
+
+def test_instance_overrides_a_catalog_region():
+    typed = _instance(regions=[{"name": "sweden", "carbon_g_per_kwh": 13}]).regions[0]
+    assert typed.carbon_g_per_kwh == 13 and typed.grid is None and typed.pue == 1.10
+    regrid = _instance(regions=[{"name": "sweden", "grid": "FIN"}]).regions[0]
+    assert regrid.carbon_g_per_kwh == catalog.grid_intensity("FIN").carbon_g_per_kwh
+
+
+def test_unknown_grid_key_is_one_clear_error():
+    with pytest.raises(InputError) as err:
+        _instance(regions=[{"name": "my-dc", "grid": "SWF"}])
+    assert err.value.field == "regions[0].grid"
+    assert "SWE" in err.value.problem
+
+
+# --- precision and mixture-of-experts --------------------------------------------------------------
+
+def test_fp8_uses_the_fp8_peak_and_its_mfu():
+    bf16, fp8 = _instance(), _instance(precision="fp8")
+    h100 = bf16.gpus[0]
+    assert flop_rate(bf16, h100) == pytest.approx(989e12 * 0.40)
+    assert flop_rate(fp8, fp8.gpus[0]) == pytest.approx(1979e12 * 0.35)
+    inline = _instance(precision="fp8", gpus=[{"name": "X", "peak_tflops": 100, "mfu": 0.5, "watts": 500,
+                                               "memory_gb": 80, "peak_fp8_tflops": 200, "usd_per_gpu_hour": 1,
+                                               "available": 8}])
+    assert flop_rate(inline, inline.gpus[0]) == pytest.approx(200e12 * 0.5)  # no mfu_fp8: mfu
+
+
+def test_fp8_without_an_fp8_peak_is_one_clear_error():
+    with pytest.raises(InputError) as err:
+        _instance(precision="fp8", gpus=[{"name": "H100", "available": 8}, {"name": "A100", "available": 8}])
+    assert err.value.field == "gpus[1].peak_fp8_tflops"
+    assert "fp8" in err.value.problem
+
+
+def test_moe_compute_at_active_memory_at_total_by_hand():
+    instance = _instance(moe={"total_params_per_active": 10.0, "mfu_factor": 0.5},
+                         gpus=[{"name": "H100", "available": 64, "embodied_kg": 0}])
+    assert total_params(instance, 7e9) == 70e9
+    assert memory_floor_gpus(instance, 7e9, 80) == pytest.approx(16 * 70e9 / 80e9)  # 14 GPUs, not 1.4
+    metrics = evaluate_plan(instance, FixedPlan(model_params=7e9, tokens=1e12, gpu="H100", gpu_count=64,
+                                                region="sweden"))
+    seconds = 6 * 7e9 * 1e12 / (989e12 * 0.40 * 0.5)
+    assert metrics.flops.total == 6 * 7e9 * 1e12          # compute from the active parameters
+    assert metrics.gpu_hours == pytest.approx(seconds / 3600)
+    dense = evaluate_plan(_instance(), FixedPlan(model_params=7e9, tokens=1e12, gpu="H100", gpu_count=64,
+                                                 region="sweden"))
+    assert metrics.loss == dense.loss                      # the law at the active parameters
+
+
+def test_moe_memory_floor_rules_out_small_clusters_in_the_solver():
+    from planner.derive import derive
+
+    moe = _instance(moe={"total_params_per_active": 20.0}, gpus=[{"name": "H100", "available": 16}])
+    assert derive(moe).pairs == []                         # 16 x 7e9 x 20 / 80e9 = 28 GPUs > 16
+    assert any("28 GPUs" in line for line in derive(moe).ruled_out)
+    assert derive(_instance(gpus=[{"name": "H100", "available": 16}])).pairs != []
+
+
+def test_moe_fp8_solver_equals_evaluator():
+    from planner.pipeline import solve_instance
+
+    instance = _instance(
+        model_sizes=[4e9, 7e9, 13e9], precision="fp8", moe={"total_params_per_active": 8.0, "mfu_factor": 0.6},
+        gpus=[{"name": "H800", "available": 256}, {"name": "H100", "available": 512}],
+        regions=[{"name": "china", "offers": {"H800": {"usd_per_gpu_hour": 2.0, "available": 256}}},
+                 {"name": "sweden", "offers": {"H100": {"usd_per_gpu_hour": 2.6, "available": 512}}}],
+        limits={"deadline_days": 30})
+    result = solve_instance(instance)
+    assert result.status == "optimal"
+    metrics = evaluate_plan(instance, result.plan)
+    assert result.model_objective == pytest.approx(metrics.cost_usd.total, rel=1e-6)
+    assert metrics.flops.pretraining == 6 * result.plan.model_params * result.plan.tokens
+
+
+# --- plan catalog --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["gpus", "regions", "laws", "recipes", "grids"])
+def test_plan_catalog_table(kind):
+    result = CliRunner().invoke(group, ["catalog", kind], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    if kind != "grids":
+        assert "Sources" in result.output
+
+
+def test_plan_catalog_json_has_every_entry_with_sources():
+    result = CliRunner().invoke(group, ["catalog", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"carbon_table", "gpus", "regions", "laws", "recipes"}
+    assert {g["name"] for g in data["gpus"]} >= REQUIRED_GPUS
+    for kind in ("gpus", "regions", "laws", "recipes"):
+        assert all(entry["sources"] for entry in data[kind])
+    sweden = next(r for r in data["regions"] if r["name"] == "sweden")
+    assert sweden["carbon_g_per_kwh"] == catalog.grid_intensity("SWE").carbon_g_per_kwh
+
+
+def test_plan_catalog_grids_match():
+    result = CliRunner().invoke(group, ["catalog", "grids", "--match", "europe-north", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["grids"]
+    assert [r["key"] for r in rows] == ["gcp:europe-north1"]
+
+
+def test_plan_catalog_unknown_kind_exits_2():
+    result = CliRunner().invoke(group, ["catalog", "tpus"])
+    assert result.exit_code == 2
