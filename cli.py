@@ -22,8 +22,11 @@ def _register() -> None:
     from planner.cli_evaluate import evaluate
     from planner.cli_fit import fit
     from planner.cli_solve import solve
+    from planner.cli_compare import compare  # noqa: I001 -- what-if / frontier commands (issue 4)
+    from planner.cli_frontier import frontier
+    from planner.cli_whatif import whatif
 
-    for command in (solve, evaluate, fit, catalog_command):
+    for command in (solve, evaluate, fit, catalog_command, whatif, frontier, compare):
         group.add_command(command)
 
 

@@ -1,0 +1,237 @@
+"""What-if sweeps: --vary parsing, paths into the raw instance, rows equal to independent solves,
+one model per structure (limits change in place), and the `plan whatif` command."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+import planner
+from planner.errors import InputError
+from planner.loading import instance_from_dict, read_yaml, resolve_catalog_names
+from planner.pipeline import solve_instance
+from planner.sweep_paths import Step, parse_path, parse_spec, parse_vary, set_path, spaced
+from planner.sweep_session import SweepSession
+from planner.whatif import run_whatif
+
+TINY = Path(__file__).parent / "data" / "sweep_tiny.yaml"
+
+
+def tiny() -> dict:
+    return read_yaml(TINY)
+
+
+# -- specs and paths (no solver) -----------------------------------------------------------------
+
+
+def test_spec_lists_and_ranges():
+    assert parse_spec("1e6,5e6,1e7") == ([1e6, 5e6, 1e7], False)
+    assert parse_spec("512, 1024") == ([512, 1024], False)
+    assert parse_spec("cost,co2") == (["cost", "co2"], False)
+    assert parse_spec("true,none") == ([True, None], False)
+    values, log = parse_spec("1e6:1e8:3log")
+    assert log and values == [1e6, pytest.approx(1e7, rel=1e-12), 1e8]
+    values, log = parse_spec("0.3:0.5:5")
+    assert not log and values == pytest.approx([0.3, 0.35, 0.4, 0.45, 0.5])
+    assert parse_spec("2:2:1") == ([2.0], False)
+    assert len(spaced(1e6, 1e8, 20, True)) == 20
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("1e6:1e8", "START:STOP:COUNT"),
+    ("0:1e8:5log", "log spacing needs START and STOP > 0"),
+    ("1:2:0", "COUNT must be between"),
+    ("1:2:1", "COUNT 1 gives one value"),
+    ("a:2:3", "is not a number"),
+    ("1,,2", "empty value"),
+])
+def test_bad_specs(spec, message):
+    with pytest.raises(InputError, match=message):
+        parse_spec(spec)
+
+
+def test_paths():
+    assert parse_path("limits.budget_usd") == (Step("limits"), Step("budget_usd"))
+    assert parse_path("regions[us-east].carbon_g_per_kwh") == (
+        Step("regions"), Step("us-east", by_name=True), Step("carbon_g_per_kwh"))
+    assert parse_path("gpus[0].mfu") == (Step("gpus"), Step(0), Step("mfu"))
+    assert parse_path("regions[sweden].offers[H100.sxm].available")[3] == Step("H100.sxm", by_name=True)
+    for bad, message in (("limits..budget_usd", "empty segment"), ("gpus[0.mfu", "unbalanced"),
+                         ("gpus[].mfu", "empty \\[\\]"), ("[0].mfu", "cannot read")):
+        with pytest.raises(InputError, match=message):
+            parse_path(bad)
+    with pytest.raises(InputError, match="PATH=SPEC"):
+        parse_vary("limits.budget_usd")
+
+
+def test_set_path_by_name_index_and_catalog_text():
+    base = resolve_catalog_names({"regions": ["us-east"], "gpus": [{"name": "H100", "available": 8}],
+                                  "scaling_law": "chinchilla"})
+    out = set_path(base, parse_path("regions[us-east].carbon_g_per_kwh"), 13.0)
+    assert out["regions"][0]["carbon_g_per_kwh"] == 13.0 and out["regions"][0]["name"] == "us-east"
+    assert base["regions"][0]["carbon_g_per_kwh"] != 13.0  # a copy
+    out = set_path(base, parse_path("gpus[0].mfu"), 0.5)
+    assert out["gpus"][0]["mfu"] == 0.5
+    out = set_path(base, parse_path("scaling_law.alpha"), 0.3)
+    assert out["scaling_law"]["alpha"] == 0.3 and out["scaling_law"]["E"] == base["scaling_law"]["E"]
+    out = set_path({"regions": ["us-east"]}, parse_path("regions[us-east].pue"), 1.3)
+    assert out["regions"][0] == {"name": "us-east", "pue": 1.3}  # text entry -> {name: ...}, the catalog fills in
+    out = set_path({}, parse_path("limits.max_co2_t"), 5.0)
+    assert out == {"limits": {"max_co2_t": 5.0}}
+    out = set_path({"limits": {"budget_usd": 1.0}}, parse_path("limits.budget_usd"), None)
+    assert out == {"limits": {}}
+    out = set_path({"targets": {"match": {"params": 1, "tokens": 2}}}, parse_path("targets.max_loss"), 2.0)
+    assert out == {"targets": {"max_loss": 2.0}}
+
+
+@pytest.mark.parametrize("path, message", [
+    ("regions[mars].pue", "no entry named 'mars' \\(listed: us-east, germany, france, sweden\\)"),
+    ("gpus[7].mfu", "index out of range \\(the list has 2 entries\\)"),
+    ("regions[us-east].offers.H100.available", "offers is not in the instance"),
+    ("staff_usd_per_day.x", "is a number, it has no x"),
+])
+def test_bad_paths_name_the_problem(path, message):
+    with pytest.raises(InputError, match=message):
+        set_path(tiny(), parse_path(path), 1.0, path)
+
+
+def test_a_value_the_format_refuses_stops_the_sweep_before_solving():
+    with pytest.raises(InputError) as err:
+        run_whatif(TINY, ["gpus[H100].mfu=0.5,1.5"])
+    assert err.value.field == "gpus[0].mfu" and "at --vary gpus[H100].mfu=1.5" in err.value.problem
+    with pytest.raises(InputError, match="did you mean 'budget_usd'"):
+        run_whatif(TINY, ["limits.budget=1e6"])
+    with pytest.raises(InputError, match="given twice"):
+        run_whatif(TINY, ["limits.budget_usd=1e6", "limits.budget_usd=2e6"])
+
+
+# -- rows equal independent solves ---------------------------------------------------------------
+
+
+def _assert_same(row_result, independent):
+    assert row_result.status == independent.status
+    if independent.status == "optimal":
+        assert row_result.objective_value == pytest.approx(independent.objective_value, rel=1e-6)
+        a, b = row_result.plan, independent.plan
+        assert (a.model_params, a.gpu, a.gpu_count, a.region, a.alignment) == (
+            b.model_params, b.gpu, b.gpu_count, b.region, b.alignment)
+        assert a.tokens == pytest.approx(b.tokens, rel=1e-9)
+        assert row_result.binding == independent.binding
+    else:
+        assert row_result.explanation == independent.explanation
+
+
+def test_limit_sweep_rows_equal_individual_solves_and_build_one_model():
+    caps = [0.2, 0.15, 0.12, 0.1, 0.05, 0.0051, 0.005, 0.003]
+    sweep = run_whatif(TINY, {"limits.max_co2_t": caps}, explain=False)
+    assert [p.status for p in sweep.points] == ["optimal"] * 6 + ["infeasible"] * 2
+    assert sweep.stats["builds"] == 1  # limits change in place: no rebuild
+    assert sweep.stats["solves"] + sweep.stats["reused"] == len(caps)
+    assert sweep.stats["reused"] >= 2
+    for point, cap in zip(sweep.points, caps):
+        data = tiny()
+        data["limits"] = {"max_co2_t": cap}
+        _assert_same(point.result, solve_instance(instance_from_dict(data), explain=False))
+
+
+def test_grid_over_a_coefficient_and_a_limit_equals_individual_solves():
+    sweep = run_whatif(TINY, ["regions[sweden].carbon_g_per_kwh=13,300", "limits.budget_usd=6000,7500"])
+    assert [tuple(p.inputs.values()) for p in sweep.points] == [(13, 6000), (13, 7500), (300, 6000), (300, 7500)]
+    for point in sweep.points:
+        data = tiny()
+        data["regions"][3]["carbon_g_per_kwh"] = point.inputs["regions[sweden].carbon_g_per_kwh"]
+        data["limits"] = {"budget_usd": point.inputs["limits.budget_usd"]}
+        _assert_same(point.result, solve_instance(instance_from_dict(data)))
+
+
+def test_infeasible_points_are_rows_with_the_reason():
+    frame = planner.whatif(TINY, ["limits.budget_usd=1000,1e5"])
+    assert list(frame["status"]) == ["infeasible", "optimal"]
+    assert "budget must be at least $5,72" in frame["reason"][0]
+    assert frame["reason"][1] == "" and frame["gpu"][1] == "H100" and math.isnan(frame["cost_usd.total"][0])
+
+
+def test_loss_objective_sweep_equals_individual_solves():
+    budgets = [2e4, 1e4, 7e3]
+    data = tiny()
+    data["objective"] = "loss"
+    sweep = run_whatif(data, {"limits.budget_usd": budgets})
+    for point, budget in zip(sweep.points, budgets):
+        one = dict(data, limits={"budget_usd": budget})
+        independent = solve_instance(instance_from_dict(one))
+        assert point.result.objective_value == pytest.approx(independent.objective_value, rel=1e-9)
+        assert point.result.plan.tokens == pytest.approx(independent.plan.tokens, rel=1e-7)
+
+
+def test_session_reuses_only_what_is_exact():
+    """Tightening past the optimum's own value needs a solve; tightening above it does not."""
+    session = SweepSession(explain=False)
+    base = instance_from_dict(tiny())
+    loose = session.solve(base.model_copy(update={"limits": base.limits.model_copy(update={"max_co2_t": 1.0})}))
+    co2 = loose.metrics.co2_t.total
+    above = session.solve(base.model_copy(update={"limits": base.limits.model_copy(update={"max_co2_t": co2 * 1.01})}))
+    assert session.stats.reused == 1 and above.plan == loose.plan and above.solver.seconds == 0.0
+    below = session.solve(base.model_copy(update={"limits": base.limits.model_copy(update={"max_co2_t": co2 * 0.99})}))
+    assert session.stats.solves == 2 and below.metrics.co2_t.total <= co2 * 0.99
+    assert session.stats.builds == 1
+
+
+def test_frame_columns_and_other_objectives():
+    frame = planner.whatif(TINY, {"objective": ["cost", "co2"]})
+    assert list(frame.columns[:3]) == ["objective", "status", "objective_value"]
+    assert list(frame["objective"]) == ["cost", "co2"]
+    assert frame["co2_t.total"][1] <= frame["co2_t.total"][0]
+    assert frame["cost_usd.total"][0] <= frame["cost_usd.total"][1]
+    assert frame["objective_value"][0] == frame["cost_usd.total"][0]
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+
+def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["plan", *map(str, args)])
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_json_csv_table_and_plot(tmp_path):
+    runner = CliRunner()
+    args = ["whatif", str(TINY), "--vary", "limits.max_co2_t=0.2:0.004:6", "--quiet"]
+    result = runner.invoke(cli.group, [*args, "--format", "json", "--plot", str(tmp_path / "w.png")])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["vary"][0]["path"] == "limits.max_co2_t" and len(doc["rows"]) == 6
+    row = doc["rows"][0]
+    assert row["inputs"] == {"limits.max_co2_t": 0.2} and row["status"] == "optimal"
+    assert set(row["plan"]) >= {"gpu", "region", "cost_usd", "co2_t", "loss", "duration_days"}
+    assert doc["rows"][-1]["status"] == "infeasible" and doc["rows"][-1]["plan"] is None
+    assert doc["rows"][-1]["reason"]
+    assert (tmp_path / "w.png").stat().st_size > 1000
+    result = runner.invoke(cli.group, [*args, "--format", "csv"])
+    assert result.exit_code == 0
+    header = result.output.splitlines()[0].split(",")
+    assert header[:4] == ["limits.max_co2_t", "status", "objective", "objective_value"]
+    assert "cost_usd.total" in header and "reason" in header and len(result.output.splitlines()) == 7
+    result = runner.invoke(cli.group, args)
+    assert result.exit_code == 0 and "B200x32 sweden" in result.output and "HiGHS solves" in result.output
+
+
+def test_cli_bad_input_exits_2_with_one_message(monkeypatch, capsys, tmp_path):
+    code, out, err = run_main(monkeypatch, capsys, "whatif", TINY, "--vary", "regions[mars].pue=1.2")
+    assert code == 2 and err.startswith("error: --vary regions[mars].pue:") and "Traceback" not in err
+    code, out, err = run_main(monkeypatch, capsys, "whatif", TINY, "--vary", "limits.budget_usd=1:2")
+    assert code == 2 and "START:STOP:COUNT" in err
+    code, out, err = run_main(monkeypatch, capsys, "whatif", TINY, "--vary", "limits.budget_usd=1e6",
+                              "--plot", tmp_path / "x.txt")
+    assert code == 2 and "--plot" in err
