@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from planner.cli_frontier import QUANTITY, _num, frontier_table, points_option
+from planner.cli_frontier import QUANTITY, _num, frontier_table, points_option, wide_console
 from planner.cli_support import EXIT_INFEASIBLE, EXIT_OK
 from planner.cli_whatif import common_options, format_option, progress_bar, solver_options
 
@@ -61,31 +61,32 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
 
 
 def print_compare(fronts, wins, minimize: str, limit: str, details: bool) -> None:
-    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from planner.frontier import decision_label, unit_of
 
-    console = Console()
+    console = wide_console()
     summary = Table(title=f"scenarios: minimise {minimize} with a limit on {limit}", title_justify="left")
     for name in ("scenario", "points", f"best {minimize}", f"its {limit}", f"best {limit}", f"its {minimize}",
                  "plan at best " + minimize):
         summary.add_column(name, justify="left" if name in ("scenario",) or name.startswith("plan") else "right")
     for front in fronts:
         if not front.points:
-            summary.add_row(front.name, "0", "-", "-", "-", "-", "no plan: " + "; ".join(front.explanation[:2]))
+            summary.add_row(escape(front.name), "0", "-", "-", "-", "-",
+                            escape("no plan: " + "; ".join(front.explanation[:2])))
             continue
         a, b = front.points[0], front.points[-1]
-        summary.add_row(front.name, str(len(front.points)), _num(a.f), _num(a.g), _num(b.g), _num(b.f),
-                        decision_label(a.result))
+        summary.add_row(escape(front.name), str(len(front.points)), _num(a.f), _num(a.g), _num(b.g), _num(b.f),
+                        escape(decision_label(a.result)))
     console.print(summary)
     table = Table(title=f"where each scenario wins ({limit} in {unit_of(limit)}, {minimize} in {unit_of(minimize)})",
                   title_justify="left")
     for name in (f"{limit} from", "to", "best scenario", minimize, "runner-up", f"its {minimize}"):
         table.add_column(name, justify="left" if "scenario" in name or name == "runner-up" else "right")
     for w in wins:
-        table.add_row(_num(w.low), "and above" if math.isinf(w.high) else _num(w.high), w.winner, _num(w.value),
-                      w.runner_up or "-", "-" if w.runner_up_value is None else _num(w.runner_up_value))
+        table.add_row(_num(w.low), "and above" if math.isinf(w.high) else _num(w.high), escape(w.winner),
+                      _num(w.value), escape(w.runner_up or "-"), "-" if w.runner_up_value is None else _num(w.runner_up_value))
     console.print(table)
     if wins:
         console.print(f"below {limit} = {_num(wins[0].low)} {unit_of(limit)} no scenario has a plan")

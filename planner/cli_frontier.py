@@ -62,32 +62,38 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
 
 
 def frontier_table(front: Any):
+    from rich.markup import escape
     from rich.table import Table
 
-    from planner.frontier import decision_label, unit_of
+    from planner.frontier import QUANTITIES, decision_label, unit_of, value_of
 
-    table = Table(title=f"{front.name}: minimise {front.minimize} with a limit on {front.limit}", title_justify="left")
+    table = Table(title=escape(f"{front.name}: minimise {front.minimize} with a limit on {front.limit}"),
+                  title_justify="left")
+    others = [q for q in QUANTITIES if q not in (front.minimize, front.limit)]
     table.add_column("#", justify="right")
-    table.add_column(f"{front.minimize} ({unit_of(front.minimize)})", justify="right")
-    table.add_column(f"{front.limit} ({unit_of(front.limit)})", justify="right")
-    for name in ("cost (USD)", "CO2e (t)", "days", "loss"):
-        table.add_column(name, justify="right")
+    for q in (front.minimize, front.limit, *others):
+        table.add_column(f"{q} ({unit_of(q)})", justify="right", style="bold" if q == front.minimize else None)
     table.add_column("plan")
     for k, p in enumerate(front.points, start=1):
-        m = p.result.metrics
-        table.add_row(str(k), _num(p.f), _num(p.g), f"{m.cost_usd.total:,.0f}", f"{m.co2_t.total:,.2f}",
-                      f"{m.duration_days:,.2f}", f"{m.loss:.5f}", decision_label(p.result))
+        table.add_row(str(k), _num(p.f), _num(p.g), *(_num(value_of(p.result, q)) for q in others),
+                      escape(decision_label(p.result)))
     return table
 
 
-def print_frontier(front: Any) -> None:
+def wide_console():
+    """A console on stdout; 160 columns when stdout is not a terminal (tables piped to a file)."""
     from rich.console import Console
 
     console = Console()
+    return console if console.is_terminal else Console(width=max(console.width, 160))
+
+
+def print_frontier(front: Any) -> None:
+    console = wide_console()
     if not front.points:
-        console.print(f"{front.name}: no plan meets the instance's limits, so there is no frontier")
+        console.print(f"{front.name}: no plan meets the instance's limits, so there is no frontier", markup=False)
         for line in front.explanation:
-            console.print(f"  - {line}")
+            console.print(f"  - {line}", markup=False)
         return
     console.print(frontier_table(front))
     stats = front.stats

@@ -108,19 +108,20 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
 def print_whatif(sweep: Any) -> None:
     """The table of `plan whatif`: one row per point; infeasible rows show what would have to move
     (the full reasons are in --format json / csv)."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
+    from planner.cli_frontier import wide_console
     from planner.frontier import decision_label
 
     shown = {"cost": "cost (USD)", "co2": "CO2e (t)", "time": "days", "loss": "loss"}
-    table = Table(title=f"what-if, minimising {sweep.objective}", title_justify="left")
+    objective = "objective value" if sweep.objective == "mixed" else sweep.objective
+    table = Table(title=escape(f"what-if, minimising {objective}"), title_justify="left")
     for v in sweep.varies:
         table.add_column(escape(v.path), justify="right", overflow="fold")
     names = ["status", "plan", "cost (USD)", "CO2e (t)", "days", "loss", "binding / reason"]
     if sweep.objective not in shown:
-        names.insert(1, sweep.objective)
+        names.insert(1, objective)
     for name in names:
         bold = name == shown.get(sweep.objective)
         table.add_column(name, justify="left" if name in ("status", "plan", "binding / reason") else "right",
@@ -138,9 +139,7 @@ def print_whatif(sweep: Any) -> None:
             extra = ["-"] if sweep.objective not in shown else []
             cells += [point.status, *extra, "-", "-", "-", "-", "-", short_reason(point.reason)]
         table.add_row(*(escape(c) for c in cells))
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=max(console.width, 160))
+    console = wide_console()
     console.print(table)
     stats = sweep.stats
     console.print(f"{len(sweep.points)} points in {sweep.seconds:.2f} s: {stats.get('builds', 0)} models built, "

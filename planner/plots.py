@@ -101,9 +101,6 @@ def plot_whatif(sweep: WhatIf, path: str | Path) -> None:
         value = point.inputs[x_vary.path]
         return float(value) if numeric_x else float(categories[_show(value)])
 
-    feasible_y = [p.result.objective_value for p in sweep.points
-                  if p.result is not None and p.result.objective_value is not None]
-    floor = min(feasible_y) if feasible_y else 0.0
     for key, points in groups.items():
         points = sorted(points, key=xpos)
         label = ", ".join(f"{p}={_show(v)}" for p, v in key) or None
@@ -111,9 +108,10 @@ def plot_whatif(sweep: WhatIf, path: str | Path) -> None:
         ys = [p.result.objective_value for p in points if _has_value(p)]
         line = ax.plot(xs, ys, marker="o", markersize=3.5, linewidth=1.4, label=label)[0]
         bad = [xpos(p) for p in points if not _has_value(p)]
-        if bad:
-            ax.plot(bad, [floor] * len(bad), linestyle="none", marker="x", color="tab:red", markersize=7,
-                    label="no plan" if not ax.get_legend_handles_labels()[1].count("no plan") else None)
+        if bad:  # at the foot of the axes, whatever the y range
+            ax.plot(bad, [0.02] * len(bad), linestyle="none", marker="x", color="tab:red", markersize=7,
+                    transform=ax.get_xaxis_transform(),
+                    label="no plan" if "no plan" not in ax.get_legend_handles_labels()[1] else None)
         previous = None
         previous_point = None
         for point in points:
@@ -127,6 +125,9 @@ def plot_whatif(sweep: WhatIf, path: str | Path) -> None:
                 ax.annotate(f"{switch_note(previous, now)} {word} {_show(point.inputs[x_vary.path])}",
                             (x, point.result.objective_value), textcoords="offset points", xytext=(4, 6),
                             fontsize=7.5, color=line.get_color(), rotation=20)
+            if now is not None and previous is None:  # the first plan of the line, in full
+                ax.annotate(switch_note(None, now), (xpos(point), point.result.objective_value),
+                            textcoords="offset points", xytext=(4, -12), fontsize=7.5, color=line.get_color())
             if now is not None:
                 previous, previous_point = now, point
     if x_vary.log and numeric_x:
@@ -154,10 +155,13 @@ def plot_frontiers(fronts: Sequence[Frontier], path: str | Path, label_points: b
             continue
         pts = sorted(front.points, key=lambda p: p.g)
         xs, ys = [p.g for p in pts], [p.f for p in pts]
-        # Step function of the best f under a limit eps: constant from a point's g to the next one.
-        step_x = xs + [xs[-1] * 1.05 if xs[-1] > 0 else 1.0]
-        step_y = ys + [ys[-1]]
-        line = ax.step(step_x, step_y, where="post", linewidth=1.2, alpha=0.7)[0]
+        if "loss" in (front.minimize, front.limit):
+            # Continuous (tokens move with the limit): the points are exact samples of a curve.
+            line = ax.plot(xs, ys, linewidth=1.2, alpha=0.7, linestyle="--")[0]
+        else:
+            # A staircase: the best f under a limit eps is constant from a point's g to the next one.
+            span = (xs[-1] - xs[0]) or abs(xs[-1]) or 1.0
+            line = ax.step(xs + [xs[-1] + 0.05 * span], ys + [ys[-1]], where="post", linewidth=1.2, alpha=0.7)[0]
         ax.plot(xs, ys, marker="o", linestyle="none", color=line.get_color(),
                 label=front.name if len(fronts) > 1 else None)
         if label_points:

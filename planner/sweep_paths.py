@@ -21,7 +21,6 @@ planner.loading.instance_from_dict, so a typo in the last key is reported like o
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 from dataclasses import dataclass
@@ -191,7 +190,8 @@ _EXCLUSIVE = {("targets", "max_loss"): "match", ("targets", "match"): "max_loss"
 
 
 def set_path(data: dict[str, Any], steps: tuple[Step, ...], value: Any, path: str = "") -> dict[str, Any]:
-    """A deep copy of `data` with the value at `steps` replaced (None removes the key).
+    """A copy of `data` with the value at `steps` replaced (None removes the key); `data` itself is
+    not changed (the mappings and lists along the path are copied, the rest is shared).
 
     Missing mappings on the way are created (`limits` in a file without limits), except `offers`.
     A catalog name written as plain text (`regions: [us-east]`) should be expanded before
@@ -199,7 +199,7 @@ def set_path(data: dict[str, Any], steps: tuple[Step, ...], value: Any, path: st
     `{name: ...}`, which the catalog fills in.
     """
     where = f"--vary {path or '.'.join(map(str, steps))}"
-    out = copy.deepcopy(data)
+    out = dict(data)  # copy-on-write: only the containers along the path are copied
     node: Any = out
     walked = ""
     for k, step in enumerate(steps):
@@ -223,9 +223,10 @@ def set_path(data: dict[str, Any], steps: tuple[Step, ...], value: Any, path: st
             if child is None:
                 if key in _NO_CREATE:
                     raise InputError(where, f"{here} is not in the instance ({_NO_CREATE[key]})")
-                child = node[key] = {}
+                child = {}
             elif isinstance(child, str) and not walked and key == "scaling_law":
-                child = node[key] = {"name": child}
+                child = {"name": child}
+            node[key] = child = _copy(child)
             node = child
         elif isinstance(node, list):
             index = _list_index(node, step, here, where)
@@ -235,13 +236,22 @@ def set_path(data: dict[str, Any], steps: tuple[Step, ...], value: Any, path: st
                 else:
                     node[index] = value
                 return out
-            if isinstance(node[index], str):
-                node[index] = {"name": node[index]}
-            node = node[index]
+            child = {"name": node[index]} if isinstance(node[index], str) else node[index]
+            node[index] = child = _copy(child)
+            node = child
         else:
             raise InputError(where, f"{walked or 'the instance'} is {_kind(node)}, it has no {step}")
         walked = here
     return out  # pragma: no cover -- the loop returns at the last step
+
+
+def _copy(value: Any) -> Any:
+    """A shallow copy of a container on the path (the caller's data is never changed)."""
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
 
 
 def _list_index(node: list, step: Step, here: str, where: str) -> int:

@@ -68,8 +68,11 @@ class WhatIf:
         (nested keys of the `plan solve` JSON joined by dots: `cost_usd.total`), binding, reason."""
         import pandas as pd
 
-        return pd.DataFrame([point_row(p, self.objective) for p in self.points],
-                            columns=columns([v.path for v in self.varies]))
+        frame = pd.DataFrame([point_row(p, self.objective) for p in self.points],
+                             columns=columns([v.path for v in self.varies]))
+        if "gpu_count" in frame and "gpu_count" not in (v.path for v in self.varies):
+            frame["gpu_count"] = frame["gpu_count"].astype("Int64")  # whole GPUs, empty without a plan
+        return frame
 
 
 def whatif(source: Source, vary: Sequence[str | Vary] | Mapping[str, Any], *,

@@ -1,0 +1,106 @@
+"""Benchmark: what-if sweeps and frontiers against one solve, measured in the same run.
+
+    python benchmarks/bench_sweep.py [INSTANCE.yaml]
+
+For the instance (default instances/co2-regions.yaml) it prints, as milliseconds and as a multiple
+of one solve:
+  - one solve: `solve_instance` of the loaded instance (derive, Pyomo build, HiGHS, evaluate),
+    median of 7 runs after a warm-up, so imports and first-call costs are not counted;
+  - the 50-point sweep (the goal): limits.budget_usd log-spaced over the range where the instance
+    has plans (from its cheapest plan to 1.3x its budget): every point validated as a full
+    instance, solved, priced and explained like `plan solve`;
+  - the same sweep started below the cheapest plan, so 5 of its points are infeasible: with their
+    reasons (planner.explain, several relaxed solves each) and with --no-explain;
+  - a 50-point sweep of a coefficient (us-east's grid carbon intensity): the model's numbers
+    change, so each value gets a model of its own (no reuse, for comparison);
+  - a 10-point cost/CO2 frontier (plan frontier --points 10);
+  - for scale, the 50 points of the first sweep as 50 independent solve_instance calls.
+Sweeps read the instance from the mapping already parsed (as one solve starts from the loaded
+instance), so YAML parsing is in neither. The goal: the 50-point sweep under 5x one solve. Sweeps
+build one Pyomo model and change its limit parameters in place (planner.sweep_session); the
+counts of models built, HiGHS solves and answers reused (no solve needed) are printed too.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from planner.frontier import run_frontier  # noqa: E402
+from planner.loading import load_instance, read_yaml  # noqa: E402
+from planner.pipeline import solve_instance  # noqa: E402
+from planner.sweep_paths import spaced  # noqa: E402
+from planner.whatif import run_whatif  # noqa: E402
+
+GOAL = 5.0
+
+
+def median_time(fn, runs: int = 7) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "instances" / "co2-regions.yaml"
+    data = read_yaml(path)
+    instance = load_instance(path)
+    cheapest = solve_instance(instance.model_copy(update={"objective": "cost", "limits": instance.limits.model_copy(
+        update={"budget_usd": None})}), explain=False).objective_value
+    top = 1.3 * (instance.limits.budget_usd or 10 * cheapest)
+    feasible = spaced(cheapest * (1 + 1e-6), top, 50, log=True)
+    crossing = spaced(0.8 * cheapest, top, 50, log=True)
+    solve_instance(instance)  # warm-up: first-call costs (imports inside functions, HiGHS load)
+    one = median_time(lambda: solve_instance(instance), runs=7)
+
+    rows = []
+    for label, budgets, explain in (
+        ("50-point sweep of limits.budget_usd", feasible, True),
+        ("50-point sweep from below the cheapest plan, with reasons", crossing, True),
+        ("50-point sweep from below the cheapest plan, --no-explain", crossing, False),
+    ):
+        def sweep(budgets=budgets, explain=explain):
+            return run_whatif(data, {"limits.budget_usd": budgets}, explain=explain)
+
+        result = sweep()  # warm-up of this path
+        seconds = median_time(sweep, runs=3)
+        infeasible = sum(p.status != "optimal" for p in result.points)
+        plans = len({(p.result.plan.gpu, p.result.plan.region, p.result.plan.model_params)
+                     for p in result.points if p.result is not None and p.result.plan is not None})
+        rows.append((label, seconds, f"{result.stats['builds']} build(s), {result.stats['solves']} HiGHS solves, "
+                                     f"{result.stats['reused']} reused; {plans} distinct plans, "
+                                     f"{infeasible} infeasible points"))
+    carbon = run_whatif(data, {"regions[us-east].carbon_g_per_kwh": spaced(13.0, 700.0, 50, log=True)})
+    seconds = median_time(lambda: run_whatif(data, {"regions[us-east].carbon_g_per_kwh":
+                                                    spaced(13.0, 700.0, 50, log=True)}), runs=1)
+    rows.append(("50-point sweep of regions[us-east].carbon_g_per_kwh (a coefficient)", seconds,
+                 f"{carbon.stats['builds']} builds, {carbon.stats['solves']} HiGHS solves, "
+                 f"{carbon.stats['reused']} reused: a model per value"))
+    front = run_frontier(instance, "cost", "co2", 10)
+    seconds = median_time(lambda: run_frontier(instance, "cost", "co2", 10), runs=3)
+    rows.append(("10-point frontier cost vs co2", seconds,
+                 f"{front.stats['builds']} builds, {front.stats['solves']} HiGHS solves, "
+                 f"{front.stats['reused']} reused; {len(front.points)} non-dominated points"))
+    variants = [instance.model_copy(update={"limits": instance.limits.model_copy(update={"budget_usd": b})})
+                for b in feasible]
+    seconds = median_time(lambda: [solve_instance(v) for v in variants], runs=1)
+    rows.append(("the first sweep as 50 independent solve_instance calls", seconds, "for scale"))
+
+    print(f"instance: {path.name}; one solve (median of 7): {one * 1e3:.1f} ms")
+    width = max(len(r[0]) for r in rows)
+    for label, seconds, note in rows:
+        print(f"{label:<{width}}  {seconds * 1e3:8.1f} ms  {seconds / one:6.2f}x one solve  ({note})")
+    ratio = rows[0][1] / one
+    print(f"goal: 50-point sweep under {GOAL:g}x one solve: {'met' if ratio < GOAL else 'NOT met'} ({ratio:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""`plan compare`: frontiers of several scenarios and where each wins."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from planner.frontier import Frontier, FrontierPoint, best_under, run_compare, unique_names, win_ranges
+from planner.loading import read_yaml
+
+TINY = Path(__file__).parent / "data" / "sweep_tiny.yaml"
+
+
+def front(name: str, pairs: list[tuple[float, float]]) -> Frontier:
+    points = [FrontierPoint(None, None, f, g) for f, g in pairs]  # type: ignore[arg-type]
+    return Frontier(name, "cost", "co2", points)
+
+
+def test_win_ranges_by_hand():
+    # A: cheap and dirty; B: dearer, cleaner. Best cost under a CO2 limit eps:
+    #   eps in [2, 5): only B (cost 9);  [5, 6): A 10 vs B 9 -> B;  [6, inf): A 4 vs B 7 -> A
+    a = front("A", [(4, 6), (10, 5)])
+    b = front("B", [(7, 3), (9, 2)])
+    wins = win_ranges([a, b])
+    assert [(w.low, w.high, w.winner) for w in wins] == [(2, 6, "B"), (6, math.inf, "A")]
+    assert wins[0].runner_up is None and wins[0].value == 9
+    assert wins[1].value == 4 and wins[1].runner_up == "B" and wins[1].runner_up_value == 7
+    assert best_under(a, 5.5).f == 10 and best_under(b, 1) is None
+
+
+def test_compare_two_scenarios(tmp_path):
+    cheap_sweden = read_yaml(TINY)
+    cheap_sweden["name"] = "cheap-sweden"
+    cheap_sweden["regions"][3]["offers"]["B200"]["usd_per_gpu_hour"] = 5.0
+    fronts, wins = run_compare([TINY, cheap_sweden], "cost", "co2", "all")
+    assert [f.name for f in fronts] == ["tiny", "cheap-sweden"]
+    # Everywhere, the winner's best cost under the limit is no higher than any other scenario's.
+    for w in wins:
+        for eps in (w.low, (w.low + w.high) / 2 if math.isfinite(w.high) else w.low * 2):
+            values = {f.name: best_under(f, eps).f for f in fronts if best_under(f, eps) is not None}
+            assert values[w.winner] == pytest.approx(min(values.values()))
+    assert {w.winner for w in wins} == {"cheap-sweden"}  # cheaper B200s in Sweden win at every CO2 level
+    assert wins[0].low == pytest.approx(min(p.g for f in fronts for p in f.points))
+
+
+def test_cli_compare_json_table_and_plot(tmp_path):
+    other = tmp_path / "b.yaml"
+    other.write_text(TINY.read_text().replace("name: tiny", "name: cheap-sweden")
+                     .replace("B200: {usd_per_gpu_hour: 8.0", "B200: {usd_per_gpu_hour: 5.0"))
+    runner = CliRunner()
+    result = runner.invoke(cli.group, ["compare", str(TINY), str(other), "--points", "5", "--format", "json",
+                                       "--plot", str(tmp_path / "c.png")])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert [s["name"] for s in doc["scenarios"]] == ["tiny", "cheap-sweden"]
+    assert all(s["points"] for s in doc["scenarios"]) and doc["wins"]
+    assert doc["wins"][-1]["limit_to"] is None
+    assert (tmp_path / "c.png").stat().st_size > 1000
+    result = runner.invoke(cli.group, ["compare", str(TINY), str(TINY), "--points", "3"])
+    assert result.exit_code == 0 and "tiny (2)" in result.output and "where each scenario wins" in result.output
+
+
+def test_unique_names():
+    assert unique_names(["a", "a", "b", "a"]) == ["a", "a (2)", "b", "a (3)"]
