@@ -108,6 +108,7 @@ class SweepSession:
         for name in LIMITS:
             training_plan.set_limit(kept.model, name, getattr(inputs, name))
         self.stats.solves += 1
+        kept.solver.options = self.options  # per solve: the loss rounds may shorten a time limit in place
         result = solve_model(instance, inputs, kept.model, kept.solver, explain=False)
         if inputs.objective != "loss" and result.status in ("optimal", "infeasible"):
             kept.history.append((limits, result))
