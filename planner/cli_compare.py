@@ -48,7 +48,8 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
             "minimize": minimize, "limit": limit,
             "scenarios": [{**f.to_json(), "file": path} for f, path in zip(fronts, instance_files)],
             "wins": [{"limit_from": w.low, "limit_to": None if math.isinf(w.high) else w.high, "winner": w.winner,
-                      minimize: w.value, "runner_up": w.runner_up, f"runner_up_{minimize}": w.runner_up_value}
+                      f"{minimize}_at_from": w.value, f"{minimize}_below_to": w.value_high,
+                      "runner_up": w.runner_up, f"runner_up_{minimize}_at_from": w.runner_up_value}
                      for w in wins],
         }))
     elif fmt == "csv":
@@ -82,11 +83,12 @@ def print_compare(fronts, wins, minimize: str, limit: str, details: bool) -> Non
     console.print(summary)
     table = Table(title=f"where each scenario wins ({limit} in {unit_of(limit)}, {minimize} in {unit_of(minimize)})",
                   title_justify="left")
-    for name in (f"{limit} from", "to", "best scenario", minimize, "runner-up", f"its {minimize}"):
+    for name in (f"{limit} from", "to", "best scenario", f"its {minimize}", "runner-up", f"its {minimize} "):
         table.add_column(name, justify="left" if "scenario" in name or name == "runner-up" else "right")
     for w in wins:
+        value = _num(w.value) if w.value_high == w.value else f"{_num(w.value)} -> {_num(w.value_high)}"
         table.add_row(_num(w.low), "and above" if math.isinf(w.high) else _num(w.high), escape(w.winner),
-                      _num(w.value), escape(w.runner_up or "-"), "-" if w.runner_up_value is None else _num(w.runner_up_value))
+                      value, escape(w.runner_up or "-"), "-" if w.runner_up_value is None else _num(w.runner_up_value))
     console.print(table)
     if wins:
         console.print(f"below {limit} = {_num(wins[0].low)} {unit_of(limit)} no scenario has a plan")

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from planner.errors import InputError
@@ -344,13 +344,16 @@ def _si(value: float) -> str:
 
 @dataclass(frozen=True)
 class WinRange:
-    """Over limit values [low, high) the scenario `winner` has the best f (`value`)."""
+    """Over limit values [low, high) the scenario `winner` has the best f: `value` at the low end,
+    `value_high` on the last step before `high` (f falls as the limit loosens). Scenarios tied
+    within 1e-9 share the win (`winner` "a = b")."""
 
     low: float
     high: float              # inf: no upper end
     winner: str
     value: float
-    runner_up: str | None
+    value_high: float
+    runner_up: str | None    # the best other scenario at the low end
     runner_up_value: float | None
 
 
@@ -360,25 +363,29 @@ def best_under(front: Frontier, eps: float) -> FrontierPoint | None:
     return min(fitting, key=lambda p: p.f) if fitting else None
 
 
-def win_ranges(fronts: Sequence[Frontier]) -> list[WinRange]:
+def win_ranges(fronts: Sequence[Frontier], tol: float = 1e-9) -> list[WinRange]:
     """Where each scenario wins: the limit axis cut at every frontier point's g; on each piece the
     scenario whose frontier gives the lowest f (a sampled frontier is a step function through its
-    points: exact for `points="all"`, an upper bound between samples otherwise)."""
+    points: exact for `points="all"`, an upper bound between samples otherwise). Consecutive pieces
+    with the same winner are merged."""
     cuts = sorted({p.g for front in fronts for p in front.points})
     ranges: list[WinRange] = []
     for k, low in enumerate(cuts):
         high = cuts[k + 1] if k + 1 < len(cuts) else math.inf
-        standings = sorted(((best.f, front.name) for front in fronts
-                            if (best := best_under(front, low)) is not None))
+        standings = sorted((best.f, front.name) for front in fronts
+                           if (best := best_under(front, low)) is not None)
         if not standings:
             continue
-        value, winner = standings[0]
-        runner = standings[1] if len(standings) > 1 else (None, None)
+        value = standings[0][0]
+        tied = {name for f, name in standings if f <= value * (1 + tol) + tol}
+        winners = [front.name for front in fronts if front.name in tied]  # in the order given
+        others = [(f, name) for f, name in standings if name not in winners]
+        winner = " = ".join(winners)
         if ranges and ranges[-1].winner == winner:
-            last = ranges[-1]
-            ranges[-1] = WinRange(last.low, high, winner, last.value, last.runner_up, last.runner_up_value)
+            ranges[-1] = replace(ranges[-1], high=high, value_high=value)
             continue
-        ranges.append(WinRange(low, high, winner, value, runner[1], runner[0]))
+        runner = others[0] if others else (None, None)
+        ranges.append(WinRange(low, high, winner, value, value, runner[1], runner[0]))
     return ranges
 
 
