@@ -1,36 +1,48 @@
 """`plan` command line: a thin click layer over the planner package.
 
 Exit codes (spec section 5): 0 optimal / done; 2 invalid input; 3 infeasible; 4 stopped by a limit.
-Each command lives in planner/cli_<name>.py and is registered here.
+Each command lives in planner/cli_<name>.py and is imported only when it runs (so `plan solve` does
+not pay for scipy, pandas or matplotlib).
 """
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from planner.cli_support import EXIT_INPUT, fail_on_input_errors
 
+#: command name -> "module:attribute" of its click command
+COMMANDS = {
+    "solve": "planner.cli_solve:solve",
+    "evaluate": "planner.cli_evaluate:evaluate",
+    "whatif": "planner.cli_whatif:whatif",
+    "frontier": "planner.cli_frontier:frontier",
+    "compare": "planner.cli_compare:compare",
+    "fit": "planner.cli_fit:fit",
+    "catalog": "planner.cli_catalog:catalog_command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module only when that command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plan-llm")
 def group() -> None:
     """Plan an LLM training run at the lowest cost or CO2: model size, tokens, GPUs, region, alignment."""
-
-
-def _register() -> None:
-    from planner.cli_catalog import catalog_command
-    from planner.cli_evaluate import evaluate
-    from planner.cli_fit import fit
-    from planner.cli_solve import solve
-    from planner.cli_compare import compare  # noqa: I001 -- what-if / frontier commands (issue 4)
-    from planner.cli_frontier import frontier
-    from planner.cli_whatif import whatif
-
-    for command in (solve, evaluate, fit, catalog_command, whatif, frontier, compare):
-        group.add_command(command)
-
-
-_register()
 
 
 def main() -> None:
