@@ -11,7 +11,7 @@ Symbols (spec section 2) and their Pyomo names:
 | Y_o            | params_on_offer[o]    | N / param_unit if offer o is chosen, else 0 (= sum_i N_i z_io) |
 | e_om           | aligned_params[o, m]  | Y_o w_m (McCormick, exact because w_m is binary)             |
 | S_o            | gpu_seconds[o]        | GPU-seconds on offer o: sum_i a_io D_io + sum_m c_m e_om/rate_o |
-| l              | data_loss             | B/Deff(D)^beta, objective `loss` only (tangent cuts)         |
+| l_io           | data_loss[i, o]       | B/Deff(D)^beta if z_io = 1, objective `loss` only (cuts)      |
 
 The GPU count is n_o of the chosen offer (see planner.derive for why this is exact), so time,
 staff cost and the deadline are linear in S_o:  T = sum_o S_o/(86400 n_o).
@@ -26,7 +26,8 @@ Constraints (`def_` defines a quantity, `res_` restricts):
     res_co2               CO2 <= max_co2_t
     res_deadline          T <= deadline_days
     res_training_flops    F_pre + F_align <= max_training_flops
-    res_loss_cut[k]       l >= phi(d_k) + phi'(d_k) (D - d_k)        (phi convex: outer approximation)
+    res_loss_cut[k]       l_io >= phi(d_k) z_io + phi'(d_k) (D_io - d_k z_io)   (phi convex: outer
+                          approximation, perspective form per pair)
 
 Every limit row is divided by its limit at build time and every variable is in units near 1, so
 HiGHS sees coefficients of order one from 1e17 to 1e27 FLOPs. Each pair's tokens have their own
@@ -47,8 +48,10 @@ from planner.derive import ModelInputs
 from planner.scaling_law import data_term, loss_slope
 from planner.schema import ScalingLaw
 
-#: Number of initial tangent cuts for the `loss` objective (more are added where the solver lands).
-INITIAL_LOSS_CUTS = 24
+#: Initial tangent cuts of the `loss` objective per pair, as fractions of the pair's largest D (the
+#: optimum sits at or just below it: only a recipe's costs pull it lower); more are added where the
+#: solver lands.
+INITIAL_CUT_FRACTIONS = (1.0, 0.97, 0.85, 0.5)
 
 
 @dataclass(frozen=True)
@@ -143,15 +146,18 @@ def build(inputs: ModelInputs) -> pyo.ConcreteModel:
 
     objective = inputs.objective
     if objective == "loss":
-        m.data_loss = pyo.Var(domain=pyo.NonNegativeReals)
+        m.data_loss = pyo.Var(m.PAIRS, domain=pyo.NonNegativeReals)
         m.res_loss_cut = pyo.ConstraintList()
         m.total_tokens = pyo.Expression(expr=all_tokens)
         m.loss = pyo.Expression(
-            expr=pyo.quicksum(sizes[i].base_loss * m.select[i, o] for i, o in m.PAIRS) + m.data_loss)
-        lows = [sizes[i].min_tokens for i, _ in pairs if sizes[i].min_tokens > 0]
-        low = min(lows) if lows else token_unit * 1e-4
-        for k in range(INITIAL_LOSS_CUTS):
-            add_loss_cut(m, low * (token_unit / low) ** (k / (INITIAL_LOSS_CUTS - 1)))
+            expr=pyo.quicksum(sizes[i].base_loss * m.select[i, o] + m.data_loss[i, o] for i, o in m.PAIRS))
+        for i, o in pairs:
+            cap, low = inputs.max_tokens[i, o], sizes[i].min_tokens
+            points = {cap * f for f in INITIAL_CUT_FRACTIONS}
+            if 0 < low < cap * min(INITIAL_CUT_FRACTIONS):
+                points.add(low)
+            for tokens in sorted(points):
+                add_loss_cut(m, tokens, (i, o))
         expr, unit = m.loss, 1.0
     else:
         expr = {
@@ -166,13 +172,19 @@ def build(inputs: ModelInputs) -> pyo.ConcreteModel:
     return m
 
 
-def add_loss_cut(m: pyo.ConcreteModel, tokens: float) -> None:
-    """Tangent of phi(D) = B/Deff(D)^beta at D = tokens: phi(d) + phi'(d) (D - d) <= data_loss."""
+def add_loss_cut(m: pyo.ConcreteModel, tokens: float, pair: tuple[int, int] | None = None) -> None:
+    """Tangent of phi(D) = B/Deff(D)^beta at D = d for one pair, in perspective form:
+    l_io >= (phi(d) - phi'(d) d) z_io + phi'(d) D_io  (zero when z_io = 0, the tangent when z_io = 1).
+    `pair` defaults to the pair selected in the model's current solution."""
     inputs: ModelInputs = m.inputs
+    if pair is None:
+        pair = max(m.PAIRS, key=lambda p: pyo.value(m.select[p]))
     law = ScalingLaw(E=0.0, A=1.0, B=inputs.law_B, alpha=1.0, beta=inputs.law_beta)
     value = data_term(law, tokens, inputs.unique_tokens, inputs.repetition_rstar)
     slope = loss_slope(law, tokens, inputs.unique_tokens, inputs.repetition_rstar)
-    m.res_loss_cut.add(m.data_loss >= value + slope * (m.total_tokens - tokens))
+    unit = m.pair_unit[pair]
+    m.res_loss_cut.add(m.data_loss[pair] >= (value - slope * tokens) * m.select[pair]
+                       + slope * unit * m.token_share[pair])
 
 
 def extract(m: pyo.ConcreteModel) -> Choice:
