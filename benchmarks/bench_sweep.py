@@ -11,6 +11,8 @@ of one solve:
     instance, solved, priced and explained like `plan solve`;
   - the same sweep started below the cheapest plan, so 5 of its points are infeasible: with their
     reasons (planner.explain, several relaxed solves each) and with --no-explain;
+  - the same sweep with objective loss: the plan's tokens move with the budget, so every point is
+    a solve (on one kept model) with its cutting-plane rounds;
   - a 50-point sweep of a coefficient (us-east's grid carbon intensity): the model's numbers
     change, so each value gets a model of its own (no reuse, for comparison);
   - a 10-point cost/CO2 frontier (plan frontier --points 10);
@@ -78,6 +80,14 @@ def main() -> None:
         rows.append((label, seconds, f"{result.stats['builds']} build(s), {result.stats['solves']} HiGHS solves, "
                                      f"{result.stats['reused']} reused; {plans} distinct plans, "
                                      f"{infeasible} infeasible points"))
+    loss_data = dict(data, objective="loss")
+    loss_sweep = run_whatif(loss_data, {"limits.budget_usd": feasible})
+    seconds = median_time(lambda: run_whatif(loss_data, {"limits.budget_usd": feasible}), runs=1)
+    loss_one = median_time(lambda: solve_instance(instance.model_copy(update={"objective": "loss"})), runs=5)
+    rows.append(("the first sweep with objective loss (each point a new D: no reuse)", seconds,
+                 f"{loss_sweep.stats['builds']} build(s), {loss_sweep.stats['solves']} HiGHS solves "
+                 f"(with cutting-plane rounds); one loss solve is {loss_one * 1e3:.0f} ms, so "
+                 f"{seconds / loss_one:.1f}x one loss solve"))
     carbon = run_whatif(data, {"regions[us-east].carbon_g_per_kwh": spaced(13.0, 700.0, 50, log=True)})
     seconds = median_time(lambda: run_whatif(data, {"regions[us-east].carbon_g_per_kwh":
                                                     spaced(13.0, 700.0, 50, log=True)}), runs=1)
