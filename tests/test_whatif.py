@@ -235,3 +235,12 @@ def test_cli_bad_input_exits_2_with_one_message(monkeypatch, capsys, tmp_path):
     code, out, err = run_main(monkeypatch, capsys, "whatif", TINY, "--vary", "limits.budget_usd=1e6",
                               "--plot", tmp_path / "x.txt")
     assert code == 2 and "--plot" in err
+
+
+def test_package_functions_survive_submodule_imports():
+    """`planner.whatif` / `planner.frontier` stay the functions after their modules are imported."""
+    import importlib
+
+    module = importlib.import_module("planner.whatif")
+    assert planner.whatif is module.whatif
+    assert planner.frontier is importlib.import_module("planner.frontier").frontier
