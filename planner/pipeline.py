@@ -107,24 +107,42 @@ def _natural(bound: float | None, model) -> float | None:
 
 
 def _refine_loss(instance, inputs, model, solver: Solver, result: SolveResult) -> tuple[SolveResult, int]:
+    options = solver.options
+    try:
+        return _refine_loss_rounds(instance, inputs, model, solver, result)
+    finally:
+        solver.options = options  # a sweep re-solves this solver: give its time limit back
+
+
+def _refine_loss_rounds(instance, inputs, model, solver: Solver, result: SolveResult) -> tuple[SolveResult, int]:
     """Kelley cutting planes on phi(D) = B/Deff^beta: the MIP with tangent cuts is a relaxation, so
-    its bound is a lower bound on the best loss; stop when the polished plan's exact loss meets it."""
+    its bound is a lower bound on the best loss; stop when the polished plan's exact loss meets it.
+    A time limit covers all rounds together: when it is reached, the last plan found is kept with
+    status time_limit and the gap (exact loss - bound) / exact loss."""
     total_seconds = result.seconds
+    time_limit = solver.options.time_limit_s
     for rounds in range(1, MAX_LOSS_ROUNDS + 1):
         choice = training_plan.extract(model)
         exact = evaluate_plan(instance, polished_plan(instance, inputs, choice)).loss
         bound = result.bound if result.bound is not None else result.objective
         if exact - bound <= LOSS_TOL:
             break
+        if result.status != "optimal" or (time_limit is not None and total_seconds >= time_limit):
+            gap = max(0.0, exact - bound) / abs(exact) if bound is not None else None
+            return replace(result, status="time_limit", mip_gap=gap, seconds=total_seconds), rounds
         training_plan.add_loss_cut(model, choice.tokens)
         if choice.tokens > 0:
             exact_tokens = polished_plan(instance, inputs, choice).tokens
             if not math.isclose(exact_tokens, choice.tokens, rel_tol=1e-12):
                 training_plan.add_loss_cut(model, exact_tokens)
-        result = solver.solve()
+        if time_limit is not None:
+            solver.options = replace(solver.options, time_limit_s=time_limit - total_seconds)
+        previous, result = result, solver.solve()
         total_seconds += result.seconds
         if not result.has_solution:
-            break
+            # Stopped before this round found a plan: the model still holds the previous round's.
+            gap = max(0.0, exact - bound) / abs(exact) if bound is not None else None
+            return replace(previous, status="time_limit", mip_gap=gap, seconds=total_seconds), rounds
     return replace(result, seconds=total_seconds), rounds
 
 
