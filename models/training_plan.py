@@ -51,7 +51,7 @@ from planner.schema import ScalingLaw
 #: Initial tangent cuts of the `loss` objective per pair, as fractions of the pair's largest D (the
 #: optimum sits at or just below it: only a recipe's costs pull it lower); more are added where the
 #: solver lands.
-INITIAL_CUT_FRACTIONS = (1.0, 0.97, 0.85, 0.5)
+INITIAL_CUT_FRACTIONS = (1.0, 0.9)
 
 
 @dataclass(frozen=True)
