@@ -168,7 +168,13 @@ def build(inputs: ModelInputs) -> pyo.ConcreteModel:
         }[objective]
         unit = _objective_unit(inputs)
     m.objective_unit = unit
-    m.objective = pyo.Objective(expr=expr / unit, sense=pyo.minimize)
+    # The objective is a variable defined by one row, not the expression itself: its terms span
+    # many decades (a recipe's alignment compute is ~1e-6 of a 1e27-FLOP pretraining run), which
+    # HiGHS flags as "excessively small costs" below 1e-4; as matrix entries they are well inside
+    # its range (it drops only entries below 1e-9), and the cost vector is the single 1.
+    m.objective_value = pyo.Var(domain=pyo.Reals)
+    m.def_objective = pyo.Constraint(expr=m.objective_value == expr / unit)
+    m.objective = pyo.Objective(expr=m.objective_value, sense=pyo.minimize)
     return m
 
 

@@ -163,6 +163,7 @@ def derive(instance: Instance) -> ModelInputs:
         unique_tokens=data.unique_tokens, repetition_rstar=data.repetition_rstar,
         ruled_out=ruled_out,
     )
+    no_room: list[tuple[int, int]] = []
     for i, o in pairs:
         if instance.objective == "loss":
             cap = pair_token_cap(inputs, i, o, data_cap)
@@ -174,10 +175,17 @@ def derive(instance: Instance) -> ModelInputs:
                     "price), limits.deadline_days, limits.max_co2_t, limits.max_training_flops or "
                     "data.max_epochs",
                 )
+            if cap <= 0 and sizes[i].min_tokens <= 0:
+                # D must be positive: budget, CO2 or deadline is used up before the first token
+                ruled_out.append(f"N={sizes[i].params:.4g} on {offers[o].gpu} in {offers[o].region}: the limits "
+                                 "leave no room for any pretraining tokens")
+                no_room.append((i, o))
+                continue
             inputs.max_tokens[i, o] = max(sizes[i].min_tokens, cap)
         else:
             # Every other objective grows with D and every limit caps it: D = Dmin is optimal.
             inputs.max_tokens[i, o] = sizes[i].min_tokens
+    inputs.pairs[:] = [pair for pair in pairs if pair not in no_room]
     return inputs
 
 
