@@ -171,9 +171,11 @@ def derive(instance: Instance) -> ModelInputs:
                 raise InputError(
                     "objective",
                     f"'loss' has no optimum: nothing limits the tokens of N={sizes[i].params:.4g} on "
-                    f"{offers[o].gpu} in {offers[o].region}; add limits.budget_usd (with a non-zero "
-                    "price), limits.deadline_days, limits.max_co2_t, limits.max_training_flops or "
-                    "data.max_epochs",
+                    f"{offers[o].gpu} in {offers[o].region}"
+                    + (" (a token costs nothing there, so limits.budget_usd does not bind)"
+                       if instance.limits.budget_usd is not None else "")
+                    + "; add limits.budget_usd (with a non-zero price), limits.deadline_days, "
+                    "limits.max_co2_t, limits.max_training_flops or data.max_epochs",
                 )
             if cap <= 0 and sizes[i].min_tokens <= 0:
                 # D must be positive: budget, CO2 or deadline is used up before the first token

@@ -269,7 +269,7 @@ def _input_error(exc: ValidationError, data: dict[str, Any]) -> InputError:
         return InputError(_format_loc(raw_loc[:-1]) or "instance", f"key {value!r} must be text")
     if kind == "value_error":
         message = str(err.get("ctx", {}).get("error", err["msg"]))
-        match = re.match(r"^([A-Za-z_][\w.]*(?:\[\d+\][\w.]*)*): (.+)$", message, re.S)
+        match = re.match(r"^([A-Za-z_][\w.\-]*(?:\[\d+\][\w.\-]*)*): (.+)$", message, re.S)
         if match:
             field, problem = match.groups()
             top = field.split("[")[0].split(".")[0]

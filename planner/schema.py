@@ -229,8 +229,8 @@ class Instance(Strict):
             for gpu_name in region.offers or {}:
                 if gpu_name not in gpu_names:
                     raise ValueError(
-                        f"regions[{i}].offers: GPU '{gpu_name}' is not in gpus "
-                        f"(listed: {', '.join(sorted(gpu_names))})"
+                        f"regions[{i}].offers.{gpu_name}: GPU '{gpu_name}' is not in gpus "
+                        f"(listed: {', '.join(sorted(gpu_names))}); add it to gpus or remove the offer"
                     )
         if self.objective != "loss" and self.targets.max_loss is None and self.targets.match is None:
             raise ValueError(
