@@ -94,7 +94,8 @@ def explain(instance: Instance, solve: Solve | None = None) -> Explanation:
     else:
         parts = [f"the {by_path[p].label} ({_now(by_path[p])})" for p in conflict]
         joined = ", ".join(parts[:-1]) + " and " + parts[-1]
-        out.lines.append(f"conflict: {joined} cannot all hold together (each of them is part of the conflict)")
+        together = "cannot both hold" if len(parts) == 2 else "cannot all hold together"
+        out.lines.append(f"conflict: {joined} {together} (each of them is part of the conflict)")
 
     for lim in limits:
         value, note = ctx.needed(lim)
