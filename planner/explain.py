@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
@@ -73,17 +74,30 @@ def explain_infeasible(instance: Instance, solve: Solve | None = None) -> list[s
     return explain(instance, solve).lines
 
 
-def explain(instance: Instance, solve: Solve | None = None) -> Explanation:
+#: Wall-clock seconds an explanation may take (each figure is one or more MIP solves; a large
+#: instance with many regions could otherwise keep a user waiting for minutes).
+TIME_BUDGET_S = 120.0
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def explain(instance: Instance, solve: Solve | None = None, time_budget_s: float = TIME_BUDGET_S) -> Explanation:
     """The full explanation of an infeasible instance (module docstring)."""
-    ctx = _Context(instance, solve)
+    ctx = _Context(instance, solve, time_budget_s)
     limits = _limits_of(instance)
     out = Explanation()
 
-    conflict = ctx.conflict([lim.path for lim in limits])
+    try:
+        conflict = ctx.conflict([lim.path for lim in limits])
+    except _OutOfTime:
+        conflict = None
     by_path = {lim.path: lim for lim in limits}
     out.conflict = conflict
     if conflict is None:
-        out.lines.append("the solver could not decide which limits conflict")
+        out.lines.append("the solver could not decide which limits conflict (a relaxed problem was stopped "
+                         "or the explanation ran out of time)")
     elif not conflict:
         out.lines.append("no plan exists even with every limit removed: every candidate is ruled out "
                          "(see the candidates ruled out below)")
@@ -98,7 +112,14 @@ def explain(instance: Instance, solve: Solve | None = None) -> Explanation:
         out.lines.append(f"conflict: {joined} {together} (each of them is part of the conflict)")
 
     for lim in limits:
-        value, note = ctx.needed(lim)
+        if conflict is not None and lim.path not in conflict:
+            continue  # a limit that alone admits a plan is in every minimal conflicting set
+        try:
+            value, note = ctx.needed(lim)
+        except _OutOfTime:
+            out.lines.append(f"{lim.label} ({lim.path}): not computed, the explanation ran out of time "
+                             f"({ctx.budget_s:g} s)")
+            continue
         if value is None:
             if conflict and lim.path in conflict:
                 out.lines.append(f"{lim.label} ({lim.path}): moving it alone admits no plan")
@@ -145,16 +166,23 @@ def _limits_of(instance: Instance) -> list[_Limit]:
 class _Context:
     """The instance and the solves run on relaxed copies of it (feasibility answers are cached)."""
 
-    def __init__(self, instance: Instance, solve: Solve | None):
+    def __init__(self, instance: Instance, solve: Solve | None, budget_s: float = TIME_BUDGET_S):
         self.instance = instance
         self._solve = solve
         self._feasible: dict[tuple, bool | None] = {}
+        self.budget_s = budget_s
+        self._stop_at = time.monotonic() + budget_s
 
     # -- solving ------------------------------------------------------------------------------
+    def tick(self) -> None:
+        if time.monotonic() > self._stop_at:
+            raise _OutOfTime
+
     def run(self, instance: Instance):
         """A PlanResult, or None when the relaxed problem has no optimum (InputError)."""
         from planner.pipeline import solve_instance
 
+        self.tick()
         try:
             return self._solve(instance) if self._solve is not None else solve_instance(instance, explain=False)
         except InputError:
@@ -173,19 +201,34 @@ class _Context:
 
     # -- part 1: a minimal conflicting set -----------------------------------------------------
     def conflict(self, paths: list[str]) -> list[str] | None:
-        if self.feasible(paths) is True:
-            kept: list[str] = []
-            for i, path in enumerate(paths):
-                # dropped so far: everything before i not kept, plus `path`; still infeasible -> drop it
-                dropped = [p for p in paths[: i + 1] if p not in kept]
-                answer = self.feasible(dropped)
+        """A deletion filter: the set left is always infeasible; a limit (or a group of them) whose
+        removal keeps it infeasible is dropped for good. The power limits of all regions are tried
+        as one group first (one solve instead of one per region when none of them matters); a
+        group that matters is then filtered one limit at a time. Minimal: a kept limit was needed
+        in a superset of the final set, and dropping limits only enlarges the feasible set."""
+        answer = self.feasible(paths)
+        if answer is not True:
+            return None if answer is None else []
+        power = [p for p in paths if p.startswith("regions[")]
+        groups = ([power] if power else []) + [[p] for p in paths if p not in power]
+        dropped: list[str] = []
+        kept: list[str] = []
+        for group in groups:
+            answer = self.feasible(dropped + group)
+            if answer is None:
+                return None
+            if not answer:
+                dropped += group
+                continue
+            if len(group) == 1:
+                kept += group
+                continue
+            for path in group:
+                answer = self.feasible(dropped + [path])
                 if answer is None:
                     return None
-                if answer:
-                    kept.append(path)
-            return kept
-        answer = self.feasible(paths)
-        return [] if answer is False else None
+                (kept if answer else dropped).append(path)
+        return [p for p in paths if p in kept]
 
     # -- part 2: the value each limit needs -----------------------------------------------------
     def needed(self, lim: _Limit) -> tuple[float | None, str]:
@@ -220,6 +263,7 @@ class _Context:
 
         import pyomo.environ as pyo
 
+        self.tick()
         relaxed = _relaxed(self.instance, {path}, {}, objective="cost")
         inputs = derive_mod.derive(relaxed)
         if not inputs.pairs:
@@ -255,6 +299,7 @@ class _Context:
         if result is not None:
             ok = getattr(result, "status", None) == "optimal"
             return (result.objective_value, "") if ok else (None, "")
+        self.tick()
         # Tokens unlimited for some candidates: split them off. Nothing that depends on D limits
         # those, so their loss approaches E + A/N^alpha (+ B/(U(1+R*))^beta with unique data U)
         # and the least of that is a MIP over them with the base loss as objective.

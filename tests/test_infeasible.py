@@ -355,3 +355,11 @@ def test_a_sweep_can_pass_its_own_solve():
 
     lines = explain_infeasible(instance, solve)
     assert calls and any(line.startswith("budget must be at least") for line in lines)
+
+
+def test_explanation_has_a_time_budget():
+    instance = instance_from_dict(with_limits(base(), budget_usd=500.0))
+    why = explain(instance, time_budget_s=0.0)
+    assert why.needed == {} and why.conflict is None
+    assert why.lines[0].startswith("the solver could not decide which limits conflict")
+    assert any("ran out of time" in line for line in why.lines)

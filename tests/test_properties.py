@@ -281,3 +281,63 @@ def test_corrupted_instances_give_exit_2_and_never_a_traceback(case):
         assert out == "" and err.startswith("error: ") and err.count("\n") == 1, err
     else:
         assert code in (0, 3, 4), (code, err)
+
+
+# ---- numerics at the extremes ------------------------------------------------------------------
+
+def _extreme(flops: float, budget: float, objective: str) -> dict:
+    """A run of `flops` FLOPs whose compute costs about half of `budget`, with alignment stages a
+    millionth of pretraining and a recipe fixed cost a thousandth of the budget."""
+    n_ref = math.sqrt(flops / 120.0)
+    gpu_hours = flops / (1000e12 * 0.4 * 3600.0)
+    price = 0.5 * budget / gpu_hours
+    count = 8 * max(1, min(4096, round(gpu_hours / 24 / 60 / 8)))
+    data = {
+        "name": "extreme", "objective": objective, "carbon_price_usd_per_t": 50.0, "scaling_law": dict(LAW),
+        "model_sizes": [n_ref * f for f in (0.5, 1.0, 2.0)],
+        "targets": {"max_loss": scaling_law.loss(ScalingLaw(**LAW), n_ref, 20 * n_ref)},
+        "limits": {"budget_usd": budget, "max_training_flops": 3 * flops, "deadline_days": 10_000.0},
+        "staff_usd_per_day": budget * 1e-4, "bytes_per_param": 2.0,
+        "data": {"unique_tokens": 15 * n_ref, "usd_per_token": budget * 1e-3 / (20 * n_ref)},
+        "gpus": [{"name": "G1", "peak_tflops": 1000, "mfu": 0.4, "watts": 700, "memory_gb": 80,
+                  "embodied_kg": 150, "usd_per_gpu_hour": price, "available": count},
+                 {"name": "G2", "peak_tflops": 400, "mfu": 0.45, "watts": 400, "memory_gb": 80,
+                  "embodied_kg": 100, "usd_per_gpu_hour": price * 0.35, "available": 2 * count}],
+        "regions": [{"name": "r1", "carbon_g_per_kwh": 400, "pue": 1.1},
+                    {"name": "r2", "carbon_g_per_kwh": 20, "pue": 1.3,
+                     "offers": {"G1": {"usd_per_gpu_hour": price * 1.2, "available": count}}}],
+        "alignment": {"recipes": [
+            {"name": "SFT", "fixed_usd": budget * 1e-3,
+             "stages": [{"name": "sft", "tokens": 20 * n_ref * 1e-6, "flops_per_param_token": 6,
+                         "samples": 1000, "usd_per_sample": budget * 1e-8}]},
+            {"name": "RL", "stages": [{"name": "rl", "tokens": 20 * n_ref * 3e-6, "flops_per_param_token": 18,
+                                       "mfu_factor": 0.5}]}]},
+    }
+    if objective == "loss":
+        data["targets"] = {}
+    return data
+
+
+def test_highs_sees_no_numerical_warnings_and_answers_stay_exact_at_the_extremes():
+    """1e17 to 1e27 FLOPs, $1e3 to $1e10: HiGHS's own log has no warning and the answer equals the
+    brute-force optimum."""
+    from pyomo.contrib.solver.solvers.highs import Highs
+
+    from models import training_plan
+    from planner import derive
+
+    for flops in (1e17, 1e22, 1e27):
+        for budget in (1e3, 1e6, 1e10):
+            for objective in ("cost", "co2", "time", "weighted", "loss"):
+                instance = instance_from_dict(_extreme(flops, budget, objective))
+                model = training_plan.build(derive.derive(instance))
+                log = Highs().solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False,
+                                    tee=False).solver_log
+                assert "WARNING" not in log.upper(), (flops, budget, objective, log[:800])
+                result = solve_instance(instance, explain=False)
+                brute = brute_force(instance)
+                assert result.status == brute.status == "optimal", (flops, budget, objective)
+                assert find_violations(instance, result.plan, result.metrics) == []
+                tolerance = 1e-4 if objective == "loss" else 1e-6
+                assert math.isclose(result.objective_value, brute.objective_value, rel_tol=tolerance), \
+                    (flops, budget, objective, result.objective_value, brute.objective_value)
