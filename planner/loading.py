@@ -303,7 +303,10 @@ def _inline_hint(parent: tuple, data: dict[str, Any]) -> str:
     required = [n for n, info in model.model_fields.items() if info.is_required() and n != "name"]
     what = _NAMED_ENTRIES[named[-1]]
     if isinstance(name, str):
-        return (f" ('{name}' is not a built-in {what}, so the entry must give all of: "
+        kind = {"gpus": "gpus", "regions": "regions", "recipes": "recipes", "scaling_law": "scaling_laws"}[named[-1]]
+        near = difflib.get_close_matches(name, catalog.names(kind), n=1, cutoff=0.6)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        return (f" ('{name}' is not a built-in {what}{hint}, so the entry must give all of: "
                 f"{', '.join(required)})")
     return f" (an inline {what} must give all of: {', '.join(required)})"
 
