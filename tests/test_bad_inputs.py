@@ -75,6 +75,27 @@ def test_bad_input_gives_one_message_and_exit_2(monkeypatch, capsys, name, comma
     assert not SENTINEL.exists(), "a python tag was executed"
 
 
+#: Other commands that read an instance file, with the options each needs to get that far.
+OTHER_COMMANDS = {
+    "whatif": ["--vary", "carbon_price_usd_per_t=0,10"],
+    "frontier": [],
+    "compare": [],
+}
+
+
+@pytest.mark.parametrize("command", sorted(OTHER_COMMANDS))
+@pytest.mark.parametrize(("name", "fragment"), [pytest.param(n, f, id=n) for n, w, f in _table() if w == "both"])
+def test_every_command_reading_an_instance_answers_the_same(monkeypatch, capsys, command, name, fragment):
+    if command not in getattr(cli, "COMMANDS", cli.group.commands):
+        pytest.skip(f"no `plan {command}` in this build")
+    SENTINEL.unlink(missing_ok=True)
+    code, out, err = run_main(monkeypatch, capsys, command, CORPUS / name, *OTHER_COMMANDS[command])
+    assert code == 2, (out[-300:], err)
+    assert out == "" and err.startswith("error: ") and err.count("\n") == 1, err
+    assert fragment in err
+    assert not SENTINEL.exists()
+
+
 @pytest.mark.parametrize("command", ["solve", "evaluate"])
 def test_bad_input_in_a_real_process(command):
     proc = subprocess.run([sys.executable, "-c", "import cli; cli.main()", command,
