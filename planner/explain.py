@@ -111,6 +111,8 @@ def explain(instance: Instance, solve: Solve | None = None, time_budget_s: float
         together = "cannot both hold" if len(parts) == 2 else "cannot all hold together"
         out.lines.append(f"conflict: {joined} {together} (each of them is part of the conflict)")
 
+    if conflict:
+        out.lines.append("moving one limit alone, the others unchanged:")
     for lim in limits:
         if conflict is not None and lim.path not in conflict:
             continue  # a limit that alone admits a plan is in every minimal conflicting set
