@@ -20,6 +20,7 @@ import pytest
 import cli
 from planner.errors import InputError
 from planner.loading import load_instance, parse_yaml, read_yaml
+from cli_run import run_main
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 TABLE = CORPUS / "expectations.tsv"
@@ -42,17 +43,6 @@ CASES = [
     if which in (command, "both")
 ]
 
-
-def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """cli.main() as the `plan` script runs it: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["plan", *map(str, args)])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_the_table_lists_every_corpus_file_once():

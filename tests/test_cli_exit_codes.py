@@ -17,9 +17,9 @@ from dataclasses import replace
 import pytest
 import yaml
 
-import cli
 from planner import pipeline
 from planner import solve as solve_mod
+from cli_run import run_main
 
 LAW = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
 
@@ -48,16 +48,6 @@ def write(tmp_path, data: dict, name: str = "instance.yaml"):
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
 
-
-def run_main(monkeypatch, capsys, *args) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["plan", *map(str, args)])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_exit_0_optimal(monkeypatch, capsys, tmp_path):

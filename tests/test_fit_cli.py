@@ -17,21 +17,11 @@ from click.testing import CliRunner
 import cli
 from planner import loading
 from planner.schema import ScalingLaw
+from cli_run import run_main
 
 DATA = Path(__file__).parent / "data"
 RUNS = DATA / "fit_runs.csv"
 
-
-def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """cli.main() as the `plan` script runs it: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["plan", *map(str, args)])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_json_output_has_the_documented_keys():

@@ -4,7 +4,6 @@ limit added, the walked staircase equal to the brute-force non-dominated set, an
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from planner.frontier import Frontier, FrontierPoint, non_dominated, run_frontie
 from planner.loading import load_instance
 from planner.pipeline import solve_instance
 from planner.schema import FixedPlan
+from cli_run import run_main
 
 TINY = Path(__file__).parent / "data" / "sweep_tiny.yaml"
 #: The spec's optimality tolerances: relative 1e-6, 1e-4 for loss.
@@ -149,16 +149,6 @@ def test_infeasible_instance_has_no_points_and_says_why():
     front = run_frontier(tiny(budget_usd=1000.0), "cost", "co2", 5)
     assert front.points == [] and any("budget must be at least" in line for line in front.explanation)
 
-
-def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["plan", *map(str, args)])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_json_shape_plot_and_exit_codes(monkeypatch, capsys, tmp_path):

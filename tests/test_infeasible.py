@@ -16,12 +16,10 @@ import copy
 import json
 import math
 import re
-import sys
 from collections.abc import Callable
 
 import pytest
 
-import cli
 from planner import scaling_law
 from planner.evaluate import PlanMetrics, evaluate_plan, find_violations
 from planner.explain import explain, explain_infeasible
@@ -29,6 +27,7 @@ from planner.loading import instance_from_dict
 from planner.offers import offer_terms
 from planner.pipeline import solve_instance
 from planner.schema import FixedPlan, Instance
+from cli_run import run_main
 
 LAW = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
 
@@ -319,16 +318,6 @@ def test_memory_rules_out_sizes():
 
 
 # ---- the CLI -------------------------------------------------------------------------------------
-
-def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["plan", *map(str, args)])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_exit_3_with_explanation_and_needed(monkeypatch, capsys, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from planner.pipeline import solve_instance
 from planner.sweep_paths import Step, parse_path, parse_spec, parse_vary, set_path, spaced
 from planner.sweep_session import SweepSession
 from planner.whatif import run_whatif
+from cli_run import run_main
 
 TINY = Path(__file__).parent / "data" / "sweep_tiny.yaml"
 
@@ -193,16 +193,6 @@ def test_frame_columns_and_other_objectives():
 
 # -- the command ---------------------------------------------------------------------------------
 
-
-def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["plan", *map(str, args)])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_json_csv_table_and_plot(tmp_path):
