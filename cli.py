@@ -1,7 +1,7 @@
 """`plan` command line: a thin click layer over the planner package.
 
 Exit codes (spec section 5): 0 optimal / done; 2 invalid input; 3 infeasible; 4 stopped by a limit.
-Each command lives in planner/cli_<name>.py and is imported only when it runs (so `plan solve` does
+Each command lives in planner/cli/<name>.py and is imported only when it runs (so `plan solve` does
 not pay for scipy, pandas or matplotlib).
 """
 
@@ -11,17 +11,17 @@ import importlib
 
 import click
 
-from planner.cli_support import EXIT_INPUT, fail_on_input_errors
+from planner.cli.support import EXIT_INPUT, fail_on_input_errors
 
 #: command name -> "module:attribute" of its click command
 COMMANDS = {
-    "solve": "planner.cli_solve:solve",
-    "evaluate": "planner.cli_evaluate:evaluate",
-    "whatif": "planner.cli_whatif:whatif",
-    "frontier": "planner.cli_frontier:frontier",
-    "compare": "planner.cli_compare:compare",
-    "fit": "planner.cli_fit:fit",
-    "catalog": "planner.cli_catalog:catalog_command",
+    "solve": "planner.cli.solve:solve",
+    "evaluate": "planner.cli.evaluate:evaluate",
+    "whatif": "planner.cli.whatif:whatif",
+    "frontier": "planner.cli.frontier:frontier",
+    "compare": "planner.cli.compare:compare",
+    "fit": "planner.cli.fit:fit",
+    "catalog": "planner.cli.catalog:catalog_command",
 }
 
 

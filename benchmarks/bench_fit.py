@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import scipy  # noqa: E402
 
-from planner import fitting  # noqa: E402
+from planner.analysis import fitting  # noqa: E402
 
 # epoch2024 constants (Besiroglu et al. 2024)
 E, A, B, ALPHA, BETA = 1.8172, 482.01, 2085.43, 0.3478, 0.3658

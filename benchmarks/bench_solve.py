@@ -8,7 +8,7 @@ regions), 4 alignment recipes, a budget, a deadline and a carbon budget -- write
 YAML file, then times, as whole processes (Python start-up and imports included):
 
   * `plan solve FILE --format json`        (the MIP: derive, Pyomo, HiGHS, evaluator)
-  * `python -m planner.brute_force FILE`   (every size x GPU x region x recipe x node multiple)
+  * `python -m checks.brute_force FILE`   (every size x GPU x region x recipe x node multiple)
 
 each --repeat times, and prints the medians, the ratio brute/solve, the number of candidates the
 brute force enumerated, and whether both found the same objective value (relative 1e-6; 1e-4 for
@@ -106,7 +106,7 @@ def main() -> None:
         if args.keep:
             args.keep.write_text(text)
         solve_cmd = plan_command() + ["solve", str(path), "--format", "json"]
-        brute_cmd = [sys.executable, "-m", "planner.brute_force", str(path)]
+        brute_cmd = [sys.executable, "-m", "checks.brute_force", str(path)]
         solve_times, brute_times = [], []
         for _ in range(args.repeat):
             seconds, solved = timed_run(solve_cmd)

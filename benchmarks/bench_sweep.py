@@ -10,7 +10,7 @@ of one solve:
     has plans (from its cheapest plan to 1.3x its budget): every point validated as a full
     instance, solved, priced and explained like `plan solve`;
   - the same sweep started below the cheapest plan, so 5 of its points are infeasible: with their
-    reasons (planner.explain, several relaxed solves each) and with --no-explain;
+    reasons (planner.optimize.explain, several relaxed solves each) and with --no-explain;
   - the same sweep with objective loss: the plan's tokens move with the budget, so every point is
     a solve (on one kept model) with its cutting-plane rounds;
   - a 50-point sweep of a coefficient (us-east's grid carbon intensity): the model's numbers
@@ -19,7 +19,7 @@ of one solve:
   - for scale, the 50 points of the first sweep as 50 independent solve_instance calls.
 Sweeps read the instance from the mapping already parsed (as one solve starts from the loaded
 instance), so YAML parsing is in neither. The goal: the 50-point sweep under 5x one solve. Sweeps
-build one Pyomo model and change its limit parameters in place (planner.sweep_session); the
+build one Pyomo model and change its limit parameters in place (planner.optimize.sweep_session); the
 counts of models built, HiGHS solves and answers reused (no solve needed) are printed too.
 """
 
@@ -33,11 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from planner.frontier import run_frontier  # noqa: E402
-from planner.loading import load_instance, read_yaml  # noqa: E402
-from planner.pipeline import solve_instance  # noqa: E402
-from planner.sweep_paths import spaced  # noqa: E402
-from planner.whatif import run_whatif  # noqa: E402
+from planner.analysis.frontier import run_frontier  # noqa: E402
+from planner.input.loading import load_instance, read_yaml  # noqa: E402
+from planner.optimize.pipeline import solve_instance  # noqa: E402
+from planner.input.sweep_paths import spaced  # noqa: E402
+from planner.analysis.whatif import run_whatif  # noqa: E402
 
 GOAL = 5.0
 

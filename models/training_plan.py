@@ -1,4 +1,4 @@
-"""The training-plan MIP in Pyomo: built from planner.derive.ModelInputs (numbers only).
+"""The training-plan MIP in Pyomo: built from planner.optimize.derive.ModelInputs (numbers only).
 
 Symbols (spec section 2) and their Pyomo names:
 
@@ -13,7 +13,7 @@ Symbols (spec section 2) and their Pyomo names:
 | S_o            | gpu_seconds[o]        | GPU-seconds on offer o: sum_i a_io D_io + sum_m c_m e_om/rate_o |
 | l_io           | data_loss[i, o]       | B/Deff(D)^beta if z_io = 1, objective `loss` only (cuts)      |
 
-The GPU count is n_o of the chosen offer (see planner.derive for why this is exact), so time,
+The GPU count is n_o of the chosen offer (see planner.optimize.derive for why this is exact), so time,
 staff cost and the deadline are linear in S_o:  T = sum_o S_o/(86400 n_o).
 
 Constraints (`def_` defines a quantity, `res_` restricts):
@@ -44,9 +44,9 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 
-from planner.derive import ModelInputs
-from planner.scaling_law import data_term, loss_slope
-from planner.schema import ScalingLaw
+from planner.optimize.derive import ModelInputs
+from planner.formulas.scaling_law import data_term, loss_slope
+from planner.input.schema import ScalingLaw
 
 #: Initial tangent cuts of the `loss` objective per pair, as fractions of the pair's largest D (the
 #: optimum sits at or just below it: only a recipe's costs pull it lower); more are added where the

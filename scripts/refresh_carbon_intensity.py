@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Refresh planner/catalog/carbon_intensity.csv from the tables CodeCarbon ships in its package.
+"""Refresh planner/input/catalog/carbon_intensity.csv from the tables CodeCarbon ships in its package.
 
     python scripts/refresh_carbon_intensity.py                      # installed codecarbon, else PyPI
     python scripts/refresh_carbon_intensity.py --wheel codecarbon-3.3.2-py3-none-any.whl
@@ -34,7 +34,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "planner" / "catalog" / "carbon_intensity.csv"
+OUT = Path(__file__).resolve().parent.parent / "planner" / "input" / "catalog" / "carbon_intensity.csv"
 LB_PER_MWH_TO_G_PER_KWH = 0.453592
 COUNTRY = "codecarbon/data/private_infra/global_energy_mix.json"
 CLOUD = "codecarbon/data/cloud/impact.csv"

@@ -19,7 +19,7 @@ import pytest
 
 import cli
 from planner.errors import InputError
-from planner.loading import load_instance, parse_yaml, read_yaml
+from planner.input.loading import load_instance, parse_yaml, read_yaml
 from cli_run import run_main
 
 CORPUS = Path(__file__).parent / "bad_inputs"

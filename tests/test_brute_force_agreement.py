@@ -1,7 +1,7 @@
-"""The MIP (planner.pipeline.solve_instance) against the brute-force enumerator on 200 random instances.
+"""The MIP (planner.optimize.pipeline.solve_instance) against the brute-force enumerator on 200 random instances.
 
 Each instance is a dict (2-4 sizes, 1-3 GPUs, 1-3 regions, 0-3 recipes, up to 64 GPUs) passed
-through planner.loading.instance_from_dict; the objectives rotate over cost, co2, time, loss and
+through planner.input.loading.instance_from_dict; the objectives rotate over cost, co2, time, loss and
 weighted, every limit of spec section 3 is switched on or off at random (with values drawn around
 the figures of the instance's own optimum without limits, so that they bind often), and so are
 offers, staff and data costs, data repetition, the size grid, `match`, fp8 and MoE. For each: same
@@ -20,14 +20,14 @@ from collections import Counter
 
 import pytest
 
-from planner.brute_force import brute_force
-from planner.evaluate import evaluate_plan, find_violations
-from planner.loading import instance_from_dict
-from planner.offers import offer_terms
-from planner.pipeline import solve_instance
-from planner.scaling_law import loss as law_loss
-from planner.scaling_law import tokens_for_loss
-from planner.schema import FixedPlan, ScalingLaw
+from checks.brute_force import brute_force
+from planner.formulas.evaluate import evaluate_plan, find_violations
+from planner.input.loading import instance_from_dict
+from planner.formulas.offers import offer_terms
+from planner.optimize.pipeline import solve_instance
+from planner.formulas.scaling_law import loss as law_loss
+from planner.formulas.scaling_law import tokens_for_loss
+from planner.input.schema import FixedPlan, ScalingLaw
 
 SEEDS = range(200)
 OBJECTIVES = ("cost", "co2", "time", "loss", "weighted")

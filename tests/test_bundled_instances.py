@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from planner.evaluate import evaluate_plan, find_violations
-from planner.loading import load_instance
-from planner.pipeline import solve_instance
+from planner.formulas.evaluate import evaluate_plan, find_violations
+from planner.input.loading import load_instance
+from planner.optimize.pipeline import solve_instance
 
 INSTANCES = sorted(Path(__file__).resolve().parent.parent.joinpath("instances").glob("*.yaml"))
 

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from cli import group
-from planner import catalog
+from planner.input import catalog
 from planner.errors import InputError
-from planner.evaluate import evaluate_plan, flop_rate, memory_floor_gpus, total_params
-from planner.loading import instance_from_dict
-from planner.schema import FixedPlan, Gpu, Instance, Recipe, Region, ScalingLaw
+from planner.formulas.evaluate import evaluate_plan, flop_rate, memory_floor_gpus, total_params
+from planner.input.loading import instance_from_dict
+from planner.input.schema import FixedPlan, Gpu, Instance, Recipe, Region, ScalingLaw
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_GPUS = {"A100", "H100", "H800", "H200", "B200", "MI300X", "V100"}
@@ -132,7 +132,7 @@ def test_every_assumption_is_labelled():
 # --- the carbon table ------------------------------------------------------------------------------
 
 def test_carbon_table_keeps_attribution_and_date():
-    text = (ROOT / "planner" / "catalog" / "carbon_intensity.csv").read_text(encoding="utf-8")
+    text = (ROOT / "planner" / "input" / "catalog" / "carbon_intensity.csv").read_text(encoding="utf-8")
     header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
     for needle in ("CodeCarbon", "MIT", "Our World in Data", "CC BY 4.0", "eGRID", "Extracted 20",
                    "refresh_carbon_intensity.py"):
@@ -238,7 +238,7 @@ def test_moe_compute_at_active_memory_at_total_by_hand():
 
 
 def test_moe_memory_floor_rules_out_small_clusters_in_the_solver():
-    from planner.derive import derive
+    from planner.optimize.derive import derive
 
     moe = _instance(moe={"total_params_per_active": 20.0}, gpus=[{"name": "H100", "available": 16}])
     assert derive(moe).pairs == []                         # 16 x 7e9 x 20 / 80e9 = 28 GPUs > 16
@@ -247,7 +247,7 @@ def test_moe_memory_floor_rules_out_small_clusters_in_the_solver():
 
 
 def test_moe_fp8_solver_equals_evaluator():
-    from planner.pipeline import solve_instance
+    from planner.optimize.pipeline import solve_instance
 
     instance = _instance(
         model_sizes=[4e9, 7e9, 13e9], precision="fp8", moe={"total_params_per_active": 8.0, "mfu_factor": 0.6},

@@ -17,8 +17,8 @@ from dataclasses import replace
 import pytest
 import yaml
 
-from planner import pipeline
-from planner import solve as solve_mod
+from planner.optimize import pipeline
+from planner.optimize import solve as solve_mod
 from cli_run import run_main
 
 LAW = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from planner.frontier import Frontier, FrontierPoint, best_under, run_compare, unique_names, win_ranges
-from planner.loading import read_yaml
+from planner.analysis.frontier import Frontier, FrontierPoint, best_under, run_compare, unique_names, win_ranges
+from planner.input.loading import read_yaml
 
 TINY = Path(__file__).parent / "data" / "sweep_tiny.yaml"
 

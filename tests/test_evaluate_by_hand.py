@@ -2,8 +2,8 @@
 
 import pytest
 
-from planner.evaluate import evaluate_plan, find_violations
-from planner.loading import instance_from_dict
+from planner.formulas.evaluate import evaluate_plan, find_violations
+from planner.input.loading import instance_from_dict
 
 BASE = {
     "scaling_law": {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28},

@@ -1,4 +1,4 @@
-"""planner.fitting and planner.data_constrained: the estimator, its gradient, the CSV checks.
+"""planner.analysis.fitting and planner.formulas.data_constrained: the estimator, its gradient, the CSV checks.
 
 Synthetic data: L = E + A/N^alpha + B/D^beta from the epoch2024 constants, times exp(eps) with
 eps ~ Normal(0, sigma) per run (multiplicative noise = additive noise on log-loss, which is what
@@ -12,10 +12,11 @@ import math
 import numpy as np
 import pytest
 
-from planner import data_constrained, fitting, scaling_law
+from planner.formulas import data_constrained, scaling_law
+from planner.analysis import fitting
 from planner.errors import InputError
-from planner.fitting import fit_law, fit_runs, huber_objective, parse_runs, read_runs, runs_from_arrays
-from planner.schema import ScalingLaw
+from planner.analysis.fitting import fit_law, fit_runs, huber_objective, parse_runs, read_runs, runs_from_arrays
+from planner.input.schema import ScalingLaw
 
 TRUE = ScalingLaw(name="epoch2024", E=1.8172, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)
 
@@ -326,7 +327,7 @@ def test_muennighoff_check_values_from_the_paper_readme():
 @pytest.mark.parametrize("name", ["chinchilla", "epoch2024", "muennighoff2023"])
 @pytest.mark.parametrize(("params", "tokens"), [(1e8, 2e9), (7e9, 1.4e11), (7e10, 1.4e12)])
 def test_muennighoff_without_repetition_is_the_planner_law(name, params, tokens):
-    from planner import catalog
+    from planner.input import catalog
 
     law = ScalingLaw.model_validate(catalog.entry("scaling_laws", name))
     unique = 1e15  # far more unique data than tokens, and N*(U) far above N: no repetition at all

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from planner import loading
-from planner.schema import ScalingLaw
+from planner.input import loading
+from planner.input.schema import ScalingLaw
 from cli_run import run_main
 
 DATA = Path(__file__).parent / "data"

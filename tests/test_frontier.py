@@ -11,13 +11,13 @@ from click.testing import CliRunner
 
 import cli
 import planner
-from planner.derive import derive
+from planner.optimize.derive import derive
 from planner.errors import InputError
-from planner.evaluate import evaluate_plan
-from planner.frontier import Frontier, FrontierPoint, non_dominated, run_frontier, value_of, with_limit
-from planner.loading import load_instance
-from planner.pipeline import solve_instance
-from planner.schema import FixedPlan
+from planner.formulas.evaluate import evaluate_plan
+from planner.analysis.frontier import Frontier, FrontierPoint, non_dominated, run_frontier, value_of, with_limit
+from planner.input.loading import load_instance
+from planner.optimize.pipeline import solve_instance
+from planner.input.schema import FixedPlan
 from cli_run import run_main
 
 TINY = Path(__file__).parent / "data" / "sweep_tiny.yaml"

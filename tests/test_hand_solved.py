@@ -1,5 +1,5 @@
 """Tiny instances whose optimum is worked out by hand in the comments, checked against the solver
-(planner.pipeline.solve_instance) and the brute-force enumerator (planner.brute_force).
+(planner.optimize.pipeline.solve_instance) and the brute-force enumerator (checks.brute_force).
 
 Shared arithmetic. Law: E = 1, A = 1000, alpha = 1/3, B = 1e5, beta = 1/2, so
     L(N, D) = 1 + 1000 / N^(1/3) + 1e5 / sqrt(Deff)
@@ -14,10 +14,10 @@ import math
 
 import pytest
 
-from planner.brute_force import brute_force
-from planner.evaluate import evaluate_plan, find_violations
-from planner.loading import instance_from_dict
-from planner.pipeline import solve_instance
+from checks.brute_force import brute_force
+from planner.formulas.evaluate import evaluate_plan, find_violations
+from planner.input.loading import instance_from_dict
+from planner.optimize.pipeline import solve_instance
 
 LAW = {"name": "hand", "E": 1.0, "A": 1000.0, "B": 1.0e5, "alpha": 1 / 3, "beta": 0.5}
 GPU_X = {"name": "X", "peak_tflops": 1000, "mfu": 0.5, "watts": 500, "memory_gb": 80,

@@ -4,7 +4,7 @@ Every figure the explanation gives (least budget, shortest deadline, smallest ca
 limit, epochs, best reachable loss, grid capacity, power swing) is checked against an enumeration
 written here: every plan of spec section 1 -- each size, GPU, region that offers it, EVERY node
 multiple up to the availability and each recipe -- with the tokens found by bisection on the
-evaluator's own figures, kept when planner.evaluate.find_violations finds nothing with the limit
+evaluator's own figures, kept when planner.formulas.evaluate.find_violations finds nothing with the limit
 in question removed. The least value of the limited quantity over those plans is the answer; the
 message must show it rounded up (so the printed value itself suffices) and JSON `needed` must hold
 it to 1e-6.
@@ -20,13 +20,13 @@ from collections.abc import Callable
 
 import pytest
 
-from planner import scaling_law
-from planner.evaluate import PlanMetrics, evaluate_plan, find_violations
-from planner.explain import explain, explain_infeasible
-from planner.loading import instance_from_dict
-from planner.offers import offer_terms
-from planner.pipeline import solve_instance
-from planner.schema import FixedPlan, Instance
+from planner.formulas import scaling_law
+from planner.formulas.evaluate import PlanMetrics, evaluate_plan, find_violations
+from planner.optimize.explain import explain, explain_infeasible
+from planner.input.loading import instance_from_dict
+from planner.formulas.offers import offer_terms
+from planner.optimize.pipeline import solve_instance
+from planner.input.schema import FixedPlan, Instance
 from cli_run import run_main
 
 LAW = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}

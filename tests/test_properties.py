@@ -2,7 +2,7 @@
 
 1. Random valid instances from 1e17 to 1e27 FLOPs and from thousands to tens of billions of dollars:
    every plan `solve` returns passes the evaluator with no violation, its objective is the
-   evaluator's, and it matches the brute-force optimum (planner.brute_force, which enumerates every
+   evaluator's, and it matches the brute-force optimum (checks.brute_force, which enumerates every
    GPU count and shares no code with the MIP); an infeasible answer means brute force finds nothing.
 2. Random corruptions of valid instances (a value of the wrong type, NaN, a negative number, an
    unknown or misspelt key, a missing required key, an empty list, a duplicate entry, bytes that are
@@ -30,13 +30,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cli
-from planner import scaling_law
-from planner.brute_force import brute_force
+from planner.formulas import scaling_law
+from checks.brute_force import brute_force
 from planner.errors import InputError
-from planner.evaluate import evaluate_plan, find_violations
-from planner.loading import instance_from_dict
-from planner.pipeline import solve_instance
-from planner.schema import ScalingLaw
+from planner.formulas.evaluate import evaluate_plan, find_violations
+from planner.input.loading import instance_from_dict
+from planner.optimize.pipeline import solve_instance
+from planner.input.schema import ScalingLaw
 
 LAW = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
 FIXED = dict(derandomize=True, deadline=None, database=None, print_blob=False,
@@ -324,7 +324,7 @@ def test_highs_sees_no_numerical_warnings_and_answers_stay_exact_at_the_extremes
     from pyomo.contrib.solver.solvers.highs import Highs
 
     from models import training_plan
-    from planner import derive
+    from planner.optimize import derive
 
     for flops in (1e17, 1e22, 1e27):
         for budget in (1e3, 1e6, 1e10):

@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from planner import catalog
-from planner.schema import ScalingLaw
-from planner.scaling_law import compute_optimal_split, effective_tokens, loss, loss_slope, tokens_for_loss
+from planner.input import catalog
+from planner.input.schema import ScalingLaw
+from planner.formulas.scaling_law import compute_optimal_split, effective_tokens, loss, loss_slope, tokens_for_loss
 
 CHINCHILLA = ScalingLaw(**catalog.entry("scaling_laws", "chinchilla"))
 EPOCH = ScalingLaw(**catalog.entry("scaling_laws", "epoch2024"))

@@ -23,9 +23,9 @@ import yaml
 from click.testing import CliRunner
 
 from cli import group
-from planner.evaluate import evaluate_plan
-from planner.loading import load_instance
-from planner.yaml_safe import SafeLoader
+from planner.formulas.evaluate import evaluate_plan
+from planner.input.loading import load_instance
+from planner.input.yaml_safe import SafeLoader
 
 HERE = Path(__file__).resolve().parent / "data" / "validation"
 # the project's loader: YAML 1.2 numbers (30.84e6 is a number, not text)
@@ -94,7 +94,7 @@ def test_llama31_405b_compute_is_the_published_flops():
 
 def test_deepseek_v3_moe_memory_uses_total_parameters():
     """671B total parameters x 16 bytes need 135 H800s of 80 GB; 37B active alone would need 8."""
-    from planner.evaluate import memory_floor_gpus
+    from planner.formulas.evaluate import memory_floor_gpus
 
     instance = load_instance(HERE / "deepseek-v3.yaml")
     floor = memory_floor_gpus(instance, 37.0e9, 80.0)

@@ -13,11 +13,11 @@ from click.testing import CliRunner
 import cli
 import planner
 from planner.errors import InputError
-from planner.loading import instance_from_dict, read_yaml, resolve_catalog_names
-from planner.pipeline import solve_instance
-from planner.sweep_paths import Step, parse_path, parse_spec, parse_vary, set_path, spaced
-from planner.sweep_session import SweepSession
-from planner.whatif import run_whatif
+from planner.input.loading import instance_from_dict, read_yaml, resolve_catalog_names
+from planner.optimize.pipeline import solve_instance
+from planner.input.sweep_paths import Step, parse_path, parse_spec, parse_vary, set_path, spaced
+from planner.optimize.sweep_session import SweepSession
+from planner.analysis.whatif import run_whatif
 from cli_run import run_main
 
 TINY = Path(__file__).parent / "data" / "sweep_tiny.yaml"
@@ -231,6 +231,6 @@ def test_package_functions_survive_submodule_imports():
     """`planner.whatif` / `planner.frontier` stay the functions after their modules are imported."""
     import importlib
 
-    module = importlib.import_module("planner.whatif")
+    module = importlib.import_module("planner.analysis.whatif")
     assert planner.whatif is module.whatif
-    assert planner.frontier is importlib.import_module("planner.frontier").frontier
+    assert planner.frontier is importlib.import_module("planner.analysis.frontier").frontier

@@ -1,0 +1,433 @@
+"""Exact Pareto frontiers by the epsilon-constraint method, and their comparison across instances.
+
+    frontier("instances/co2-regions.yaml", minimize="cost", limit="co2", points=10) -> DataFrame
+
+Two of the quantities cost (USD), co2 (t), time (days) and loss (nats/token), both minimised:
+`minimize` f is the objective, `limit` g becomes a limit (epsilon) that moves. The limit maps to an
+instance key, so every point is an ordinary instance with one limit set (the instance's own limits
+all stay):
+
+    cost -> limits.budget_usd   co2 -> limits.max_co2_t   time -> limits.deadline_days
+    loss -> targets.max_loss (replacing targets.match)
+
+The method (each solve is an exact MIP solve of the pipeline; `lexicographic` means a second solve
+that removes weakly dominated ties):
+
+1. End A, best f: minimise f; then minimise g with f <= f*(1 + SLACK).
+2. End B, best g: minimise g; then minimise f with g <= g*(1 + SLACK).
+3. Between them, K - 2 levels eps evenly spaced in g (K = `points`); at each, minimise f with
+   g <= eps, then lexicographically g with f <= f*(1 + SLACK).
+   With `points="all"` the whole staircase is walked instead: from A, the next point minimises f
+   with g <= g_prev (1 - STEP); this finds every non-dominated plan (plans are discrete, so the
+   frontier of cost/co2/time is a finite staircase), up to the spec's 1e-6 optimality tolerance.
+4. Duplicates (the same plan) and dominated points are dropped; points are sorted by f ascending,
+   so g descends: from the cheapest plan to the cleanest (or fastest, or lowest loss).
+
+Every point is an optimal plan of the instance with the limit g <= g(point) added (test_frontier
+checks it against independent solves). With loss on either side the frontier is continuous (the
+tokens move with the limit), so K points sample it, each exact; `points="all"` is refused there.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from planner.errors import InputError
+from planner.input.schema import Instance, Targets
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from planner.optimize.pipeline import PlanResult
+    from planner.optimize.solve import SolveOptions
+    from planner.optimize.sweep_session import SweepSession
+
+Quantity = Literal["cost", "co2", "time", "loss"]
+QUANTITIES: tuple[str, ...] = get_args(Quantity)
+
+#: Lexicographic second stage: the first objective may rise by this much (relative), far inside
+#: the spec's 1e-6 optimality tolerance, so the point stays optimal for it.
+SLACK = 1e-7
+#: Walking the staircase: the next point must improve g by more than this (relative).
+STEP = 1e-6
+#: At most this many points when walking the whole staircase.
+MAX_WALK = 500
+
+#: quantity -> (column / JSON key, unit, the limit key it maps to)
+_INFO = {
+    "cost": ("cost_usd", "USD", "limits.budget_usd"),
+    "co2": ("co2_t", "t CO2e", "limits.max_co2_t"),
+    "time": ("duration_days", "days", "limits.deadline_days"),
+    "loss": ("loss", "nats/token", "targets.max_loss"),
+}
+
+Progress = Callable[[int, int], None]
+
+
+def value_of(result: PlanResult, quantity: str) -> float:
+    """The plan's value of cost, co2, time or loss."""
+    metrics = result.metrics
+    assert metrics is not None
+    return {"cost": metrics.cost_usd.total, "co2": metrics.co2_t.total,
+            "time": metrics.duration_days, "loss": metrics.loss}[quantity]
+
+
+def column_of(quantity: str) -> str:
+    """The DataFrame column of a quantity's total (`cost_usd.total`, `co2_t.total`, `loss`...)."""
+    key = _INFO[quantity][0]
+    return f"{key}.total" if quantity in ("cost", "co2") else key
+
+
+def unit_of(quantity: str) -> str:
+    return _INFO[quantity][1]
+
+
+def limit_key(quantity: str) -> str:
+    return _INFO[quantity][2]
+
+
+def with_limit(instance: Instance, quantity: str, value: float | None, objective: str | None = None) -> Instance:
+    """`instance` with the limit on `quantity` set to `value` (None: left as the instance has it),
+    the tighter of `value` and the instance's own limit, and optionally another objective."""
+    update: dict[str, Any] = {}
+    if objective is not None:
+        update["objective"] = objective
+    if value is not None:
+        if quantity == "loss":
+            from planner.formulas.evaluate import target_loss
+
+            own = target_loss(instance)
+            update["targets"] = Targets(max_loss=value if own is None else min(own, value))
+        else:
+            key = limit_key(quantity).split(".")[1]
+            own = getattr(instance.limits, key)
+            update["limits"] = instance.limits.model_copy(update={key: value if own is None else min(own, value)})
+    out = instance.model_copy(update=update)
+    if out.objective != "loss" and out.targets.max_loss is None and out.targets.match is None:
+        raise InputError("targets", f"minimising {out.objective} needs a loss target (targets.max_loss or "
+                                    "targets.match) in the instance: without one the cheapest plan trains nothing")
+    return out
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    """An optimal plan of the instance with `limit` <= `epsilon` added."""
+
+    result: PlanResult
+    epsilon: float | None    # the limit the point was solved under (None: the instance's own)
+    f: float                 # value of the minimised quantity
+    g: float                 # value of the limited quantity
+
+
+@dataclass
+class Frontier:
+    """Points sorted by f ascending (g descending): from the best f to the best g."""
+
+    name: str
+    minimize: str
+    limit: str
+    points: list[FrontierPoint]
+    explanation: list[str] = field(default_factory=list)  # why there is no point at all
+    seconds: float = 0.0
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per point: f, g, epsilon, the decisions and every metric (dotted plan keys)."""
+        import pandas as pd
+
+        from planner.analysis.whatif import flat_plan, plan_columns
+
+        rows = []
+        for p in self.points:
+            row = {"scenario": self.name, self.minimize: p.f, self.limit: p.g, "epsilon": p.epsilon,
+                   "label": decision_label(p.result)}
+            row.update(flat_plan(p.result))
+            row["binding"] = ",".join(p.result.binding)
+            rows.append(row)
+        cols = ["scenario", self.minimize, self.limit, "epsilon", "label", *plan_columns(), "binding"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def to_json(self) -> dict[str, Any]:
+        """`plan frontier --format json`."""
+        from planner.present.report import plan_dict
+
+        points = []
+        for p in self.points:
+            plan = plan_dict(p.result.metrics)
+            points.append({"cost_usd": plan["cost_usd"], "co2_t": plan["co2_t"], "loss": plan["loss"],
+                           "duration_days": plan["duration_days"], "epsilon": p.epsilon,
+                           "binding": list(p.result.binding), "plan": plan})
+        out: dict[str, Any] = {"name": self.name, "minimize": self.minimize, "limit": self.limit,
+                               "limit_key": limit_key(self.limit), "points": points}
+        if not self.points:
+            out["explanation"] = self.explanation
+        return out
+
+
+def frontier(source: Any, minimize: str = "cost", limit: str = "co2", points: int | str = 10, *,
+             options: SolveOptions | None = None, progress: Progress | None = None) -> pd.DataFrame:
+    """The exact Pareto frontier of `source` (YAML path, mapping or Instance) as a DataFrame,
+    one row per non-dominated optimal plan (module docstring)."""
+    return run_frontier(source, minimize, limit, points, options=options, progress=progress).to_frame()
+
+
+def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points: int | str = 10, *,
+                 options: SolveOptions | None = None, progress: Progress | None = None,
+                 session: SweepSession | None = None, name: str | None = None) -> Frontier:
+    """The frontier with the PlanResult of every point (module docstring for the method)."""
+    from planner.optimize.solve import SolveOptions
+    from planner.optimize.sweep_session import SweepSession
+
+    instance = load_source(source)
+    count = check_request(minimize, limit, points)
+    session = session or SweepSession(options or SolveOptions(), explain=False)
+    start = time.perf_counter()
+    label = name or instance.name or "instance"
+    f, g = minimize, limit
+    total = 2 + (max(count - 2, 0) if count else 0)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(min(done, total), total)
+
+    first = _end(session, instance, f, g)
+    tick()
+    if first is None:
+        from planner.optimize.explain import explain_infeasible
+
+        base = with_limit(instance, g, None, objective=f)
+        lines = explain_infeasible(base, solve=lambda relaxed: session.solve(relaxed, explain=False))
+        return Frontier(label, f, g, [], lines or ["no plan meets the instance's limits"],
+                        time.perf_counter() - start, vars(session.stats).copy())
+    end_a = _point(first, f, g, None)
+    last = _end(session, instance, g, f)
+    tick()
+    found = [end_a]
+    if last is not None:
+        end_b = _point(last, f, g, None)
+        found.append(end_b)
+        if end_b.g < end_a.g * (1 - STEP):
+            if count:
+                # descending levels: an optimum found at a looser level is reused when it fits
+                for k in range(1, count - 1):
+                    eps = end_a.g + (end_b.g - end_a.g) * k / (count - 1)
+                    result = _lexicographic(session, instance, f, g, eps)
+                    if result is not None:
+                        found.append(_point(result, f, g, eps))
+                    tick()
+            else:
+                previous = end_a
+                while len(found) < MAX_WALK:
+                    eps = previous.g * (1 - STEP)
+                    result = _lexicographic(session, instance, f, g, eps)
+                    if result is None:
+                        break
+                    point = _point(result, f, g, eps)
+                    if point.g <= end_b.g * (1 + STEP):
+                        break
+                    found.append(point)
+                    previous = point
+    kept = non_dominated(found)
+    if progress is not None:
+        progress(total, total)
+    return Frontier(label, f, g, kept, [], time.perf_counter() - start, vars(session.stats).copy())
+
+
+def check_request(minimize: str, limit: str, points: int | str) -> int:
+    """Validate the quantities and the point count; 0 means walk the whole staircase."""
+    for option, quantity in (("--minimize", minimize), ("--limit", limit)):
+        if quantity not in QUANTITIES:
+            raise InputError(option, f"must be one of {', '.join(QUANTITIES)}, got {quantity!r}")
+    if minimize == limit:
+        raise InputError("--limit", f"must differ from --minimize (both {minimize!r})")
+    if isinstance(points, str):
+        if points.strip().lower() == "all":
+            if "loss" in (minimize, limit):
+                raise InputError("--points", "'all' walks the staircase of discrete plans; with loss the frontier "
+                                             "is continuous (tokens move with the limit), give a number of points")
+            return 0
+        try:
+            points = int(points)
+        except ValueError:
+            raise InputError("--points", f"must be a whole number >= 2 or 'all', got {points!r}") from None
+    if isinstance(points, bool) or not isinstance(points, int) or points < 2:
+        raise InputError("--points", f"must be a whole number >= 2 or 'all', got {points!r}")
+    if points > MAX_WALK:
+        raise InputError("--points", f"at most {MAX_WALK}, got {points}")
+    return points
+
+
+def load_source(source: Any) -> Instance:
+    if isinstance(source, Instance):
+        return source
+    from planner.input.loading import instance_from_dict, load_instance
+
+    if isinstance(source, dict):
+        return instance_from_dict(source)
+    return load_instance(source)
+
+
+def _lexicographic(session: SweepSession, instance: Instance, first: str, second: str,
+                   eps: float | None) -> PlanResult | None:
+    """Minimise `first` (with `second` <= eps when eps is given); then minimise `second` with
+    `first` <= best (1 + SLACK) as well, so a tie in `first` goes to the best `second`.
+    None when the first stage has no optimal plan."""
+    primary = session.solve(with_limit(instance, second, eps, objective=first), explain=False)
+    if primary.status != "optimal":
+        return None
+    best = value_of(primary, first)
+    try:
+        polish = with_limit(with_limit(instance, second, eps), first, best * (1 + SLACK), objective=second)
+        polished = session.solve(polish, explain=False)
+    except InputError:
+        return primary  # e.g. minimising loss with nothing bounding tokens: keep the first stage's plan
+    if polished.status == "optimal" and value_of(polished, first) <= best * (1 + SLACK) * (1 + 1e-9):
+        return polished
+    return primary
+
+
+def _end(session: SweepSession, instance: Instance, first: str, second: str) -> PlanResult | None:
+    """An end of the frontier: the best plan in `first` (ties to the best `second`)."""
+    try:
+        return _lexicographic(session, instance, first, second, None)
+    except InputError as exc:
+        raise InputError(exc.field, f"{exc.problem} (needed for the end of the frontier that minimises "
+                                    f"{first})") from None
+
+
+def _point(result: PlanResult, f: str, g: str, eps: float | None) -> FrontierPoint:
+    return FrontierPoint(result, eps, value_of(result, f), value_of(result, g))
+
+
+def non_dominated(points: Sequence[FrontierPoint], tol: float = 1e-9) -> list[FrontierPoint]:
+    """Drop duplicates and dominated points; sort by f ascending (g then descends strictly)."""
+    ordered = sorted(points, key=lambda p: (p.f, p.g))
+    kept: list[FrontierPoint] = []
+    for p in ordered:
+        if kept:
+            last = kept[-1]
+            if p.g >= last.g * (1 - tol):
+                continue  # no better in g than a point at least as good in f: dominated or a duplicate
+            if p.f <= last.f * (1 + tol):
+                kept[-1] = p  # same f, better g: the earlier one was weakly dominated
+                continue
+        kept.append(p)
+    return kept
+
+
+def decision_label(result: PlanResult) -> str:
+    """`70B H100x4096 us-east DPO`: the decisions of a plan in a few characters."""
+    plan = result.plan
+    if plan is None:
+        return result.status
+    size = _si(plan.model_params)
+    recipe = f" {plan.alignment}" if plan.alignment else ""
+    return f"{size} {plan.gpu}x{plan.gpu_count} {plan.region}{recipe}"
+
+
+def _si(value: float) -> str:
+    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+# -- comparing scenarios -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WinRange:
+    """Over limit values [low, high) the scenario `winner` has the best f: `value` at the low end,
+    `value_high` on the last step before `high` (f falls as the limit loosens). Scenarios tied
+    within 1e-9 share the win (`winner` "a = b")."""
+
+    low: float
+    high: float              # inf: no upper end
+    winner: str
+    value: float
+    value_high: float
+    runner_up: str | None    # the best other scenario at the low end
+    runner_up_value: float | None
+
+
+def best_under(front: Frontier, eps: float) -> FrontierPoint | None:
+    """The frontier's best f among points with g <= eps (its step function at eps)."""
+    fitting = [p for p in front.points if p.g <= eps * (1 + 1e-12)]
+    return min(fitting, key=lambda p: p.f) if fitting else None
+
+
+def win_ranges(fronts: Sequence[Frontier], tol: float = 1e-9) -> list[WinRange]:
+    """Where each scenario wins: the limit axis cut at every frontier point's g; on each piece the
+    scenario whose frontier gives the lowest f (a sampled frontier is a step function through its
+    points: exact for `points="all"`, an upper bound between samples otherwise). Consecutive pieces
+    with the same winner are merged."""
+    cuts = sorted({p.g for front in fronts for p in front.points})
+    ranges: list[WinRange] = []
+    for k, low in enumerate(cuts):
+        high = cuts[k + 1] if k + 1 < len(cuts) else math.inf
+        standings = sorted((best.f, front.name) for front in fronts
+                           if (best := best_under(front, low)) is not None)
+        if not standings:
+            continue
+        value = standings[0][0]
+        tied = {name for f, name in standings if f <= value * (1 + tol) + tol}
+        winners = [front.name for front in fronts if front.name in tied]  # in the order given
+        others = [(f, name) for f, name in standings if name not in winners]
+        winner = " = ".join(winners)
+        if ranges and ranges[-1].winner == winner:
+            ranges[-1] = replace(ranges[-1], high=high, value_high=value)
+            continue
+        runner = others[0] if others else (None, None)
+        ranges.append(WinRange(low, high, winner, value, value, runner[1], runner[0]))
+    return ranges
+
+
+def run_compare(sources: Sequence[Any], minimize: str = "cost", limit: str = "co2", points: int | str = 10, *,
+                names: Sequence[str] | None = None, options: SolveOptions | None = None,
+                progress: Progress | None = None) -> tuple[list[Frontier], list[WinRange]]:
+    """The frontiers of several instances and where each wins (`plan compare`)."""
+    check_request(minimize, limit, points)
+    if len(sources) < 1:
+        raise InputError("compare", "give at least one instance")
+    instances = [load_source(s) for s in sources]
+    labels = list(names) if names is not None else unique_names(
+        [inst.name or f"scenario {k + 1}" for k, inst in enumerate(instances)])
+    fronts: list[Frontier] = []
+    for k, (inst, label) in enumerate(zip(instances, labels)):
+        def sub(done: int, total: int, k: int = k) -> None:
+            if progress is not None:
+                progress(k * 1000 + round(1000 * done / max(total, 1)), 1000 * len(instances))
+        fronts.append(run_frontier(inst, minimize, limit, points, options=options, progress=sub, name=label))
+    return fronts, win_ranges(fronts)
+
+
+def unique_names(names: Sequence[str]) -> list[str]:
+    """Make scenario names distinct (`a`, `a (2)`)."""
+    out: list[str] = []
+    for name in names:
+        candidate, k = name, 2
+        while candidate in out:
+            candidate, k = f"{name} ({k})", k + 1
+        out.append(candidate)
+    return out
+
+
+def compare_frame(fronts: Sequence[Frontier]) -> pd.DataFrame:
+    """All frontiers' points in one DataFrame (column `scenario`)."""
+    import pandas as pd
+
+    frames = [front.to_frame() for front in fronts if front.points]
+    if not frames:
+        return fronts[0].to_frame() if fronts else pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+__all__ = ["Frontier", "FrontierPoint", "WinRange", "frontier", "run_frontier", "run_compare", "win_ranges",
+           "non_dominated", "decision_label", "QUANTITIES"]

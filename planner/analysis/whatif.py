@@ -1,0 +1,263 @@
+"""What-if sweeps: solve an instance at every point of a grid of changed inputs.
+
+    whatif("instances/startup-7b.yaml", ["limits.budget_usd=1e6:1e7:10log"])  -> pandas DataFrame
+
+Each `--vary PATH=SPEC` (planner.input.sweep_paths) gives a list of values; several make a grid (the
+first varies slowest). Every point is the instance with those values set, re-validated as a full
+instance (a value the format refuses stops the sweep with an InputError naming the point, before
+anything is solved), then solved by one planner.optimize.sweep_session.SweepSession: points that differ in
+limits only share one built model and are re-solved, or answered without a solve when an earlier
+optimum stays optimal. Rows equal independent `plan solve` answers (up to ties between optima).
+
+A point with no plan is a row too: status `infeasible` and the reason (how far each limit would
+have to move, as `plan solve` explains it), or status `invalid` when the point has no optimum to
+find (e.g. objective `loss` with nothing bounding the tokens).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from planner.errors import InputError
+from planner.input.loading import instance_from_dict, read_yaml, resolve_catalog_names
+from planner.input.schema import Instance
+from planner.input.sweep_paths import Vary, parse_spec, parse_vary, set_path
+
+if TYPE_CHECKING:  # pandas and the solver stack load only when a sweep runs
+    import pandas as pd
+
+    from planner.optimize.pipeline import PlanResult
+    from planner.optimize.solve import SolveOptions
+
+Progress = Callable[[int, int], None]
+Source = str | Path | Mapping[str, Any] | Instance
+
+
+@dataclass(frozen=True)
+class WhatIfPoint:
+    """One point of the grid: the values set, and the answer."""
+
+    inputs: dict[str, Any]          # path -> value, in --vary order
+    instance: Instance
+    result: PlanResult | None       # None for an `invalid` point
+    reason: str = ""                # why there is no plan ("" for an optimal point)
+
+    @property
+    def status(self) -> str:
+        return self.result.status if self.result is not None else "invalid"
+
+
+@dataclass
+class WhatIf:
+    """A finished sweep: the varied inputs and one point per grid cell, in grid order."""
+
+    objective: str
+    varies: list[Vary]
+    points: list[WhatIfPoint]
+    seconds: float = 0.0
+    stats: dict[str, int] = field(default_factory=dict)  # builds / solves / reused (SweepSession)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per point: the varied inputs, status, objective value, decisions, every metric
+        (nested keys of the `plan solve` JSON joined by dots: `cost_usd.total`), binding, reason."""
+        import pandas as pd
+
+        frame = pd.DataFrame([point_row(p, self.objective) for p in self.points],
+                             columns=columns([v.path for v in self.varies]))
+        if "gpu_count" in frame and "gpu_count" not in (v.path for v in self.varies):
+            frame["gpu_count"] = frame["gpu_count"].astype("Int64")  # whole GPUs, empty without a plan
+        return frame
+
+
+def whatif(source: Source, vary: Sequence[str | Vary] | Mapping[str, Any], *,
+           options: SolveOptions | None = None, progress: Progress | None = None,
+           explain: bool = True) -> pd.DataFrame:
+    """Solve `source` (a YAML path, a mapping as read from YAML, or an Instance) at every point of
+    the grid `vary` (["PATH=SPEC", ...] or {PATH: SPEC-or-values}); one DataFrame row per point."""
+    return run_whatif(source, vary, options=options, progress=progress, explain=explain).to_frame()
+
+
+def run_whatif(source: Source, vary: Sequence[str | Vary] | Mapping[str, Any], *,
+               options: SolveOptions | None = None, progress: Progress | None = None,
+               explain: bool = True) -> WhatIf:
+    """The sweep behind `whatif` and `plan whatif`, with the PlanResult of every point."""
+    from planner.optimize.solve import SolveOptions
+    from planner.optimize.sweep_session import SweepSession
+
+    varies = parse_varies(vary)
+    base = resolve_catalog_names(source_dict(source))
+    cells = list(itertools.product(*(v.values for v in varies)))
+    instances = [point_instance(base, varies, cell) for cell in cells]  # all validated first
+    session = SweepSession(options or SolveOptions(), explain=explain)
+    start = time.perf_counter()
+    answers: dict[int, tuple[PlanResult | None, str]] = {}
+    for done, k in enumerate(solve_order(varies, cells), start=1):
+        try:
+            result = session.solve(instances[k])
+            answers[k] = (result, reason_of(result))
+        except InputError as exc:
+            answers[k] = (None, str(exc))
+        if progress is not None:
+            progress(done, len(cells))
+    points = [WhatIfPoint(dict(zip((v.path for v in varies), cell)), instances[k], *answers[k])
+              for k, cell in enumerate(cells)]
+    objectives = {inst.objective for inst in instances}
+    objective = objectives.pop() if len(objectives) == 1 else "mixed"
+    stats = vars(session.stats).copy()
+    return WhatIf(objective, varies, points, time.perf_counter() - start, stats)
+
+
+def parse_varies(vary: Sequence[str | Vary] | Mapping[str, Any]) -> list[Vary]:
+    """`["PATH=SPEC", ...]`, Vary objects, or `{PATH: "SPEC" | [values]}` -> [Vary]."""
+    if isinstance(vary, str):
+        vary = [vary]
+    if isinstance(vary, Mapping):
+        out = []
+        for path, spec in vary.items():
+            if isinstance(spec, str):
+                out.append(parse_vary(f"{path}={spec}"))
+            else:
+                values = list(spec) if isinstance(spec, (list, tuple, range)) else [spec]
+                head = parse_vary(f"{path}=0")
+                out.append(Vary(head.path, head.steps, tuple(values)))
+    else:
+        out = [v if isinstance(v, Vary) else parse_vary(v) for v in vary]
+    if not out:
+        raise InputError("--vary", "give at least one PATH=SPEC")
+    seen: set[str] = set()
+    for v in out:
+        if not v.values:
+            raise InputError(f"--vary {v.path}", "no values")
+        key = ".".join(map(str, v.steps))
+        if key in seen:
+            raise InputError(f"--vary {v.path}", "given twice; one --vary per path (a list or range gives the values)")
+        seen.add(key)
+    return out
+
+
+def source_dict(source: Source) -> dict[str, Any]:
+    """The instance as a YAML-like mapping (paths are set in this, then it is validated again)."""
+    if isinstance(source, Instance):
+        return source.model_dump(exclude_none=True)
+    if isinstance(source, Mapping):
+        return dict(source)
+    return read_yaml(source)
+
+
+def point_instance(base: dict[str, Any], varies: list[Vary], cell: tuple) -> Instance:
+    """The validated instance of one grid point (InputError names the point)."""
+    data = base
+    for v, value in zip(varies, cell):
+        data = set_path(data, v.steps, value, v.path)
+    try:
+        return instance_from_dict(data)
+    except InputError as exc:
+        where = ", ".join(f"{v.path}={_show(value)}" for v, value in zip(varies, cell))
+        raise InputError(exc.field, f"{exc.problem} (at --vary {where})") from None
+
+
+def solve_order(varies: list[Vary], cells: list[tuple]) -> list[int]:
+    """Points with the same non-limit values together, each group from the loosest limits to the
+    tightest: the order in which an optimum can be reused for the most later points."""
+    def key(k: int) -> tuple:
+        cell = cells[k]
+        fixed = tuple(_sortable(value) for v, value in zip(varies, cell) if not v.is_limit)
+        limits = tuple(-_limit_value(value) for v, value in zip(varies, cell) if v.is_limit)
+        return fixed + limits
+    return sorted(range(len(cells)), key=key)
+
+
+def _limit_value(value: Any) -> float:
+    if value is None:
+        return math.inf  # no limit: the loosest
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
+def _sortable(value: Any) -> tuple:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, str(value))
+
+
+def reason_of(result: PlanResult) -> str:
+    if result.status == "optimal":
+        return ""
+    lines = list(result.explanation) or [f"ruled out: {r}" for r in result.ruled_out[:3]]
+    return "; ".join(lines) or result.status
+
+
+# Columns of a row, after the varied inputs.
+_LEAD = ["status", "objective", "objective_value"]
+_TAIL = ["binding", "reason"]
+
+
+def columns(paths: list[str]) -> list[str]:
+    """The varied paths, then the answer's columns (varying `objective` fills both at once)."""
+    return [*paths, *(c for c in [*_LEAD, *plan_columns(), *_TAIL] if c not in paths)]
+
+
+def plan_columns() -> list[str]:
+    """The flat names of the `plan` object of `plan solve --format json`."""
+    return ["model_params", "tokens", "tokens_per_param", "gpu", "gpu_count", "region", "alignment",
+            "duration_days", "gpu_hours", "loss", "energy_mwh", "peak_power_mw",
+            "flops.pretraining", "flops.alignment", "flops.total",
+            "cost_usd.compute", "cost_usd.staff", "cost_usd.data", "cost_usd.annotation", "cost_usd.total",
+            "co2_t.operational", "co2_t.embodied", "co2_t.total"]
+
+
+def flat_plan(result: PlanResult | None) -> dict[str, Any]:
+    """plan_dict flattened with dotted keys; every value None without a plan."""
+    if result is None or result.metrics is None:
+        return dict.fromkeys(plan_columns())
+    from planner.present.report import plan_dict
+
+    out: dict[str, Any] = {}
+    for key, value in plan_dict(result.metrics).items():
+        if isinstance(value, dict):
+            out.update({f"{key}.{sub}": v for sub, v in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
+def point_row(point: WhatIfPoint, objective: str) -> dict[str, Any]:
+    result = point.result
+    row: dict[str, Any] = dict(point.inputs)
+    row["status"] = point.status
+    row["objective"] = result.objective if result is not None else point.instance.objective
+    row["objective_value"] = result.objective_value if result is not None else None
+    row.update(flat_plan(result))
+    row["binding"] = ",".join(result.binding) if result is not None else ""
+    row["reason"] = point.reason
+    return row
+
+
+def point_json(point: WhatIfPoint) -> dict[str, Any]:
+    """One row of `plan whatif --format json`: the inputs, and the `plan solve` answer's keys."""
+    from planner.present.report import plan_dict
+
+    result = point.result
+    return {
+        "inputs": point.inputs,
+        "status": point.status,
+        "objective": result.objective if result is not None else point.instance.objective,
+        "objective_value": result.objective_value if result is not None else None,
+        "plan": plan_dict(result.metrics) if result is not None and result.metrics is not None else None,
+        "binding": list(result.binding) if result is not None else [],
+        "reason": point.reason,
+    }
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "none" if value is None else str(value)
+
+
+__all__ = ["WhatIf", "WhatIfPoint", "whatif", "run_whatif", "parse_varies", "parse_spec"]

@@ -1,0 +1,175 @@
+"""`plan catalog [gpus|regions|laws|recipes|grids]`: the built-in entries, every number with its source.
+
+The table format prints one table per kind, then the sources (field -> where the number comes from;
+"assumption" where nobody publishes it). The JSON format prints {kind: [entry, ...]} with each
+entry's values and its `sources` mapping, exactly the data the loader merges into an instance.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from planner.input import catalog
+
+#: CLI kind -> catalog kind ("laws" is the short name of scaling_laws).
+KINDS: dict[str, catalog.Kind] = {"gpus": "gpus", "regions": "regions", "laws": "scaling_laws",
+                                  "recipes": "recipes"}
+CHOICES = [*KINDS, "grids"]
+
+
+def entries(kind: str) -> list[dict[str, Any]]:
+    """The entries of one CLI kind as plain dicts: values, then `sources` (for grids: table rows)."""
+    if kind == "grids":
+        return [{"key": g.key, "kind": g.kind, "name": g.name, "country_iso": g.country_iso,
+                 "carbon_g_per_kwh": g.carbon_g_per_kwh, "year": g.year, "source": g.source}
+                for g in (catalog.grid_intensity(key) for key in catalog.grid_keys()) if g is not None]
+    cat_kind = KINDS[kind]
+    out = []
+    for name in catalog.names(cat_kind):
+        values = catalog.entry(cat_kind, name) or {}
+        out.append({**values, "sources": catalog.sources(cat_kind, name)})
+    return out
+
+
+@click.command("catalog")
+@click.argument("kind", required=False, type=click.Choice(CHOICES))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--match", "pattern", default=None, metavar="TEXT",
+              help="only entries whose name or key contains TEXT (case-insensitive)")
+def catalog_command(kind: str | None, fmt: str, pattern: str | None) -> None:
+    """List the built-in GPUs, regions, scaling laws (laws), alignment recipes, or grid carbon
+    intensities (grids: the table regions read their carbon from), each number with its source.
+    Without KIND: gpus, regions, laws and recipes."""
+    kinds = [kind] if kind else list(KINDS)
+    data = {k: _filter(entries(k), pattern) for k in kinds}
+    if fmt == "json":
+        if kind == "grids" or "regions" in kinds:
+            data = {"carbon_table": catalog.table_provenance(), **data}
+        click.echo(json.dumps(data, indent=2))
+        return
+    console = Console()
+    for k in kinds:
+        _print_kind(console, k, data[k])
+
+
+def _filter(items: list[dict[str, Any]], pattern: str | None) -> list[dict[str, Any]]:
+    if not pattern:
+        return items
+    needle = pattern.lower()
+    return [e for e in items if needle in str(e.get("name", "")).lower() or needle in str(e.get("key", "")).lower()]
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}g}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _print_kind(console: Console, kind: str, items: list[dict[str, Any]]) -> None:
+    table = Table(title=_TITLES[kind], title_justify="left")
+    columns = _COLUMNS[kind]
+    for header, _ in columns:
+        table.add_column(header, overflow="fold")
+    for item in items:
+        table.add_row(*[getter(item) for _, getter in columns])
+    console.print(table)
+    if kind == "grids":
+        console.print(f"carbon table: {catalog.table_provenance()} (header of planner/input/catalog/"
+                      f"{catalog.CARBON_TABLE}: Our World in Data CC BY 4.0, provider figures, EPA eGRID)")
+        return
+    if kind == "regions":
+        console.print(f"carbon_g_per_kwh read from planner/input/catalog/{catalog.CARBON_TABLE} by each region's grid "
+                      f"key ({catalog.table_provenance()}); see `plan catalog grids`")
+    console.print(f"Sources ({kind}):", style="bold")
+    for item in items:
+        if kind == "laws" and item.get("source"):
+            console.print(f"  {item['name']}: {item['source']}", soft_wrap=True)
+        for field, text in item.get("sources", {}).items():
+            console.print(f"  {item['name']}.{field}: {text}", soft_wrap=True)
+    console.print()
+
+
+def _stage_names(item: dict[str, Any]) -> str:
+    return " -> ".join(s["name"] for s in item.get("stages", []))
+
+
+def _align_sum(item: dict[str, Any], work: bool) -> float:
+    return sum(s["flops_per_param_token"] * s["tokens"] / (s.get("mfu_factor", 1.0) if work else 1.0)
+               for s in item.get("stages", []))
+
+
+def _labels_usd(item: dict[str, Any]) -> float:
+    return sum(s.get("samples", 0) * s.get("usd_per_sample", 0) for s in item.get("stages", []))
+
+
+def _tokens_per_param(item: dict[str, Any]) -> str:
+    """D/N at the compute optimum for C = 6 N D: (D/N) = C / (6 N*^2), evaluated at C = 1e24."""
+    a, b, A, B = item["alpha"], item["beta"], item["A"], item["B"]
+    g = (a * A / (b * B)) ** (1.0 / (a + b))
+    n_opt = g * (1e24 / 6) ** (b / (a + b))
+    return f"{1e24 / 6 / n_opt**2:,.0f}"
+
+
+_TITLES = {
+    "gpus": "GPUs (dense peaks; mfu = realistic large-run default; price = typical on-demand, an assumption)",
+    "regions": "Regions (location-based grid carbon intensity; PUE)",
+    "laws": "Scaling laws L = E + A/N^alpha + B/D^beta (nats/token)",
+    "recipes": "Alignment recipes (compute and work per model parameter; labels in USD)",
+    "grids": "Grid carbon intensity, gCO2e/kWh (bundled table)",
+}
+
+_COLUMNS: dict[str, list[tuple[str, Any]]] = {
+    "gpus": [
+        ("name", lambda e: e["name"]),
+        ("BF16 TFLOP/s", lambda e: _num(e["peak_tflops"])),
+        ("FP8 TFLOP/s", lambda e: _num(e.get("peak_fp8_tflops"))),
+        ("mfu", lambda e: _num(e["mfu"])),
+        ("mfu fp8", lambda e: _num(e.get("mfu_fp8"))),
+        ("W", lambda e: _num(e["watts"])),
+        ("GB", lambda e: _num(e["memory_gb"])),
+        ("per node", lambda e: _num(e.get("gpus_per_node", 8))),
+        ("embodied kg", lambda e: _num(e.get("embodied_kg", 0))),
+        ("life y", lambda e: _num(e.get("lifetime_years", 5))),
+        ("$/GPU-h", lambda e: _num(e.get("usd_per_gpu_hour"))),
+    ],
+    "regions": [
+        ("name", lambda e: e["name"]),
+        ("grid", lambda e: e.get("grid") or "-"),
+        ("gCO2e/kWh", lambda e: _num(e["carbon_g_per_kwh"])),
+        ("PUE", lambda e: _num(e.get("pue", 1.0))),
+        ("where", lambda e: e.get("source") or ""),
+    ],
+    "laws": [
+        ("name", lambda e: e["name"]),
+        ("E", lambda e: _num(e["E"], 6)),
+        ("A", lambda e: _num(e["A"], 6)),
+        ("B", lambda e: _num(e["B"], 6)),
+        ("alpha", lambda e: _num(e["alpha"], 6)),
+        ("beta", lambda e: _num(e["beta"], 6)),
+        ("D/N at 1e24 FLOP", _tokens_per_param),
+    ],
+    "recipes": [
+        ("name", lambda e: e["name"]),
+        ("stages", _stage_names),
+        ("FLOP per param", lambda e: f"{_align_sum(e, work=False):.3g}"),
+        ("work per param", lambda e: f"{_align_sum(e, work=True):.3g}"),
+        ("labels $", lambda e: f"{_labels_usd(e):,.0f}"),
+        ("fixed $", lambda e: f"{e.get('fixed_usd', 0):,.0f}"),
+        ("quality", lambda e: _num(e.get("quality", 0))),
+        ("verifiable only", lambda e: "yes" if e.get("needs_verifiable_tasks") else "no"),
+    ],
+    "grids": [
+        ("key", lambda e: e["key"]),
+        ("kind", lambda e: e["kind"]),
+        ("name", lambda e: e["name"]),
+        ("gCO2e/kWh", lambda e: _num(e["carbon_g_per_kwh"])),
+        ("year", lambda e: e["year"] or "-"),
+    ],
+}

@@ -1,0 +1,98 @@
+"""`plan compare A.yaml B.yaml [...] --minimize cost --limit co2`: frontiers of several scenarios,
+overlaid in one plot and summarised in one table (where each scenario wins)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from planner.cli.frontier import QUANTITY, _num, frontier_table, points_option, wide_console
+from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
+from planner.cli.whatif import common_options, format_option, progress_bar, solver_options
+
+
+@click.command("compare")
+@click.argument("instance_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--minimize", default="cost", show_default=True, type=QUANTITY, help="The quantity minimised.")
+@click.option("--limit", "limit", default="co2", show_default=True, type=QUANTITY,
+              help="The quantity turned into a moving limit.")
+@points_option()
+@format_option()
+@click.option("--details", is_flag=True, help="Table output: also print every scenario's frontier.")
+@common_options
+def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: str, fmt: str, details: bool,
+            plot: str | None, quiet: bool, time_limit: float | None, mip_gap: float) -> None:
+    """Compare the frontiers of several INSTANCE_FILES (e.g. H100s in Virginia vs B200s in Sweden):
+    which scenario gives the lowest --minimize for each value of --limit."""
+    from planner.analysis.frontier import check_request, load_source, run_compare, unique_names
+    from planner.present.plots import check_plot_path
+
+    check_request(minimize, limit, points)
+    plot_path = check_plot_path(plot) if plot else None
+    instances = [load_source(path) for path in instance_files]
+    names = unique_names([inst.name or Path(path).stem for inst, path in zip(instances, instance_files)])
+    with progress_bar(quiet, f"compare {len(instances)} scenarios") as progress:
+        fronts, wins = run_compare(instances, minimize, limit, points, names=names,
+                                   options=solver_options(time_limit, mip_gap), progress=progress)
+    if plot_path is not None and any(f.points for f in fronts):
+        from planner.present.plots import plot_frontiers
+
+        plot_frontiers(fronts, plot_path)
+    if fmt == "json":
+        from planner.present.report import to_json
+
+        click.echo(to_json({
+            "minimize": minimize, "limit": limit,
+            "scenarios": [{**f.to_json(), "file": path} for f, path in zip(fronts, instance_files)],
+            "wins": [{"limit_from": w.low, "limit_to": None if math.isinf(w.high) else w.high, "winner": w.winner,
+                      f"{minimize}_at_from": w.value, f"{minimize}_below_to": w.value_high,
+                      "runner_up": w.runner_up, f"runner_up_{minimize}_at_from": w.runner_up_value}
+                     for w in wins],
+        }))
+    elif fmt == "csv":
+        from planner.analysis.frontier import compare_frame
+
+        click.echo(compare_frame(fronts).to_csv(index=False), nl=False)
+    else:
+        print_compare(fronts, wins, minimize, limit, details)
+    sys.exit(EXIT_OK if any(f.points for f in fronts) else EXIT_INFEASIBLE)
+
+
+def print_compare(fronts, wins, minimize: str, limit: str, details: bool) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from planner.analysis.frontier import decision_label, unit_of
+
+    console = wide_console()
+    summary = Table(title=f"scenarios: minimise {minimize} with a limit on {limit}", title_justify="left")
+    for name in ("scenario", "points", f"best {minimize}", f"its {limit}", f"best {limit}", f"its {minimize}",
+                 "plan at best " + minimize):
+        summary.add_column(name, justify="left" if name in ("scenario",) or name.startswith("plan") else "right")
+    for front in fronts:
+        if not front.points:
+            summary.add_row(escape(front.name), "0", "-", "-", "-", "-",
+                            escape("no plan: " + "; ".join(front.explanation[:2])))
+            continue
+        a, b = front.points[0], front.points[-1]
+        summary.add_row(escape(front.name), str(len(front.points)), _num(a.f), _num(a.g), _num(b.g), _num(b.f),
+                        escape(decision_label(a.result)))
+    console.print(summary)
+    table = Table(title=f"where each scenario wins ({limit} in {unit_of(limit)}, {minimize} in {unit_of(minimize)})",
+                  title_justify="left")
+    for name in (f"{limit} from", "to", "best scenario", f"its {minimize}", "runner-up", f"its {minimize} "):
+        table.add_column(name, justify="left" if "scenario" in name or name == "runner-up" else "right")
+    for w in wins:
+        value = _num(w.value) if w.value_high == w.value else f"{_num(w.value)} -> {_num(w.value_high)}"
+        table.add_row(_num(w.low), "and above" if math.isinf(w.high) else _num(w.high), escape(w.winner),
+                      value, escape(w.runner_up or "-"), "-" if w.runner_up_value is None else _num(w.runner_up_value))
+    console.print(table)
+    if wins:
+        console.print(f"below {limit} = {_num(wins[0].low)} {unit_of(limit)} no scenario has a plan")
+    if details:
+        for front in fronts:
+            if front.points:
+                console.print(frontier_table(front))

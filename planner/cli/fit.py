@@ -1,0 +1,196 @@
+"""`plan fit runs.csv`: fit a scaling law to the user's own training runs (planner.analysis.fitting).
+
+Everything is checked before anything is written: a bad CSV or option raises InputError (exit 2
+through cli.main) and leaves no --output or --plot file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from planner.errors import InputError
+from planner.analysis.fitting import HUBER_DELTA, PARAMETERS, FitReport, fit_runs, read_runs, short_exponent
+
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+@click.command("fit")
+@click.argument("runs_csv", metavar="RUNS.csv", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="How to print the result.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Write a `scaling_law:` YAML block an instance can use as is.")
+@click.option("--plot", type=click.Path(path_type=Path), default=None,
+              help="Plot the runs and the fitted curves (loss against compute) to FILE.png/.pdf/.svg.")
+@click.option("--drop-worst", type=int, default=0, show_default=True, metavar="K",
+              help="Refit without the K runs the first fit matches worst (largest |log residual|).")
+@click.option("--max-loss", type=float, default=None, metavar="X",
+              help="Leave out runs with loss above X (e.g. unconverged or diverged runs).")
+@click.option("--bootstrap", type=int, default=200, show_default=True, metavar="B",
+              help="Bootstrap replicates for the confidence intervals; 0 disables them.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
+@click.option("--ci", "ci_level", type=float, default=0.95, show_default=True,
+              help="Confidence level of the bootstrap intervals.")
+@click.option("--at-flops", type=float, default=1e24, show_default=True, metavar="C",
+              help="Compute (FLOPs, C = 6 N D) at which to report the optimal tokens per parameter.")
+@click.option("--starts", type=int, default=24, show_default=True, metavar="K",
+              help="Best screened grid starts polished with L-BFGS-B; 0 polishes all 4,500 (slow).")
+@click.option("--name", default=None, help="Name of the law in --output (default fit-<csv stem>).")
+def fit(runs_csv: Path, output_format: str, output: Path | None, plot: Path | None, drop_worst: int,
+        max_loss: float | None, bootstrap: int, seed: int, ci_level: float, at_flops: float,
+        starts: int, name: str | None) -> None:
+    """Fit L = E + A/N^alpha + B/D^beta to training runs in RUNS.csv (columns params, tokens, loss).
+
+    Hoffmann et al. (2022) / Besiroglu et al. (2024): Huber loss (delta 1e-3) on log-loss summed
+    over runs, minimised with L-BFGS-B from a grid of starts; bootstrap intervals for each
+    parameter and for the compute-optimal tokens per parameter at --at-flops.
+    """
+    if starts < 0:
+        raise InputError("--starts", f"must be >= 0, got {starts}")
+    if output is not None:
+        _check_writable(output, "--output")
+    if plot is not None:
+        _check_writable(plot, "--plot")
+        if plot.suffix.lower() not in PLOT_SUFFIXES:
+            raise InputError("--plot", f"must end in {', '.join(PLOT_SUFFIXES)}, got '{plot.name}'")
+    if output is not None and plot is not None and output.resolve() == plot.resolve():
+        raise InputError("--plot", "is the same file as --output")
+    for option, path in (("--output", output), ("--plot", plot)):
+        if path is not None and path.resolve() == runs_csv.resolve():
+            raise InputError(option, f"is the runs CSV itself ({runs_csv}); give another file name")
+    runs = read_runs(runs_csv)
+    report = fit_runs(runs, drop_worst=drop_worst, max_loss=max_loss, bootstrap=bootstrap, seed=seed,
+                      at_flops=at_flops, ci_level=ci_level, polish=starts)
+    if output is not None:
+        _write(output, law_yaml(report, name), "--output")
+    if plot is not None:
+        from planner.present.fit_plot import plot_fit  # matplotlib only when a plot is asked for
+
+        try:
+            plot_fit(report, plot)
+        except OSError as exc:
+            raise InputError("--plot", f"cannot write {plot} ({exc.strerror or exc})") from None
+    if output_format == "json":
+        click.echo(json.dumps(report_json(report, name), indent=2, allow_nan=False))
+    else:
+        print_table(report, output, plot)
+
+
+def _check_writable(path: Path, option: str) -> None:
+    if path.is_dir():
+        raise InputError(option, f"{path} is a directory; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(option, f"directory {parent} does not exist")
+
+
+def _write(path: Path, text: str, option: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(option, f"cannot write {path} ({exc.strerror or exc})") from None
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def law_yaml(report: FitReport, name: str | None = None) -> str:
+    """The `scaling_law:` block (exactly the keys of schema.ScalingLaw), with comments."""
+    law = report.law(name)
+    block = {"scaling_law": law.model_dump()}
+    lines = [
+        f"# Fitted by `plan fit {report.runs.source}`: {report.fit.n_runs} runs, "
+        f"Huber objective {report.fit.objective:.6g}.",
+        f"# Compute-optimal tokens per parameter at {report.at_flops:.3g} FLOPs: "
+        f"{report.tokens_per_param:.4g}.",
+    ]
+    if report.ci:
+        pct = f"{100 * report.ci_level:g}%"
+        lines.append(f"# {pct} bootstrap intervals ({report.bootstrap} replicates, seed-dependent):")
+        for key, (low, high) in report.ci.items():
+            lines.append(f"#   {key}: [{low:.6g}, {high:.6g}]")
+    return "\n".join(lines) + "\n" + yaml.safe_dump(block, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def report_json(report: FitReport, name: str | None = None) -> dict[str, Any]:
+    """The JSON document of `plan fit --format json` (non-finite numbers become null)."""
+    fit = report.fit
+    return {
+        "E": fit.E,
+        "A": fit.A,
+        "B": fit.B,
+        "alpha": fit.alpha,
+        "beta": fit.beta,
+        "ci": {key: [_finite(low), _finite(high)] for key, (low, high) in report.ci.items()},
+        "ci_level": report.ci_level,
+        "bootstrap": report.bootstrap,
+        "degenerate_replicates": report.degenerate_replicates,
+        "n_runs": fit.n_runs,
+        "tokens_per_param": _finite(report.tokens_per_param),
+        "at_flops": report.at_flops,
+        "objective": fit.objective,
+        "huber_delta": HUBER_DELTA,
+        "converged": fit.converged,
+        "starts_polished": fit.starts_polished,
+        "dropped": [
+            {"line": d.line, "params": d.params, "tokens": d.tokens, "loss": d.loss, "reason": d.reason,
+             "log_residual": d.log_residual}
+            for d in report.dropped
+        ],
+        "name": report.law(name).name,
+        "source": report.runs.source,
+    }
+
+
+def print_table(report: FitReport, output: Path | None, plot: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    fit = report.fit
+    console = Console()
+    table = Table(title=f"Scaling law fitted to {fit.n_runs} runs of {report.runs.source}")
+    table.add_column("parameter")
+    table.add_column("estimate", justify="right")
+    if report.ci:
+        pct = f"{100 * report.ci_level:g}%"
+        table.add_column(f"{pct} CI low", justify="right")
+        table.add_column(f"{pct} CI high", justify="right")
+    labels = {**{p: p for p in PARAMETERS},
+              "tokens_per_param": f"D*/N* at {report.at_flops:.3g} FLOPs"}
+    for key, value in report.estimates.items():
+        row = [labels[key], f"{value:.5g}"]
+        if report.ci:
+            low, high = report.ci[key]
+            row += [f"{low:.5g}", f"{high:.5g}"]
+        table.add_row(*row)
+    console.print(table)
+    notes = [f"L = E + A/N^alpha + B/D^beta; Huber objective {fit.objective:.4g} "
+             f"(delta {short_exponent(HUBER_DELTA)}, {fit.starts_polished} starts polished)"]
+    if report.bootstrap:
+        notes.append(f"{report.bootstrap} bootstrap replicates")
+    if report.degenerate_replicates:
+        notes.append(f"warning: {report.degenerate_replicates} replicates fitted alpha or beta = 0; "
+                     "the intervals are wide for a reason")
+    if not fit.converged:
+        notes.append("warning: L-BFGS-B stopped before its tolerances at the best start")
+    over = [d for d in report.dropped if d.reason == "max-loss"]
+    if over:
+        shown = ", ".join(str(d.line) for d in over[:12]) + (", ..." if len(over) > 12 else "")
+        notes.append(f"left out {len(over)} runs with loss above --max-loss (lines {shown})")
+    for d in report.dropped:
+        if d.reason == "drop-worst":
+            notes.append(f"left out line {d.line} (--drop-worst): N {d.params:.4g}, D {d.tokens:.4g}, "
+                         f"L {d.loss:.4g}, log residual {d.log_residual:+.3g}")
+    if output is not None:
+        notes.append(f"wrote {output}")
+    if plot is not None:
+        notes.append(f"wrote {plot}")
+    for note in notes:
+        console.print(note, highlight=False, markup=False, soft_wrap=True)

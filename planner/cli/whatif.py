@@ -1,0 +1,159 @@
+"""`plan whatif FILE --vary PATH=SPEC [...]`: solve an instance over a grid of changed inputs.
+
+Options are checked (paths, specs, the plot file name, every grid point validated) before anything
+is solved; bad input exits 2 with one message. Infeasible points are rows, not errors: exit 0.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from planner.cli.support import EXIT_OK
+from planner.optimize.solve import DEFAULT_MIP_GAP, SolveOptions
+
+
+@contextmanager
+def progress_bar(quiet: bool, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr; None (no bar) with --quiet or when stderr is not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def format_option() -> Callable:
+    return click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+                        show_default=True, help="table on the terminal, JSON, or CSV (one row per point).")
+
+
+def solver_options(time_limit: float | None, mip_gap: float) -> SolveOptions:
+    return SolveOptions(time_limit_s=time_limit, mip_gap=mip_gap)
+
+
+def common_options(command: Callable) -> Callable:
+    for option in reversed([
+        click.option("--plot", type=click.Path(dir_okay=False), default=None,
+                     help="Also draw the result to FILE.png (or .pdf, .svg)."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar (there is none when stderr is not a terminal)."),
+        click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+                     help="Stop HiGHS after this many seconds per solve."),
+        click.option("--mip-gap", type=click.FloatRange(min=0), default=DEFAULT_MIP_GAP, show_default=True,
+                     help="Relative MIP gap at which HiGHS stops."),
+    ]):
+        command = option(command)
+    return command
+
+
+@click.command("whatif")
+@click.argument("instance_file", type=click.Path(dir_okay=False))
+@click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=SPEC",
+              help="An input and its values: limits.budget_usd=1e6,5e6,1e7 or 1e6:1e8:20log; "
+                   "regions[us-east].carbon_g_per_kwh, gpus[H100].mfu, gpus[0].mfu, scaling_law.alpha... "
+                   "Several --vary make a grid.")
+@format_option()
+@click.option("--explain/--no-explain", default=True, show_default=True,
+              help="Say why each infeasible point has no plan (more solves).")
+@common_options
+def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool, plot: str | None, quiet: bool,
+           time_limit: float | None, mip_gap: float) -> None:
+    """Solve INSTANCE_FILE at every point of the --vary grid: one row per point with the inputs, the
+    decisions and every metric; infeasible points are rows too, with the reason."""
+    from planner.present.plots import check_plot_path
+    from planner.analysis.whatif import parse_varies, run_whatif
+
+    parsed = parse_varies(list(varies))
+    plot_path = check_plot_path(plot) if plot else None
+    total = 1
+    for v in parsed:
+        total *= len(v.values)
+    with progress_bar(quiet, f"what-if, {total} points") as progress:
+        sweep = run_whatif(instance_file, parsed, options=solver_options(time_limit, mip_gap), progress=progress,
+                           explain=explain)
+    if plot_path is not None:
+        from planner.present.plots import plot_whatif
+
+        plot_whatif(sweep, plot_path)
+    if fmt == "json":
+        from planner.present.report import to_json
+        from planner.analysis.whatif import point_json
+
+        click.echo(to_json({
+            "objective": sweep.objective,
+            "vary": [{"path": v.path, "values": list(v.values)} for v in sweep.varies],
+            "rows": [point_json(p) for p in sweep.points],
+            "solver": {"name": "highs", "seconds": sweep.seconds, **sweep.stats},
+        }))
+    elif fmt == "csv":
+        click.echo(sweep.to_frame().to_csv(index=False), nl=False)
+    else:
+        print_whatif(sweep)
+    sys.exit(EXIT_OK)
+
+
+def print_whatif(sweep: Any) -> None:
+    """The table of `plan whatif`: one row per point; infeasible rows show what would have to move
+    (the full reasons are in --format json / csv)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from planner.cli.frontier import wide_console
+    from planner.analysis.frontier import decision_label
+
+    shown = {"cost": "cost (USD)", "co2": "CO2e (t)", "time": "days", "loss": "loss"}
+    objective = "objective value" if sweep.objective == "mixed" else sweep.objective
+    table = Table(title=escape(f"what-if, minimising {objective}"), title_justify="left")
+    for v in sweep.varies:
+        table.add_column(escape(v.path), justify="right", overflow="fold")
+    names = ["status", "plan", "cost (USD)", "CO2e (t)", "days", "loss", "binding / reason"]
+    if sweep.objective not in shown:
+        names.insert(1, objective)
+    for name in names:
+        bold = name == shown.get(sweep.objective)
+        table.add_column(name, justify="left" if name in ("status", "plan", "binding / reason") else "right",
+                         style="bold" if bold else None, overflow="fold")
+    for point in sweep.points:
+        result = point.result
+        cells = [_cell(point.inputs[v.path]) for v in sweep.varies]
+        if result is not None and result.metrics is not None:
+            m = result.metrics
+            values = [f"{m.cost_usd.total:,.0f}", f"{m.co2_t.total:,.2f}", f"{m.duration_days:,.2f}",
+                      f"{m.loss:.4f}", ", ".join(result.binding) or "-"]
+            extra = [f"{result.objective_value:,.6g}"] if sweep.objective not in shown else []
+            cells += [point.status, *extra, decision_label(result), *values]
+        else:
+            extra = ["-"] if sweep.objective not in shown else []
+            cells += [point.status, *extra, "-", "-", "-", "-", "-", short_reason(point.reason)]
+        table.add_row(*(escape(c) for c in cells))
+    console = wide_console()
+    console.print(table)
+    stats = sweep.stats
+    console.print(f"{len(sweep.points)} points in {sweep.seconds:.2f} s: {stats.get('builds', 0)} models built, "
+                  f"{stats.get('solves', 0)} HiGHS solves, {stats.get('reused', 0)} answers reused")
+
+
+def short_reason(reason: str) -> str:
+    """The 'must be at least' parts of an explanation (what would have to move), else all of it."""
+    parts = [p.strip() for p in reason.split("; ")]
+    needed = [p.split(" (")[0] for p in parts if "must be at least" in p or "must be at most" in p]
+    return "; ".join(needed) if needed else reason
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "none" if value is None else str(value)

@@ -1,0 +1,424 @@
+"""YAML file -> validated Instance: safe parsing, catalog resolution, strict validation.
+
+Every failure becomes one InputError naming the field by its path (``gpus[0].mfu``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+from pathlib import Path
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from planner.input import catalog, schema
+from planner.errors import InputError
+from planner.input.yaml_safe import SafeLoader, YamlRefused
+
+_MAX_BYTES = 5_000_000
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML mapping from a file, refusing binary content, aliases and unsafe tags."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(str(path), "file not found") from None
+    except IsADirectoryError:
+        raise InputError(str(path), "is a directory; expected a YAML instance file") from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read file ({exc.strerror or exc})") from None
+    if len(raw) > _MAX_BYTES:
+        raise InputError(str(path), f"file is {len(raw)} bytes; an instance is at most {_MAX_BYTES}")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(str(path), "UTF-16 text; save the file as UTF-8")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"not UTF-8 text (byte {exc.start} is not valid UTF-8); "
+                         "expected a YAML text file") from None
+    if "\x00" in text:
+        raise InputError(str(path), "binary content (NUL byte); expected a YAML text file")
+    return parse_yaml(text.removeprefix("\ufeff"), str(path))
+
+
+def parse_yaml(text: str, where: str = "instance") -> dict[str, Any]:
+    """Parse YAML text that must hold one mapping (planner.input.yaml_safe says what is refused)."""
+    if not text.strip():
+        raise InputError(where, "file is empty; expected a YAML mapping of instance keys")
+    try:
+        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 -- SafeLoader derives from SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        problem = str(exc.problem or exc.context or "not valid YAML")
+        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        if isinstance(exc, YamlRefused):
+            first = exc.context_mark
+            if first is not None:
+                at += f"; {exc.context} at line {first.line + 1}"
+            raise InputError(where, f"{problem} ({at})" if at else problem) from None
+        raise InputError(where, f"invalid YAML at {at}: {problem}" if at else f"invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        raise InputError(where, f"invalid YAML: character {exc.character!r} at position {exc.position} "
+                         "is not allowed in YAML text") from None
+    except yaml.YAMLError as exc:
+        raise InputError(where, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise InputError(where, "YAML nested too deeply") from None
+    if data is None:
+        raise InputError(where, "file holds no keys; expected a YAML mapping of instance keys")
+    if not isinstance(data, dict):
+        raise InputError(where, f"top level must be a mapping of instance keys (name: ..., gpus: ...), "
+                         f"got {_kind(data)}")
+    for key in data:
+        if not isinstance(key, str):
+            raise InputError(where, f"top-level key {key!r} must be text (a key name such as 'gpus')")
+    return data
+
+
+def load_instance(path: str | Path) -> schema.Instance:
+    """Read, resolve catalog names and validate one instance file."""
+    return instance_from_dict(read_yaml(path))
+
+
+def instance_from_dict(data: dict[str, Any]) -> schema.Instance:
+    """Resolve catalog names, then validate strictly (raises InputError)."""
+    resolved = resolve_catalog_names(data)
+    try:
+        return schema.Instance.model_validate(resolved)
+    except ValidationError as exc:
+        raise _input_error(exc, resolved) from None
+
+
+def resolve_catalog_names(data: dict[str, Any]) -> dict[str, Any]:
+    """Replace catalog names by full entries; inline keys beside a name override the catalog.
+
+    `H100` -> the catalog H100; `{name: H100, mfu: 0.38}` -> the catalog H100 with mfu 0.38;
+    an entry whose name is not built in must be complete (validation says what is missing).
+    """
+    out = dict(data)
+    if "scaling_law" in out:
+        out["scaling_law"] = _resolve_one("scaling_law", out["scaling_law"], "scaling_laws", require_known=True)
+    else:
+        out["scaling_law"] = catalog.entry("scaling_laws", "epoch2024")
+    for key, kind in (("gpus", "gpus"), ("regions", "regions")):
+        if isinstance(out.get(key), list):
+            out[key] = [_resolve_one(f"{key}[{i}]", item, kind) for i, item in enumerate(out[key])]
+    if isinstance(out.get("regions"), list):
+        out["regions"] = [_resolve_grid(f"regions[{i}]", resolved, inline)
+                          for i, (resolved, inline) in enumerate(zip(out["regions"], data["regions"]))]
+    alignment = out.get("alignment")
+    if isinstance(alignment, dict) and isinstance(alignment.get("recipes"), list):
+        out["alignment"] = dict(alignment)
+        out["alignment"]["recipes"] = [
+            _resolve_one(f"alignment.recipes[{i}]", item, "recipes")
+            for i, item in enumerate(alignment["recipes"])
+        ]
+    return out
+
+
+def _resolve_one(path: str, item: Any, kind: catalog.Kind, require_known: bool = False) -> Any:
+    if isinstance(item, str):
+        found = catalog.entry(kind, item)
+        if found is None:
+            raise InputError(path, _unknown_name(item, kind))
+        return found
+    if isinstance(item, dict) and isinstance(item.get("name"), str):
+        found = catalog.entry(kind, item["name"])
+        if found is not None:
+            return {**found, **item}
+        if require_known and not {"E", "A", "B", "alpha", "beta"} <= item.keys():
+            raise InputError(path, _unknown_name(item["name"], kind))
+    return item
+
+
+def _resolve_grid(path: str, resolved: Any, inline: Any) -> Any:
+    """A region's carbon intensity from its `grid` key (catalog/carbon_intensity.csv) unless the
+    instance gives carbon_g_per_kwh itself: `{name: my-dc, grid: NOR}`, `{name: sweden, grid: FIN}`.
+    An inline carbon_g_per_kwh without a grid drops the catalog entry's grid (it no longer applies)."""
+    if not isinstance(inline, dict) or not isinstance(resolved, dict):
+        return resolved
+    if "carbon_g_per_kwh" in inline:
+        if "grid" not in inline:
+            resolved = {k: v for k, v in resolved.items() if k != "grid"}
+        return resolved
+    key = inline.get("grid")
+    if not isinstance(key, str):
+        return resolved  # absent (catalog value kept) or not text (validation says so)
+    found = catalog.grid_intensity(key)
+    if found is None:
+        raise InputError(f"{path}.grid", catalog.unknown_grid_message(key))
+    return {**resolved, "carbon_g_per_kwh": found.carbon_g_per_kwh}
+
+
+def _unknown_name(name: str, kind: catalog.Kind) -> str:
+    known = catalog.names(kind)
+    near = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    return f"unknown catalog name '{name}'{hint}; built in: {', '.join(known)}, or write the entry inline"
+
+
+# ---- pydantic errors -> one InputError ---------------------------------------------------------
+
+_TYPE_MISMATCH = {"list_type", "dict_type", "model_type", "model_attributes_type", "float_type", "int_type",
+                  "string_type", "bool_type", "literal_error", "is_instance_of"}
+#: Entries that may be written as a catalog name or inline.
+_NAMED_ENTRIES = {"gpus": "GPU", "regions": "region", "recipes": "recipe", "scaling_law": "scaling law"}
+
+
+def _is_branch_label(part: Any) -> bool:
+    """Union branch labels pydantic puts in a location: 'list[constrained-float]', 'SizeGrid', ..."""
+    return isinstance(part, str) and ("[" in part or part in _MODEL_NAMES)
+
+
+_MODEL_NAMES = {name for name, obj in vars(schema).items() if isinstance(obj, type) and issubclass(obj, BaseModel)}
+
+
+def _flatten(annotation: Any, metadata: list) -> list[tuple[Any, list]]:
+    """An annotation as its alternatives, each with the constraints (Gt, Le, MinLen, ...) on it."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        base, *extra = get_args(annotation)
+        found = list(metadata)
+        for item in extra:
+            found += item.metadata if isinstance(item, FieldInfo) else [item]
+        return _flatten(base, found)
+    if origin in (Union, types.UnionType):
+        return [alt for arg in get_args(annotation) if arg is not type(None) for alt in _flatten(arg, metadata)]
+    return [(annotation, list(metadata))]
+
+
+def _schema_at(loc: tuple) -> list[tuple[Any, list]]:
+    """What the schema expects at a pydantic location: the alternatives with their constraints."""
+    candidates: list[tuple[Any, list]] = [(schema.Instance, [])]
+    for part in loc:
+        if _is_branch_label(part):
+            continue
+        following: list[tuple[Any, list]] = []
+        for annotation, _ in candidates:
+            origin = get_origin(annotation)
+            if isinstance(part, int) and origin is list:
+                following += _flatten(get_args(annotation)[0], [])
+            elif isinstance(part, str) and origin is dict:
+                following += _flatten(get_args(annotation)[1], [])
+            elif (isinstance(part, str) and isinstance(annotation, type) and issubclass(annotation, BaseModel)
+                  and part in annotation.model_fields):
+                info = annotation.model_fields[part]
+                following += _flatten(info.annotation, info.metadata)
+        candidates = following
+    return candidates
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    for annotation, _ in _schema_at(loc):
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation
+    return None
+
+
+def _format_loc(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _is_branch_label(part):
+            continue
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _value_at(data: Any, loc: tuple) -> Any:
+    for part in loc:
+        if _is_branch_label(part):
+            continue
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _pick(errors: list[dict]) -> dict:
+    """The error to report. pydantic reports every branch of a union (model_sizes: a list or
+    {min, max, count}); a branch whose type does not match the input is not the one meant."""
+    def mismatched_branch(err: dict) -> bool:
+        return err["type"] in _TYPE_MISMATCH and bool(err["loc"]) and _is_branch_label(err["loc"][-1])
+
+    meant = [err for err in errors if not mismatched_branch(err)] or errors
+    # A misspelt key also makes the intended key "missing": name the misspelling, with its suggestion.
+    return min(meant, key=lambda err: err["type"] != "extra_forbidden")
+
+
+def _input_error(exc: ValidationError, data: dict[str, Any]) -> InputError:
+    errors = exc.errors(include_url=False)
+    err = _pick(errors)
+    raw_loc = err["loc"]
+    loc = _format_loc(raw_loc)
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        return InputError(loc, _unknown_key(str(raw_loc[-1]), raw_loc[:-1]))
+    if kind == "missing":
+        return InputError(loc, "required key is missing" + _inline_hint(raw_loc[:-1], data))
+    if kind == "invalid_key":
+        return InputError(_format_loc(raw_loc[:-1]) or "instance", f"key {value!r} must be text")
+    if kind == "value_error":
+        message = str(err.get("ctx", {}).get("error", err["msg"]))
+        match = re.match(r"^([A-Za-z_][\w.\-]*(?:\[\d+\][\w.\-]*)*): (.+)$", message, re.S)
+        if match:
+            field, problem = match.groups()
+            top = field.split("[")[0].split(".")[0]
+            if top in schema.Instance.model_fields and top != (loc.split("[")[0].split(".")[0] if loc else None):
+                return InputError(field, problem)  # a path from the instance's top (Instance validators)
+            return InputError(f"{loc}.{field}" if loc else field, problem)
+        return InputError(loc, message)
+    if mismatched := [e for e in errors if e["loc"][:1] == raw_loc[:1] and _is_branch_label(e["loc"][-1])]:
+        if len(mismatched) > 1 and all(e["type"] in _TYPE_MISMATCH for e in mismatched) and err in mismatched:
+            return InputError(loc, f"{_union_expected(raw_loc)}, got {_show(value)}")
+    return InputError(loc, f"{_describe(err)}, got {_show(value)}")
+
+
+def _unknown_key(key: str, parent: tuple) -> str:
+    model = _model_at(parent)
+    allowed = sorted(model.model_fields) if model is not None else sorted(_all_field_names(schema.Instance))
+    near = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if near:
+        return f"unknown key (did you mean '{near[0]}'?)"
+    return f"unknown key; allowed here: {', '.join(allowed)}"
+
+
+def _inline_hint(parent: tuple, data: dict[str, Any]) -> str:
+    """For an inline entry whose name is not in the catalog: say that it must be complete."""
+    named = [p for p in parent if isinstance(p, str) and p in _NAMED_ENTRIES]
+    model = _model_at(parent)
+    if not named or model is None:
+        return ""
+    entry = _value_at(data, parent)
+    name = entry.get("name") if isinstance(entry, dict) else None
+    required = [n for n, info in model.model_fields.items() if info.is_required() and n != "name"]
+    what = _NAMED_ENTRIES[named[-1]]
+    if isinstance(name, str):
+        kind = {"gpus": "gpus", "regions": "regions", "recipes": "recipes", "scaling_law": "scaling_laws"}[named[-1]]
+        near = difflib.get_close_matches(name, catalog.names(kind), n=1, cutoff=0.6)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        return (f" ('{name}' is not a built-in {what}{hint}, so the entry must give all of: "
+                f"{', '.join(required)})")
+    return f" (an inline {what} must give all of: {', '.join(required)})"
+
+
+def _union_expected(loc: tuple) -> str:
+    field = next((p for p in reversed(loc) if isinstance(p, str) and not _is_branch_label(p)), "")
+    if field == "model_sizes":
+        return "must be a list of model sizes or a mapping {min, max, count}"
+    return "has the wrong type"
+
+
+def _all_field_names(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return set()
+    seen.add(model)
+    names = set(model.model_fields)
+    for field in model.model_fields.values():
+        for annotation, _ in _flatten(field.annotation, []):
+            for sub in _models_in(annotation):
+                names |= _all_field_names(sub, seen)
+    return names
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for alt, _ in _flatten(arg, []) for m in _models_in(alt)]
+
+
+def _bounds(loc: tuple) -> dict[str, float]:
+    """The numeric bounds (gt, ge, lt, le) the schema puts on the field at `loc`."""
+    found: dict[str, float] = {}
+    for annotation, metadata in _schema_at(loc):
+        if annotation in (int, float):
+            for item in metadata:
+                for key in ("gt", "ge", "lt", "le"):
+                    if getattr(item, key, None) is not None:
+                        found[key] = getattr(item, key)
+            break
+    return found
+
+
+def _interval(bounds: dict[str, float]) -> str:
+    low = [(k, v) for k, v in bounds.items() if k in ("gt", "ge")]
+    high = [(k, v) for k, v in bounds.items() if k in ("lt", "le")]
+    if low and high:
+        (lk, lv), (hk, hv) = low[0], high[0]
+        return f"must be in {'(' if lk == 'gt' else '['}{_num(lv)}, {_num(hv)}{')' if hk == 'lt' else ']'}"
+    symbol = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+    (key, limit), = (low or high)[:1]
+    return f"must be {symbol[key]} {_num(limit)}"
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _describe(err: dict) -> str:
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    loc = err["loc"]
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bounds = _bounds(loc) or {{"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt",
+                                   "less_than_equal": "le"}[kind]: next(iter(ctx.values()))}
+        return _interval(bounds)
+    if kind == "finite_number":
+        return "must be a finite number (not NaN or infinity)"
+    if kind in ("float_type", "float_parsing"):
+        return "must be a number"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "must be a whole number"
+    if kind == "bool_type":
+        return "must be true or false"
+    if kind == "string_type":
+        return "must be text"
+    if kind in ("list_type",):
+        return "must be a list"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        named = [p for p in loc if isinstance(p, str) and p in _NAMED_ENTRIES]
+        if named and (loc[-1] == named[-1] or isinstance(loc[-1], int)):
+            return "must be a catalog name or an inline mapping of its keys"
+        return "must be a mapping"
+    if kind == "too_short":
+        return "must list at least one entry"
+    if kind == "literal_error":
+        return "must be one of " + str(ctx.get("expected", ""))
+    return err["msg"][0].lower() + err["msg"][1:]
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = repr(value if len(value) < 40 else value[:37] + "...")
+        try:
+            float(value.replace("_", ""))
+        except ValueError:
+            return f"text {shown}"
+        return f"text {shown} (write numbers without quotes)"
+    if isinstance(value, dict):
+        return "an empty mapping" if not value else "a mapping"
+    if isinstance(value, list):
+        return "an empty list" if not value else "a list"
+    if isinstance(value, (int, float)):
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+        return text if len(text) < 40 else text[:20] + f"... ({len(text)} digits)"
+    return _kind(value)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "a boolean", int: "a number",
+            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)

@@ -1,0 +1,110 @@
+"""A YAML loader for instances and catalogs: the YAML 1.2 core schema, safe tags only, no aliases,
+no duplicate keys.
+
+Why each rule:
+- no python (or any other non-core) tag is ever constructed: `!!python/object/apply:os.system` is
+  refused before anything runs, and so are `!!binary`, `!!set`, `!!timestamp`, `!!omap`, `!!pairs`
+  (an instance needs mappings, lists, text, numbers, true/false and null only);
+- anchors and aliases are refused at the first alias (an instance never needs them; refusing them
+  stops alias bombs -- "billion laughs" -- before any expansion);
+- a key given twice in one mapping is an error (YAML says keys are unique; PyYAML keeps the last one
+  silently, which hides typos such as two `budget_usd` lines);
+- scalars resolve as YAML 1.2 does, not as YAML 1.1 (PyYAML's default): `1e13` is a number,
+  `2024-01-01`, `yes`, `no`, `on`, `off` and `1:30` are text, `012` is twelve, `<<` is an ordinary
+  key. Underscores in numbers (`405_000_000_000`) are accepted, as PyYAML always did.
+
+Every refusal raises `YamlRefused` with the line and column; planner.input.loading turns it into an
+InputError naming the file.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+
+class YamlRefused(yaml.MarkedYAMLError):
+    """Valid YAML that an instance may not use (alias, non-core tag, duplicate key)."""
+
+
+_CORE = "tag:yaml.org,2002:"
+
+# YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution), plus `_` digit separators.
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+)$")
+_FLOAT = re.compile(
+    r"""^[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+    |[0-9][0-9_]*[eE][-+]?[0-9]+
+    |\.(?:inf|Inf|INF))$
+    |^\.(?:nan|NaN|NAN)$""",
+    re.X,
+)
+
+#: Longest integer literal accepted (Python refuses to convert > 4300 digits; no count needs 100).
+MAX_INT_DIGITS = 100
+
+
+class SafeLoader(yaml.SafeLoader):
+    """yaml.SafeLoader restricted to the YAML 1.2 core schema (module docstring)."""
+
+    yaml_implicit_resolvers: dict = {}
+    yaml_constructors = {
+        tag: constructor
+        for tag, constructor in yaml.SafeLoader.yaml_constructors.items()
+        if tag in {_CORE + name for name in ("null", "bool", "int", "float", "str", "seq", "map")}
+    }
+    yaml_multi_constructors: dict = {}
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise YamlRefused(None, None, "YAML aliases (*name) are not allowed in an instance; write the value out",
+                              event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_undefined(self, node):  # type: ignore[override]
+        raise YamlRefused(None, None, f"tag '{_short_tag(node.tag)}' is not allowed; an instance holds only "
+                          "mappings, lists, text, numbers, true/false and null", node.start_mark)
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:
+                    raise YamlRefused(None, None, "a mapping key must be text or a number", key_node.start_mark) from None
+                if first is not None:
+                    raise YamlRefused("first given", first, f"key '{key}' is given twice in one mapping",
+                                      key_node.start_mark)
+                seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node):  # type: ignore[override]
+        text = str(self.construct_scalar(node)).replace("_", "")
+        sign = -1 if text.startswith("-") else 1
+        digits = text.lstrip("+-")
+        if len(digits) > MAX_INT_DIGITS:
+            raise YamlRefused(None, None, f"a number with {len(digits)} digits is too long "
+                              f"(at most {MAX_INT_DIGITS}; write large values as 1.5e13)", node.start_mark)
+        if digits.startswith("0x"):
+            return sign * int(digits[2:], 16)
+        if digits.startswith("0o"):
+            return sign * int(digits[2:], 8)
+        return sign * int(digits, 10)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+
+
+SafeLoader.add_constructor(None, SafeLoader.construct_undefined)
+SafeLoader.add_constructor(_CORE + "int", SafeLoader.construct_yaml_int)
+SafeLoader.add_implicit_resolver(_CORE + "null", _NULL, ["~", "n", "N", ""])
+SafeLoader.add_implicit_resolver(_CORE + "bool", _BOOL, list("tTfF"))
+SafeLoader.add_implicit_resolver(_CORE + "int", _INT, list("-+0123456789"))
+SafeLoader.add_implicit_resolver(_CORE + "float", _FLOAT, list("-+0123456789."))

@@ -1,0 +1,437 @@
+"""Why an instance has no plan, in terms a planner can act on.
+
+Three parts, every figure computed by optimisation (exact MIP solves priced by the evaluator), never
+guessed:
+
+1. Which limits conflict: a deletion filter over the instance's limits (loss target, budget,
+   deadline, carbon budget, FLOP limit, max_epochs, each region's grid capacity and max swing).
+   Starting from all of them, a limit is dropped for good when the instance stays infeasible
+   without it; what is left is a minimal conflicting set (every member is needed for the
+   conflict). An empty set means no plan exists even with every limit removed: the candidates
+   ruled out before solving (memory, availability, recipes, data) are the reason.
+
+2. For each limit, the value it would have to reach with all the others unchanged: drop that limit
+   and minimise the quantity it limits under the others --
+
+       budget_usd          least cost                deadline_days   least duration
+       max_co2_t           least CO2                 max_training_flops  least FLOPs (pretraining + alignment)
+       max_loss / match    lowest reachable loss     max_epochs      least tokens / unique_tokens
+       grid_capacity_mw    least facility power in that region at which a plan exists
+       max_swing_mw        least power swing in that region at which a plan exists
+
+   The limit is feasible exactly when it is at least that optimum, so the optimum is the answer.
+   If the relaxed problem has no plan, moving that limit alone does not help (said so).
+   The MIP runs every (GPU, region) at the largest count n_o that availability, grid and swing
+   allow (planner.optimize.derive), so power is not an objective of it; instead the grid capacity needed is
+   the least value G among the power levels n w pue/1000 (n a node multiple up to the other caps)
+   at which the instance has a plan, found by bisection on G with one feasibility solve per probe.
+   This is exact because a larger G only raises n_o, and a larger n only shortens the run and
+   lowers staff cost (the memory floor is a lower bound on n): feasibility is monotone in G.
+   A loss target that no number of tokens reaches has no optimum to report; then the figure is
+   the infimum, approached as tokens grow (said so).
+
+3. Why candidates were ruled out before solving (planner.optimize.derive records them; the report prints them).
+
+Figures are printed rounded up (so the printed value is itself sufficient) and kept exact in
+`Explanation.needed` for JSON.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from planner.errors import InputError
+from planner.input.schema import Instance, Targets
+
+Solve = Callable[[Instance], "object"]  # Instance -> pipeline.PlanResult
+
+
+@dataclass
+class Explanation:
+    """What explain() found: printable lines, the exact values needed, the conflicting limits."""
+
+    lines: list[str] = field(default_factory=list)
+    needed: dict[str, float] = field(default_factory=dict)   # limit path -> least value that admits a plan
+    conflict: list[str] = field(default_factory=list)        # limit paths of a minimal conflicting set
+
+
+@dataclass(frozen=True)
+class _Limit:
+    path: str          # limits.budget_usd, targets.max_loss, data.max_epochs, regions[2].grid_capacity_mw
+    label: str         # what a planner calls it
+    current: float
+    unit: str
+
+
+def explain_infeasible(instance: Instance, solve: Solve | None = None) -> list[str]:
+    """Sentences a planner can act on (see the module docstring).
+    `solve(instance) -> PlanResult` runs the relaxed problems (default: a fresh solve_instance;
+    a sweep passes its own, which re-solves models it has already built)."""
+    return explain(instance, solve).lines
+
+
+#: Wall-clock seconds an explanation may take (each figure is one or more MIP solves; a large
+#: instance with many regions could otherwise keep a user waiting for minutes).
+TIME_BUDGET_S = 120.0
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def explain(instance: Instance, solve: Solve | None = None, time_budget_s: float = TIME_BUDGET_S) -> Explanation:
+    """The full explanation of an infeasible instance (module docstring)."""
+    ctx = _Context(instance, solve, time_budget_s)
+    limits = _limits_of(instance)
+    out = Explanation()
+
+    try:
+        conflict = ctx.conflict([lim.path for lim in limits])
+    except _OutOfTime:
+        conflict = None
+    by_path = {lim.path: lim for lim in limits}
+    out.conflict = conflict
+    if conflict is None:
+        out.lines.append("the solver could not decide which limits conflict (a relaxed problem was stopped "
+                         "or the explanation ran out of time)")
+    elif not conflict:
+        out.lines.append("no plan exists even with every limit removed: every candidate is ruled out "
+                         "(see the candidates ruled out below)")
+    elif len(conflict) == 1:
+        lim = by_path[conflict[0]]
+        out.lines.append(f"conflict: no candidate meets the {lim.label} ({_now(lim)}) given the GPUs "
+                         "available, their memory and the recipe rules")
+    else:
+        parts = [f"the {by_path[p].label} ({_now(by_path[p])})" for p in conflict]
+        joined = ", ".join(parts[:-1]) + " and " + parts[-1]
+        together = "cannot both hold" if len(parts) == 2 else "cannot all hold together"
+        out.lines.append(f"conflict: {joined} {together} (each of them is part of the conflict)")
+
+    if conflict:
+        out.lines.append("moving one limit alone, the others unchanged:")
+    for lim in limits:
+        if conflict is not None and lim.path not in conflict:
+            continue  # a limit that alone admits a plan is in every minimal conflicting set
+        try:
+            value, note = ctx.needed(lim)
+        except _OutOfTime:
+            out.lines.append(f"{lim.label} ({lim.path}): not computed, the explanation ran out of time "
+                             f"({ctx.budget_s:g} s)")
+            continue
+        if value is None:
+            if conflict and lim.path in conflict:
+                out.lines.append(f"{lim.label} ({lim.path}): moving it alone admits no plan")
+            continue
+        out.needed[lim.path] = value
+        if note == "infimum":
+            out.lines.append(f"{lim.label} must be above {_show(value, lim.unit, up=False)} ({_now(lim)}): "
+                             "the lowest loss the other limits allow, approached only as tokens grow "
+                             "without bound")
+        else:
+            out.lines.append(f"{lim.label} must be at least {_show(value, lim.unit)} ({_now(lim)}){note}")
+    return out
+
+
+def _limits_of(instance: Instance) -> list[_Limit]:
+    from planner.formulas.evaluate import target_loss
+
+    out: list[_Limit] = []
+    target = target_loss(instance)
+    if target is not None:
+        out.append(_Limit("targets.max_loss", "loss target", target, "loss"))
+    limits = instance.limits
+    for key, label, unit in (
+        ("budget_usd", "budget", "usd"),
+        ("deadline_days", "deadline", "days"),
+        ("max_co2_t", "carbon budget", "t"),
+        ("max_training_flops", "FLOP limit", "flop"),
+    ):
+        value = getattr(limits, key)
+        if value is not None:
+            out.append(_Limit(f"limits.{key}", label, value, unit))
+    if instance.data.max_epochs is not None:
+        out.append(_Limit("data.max_epochs", "epoch limit", instance.data.max_epochs, "epochs"))
+    for r, region in enumerate(instance.regions):
+        if region.grid_capacity_mw is not None:
+            out.append(_Limit(f"regions[{r}].grid_capacity_mw", f"grid capacity of {region.name}",
+                              region.grid_capacity_mw, "mw"))
+        if region.max_swing_mw is not None:
+            out.append(_Limit(f"regions[{r}].max_swing_mw", f"power-swing limit of {region.name}",
+                              region.max_swing_mw, "mw"))
+    return out
+
+
+class _Context:
+    """The instance and the solves run on relaxed copies of it (feasibility answers are cached)."""
+
+    def __init__(self, instance: Instance, solve: Solve | None, budget_s: float = TIME_BUDGET_S):
+        self.instance = instance
+        self._solve = solve
+        self._feasible: dict[tuple, bool | None] = {}
+        self.budget_s = budget_s
+        self._stop_at = time.monotonic() + budget_s
+
+    # -- solving ------------------------------------------------------------------------------
+    def tick(self) -> None:
+        if time.monotonic() > self._stop_at:
+            raise _OutOfTime
+
+    def run(self, instance: Instance):
+        """A PlanResult, or None when the relaxed problem has no optimum (InputError)."""
+        from planner.optimize.pipeline import solve_instance
+
+        self.tick()
+        try:
+            return self._solve(instance) if self._solve is not None else solve_instance(instance, explain=False)
+        except InputError:
+            return None
+
+    def feasible(self, removed: Iterable[str] = (), changes: tuple[tuple[str, float], ...] = ()) -> bool | None:
+        """Whether a plan exists with the limits `removed` dropped and `changes` applied."""
+        key = (frozenset(removed), changes)
+        if key not in self._feasible:
+            relaxed = _relaxed(self.instance, key[0], dict(changes), objective="time")
+            result = self.run(relaxed)
+            status = getattr(result, "status", None)
+            self._feasible[key] = True if status in ("optimal", "time_limit") and result.plan is not None \
+                else False if status == "infeasible" else None
+        return self._feasible[key]
+
+    # -- part 1: a minimal conflicting set -----------------------------------------------------
+    def conflict(self, paths: list[str]) -> list[str] | None:
+        """A deletion filter: the set left is always infeasible; a limit (or a group of them) whose
+        removal keeps it infeasible is dropped for good. The power limits of all regions are tried
+        as one group first (one solve instead of one per region when none of them matters); a
+        group that matters is then filtered one limit at a time. Minimal: a kept limit was needed
+        in a superset of the final set, and dropping limits only enlarges the feasible set."""
+        answer = self.feasible(paths)
+        if answer is not True:
+            return None if answer is None else []
+        power = [p for p in paths if p.startswith("regions[")]
+        groups = ([power] if power else []) + [[p] for p in paths if p not in power]
+        dropped: list[str] = []
+        kept: list[str] = []
+        for group in groups:
+            answer = self.feasible(dropped + group)
+            if answer is None:
+                return None
+            if not answer:
+                dropped += group
+                continue
+            if len(group) == 1:
+                kept += group
+                continue
+            for path in group:
+                answer = self.feasible(dropped + [path])
+                if answer is None:
+                    return None
+                (kept if answer else dropped).append(path)
+        return [p for p in paths if p in kept]
+
+    # -- part 2: the value each limit needs -----------------------------------------------------
+    def needed(self, lim: _Limit) -> tuple[float | None, str]:
+        if self.feasible([lim.path]) is not True:
+            return None, ""
+        if lim.path == "targets.max_loss":
+            return self._best_loss()
+        if lim.path.startswith("limits."):
+            key = lim.path.removeprefix("limits.")
+            if key == "max_training_flops":
+                return self._least(lim.path, "flops"), ""
+            objective = {"budget_usd": "cost", "deadline_days": "time", "max_co2_t": "co2"}[key]
+            result = self.run(_relaxed(self.instance, {lim.path}, {}, objective=objective))
+            value = getattr(result, "objective_value", None)
+            return (value, "") if getattr(result, "status", None) == "optimal" else (None, "")
+        if lim.path == "data.max_epochs":
+            tokens = self._least(lim.path, "tokens")
+            return (None if tokens is None else tokens / self.instance.data.unique_tokens), ""
+        match = re.fullmatch(r"regions\[(\d+)\]\.(grid_capacity_mw|max_swing_mw)", lim.path)
+        if match:
+            return self._least_power(int(match.group(1)), match.group(2))
+        return None, ""
+
+    def _least(self, path: str, quantity: str) -> float | None:
+        """Minimise FLOPs or tokens with the limit at `path` dropped (an internal objective),
+        and price the optimal plan with the evaluator."""
+        from models import training_plan
+        from planner.optimize import derive as derive_mod
+        from planner.formulas.evaluate import evaluate_plan
+        from planner.optimize.pipeline import polished_plan
+        from planner.optimize.solve import Solver
+
+        import pyomo.environ as pyo
+
+        self.tick()
+        relaxed = _relaxed(self.instance, {path}, {}, objective="cost")
+        inputs = derive_mod.derive(relaxed)
+        if not inputs.pairs:
+            return None
+        model = training_plan.build(inputs)
+        model.del_component(model.objective)
+        if quantity == "flops":
+            unit = self.instance.limits.max_training_flops or 1.0
+            model.objective = pyo.Objective(expr=model.training_flops / unit, sense=pyo.minimize)
+        else:
+            model.objective = pyo.Objective(expr=pyo.quicksum(model.tokens[p] for p in model.PAIRS),
+                                            sense=pyo.minimize)
+        result = Solver(model).solve()
+        if result.status != "optimal" or not result.has_solution:
+            return None
+        plan = polished_plan(relaxed, inputs, training_plan.extract(model))
+        metrics = evaluate_plan(relaxed, plan)
+        return metrics.flops.total if quantity == "flops" else metrics.tokens
+
+    def _best_loss(self) -> tuple[float | None, str]:
+        """The lowest loss the other limits allow: objective `loss` without the target. When some
+        candidate's tokens are unlimited, its loss has an infimum but no minimum; the answer is then
+        the smaller of that infimum and the best loss of the candidates whose tokens are limited."""
+        from models import training_plan
+        from planner.optimize import derive as derive_mod
+        from planner.optimize.pipeline import solve_model
+        from planner.optimize.solve import Solver
+
+        import pyomo.environ as pyo
+
+        relaxed = _relaxed(self.instance, {"targets.max_loss"}, {}, objective="loss")
+        result = self.run(relaxed)
+        if result is not None:
+            ok = getattr(result, "status", None) == "optimal"
+            return (result.objective_value, "") if ok else (None, "")
+        self.tick()
+        # Tokens unlimited for some candidates: split them off. Nothing that depends on D limits
+        # those, so their loss approaches E + A/N^alpha (+ B/(U(1+R*))^beta with unique data U)
+        # and the least of that is a MIP over them with the base loss as objective.
+        base = derive_mod.derive(relaxed.model_copy(update={"objective": "cost"}))
+        data = relaxed.data
+        cap = data.unique_tokens * data.max_epochs if data.max_epochs is not None else math.inf
+        bounded, unbounded = [], []
+        for i, o in base.pairs:
+            token_cap = derive_mod.pair_token_cap(base, i, o, cap)
+            (unbounded if math.isinf(token_cap) else bounded).append(((i, o), token_cap))
+        best, note = math.inf, ""
+        if unbounded:
+            inputs = replace(base, pairs=[p for p, _ in unbounded], max_tokens={p: 0.0 for p, _ in unbounded})
+            model = training_plan.build(inputs)
+            model.del_component(model.objective)
+            model.objective = pyo.Objective(
+                expr=pyo.quicksum(inputs.sizes[i].base_loss * model.select[i, o] for i, o in model.PAIRS),
+                sense=pyo.minimize)
+            solved = Solver(model).solve()
+            if solved.status == "optimal" and solved.has_solution:
+                law = relaxed.scaling_law
+                limit_term = 0.0
+                if data.unique_tokens is not None:  # Deff -> U (1 + R*) as D grows
+                    limit_term = law.B / (data.unique_tokens * (1.0 + data.repetition_rstar)) ** law.beta
+                choice = training_plan.extract(model)
+                best, note = inputs.sizes[choice.size].base_loss + limit_term, "infimum"
+        if bounded:
+            inputs = replace(base, objective="loss", pairs=[p for p, _ in bounded],
+                             max_tokens={p: max(base.sizes[p[0]].min_tokens, c) for p, c in bounded})
+            model = training_plan.build(inputs)
+            solved = solve_model(relaxed, inputs, model, Solver(model), explain=False)
+            if solved.status == "optimal" and solved.objective_value is not None and solved.objective_value <= best:
+                best, note = solved.objective_value, ""
+        return (best, note) if math.isfinite(best) else (None, "")
+
+    def _least_power(self, r: int, key: str) -> tuple[float | None, str]:
+        """Least grid capacity (or swing limit) of region r at which a plan exists (bisection)."""
+        from planner.formulas.offers import offer_terms
+
+        instance = self.instance
+        region = instance.regions[r]
+        path = f"regions[{r}].{key}"
+        other = "max_swing_mw" if key == "grid_capacity_mw" else "grid_capacity_mw"
+        levels: set[float] = set()
+        for gpu in instance.gpus:
+            terms = offer_terms(gpu, region)
+            if terms is None:
+                continue
+            kw = gpu.watts / 1000.0
+            per_gpu = {"grid_capacity_mw": kw * region.pue / 1000.0,
+                       "max_swing_mw": kw * region.swing_fraction / 1000.0}
+            cap = float(terms.available)
+            other_limit = getattr(region, other)
+            if other_limit is not None:
+                cap = min(cap, other_limit / per_gpu[other] * (1 + 1e-9))
+            node = gpu.gpus_per_node
+            levels.update(node * k * per_gpu[key] for k in range(1, int(cap // node) + 1))
+        ladder = sorted(levels)
+        if not ladder:
+            return None, ""
+        low, high = 0, len(ladder) - 1
+        if self.feasible([], ((path, ladder[high]),)) is not True:
+            return None, ""
+        while low < high:
+            mid = (low + high) // 2
+            answer = self.feasible([], ((path, ladder[mid]),))
+            if answer is None:
+                return None, ""
+            if answer:
+                high = mid
+            else:
+                low = mid + 1
+        return ladder[low], ""
+
+
+def _relaxed(instance: Instance, removed: Iterable[str], changes: dict[str, float], objective: str) -> Instance:
+    """A copy of `instance` with the limits at `removed` dropped, `changes` applied, and `objective`."""
+    limits, data, targets = instance.limits, instance.data, instance.targets
+    regions = list(instance.regions)
+    for path, value in [(p, None) for p in removed] + list(changes.items()):
+        if path == "targets.max_loss":
+            targets = Targets() if value is None else Targets(max_loss=value)
+        elif path.startswith("limits."):
+            limits = limits.model_copy(update={path.removeprefix("limits."): value})
+        elif path == "data.max_epochs":
+            data = data.model_copy(update={"max_epochs": value})
+        else:
+            match = re.fullmatch(r"regions\[(\d+)\]\.(\w+)", path)
+            assert match, path
+            r = int(match.group(1))
+            regions[r] = regions[r].model_copy(update={match.group(2): value})
+    return instance.model_copy(update={"objective": objective, "limits": limits, "data": data,
+                                       "targets": targets, "regions": regions})
+
+
+# -- printing: rounded up, so the printed figure is itself enough ------------------------------
+
+def _ceil_sig(value: float, digits: int = 5) -> float:
+    if value <= 0 or not math.isfinite(value):
+        return value
+    scale = 10 ** (digits - 1 - math.floor(math.log10(value)))
+    return math.ceil(value * scale - 1e-9) / scale
+
+
+def _floor_sig(value: float, digits: int = 5) -> float:
+    if value <= 0 or not math.isfinite(value):
+        return value
+    scale = 10 ** (digits - 1 - math.floor(math.log10(value)))
+    return math.floor(value * scale + 1e-9) / scale
+
+
+def _now(lim: _Limit) -> str:
+    """`limits.budget_usd now $20,000`: the limit's path and its current value, unrounded."""
+    if lim.unit == "usd":
+        shown = f"${lim.current:,.2f}".removesuffix(".00")
+    elif lim.unit == "loss":
+        shown = f"{lim.current:.6g}"
+    else:
+        shown = _show(lim.current, lim.unit, up=None)
+    return f"{lim.path} now {shown}"
+
+
+def _show(value: float, unit: str, up: bool | None = True) -> str:
+    if unit == "usd":
+        return f"${math.ceil(value - 1e-9) if up else math.floor(value):,}"
+    if unit == "loss":
+        scaled = (math.ceil(value * 1e4 - 1e-6) if up else math.floor(value * 1e4 + 1e-6)) / 1e4
+        return f"{scaled:.4f}"
+    rounded = value if up is None else _ceil_sig(value) if up else _floor_sig(value)
+    if unit == "flop":
+        return f"{rounded:.5g} FLOP"
+    suffix = {"days": " days", "t": " t CO2e", "mw": " MW", "epochs": " epochs"}.get(unit, "")
+    return f"{rounded:,.6g}{suffix}"

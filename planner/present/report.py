@@ -1,0 +1,153 @@
+"""Answers as JSON (spec section 5, exactly its keys) and as readable rich tables."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from planner.formulas.evaluate import PlanMetrics, Violation
+from planner.optimize.pipeline import PlanResult
+
+
+def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
+    """The `plan` object of spec section 5. A recipe's fixed cost (e.g. building verifiers) is
+    reported inside `annotation`, the recipe's one-off cost, so the parts add up to `total`."""
+    cost = metrics.cost_usd
+    return {
+        "model_params": metrics.model_params,
+        "tokens": metrics.tokens,
+        "tokens_per_param": metrics.tokens_per_param,
+        "gpu": metrics.gpu,
+        "gpu_count": metrics.gpu_count,
+        "region": metrics.region,
+        "alignment": metrics.alignment,
+        "duration_days": metrics.duration_days,
+        "gpu_hours": metrics.gpu_hours,
+        "loss": metrics.loss,
+        "energy_mwh": metrics.energy_mwh,
+        "peak_power_mw": metrics.peak_power_mw,
+        "flops": {"pretraining": metrics.flops.pretraining, "alignment": metrics.flops.alignment,
+                  "total": metrics.flops.total},
+        "cost_usd": {"compute": cost.compute, "staff": cost.staff, "data": cost.data,
+                     "annotation": cost.annotation + cost.fixed, "total": cost.total},
+        "co2_t": {"operational": metrics.co2_t.operational, "embodied": metrics.co2_t.embodied,
+                  "total": metrics.co2_t.total},
+    }
+
+
+def violation_dict(v: Violation) -> dict[str, Any]:
+    return {"limit": v.limit, "value": v.value, "allowed": v.allowed, "excess": v.excess,
+            "unit": v.unit, "message": v.message}
+
+
+def result_dict(result: PlanResult) -> dict[str, Any]:
+    """`plan solve --format json`."""
+    out: dict[str, Any] = {
+        "status": result.status,
+        "objective": result.objective,
+        "objective_value": result.objective_value,
+        "plan": plan_dict(result.metrics) if result.metrics else None,
+        "binding": result.binding,
+        "solver": {"name": result.solver.name, "seconds": result.solver.seconds, "mip_gap": result.solver.mip_gap},
+    }
+    if result.status != "optimal":
+        out["explanation"] = result.explanation + [f"ruled out: {r}" for r in result.ruled_out]
+    if result.needed:
+        out["needed"] = result.needed
+    return out
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(_finite(data), indent=2)
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no infinities: write them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _si(value: float, unit: str = "") -> str:
+    for factor, prefix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return f"{value / factor:,.3g}{prefix}{unit}"
+    return f"{value:,.4g}{unit}"
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.0f}"
+
+
+def plan_tables(metrics: PlanMetrics) -> list[Table]:
+    decisions = Table(title="Plan", show_header=False, title_justify="left")
+    for label, value in (
+        ("model size N", f"{_si(metrics.model_params)} params"),
+        ("pretraining tokens D", f"{_si(metrics.tokens)} ({metrics.tokens_per_param:,.1f} tokens/param)"),
+        ("GPUs", f"{metrics.gpu_count:,} x {metrics.gpu}"),
+        ("region", metrics.region),
+        ("alignment", metrics.alignment or "none (pretraining only)"),
+        ("duration", f"{metrics.duration_days:,.2f} days"),
+        ("GPU-hours", f"{metrics.gpu_hours:,.0f}"),
+        ("loss", f"{metrics.loss:.4f} nats/token"),
+        ("training compute", f"{metrics.flops.total:.3e} FLOP (pretraining {metrics.flops.pretraining:.3e}, "
+                             f"alignment {metrics.flops.alignment:.3e})"),
+        ("energy", f"{metrics.energy_mwh:,.1f} MWh (GPU-hours x board power x PUE)"),
+        ("peak facility power", f"{metrics.peak_power_mw:,.2f} MW"),
+    ):
+        decisions.add_row(label, value)
+    cost = Table(title="Cost (USD)", title_justify="left")
+    cost.add_column("compute")
+    cost.add_column("staff")
+    cost.add_column("data")
+    cost.add_column("annotation + fixed")
+    cost.add_column("total", style="bold")
+    c = metrics.cost_usd
+    cost.add_row(_usd(c.compute), _usd(c.staff), _usd(c.data), _usd(c.annotation + c.fixed), _usd(c.total))
+    co2 = Table(title="CO2e (t, location-based)", title_justify="left")
+    co2.add_column("operational")
+    co2.add_column("embodied")
+    co2.add_column("total", style="bold")
+    co2.add_row(f"{metrics.co2_t.operational:,.2f}", f"{metrics.co2_t.embodied:,.2f}", f"{metrics.co2_t.total:,.2f}")
+    return [decisions, cost, co2]
+
+
+def print_result(result: PlanResult, console: Console | None = None) -> None:
+    """`plan solve` default output."""
+    console = console or Console()
+    if result.metrics is not None:
+        for table in plan_tables(result.metrics):
+            console.print(table)
+        console.print(f"binding limits: {', '.join(result.binding) or 'none'}")
+    value = "" if result.objective_value is None else f" = {result.objective_value:,.6g}"
+    gap = "" if result.solver.mip_gap is None else f", gap {result.solver.mip_gap:.2e}"
+    console.print(f"status: {result.status}; objective {result.objective}{value} "
+                  f"(HiGHS {result.solver.seconds:.2f} s{gap})")
+    if result.status != "optimal":
+        for line in result.explanation:
+            console.print(f"  - {line}")
+        if result.ruled_out:
+            console.print("ruled out before solving:")
+            for line in result.ruled_out:
+                console.print(f"  - {line}")
+
+
+def print_evaluation(metrics: PlanMetrics, violations: list[Violation], console: Console | None = None) -> None:
+    """`plan evaluate` default output."""
+    console = console or Console()
+    for table in plan_tables(metrics):
+        console.print(table)
+    if violations:
+        console.print("violations:")
+        for v in violations:
+            console.print(f"  - {v.limit}: {v.message}")
+    else:
+        console.print("violations: none")
