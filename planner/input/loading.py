@@ -81,8 +81,50 @@ def parse_yaml(text: str, where: str = "instance") -> dict[str, Any]:
 
 
 def load_instance(path: str | Path) -> schema.Instance:
-    """Read, resolve catalog names and validate one instance file."""
-    return instance_from_dict(read_yaml(path))
+    """Read, resolve catalog names and validate one instance file (a `scaling_law_samples:
+    {file: x.csv}` is read relative to the instance file)."""
+    data = read_yaml(path)
+    samples = data.get("scaling_law_samples")
+    if isinstance(samples, dict):
+        data = {**data, "scaling_law_samples": read_samples_file(samples, Path(path).parent)}
+    return instance_from_dict(data)
+
+
+SAMPLE_COLUMNS = ("E", "A", "B", "alpha", "beta")
+_MAX_SAMPLES = 100_000
+
+
+def read_samples_file(spec: dict[str, Any], base: Path) -> list[dict[str, float]]:
+    """`{file: samples.csv}` -> list of laws: a CSV with columns E, A, B, alpha, beta (others ignored)."""
+    import csv
+
+    field = "scaling_law_samples"
+    if set(spec) != {"file"} or not isinstance(spec.get("file"), str):
+        raise InputError(field, "expected a list of laws or {file: samples.csv}")
+    path = base / spec["file"]
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in SAMPLE_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InputError(f"{field}.file", f"{spec['file']}: missing column(s) {', '.join(missing)} "
+                                 f"(needs {', '.join(SAMPLE_COLUMNS)})")
+            rows = []
+            for line, row in enumerate(reader, start=2):
+                if len(rows) >= _MAX_SAMPLES:
+                    raise InputError(f"{field}.file", f"{spec['file']}: more than {_MAX_SAMPLES} samples")
+                try:
+                    rows.append({c: float(row[c]) for c in SAMPLE_COLUMNS})
+                except (TypeError, ValueError):
+                    raise InputError(f"{field}.file", f"{spec['file']} line {line}: every one of "
+                                     f"{', '.join(SAMPLE_COLUMNS)} must be a number") from None
+    except FileNotFoundError:
+        raise InputError(f"{field}.file", f"{spec['file']}: file not found (read relative to the instance)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{field}.file", f"{spec['file']}: cannot read ({exc})") from None
+    if not rows:
+        raise InputError(f"{field}.file", f"{spec['file']}: no samples")
+    return rows
 
 
 def instance_from_dict(data: dict[str, Any]) -> schema.Instance:

@@ -64,6 +64,15 @@ class Gpu(Strict):
     lifetime_years: Positive = 5.0
     usd_per_gpu_hour: NonNegative | None = None
     available: Count | None = None
+    mfu_ref_params: Positive = Field(
+        1e11, description="model size (active parameters) at which `mfu` was measured (6.1)")
+    mfu_size_exponent: Annotated[float, Field(strict=True, ge=-1, le=1)] = Field(
+        0.0, description="mfu(N) = min(mfu_max, mfu (N/mfu_ref_params)^exponent); 0 = constant mfu")
+    mfu_max: Fraction = Field(1.0, description="cap on the size-dependent MFU, (0, 1]")
+    mtbf_hours: Positive | None = Field(
+        None, description="mean time between job interruptions per GPU, hours; absent = never fails (6.2)")
+    serving_mfu: Fraction | None = Field(
+        None, description="utilisation when serving (decode-bound), (0, 1]; used by `serving` (6.4)")
     source: str | None = None
 
 
@@ -160,6 +169,8 @@ class Match(Strict):
 class Targets(Strict):
     max_loss: Positive | None = None
     match: Match | None = None
+    confidence: Annotated[float, Field(strict=True, gt=0, le=1)] | None = Field(
+        None, description="share of scaling_law_samples that must meet the target (6.5)")
 
     @model_validator(mode="after")
     def _one_of(self) -> Targets:
@@ -199,6 +210,34 @@ class Moe(Strict):
 Precision = Literal["bf16", "fp8"]
 
 
+class Reliability(Strict):
+    """Checkpoint/restart figures of the failure model (6.2), used with gpus[*].mtbf_hours."""
+
+    checkpoint_hours: NonNegative = Field(0.01, description="time to write one checkpoint, hours")
+    restart_hours: NonNegative = Field(0.1, description="time lost per interruption (restart, reload), hours")
+
+
+class SampleLaw(Strict):
+    """One sampled scaling law (a bootstrap replicate): L = E + A/N^alpha + B/D^beta."""
+
+    E: NonNegative
+    A: Positive
+    B: Positive
+    alpha: Positive
+    beta: Positive
+
+
+class Serving(Strict):
+    """Lifetime serving demand (6.4): the plan also picks the serving GPU and region."""
+
+    tokens: NonNegative = Field(description="tokens processed over the model's life (prompt + generated)")
+    flops_per_param_token: Positive = Field(2.0, description="forward-pass FLOPs per (active) parameter-token")
+    mfu: Fraction | None = Field(None, description="serving utilisation; default each GPU's serving_mfu")
+    precision: Precision = Field("bf16", description="serving precision: bf16 peak, or fp8 peak")
+    gpus: list[str] | None = Field(None, description="GPUs that may serve; default every instance GPU")
+    regions: list[str] | None = Field(None, description="regions that may serve; default every instance region")
+
+
 class Instance(Strict):
     """One planning problem (../shared/spec/instance-format.md)."""
 
@@ -218,6 +257,12 @@ class Instance(Strict):
     gpus: list[Gpu] = Field(min_length=1)
     regions: list[Region] = Field(min_length=1)
     alignment: Alignment | None = None
+    development_factor: Annotated[float, Field(strict=True, ge=1)] = Field(
+        1.0, description="project GPU-hours / final-run GPU-hours (ablations, failed runs), >= 1 (6.3)")
+    reliability: Reliability = Reliability()
+    serving: Serving | None = None
+    scaling_law_samples: list[SampleLaw] | None = Field(
+        None, description="sampled laws for targets.confidence (a `{file: x.csv}` is read by the loader)")
     plan: FixedPlan | None = None
 
     @model_validator(mode="after")
@@ -260,6 +305,34 @@ class Instance(Strict):
         return self
 
     @model_validator(mode="after")
+    def _second_edition(self) -> Instance:
+        confidence = self.targets.confidence
+        if confidence is not None:
+            if self.objective == "loss":
+                raise ValueError("targets.confidence: not with objective 'loss' (maximise the loss of what?)")
+            if not self.scaling_law_samples:
+                raise ValueError("targets.confidence: needs scaling_law_samples (a list of laws or {file: x.csv})")
+        serving = self.serving
+        if serving is None:
+            return self
+        gpu_names = [g.name for g in self.gpus]
+        region_names = [r.name for r in self.regions]
+        for field, names, known in (("gpus", serving.gpus, gpu_names), ("regions", serving.regions, region_names)):
+            for i, name in enumerate(names or []):
+                if name not in known:
+                    raise ValueError(f"serving.{field}[{i}]: '{name}' is not in the instance's {field} "
+                                     f"(listed: {', '.join(known)})")
+        for name in serving.gpus or gpu_names:
+            j = gpu_names.index(name)
+            gpu = self.gpus[j]
+            if serving.mfu is None and gpu.serving_mfu is None:
+                raise ValueError(f"gpus[{j}].serving_mfu: required because {name} may serve (give it, or "
+                                 "serving.mfu, or list the serving GPUs in serving.gpus)")
+            if serving.precision == "fp8" and gpu.peak_fp8_tflops is None:
+                raise ValueError(f"gpus[{j}].peak_fp8_tflops: required by serving.precision fp8 ({name} may serve)")
+        return self
+
+    @model_validator(mode="after")
     def _fp8_peaks(self) -> Instance:
         if self.precision == "fp8":
             for j, gpu in enumerate(self.gpus):
@@ -274,6 +347,13 @@ class Instance(Strict):
         """Candidate model sizes N, ascending, without duplicates."""
         raw = self.model_sizes.values() if isinstance(self.model_sizes, SizeGrid) else self.model_sizes
         return sorted(set(raw))
+
+    def updated(self, **changes: object) -> Instance:
+        """A copy with top-level keys replaced, validated again (model_copy(update=) would skip it)."""
+        data = self.model_dump()
+        for key, value in changes.items():
+            data[key] = value.model_dump() if isinstance(value, BaseModel) else value
+        return type(self).model_validate(data)
 
     def gpu(self, name: str) -> Gpu:
         return next(g for g in self.gpus if g.name == name)
