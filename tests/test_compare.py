@@ -70,3 +70,17 @@ def test_cli_compare_json_table_and_plot(tmp_path):
 
 def test_unique_names():
     assert unique_names(["a", "a", "b", "a"]) == ["a", "a (2)", "b", "a (3)"]
+
+
+def test_compare_csv_binding_has_no_limit_the_instances_lack():
+    """Issue 11.3: sweep_tiny has no budget, CO2 cap or deadline; none of them may be listed as binding."""
+    import csv
+    import io
+
+    result = CliRunner().invoke(cli.group, ["compare", str(TINY), str(TINY), "--points", "4", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(rows) >= 6
+    for row in rows:
+        assert not {"budget_usd", "max_co2_t", "deadline_days"} & set(row["binding"].split(",")), row
+        assert "max_loss" in row["binding"].split(",")  # the loss target binds every cost-minimising plan

@@ -176,3 +176,50 @@ def test_cli_json_shape_plot_and_exit_codes(monkeypatch, capsys, tmp_path):
     infeasible.write_text(TINY.read_text() + "limits: {budget_usd: 1000}\n")
     code, out, err = run_main(monkeypatch, capsys, "frontier", infeasible)
     assert code == 3 and "budget must be at least" in out
+
+
+# -- issue 11.3: a limit binds only if the instance has it (or it is the swept level) and the plan is at it
+
+
+def hand_binding(instance, point, limit: str) -> set[str]:
+    """The cost/CO2/time/loss limits at their value, from the instance and the point by hand."""
+    own = {"budget_usd": ("cost", instance.limits.budget_usd), "max_co2_t": ("co2", instance.limits.max_co2_t),
+           "deadline_days": ("time", instance.limits.deadline_days),
+           "max_loss": ("loss", instance.targets.max_loss)}
+    out = set()
+    for name, (quantity, bound) in own.items():
+        if quantity == limit and point.epsilon is not None:
+            bound = point.epsilon if bound is None else min(bound, point.epsilon)
+        if bound is not None and abs(value_of(point.result, quantity) - bound) <= 1e-6 * bound:
+            out.add(name)
+    return out
+
+
+@pytest.mark.parametrize("f, g, points", [("cost", "co2", "all"), ("cost", "time", 6), ("cost", "loss", 4)])
+def test_binding_limits_are_the_instances_own_at_their_value(f, g, points):
+    far = tiny(budget_usd=1.0e7, deadline_days=1.0e4, max_co2_t=1.0e3)  # far from every plan
+    front = run_frontier(far, f, g, points)
+    assert len(front.points) >= 2
+    continuous = {"budget_usd", "max_co2_t", "deadline_days", "max_loss"}
+    for p in front.points:
+        assert "budget_usd" not in p.binding and "max_co2_t" not in p.binding and "deadline_days" not in p.binding
+        assert set(p.binding) & continuous == hand_binding(far, p, g), p
+    if g == "loss":  # continuous: each level between the ends is met exactly
+        assert all("max_loss" in p.binding for p in front.points if p.epsilon is not None)
+
+
+def test_a_budget_at_the_cheapest_plan_binds_at_that_end_only():
+    cheapest = solve_instance(tiny(), explain=False).objective_value
+    instance = tiny(budget_usd=cheapest * (1 + 1e-8))
+    front = run_frontier(instance, "cost", "co2", "all")
+    assert "budget_usd" in front.points[0].binding
+    assert all("budget_usd" not in p.binding for p in front.points[1:]) or len(front.points) == 1
+
+
+def test_frontier_json_lists_no_absent_or_distant_limit(tmp_path):
+    far = tmp_path / "far.yaml"
+    far.write_text(TINY.read_text() + "limits: {budget_usd: 1.5e7}\n")
+    result = CliRunner().invoke(cli.group, ["frontier", str(far), "--format", "json", "--points", "4"])
+    assert result.exit_code == 0, result.output
+    for p in json.loads(result.output)["points"]:
+        assert not {"budget_usd", "max_co2_t", "deadline_days"} & set(p["binding"]), p

@@ -121,6 +121,7 @@ class FrontierPoint:
     epsilon: float | None    # the limit the point was solved under (None: the instance's own)
     f: float                 # value of the minimised quantity
     g: float                 # value of the limited quantity
+    binding: tuple[str, ...] = ()  # the limits at their value: the instance's own, or the level eps
 
 
 @dataclass
@@ -146,7 +147,7 @@ class Frontier:
             row = {"scenario": self.name, self.minimize: p.f, self.limit: p.g, "epsilon": p.epsilon,
                    "label": decision_label(p.result)}
             row.update(flat_plan(p.result))
-            row["binding"] = ",".join(p.result.binding)
+            row["binding"] = ",".join(p.binding)
             rows.append(row)
         cols = ["scenario", self.minimize, self.limit, "epsilon", "label", *plan_columns(), "binding"]
         return pd.DataFrame(rows, columns=cols)
@@ -160,7 +161,7 @@ class Frontier:
             plan = plan_dict(p.result.metrics)
             points.append({"cost_usd": plan["cost_usd"], "co2_t": plan["co2_t"], "loss": plan["loss"],
                            "duration_days": plan["duration_days"], "epsilon": p.epsilon,
-                           "binding": list(p.result.binding), "plan": plan})
+                           "binding": list(p.binding), "plan": plan})
         out: dict[str, Any] = {"name": self.name, "minimize": self.minimize, "limit": self.limit,
                                "limit_key": limit_key(self.limit), "points": points}
         if not self.points:
@@ -206,12 +207,12 @@ def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points
         lines = explain_infeasible(base, solve=lambda relaxed: session.solve(relaxed, explain=False))
         return Frontier(label, f, g, [], lines or ["no plan meets the instance's limits"],
                         time.perf_counter() - start, vars(session.stats).copy())
-    end_a = _point(first, f, g, None)
+    end_a = _point(instance, first, f, g, None)
     last = _end(session, instance, g, f)
     tick()
     found = [end_a]
     if last is not None:
-        end_b = _point(last, f, g, None)
+        end_b = _point(instance, last, f, g, None)
         found.append(end_b)
         if end_b.g < end_a.g * (1 - STEP):
             if count:
@@ -220,7 +221,7 @@ def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points
                     eps = end_a.g + (end_b.g - end_a.g) * k / (count - 1)
                     result = _lexicographic(session, instance, f, g, eps)
                     if result is not None:
-                        found.append(_point(result, f, g, eps))
+                        found.append(_point(instance, result, f, g, eps))
                     tick()
             else:
                 previous = end_a
@@ -229,7 +230,7 @@ def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points
                     result = _lexicographic(session, instance, f, g, eps)
                     if result is None:
                         break
-                    point = _point(result, f, g, eps)
+                    point = _point(instance, result, f, g, eps)
                     if point.g <= end_b.g * (1 + STEP):
                         break
                     found.append(point)
@@ -302,8 +303,38 @@ def _end(session: SweepSession, instance: Instance, first: str, second: str) -> 
                                     f"{first})") from None
 
 
-def _point(result: PlanResult, f: str, g: str, eps: float | None) -> FrontierPoint:
-    return FrontierPoint(result, eps, value_of(result, f), value_of(result, g))
+def _point(instance: Instance, result: PlanResult, f: str, g: str, eps: float | None) -> FrontierPoint:
+    return FrontierPoint(result, eps, value_of(result, f), value_of(result, g),
+                         tuple(binding_of(instance, result, g, eps)))
+
+
+#: binding-limit name of the pipeline -> the quantity it limits
+_LIMIT_QUANTITY = {"max_loss": "loss", "budget_usd": "cost", "max_co2_t": "co2", "deadline_days": "time"}
+#: A limit binds when the plan's value is within this (relative) of it.
+BINDING_TOL = 1e-6
+
+
+def binding_of(instance: Instance, result: PlanResult, limit: str | None = None,
+               eps: float | None = None) -> list[str]:
+    """The limits binding `result` as a plan of `instance` (plus the level `eps` of the swept limit
+    on `limit`): every limit on loss, cost, CO2 and time checked here, the others from the pipeline.
+    The solves of a frontier add limits of their own (the swept level; a lexicographic stage
+    caps the first objective), which bind those solves but are not limits of the instance; a
+    limit binds only if the instance has it, or it is the swept level, and the plan's value is
+    within a relative BINDING_TOL of it."""
+    if result.metrics is None:
+        return []
+    from planner.formulas.evaluate import target_loss
+
+    out = []
+    for name, quantity in _LIMIT_QUANTITY.items():
+        bound = target_loss(instance) if quantity == "loss" else getattr(instance.limits, name)
+        if quantity == limit and eps is not None:
+            bound = eps if bound is None else min(bound, eps)
+        if bound is not None and abs(value_of(result, quantity) - bound) <= BINDING_TOL * abs(bound):
+            out.append(name)
+    # GPU counts, epochs, memory, the FLOP line: the frontier's solves never change them
+    return out + [name for name in result.binding if name not in _LIMIT_QUANTITY]
 
 
 def non_dominated(points: Sequence[FrontierPoint], tol: float = 1e-9) -> list[FrontierPoint]:
