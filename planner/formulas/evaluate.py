@@ -1,23 +1,24 @@
-"""The Pyomo-free evaluator: every figure of a plan recomputed from the spec's formulas (section 2).
+"""The Pyomo-free evaluator: every figure of a plan from the spec's formulas (sections 2 and 6).
 
     F_pre   = k N D                         F_align = sum_s k_s N T_s
-    S       = F_pre/rate + sum_s k_s N T_s/(rate mfu_factor_s)               GPU-seconds
-    rate    = peak mfu moe_factor           FLOP/s per GPU (flop_rate: BF16 peak and mfu, or the
-              FP8 peak and mfu_fp8 under `precision: fp8`; moe_factor = moe.mfu_factor, else 1)
-    H       = S/3600 GPU-hours              T = S/(86400 n) days
-    E_kWh   = H (watts/1000) pue            CO2_oper = E_kWh carbon/1e6 t
-    CO2_emb = H embodied_kg/(lifetime_years 8766)/1000 t
-    P       = n (watts/1000) pue/1000 MW    swing = n (watts/1000) swing_fraction/1000 MW
+    S       = F_pre/rate + sum_s k_s N T_s/(rate mfu_factor_s)    ideal GPU-seconds
+    rate    = throughput.flop_rate: peak x mfu(N) x moe.mfu_factor (size-dependent MFU, 6.1)
+    then every time-like figure is S times a rate of planner.formulas.cluster (failures 6.2,
+    development 6.3):  H = S (1+w)/3600,  T = S (1+w)/(86400 n),  cost, CO2, energy likewise
     cost    = H price + staff T + usd_per_token D + sum_s samples_s usd_per_sample_s + fixed_usd
-    L       = E + A/N^alpha + B/Deff^beta
+              + development: (f-1) H price
+    CO2     = H (c_op + c_emb) + (f-1) H (c_op + c_emb)       (offers.co2_t_per_gpu_hour)
+    P       = n (watts/1000) pue/1000 MW    swing = n (watts/1000) swing_fraction/1000 MW
+    L       = E + A/N^alpha + B/Deff^beta   (scaling_law)
     memory  : n >= bytes_per_param N_total/(memory_gb 1e9),  N_total = N total_params_per_active
+    serving (6.4): the best serving offer's per-parameter figures x N (planner.formulas.serving);
+    lifetime = training + serving.  target_probability (6.5): planner.formulas.targets.
 
 For a mixture-of-experts model (`moe:`) N is the ACTIVE parameter count: it sets the compute and the
 scaling-law loss (the law at the active count, an assumption), while the memory floor holds all
 N_total = N x moe.total_params_per_active parameters.
 
-This module is the single home of these formulas outside the MIP; the solver's reported plan, the
-brute-force check and `plan evaluate` all go through `evaluate_plan`.
+The solver's reported plan, `plan evaluate`, sweeps and reports all go through `evaluate_plan`.
 """
 
 from __future__ import annotations
@@ -25,13 +26,18 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from planner.formulas import scaling_law
 from planner.errors import InputError
-from planner.formulas.offers import offer_terms
-from planner.input.schema import FixedPlan, Gpu, Instance
+from planner.formulas import scaling_law
+from planner.formulas.cluster import cluster_rates, operations
+from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
+from planner.formulas.serving import best_serving_offer
+from planner.formulas.targets import target_loss, target_probability
+from planner.formulas.throughput import flop_rate
+from planner.formulas.units import HOURS_PER_YEAR, SECONDS_PER_DAY  # noqa: F401 -- re-exported
+from planner.input.schema import FixedPlan, Instance
 
-HOURS_PER_YEAR = 8766.0
-SECONDS_PER_DAY = 86400.0
+__all__ = ["evaluate_plan", "find_violations", "target_loss", "flop_rate", "memory_floor_gpus", "total_params",
+           "PlanMetrics", "Violation", "REL_TOL"]
 #: Relative slack under which a limit counts as binding, and over which it counts as violated.
 REL_TOL = 1e-6
 
@@ -51,6 +57,7 @@ class CostUsd:
     annotation: float
     fixed: float
     total: float
+    development: float = 0.0   # in total: (development_factor - 1) x GPU-hours x price (6.3)
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,27 @@ class Co2T:
     operational: float
     embodied: float
     total: float
+    development: float = 0.0   # in total (6.3)
+
+
+@dataclass(frozen=True)
+class ServingFigures:
+    """The serving offer the plan uses and what serving costs over the model's life (6.4)."""
+
+    gpu: str
+    region: str
+    gpu_hours: float
+    energy_mwh: float
+    cost_usd: float
+    co2_t: float
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """Training + serving (6.4)."""
+
+    cost_usd: float
+    co2_t: float
 
 
 @dataclass(frozen=True)
@@ -80,15 +108,24 @@ class PlanMetrics:
     flops: Flops
     cost_usd: CostUsd
     co2_t: Co2T
+    development_gpu_hours: float = 0.0   # beside gpu_hours, not in it (6.3)
+    failure_waste: float = 0.0           # waste(n): useful time lost to interruptions (6.2)
+    failure_days: float = 0.0            # the part of duration_days failures cost
+    serving: ServingFigures | None = None
+    lifetime: Lifetime | None = None
+    target_probability: float | None = None
 
     def objective_value(self, objective: str, carbon_price_usd_per_t: float = 0.0) -> float:
-        """The value of one of the five objectives (spec section 4)."""
+        """The value of one of the five objectives (spec sections 4 and 6.4: with serving, cost,
+        co2 and weighted are lifetime values)."""
+        cost = self.lifetime.cost_usd if self.lifetime is not None else self.cost_usd.total
+        co2 = self.lifetime.co2_t if self.lifetime is not None else self.co2_t.total
         return {
-            "cost": lambda: self.cost_usd.total,
-            "co2": lambda: self.co2_t.total,
+            "cost": lambda: cost,
+            "co2": lambda: co2,
             "time": lambda: self.duration_days,
             "loss": lambda: self.loss,
-            "weighted": lambda: self.cost_usd.total + carbon_price_usd_per_t * self.co2_t.total,
+            "weighted": lambda: cost + carbon_price_usd_per_t * co2,
         }[objective]()
 
     def to_dict(self) -> dict:
@@ -125,28 +162,35 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
         raise InputError("plan.gpu", f"{gpu.name} has no price in region {region.name} (not offered there)")
 
     n_params, tokens, count = plan.model_params, plan.tokens, plan.gpu_count
-    rate = flop_rate(instance, gpu)  # FLOP/s per GPU
+    rate = flop_rate(instance, gpu, n_params)  # FLOP/s per GPU at this size
     flops_pre = instance.flops_per_param_token * n_params * tokens
-    gpu_seconds = flops_pre / rate
-    flops_align = annotation = 0.0
-    fixed = 0.0
+    seconds = flops_pre / rate                 # ideal GPU-seconds S
+    flops_align = annotation = fixed = 0.0
     if recipe is not None:
         for stage in recipe.stages:
             stage_flops = stage.flops_per_param_token * n_params * stage.tokens
             flops_align += stage_flops
-            gpu_seconds += stage_flops / (rate * stage.mfu_factor)
+            seconds += stage_flops / (rate * stage.mfu_factor)
             annotation += stage.samples * stage.usd_per_sample
         fixed = recipe.fixed_usd
 
-    gpu_hours = gpu_seconds / 3600.0
-    duration_days = gpu_seconds / (SECONDS_PER_DAY * count)
-    kw_per_gpu = gpu.watts / 1000.0
-    energy_kwh = gpu_hours * kw_per_gpu * region.pue
-    co2_oper = energy_kwh * region.carbon_g_per_kwh / 1e6
-    co2_emb = gpu_hours * gpu.embodied_kg / (gpu.lifetime_years * HOURS_PER_YEAR) / 1000.0
-    compute = gpu_hours * price
-    staff = instance.staff_usd_per_day * duration_days
+    oper, emb = co2_t_per_gpu_hour(gpu, region)
+    rates = cluster_rates(count, price, oper, emb, mwh_per_gpu_hour(gpu, region), gpu.mtbf_hours,
+                          operations(instance))
+    compute, staff = seconds * rates.compute_usd, seconds * rates.staff_usd
+    development_usd = seconds * rates.development_usd
     data = instance.data.usd_per_token * tokens
+    cost = CostUsd(compute, staff, data, annotation, fixed,
+                   compute + staff + data + annotation + fixed + development_usd, development_usd)
+    co2 = Co2T(seconds * rates.co2_oper_t, seconds * rates.co2_emb_t, seconds * rates.co2_t,
+               seconds * rates.development_co2_t)
+    serving = lifetime = None
+    offer = best_serving_offer(instance)
+    if offer is not None:
+        serving = ServingFigures(offer.gpu, offer.region, offer.gpu_hours_per_param * n_params,
+                                 offer.mwh_per_param * n_params, offer.usd_per_param * n_params,
+                                 offer.co2_t_per_param * n_params)
+        lifetime = Lifetime(cost.total + serving.cost_usd, co2.total + serving.co2_t)
     loss = scaling_law.loss(instance.scaling_law, n_params, tokens, instance.data.unique_tokens,
                             instance.data.repetition_rstar)
     return PlanMetrics(
@@ -157,28 +201,22 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
         gpu_count=count,
         region=region.name,
         alignment=recipe.name if recipe else None,
-        duration_days=duration_days,
-        gpu_hours=gpu_hours,
+        duration_days=seconds * rates.days,
+        gpu_hours=seconds * rates.gpu_hours,
         loss=loss,
-        energy_mwh=energy_kwh / 1000.0,
-        peak_power_mw=count * kw_per_gpu * region.pue / 1000.0,
-        swing_mw=count * kw_per_gpu * region.swing_fraction / 1000.0,
+        energy_mwh=seconds * rates.energy_mwh,
+        peak_power_mw=facility_mw(gpu, region, count),
+        swing_mw=swing_mw(gpu, region, count),
         flops=Flops(flops_pre, flops_align, flops_pre + flops_align),
-        cost_usd=CostUsd(compute, staff, data, annotation, fixed,
-                         compute + staff + data + annotation + fixed),
-        co2_t=Co2T(co2_oper, co2_emb, co2_oper + co2_emb),
+        cost_usd=cost,
+        co2_t=co2,
+        development_gpu_hours=seconds * rates.development_gpu_hours,
+        failure_waste=rates.waste,
+        failure_days=seconds * rates.failure_days,
+        serving=serving,
+        lifetime=lifetime,
+        target_probability=target_probability(instance, n_params, tokens),
     )
-
-
-def target_loss(instance: Instance) -> float | None:
-    """The loss target: max_loss, or the loss of the `match` model under the instance's law
-    (its tokens taken as unique: the reference run's own data, not this instance's)."""
-    targets = instance.targets
-    if targets.max_loss is not None:
-        return targets.max_loss
-    if targets.match is not None:
-        return scaling_law.loss(instance.scaling_law, targets.match.params, targets.match.tokens)
-    return None
 
 
 def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -> list[Violation]:
@@ -247,20 +285,6 @@ def memory_floor_gpus(instance: Instance, model_params: float, memory_gb: float)
 def total_params(instance: Instance, model_params: float) -> float:
     """N_total = N x moe.total_params_per_active (N itself for a dense model)."""
     return model_params * (instance.moe.total_params_per_active if instance.moe is not None else 1.0)
-
-
-def flop_rate(instance: Instance, gpu: Gpu) -> float:
-    """Achieved FLOP/s per GPU: peak x mfu of the instance's precision, x moe.mfu_factor.
-
-    bf16: peak_tflops x mfu;  fp8: peak_fp8_tflops x mfu_fp8 (mfu where the GPU gives no mfu_fp8).
-    """
-    if instance.precision == "fp8":
-        if gpu.peak_fp8_tflops is None:
-            raise InputError("gpus", f"{gpu.name}: precision fp8 needs peak_fp8_tflops")
-        rate = gpu.peak_fp8_tflops * 1e12 * (gpu.mfu_fp8 if gpu.mfu_fp8 is not None else gpu.mfu)
-    else:
-        rate = gpu.peak_tflops * 1e12 * gpu.mfu
-    return rate * (instance.moe.mfu_factor if instance.moe is not None else 1.0)
 
 
 def _lookup(items: list, name: str, field: str, where: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner.formulas.units import HOURS_PER_YEAR
 from planner.input.schema import Gpu, Region
 
 
@@ -31,3 +32,38 @@ def offer_terms(gpu: Gpu, region: Region) -> OfferTerms | None:
     if price is None or available is None or available <= 0:
         return None
     return OfferTerms(usd_per_gpu_hour=price, available=available)
+
+
+def co2_t_per_gpu_hour(gpu: Gpu, region: Region) -> tuple[float, float]:
+    """(operational, embodied) tonnes CO2e per GPU-hour:
+    operational = (watts/1000) pue carbon_g_per_kwh / 1e6  (location-based grid average);
+    embodied    = embodied_kg / (lifetime_years 8766) / 1000 (amortised by GPU-hours)."""
+    operational = gpu.watts / 1000.0 * region.pue * region.carbon_g_per_kwh / 1e6
+    embodied = gpu.embodied_kg / (gpu.lifetime_years * HOURS_PER_YEAR) / 1000.0
+    return operational, embodied
+
+
+def mwh_per_gpu_hour(gpu: Gpu, region: Region) -> float:
+    """Energy drawn per GPU-hour at the meter, MWh: (watts/1000) pue / 1000."""
+    return gpu.watts / 1000.0 * region.pue / 1000.0
+
+
+def facility_mw(gpu: Gpu, region: Region, gpu_count) -> float:
+    """Facility power P = n (watts/1000) pue / 1000 MW (the grid-capacity limit)."""
+    return gpu_count * gpu.watts / 1000.0 * region.pue / 1000.0
+
+
+def swing_mw(gpu: Gpu, region: Region, gpu_count) -> float:
+    """Synchronised power swing = n (watts/1000) swing_fraction / 1000 MW (the max_swing_mw limit)."""
+    return gpu_count * gpu.watts / 1000.0 * region.swing_fraction / 1000.0
+
+
+def serving_price(gpu: Gpu, region: Region) -> float | None:
+    """USD per GPU-hour of `gpu` in `region` for serving: the offer rule without availability
+    (spec 6.4: the serving fleet is sized by demand over time)."""
+    if region.offers is None:
+        return gpu.usd_per_gpu_hour
+    if gpu.name not in region.offers:
+        return None
+    offer = region.offers[gpu.name]
+    return offer.usd_per_gpu_hour if offer.usd_per_gpu_hour is not None else gpu.usd_per_gpu_hour

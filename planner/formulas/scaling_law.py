@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from planner.input.schema import ScalingLaw
 
 
-def effective_tokens(tokens: float, unique_tokens: float | None, rstar: float) -> float:
-    """Deff: repeated tokens are worth less (formula in the module docstring)."""
-    if unique_tokens is None or tokens <= unique_tokens:
+def effective_tokens(tokens, unique_tokens: float | None, rstar: float):
+    """Deff: repeated tokens are worth less (formula in the module docstring); float or numpy array."""
+    if unique_tokens is None:
         return tokens
-    repeats = tokens / unique_tokens - 1.0
-    return unique_tokens + unique_tokens * rstar * (-math.expm1(-repeats / rstar))
+    d = np.asarray(tokens, dtype=float)
+    repeats = np.maximum(d / unique_tokens - 1.0, 0.0)
+    out = np.where(d <= unique_tokens, d, unique_tokens + unique_tokens * rstar * (-np.expm1(-repeats / rstar)))
+    return out if np.ndim(out) else float(out)
 
 
 def loss(law: ScalingLaw, params: float, tokens: float, unique_tokens: float | None = None,
@@ -38,17 +42,24 @@ def tokens_for_loss(law: ScalingLaw, params: float, max_loss: float,
     else invert the repetition formula: R = -Rstar * ln(1 - (Deff_needed/U - 1)/Rstar), D = U (1 + R),
     which exists only while Deff_needed < U (1 + Rstar).
     """
-    headroom = max_loss - law.E - law.A / params**law.alpha
-    if headroom <= 0:
-        return math.inf
-    deff = (law.B / headroom) ** (1.0 / law.beta)
-    if unique_tokens is None or deff <= unique_tokens:
-        return deff
-    excess = (deff / unique_tokens - 1.0) / rstar
-    if excess >= 1.0:
-        return math.inf
-    repeats = -rstar * math.log1p(-excess)
-    return unique_tokens * (1.0 + repeats)
+    return float(tokens_for_loss_array(law.E, law.A, law.B, law.alpha, law.beta, params, max_loss,
+                                       unique_tokens, rstar))
+
+
+def tokens_for_loss_array(E, A, B, alpha, beta, params, max_loss: float,
+                          unique_tokens: float | None = None, rstar: float = 15.4) -> np.ndarray:
+    """tokens_for_loss over numpy arrays (broadcast: laws x sizes), inf where no D reaches the
+    target; the same formula, computed without a Python loop (derive's sizes, 6.5's samples)."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        headroom = max_loss - E - A / np.asarray(params, dtype=float) ** alpha
+        ok = headroom > 0
+        deff = np.where(ok, (B / np.where(ok, headroom, 1.0)) ** (1.0 / beta), np.inf)
+        if unique_tokens is None:
+            return deff
+        excess = (deff / unique_tokens - 1.0) / rstar
+        reachable = excess < 1.0
+        repeated = unique_tokens * (1.0 - rstar * np.log1p(-np.where(reachable, excess, 0.0)))
+        return np.where(deff <= unique_tokens, deff, np.where(reachable, repeated, np.inf))
 
 
 def loss_slope(law: ScalingLaw, tokens: float, unique_tokens: float | None, rstar: float) -> float:

@@ -1,32 +1,21 @@
-"""Instance -> ModelInputs: the plain numbers the MIP is built from, per candidate.
+"""Instance -> Candidates: every discrete choice that can be part of a plan, with its numbers.
 
-The discrete candidates are sizes i (N_i), offers o = (GPU g, region r) and recipes m. Everything
-the MIP needs is computed here, so `models/` only sees numbers:
+A candidate row is one (size i, offer o = (GPU g, region r), recipe m) that passes the rules that
+need no optimisation; its GPU count n (a multiple of the node size) is left open. Per row:
 
-    Dmin_i   = least D with L(N_i, D) <= target      (scaling_law.tokens_for_loss; 0 without target)
-    Dcap     = U * max_epochs                          (inf without a data limit)
-    n_o      = g.gpus_per_node * floor(min(available, grid, swing) / gpus_per_node)
-               grid: n w pue/1000 <= grid_capacity_mw;  swing: n w swing_fraction/1000 <= max_swing_mw
-    a_io     = k N_i / rate_g                          GPU-seconds per pretraining token
-    rate_g   = evaluate.flop_rate: peak mfu (BF16, or FP8 peak and mfu_fp8 under precision fp8),
-               x moe.mfu_factor for an MoE model
-    c_m      = sum_s k_s T_s / mfu_factor_s            alignment GPU-seconds = c_m N / rate_g
-    per GPU-second of offer o:
-      usd    = price_o/3600 + staff_usd_per_day/(86400 n_o)
-      co2_t  = (w pue carbon/1e6 + embodied_kg/(lifetime 8766)/1000)/3600      (w in kW)
-      days   = 1/(86400 n_o)
+    Dmin       = least D meeting the loss target (planner.formulas.targets; 0 without a target)
+    a          = k N / rate_g(N)              ideal GPU-seconds per pretraining token (6.1 mfu(N))
+    b          = c_m N / rate_g(N)            ideal alignment GPU-seconds, c_m = sum_s k_s T_s / mfu_factor_s
+    nodes      in [min_nodes, max_nodes]:     min_nodes = ceil(memory floor / gpus_per_node) (at least 1)
+               max_nodes = floor(min(available, grid, swing) / gpus_per_node), where
+               grid: n w pue/1000 <= grid_capacity_mw, swing: n w swing_fraction/1000 <= max_swing_mw
+    fixed_usd  = annotation + fixed of the recipe;   serving = N x the best serving offer's measure
 
-Why one GPU count per offer (n_o, the largest the offer, the grid and the swing limit allow):
-GPU-hours H = S/3600 do not depend on n, so neither do compute cost, energy, CO2 or FLOPs; a
-larger n only shortens T = S/(86400 n), which lowers staff cost and eases the deadline. The power
-and availability limits are upper bounds on n and the memory floor a lower bound. So for every
-feasible plan, the same plan with n = n_o is feasible and no worse in any objective: restricting
-n to n_o loses no optimum (and picks the fastest plan among ties). The brute-force check
-enumerates every node multiple and confirms it.
-
-Pairs (i, o) that cannot be part of any plan are ruled out here, with the reason kept for the
-infeasibility explanation: the target is out of reach for N_i, N_i's tokens exceed the data, the
-training state does not fit in n_o GPUs, the offer allows no full node.
+Rows that cannot be part of any plan are ruled out here with the reason kept for the
+infeasibility explanation: the target is out of reach for N, N's tokens exceed the data, the
+training state does not fit in the GPUs an offer allows, the offer allows no full node, the recipe
+is not allowed (quality, verifiable tasks, min_model_params).
+Everything is computed with numpy over sizes at once; the loops are over offers and recipes only.
 """
 
 from __future__ import annotations
@@ -34,10 +23,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from planner.formulas import scaling_law
-from planner.errors import InputError
-from planner.formulas.evaluate import HOURS_PER_YEAR, SECONDS_PER_DAY, flop_rate, memory_floor_gpus, target_loss
-from planner.formulas.offers import offer_terms
+import numpy as np
+
+from planner.formulas.evaluate import memory_floor_gpus
+from planner.formulas.offers import co2_t_per_gpu_hour, mwh_per_gpu_hour, offer_terms
+from planner.formulas.serving import best_serving_offer
+from planner.formulas.targets import min_tokens, target_loss
+from planner.formulas.throughput import flop_rate
 from planner.input.schema import Instance
 
 #: Relative tolerance when flooring a power limit into a GPU count (n exactly at the limit is allowed).
@@ -45,25 +37,21 @@ COUNT_TOL = 1e-9
 
 
 @dataclass(frozen=True)
-class SizeOption:
-    params: float
-    min_tokens: float      # Dmin_i
-    base_loss: float       # E + A/N^alpha
-
-
-@dataclass(frozen=True)
 class OfferOption:
+    """A GPU type sold in a region, with the most nodes its availability and power limits allow."""
+
     gpu: str
     region: str
-    gpu_count: int                 # n_o
-    count_limited_by: tuple[str, ...]  # which of available / grid_capacity_mw / max_swing_mw set n_o
-    flop_rate: float               # evaluate.flop_rate: peak * mfu (precision, MoE), FLOP/s per GPU
+    gpu_index: int
+    region_index: int
+    node: int                          # gpus_per_node
+    max_nodes: int
+    count_limited_by: tuple[str, ...]  # which of available / grid_capacity_mw / max_swing_mw set max_nodes
     usd_per_gpu_hour: float
-    usd_per_gpu_second: float      # price/3600 + staff/(86400 n_o)
-    co2_t_per_gpu_second: float
-    days_per_gpu_second: float
-    mwh_per_gpu_second: float
-    memory_gb: float
+    co2_oper_t_per_gpu_hour: float
+    co2_emb_t_per_gpu_hour: float
+    mwh_per_gpu_hour: float
+    mtbf_hours: float                  # inf: never fails
 
 
 @dataclass(frozen=True)
@@ -75,151 +63,115 @@ class RecipeOption:
     min_model_params: float
 
 
-@dataclass(frozen=True)
-class ModelInputs:
-    """Numbers for models.training_plan.build: candidates, allowed pairs, limits and objective."""
+@dataclass
+class Candidates:
+    """Rows (size, offer, recipe) as parallel numpy arrays, plus the lists they index."""
 
-    objective: str
-    carbon_price_usd_per_t: float
-    flops_per_param_token: float
-    data_usd_per_token: float
-    sizes: list[SizeOption]
+    sizes: np.ndarray                  # N per size index
+    min_tokens_by_size: np.ndarray     # Dmin per size index
+    base_loss_by_size: np.ndarray      # E + A/N^alpha
     offers: list[OfferOption]
-    recipes: list[RecipeOption]            # empty: no alignment stage
-    pairs: list[tuple[int, int]]           # allowed (size index, offer index)
-    max_tokens: dict[tuple[int, int], float]  # upper bound on D per pair (objective loss: from limits)
-    budget_usd: float | None
-    max_co2_t: float | None
-    deadline_days: float | None
-    max_training_flops: float | None
-    law_B: float
-    law_beta: float
-    unique_tokens: float | None
-    repetition_rstar: float
+    recipes: list[RecipeOption]        # empty: pretraining only (rows then carry recipe -1)
+    size: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    offer: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    recipe: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    seconds_per_token: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    align_seconds: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    align_flops: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fixed_usd: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    min_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    serving: np.ndarray = field(default_factory=lambda: np.zeros(0))   # objective measure of serving
     ruled_out: list[str] = field(default_factory=list)
 
-    def seconds_per_token(self, i: int, o: int) -> float:
-        """a_io = k N_i / (peak mfu): pretraining GPU-seconds per token."""
-        return self.flops_per_param_token * self.sizes[i].params / self.offers[o].flop_rate
+    def __len__(self) -> int:
+        return len(self.size)
+
+    def column(self, name: str) -> np.ndarray:
+        """A per-offer attribute spread over the rows (node, max_nodes, usd_per_gpu_hour, ...)."""
+        values = np.array([getattr(o, name) for o in self.offers], dtype=float)
+        return values[self.offer] if len(self.offers) else np.zeros(len(self))
 
 
-def derive(instance: Instance) -> ModelInputs:
-    """Compute every number the MIP needs (formulas in the module docstring)."""
+def derive(instance: Instance) -> Candidates:
+    """Every candidate row of `instance` (module docstring)."""
     ruled_out: list[str] = []
     law, data = instance.scaling_law, instance.data
-    target = target_loss(instance)
+    sizes = np.array(instance.sizes, dtype=float)
+    dmin = min_tokens(instance, sizes)
     data_cap = data.unique_tokens * data.max_epochs if data.max_epochs is not None else math.inf
-
-    sizes: list[SizeOption] = []
-    for n_params in instance.sizes:
-        dmin = 0.0
-        if target is not None:
-            dmin = scaling_law.tokens_for_loss(law, n_params, target, data.unique_tokens, data.repetition_rstar)
-            if math.isinf(dmin):
-                ruled_out.append(f"N={n_params:.4g}: cannot reach loss {target:.4f} with any number of tokens")
-            elif dmin > data_cap * (1 + COUNT_TOL):
-                ruled_out.append(f"N={n_params:.4g}: needs {dmin:.4g} tokens, the data allow "
-                                 f"{data_cap:.4g} ({data.max_epochs:g} epochs of {data.unique_tokens:.4g})")
-                dmin = math.inf
-        sizes.append(SizeOption(n_params, dmin, law.E + law.A / n_params**law.alpha))
-
-    offers = _offers(instance, ruled_out)
-    recipes = _recipes(instance, ruled_out)
-    if instance.alignment is not None and not recipes:
-        offers_for_pairs: list[OfferOption] = []  # alignment required but no recipe allowed: no plan
-    else:
-        offers_for_pairs = offers
-
-    pairs: list[tuple[int, int]] = []
-    too_small: set[int] = set()
-    for o, offer in enumerate(offers_for_pairs):
-        for i, size in enumerate(sizes):
-            if math.isinf(size.min_tokens):
-                continue
-            floor = memory_floor_gpus(instance, size.params, offer.memory_gb)
-            if floor > offer.gpu_count * (1 + COUNT_TOL):
-                ruled_out.append(f"N={size.params:.4g} on {offer.gpu} in {offer.region}: training state needs "
-                                 f"{math.ceil(floor)} GPUs, at most {offer.gpu_count} can run there")
-                continue
-            if recipes and size.params < min(r.min_model_params for r in recipes):
-                if i not in too_small:
-                    too_small.add(i)
-                    ruled_out.append(f"N={size.params:.4g}: below every allowed recipe's min_model_params "
-                                     f"(the least is {min(r.min_model_params for r in recipes):.4g})")
-                continue
-            pairs.append((i, o))
-
-    inputs = ModelInputs(
-        objective=instance.objective,
-        carbon_price_usd_per_t=instance.carbon_price_usd_per_t,
-        flops_per_param_token=instance.flops_per_param_token,
-        data_usd_per_token=data.usd_per_token,
-        sizes=sizes, offers=offers, recipes=recipes, pairs=pairs, max_tokens={},
-        budget_usd=instance.limits.budget_usd,
-        max_co2_t=instance.limits.max_co2_t,
-        deadline_days=instance.limits.deadline_days,
-        max_training_flops=instance.limits.max_training_flops,
-        law_B=law.B, law_beta=law.beta,
-        unique_tokens=data.unique_tokens, repetition_rstar=data.repetition_rstar,
-        ruled_out=ruled_out,
-    )
-    no_room: list[tuple[int, int]] = []
-    for i, o in pairs:
-        if instance.objective == "loss":
-            cap = pair_token_cap(inputs, i, o, data_cap)
-            if math.isinf(cap):
-                raise InputError(
-                    "objective",
-                    f"'loss' has no optimum: nothing limits the tokens of N={sizes[i].params:.4g} on "
-                    f"{offers[o].gpu} in {offers[o].region}"
-                    + (" (a token costs nothing there, so limits.budget_usd does not bind)"
-                       if instance.limits.budget_usd is not None else "")
-                    + "; add limits.budget_usd (with a non-zero price), limits.deadline_days, "
-                    "limits.max_co2_t, limits.max_training_flops or data.max_epochs",
-                )
-            if cap <= 0 and sizes[i].min_tokens <= 0:
-                # D must be positive: budget, CO2 or deadline is used up before the first token
-                ruled_out.append(f"N={sizes[i].params:.4g} on {offers[o].gpu} in {offers[o].region}: the limits "
-                                 "leave no room for any pretraining tokens")
-                no_room.append((i, o))
-                continue
-            inputs.max_tokens[i, o] = max(sizes[i].min_tokens, cap)
-        else:
-            # Every other objective grows with D and every limit caps it: D = Dmin is optimal.
-            inputs.max_tokens[i, o] = sizes[i].min_tokens
-    inputs.pairs[:] = [pair for pair in pairs if pair not in no_room]
-    return inputs
+    target = target_loss(instance)
+    for n_params, need in zip(sizes, dmin):
+        if math.isinf(need):
+            ruled_out.append(f"N={n_params:.4g}: cannot reach loss {target:.4f} with any number of tokens"
+                             + (f" at confidence {instance.targets.confidence:g}" if instance.targets.confidence else ""))
+        elif need > data_cap * (1 + COUNT_TOL):
+            ruled_out.append(f"N={n_params:.4g}: needs {need:.4g} tokens, the data allow "
+                             f"{data_cap:.4g} ({data.max_epochs:g} epochs of {data.unique_tokens:.4g})")
+    reachable = np.isfinite(dmin) & (dmin <= data_cap * (1 + COUNT_TOL))
+    base_loss = law.E + law.A / sizes**law.alpha
+    out = Candidates(sizes, np.where(reachable, dmin, np.inf), base_loss, _offers(instance, ruled_out),
+                     _recipes(instance, ruled_out), ruled_out=ruled_out)
+    if instance.alignment is not None and not out.recipes:
+        return out  # alignment required but no recipe allowed: no plan
+    _rows(instance, out, reachable)
+    return out
 
 
-def pair_token_cap(inputs: ModelInputs, i: int, o: int, data_cap: float) -> float:
-    """An upper bound on D for the pair (i, o), from the limits that grow with D (alignment ignored,
-    so the bound is valid for every recipe): budget, CO2, deadline, FLOPs and the data cap."""
-    offer = inputs.offers[o]
-    a = inputs.seconds_per_token(i, o)
-    caps = [data_cap]
-    least_fixed = min((r.fixed_usd for r in inputs.recipes), default=0.0)
-    usd_per_token = offer.usd_per_gpu_second * a + inputs.data_usd_per_token
-    if inputs.budget_usd is not None and usd_per_token > 0:
-        caps.append(max(0.0, inputs.budget_usd - least_fixed) / usd_per_token)
-    if inputs.max_co2_t is not None and offer.co2_t_per_gpu_second > 0:
-        caps.append(inputs.max_co2_t / (offer.co2_t_per_gpu_second * a))
-    if inputs.deadline_days is not None:
-        caps.append(inputs.deadline_days / (offer.days_per_gpu_second * a))
-    if inputs.max_training_flops is not None:
-        caps.append(inputs.max_training_flops / (inputs.flops_per_param_token * inputs.sizes[i].params))
-    return min(caps)
+def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
+    serving = best_serving_offer(instance)
+    serving_per_param = (serving.measure_per_param(instance.objective, instance.carbon_price_usd_per_t)
+                         if serving is not None and instance.objective in ("cost", "co2", "weighted") else 0.0)
+    recipes = out.recipes or [None]
+    least_min = min((r.min_model_params for r in out.recipes), default=0.0)
+    for i in np.flatnonzero(out.sizes < least_min):
+        if reachable[i]:
+            out.ruled_out.append(f"N={out.sizes[i]:.4g}: below every allowed recipe's min_model_params "
+                                 f"(the least is {least_min:.4g})")
+    chunks: dict[str, list[np.ndarray]] = {k: [] for k in (
+        "size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd", "min_nodes")}
+    for o, offer in enumerate(out.offers):
+        gpu = instance.gpus[offer.gpu_index]
+        rate = flop_rate(instance, gpu, out.sizes)
+        floor = np.ceil(memory_floor_gpus(instance, out.sizes, gpu.memory_gb) / offer.node * (1 - 1e-12))
+        min_nodes = np.maximum(floor, 1).astype(np.int64)
+        fits = min_nodes <= offer.max_nodes
+        for i in np.flatnonzero(reachable & ~fits & (out.sizes >= least_min)):
+            ruled_out_memory(out, instance, i, offer, gpu)
+        for m, recipe in enumerate(recipes):
+            allowed = reachable & fits & (out.sizes >= (recipe.min_model_params if recipe else 0.0))
+            idx = np.flatnonzero(allowed)
+            work = recipe.work_per_param if recipe else 0.0
+            chunks["size"].append(idx)
+            chunks["offer"].append(np.full(len(idx), o))
+            chunks["recipe"].append(np.full(len(idx), m if recipe else -1))
+            chunks["seconds_per_token"].append(instance.flops_per_param_token * out.sizes[idx] / rate[idx])
+            chunks["align_seconds"].append(work * out.sizes[idx] / rate[idx])
+            chunks["align_flops"].append((recipe.flops_per_param if recipe else 0.0) * out.sizes[idx])
+            chunks["fixed_usd"].append(np.full(len(idx), recipe.fixed_usd if recipe else 0.0))
+            chunks["min_nodes"].append(min_nodes[idx])
+    for name, parts in chunks.items():
+        if parts:
+            setattr(out, name, np.concatenate(parts))
+    out.serving = serving_per_param * out.sizes[out.size] if len(out.size) else np.zeros(0)
+
+
+def ruled_out_memory(out: Candidates, instance: Instance, i: int, offer: OfferOption, gpu) -> None:
+    floor = memory_floor_gpus(instance, out.sizes[i], gpu.memory_gb)
+    out.ruled_out.append(f"N={out.sizes[i]:.4g} on {offer.gpu} in {offer.region}: training state needs "
+                         f"{math.ceil(floor)} GPUs, at most {offer.node * offer.max_nodes} can run there")
 
 
 def _offers(instance: Instance, ruled_out: list[str]) -> list[OfferOption]:
     out: list[OfferOption] = []
     offered_anywhere: set[str] = set()
-    for region in instance.regions:
+    for r, region in enumerate(instance.regions):
         before = len(out)
-        for gpu in instance.gpus:
+        for g, gpu in enumerate(instance.gpus):
             terms = offer_terms(gpu, region)
             if terms is None:
-                if _not_offered_reason(gpu, region):
-                    ruled_out.append(f"{gpu.name} in {region.name}: {_not_offered_reason(gpu, region)}")
+                reason = _not_offered_reason(gpu, region)
+                if reason:
+                    ruled_out.append(f"{gpu.name} in {region.name}: {reason}")
                 continue
             kw = gpu.watts / 1000.0
             limits = {"available": float(terms.available)}
@@ -228,26 +180,19 @@ def _offers(instance: Instance, ruled_out: list[str]) -> list[OfferOption]:
             if region.max_swing_mw is not None:
                 limits["max_swing_mw"] = region.max_swing_mw * 1000.0 / (kw * region.swing_fraction)
             node = gpu.gpus_per_node
-            nodes = {name: math.floor(value * (1 + COUNT_TOL) / node) for name, value in limits.items()}
-            count = node * min(nodes.values())
-            if count <= 0:
+            nodes = {name: math.floor(min(value * (1 + COUNT_TOL), 1e15) / node) for name, value in limits.items()}
+            least = min(nodes.values())
+            if least <= 0:
                 binding = min(nodes, key=nodes.get)
                 ruled_out.append(f"{gpu.name} in {region.name}: {binding} allows no full node of {node} GPUs")
                 continue
-            least = min(nodes.values())
-            carbon_kg_per_gpu_hour = kw * region.pue * region.carbon_g_per_kwh / 1000.0
-            embodied_kg_per_gpu_hour = gpu.embodied_kg / (gpu.lifetime_years * HOURS_PER_YEAR)
+            oper, emb = co2_t_per_gpu_hour(gpu, region)
             out.append(OfferOption(
-                gpu=gpu.name, region=region.name, gpu_count=count,
+                gpu=gpu.name, region=region.name, gpu_index=g, region_index=r, node=node, max_nodes=least,
                 count_limited_by=tuple(name for name, v in nodes.items() if v == least),
-                flop_rate=flop_rate(instance, gpu),
-                usd_per_gpu_hour=terms.usd_per_gpu_hour,
-                usd_per_gpu_second=terms.usd_per_gpu_hour / 3600.0
-                + instance.staff_usd_per_day / (SECONDS_PER_DAY * count),
-                co2_t_per_gpu_second=(carbon_kg_per_gpu_hour + embodied_kg_per_gpu_hour) / 1000.0 / 3600.0,
-                days_per_gpu_second=1.0 / (SECONDS_PER_DAY * count),
-                mwh_per_gpu_second=kw * region.pue / 1000.0 / 3600.0,
-                memory_gb=gpu.memory_gb,
+                usd_per_gpu_hour=terms.usd_per_gpu_hour, co2_oper_t_per_gpu_hour=oper, co2_emb_t_per_gpu_hour=emb,
+                mwh_per_gpu_hour=mwh_per_gpu_hour(gpu, region),
+                mtbf_hours=gpu.mtbf_hours if gpu.mtbf_hours is not None else math.inf,
             ))
             offered_anywhere.add(gpu.name)
         if len(out) == before:

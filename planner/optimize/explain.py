@@ -46,6 +46,8 @@ from dataclasses import dataclass, field, replace
 
 from planner.errors import InputError
 from planner.input.schema import Instance, Targets
+from planner.optimize.derive import derive
+from planner.optimize.presolve import optimise_rows
 
 Solve = Callable[[Instance], "object"]  # Instance -> pipeline.PlanResult
 
@@ -180,25 +182,38 @@ class _Context:
         if time.monotonic() > self._stop_at:
             raise _OutOfTime
 
-    def run(self, instance: Instance):
-        """A PlanResult, or None when the relaxed problem has no optimum (InputError)."""
-        from planner.optimize.pipeline import solve_instance
-
+    def best(self, instance: Instance, measure: str) -> tuple[float | None, bool]:
+        """The least `measure` (cost, co2, time, flops, tokens, loss) over every plan of `instance`,
+        from the presolve's exact per-candidate optima (serving left out: limits bind training
+        alone); (None, False) without a plan. The flag says the value is an infimum (`loss` with
+        unlimited tokens)."""
         self.tick()
+        relaxed = instance.model_copy(update={"serving": None, "objective": measure if measure in (
+            "cost", "co2", "time", "loss") else "time"})
         try:
-            return self._solve(instance) if self._solve is not None else solve_instance(instance, explain=False)
+            cand = derive(relaxed)
+            rows = optimise_rows(relaxed, cand, objective=measure)
         except InputError:
-            return None
+            return None, False
+        if not rows.feasible.any():
+            return None, False
+        if measure == "loss" and rows.unbounded.any():
+            law, data = relaxed.scaling_law, relaxed.data
+            limit_term = 0.0
+            if data.unique_tokens is not None:  # Deff -> U (1 + R*) as D grows
+                limit_term = law.B / (data.unique_tokens * (1.0 + data.repetition_rstar)) ** law.beta
+            infimum = float(min(cand.base_loss_by_size[cand.size[rows.unbounded]])) + limit_term
+            bounded = rows.feasible & ~rows.unbounded
+            least = float(rows.value[bounded].min()) if bounded.any() else math.inf
+            return (least, False) if least <= infimum else (infimum, True)
+        return float(rows.value[rows.feasible].min()), False
 
     def feasible(self, removed: Iterable[str] = (), changes: tuple[tuple[str, float], ...] = ()) -> bool | None:
         """Whether a plan exists with the limits `removed` dropped and `changes` applied."""
         key = (frozenset(removed), changes)
         if key not in self._feasible:
             relaxed = _relaxed(self.instance, key[0], dict(changes), objective="time")
-            result = self.run(relaxed)
-            status = getattr(result, "status", None)
-            self._feasible[key] = True if status in ("optimal", "time_limit") and result.plan is not None \
-                else False if status == "infeasible" else None
+            self._feasible[key] = self.best(relaxed, "time")[0] is not None
         return self._feasible[key]
 
     # -- part 1: a minimal conflicting set -----------------------------------------------------
@@ -242,10 +257,8 @@ class _Context:
             key = lim.path.removeprefix("limits.")
             if key == "max_training_flops":
                 return self._least(lim.path, "flops"), ""
-            objective = {"budget_usd": "cost", "deadline_days": "time", "max_co2_t": "co2"}[key]
-            result = self.run(_relaxed(self.instance, {lim.path}, {}, objective=objective))
-            value = getattr(result, "objective_value", None)
-            return (value, "") if getattr(result, "status", None) == "optimal" else (None, "")
+            measure = {"budget_usd": "cost", "deadline_days": "time", "max_co2_t": "co2"}[key]
+            return self.best(_relaxed(self.instance, {lim.path}, {}, objective=measure), measure)[0], ""
         if lim.path == "data.max_epochs":
             tokens = self._least(lim.path, "tokens")
             return (None if tokens is None else tokens / self.instance.data.unique_tokens), ""
@@ -255,87 +268,15 @@ class _Context:
         return None, ""
 
     def _least(self, path: str, quantity: str) -> float | None:
-        """Minimise FLOPs or tokens with the limit at `path` dropped (an internal objective),
-        and price the optimal plan with the evaluator."""
-        from models import training_plan
-        from planner.optimize import derive as derive_mod
-        from planner.formulas.evaluate import evaluate_plan
-        from planner.optimize.pipeline import polished_plan
-        from planner.optimize.solve import Solver
-
-        import pyomo.environ as pyo
-
-        self.tick()
-        relaxed = _relaxed(self.instance, {path}, {}, objective="cost")
-        inputs = derive_mod.derive(relaxed)
-        if not inputs.pairs:
-            return None
-        model = training_plan.build(inputs)
-        model.del_component(model.objective)
-        if quantity == "flops":
-            unit = self.instance.limits.max_training_flops or 1.0
-            model.objective = pyo.Objective(expr=model.training_flops / unit, sense=pyo.minimize)
-        else:
-            model.objective = pyo.Objective(expr=pyo.quicksum(model.tokens[p] for p in model.PAIRS),
-                                            sense=pyo.minimize)
-        result = Solver(model).solve()
-        if result.status != "optimal" or not result.has_solution:
-            return None
-        plan = polished_plan(relaxed, inputs, training_plan.extract(model))
-        metrics = evaluate_plan(relaxed, plan)
-        return metrics.flops.total if quantity == "flops" else metrics.tokens
+        """The least FLOPs or tokens of any plan with the limit at `path` dropped."""
+        return self.best(_relaxed(self.instance, {path}, {}, objective="cost"), quantity)[0]
 
     def _best_loss(self) -> tuple[float | None, str]:
-        """The lowest loss the other limits allow: objective `loss` without the target. When some
-        candidate's tokens are unlimited, its loss has an infimum but no minimum; the answer is then
-        the smaller of that infimum and the best loss of the candidates whose tokens are limited."""
-        from models import training_plan
-        from planner.optimize import derive as derive_mod
-        from planner.optimize.pipeline import solve_model
-        from planner.optimize.solve import Solver
-
-        import pyomo.environ as pyo
-
-        relaxed = _relaxed(self.instance, {"targets.max_loss"}, {}, objective="loss")
-        result = self.run(relaxed)
-        if result is not None:
-            ok = getattr(result, "status", None) == "optimal"
-            return (result.objective_value, "") if ok else (None, "")
-        self.tick()
-        # Tokens unlimited for some candidates: split them off. Nothing that depends on D limits
-        # those, so their loss approaches E + A/N^alpha (+ B/(U(1+R*))^beta with unique data U)
-        # and the least of that is a MIP over them with the base loss as objective.
-        base = derive_mod.derive(relaxed.model_copy(update={"objective": "cost"}))
-        data = relaxed.data
-        cap = data.unique_tokens * data.max_epochs if data.max_epochs is not None else math.inf
-        bounded, unbounded = [], []
-        for i, o in base.pairs:
-            token_cap = derive_mod.pair_token_cap(base, i, o, cap)
-            (unbounded if math.isinf(token_cap) else bounded).append(((i, o), token_cap))
-        best, note = math.inf, ""
-        if unbounded:
-            inputs = replace(base, pairs=[p for p, _ in unbounded], max_tokens={p: 0.0 for p, _ in unbounded})
-            model = training_plan.build(inputs)
-            model.del_component(model.objective)
-            model.objective = pyo.Objective(
-                expr=pyo.quicksum(inputs.sizes[i].base_loss * model.select[i, o] for i, o in model.PAIRS),
-                sense=pyo.minimize)
-            solved = Solver(model).solve()
-            if solved.status == "optimal" and solved.has_solution:
-                law = relaxed.scaling_law
-                limit_term = 0.0
-                if data.unique_tokens is not None:  # Deff -> U (1 + R*) as D grows
-                    limit_term = law.B / (data.unique_tokens * (1.0 + data.repetition_rstar)) ** law.beta
-                choice = training_plan.extract(model)
-                best, note = inputs.sizes[choice.size].base_loss + limit_term, "infimum"
-        if bounded:
-            inputs = replace(base, objective="loss", pairs=[p for p, _ in bounded],
-                             max_tokens={p: max(base.sizes[p[0]].min_tokens, c) for p, c in bounded})
-            model = training_plan.build(inputs)
-            solved = solve_model(relaxed, inputs, model, Solver(model), explain=False)
-            if solved.status == "optimal" and solved.objective_value is not None and solved.objective_value <= best:
-                best, note = solved.objective_value, ""
-        return (best, note) if math.isfinite(best) else (None, "")
+        """The lowest loss the other limits allow (objective `loss` without the target); when some
+        candidate's tokens are unlimited its loss has only an infimum, E + A/N^alpha (+ the limit
+        of B/Deff^beta with unique data U), reported as such."""
+        value, infimum = self.best(_relaxed(self.instance, {"targets.max_loss"}, {}, objective="loss"), "loss")
+        return value, ("infimum" if infimum else "")
 
     def _least_power(self, r: int, key: str) -> tuple[float | None, str]:
         """Least grid capacity (or swing limit) of region r at which a plan exists (bisection)."""
@@ -394,7 +335,8 @@ def _relaxed(instance: Instance, removed: Iterable[str], changes: dict[str, floa
             r = int(match.group(1))
             regions[r] = regions[r].model_copy(update={match.group(2): value})
     return instance.model_copy(update={"objective": objective, "limits": limits, "data": data,
-                                       "targets": targets, "regions": regions})
+                                       "targets": targets, "regions": regions})  # not re-validated: a
+    # relaxed copy may lack the target that validation asks of a cost objective
 
 
 # -- printing: rounded up, so the printed figure is itself enough ------------------------------

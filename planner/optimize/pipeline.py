@@ -1,9 +1,12 @@
-"""One pipeline for every caller: Instance -> derive -> build -> HiGHS -> extract -> polish -> evaluate.
+"""One pipeline for every caller:
+Instance -> derive -> presolve -> MIP (models.training_plan) -> HiGHS -> extract -> tokens -> evaluate.
 
 The plan a caller receives is always priced by the Pyomo-free evaluator; the MIP only chooses.
-Polishing sets the tokens exactly: D = Dmin(N) (the least D meeting the loss target) for every
-objective but `loss`, and for `loss` the largest D every limit allows for the chosen size, offer
-and recipe, found in closed form because every limited quantity is affine in D.
+The presolve (planner.optimize.presolve) finds every candidate row's exact optimum over its GPU
+count (and, for `loss`, its tokens) and drops the rows that cannot be optimal; the MIP is built
+over the rest, each at its best count. The returned plan's tokens are set exactly: Dmin(N) for
+every objective but `loss`, and for `loss` the largest D every limit allows for the chosen
+candidate (closed form: each limited quantity is affine in D).
 """
 
 from __future__ import annotations
@@ -11,23 +14,27 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from models import training_plan
-from planner.optimize import derive as derive_mod
-from planner.formulas.evaluate import (
-    REL_TOL,
-    PlanMetrics,
-    Violation,
-    evaluate_plan,
-    find_violations,
-    memory_floor_gpus,
-    target_loss,
-)
+from models.inputs import MipInputs
+from planner.errors import InputError
+from planner.formulas import scaling_law
+from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
+from planner.formulas.evaluate import memory_floor_gpus, target_loss
 from planner.input.schema import FixedPlan, Instance
+from planner.optimize import presolve
+from planner.optimize.derive import Candidates, OfferOption, derive
+from planner.optimize.explain import Explanation
+from planner.optimize.explain import explain as explain_why
 from planner.optimize.solve import SolveOptions, SolveResult, Solver
 
 #: For `loss`: stop adding tangent cuts once the exact loss is within this of the MIP bound.
 LOSS_TOL = 1e-7
 MAX_LOSS_ROUNDS = 60
+#: Status of a plan found within a user-given gap looser than the spec's 1e-6 (not proven optimal).
+WITHIN_GAP = "within_gap"
+OPTIMALITY_TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -38,13 +45,15 @@ class SolverInfo:
     bound: float | None
     termination: str
     rounds: int = 1
+    candidates: int = 0        # candidate rows derived
+    kept: int = 0              # rows the presolve kept for the MIP
 
 
 @dataclass
 class PlanResult:
     """What `plan solve` answers (spec section 5)."""
 
-    status: str                       # optimal | infeasible | time_limit | error
+    status: str                       # optimal | within_gap | infeasible | time_limit | error
     objective: str
     objective_value: float | None     # evaluator's value of the returned plan
     model_objective: float | None     # the MIP's own objective value, natural units
@@ -58,135 +67,165 @@ class PlanResult:
     needed: dict[str, float] = field(default_factory=dict)  # infeasible: limit path -> least value admitting a plan
 
 
+@dataclass
+class Presolved:
+    """derive + presolve of one instance: the candidates, every row's optimum, the rows kept."""
+
+    candidates: Candidates
+    rows: presolve.RowOptimum
+    kept: np.ndarray
+
+
+def presolve_instance(instance: Instance) -> Presolved:
+    """Derive the candidates and their exact per-row optima (raises InputError when `loss` has no
+    optimum because nothing limits some candidate's tokens)."""
+    cand = derive(instance)
+    rows = presolve.optimise_rows(instance, cand)
+    if instance.objective == "loss" and rows.unbounded.any():
+        t = int(np.flatnonzero(rows.unbounded)[0])
+        offer = cand.offers[cand.offer[t]]
+        raise InputError(
+            "objective",
+            f"'loss' has no optimum: nothing limits the tokens of N={cand.sizes[cand.size[t]]:.4g} on "
+            f"{offer.gpu} in {offer.region}"
+            + (" (a token costs nothing there, so limits.budget_usd does not bind)"
+               if instance.limits.budget_usd is not None else "")
+            + "; add limits.budget_usd (with a non-zero price), limits.deadline_days, "
+            "limits.max_co2_t, limits.max_training_flops or data.max_epochs")
+    return Presolved(cand, rows, presolve.survivors(rows))
+
+
 def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), explain: bool = True) -> PlanResult:
     """Find the optimal plan of `instance` (raises InputError for an optimum that cannot exist).
     With `explain`, an infeasible answer says which limits conflict (more solves)."""
-    inputs = derive_mod.derive(instance)
-    if not inputs.pairs:
-        return _no_plan(instance, inputs, SolverInfo("highs", 0.0, None, None, "presolved: no candidate"), explain)
+    pre = presolve_instance(instance)
+    info = SolverInfo("highs", 0.0, None, None, "presolved: no feasible candidate", 0, len(pre.candidates), 0)
+    if len(pre.kept) == 0:
+        return _no_plan(instance, pre.candidates, info, explain)
+    inputs = mip_inputs(instance, pre)
     model = training_plan.build(inputs)
-    return solve_model(instance, inputs, model, Solver(model, options), explain)
-
-
-def solve_model(instance: Instance, inputs: derive_mod.ModelInputs, model, solver: Solver,
-                explain: bool = True) -> PlanResult:
-    """Solve a model already built for `instance` (whose numbers are `inputs`) and price the plan.
-    A sweep calls this again on one model after changing its limits (training_plan.set_limit)."""
+    solver = Solver(model, options)
     result = solver.solve()
     rounds = 1
-    if result.has_solution and inputs.objective == "loss":
-        result, rounds = _refine_loss(instance, inputs, model, solver, result)
+    if result.has_solution and instance.objective == "loss":
+        result, rounds = _refine_loss(instance, pre, model, solver, result)
     info = SolverInfo("highs", result.seconds, result.mip_gap, _natural(result.bound, model),
-                      result.termination, rounds)
+                      result.termination, rounds, len(pre.candidates), len(pre.kept))
     if not result.has_solution:
         if result.status == "infeasible":
-            return _no_plan(instance, inputs, info, explain)
+            return _no_plan(instance, pre.candidates, info, explain)
         return PlanResult(result.status, instance.objective, None, None, None, None, [], info,
-                          ruled_out=inputs.ruled_out,
+                          ruled_out=pre.candidates.ruled_out,
                           explanation=[f"HiGHS stopped ({result.termination}) without a plan"])
     choice = training_plan.extract(model)
-    plan = polished_plan(instance, inputs, choice)
+    row = int(pre.kept[choice.candidate])
+    plan = row_plan(instance, pre, row)
     metrics = evaluate_plan(instance, plan)
     value = metrics.objective_value(instance.objective, instance.carbon_price_usd_per_t)
+    status = result.status
+    best = float(pre.rows.value[row if status != "optimal" else row])
+    proven = float(np.min(pre.rows.value[pre.kept]))
+    if status == "optimal" and value > proven + OPTIMALITY_TOL * abs(proven) and instance.objective != "loss":
+        status = WITHIN_GAP  # a loose --mip-gap let HiGHS stop at a worse plan
+    del best
     return PlanResult(
-        status=result.status,
-        objective=instance.objective,
-        objective_value=value,
-        model_objective=choice.objective_value,
-        plan=plan,
-        metrics=metrics,
-        binding=binding_limits(instance, plan, metrics, inputs.offers[choice.offer]),
-        solver=info,
-        violations=find_violations(instance, plan, metrics),
-        ruled_out=inputs.ruled_out,
-    )
+        status=status, objective=instance.objective, objective_value=value,
+        model_objective=choice.objective_value, plan=plan, metrics=metrics,
+        binding=binding_limits(instance, plan, metrics, pre.candidates.offers[pre.candidates.offer[row]]),
+        solver=info, violations=find_violations(instance, plan, metrics), ruled_out=pre.candidates.ruled_out)
+
+
+def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
+    """The numbers of the MIP over the kept rows, each at its best GPU count."""
+    cand, rows, kept = pre.candidates, pre.rows, pre.kept
+    fig = presolve._Rows(instance, cand)
+    rates = fig.rates(rows.nodes)
+    dmin = np.maximum(cand.min_tokens_by_size[cand.size], 0.0)
+    if instance.objective == "loss":
+        dmax = np.maximum(rows.tokens, dmin)
+    else:
+        dmin = dmax = rows.tokens
+    pick = lambda a: tuple(float(x) for x in np.asarray(a)[kept])  # noqa: E731
+    limits = instance.limits
+    best = float(np.min(rows.value[kept]))
+    cuts: tuple = ()
+    if instance.objective == "loss":
+        cuts = tuple(tuple(_cut(instance, d) for d in sorted({float(dmax[t]), 0.9 * float(dmax[t])}) if d > 0)
+                     for t in kept)
+    return MipInputs(
+        objective=instance.objective, carbon_price_usd_per_t=instance.carbon_price_usd_per_t,
+        min_tokens=pick(dmin), max_tokens=pick(dmax),
+        seconds_per_token=pick(cand.seconds_per_token), align_seconds=pick(cand.align_seconds),
+        usd_per_second=pick(rates.usd), co2_t_per_second=pick(rates.co2_t), days_per_second=pick(rates.days),
+        usd_per_token=instance.data.usd_per_token, fixed_usd=pick(cand.fixed_usd),
+        flops_per_token=pick(instance.flops_per_param_token * fig.params), align_flops=pick(cand.align_flops),
+        serving=pick(cand.serving if instance.objective in ("cost", "co2", "weighted") else np.zeros(len(cand))),
+        base_loss=pick(cand.base_loss_by_size[cand.size]),
+        budget_usd=limits.budget_usd, max_co2_t=limits.max_co2_t, deadline_days=limits.deadline_days,
+        max_training_flops=limits.max_training_flops,
+        objective_unit=abs(best) if math.isfinite(best) and best != 0 else 1.0,
+        initial_cuts=cuts)
+
+
+def _cut(instance: Instance, tokens: float) -> tuple[float, float, float]:
+    """(d, phi(d), phi'(d)) of phi(D) = B/Deff(D)^beta: one tangent of the loss's data term."""
+    law, data = instance.scaling_law, instance.data
+    return (tokens, scaling_law.data_term(law, tokens, data.unique_tokens, data.repetition_rstar),
+            scaling_law.loss_slope(law, tokens, data.unique_tokens, data.repetition_rstar))
+
+
+def row_plan(instance: Instance, pre: Presolved, row: int) -> FixedPlan:
+    """The plan of one candidate row at its best count and exact tokens."""
+    cand = pre.candidates
+    offer = cand.offers[cand.offer[row]]
+    recipe = cand.recipes[cand.recipe[row]].name if cand.recipe[row] >= 0 else None
+    return FixedPlan(model_params=float(cand.sizes[cand.size[row]]), tokens=float(max(pre.rows.tokens[row], 1.0)),
+                     gpu=offer.gpu, gpu_count=int(pre.rows.nodes[row]) * offer.node, region=offer.region,
+                     alignment=recipe)
 
 
 def _natural(bound: float | None, model) -> float | None:
     return None if bound is None else bound * model.objective_unit
 
 
-def _refine_loss(instance, inputs, model, solver: Solver, result: SolveResult) -> tuple[SolveResult, int]:
-    options = solver.options
-    try:
-        return _refine_loss_rounds(instance, inputs, model, solver, result)
-    finally:
-        solver.options = options  # a sweep re-solves this solver: give its time limit back
-
-
-def _refine_loss_rounds(instance, inputs, model, solver: Solver, result: SolveResult) -> tuple[SolveResult, int]:
+def _refine_loss(instance, pre: Presolved, model, solver: Solver, result: SolveResult) -> tuple[SolveResult, int]:
     """Kelley cutting planes on phi(D) = B/Deff^beta: the MIP with tangent cuts is a relaxation, so
-    its bound is a lower bound on the best loss; stop when the polished plan's exact loss meets it.
-    A time limit covers all rounds together: when it is reached, the last plan found is kept with
-    status time_limit and the gap (exact loss - bound) / exact loss."""
+    its bound is a lower bound on the best loss; stop when the chosen row's exact loss meets it.
+    A time limit covers all rounds together."""
+    options = solver.options
     total_seconds = result.seconds
-    time_limit = solver.options.time_limit_s
-    for rounds in range(1, MAX_LOSS_ROUNDS + 1):
-        choice = training_plan.extract(model)
-        exact = evaluate_plan(instance, polished_plan(instance, inputs, choice)).loss
-        bound = result.bound if result.bound is not None else result.objective
-        if exact - bound <= LOSS_TOL:
-            break
-        if result.status != "optimal" or (time_limit is not None and total_seconds >= time_limit):
-            gap = max(0.0, exact - bound) / abs(exact) if bound is not None else None
-            return replace(result, status="time_limit", mip_gap=gap, seconds=total_seconds), rounds
-        training_plan.add_loss_cut(model, choice.tokens)
-        if choice.tokens > 0:
-            exact_tokens = polished_plan(instance, inputs, choice).tokens
-            if not math.isclose(exact_tokens, choice.tokens, rel_tol=1e-12):
-                training_plan.add_loss_cut(model, exact_tokens)
-        if time_limit is not None:
-            solver.options = replace(solver.options, time_limit_s=time_limit - total_seconds)
-        previous, result = result, solver.solve()
-        total_seconds += result.seconds
-        if not result.has_solution:
-            # Stopped before this round found a plan: the model still holds the previous round's.
-            gap = max(0.0, exact - bound) / abs(exact) if bound is not None else None
-            return replace(previous, status="time_limit", mip_gap=gap, seconds=total_seconds), rounds
-    return replace(result, seconds=total_seconds), rounds
-
-
-def polished_plan(instance: Instance, inputs: derive_mod.ModelInputs, choice: training_plan.Choice) -> FixedPlan:
-    """The chosen discrete decisions with the exact optimal tokens (module docstring)."""
-    size, offer = inputs.sizes[choice.size], inputs.offers[choice.offer]
-    recipe = inputs.recipes[choice.recipe].name if choice.recipe is not None else None
-    base = FixedPlan(model_params=size.params, tokens=max(size.min_tokens, 1.0), gpu=offer.gpu,
-                     gpu_count=offer.gpu_count, region=offer.region, alignment=recipe)
-    if instance.objective != "loss":
-        return base
-    return base.model_copy(update={"tokens": max(size.min_tokens, max_tokens_for(instance, base))})
-
-
-def max_tokens_for(instance: Instance, plan: FixedPlan) -> float:
-    """The largest D the limits allow for the plan's other decisions: each limited quantity is
-    v(D) = v0 + s D, so D <= (limit - v0)/s; plus D <= U * max_epochs. v0 and s are read off the
-    evaluator at a tiny and a huge D: a difference near D = 1 loses s to rounding when v0 is large
-    (a recipe's annotation dollars against a cent of tokens), and D overshot the budget by 1e-5."""
-    tiny, huge = 1e-30, 1e40
-    m0 = evaluate_plan(instance, plan.model_copy(update={"tokens": tiny}))
-    m1 = evaluate_plan(instance, plan.model_copy(update={"tokens": huge}))
-    limits = instance.limits
-    caps = [math.inf]
-    if instance.data.max_epochs is not None:
-        caps.append(instance.data.unique_tokens * instance.data.max_epochs)
-    for limit, get in (
-        (limits.budget_usd, lambda m: m.cost_usd.total),
-        (limits.max_co2_t, lambda m: m.co2_t.total),
-        (limits.deadline_days, lambda m: m.duration_days),
-        (limits.max_training_flops, lambda m: m.flops.total),
-    ):
-        if limit is None:
-            continue
-        slope = (get(m1) - get(m0)) / huge
-        if slope > 0:
-            caps.append((limit - get(m0)) / slope)
-    return min(caps)
+    time_limit = options.time_limit_s
+    try:
+        for rounds in range(1, MAX_LOSS_ROUNDS + 1):
+            choice = training_plan.extract(model)
+            row = int(pre.kept[choice.candidate])
+            exact = float(pre.rows.value[row])
+            bound = result.bound if result.bound is not None else result.objective
+            bound = bound * model.objective_unit
+            if exact - bound <= LOSS_TOL:
+                break
+            if result.status != "optimal" or (time_limit is not None and total_seconds >= time_limit):
+                gap = max(0.0, exact - bound) / abs(exact)
+                return replace(result, status="time_limit", mip_gap=gap, seconds=total_seconds), rounds
+            for tokens in {choice.tokens, float(pre.rows.tokens[row])}:
+                if tokens > 0:
+                    training_plan.add_loss_cut(model, choice.candidate, *_cut(instance, tokens))
+            if time_limit is not None:
+                solver.options = replace(options, time_limit_s=time_limit - total_seconds)
+            previous, result = result, solver.solve()
+            total_seconds += result.seconds
+            if not result.has_solution:
+                gap = max(0.0, exact - bound) / abs(exact)
+                return replace(previous, status="time_limit", mip_gap=gap, seconds=total_seconds), rounds
+        return replace(result, seconds=total_seconds), rounds
+    finally:
+        solver.options = options
 
 
 def binding_limits(instance: Instance, plan: FixedPlan, metrics: PlanMetrics,
-                   offer: derive_mod.OfferOption | None = None) -> list[str]:
+                   offer: OfferOption | None = None) -> list[str]:
     """The limits at their bound: a continuous limit within REL_TOL of its value; a GPU-count limit
-    when one more node would break it."""
+    when one more node would break it (only where the plan runs at the offer's largest count)."""
     out: list[str] = []
     target = target_loss(instance)
     if target is not None and metrics.loss >= target * (1 - 1e-9):
@@ -203,7 +242,7 @@ def binding_limits(instance: Instance, plan: FixedPlan, metrics: PlanMetrics,
     data = instance.data
     if data.max_epochs is not None and plan.tokens >= data.unique_tokens * data.max_epochs * (1 - REL_TOL):
         out.append("max_epochs")
-    if offer is not None:
+    if offer is not None and plan.gpu_count == offer.node * offer.max_nodes:
         out.extend(offer.count_limited_by)
     gpu = instance.gpu(plan.gpu)
     floor = memory_floor_gpus(instance, plan.model_params, gpu.memory_gb)
@@ -212,10 +251,7 @@ def binding_limits(instance: Instance, plan: FixedPlan, metrics: PlanMetrics,
     return out
 
 
-def _no_plan(instance: Instance, inputs: derive_mod.ModelInputs, info: SolverInfo, explain: bool) -> PlanResult:
-    from planner.optimize.explain import Explanation
-    from planner.optimize.explain import explain as explain_why
-
+def _no_plan(instance: Instance, cand: Candidates, info: SolverInfo, explain: bool) -> PlanResult:
     why = explain_why(instance) if explain else Explanation()
     return PlanResult("infeasible", instance.objective, None, None, None, None, [], info,
-                      ruled_out=inputs.ruled_out, explanation=why.lines, needed=why.needed)
+                      ruled_out=cand.ruled_out, explanation=why.lines, needed=why.needed)

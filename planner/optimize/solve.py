@@ -1,23 +1,32 @@
-"""The only code that talks to HiGHS (embedded through highspy, via Pyomo's persistent interface).
+"""The only code that talks to HiGHS (embedded through highspy).
 
-A `Solver` holds one model; `solve()` can be called again after mutable parameters change or cuts
-are added, and only the changes are passed to HiGHS.
+The Pyomo model is compiled to one row-wise matrix (each constraint's linear form from Pyomo's
+standard_repn) and handed to HiGHS in ONE `passModel` call, whose status is checked: a refused
+model is an error, never a silently emptier one. HiGHS's own output is switched off before
+anything else, so nothing of the solver reaches stdout. After the run the solution values are
+loaded back into the Pyomo variables (models.training_plan.extract reads them).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Literal
 
+import highspy
+import numpy as np
 import pyomo.environ as pyo
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
+from pyomo.repn.standard_repn import generate_standard_repn
 
 Status = Literal["optimal", "infeasible", "time_limit", "error"]
 
 #: Relative MIP gap: tighter than the spec's 1e-6 optimality tolerance.
 DEFAULT_MIP_GAP = 1e-9
+
+
+class SolverError(RuntimeError):
+    """HiGHS refused a call (the model it holds would not be the model built)."""
 
 
 @dataclass(frozen=True)
@@ -40,45 +49,123 @@ class SolveResult:
     termination: str
 
 
+@dataclass
+class _Compiled:
+    variables: list
+    lp: highspy.HighsLp
+
+
+def compile_model(model: pyo.ConcreteModel) -> _Compiled:
+    """Pyomo model -> HighsLp (row-wise matrix, bounds, integrality, objective)."""
+    index: dict[int, int] = {}
+    variables: list = []
+
+    def col(var) -> int:
+        key = id(var)
+        if key not in index:
+            index[key] = len(variables)
+            variables.append(var)
+        return index[key]
+
+    starts, cols, vals, lower, upper = [0], [], [], [], []
+    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        repn = generate_standard_repn(con.body, compute_values=True, quadratic=False)
+        if not repn.is_linear():
+            raise SolverError(f"constraint {con.name} is not linear")
+        const = repn.constant
+        lo = -math.inf if con.lower is None else pyo.value(con.lower) - const
+        hi = math.inf if con.upper is None else pyo.value(con.upper) - const
+        for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+            if coef != 0.0:
+                cols.append(col(var))
+                vals.append(float(coef))
+        starts.append(len(cols))
+        lower.append(lo)
+        upper.append(hi)
+    objective = next(model.component_data_objects(pyo.Objective, active=True))
+    orepn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
+    cost_cols = [(col(v), float(c)) for v, c in zip(orepn.linear_vars, orepn.linear_coefs)]
+
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(variables)
+    lp.num_row_ = len(lower)
+    costs = np.zeros(len(variables))
+    for j, c in cost_cols:
+        costs[j] += c
+    lp.col_cost_ = costs
+    lp.offset_ = float(orepn.constant)
+    lp.col_lower_ = np.array([-math.inf if v.lb is None else v.lb for v in variables], dtype=float)
+    lp.col_upper_ = np.array([math.inf if v.ub is None else v.ub for v in variables], dtype=float)
+    lp.row_lower_ = np.array(lower, dtype=float)
+    lp.row_upper_ = np.array(upper, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = len(variables)
+    lp.a_matrix_.num_row_ = len(lower)
+    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(cols, dtype=np.int32)
+    lp.a_matrix_.value_ = np.array(vals, dtype=float)
+    lp.integrality_ = [highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary()
+                       else highspy.HighsVarType.kContinuous for v in variables]
+    if objective.sense != pyo.minimize:
+        lp.sense_ = highspy.ObjSense.kMaximize
+    return _Compiled(variables, lp)
+
+
+def _check(status, what: str) -> None:
+    if status == highspy.HighsStatus.kError:
+        raise SolverError(f"HiGHS refused {what}")
+
+
 class Solver:
-    """A persistent HiGHS solver attached to one Pyomo model."""
+    """HiGHS on one Pyomo model; solve() compiles the model as it is now (after cuts or limit
+    changes) and runs it."""
 
     def __init__(self, model: pyo.ConcreteModel, options: SolveOptions = SolveOptions()):
         self.model = model
         self.options = options
-        self._highs = Highs()
-        self._highs.set_instance(model)
+
+    def _highs(self, compiled: _Compiled) -> highspy.Highs:
+        h = highspy.Highs()
+        _check(h.setOptionValue("output_flag", False), "output_flag")
+        _check(h.setOptionValue("log_to_console", False), "log_to_console")
+        options = {"mip_rel_gap": self.options.mip_gap, "mip_abs_gap": 0.0,
+                   "mip_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-9}
+        if self.options.time_limit_s is not None:
+            options["time_limit"] = max(float(self.options.time_limit_s), 1e-6)
+        if self.options.threads is not None:
+            options["threads"] = int(self.options.threads)
+        for name, value in options.items():
+            _check(h.setOptionValue(name, value), f"option {name}={value}")
+        _check(h.passModel(compiled.lp), "the model")
+        if h.getNumRow() != compiled.lp.num_row_ or h.getNumCol() != compiled.lp.num_col_:
+            raise SolverError(f"HiGHS holds {h.getNumRow()} rows x {h.getNumCol()} columns, "
+                              f"the model has {compiled.lp.num_row_} x {compiled.lp.num_col_}")
+        return h
 
     def solve(self) -> SolveResult:
         start = time.perf_counter()
-        solver_options = {"mip_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-9}
-        if self.options.threads is not None:
-            solver_options["threads"] = self.options.threads
-        results = self._highs.solve(
-            self.model,
-            load_solutions=False,
-            raise_exception_on_nonoptimal_result=False,
-            time_limit=self.options.time_limit_s,
-            rel_gap=self.options.mip_gap,
-            abs_gap=0.0,
-            solver_options=solver_options,
-        )
+        compiled = compile_model(self.model)
+        h = self._highs(compiled)
+        _check(h.run(), "run")
         seconds = time.perf_counter() - start
-        has_solution = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-        if has_solution:
-            results.solution_loader.load_vars()
-        term = results.termination_condition
-        if term == TerminationCondition.convergenceCriteriaSatisfied:
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        S = highspy.HighsModelStatus
+        if model_status == S.kOptimal:
             status: Status = "optimal"
-        elif term in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
+        elif model_status in (S.kInfeasible, S.kUnboundedOrInfeasible):
             status = "infeasible"
-        elif term in (TerminationCondition.maxTimeLimit, TerminationCondition.iterationLimit,
-                      TerminationCondition.interrupted):
+        elif model_status in (S.kTimeLimit, S.kIterationLimit, S.kInterrupt, S.kSolutionLimit):
             status = "time_limit"
         else:
             status = "error"
-        objective, bound = results.incumbent_objective, results.objective_bound
-        gap = None
-        if objective is not None and bound is not None:
+        objective = bound = gap = None
+        if has_solution:
+            values = h.getSolution().col_value
+            for var, value in zip(compiled.variables, values):
+                var.set_value(value, skip_validation=True)
+            objective = info.objective_function_value
+            bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else objective
             gap = abs(objective - bound) / max(abs(objective), 1e-12)
-        return SolveResult(status, has_solution, objective, bound, gap, seconds, str(term.name))
+        return SolveResult(status, has_solution, objective, bound, gap, seconds, h.modelStatusToString(model_status))

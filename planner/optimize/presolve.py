@@ -1,0 +1,211 @@
+"""Presolve: the exact best GPU count (and, for `loss`, tokens) of every candidate row, in numpy.
+
+For one row (size, offer, recipe) the tokens are known for every objective but `loss`: D = Dmin,
+because every objective and every limit grows with D. What is left is the node count k
+(n = k gpus_per_node, min_nodes <= k <= max_nodes). With t = sqrt(n) and the rates of
+planner.formulas.cluster (waste w = a t + b t^2, failures 6.2):
+
+    cost(n)     = S (1 + a t + b t^2)(P + s/t^2) + const    -- a sum of t, t^2, 1/t, 1/t^2 terms with
+                  non-negative weights: convex in t, so unimodal in n
+    co2(n)      = S (1 + a t + b t^2) C                     -- increasing in n
+    duration(n) = S (1/t^2 + a/t + b) / 86400               -- decreasing in n
+    weighted    = cost + price x co2                        -- convex in t, unimodal in n
+
+So the feasible counts form an interval: the deadline gives a least k, the carbon budget a
+largest, the budget (cost unimodal) an interval around the cheapest k; the grid, swing and
+availability limits are in max_nodes and the memory floor in min_nodes. The best k is then: the
+cheapest k (cost), the least feasible k (co2), the largest (time), the argmin of the unimodal
+weighted value (weighted). Every one of these is found exactly on the integers by bisection on a
+monotone predicate (a forward difference for the argmin of a unimodal function), for all rows at
+once.
+
+For `loss`, D is free: for each k the largest D every limit allows is
+Dmax(k) = min(data cap, FLOP cap, budget cap(k), carbon cap(k), deadline cap(k)); the budget cap
+is a decreasing function of the (unimodal) cost rate, the carbon cap decreases and the deadline cap
+increases with k, so Dmax is unimodal (quasi-concave; flat only at its maximum, where a constant
+cap binds) and its integer argmax is found the same way. The row's loss is L(N, Dmax(k*)).
+
+Pruning (exact): the value found is the row's exact optimum over every count (and D). A row whose
+optimum is worse than the best row's by more than a relative 1e-9 cannot be optimal and is dropped;
+the MIP (models.training_plan) is built over the rest, with each row at its best count.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.formulas import scaling_law
+from planner.formulas.cluster import ClusterRates, cluster_rates, operations
+from planner.input.schema import Instance
+from planner.optimize.derive import Candidates
+
+#: Relative slack of a limit (a plan at the limit within rounding is feasible).
+LIMIT_TOL = 1e-9
+#: Rows within this relative distance of the best value stay for the MIP.
+KEEP_TOL = 1e-9
+
+
+@dataclass
+class RowOptimum:
+    """Per candidate row: feasibility, best node count, tokens and value (the objective's measure)."""
+
+    feasible: np.ndarray
+    nodes: np.ndarray
+    tokens: np.ndarray
+    value: np.ndarray
+    unbounded: np.ndarray       # `loss`: nothing limits the row's tokens (no optimum, only an infimum)
+
+
+class _Rows:
+    """Vectorised figures of every row at given node counts and tokens."""
+
+    def __init__(self, instance: Instance, cand: Candidates):
+        self.instance, self.cand = instance, cand
+        self.ops = operations(instance)
+        self.node = cand.column("node")
+        self.max_nodes = cand.column("max_nodes").astype(np.int64)
+        self.price = cand.column("usd_per_gpu_hour")
+        self.co2_oper = cand.column("co2_oper_t_per_gpu_hour")
+        self.co2_emb = cand.column("co2_emb_t_per_gpu_hour")
+        self.mwh = cand.column("mwh_per_gpu_hour")
+        self.mtbf = cand.column("mtbf_hours")
+        self.params = cand.sizes[cand.size]
+        self.data_usd = instance.data.usd_per_token
+
+    def rates(self, nodes: np.ndarray) -> ClusterRates:
+        return cluster_rates(self.node * nodes, self.price, self.co2_oper, self.co2_emb, self.mwh, self.mtbf, self.ops)
+
+    def seconds(self, tokens: np.ndarray) -> np.ndarray:
+        return self.cand.seconds_per_token * tokens + self.cand.align_seconds
+
+    def usd(self, nodes, tokens):
+        return self.seconds(tokens) * self.rates(nodes).usd + self.data_usd * tokens + self.cand.fixed_usd
+
+    def co2(self, nodes, tokens):
+        return self.seconds(tokens) * self.rates(nodes).co2_t
+
+    def days(self, nodes, tokens):
+        return self.seconds(tokens) * self.rates(nodes).days
+
+    def flops(self, tokens):
+        return self.instance.flops_per_param_token * self.params * tokens + self.cand.align_flops
+
+
+def first_true(pred, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Least k in [lo, hi] with pred(k) true, for pred monotone (false ... true) in k; hi + 1 where
+    none is. Vectorised: pred takes an integer array of k (one per row) and returns a bool array."""
+    lo = lo.astype(np.int64).copy()
+    top = hi.astype(np.int64) + 1
+    while True:
+        active = lo < top
+        if not active.any():
+            return lo
+        mid = (lo + top) // 2
+        probe = np.where(active, np.minimum(mid, np.maximum(hi, lo)), lo)
+        ok = np.where(mid > hi, True, pred(probe))
+        top = np.where(active & ok, mid, top)
+        lo = np.where(active & ~ok, mid + 1, lo)
+
+
+def argmin_unimodal(f, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The largest k in [lo, hi] minimising a unimodal f (the first k whose forward difference is
+    > 0): among equally good counts the fastest plan."""
+    return first_true(lambda k: (k >= hi) | (f(np.minimum(k + 1, hi)) > f(k)), lo, hi)
+
+
+def optimise_rows(instance: Instance, cand: Candidates, objective: str | None = None) -> RowOptimum:
+    """The exact optimum of every row (module docstring). `objective` defaults to the instance's;
+    explain also asks for `flops` and `tokens` (least training FLOPs, least tokens)."""
+    objective = objective or instance.objective
+    rows = _Rows(instance, cand)
+    if objective == "loss":
+        return _loss_rows(instance, cand, rows)
+    limits = instance.limits
+    tokens = np.maximum(cand.min_tokens_by_size[cand.size], 1.0) if len(cand) else np.zeros(0)
+    lo = cand.min_nodes.astype(np.int64)
+    hi = rows.max_nodes.copy()
+    feasible = lo <= hi
+    if limits.max_training_flops is not None:
+        feasible &= rows.flops(tokens) <= limits.max_training_flops * (1 + LIMIT_TOL)
+    if limits.deadline_days is not None:
+        lo = first_true(lambda k: rows.days(k, tokens) <= limits.deadline_days * (1 + LIMIT_TOL), lo, hi)
+    if limits.max_co2_t is not None:
+        hi = first_true(lambda k: rows.co2(k, tokens) > limits.max_co2_t * (1 + LIMIT_TOL), lo, hi) - 1
+    feasible &= lo <= hi
+    cheapest = argmin_unimodal(lambda k: rows.usd(k, tokens), lo, np.maximum(hi, lo))
+    if limits.budget_usd is not None:
+        budget = limits.budget_usd * (1 + LIMIT_TOL)
+        feasible &= rows.usd(cheapest, tokens) <= budget
+        lo = first_true(lambda k: rows.usd(k, tokens) <= budget, lo, cheapest)
+        hi = first_true(lambda k: rows.usd(k, tokens) > budget, cheapest, np.maximum(hi, cheapest)) - 1
+        feasible &= lo <= hi
+    price = instance.carbon_price_usd_per_t
+    if objective == "cost":
+        nodes = cheapest
+    elif objective == "co2":  # increasing in k: the least k, or the largest k as good (no failures)
+        nodes = first_true(lambda k: rows.co2(k, tokens) > rows.co2(lo, tokens), lo, np.maximum(hi, lo)) - 1
+    elif objective in ("time", "flops", "tokens"):
+        nodes = np.maximum(hi, lo)
+    else:  # weighted
+        nodes = argmin_unimodal(lambda k: rows.usd(k, tokens) + price * rows.co2(k, tokens), lo, np.maximum(hi, lo))
+    value = {
+        "cost": lambda: rows.usd(nodes, tokens),
+        "co2": lambda: rows.co2(nodes, tokens),
+        "time": lambda: rows.days(nodes, tokens),
+        "weighted": lambda: rows.usd(nodes, tokens) + price * rows.co2(nodes, tokens),
+        "flops": lambda: rows.flops(tokens),
+        "tokens": lambda: tokens,
+    }[objective]() + (cand.serving if objective in ("cost", "co2", "weighted") else 0.0)
+    return RowOptimum(feasible, nodes, tokens, np.where(feasible, value, np.inf), np.zeros(len(cand), bool))
+
+
+def token_cap(instance: Instance, cand: Candidates, rows: _Rows, nodes: np.ndarray) -> np.ndarray:
+    """Dmax(k): the largest D every limit that grows with D allows at node count k (inf: none)."""
+    limits, data = instance.limits, instance.data
+    a, b = cand.seconds_per_token, cand.align_seconds
+    cap = np.full(len(cand), data.unique_tokens * data.max_epochs if data.max_epochs is not None else math.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if limits.max_training_flops is not None:
+            per_token = instance.flops_per_param_token * rows.params
+            cap = np.minimum(cap, (limits.max_training_flops - cand.align_flops) / per_token)
+        if limits.budget_usd is not None or limits.max_co2_t is not None or limits.deadline_days is not None:
+            rates = rows.rates(nodes)
+        if limits.budget_usd is not None:
+            per_token = a * rates.usd + rows.data_usd
+            room = limits.budget_usd - cand.fixed_usd - b * rates.usd
+            cap = np.minimum(cap, np.where(per_token > 0, room / np.where(per_token > 0, per_token, 1), 
+                                           np.where(room >= 0, np.inf, -np.inf)))
+        for limit, rate in ((limits.max_co2_t, "co2_t"), (limits.deadline_days, "days")):
+            if limit is not None:
+                per_token = a * getattr(rates, rate)
+                room = limit - b * getattr(rates, rate)
+                cap = np.minimum(cap, np.where(per_token > 0, room / np.where(per_token > 0, per_token, 1),
+                                               np.where(room >= 0, np.inf, -np.inf)))
+    return cap
+
+
+def _loss_rows(instance: Instance, cand: Candidates, rows: _Rows) -> RowOptimum:
+    lo = cand.min_nodes.astype(np.int64)
+    hi = np.maximum(rows.max_nodes, lo)
+    nodes = first_true(lambda k: (k >= hi) | (token_cap(instance, cand, rows, np.minimum(k + 1, hi))
+                                             < token_cap(instance, cand, rows, k)), lo, hi)
+    tokens = token_cap(instance, cand, rows, nodes)
+    need = np.maximum(cand.min_tokens_by_size[cand.size], 0.0) if len(cand) else np.zeros(0)
+    feasible = (lo <= rows.max_nodes) & (tokens > 0) & (tokens >= need * (1 - 1e-12))
+    unbounded = feasible & np.isinf(tokens)
+    law, data = instance.scaling_law, instance.data
+    finite = np.where(np.isfinite(tokens) & (tokens > 0), tokens, 1.0)
+    deff = scaling_law.effective_tokens(finite, data.unique_tokens, data.repetition_rstar)
+    value = cand.base_loss_by_size[cand.size] + law.B / deff**law.beta if len(cand) else np.zeros(0)
+    return RowOptimum(feasible, nodes, tokens, np.where(feasible, value, np.inf), unbounded)
+
+
+def survivors(opt: RowOptimum) -> np.ndarray:
+    """Indices of the rows that may be optimal: feasible and within KEEP_TOL of the best value."""
+    if not opt.feasible.any():
+        return np.zeros(0, dtype=np.int64)
+    best = opt.value[opt.feasible].min()
+    return np.flatnonzero(opt.feasible & (opt.value <= best + KEEP_TOL * abs(best)))
