@@ -22,6 +22,7 @@ COMMANDS = {
     "compare": "planner.cli.compare:compare",
     "fit": "planner.cli.fit:fit",
     "catalog": "planner.cli.catalog:catalog_command",
+    "uncertainty": "planner.cli.uncertainty:uncertainty",
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
 def _integral(value: object) -> object:
@@ -20,6 +20,13 @@ def _integral(value: object) -> object:
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
     return value
+
+
+def _check_distributions(value: dict[str, str]) -> dict[str, str]:
+    """Every `uncertainty:` value must be a distribution planner.input.distributions can read."""
+    from planner.input.distributions import check_distributions
+
+    return check_distributions(value)
 
 
 Count = Annotated[int, BeforeValidator(_integral), Field(strict=True, ge=0)]
@@ -264,6 +271,9 @@ class Instance(Strict):
     scaling_law_samples: list[SampleLaw] | None = Field(
         None, description="sampled laws for targets.confidence (a `{file: x.csv}` is read by the loader)")
     plan: FixedPlan | None = None
+    uncertainty: Annotated[dict[str, str], AfterValidator(_check_distributions)] | None = Field(
+        None, description="`plan uncertainty`: what-if path -> distribution, e.g. `gpus[H100].mfu: "
+        "normal(0.4, 0.05)` (docs/uncertainty.md); ignored by the other commands")
 
     @model_validator(mode="after")
     def _cross_references(self) -> Instance:

@@ -1,0 +1,223 @@
+"""Run many independent tasks (scenarios) serially, on a local process pool, or on a Dask cluster.
+
+    runner = Runner(workers=2)                       # or Runner(scheduler="tcp://host:8786")
+    rows = runner.map(prepare, state, work, items, progress=bar)
+
+`prepare(state)` turns the shared state (plain picklable data: the base instance as a mapping,
+the paths set, the fixed plan...) into a context once per worker process, cached there under a
+token; `work(context, item)` answers one item. Results come back in the order of `items`, and
+each item is answered by the same pure function wherever it runs, so serial, pool and Dask give
+identical results (randomness is drawn in the parent beforehand, never in a worker).
+
+- serial (workers=1, no scheduler): in this process, item by item.
+- pool (workers=N > 1): concurrent.futures.ProcessPoolExecutor with the `spawn` start method; the
+  state is sent once per worker (initializer), items in chunks. Workers ignore SIGINT: Ctrl-C
+  reaches the parent, which terminates them and re-raises KeyboardInterrupt (nothing is written).
+- Dask (scheduler=ADDRESS, or the environment variable PLAN_DASK_SCHEDULER through the CLI): a
+  `distributed.Client` to an existing cluster; the state is scattered to every worker once
+  (broadcast), chunks are submitted as tasks. The workers need this package installed
+  (`pip install 'plan-llm[distributed]'`). Ctrl-C cancels the submitted tasks.
+
+`Runner.memory` holds the peak resident memory (bytes) of every process that ran a chunk, by
+process id: what `benchmarks/bench_uncertainty.py` reports per worker.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.errors import InputError
+
+Progress = Callable[[int, int], None]
+
+#: Chunks per worker (more: smoother progress and balance; fewer: less messaging).
+CHUNKS_PER_WORKER = 10
+MAX_CHUNK = 50
+
+# Per worker process: token -> prepared context (the state is prepared once per process).
+_CONTEXTS: dict[str, Any] = {}
+_POOL_STATE: tuple[str, Callable, Any] | None = None
+
+
+def _peak_rss_bytes() -> int:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover -- Windows
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)  # Linux reports KiB
+
+
+def _context(token: str, prepare: Callable, state: Any) -> Any:
+    context = _CONTEXTS.get(token)
+    if context is None:
+        _CONTEXTS.clear()  # one run at a time per process: drop an earlier run's context
+        context = _CONTEXTS[token] = prepare(state)
+    return context
+
+
+def run_chunk(token: str, prepare: Callable, state: Any, work: Callable, chunk: Sequence[Any]) -> tuple[list, int, int]:
+    """Answer one chunk of items in this process: (answers, process id, peak RSS bytes)."""
+    context = _context(token, prepare, state)
+    answers = [work(context, item) for item in chunk]
+    return answers, os.getpid(), _peak_rss_bytes()
+
+
+def _pool_init(token: str, prepare: Callable, state: Any) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    global _POOL_STATE
+    _POOL_STATE = (token, prepare, state)
+    _context(token, prepare, state)
+
+
+def _pool_chunk(work: Callable, chunk: Sequence[Any]) -> tuple[list, int, int]:
+    assert _POOL_STATE is not None
+    token, prepare, state = _POOL_STATE
+    return run_chunk(token, prepare, state, work, chunk)
+
+
+def chunked(items: Sequence[Any], workers: int) -> list[list[Any]]:
+    """Contiguous chunks, about CHUNKS_PER_WORKER per worker, at most MAX_CHUNK items each."""
+    if not items:
+        return []
+    size = max(1, min(MAX_CHUNK, math.ceil(len(items) / (workers * CHUNKS_PER_WORKER))))
+    return [list(items[k:k + size]) for k in range(0, len(items), size)]
+
+
+@dataclass
+class Runner:
+    """Where tasks run: `workers` local processes (1 = this process), or a Dask scheduler."""
+
+    workers: int = 1
+    scheduler: str | None = None
+    memory: dict[int, int] = field(default_factory=dict)  # pid -> peak RSS bytes
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.workers, int) or self.workers < 1:
+            raise InputError("--workers", f"must be a whole number >= 1, got {self.workers!r}")
+        if self.scheduler is not None and not str(self.scheduler).strip():
+            self.scheduler = None
+
+    @property
+    def kind(self) -> str:
+        return "dask" if self.scheduler else ("pool" if self.workers > 1 else "serial")
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "workers": self.workers if not self.scheduler else None,
+                "scheduler": self.scheduler}
+
+    def map(self, prepare: Callable, state: Any, work: Callable, items: Sequence[Any],
+            progress: Progress | None = None) -> list[Any]:
+        """work(prepare(state), item) for every item, in order (module docstring)."""
+        items = list(items)
+        token = uuid.uuid4().hex
+        self.memory = {}
+        if self.scheduler:
+            return self._dask(token, prepare, state, work, items, progress)
+        if self.workers > 1 and len(items) > 1:
+            return self._pool(token, prepare, state, work, items, progress)
+        out = []
+        for done, item in enumerate(items, start=1):
+            out.append(work(_context(token, prepare, state), item))
+            if progress is not None:
+                progress(done, len(items))
+        self.memory[os.getpid()] = _peak_rss_bytes()
+        return out
+
+    def _collect(self, answers: list, pid: int, rss: int) -> list:
+        self.memory[pid] = max(rss, self.memory.get(pid, 0))
+        return answers
+
+    def _pool(self, token: str, prepare: Callable, state: Any, work: Callable, items: list,
+              progress: Progress | None) -> list:
+        import multiprocessing
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+        chunks = chunked(items, self.workers)
+        results: list[list | None] = [None] * len(chunks)
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(chunks)),
+                                   mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_pool_init, initargs=(token, prepare, state))
+        try:
+            pending = {pool.submit(_pool_chunk, work, chunk): k for k, chunk in enumerate(chunks)}
+            done_items = 0
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    k = pending.pop(future)
+                    results[k] = self._collect(*future.result())
+                    done_items += len(chunks[k])
+                    if progress is not None:
+                        progress(done_items, len(items))
+        except BaseException:
+            _terminate(pool)
+            raise
+        pool.shutdown(wait=True)
+        return [answer for chunk in results for answer in chunk or []]
+
+    def _dask(self, token: str, prepare: Callable, state: Any, work: Callable, items: list,
+              progress: Progress | None) -> list:
+        client = connect(self.scheduler)
+        try:
+            workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+        except TypeError:  # older distributed: no n_workers argument
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+        futures = []
+        try:
+            from distributed import as_completed
+
+            [shared] = client.scatter([state], broadcast=True, hash=False)
+            chunks = chunked(items, workers)
+            futures = [client.submit(run_chunk, token, prepare, shared, work, chunk, pure=False,
+                                     key=f"plan-chunk-{token}-{k}") for k, chunk in enumerate(chunks)]
+            index = {f.key: k for k, f in enumerate(futures)}
+            results: list[list | None] = [None] * len(chunks)
+            done_items = 0
+            for future in as_completed(futures, loop=client.loop):
+                k = index[future.key]
+                results[k] = self._collect(*future.result())
+                done_items += len(chunks[k])
+                if progress is not None:
+                    progress(done_items, len(items))
+            return [answer for chunk in results for answer in chunk or []]
+        except BaseException:
+            if futures:
+                client.cancel(futures)
+            raise
+        finally:
+            client.close()
+
+
+def connect(address: str):
+    """A distributed.Client to `address` (InputError when dask is missing or nothing answers)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("--scheduler", "needs Dask: pip install 'plan-llm[distributed]' "
+                         "(dask[distributed])") from None
+    try:
+        return Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError("--scheduler", f"cannot connect to {address} ({exc})") from None
+
+
+def _terminate(pool: Any) -> None:
+    """End a process pool now: cancel what has not started, terminate the workers."""
+    processes = list(getattr(pool, "_processes", {}).values())  # no public way to kill workers
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
+__all__ = ["Runner", "run_chunk", "chunked", "connect"]

@@ -1,0 +1,182 @@
+"""`plan uncertainty FILE --samples K`: Monte Carlo over uncertain inputs (docs/uncertainty.md).
+
+Everything is checked (distributions, paths, samples files, the plot file name) before a scenario
+runs; bad input exits 2 with one message and writes nothing. Output (stdout, the plot) is written
+only once every scenario is answered: Ctrl-C ends the workers and leaves nothing half-done.
+Exit 0 when done; 3 when the point estimate has no plan to study and --reoptimize is not given.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
+
+
+@click.command("uncertainty")
+@click.argument("instance_file", type=click.Path(dir_okay=False))
+@click.option("--samples", "-k", "samples", type=int, default=1000, show_default=True, metavar="K",
+              help="Scenarios to draw.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws (same seed, same answer).")
+@click.option("--dist", "dists", multiple=True, metavar="PATH=DIST",
+              help="An uncertain input: gpus[H100].mfu=normal(0.4,0.05), regions[*].carbon_g_per_kwh="
+                   "*lognormal(0,0.2) (* = a factor on the instance's value), limits.budget_usd=uniform(1e6,2e6), "
+                   "scaling_law=samples(laws.csv). Adds to (or replaces, same path) the instance's uncertainty: block.")
+@click.option("--reoptimize", is_flag=True, help="Also solve every scenario: which plan wins how often.")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Local worker processes (1 = in this process).")
+@click.option("--scheduler", envvar="PLAN_DASK_SCHEDULER", default=None, metavar="ADDRESS",
+              help="Run the scenarios on this Dask scheduler (tcp://host:8786); env PLAN_DASK_SCHEDULER.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="Summary tables, JSON (summary and every scenario), or CSV (one row per scenario).")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Also draw histograms (and decision shares with --reoptimize) to FILE.png (or .pdf, .svg).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar (there is none when stderr is not a terminal).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop HiGHS after this many seconds per solve.")
+@click.option("--mip-gap", type=click.FloatRange(min=0), default=None,
+              help="Relative MIP gap at which HiGHS stops (default: plan solve's).")
+def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, ...], reoptimize: bool,
+                workers: int, scheduler: str | None, fmt: str, plot: str | None, quiet: bool,
+                time_limit: float | None, mip_gap: float | None) -> None:
+    """Draw K scenarios of INSTANCE_FILE's uncertain inputs and report how sure its plan is: P10/P50/P90
+    of cost, CO2, days and loss, and the probability of meeting each limit and the loss target."""
+    from planner.analysis.executor import Runner
+    from planner.analysis.uncertainty import NoPlanError, check_samples, check_seed, run_uncertainty
+    from planner.cli.whatif import progress_bar
+    from planner.optimize.solve import SolveOptions
+    from planner.present.plots import check_plot_path
+
+    check_samples(samples)
+    check_seed(seed)
+    runner = Runner(workers=workers, scheduler=scheduler)
+    plot_path = check_plot_path(plot) if plot else None
+    options = SolveOptions(time_limit_s=time_limit) if mip_gap is None else SolveOptions(time_limit_s=time_limit,
+                                                                                          mip_gap=mip_gap)
+    with progress_bar(quiet, f"uncertainty, {samples} scenarios") as progress:
+        try:
+            result = run_uncertainty(instance_file, samples, seed=seed, dists=dists, reoptimize=reoptimize,
+                                     options=options, runner=runner, progress=progress)
+        except NoPlanError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_INFEASIBLE)
+    if fmt == "json":
+        from planner.present.report import to_json
+
+        text = to_json(result.to_json()) + "\n"
+    elif fmt == "csv":
+        text = result.to_frame().to_csv(index=False)
+    else:
+        text = None
+    if plot_path is not None:
+        from planner.present.uncertainty_plot import plot_uncertainty
+
+        tmp = plot_path.with_name(f".{plot_path.stem}.{os.getpid()}.tmp{plot_path.suffix}")
+        try:
+            plot_uncertainty(result, tmp)
+            os.replace(tmp, plot_path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+    invalid = sum(r.status != "ok" for r in result.rows)
+    if invalid:
+        first = next(r.reason for r in result.rows if r.status != "ok")
+        click.echo(f"note: {invalid} of {len(result.rows)} scenarios are invalid (left out), e.g. {first}", err=True)
+    if text is not None:
+        click.echo(text, nl=False)
+    else:
+        print_uncertainty(result)
+    sys.exit(EXIT_OK)
+
+
+def print_uncertainty(result: Any) -> None:
+    """The tables of `plan uncertainty`."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from planner.analysis.uncertainty import QUANTITIES
+    from planner.cli.frontier import wide_console
+
+    console = wide_console()
+    runner = result.runner
+    where = {"serial": "in this process", "pool": f"on {runner.get('workers')} worker processes",
+             "dask": f"on Dask at {runner.get('scheduler')}"}[runner.get("kind", "serial")]
+    console.print(escape(f"{result.name}: {result.samples} scenarios (seed {result.seed}) {where} "
+                         f"in {result.seconds:.1f} s"))
+    for u in result.uncertain:
+        paths = f" ({len(u.labels)} paths)" if len(u.labels) > 1 else ""
+        console.print(escape(f"  {u.path} ~ {u.dist.text}{paths}"))
+    fixed = result.fixed_summary()
+    units = {"cost_usd": "USD", "co2_t": "t", "duration_days": "days", "loss": "nats/token"}
+    if fixed is not None:
+        p = result.plan
+        recipe = f", {p.alignment}" if p.alignment else ""
+        console.print(escape(f"plan ({result.plan_source}): {_si(p.model_params)} params, {p.tokens:.4g} tokens, "
+                             f"{p.gpu_count} {p.gpu} in {p.region}{recipe}"))
+        if result.plan_note:
+            console.print(escape(f"  {result.plan_note}"))
+        table = Table(title=f"the plan over {fixed['scenarios']} valid scenarios", title_justify="left")
+        for name in ("quantity", "P10", "P50", "P90", "mean"):
+            table.add_column(name, justify="left" if name == "quantity" else "right")
+        for q, (label, _) in QUANTITIES.items():
+            s = fixed["percentiles"][q]
+            table.add_row(f"{label} ({units[q]})", *(_num(s[k], q) for k in ("p10", "p50", "p90", "mean")))
+        console.print(table)
+        probs = Table(title="probability of meeting", title_justify="left")
+        probs.add_column("limit")
+        probs.add_column("probability", justify="right")
+        for name, value in fixed["probabilities"].items():
+            shown = {"max_loss": "loss target", "all": "everything (limits and target)"}.get(name, name)
+            probs.add_row(escape(shown), "-" if value is None else f"{value:.1%}")
+        console.print(probs)
+    elif result.plan_note:
+        console.print(escape(result.plan_note))
+    re = result.reoptimized_summary()
+    if re is not None:
+        status = ", ".join(f"{k} {v:.1%}" for k, v in re["status"].items())
+        console.print(escape(f"re-optimised per scenario: {status}"))
+        table = Table(title="optimum per scenario", title_justify="left")
+        for name in ("quantity", "P10", "P50", "P90", "mean"):
+            table.add_column(name, justify="left" if name == "quantity" else "right")
+        for q, (label, _) in QUANTITIES.items():
+            s = re["percentiles"][q]
+            table.add_row(f"optimal {label} ({units[q]})", *(_num(s[k], q) for k in ("p10", "p50", "p90", "mean")))
+        console.print(table)
+        shares = Table(title="how often each decision wins (share of optimal scenarios)", title_justify="left")
+        shares.add_column("decision")
+        shares.add_column("value", overflow="fold")
+        shares.add_column("share", justify="right")
+        for key, label in (("model_params", "size"), ("gpu", "GPU"), ("region", "region"), ("alignment", "recipe"),
+                           ("plan", "whole plan")):
+            entries = re["decisions"][key]
+            for k, entry in enumerate(entries[:8]):
+                value = entry["value"]
+                if key == "model_params":
+                    text = f"{_si(value)} params"
+                else:
+                    text = "none" if value is None else str(value)
+                shares.add_row(label if k == 0 else "", escape(text), f"{entry['share']:.1%}")
+            if len(entries) > 8:
+                shares.add_row("", f"... {len(entries) - 8} more", "")
+        console.print(shares)
+
+
+def _si(value: float) -> str:
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if value >= div:
+            return f"{value / div:.4g}{suffix}"
+    return f"{value:.4g}"
+
+
+def _num(value: float | None, quantity: str) -> str:
+    if value is None:
+        return "-"
+    if quantity == "cost_usd":
+        return f"{value:,.0f}"
+    if quantity == "loss":
+        return f"{value:.4f}"
+    return f"{value:,.4g}"

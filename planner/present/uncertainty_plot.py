@@ -1,0 +1,103 @@
+"""The figure of `plan uncertainty --plot`: histograms of the plan's cost, CO2, days and loss over
+the scenarios (P10/P50/P90 dashed, the instance's limit or target red), and with --reoptimize the
+histogram of the optimal objective and the shares of the plans that win."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from planner.present.plots import _pyplot, _save
+
+if TYPE_CHECKING:
+    from planner.analysis.uncertainty import Uncertainty
+
+_LIMIT_OF = {"cost_usd": "budget_usd", "co2_t": "max_co2_t", "duration_days": "deadline_days"}
+_TITLES = {"cost_usd": "cost (USD)", "co2_t": "CO2e (t)", "duration_days": "duration (days)",
+           "loss": "loss (nats/token)"}
+_OBJECTIVE = {"cost": "optimal cost (USD)", "co2": "optimal CO2e (t)", "time": "optimal duration (days)",
+              "loss": "optimal loss (nats/token)", "weighted": "optimal cost + carbon price x CO2 (USD)"}
+
+
+def plot_uncertainty(result: Uncertainty, path: str | Path) -> None:
+    plt = _pyplot()
+    fixed = result.fixed_summary()
+    re = result.reoptimized_summary()
+    rows = (2 if fixed is not None else 0) + (1 if re is not None else 0)
+    fig, axes = plt.subplots(rows, 2, figsize=(11, 3.3 * rows), squeeze=False)
+    r = 0
+    valid = [s for s in result.valid if s.cost_usd is not None]
+    if fixed is not None:
+        limits = _limits(result)
+        for k, q in enumerate(_TITLES):
+            ax = axes[r + k // 2][k % 2]
+            values = [getattr(s, q) for s in valid]
+            _hist(ax, values, fixed["percentiles"][q])
+            limit = limits.get(q)
+            if limit is not None:
+                ax.axvline(limit, color="tab:red", lw=1.5, label="limit" if q != "loss" else "target")
+                meet = fixed["probabilities"].get(_LIMIT_OF.get(q, "max_loss"))
+                if meet is not None:
+                    ax.set_title(f"{_TITLES[q]}: meets {'target' if q == 'loss' else 'limit'} in {meet:.0%}",
+                                 fontsize=10)
+            if not ax.get_title():
+                ax.set_title(_TITLES[q], fontsize=10)
+            ax.legend(fontsize=7, loc="upper right")
+        r += 2
+    if re is not None:
+        optimal = [s.opt_objective for s in result.valid if s.opt_status == "optimal"]
+        ax = axes[r][0]
+        _hist(ax, optimal, re["percentiles"]["objective_value"])
+        ax.set_title(_OBJECTIVE.get(result.objective, "optimal objective") + " per scenario", fontsize=10)
+        if optimal:
+            ax.legend(fontsize=7, loc="upper right")
+        ax = axes[r][1]
+        plans = re["decisions"]["plan"][:8]
+        labels = [p["value"] for p in plans][::-1]
+        shares = [p["share"] for p in plans][::-1]
+        ax.barh(range(len(plans)), shares, color="tab:blue")
+        ax.set_yticks(range(len(plans)), labels, fontsize=7)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("share of scenarios with an optimal plan")
+        status = ", ".join(f"{k} {v:.0%}" for k, v in re["status"].items())
+        ax.set_title(f"winning plans ({status})", fontsize=10)
+        for y, value in enumerate(shares):
+            ax.text(min(value + 0.01, 0.9), y, f"{value:.0%}", va="center", fontsize=7)
+    fig.suptitle(f"{result.name}: {result.samples} scenarios, seed {result.seed}"
+                 + (f" (plan: {result.plan_source})" if fixed is not None else ""), fontsize=11)
+    fig.tight_layout()
+    _save(fig, Path(path))
+
+
+def _hist(ax, values, stats) -> None:
+    values = [v for v in values if v is not None]
+    if not values:
+        ax.text(0.5, 0.5, "no values", ha="center", va="center", transform=ax.transAxes)
+        return
+    low, high = min(values), max(values)
+    if high - low > 1e-9 * max(abs(low), abs(high)):
+        ax.hist(values, bins=30, color="tab:gray", alpha=0.8)
+    else:  # every scenario the same: one narrow bar, not a bar one unit wide
+        width = max(abs(low) * 1e-3, 1e-12)
+        ax.hist(values, bins=1, range=(low - width, high + width), color="tab:gray", alpha=0.8)
+        ax.set_xlim(low - 20 * width, high + 20 * width)
+    for key, style in (("p10", ":"), ("p50", "--"), ("p90", ":")):
+        if stats.get(key) is not None:
+            ax.axvline(stats[key], color="black", ls=style, lw=1, label=f"{key.upper()} {stats[key]:.4g}")
+    ax.set_ylabel("scenarios")
+
+
+def _limits(result: Uncertainty) -> dict[str, float]:
+    """The limit (or loss target) drawn on each histogram: the instance's own, when every valid
+    scenario has the same one (an uncertain limit is not drawn)."""
+    out: dict[str, float] = {}
+    valid = [s for s in result.valid if s.cost_usd is not None]
+    targets = {s.target_loss for s in valid}
+    if len(targets) == 1 and None not in targets:
+        out["loss"] = targets.pop()
+    drawn = set(result.labels)
+    for q, name in _LIMIT_OF.items():
+        value = result.base_limits.get(name)
+        if value is not None and f"limits.{name}" not in drawn:
+            out[q] = value
+    return out
