@@ -20,6 +20,7 @@ COMMANDS = {
     "whatif": "planner.cli.whatif:whatif",
     "frontier": "planner.cli.frontier:frontier",
     "compare": "planner.cli.compare:compare",
+    "rank": "planner.cli.rank:rank",
     "fit": "planner.cli.fit:fit",
     "catalog": "planner.cli.catalog:catalog_command",
     "uncertainty": "planner.cli.uncertainty:uncertainty",

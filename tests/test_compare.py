@@ -23,14 +23,31 @@ def front(name: str, pairs: list[tuple[float, float]]) -> Frontier:
 
 def test_win_ranges_by_hand():
     # A: cheap and dirty; B: dearer, cleaner. Best cost under a CO2 limit eps:
-    #   eps in [2, 5): only B (cost 9);  [5, 6): A 10 vs B 9 -> B;  [6, inf): A 4 vs B 7 -> A
+    #   eps in [2, 5): only B (cost 9);  [5, 6): A 10 vs B 9 -> B, A runner-up;  [6, inf): A 4 vs B 7 -> A
+    # A range is cut where the runner-up changes (issue 11.6: the table shows the runner-up everywhere).
     a = front("A", [(4, 6), (10, 5)])
     b = front("B", [(7, 3), (9, 2)])
     wins = win_ranges([a, b])
-    assert [(w.low, w.high, w.winner) for w in wins] == [(2, 6, "B"), (6, math.inf, "A")]
-    assert wins[0].runner_up is None and (wins[0].value, wins[0].value_high) == (9, 7)
-    assert wins[1].value == 4 and wins[1].runner_up == "B" and wins[1].runner_up_value == 7
+    assert [(w.low, w.high, w.winner, w.runner_up) for w in wins] == [(2, 5, "B", None), (5, 6, "B", "A"),
+                                                                      (6, math.inf, "A", "B")]
+    assert (wins[0].value, wins[0].value_high) == (9, 7)
+    assert (wins[1].value, wins[1].runner_up_value, wins[1].runner_up_value_high) == (7, 10, 10)
+    assert wins[2].value == 4 and wins[2].runner_up_value == 7
     assert best_under(a, 5.5).f == 10 and best_under(b, 1) is None
+
+
+def test_runner_up_is_the_best_other_scenario_everywhere():
+    """Three scenarios; at every cut the runner-up equals the best non-winner found by hand."""
+    a = front("A", [(4, 6), (10, 5)])
+    b = front("B", [(7, 3), (9, 2)])
+    c = front("C", [(5, 8), (6, 7)])  # only with a loose limit; then between A and B
+    wins = win_ranges([a, b, c])
+    for w in wins:
+        for eps in sorted({p.g for f in (a, b, c) for p in f.points if w.low <= p.g < w.high}):
+            standings = sorted((best_under(f, eps).f, f.name) for f in (a, b, c) if best_under(f, eps))
+            assert w.winner == standings[0][1]
+            assert w.runner_up == (standings[1][1] if len(standings) > 1 else None), (w, eps)
+    assert ("A", "C") in {(w.winner, w.runner_up) for w in wins}  # hidden when ranges merged by winner only
 
 
 def test_compare_two_scenarios(tmp_path):

@@ -377,15 +377,18 @@ def _si(value: float) -> str:
 class WinRange:
     """Over limit values [low, high) the scenario `winner` has the best f: `value` at the low end,
     `value_high` on the last step before `high` (f falls as the limit loosens). Scenarios tied
-    within 1e-9 share the win (`winner` "a = b")."""
+    within 1e-9 share the win (`winner` "a = b"). The runner-up is the same best other scenario
+    over the whole range (a range is cut where it changes): `runner_up_value` at the low end,
+    `runner_up_value_high` before `high`."""
 
     low: float
     high: float              # inf: no upper end
     winner: str
     value: float
     value_high: float
-    runner_up: str | None    # the best other scenario at the low end
+    runner_up: str | None    # the best other scenario over the range (None: no other has a plan)
     runner_up_value: float | None
+    runner_up_value_high: float | None = None
 
 
 def best_under(front: Frontier, eps: float) -> FrontierPoint | None:
@@ -397,10 +400,12 @@ def best_under(front: Frontier, eps: float) -> FrontierPoint | None:
 def win_ranges(fronts: Sequence[Frontier], tol: float = 1e-9) -> list[WinRange]:
     """Where each scenario wins: the limit axis cut at every frontier point's g; on each piece the
     scenario whose frontier gives the lowest f (a sampled frontier is a step function through its
-    points: exact for `points="all"`, an upper bound between samples otherwise). Consecutive pieces
-    with the same winner are merged."""
+    points: exact for `points="all"`, an upper bound between samples otherwise), and the runner-up,
+    the best of the others (tied runners-up share it, "a = b"). Consecutive pieces with the same
+    winner and runner-up are merged."""
     cuts = sorted({p.g for front in fronts for p in front.points})
     ranges: list[WinRange] = []
+    order = {front.name: k for k, front in enumerate(fronts)}
     for k, low in enumerate(cuts):
         high = cuts[k + 1] if k + 1 < len(cuts) else math.inf
         standings = sorted((best.f, front.name) for front in fronts
@@ -408,15 +413,18 @@ def win_ranges(fronts: Sequence[Frontier], tol: float = 1e-9) -> list[WinRange]:
         if not standings:
             continue
         value = standings[0][0]
-        tied = {name for f, name in standings if f <= value * (1 + tol) + tol}
-        winners = [front.name for front in fronts if front.name in tied]  # in the order given
-        others = [(f, name) for f, name in standings if name not in winners]
-        winner = " = ".join(winners)
-        if ranges and ranges[-1].winner == winner:
-            ranges[-1] = replace(ranges[-1], high=high, value_high=value)
+        tied = sorted((name for f, name in standings if f <= value * (1 + tol) + tol), key=order.get)
+        winner = " = ".join(tied)  # in the order given
+        others = [(f, name) for f, name in standings if name not in tied]
+        runner, runner_value = None, None
+        if others:
+            runner_value = others[0][0]
+            runner = " = ".join(sorted((name for f, name in others if f <= runner_value * (1 + tol) + tol),
+                                       key=order.get))
+        if ranges and ranges[-1].winner == winner and ranges[-1].runner_up == runner:
+            ranges[-1] = replace(ranges[-1], high=high, value_high=value, runner_up_value_high=runner_value)
             continue
-        runner = others[0] if others else (None, None)
-        ranges.append(WinRange(low, high, winner, value, value, runner[1], runner[0]))
+        ranges.append(WinRange(low, high, winner, value, value, runner, runner_value, runner_value))
     return ranges
 
 

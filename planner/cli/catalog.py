@@ -12,9 +12,9 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from planner.input import catalog
+from planner.present.tables import Col, fit_table
 
 #: CLI kind -> catalog kind ("laws" is the short name of scaling_laws).
 KINDS: dict[str, catalog.Kind] = {"gpus": "gpus", "regions": "regions", "laws": "scaling_laws",
@@ -73,13 +73,9 @@ def _num(value: Any, digits: int = 4) -> str:
 
 
 def _print_kind(console: Console, kind: str, items: list[dict[str, Any]]) -> None:
-    table = Table(title=_TITLES[kind], title_justify="left")
     columns = _COLUMNS[kind]
-    for header, _ in columns:
-        table.add_column(header, overflow="fold")
-    for item in items:
-        table.add_row(*[getter(item) for _, getter in columns])
-    console.print(table)
+    rows = [[str(getter(item)) for _, getter in columns] for item in items]
+    console.print(fit_table([col for col, _ in columns], rows, console.width, title=_TITLES[kind]))
     if kind == "grids":
         console.print(f"carbon table: {catalog.table_provenance()} (header of planner/input/catalog/"
                       f"{catalog.CARBON_TABLE}: Our World in Data CC BY 4.0, provider figures, EPA eGRID)")
@@ -125,51 +121,54 @@ _TITLES = {
     "grids": "Grid carbon intensity, gCO2e/kWh (bundled table)",
 }
 
-_COLUMNS: dict[str, list[tuple[str, Any]]] = {
+#: kind -> [(column, getter)]: numbers never wrap; at 80 columns headers shorten, then the columns
+#: with `drop` are left out (the highest first) -- planner.present.tables
+_COLUMNS: dict[str, list[tuple[Col, Any]]] = {
     "gpus": [
-        ("name", lambda e: e["name"]),
-        ("BF16 TFLOP/s", lambda e: _num(e["peak_tflops"])),
-        ("FP8 TFLOP/s", lambda e: _num(e.get("peak_fp8_tflops"))),
-        ("mfu", lambda e: _num(e["mfu"])),
-        ("mfu fp8", lambda e: _num(e.get("mfu_fp8"))),
-        ("W", lambda e: _num(e["watts"])),
-        ("GB", lambda e: _num(e["memory_gb"])),
-        ("per node", lambda e: _num(e.get("gpus_per_node", 8))),
-        ("embodied kg", lambda e: _num(e.get("embodied_kg", 0))),
-        ("life y", lambda e: _num(e.get("lifetime_years", 5))),
-        ("$/GPU-h", lambda e: _num(e.get("usd_per_gpu_hour"))),
+        (Col("name", keep=True), lambda e: e["name"]),
+        (Col("BF16 TFLOP/s", numeric=True, short="BF16 TF/s"), lambda e: _num(e["peak_tflops"])),
+        (Col("FP8 TFLOP/s", numeric=True, short="FP8 TF/s"), lambda e: _num(e.get("peak_fp8_tflops"))),
+        (Col("mfu", numeric=True), lambda e: _num(e["mfu"])),
+        (Col("mfu fp8", numeric=True), lambda e: _num(e.get("mfu_fp8"))),
+        (Col("W", numeric=True), lambda e: _num(e["watts"])),
+        (Col("GB", numeric=True), lambda e: _num(e["memory_gb"])),
+        (Col("per node", numeric=True, short="node", drop=2), lambda e: _num(e.get("gpus_per_node", 8))),
+        (Col("embodied kg", numeric=True, short="emb. kg", drop=3), lambda e: _num(e.get("embodied_kg", 0))),
+        (Col("life y", numeric=True, short="life", drop=4), lambda e: _num(e.get("lifetime_years", 5))),
+        (Col("$/GPU-h", numeric=True), lambda e: _num(e.get("usd_per_gpu_hour"))),
     ],
     "regions": [
-        ("name", lambda e: e["name"]),
-        ("grid", lambda e: e.get("grid") or "-"),
-        ("gCO2e/kWh", lambda e: _num(e["carbon_g_per_kwh"])),
-        ("PUE", lambda e: _num(e.get("pue", 1.0))),
-        ("where", lambda e: e.get("source") or ""),
+        (Col("name", keep=True), lambda e: e["name"]),
+        (Col("grid", keep=True, drop=1), lambda e: e.get("grid") or "-"),
+        (Col("gCO2e/kWh", numeric=True, short="g/kWh"), lambda e: _num(e["carbon_g_per_kwh"])),
+        (Col("PUE", numeric=True), lambda e: _num(e.get("pue", 1.0))),
+        (Col("where"), lambda e: e.get("source") or ""),
     ],
     "laws": [
-        ("name", lambda e: e["name"]),
-        ("E", lambda e: _num(e["E"], 6)),
-        ("A", lambda e: _num(e["A"], 6)),
-        ("B", lambda e: _num(e["B"], 6)),
-        ("alpha", lambda e: _num(e["alpha"], 6)),
-        ("beta", lambda e: _num(e["beta"], 6)),
-        ("D/N at 1e24 FLOP", _tokens_per_param),
+        (Col("name", keep=True), lambda e: e["name"]),
+        (Col("E", numeric=True), lambda e: _num(e["E"], 6)),
+        (Col("A", numeric=True), lambda e: _num(e["A"], 6)),
+        (Col("B", numeric=True), lambda e: _num(e["B"], 6)),
+        (Col("alpha", numeric=True), lambda e: _num(e["alpha"], 6)),
+        (Col("beta", numeric=True), lambda e: _num(e["beta"], 6)),
+        (Col("D/N at 1e24 FLOP", numeric=True, short="D/N 1e24"), _tokens_per_param),
     ],
     "recipes": [
-        ("name", lambda e: e["name"]),
-        ("stages", _stage_names),
-        ("FLOP per param", lambda e: f"{_align_sum(e, work=False):.3g}"),
-        ("work per param", lambda e: f"{_align_sum(e, work=True):.3g}"),
-        ("labels $", lambda e: f"{_labels_usd(e):,.0f}"),
-        ("fixed $", lambda e: f"{e.get('fixed_usd', 0):,.0f}"),
-        ("quality", lambda e: _num(e.get("quality", 0))),
-        ("verifiable only", lambda e: "yes" if e.get("needs_verifiable_tasks") else "no"),
+        (Col("name", keep=True), lambda e: e["name"]),
+        (Col("stages"), _stage_names),
+        (Col("FLOP per param", numeric=True, short="FLOP /param"), lambda e: f"{_align_sum(e, work=False):.3g}"),
+        (Col("work per param", numeric=True, short="work /param"), lambda e: f"{_align_sum(e, work=True):.3g}"),
+        (Col("labels $", numeric=True), lambda e: f"{_labels_usd(e):,.0f}"),
+        (Col("fixed $", numeric=True), lambda e: f"{e.get('fixed_usd', 0):,.0f}"),
+        (Col("quality", numeric=True), lambda e: _num(e.get("quality", 0))),
+        (Col("verifiable only", short="verif. only", drop=1),
+         lambda e: "yes" if e.get("needs_verifiable_tasks") else "no"),
     ],
     "grids": [
-        ("key", lambda e: e["key"]),
-        ("kind", lambda e: e["kind"]),
-        ("name", lambda e: e["name"]),
-        ("gCO2e/kWh", lambda e: _num(e["carbon_g_per_kwh"])),
-        ("year", lambda e: e["year"] or "-"),
+        (Col("key", keep=True), lambda e: e["key"]),
+        (Col("kind", keep=True), lambda e: e["kind"]),
+        (Col("name"), lambda e: e["name"]),
+        (Col("gCO2e/kWh", numeric=True), lambda e: _num(e["carbon_g_per_kwh"])),
+        (Col("year", numeric=True), lambda e: e["year"] or "-"),
     ],
 }

@@ -49,7 +49,8 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
             "scenarios": [{**f.to_json(), "file": path} for f, path in zip(fronts, instance_files)],
             "wins": [{"limit_from": w.low, "limit_to": None if math.isinf(w.high) else w.high, "winner": w.winner,
                       f"{minimize}_at_from": w.value, f"{minimize}_below_to": w.value_high,
-                      "runner_up": w.runner_up, f"runner_up_{minimize}_at_from": w.runner_up_value}
+                      "runner_up": w.runner_up, f"runner_up_{minimize}_at_from": w.runner_up_value,
+                      f"runner_up_{minimize}_below_to": w.runner_up_value_high}
                      for w in wins],
         }))
     elif fmt == "csv":
@@ -62,37 +63,46 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
 
 
 def print_compare(fronts, wins, minimize: str, limit: str, details: bool) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
+    """Two tables that fit the terminal (planner.present.tables): numbers and scenario names are
+    never broken; at 80 columns headers shorten and the plan column goes first."""
     from planner.analysis.frontier import decision_label, unit_of
+    from planner.present.tables import Col, fit_table
 
     console = wide_console()
-    summary = Table(title=f"scenarios: minimise {minimize} with a limit on {limit}", title_justify="left")
-    for name in ("scenario", "points", f"best {minimize}", f"its {limit}", f"best {limit}", f"its {minimize}",
-                 "plan at best " + minimize):
-        summary.add_column(name, justify="left" if name in ("scenario",) or name.startswith("plan") else "right")
+    columns = [Col("scenario", keep=True), Col("points", numeric=True, short="pts", drop=2),
+               Col(f"best {minimize}", numeric=True), Col(f"its {limit}", numeric=True),
+               Col(f"best {limit}", numeric=True), Col(f"its {minimize}", numeric=True),
+               Col("plan at best " + minimize, short="plan", drop=1)]
+    rows = []
     for front in fronts:
         if not front.points:
-            summary.add_row(escape(front.name), "0", "-", "-", "-", "-",
-                            escape("no plan: " + "; ".join(front.explanation[:2])))
+            rows.append([front.name, "0", "-", "-", "-", "-", "no plan: " + "; ".join(front.explanation[:2])])
             continue
         a, b = front.points[0], front.points[-1]
-        summary.add_row(escape(front.name), str(len(front.points)), _num(a.f), _num(a.g), _num(b.g), _num(b.f),
-                        escape(decision_label(a.result)))
-    console.print(summary)
-    table = Table(title=f"where each scenario wins ({limit} in {unit_of(limit)}, {minimize} in {unit_of(minimize)})",
-                  title_justify="left")
-    for name in (f"{limit} from", "to", "best scenario", f"its {minimize}", "runner-up", f"its {minimize} "):
-        table.add_column(name, justify="left" if "scenario" in name or name == "runner-up" else "right")
+        rows.append([front.name, str(len(front.points)), _num(a.f), _num(a.g), _num(b.g), _num(b.f),
+                     decision_label(a.result)])
+    console.print(fit_table(columns, rows, console.width,
+                            title=f"scenarios: minimise {minimize} with a limit on {limit}"))
+    columns = [Col(f"{limit} from", numeric=True, short="from"), Col("to", numeric=True, keep=True),
+               Col("best scenario", keep=True, short="best"), Col(f"its {minimize}", numeric=True),
+               Col("runner-up", keep=True), Col(f"its {minimize} ", numeric=True)]
+    rows = []
     for w in wins:
-        value = _num(w.value) if w.value_high == w.value else f"{_num(w.value)} -> {_num(w.value_high)}"
-        table.add_row(_num(w.low), "and above" if math.isinf(w.high) else _num(w.high), escape(w.winner),
-                      value, escape(w.runner_up or "-"), "-" if w.runner_up_value is None else _num(w.runner_up_value))
-    console.print(table)
+        rows.append([_num(w.low), "and above" if math.isinf(w.high) else _num(w.high), w.winner,
+                     _span(w.value, w.value_high), w.runner_up or "none",
+                     "-" if w.runner_up_value is None else _span(w.runner_up_value, w.runner_up_value_high)])
+    console.print(fit_table(columns, rows, console.width,
+                            title=f"where each scenario wins ({limit} in {unit_of(limit)}, {minimize} in "
+                                  f"{unit_of(minimize)}; a -> b: at the low end -> just below the high end)"))
     if wins:
-        console.print(f"below {limit} = {_num(wins[0].low)} {unit_of(limit)} no scenario has a plan")
+        console.print(f"below {limit} = {_num(wins[0].low)} {unit_of(limit)} no scenario has a plan", markup=False)
     if details:
         for front in fronts:
             if front.points:
-                console.print(frontier_table(front))
+                console.print(frontier_table(front, console.width))
+
+
+def _span(low_end: float, high_end: float | None) -> str:
+    if high_end is None or high_end == low_end:
+        return _num(low_end)
+    return f"{_num(low_end)} -> {_num(high_end)}"

@@ -61,31 +61,35 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
     sys.exit(EXIT_OK if front.points else EXIT_INFEASIBLE)
 
 
-def frontier_table(front: Any):
-    from rich.markup import escape
-    from rich.table import Table
+_SHORT = {"cost": "cost $", "co2": "CO2e t", "time": "days", "loss": "loss"}
 
+
+def frontier_table(front: Any, width: int):
     from planner.analysis.frontier import QUANTITIES, decision_label, unit_of, value_of
+    from planner.present.tables import Col, fit_table
 
-    table = Table(title=escape(f"{front.name}: minimise {front.minimize} with a limit on {front.limit}"),
-                  title_justify="left")
     others = [q for q in QUANTITIES if q not in (front.minimize, front.limit)]
-    table.add_column("#", justify="right")
+    columns = [Col("#", numeric=True)]
     for q in (front.minimize, front.limit, *others):
-        table.add_column(f"{q} ({unit_of(q)})", justify="right", style="bold" if q == front.minimize else None)
-    table.add_column("plan")
-    for k, p in enumerate(front.points, start=1):
-        table.add_row(str(k), _num(p.f), _num(p.g), *(_num(value_of(p.result, q)) for q in others),
-                      escape(decision_label(p.result)))
-    return table
+        columns.append(Col(f"{q} ({unit_of(q)})", numeric=True, short=_SHORT[q],
+                           style="bold" if q == front.minimize else None))
+    columns.append(Col("plan"))
+    rows = [[str(k), _num(p.f), _num(p.g), *(_num(value_of(p.result, q)) for q in others), decision_label(p.result)]
+            for k, p in enumerate(front.points, start=1)]
+    return fit_table(columns, rows, width, title=f"{front.name}: minimise {front.minimize} with a limit on {front.limit}")
 
 
 def wide_console():
-    """A console on stdout; 160 columns when stdout is not a terminal (tables piped to a file)."""
+    """A console on stdout; 160 columns when stdout is not a terminal (tables piped to a file),
+    unless COLUMNS sets the width."""
+    import os
+
     from rich.console import Console
 
     console = Console()
-    return console if console.is_terminal else Console(width=max(console.width, 160))
+    if console.is_terminal or os.environ.get("COLUMNS", "").strip().isdigit():
+        return console
+    return Console(width=max(console.width, 160))
 
 
 def print_frontier(front: Any) -> None:
@@ -95,7 +99,7 @@ def print_frontier(front: Any) -> None:
         for line in front.explanation:
             console.print(f"  - {line}", markup=False)
         return
-    console.print(frontier_table(front))
+    console.print(frontier_table(front, console.width))
     stats = front.stats
     console.print(f"{len(front.points)} non-dominated points in {front.seconds:.2f} s "
                   f"({stats.get('builds', 0)} models built, {stats.get('solves', 0)} HiGHS solves, "

@@ -107,25 +107,32 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
 
 def print_whatif(sweep: Any) -> None:
     """The table of `plan whatif`: one row per point; infeasible rows show what would have to move
-    (the full reasons are in --format json / csv)."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    from planner.cli.frontier import wide_console
+    (the full reasons are in --format json / csv). It fits the terminal (planner.present.tables):
+    numbers never break; at 80 columns headers shorten and the status column goes (a point without
+    a plan says its status in the plan column)."""
     from planner.analysis.frontier import decision_label
+    from planner.cli.frontier import wide_console
+    from planner.present.tables import Col, fit_table
 
     shown = {"cost": "cost (USD)", "co2": "CO2e (t)", "time": "days", "loss": "loss"}
+    short = {"cost (USD)": "cost $", "CO2e (t)": "CO2e t"}
     objective = "objective value" if sweep.objective == "mixed" else sweep.objective
-    table = Table(title=escape(f"what-if, minimising {objective}"), title_justify="left")
+    columns = []
     for v in sweep.varies:
-        table.add_column(escape(v.path), justify="right", overflow="fold")
+        numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) or x is None for x in v.values)
+        columns.append(Col(v.path, numeric=numeric, keep=not numeric, short=v.path.split(".")[-1]))
     names = ["status", "plan", "cost (USD)", "CO2e (t)", "days", "loss", "binding / reason"]
     if sweep.objective not in shown:
         names.insert(1, objective)
     for name in names:
-        bold = name == shown.get(sweep.objective)
-        table.add_column(name, justify="left" if name in ("status", "plan", "binding / reason") else "right",
-                         style="bold" if bold else None, overflow="fold")
+        bold = "bold" if name == shown.get(sweep.objective) else None
+        if name == "status":
+            columns.append(Col(name, keep=True, drop=1))
+        elif name in ("plan", "binding / reason"):
+            columns.append(Col(name))
+        else:
+            columns.append(Col(name, numeric=True, short=short.get(name), style=bold))
+    rows = []
     for point in sweep.points:
         result = point.result
         cells = [_cell(point.inputs[v.path]) for v in sweep.varies]
@@ -134,16 +141,17 @@ def print_whatif(sweep: Any) -> None:
             values = [f"{m.cost_usd.total:,.0f}", f"{m.co2_t.total:,.2f}", f"{m.duration_days:,.2f}",
                       f"{m.loss:.4f}", ", ".join(result.binding) or "-"]
             extra = [f"{result.objective_value:,.6g}"] if sweep.objective not in shown else []
-            cells += [point.status, *extra, decision_label(result), *values]
+            label = decision_label(result) + ("" if point.status == "optimal" else f" ({point.status})")
+            cells += [point.status, *extra, label, *values]
         else:
             extra = ["-"] if sweep.objective not in shown else []
-            cells += [point.status, *extra, "-", "-", "-", "-", "-", short_reason(point.reason)]
-        table.add_row(*(escape(c) for c in cells))
+            cells += [point.status, *extra, f"({point.status})", "-", "-", "-", "-", short_reason(point.reason)]
+        rows.append(cells)
     console = wide_console()
-    console.print(table)
+    console.print(fit_table(columns, rows, console.width, title=f"what-if, minimising {objective}"))
     stats = sweep.stats
     console.print(f"{len(sweep.points)} points in {sweep.seconds:.2f} s: {stats.get('builds', 0)} models built, "
-                  f"{stats.get('solves', 0)} HiGHS solves, {stats.get('reused', 0)} answers reused")
+                  f"{stats.get('solves', 0)} HiGHS solves, {stats.get('reused', 0)} answers reused", markup=False)
 
 
 def short_reason(reason: str) -> str:

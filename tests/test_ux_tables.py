@@ -1,0 +1,96 @@
+"""Issue 11.7: tables fit an 80-column terminal without breaking a number or cutting a name across
+lines; words wrap, columns are abbreviated or left out first."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+from rich.console import Console
+
+from cli_run import run_main
+from planner.present.tables import Col, fit_table
+
+TINY = Path(__file__).parent / "data" / "sweep_tiny.yaml"
+
+
+def render(table, width: int = 80) -> str:
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, color_system=None).print(table)
+    return buffer.getvalue()
+
+
+def cells_on_lines(text: str) -> list[str]:
+    """Every table cell's text, line by line (split at the box characters)."""
+    return [c.strip() for line in text.splitlines() for c in re.split(r"[│┃]", line)]
+
+
+def test_numbers_stay_whole_and_text_wraps_at_words():
+    columns = [Col("name", keep=True), *(Col(f"quantity number {k}", numeric=True, short=f"q{k}") for k in range(4)),
+               Col("notes"), Col("optional extra column", drop=1)]
+    rows = [[f"entry-{k}", *(f"{12345.678 * (k + 1) * (j + 1):,.2f}" for j in range(4)),
+             "a fairly long note that has to wrap over several lines", "x" * 10] for k in range(3)]
+    text = render(fit_table(columns, rows, 80, title="test"))
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    cells = cells_on_lines(text)
+    for row in rows:
+        for number in row[1:5]:
+            assert number in cells, number
+        assert row[0] in cells
+    assert "left out at 80 columns: optional extra column" in " ".join(lines)
+    assert all(word in text for word in "a fairly long note that has to wrap over several lines".split())
+    # wide enough: nothing abbreviated or left out
+    wide = render(fit_table(columns, rows, 300), 300)
+    assert "quantity number 3" in wide and "optional extra column" in wide and "left out" not in wide
+
+
+def test_catalog_at_80_columns_keeps_every_number_and_name(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run_main(monkeypatch, capsys, "catalog", "gpus", "--format", "json")
+    gpus = json.loads(out)["gpus"]
+    for kind in ("gpus", "laws", "recipes", "regions"):
+        code, out, err = run_main(monkeypatch, capsys, "catalog", kind)
+        assert code == 0, err
+        table = out.split("Sources (")[0]
+        assert max(len(line) for line in table.splitlines()) <= 80, kind
+        if kind == "gpus":
+            cells = cells_on_lines(table)
+            for gpu in gpus:
+                assert gpu["name"] in cells  # not MI30 / 0X
+                assert f"{gpu['peak_tflops']:,.4g}" in cells  # not 2,25 / 0
+                if gpu.get("peak_fp8_tflops"):
+                    assert f"{gpu['peak_fp8_tflops']:,.4g}" in cells
+
+
+def test_whatif_at_80_columns(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "80")
+    args = ["whatif", TINY, "--vary", "limits.max_co2_t=none,0.1,0.001", "--vary", "gpus[H100].mfu=0.3,0.4", "-q"]
+    code, out, err = run_main(monkeypatch, capsys, *args, "--format", "json")
+    rows = json.loads(out)["rows"]
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 80
+    cells = cells_on_lines(out)
+    for row in rows:
+        if row["plan"] is not None:
+            assert f"{row['plan']['cost_usd']['total']:,.0f}" in cells
+            assert f"{row['plan']['loss']:.4f}" in cells
+    assert sum("infeasible" in c for c in cells) >= 1
+
+
+def test_compare_at_80_columns_keeps_scenario_names(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("COLUMNS", "80")
+    other = tmp_path / "b.yaml"
+    long_name = "cheap-b200-in-sweden-scenario"
+    other.write_text(TINY.read_text().replace("name: tiny", f"name: {long_name}")
+                     .replace("B200: {usd_per_gpu_hour: 8.0", "B200: {usd_per_gpu_hour: 5.0"))
+    code, out, err = run_main(monkeypatch, capsys, "compare", TINY, other, "--points", "4", "-q", "--details")
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 80
+    cells = cells_on_lines(out)
+    assert long_name in cells and "tiny" in cells
+    for number in re.findall(r"\d[\d,]*\.?\d*", out):
+        assert not number.endswith(",")  # no number broken after a thousands separator
