@@ -24,3 +24,41 @@ class InfeasibleError(RuntimeError):
     def __init__(self, explanation: str):
         self.explanation = explanation
         super().__init__(explanation)
+
+
+#: Longest piece of echoed input (a name, a key, a value) shown in a message.
+ECHO_LIMIT = 80
+#: Longest message printed for an error (one line).
+MESSAGE_LIMIT = 600
+
+
+def escape_control(text: str) -> str:
+    """`text` with newlines, tabs, ANSI escapes and other control or format characters written as
+    Python escapes (`\\n`, `\\x1b`): echoed input can never move the cursor, colour the terminal or
+    break a message over several lines."""
+    import unicodedata
+
+    out = []
+    for char in text:
+        if char == " " or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn"):
+            out.append(char)
+        else:
+            out.append(repr(char)[1:-1] if char.isascii() else f"\\u{ord(char):04x}")
+    return "".join(out)
+
+
+def clip(text: str, limit: int = ECHO_LIMIT) -> str:
+    """Echoed input for a message: control characters escaped, at most `limit` characters (an
+    ellipsis marks a cut)."""
+    text = escape_control(str(text))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def one_line(message: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A message as printed: one line (control characters escaped), every run of more than
+    ECHO_LIMIT non-blank characters clipped, at most `limit` characters in all."""
+    import re
+
+    text = escape_control(str(message))
+    text = re.sub(r"\S{%d,}" % (ECHO_LIMIT + 1), lambda m: m.group()[: ECHO_LIMIT - 3] + "...", text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

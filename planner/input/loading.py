@@ -25,7 +25,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     """Read a YAML mapping from a file, refusing binary content, aliases and unsafe tags."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, _MAX_BYTES)
     except FileNotFoundError:
         raise InputError(str(path), "file not found") from None
     except IsADirectoryError:
@@ -33,7 +33,7 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     except OSError as exc:
         raise InputError(str(path), f"cannot read file ({exc.strerror or exc})") from None
     if len(raw) > _MAX_BYTES:
-        raise InputError(str(path), f"file is {len(raw)} bytes; an instance is at most {_MAX_BYTES}")
+        raise InputError(str(path), f"file is larger than {_MAX_BYTES:,} bytes; an instance is at most that")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(str(path), "UTF-16 text; save the file as UTF-8")
     try:
@@ -44,6 +44,13 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     if "\x00" in text:
         raise InputError(str(path), "binary content (NUL byte); expected a YAML text file")
     return parse_yaml(text.removeprefix("\ufeff"), str(path))
+
+
+def read_limited(path: str | Path, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of a file (so /dev/zero or a named pipe cannot make a read unbounded);
+    a result longer than `limit` means the file is too large. OSError as open() raises it."""
+    with open(path, "rb") as handle:
+        return handle.read(limit + 1)
 
 
 def parse_yaml(text: str, where: str = "instance") -> dict[str, Any]:
@@ -214,7 +221,10 @@ _NAMED_ENTRIES = {"gpus": "GPU", "regions": "region", "recipes": "recipe", "scal
 
 def _is_branch_label(part: Any) -> bool:
     """Union branch labels pydantic puts in a location: 'list[constrained-float]', 'SizeGrid', ..."""
-    return isinstance(part, str) and ("[" in part or part in _MODEL_NAMES)
+    return isinstance(part, str) and (_BRANCH.fullmatch(part) is not None or part in _MODEL_NAMES)
+
+
+_BRANCH = re.compile(r"[\w-]+\[.*\]", re.S)
 
 
 _MODEL_NAMES = {name for name, obj in vars(schema).items() if isinstance(obj, type) and issubclass(obj, BaseModel)}
@@ -387,14 +397,17 @@ def _bounds(loc: tuple) -> dict[str, float]:
             for item in metadata:
                 for key in ("gt", "ge", "lt", "le"):
                     if getattr(item, key, None) is not None:
-                        found[key] = getattr(item, key)
+                        value = getattr(item, key)
+                        tighter = max if key in ("gt", "ge") else min
+                        found[key] = tighter(found[key], value) if key in found else value
             break
     return found
 
 
 def _interval(bounds: dict[str, float]) -> str:
-    low = [(k, v) for k, v in bounds.items() if k in ("gt", "ge")]
-    high = [(k, v) for k, v in bounds.items() if k in ("lt", "le")]
+    # the tightest bounds (a key may carry gt 0 from its type and ge/le from planner.input.ranges)
+    low = sorted(((k, v) for k, v in bounds.items() if k in ("gt", "ge")), key=lambda kv: (-kv[1], kv[0] != "gt"))
+    high = sorted(((k, v) for k, v in bounds.items() if k in ("lt", "le")), key=lambda kv: (kv[1], kv[0] != "lt"))
     if low and high:
         (lk, lv), (hk, hv) = low[0], high[0]
         return f"must be in {'(' if lk == 'gt' else '['}{_num(lv)}, {_num(hv)}{')' if hk == 'lt' else ']'}"
@@ -404,7 +417,7 @@ def _interval(bounds: dict[str, float]) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:g}"
+    return f"{value:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
 
 
 def _describe(err: dict) -> str:

@@ -382,3 +382,8 @@ def _check_unique(names: list[str], field: str) -> None:
         if name in seen:
             raise ValueError(f"{field}[{i}].name: duplicate name '{name}'")
         seen.add(name)
+
+# Physically meaningful ranges of every numeric key (planner.input.ranges, issue 13).
+from planner.input import ranges as _ranges  # noqa: E402
+
+_ranges.install(globals())

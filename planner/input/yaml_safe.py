@@ -85,17 +85,57 @@ class SafeLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_int(self, node):  # type: ignore[override]
-        text = str(self.construct_scalar(node)).replace("_", "")
+        raw = str(self.construct_scalar(node))
+        text = raw.replace("_", "")
         sign = -1 if text.startswith("-") else 1
-        digits = text.lstrip("+-")
+        digits = text[1:] if text[:1] in "+-" else text
         if len(digits) > MAX_INT_DIGITS:
             raise YamlRefused(None, None, f"a number with {len(digits)} digits is too long "
                               f"(at most {MAX_INT_DIGITS}; write large values as 1.5e13)", node.start_mark)
-        if digits.startswith("0x"):
-            return sign * int(digits[2:], 16)
-        if digits.startswith("0o"):
-            return sign * int(digits[2:], 8)
-        return sign * int(digits, 10)
+        base, body = {"0x": (16, digits[2:]), "0o": (8, digits[2:])}.get(digits[:2], (10, digits))
+        try:
+            if not body or not body.isascii() or not body.isalnum():
+                raise ValueError(body)
+            return sign * int(body, base)
+        except ValueError:
+            raise YamlRefused(None, None, f"{_shown(raw)} is not a whole number (tagged or read as !!int)",
+                              node.start_mark) from None
+
+    def construct_yaml_float(self, node):  # type: ignore[override]
+        raw = str(self.construct_scalar(node))
+        text = raw.replace("_", "")
+        lowered = text.lower()
+        body = lowered[1:] if lowered[:1] in "+-" else lowered
+        if body == ".inf":
+            return float("-inf") if lowered.startswith("-") else float("inf")
+        if body == ".nan":
+            return float("nan")
+        if len(body) > 400 or not _FLOAT_TEXT.fullmatch(body):
+            raise YamlRefused(None, None, f"{_shown(raw)} is not a number (tagged or read as !!float)",
+                              node.start_mark)
+        return float(text)
+
+    def construct_yaml_bool(self, node):  # type: ignore[override]
+        raw = str(self.construct_scalar(node))
+        if not _BOOL.match(raw):
+            raise YamlRefused(None, None, f"{_shown(raw)} is not true or false (tagged !!bool)", node.start_mark)
+        return raw.lower() == "true"
+
+    def construct_yaml_null(self, node):  # type: ignore[override]
+        raw = str(self.construct_scalar(node))
+        if not _NULL.match(raw):
+            raise YamlRefused(None, None, f"{_shown(raw)} is not null (tagged !!null)", node.start_mark)
+        return None
+
+
+#: The digits of a float after its sign (no `_`): 1.5, .5, 5., 1e3, 1.5e-3.
+_FLOAT_TEXT = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?")
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A scalar for a message: quoted, control characters escaped, at most `limit` characters."""
+    shown = text if len(text) <= limit else text[: limit - 3] + "..."
+    return repr(shown)
 
 
 def _short_tag(tag: str) -> str:
@@ -104,6 +144,9 @@ def _short_tag(tag: str) -> str:
 
 SafeLoader.add_constructor(None, SafeLoader.construct_undefined)
 SafeLoader.add_constructor(_CORE + "int", SafeLoader.construct_yaml_int)
+SafeLoader.add_constructor(_CORE + "float", SafeLoader.construct_yaml_float)
+SafeLoader.add_constructor(_CORE + "bool", SafeLoader.construct_yaml_bool)
+SafeLoader.add_constructor(_CORE + "null", SafeLoader.construct_yaml_null)
 SafeLoader.add_implicit_resolver(_CORE + "null", _NULL, ["~", "n", "N", ""])
 SafeLoader.add_implicit_resolver(_CORE + "bool", _BOOL, list("tTfF"))
 SafeLoader.add_implicit_resolver(_CORE + "int", _INT, list("-+0123456789"))
