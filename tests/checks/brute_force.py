@@ -1,113 +1,190 @@
-"""Brute-force optimum of an instance, written independently of the MIP (a check, not the product).
+"""Brute-force optimum of an instance: an independent check of the product, not part of it.
 
-It enumerates every discrete plan of spec section 1: every candidate size N, every GPU type g,
-every region r that offers g (planner.formulas.offers), every recipe m (or none when the instance has no
-alignment section) and EVERY GPU count n = gpus_per_node, 2 gpus_per_node, ... up to
-available(g, r) -- as numpy arrays over (N, m, n), one offer (g, r) at a time. It imports nothing
-from models/, planner.optimize.derive or planner.optimize.pipeline.
+It imports nothing from `planner` except the validated instance (planner.input.schema, and
+planner.input.loading to read a file): every formula of planning-model.md sections 2, 3, 4 and 6
+is written out again here, vectorised with numpy.
 
-For fixed (N, g, r, m, n) the tokens D are a one-dimensional choice:
+Enumeration (spec section 1): every candidate size N x GPU g x region r that sells g (offer rule
+below) x recipe m allowed by min_quality, the verifiable-tasks rule and min_model_params (one
+pseudo-recipe "none" without an alignment section) x EVERY GPU count n = gpus_per_node,
+2 gpus_per_node, ... with memory floor <= n <= available(g, r), n w pue / 1000 <= grid_capacity_mw
+and n w swing_fraction / 1000 <= max_swing_mw, x every serving offer (6.4). Arrays of shape
+(sizes, recipes, counts) per training offer, in chunks of counts so that memory stays small.
 
-* cost, co2, time, weighted grow with D and every limit except the loss target caps a quantity
-  that grows with D, so D = Dmin(N), the least D with L(N, D) <= target. It is found by bisection
-  on ln D of the loss itself (not planner.formulas.scaling_law.tokens_for_loss).
-* loss falls with D, so D = Dmax, the largest D every limit allows. Each limited quantity is
-  v0 + v1 D with v0, v1 >= 0, written out here from the formulas of spec section 2:
-      GPU-seconds   S    = k N D / rate + N c_m / rate          rate = peak 1e12 mfu (FP8 peak and
-                                                                  mfu_fp8 under fp8) x moe.mfu_factor
-      cost               = S (price/3600 + staff/(86400 n)) + usd_per_token D + fixed_m
-      CO2                = S (w pue carbon/1e6 + embodied/(lifetime 8766)/1000) / 3600
-      duration           = S / (86400 n)
-      FLOPs              = k N D + N sum_s k_s T_s
-  so Dmax = min(U max_epochs, min over limits of (limit - v0) / v1).
+Offer rule: a region with `offers` sells exactly the listed GPUs, at the offer's price/available,
+falling back to the GPU entry's; a region without `offers` sells every GPU at the GPU's own
+price/available; no price => not sold. Serving offers use the same rule, availability ignored.
 
-The memory floor is n >= bytes_per_param N_total / (memory_gb 1e9), N_total = N x
-moe.total_params_per_active for a mixture-of-experts model (N itself for a dense one).
+Formulas (own arithmetic):
 
-Every constraint of spec section 3 is then tested on every candidate (relative tolerance 1e-9,
-like the solver's feasibility tolerance), and the best feasible candidate is priced and checked
-again by planner.formulas.evaluate: find_violations must be empty and the evaluator's objective must equal
-the numpy value to 1e-9, else this module raises (its formulas and the evaluator's disagree).
+    mfu(N)  = min(mfu_max, mfu0 (N/mfu_ref_params)^mfu_size_exponent)      mfu0 = mfu, or mfu_fp8
+    rate    = peak 1e12 mfu(N) moe.mfu_factor                               peak = bf16 or fp8 peak
+    S       = k N D / rate + N sum_s k_s T_s / (rate mfu_factor_s)          GPU-seconds (ideal)
+    waste   = sqrt(2 delta n / M) + R n / M   (0 without mtbf_hours)        (6.2)
+    S_eff   = S (1 + waste);  H = S_eff / 3600;  T = S_eff / (86400 n)
+    cost    = H price + staff T + usd_per_token D + annotation_m + fixed_m
+    CO2     = H (w pue carbon / 1e6 + embodied_kg / (lifetime 8766) / 1000)
+    dev     = (development_factor - 1) H GPU-hours: + dev H price USD, + dev H co2/GPU-h t (6.3)
+    budget / carbon budget / objectives use cost + dev cost, CO2 + dev CO2; deadline uses T;
+    FLOPs = k N D + N sum_s k_s T_s (ideal, not scaled by waste)
+    serving = f_s N tokens / (peak_s 1e12 mfu_s) / 3600 GPU-hours on the serving offer that
+              minimises the objective's own measure (cost, co2, cost + carbon_price co2; the
+              lowest cost under time and loss, which it then does not affect) (6.4)
 
-With check=True (small instances) it also prices EVERY candidate with the evaluator and asserts
-that the evaluator's verdicts and objective values match the numpy ones, and, for `loss`, confirms
-the winner's Dmax by bisection on the evaluator's own figures.
+Tokens: for every objective except `loss` the optimal D is Dmin(N), the least D with
+L(N, D) <= target (closed form through the inverse of the repetition formula, checked against a
+bisection on ln D), at least 1 token, infeasible above U max_epochs. With `confidence` Dmin(N)
+is the ceil(confidence S)-th smallest of the S samples' Dmin_s(N) (each under the instance's
+data settings, infinite when the sample's floor E + A/N^alpha is at or above the target).
+For `loss` the best D of each discrete choice is the largest D every limit that grows with D
+allows; each such quantity is v0 + v1 D, so D = min(U max_epochs, min over limits of
+(limit - v0) / v1); feasible iff D > 0 and D >= Dmin(N) when a target is given.
 
-    python -m checks.brute_force instance.yaml [--check]     # prints the optimum as JSON
+The winner is then priced again by a scalar pure-Python path (`price_plan`) and must match.
+
+    python -m checks.brute_force instance.yaml     # prints the optimum as JSON
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.formulas.evaluate import PlanMetrics, evaluate_plan, find_violations, target_loss
-from planner.formulas.offers import offer_terms
 from planner.input.schema import FixedPlan, Instance
 
-#: Relative tolerance of every limit test here (the evaluator's own is looser, 1e-6).
+#: Relative tolerance of every limit test here.
 FEAS_TOL = 1e-9
-_HOURS_PER_YEAR = 8766.0
+HOURS_PER_YEAR = 8766.0
+#: Elements per chunk of the (sizes, recipes, counts) arrays (about 20 live arrays of 8 bytes).
+CHUNK = 1_000_000
 
 
 @dataclass(frozen=True)
 class BruteForceResult:
-    status: str                      # optimal | infeasible
+    status: str                          # optimal | infeasible
     objective: str
-    objective_value: float | None    # the evaluator's value of `plan`
-    plan: FixedPlan | None
-    metrics: PlanMetrics | None
-    candidates: int                  # (N, g, r, m, n) combinations enumerated
-    feasible: int                    # of which feasible
+    objective_value: float | None
+    plan: FixedPlan | None               # tokens = the optimal D for the discrete choice
+    serving: tuple[str, str] | None      # (gpu, region) of the serving offer, with `serving`
+    figures: dict | None                 # the winner priced by price_plan
+    candidates: int                      # discrete plans enumerated (x serving offers)
+    feasible: int                        # of which with a feasible D
+    extra: dict = field(default_factory=dict)
 
 
-def _loss(instance: Instance, params, tokens):
-    """L(N, D) with data repetition, numpy-vectorised."""
-    law, data = instance.scaling_law, instance.data
+# ---- the instance's terms ----------------------------------------------------------------------
+
+def offer(instance: Instance, gpu, region, serving: bool = False):
+    """(price, available) of `gpu` in `region` by the offer rule, or None when not sold there.
+    For serving, availability is not asked for."""
+    if region.offers is None:
+        price, available = gpu.usd_per_gpu_hour, gpu.available
+    elif gpu.name in region.offers:
+        o = region.offers[gpu.name]
+        price = o.usd_per_gpu_hour if o.usd_per_gpu_hour is not None else gpu.usd_per_gpu_hour
+        available = o.available if o.available is not None else gpu.available
+    else:
+        return None
+    if price is None:
+        return None
+    if not serving and (available is None or available < gpu.gpus_per_node):
+        return None
+    return float(price), (None if available is None else int(available))
+
+
+def law_loss(law, params, tokens, unique=None, rstar=15.4):
+    """L = E + A/N^alpha + B/Deff^beta with Muennighoff repetition above U (numpy or floats)."""
+    params = np.asarray(params, dtype=float)
     tokens = np.asarray(tokens, dtype=float)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        deff = tokens
-        if data.unique_tokens is not None:
-            u, rstar = data.unique_tokens, data.repetition_rstar
-            repeats = np.maximum(tokens / u - 1.0, 0.0)
-            deff = np.where(tokens <= u, tokens, u + u * rstar * -np.expm1(-repeats / rstar))
-        return law.E + law.A / np.asarray(params, dtype=float) ** law.alpha + law.B / deff**law.beta
+    deff = tokens
+    if unique is not None:
+        over = np.maximum(tokens / unique - 1.0, 0.0)
+        deff = np.where(tokens <= unique, tokens, unique + unique * rstar * (1.0 - np.exp(-over / rstar)))
+    with np.errstate(divide="ignore", over="ignore"):
+        return law.E + law.A / params**law.alpha + law.B / deff**law.beta
 
 
-def least_tokens(instance: Instance, params: np.ndarray, target: float, cap: float) -> np.ndarray:
-    """Dmin per size: the least D <= cap with L(N, D) <= target (bisection on ln D); inf if none."""
-    top = cap if math.isfinite(cap) else 1e60
-    reachable = _loss(instance, params, np.full(params.shape, top)) <= target
-    lo = np.full(params.shape, math.log(1e-100))   # L(N, 1e-100) > target: the data term is huge
+def target_of(instance: Instance) -> float | None:
+    t = instance.targets
+    if t.max_loss is not None:
+        return float(t.max_loss)
+    if t.match is not None:   # the reference's tokens taken as unique: no repetition
+        law = instance.scaling_law
+        return law.E + law.A / t.match.params**law.alpha + law.B / t.match.tokens**law.beta
+    return None
+
+
+def data_cap(instance: Instance) -> float:
+    d = instance.data
+    if d.unique_tokens is not None and d.max_epochs is not None:
+        return d.unique_tokens * d.max_epochs
+    return math.inf
+
+
+def dmin_closed(law, params: np.ndarray, target: float, unique, rstar) -> np.ndarray:
+    """Least D with L(N, D) <= target, by inverting the law and the repetition formula (inf if none);
+    not yet clamped to 1 token."""
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        gap = target - (law.E + law.A / params**law.alpha)
+        deff = np.where(gap > 0, (law.B / np.where(gap > 0, gap, 1.0)) ** (1.0 / law.beta), np.inf)
+        if unique is None:
+            return deff
+        # Deff = U + U R* (1 - exp(-R/R*))  <=>  R = -R* ln(1 - (Deff/U - 1)/R*)
+        frac = (deff / unique - 1.0) / rstar
+        repeats = np.where(frac < 1, -rstar * np.log1p(-np.where(frac < 1, frac, 0.0)), np.inf)
+        return np.where(deff <= unique, deff, unique * (1.0 + repeats))
+
+
+def dmin_bisect(law, params: np.ndarray, target: float, unique, rstar) -> np.ndarray:
+    """The same by bisection on ln D (200 halvings) of the loss itself: inf if L(1e60) > target."""
+    top = 1e60
+    reach = law_loss(law, params, np.full(params.shape, top), unique, rstar) <= target
+    lo = np.full(params.shape, math.log(1e-30))
     hi = np.full(params.shape, math.log(top))
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        if np.all((mid == lo) | (mid == hi)):
-            break
-        good = _loss(instance, params, np.exp(mid)) <= target
+        good = law_loss(law, params, np.exp(mid), unique, rstar) <= target
         hi = np.where(good, mid, hi)
         lo = np.where(good, lo, mid)
-    tokens = np.exp(hi)
-    # exp(hi) is the point that was tested (or `top` itself, tested above)
-    tokens = np.where(hi == math.log(top), top, tokens)
-    return np.where(reachable, tokens, np.inf)
+    return np.where(reach, np.exp(hi), np.inf)
 
 
-def _cap(limit: float | None, v0, v1):
-    """Largest D with v0 + v1 D <= limit (v1 >= 0): inf without a limit or slope, -inf if none."""
-    if limit is None:
-        return np.inf
-    v0, v1 = np.broadcast_arrays(np.asarray(v0, dtype=float), np.asarray(v1, dtype=float))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        root = (limit - v0) / v1
-    return np.where(v1 > 0, root, np.where(v0 <= limit, np.inf, -np.inf))
+def _dmin_one_law(law, params, target, data) -> np.ndarray:
+    closed = dmin_closed(law, params, target, data.unique_tokens, data.repetition_rstar)
+    bisect = dmin_bisect(law, params, target, data.unique_tokens, data.repetition_rstar)
+    finite = np.isfinite(closed) & (closed < 1e59)
+    both = finite & np.isfinite(bisect)
+    small = (np.isfinite(closed) & (closed < 1e50)) | (np.isfinite(bisect) & (bisect < 1e50))
+    assert np.array_equal(finite[small], both[small]), ("Dmin reachability disagrees", closed, bisect)
+    if np.any(both):
+        rel = np.abs(closed[both] - bisect[both]) / closed[both]
+        assert np.all(rel < 1e-9), ("Dmin closed form and bisection disagree", closed, bisect)
+    return np.where(finite, closed, np.inf)
 
 
-def _recipes(instance: Instance):
+def dmin_tokens(instance: Instance, params: np.ndarray) -> np.ndarray:
+    """Dmin(N) per size (spec sections 3 and 6.5), at least 1 token; inf when unreachable; zeros
+    when there is no target (objective loss without one)."""
+    target = target_of(instance)
+    if target is None:
+        return np.zeros(params.shape)
+    conf = instance.targets.confidence
+    if conf is None:
+        d = _dmin_one_law(instance.scaling_law, params, target, instance.data)
+    else:
+        samples = instance.scaling_law_samples
+        per = np.array([_dmin_one_law(s, params, target, instance.data) for s in samples])
+        k = math.ceil(conf * len(samples) - 1e-9)   # ceil of the exact product (0.7 x 10 = 7)
+        d = np.sort(per, axis=0)[k - 1]
+    d = np.maximum(d, 1.0)
+    return d
+
+
+def recipes_of(instance: Instance):
     """Per recipe: name, allowed (quality, verifiable tasks), min N, sum k_s T_s / mfu_factor_s,
-    sum k_s T_s, annotation + fixed USD. One pseudo-recipe `None` without an alignment section."""
+    sum k_s T_s, annotation + fixed USD. One pseudo-recipe None without an alignment section."""
     if instance.alignment is None:
         return [None], np.array([True]), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1)
     al = instance.alignment
@@ -121,166 +198,268 @@ def _recipes(instance: Instance):
     return list(names), np.array(allowed), *(np.array(x, dtype=float) for x in (min_n, work, flops, usd))
 
 
-def _offer_arrays(instance: Instance, gpu, region, terms, params, recipes, dmin, tol):
-    """Every figure of every candidate (N, m, n) of one offer, arrays of shape (sizes, recipes, counts)."""
-    names, allowed, min_n, work, align_flops_pp, fixed_usd = recipes
-    data, limits, objective = instance.data, instance.limits, instance.objective
-    cap = data.unique_tokens * data.max_epochs if data.max_epochs is not None else math.inf
-    n = np.arange(gpu.gpus_per_node, terms.available + 1, gpu.gpus_per_node, dtype=float)[None, None, :]
-    N = params[:, None, None]
+def training_rate(instance: Instance, gpu, params):
+    """FLOP/s per GPU at size N (6.1): peak x min(mfu_max, mfu0 (N/ref)^exponent) x moe factor."""
+    params = np.asarray(params, dtype=float)
+    if instance.precision == "fp8":
+        peak = gpu.peak_fp8_tflops
+        mfu0 = gpu.mfu_fp8 if gpu.mfu_fp8 is not None else gpu.mfu
+    else:
+        peak, mfu0 = gpu.peak_tflops, gpu.mfu
+    mfu = np.minimum(gpu.mfu_max, mfu0 * (params / gpu.mfu_ref_params) ** gpu.mfu_size_exponent)
+    moe = instance.moe.mfu_factor if instance.moe is not None else 1.0
+    return peak * 1e12 * mfu * moe
+
+
+def waste(instance: Instance, gpu, n):
+    """Young/Daly waste fraction of n GPUs (6.2); 0 without mtbf_hours."""
+    n = np.asarray(n, dtype=float)
+    if gpu.mtbf_hours is None:
+        return np.zeros(n.shape)
+    rel = instance.reliability
+    return np.sqrt(2.0 * rel.checkpoint_hours * n / gpu.mtbf_hours) + rel.restart_hours * n / gpu.mtbf_hours
+
+
+def co2_per_gpu_hour(gpu, region) -> float:
+    return gpu.watts / 1000.0 * region.pue * region.carbon_g_per_kwh / 1e6 \
+        + gpu.embodied_kg / (gpu.lifetime_years * HOURS_PER_YEAR) / 1000.0
+
+
+def serving_offers(instance: Instance):
+    """Every serving offer (6.4): (gpu, region, GPU-hours per unit N, USD per unit N, t per unit N)."""
+    sv = instance.serving
+    if sv is None:
+        return []
+    out = []
+    for region in instance.regions:
+        if sv.regions is not None and region.name not in sv.regions:
+            continue
+        for gpu in instance.gpus:
+            if sv.gpus is not None and gpu.name not in sv.gpus:
+                continue
+            terms = offer(instance, gpu, region, serving=True)
+            if terms is None:
+                continue
+            mfu = sv.mfu if sv.mfu is not None else gpu.serving_mfu
+            peak = gpu.peak_fp8_tflops if sv.precision == "fp8" else gpu.peak_tflops
+            hours = sv.flops_per_param_token * sv.tokens / (peak * 1e12 * mfu) / 3600.0
+            out.append((gpu, region, hours, hours * terms[0], hours * co2_per_gpu_hour(gpu, region)))
+    return out
+
+
+def best_serving(instance: Instance):
+    """The serving offer minimising the objective's own measure, and that measure per unit N
+    (0 for time and loss, which serving does not change)."""
+    offers = serving_offers(instance)
+    if instance.serving is None:
+        return None, 0.0
+    if not offers:
+        return "none", math.inf      # serving demanded but nothing can serve: no plan
+    cp = instance.carbon_price_usd_per_t
+    measure = {"cost": lambda o: o[3], "co2": lambda o: o[4], "weighted": lambda o: o[3] + cp * o[4]}.get(
+        instance.objective, lambda o: o[3])
+    best = min(offers, key=measure)
+    per_n = measure(best) if instance.objective in ("cost", "co2", "weighted") else 0.0
+    return best, per_n
+
+
+# ---- scalar pricing (a second path, for the winner and for tests) ------------------------------
+
+def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | None = None) -> dict:
+    """Every figure of one plan, in plain Python floats, from the formulas of the module docstring."""
+    gpu = instance.gpu(plan.gpu)
+    region = instance.region(plan.region)
+    price, _ = offer(instance, gpu, region)
+    N, D, n = plan.model_params, plan.tokens, plan.gpu_count
     k = instance.flops_per_param_token
-    if instance.precision == "fp8":     # the FP8 peak, at mfu_fp8 where given
-        rate = gpu.peak_fp8_tflops * 1e12 * (gpu.mfu_fp8 if gpu.mfu_fp8 is not None else gpu.mfu)
-    else:
-        rate = gpu.peak_tflops * 1e12 * gpu.mfu
-    moe = instance.moe                  # N is the ACTIVE count; all experts must fit in memory
-    rate *= moe.mfu_factor if moe is not None else 1.0
-    stored_params = N * (moe.total_params_per_active if moe is not None else 1.0)
+    rate = float(training_rate(instance, gpu, N))
+    w = float(waste(instance, gpu, n))
+    f_pre = k * N * D
+    sec = f_pre / rate
+    f_align = annotation = 0.0
+    if plan.alignment is not None:
+        recipe = instance.recipe(plan.alignment)
+        for s in recipe.stages:
+            f_align += s.flops_per_param_token * N * s.tokens
+            sec += s.flops_per_param_token * N * s.tokens / (rate * s.mfu_factor)
+            annotation += s.samples * s.usd_per_sample
+        annotation += recipe.fixed_usd
+    sec_eff = sec * (1.0 + w)
+    hours = sec_eff / 3600.0
+    days = sec_eff / (86400.0 * n)
     kw = gpu.watts / 1000.0
-    sec_per_token = k * N / rate                                  # (S,1,1)
-    align_sec = N * work[None, :, None] / rate                    # (S,M,1)
-    align_flops = N * align_flops_pp[None, :, None]               # (S,M,1)
-    fixed = fixed_usd[None, :, None]
-    usd_per_sec = terms.usd_per_gpu_hour / 3600.0 + instance.staff_usd_per_day / (86400.0 * n)
-    co2_per_hour = kw * region.pue * region.carbon_g_per_kwh / 1e6 \
-        + gpu.embodied_kg / (gpu.lifetime_years * _HOURS_PER_YEAR) / 1000.0
-    shape = np.broadcast_shapes(N.shape, align_sec.shape, n.shape)
+    co2 = hours * co2_per_gpu_hour(gpu, region)
+    compute = hours * price
+    cost = compute + instance.staff_usd_per_day * days + instance.data.usd_per_token * D + annotation
+    dev_hours = (instance.development_factor - 1.0) * hours
+    dev_cost = dev_hours * price
+    dev_co2 = dev_hours * co2_per_gpu_hour(gpu, region)
+    d = instance.data
+    fig = {
+        "mfu": rate / (1e12 * (gpu.peak_fp8_tflops if instance.precision == "fp8" else gpu.peak_tflops)
+                       * (instance.moe.mfu_factor if instance.moe else 1.0)),
+        "waste": w, "gpu_hours": hours, "development_gpu_hours": dev_hours, "duration_days": days,
+        "energy_mwh": hours * kw * region.pue / 1000.0,
+        "peak_power_mw": n * kw * region.pue / 1000.0, "swing_mw": n * kw * region.swing_fraction / 1000.0,
+        "flops": f_pre + f_align, "loss": float(law_loss(instance.scaling_law, N, D, d.unique_tokens,
+                                                         d.repetition_rstar)),
+        "cost_compute": compute, "cost_development": dev_cost, "cost": cost + dev_cost,
+        "co2_development": dev_co2, "co2": co2 + dev_co2,
+        "serving_cost": 0.0, "serving_co2": 0.0, "serving_gpu_hours": 0.0,
+    }
+    if serving is not None and instance.serving is not None:
+        sg, sr = instance.gpu(serving[0]), instance.region(serving[1])
+        sv = instance.serving
+        mfu = sv.mfu if sv.mfu is not None else sg.serving_mfu
+        peak = sg.peak_fp8_tflops if sv.precision == "fp8" else sg.peak_tflops
+        sh = sv.flops_per_param_token * N * sv.tokens / (peak * 1e12 * mfu) / 3600.0
+        fig.update(serving_gpu_hours=sh, serving_cost=sh * offer(instance, sg, sr, serving=True)[0],
+                   serving_co2=sh * co2_per_gpu_hour(sg, sr))
+    fig["lifetime_cost"] = fig["cost"] + fig["serving_cost"]
+    fig["lifetime_co2"] = fig["co2"] + fig["serving_co2"]
+    cp = instance.carbon_price_usd_per_t
+    fig["objective_value"] = {
+        "cost": fig["lifetime_cost"], "co2": fig["lifetime_co2"], "time": days, "loss": fig["loss"],
+        "weighted": fig["lifetime_cost"] + cp * fig["lifetime_co2"]}[instance.objective]
+    target = target_of(instance)
+    if instance.scaling_law_samples and target is not None:
+        ok = [law_loss(s, N, D, d.unique_tokens, d.repetition_rstar) <= target
+              for s in instance.scaling_law_samples]
+        fig["target_probability"] = sum(bool(x) for x in ok) / len(ok)
+    return fig
 
-    if objective == "loss":
-        tokens = np.minimum.reduce([
-            np.full(shape, cap),
-            np.broadcast_to(_cap(limits.budget_usd, usd_per_sec * align_sec + fixed,
-                                 usd_per_sec * sec_per_token + data.usd_per_token), shape),
-            np.broadcast_to(_cap(limits.max_co2_t, co2_per_hour * align_sec / 3600.0,
-                                 co2_per_hour * sec_per_token / 3600.0), shape),
-            np.broadcast_to(_cap(limits.deadline_days, align_sec / (86400.0 * n),
-                                 sec_per_token / (86400.0 * n)), shape),
-            np.broadcast_to(_cap(limits.max_training_flops, align_flops, k * N), shape),
-        ])
-    else:
-        tokens = np.broadcast_to(dmin[:, None, None], shape)
 
-    with np.errstate(invalid="ignore", over="ignore"):
-        seconds = sec_per_token * tokens + align_sec
-        hours = seconds / 3600.0
-        days = seconds / (86400.0 * n)
-        cost = hours * terms.usd_per_gpu_hour + instance.staff_usd_per_day * days \
-            + data.usd_per_token * tokens + fixed
-        co2 = hours * co2_per_hour
-        flops = k * N * tokens + align_flops
-        loss = _loss(instance, N, np.where(np.isfinite(tokens) & (tokens > 0), tokens, 1.0))
-    power_mw = n * kw * region.pue / 1000.0
-    swing_mw = n * kw * region.swing_fraction / 1000.0
-    target = target_loss(instance)
+# ---- the enumeration ---------------------------------------------------------------------------
 
-    def within(value, limit):
-        return True if limit is None else value <= limit * (1 + tol)
+def _within(value, limit, tol=FEAS_TOL):
+    return True if limit is None else value <= limit * (1 + tol)
 
-    # the rules that do not depend on D: power, swing, memory floor, recipe
-    fixed_ok = within(power_mw, region.grid_capacity_mw) & within(swing_mw, region.max_swing_mw)
-    fixed_ok = fixed_ok & (n * (1 + 1e-12) >= instance.bytes_per_param * stored_params / (gpu.memory_gb * 1e9))
-    fixed_ok = np.broadcast_to(fixed_ok & allowed[None, :, None] & (N >= min_n[None, :, None]), shape)
-    if objective == "loss" and np.any(fixed_ok & np.isinf(tokens) & np.isfinite(dmin)[:, None, None]):
-        raise ValueError("objective 'loss' has no optimum: nothing caps the tokens of some plan")
-    ok = fixed_ok & np.isfinite(tokens) & (tokens > 0) & within(tokens, cap if math.isfinite(cap) else None)
-    if target is not None:
-        ok &= loss <= target * (1 + tol * 1e-2)   # the evaluator allows 1e-8
-    ok &= within(cost, limits.budget_usd) & within(co2, limits.max_co2_t)
-    ok &= within(days, limits.deadline_days) & within(flops, limits.max_training_flops)
-    with np.errstate(invalid="ignore"):   # 0 * inf where the target is out of reach (masked out)
-        value = {
-            "cost": lambda: cost,
-            "co2": lambda: co2,
-            "time": lambda: days,
-            "loss": lambda: loss,
-            "weighted": lambda: cost + instance.carbon_price_usd_per_t * co2,
-        }[objective]()
-    return np.broadcast_to(tokens, shape), ok, np.broadcast_to(value, shape), n[0, 0].astype(int)
+
+def _cap(limit, v0, v1):
+    """Largest D with v0 + v1 D <= limit (v1 >= 0): inf without a limit or slope, -inf if none."""
+    if limit is None:
+        return np.inf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = (limit - v0) / v1
+    return np.where(v1 > 0, root, np.where(v0 <= limit * (1 + FEAS_TOL), np.inf, -np.inf))
 
 
 def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
-    """The optimum over every enumerated plan (module docstring); `check` = evaluator on all of them."""
+    """The optimum over every enumerated plan (module docstring). `check` is accepted for
+    compatibility; the internal cross-checks always run."""
+    objective = instance.objective
     params = np.array(instance.sizes, dtype=float)
-    recipes = _recipes(instance)
-    names = recipes[0]
-    data = instance.data
-    cap = data.unique_tokens * data.max_epochs if data.max_epochs is not None else math.inf
-    target = target_loss(instance)
-    dmin = least_tokens(instance, params, target, cap) if target is not None else np.zeros(params.shape)
+    names, allowed, min_n, work, align_fpp, fixed_usd = recipes_of(instance)
+    k = instance.flops_per_param_token
+    data, limits = instance.data, instance.limits
+    cap = data_cap(instance)
+    target = target_of(instance)
+    dmin = dmin_tokens(instance, params)
+    serve, serve_per_n = best_serving(instance)
+    n_serving = max(1, len(serving_offers(instance))) if instance.serving is not None else 1
+    f_dev = instance.development_factor
+    cp = instance.carbon_price_usd_per_t
+    staff = instance.staff_usd_per_day
+    moe_ratio = instance.moe.total_params_per_active if instance.moe is not None else 1.0
 
-    best = (math.inf, None)
+    best_value, best_plan = math.inf, None
     candidates = feasible = 0
+    if serve == "none":
+        return BruteForceResult("infeasible", objective, None, None, None, None, 0, 0)
     for region in instance.regions:
         for gpu in instance.gpus:
-            terms = offer_terms(gpu, region)
-            if terms is None or terms.available < gpu.gpus_per_node:
+            terms = offer(instance, gpu, region)
+            if terms is None:
                 continue
-            tokens, ok, value, counts = _offer_arrays(instance, gpu, region, terms, params, recipes, dmin, FEAS_TOL)
-            candidates += ok.size
-            feasible += int(ok.sum())
-            if check:
-                _check_offer(instance, gpu, region, terms, params, recipes, dmin, tokens, ok, value, counts)
-            if ok.any():
+            price, available = terms
+            counts = np.arange(gpu.gpus_per_node, available + 1, gpu.gpus_per_node, dtype=float)
+            kw = gpu.watts / 1000.0
+            keep = np.ones(counts.shape, bool)
+            if region.grid_capacity_mw is not None:
+                keep &= counts * kw * region.pue / 1000.0 <= region.grid_capacity_mw * (1 + FEAS_TOL)
+            if region.max_swing_mw is not None:
+                keep &= counts * kw * region.swing_fraction / 1000.0 <= region.max_swing_mw * (1 + FEAS_TOL)
+            counts = counts[keep]
+            if counts.size == 0:
+                continue
+            rate = training_rate(instance, gpu, params)                      # (S,)
+            spt = k * params / rate                                          # GPU-s per token
+            align_sec = params[:, None] * work[None, :] / rate[:, None]      # (S, M)
+            align_flops = params[:, None] * align_fpp[None, :]               # (S, M)
+            rec_ok = allowed[None, :] & (params[:, None] >= min_n[None, :])  # (S, M)
+            floor = instance.bytes_per_param * params * moe_ratio / (gpu.memory_gb * 1e9)   # (S,)
+            co2ph = co2_per_gpu_hour(gpu, region)
+            n_sizes, n_rec = align_sec.shape
+            step = max(1, CHUNK // (n_sizes * n_rec))
+            for start in range(0, counts.size, step):
+                n = counts[start:start + step][None, None, :]                # (1, 1, C)
+                eff = 1.0 + waste(instance, gpu, n)
+                domain = rec_ok[:, :, None] & (n >= floor[:, None, None] * (1 - 1e-12))
+                candidates += int(domain.sum()) * n_serving
+                if not domain.any():
+                    continue
+                N = params[:, None, None]
+                a_sec = align_sec[:, :, None]
+                s_tok = spt[:, None, None]
+                fixed = fixed_usd[None, :, None]
+                if objective == "loss":
+                    usd_per_sec = eff * (price * f_dev / 3600.0 + staff / (86400.0 * n))
+                    co2_per_sec = eff * f_dev * co2ph / 3600.0
+                    day_per_sec = eff / (86400.0 * n)
+                    tokens = np.minimum.reduce(np.broadcast_arrays(
+                        np.full((1, 1, 1), cap),
+                        _cap(limits.budget_usd, usd_per_sec * a_sec + fixed, usd_per_sec * s_tok + data.usd_per_token),
+                        _cap(limits.max_co2_t, co2_per_sec * a_sec, co2_per_sec * s_tok),
+                        _cap(limits.deadline_days, day_per_sec * a_sec, day_per_sec * s_tok),
+                        _cap(limits.max_training_flops, align_flops[:, :, None], k * N),
+                        np.full(domain.shape, np.inf)))
+                    ok = domain & (tokens > 0)
+                    if target is not None:
+                        ok &= tokens >= dmin[:, None, None] * (1 - FEAS_TOL)
+                    if np.any(ok & np.isinf(tokens)):
+                        raise ValueError("objective 'loss' has no optimum: nothing caps the tokens of some plan")
+                    tokens = np.where(ok, tokens, 1.0)
+                else:
+                    tokens = np.broadcast_to(dmin[:, None, None], domain.shape)
+                    ok = domain & np.isfinite(tokens) & (tokens <= cap * (1 + FEAS_TOL))
+                    tokens = np.where(ok, tokens, 1.0)
+                sec = (s_tok * tokens + a_sec) * eff
+                hours = sec / 3600.0
+                days = sec / (86400.0 * n)
+                cost = hours * price * f_dev + staff * days + data.usd_per_token * tokens + fixed
+                co2 = hours * co2ph * f_dev
+                flops = k * N * tokens + align_flops[:, :, None]
+                ok &= _within(cost, limits.budget_usd) & _within(co2, limits.max_co2_t)
+                ok &= _within(days, limits.deadline_days) & _within(flops, limits.max_training_flops)
+                if objective == "cost":
+                    value = cost + serve_per_n * N
+                elif objective == "co2":
+                    value = co2 + serve_per_n * N
+                elif objective == "weighted":
+                    value = cost + cp * co2 + serve_per_n * N
+                elif objective == "time":
+                    value = days
+                else:
+                    value = law_loss(instance.scaling_law, N, tokens, data.unique_tokens, data.repetition_rstar)
+                value = np.broadcast_to(value, domain.shape)
+                feasible += int(ok.sum()) * n_serving
+                if not ok.any():
+                    continue
                 masked = np.where(ok, value, np.inf)
                 i, m, j = np.unravel_index(np.argmin(masked), masked.shape)
-                if masked[i, m, j] < best[0]:
-                    plan = FixedPlan(model_params=float(params[i]), tokens=float(tokens[i, m, j]), gpu=gpu.name,
-                                     gpu_count=int(counts[j]), region=region.name, alignment=names[m])
-                    best = (float(masked[i, m, j]), plan)
-
-    value, plan = best
-    if plan is None:
-        return BruteForceResult("infeasible", instance.objective, None, None, None, candidates, feasible)
-    metrics = evaluate_plan(instance, plan)
-    violations = find_violations(instance, plan, metrics)
-    if violations:
-        raise AssertionError(f"brute force and evaluator disagree: {plan} breaks {violations}")
-    exact = metrics.objective_value(instance.objective, instance.carbon_price_usd_per_t)
-    if not math.isclose(exact, value, rel_tol=1e-9, abs_tol=1e-300):
-        raise AssertionError(f"brute force objective {value!r} but evaluator {exact!r} for {plan}")
-    if check and instance.objective == "loss":
-        _check_max_tokens(instance, plan)
-    return BruteForceResult("optimal", instance.objective, exact, plan, metrics, candidates, feasible)
-
-
-def _check_offer(instance, gpu, region, terms, params, recipes, dmin, tokens, ok, value, counts) -> None:
-    """Evaluator on every candidate of one offer: strict numpy-feasible => evaluator-feasible =>
-    numpy-feasible at 2e-6 (the evaluator allows 1e-6); objective values equal to 1e-9."""
-    loose = _offer_arrays(instance, gpu, region, terms, params, recipes, dmin, 2e-6)[1]
-    names = recipes[0]
-    for (i, m, j), d in np.ndenumerate(tokens):
-        if not (math.isfinite(d) and d > 0):
-            assert not ok[i, m, j]
-            continue
-        plan = FixedPlan(model_params=float(params[i]), tokens=float(d), gpu=gpu.name,
-                         gpu_count=int(counts[j]), region=region.name, alignment=names[m])
-        metrics = evaluate_plan(instance, plan)
-        clean = not find_violations(instance, plan, metrics)
-        assert clean or not ok[i, m, j], f"numpy says feasible, evaluator does not: {plan}"
-        assert loose[i, m, j] or not clean, f"evaluator says feasible, numpy does not: {plan}"
-        exact = metrics.objective_value(instance.objective, instance.carbon_price_usd_per_t)
-        assert math.isclose(exact, value[i, m, j], rel_tol=1e-9, abs_tol=1e-300), (plan, exact, value[i, m, j])
-
-
-def _check_max_tokens(instance: Instance, plan: FixedPlan) -> None:
-    """`loss`: the largest D the limits allow, found again by bisection on the evaluator's figures."""
-    limits, data = instance.limits, instance.data
-
-    def excess(tokens: float) -> float:
-        m = evaluate_plan(instance, plan.model_copy(update={"tokens": tokens}))
-        ratios = [value / limit for value, limit in (
-            (m.cost_usd.total, limits.budget_usd), (m.co2_t.total, limits.max_co2_t),
-            (m.duration_days, limits.deadline_days), (m.flops.total, limits.max_training_flops),
-            (tokens, data.unique_tokens * data.max_epochs if data.max_epochs is not None else None),
-        ) if limit is not None]
-        return max(ratios) - 1.0
-
-    lo, hi = plan.tokens * 1e-3, plan.tokens * 2.0
-    assert excess(lo) <= 0 < excess(hi)
-    for _ in range(100):
-        mid = math.sqrt(lo * hi)
-        lo, hi = (mid, hi) if excess(mid) <= 0 else (lo, mid)
-    assert math.isclose(lo, plan.tokens, rel_tol=1e-9), (lo, plan.tokens)
+                if masked[i, m, j] < best_value:
+                    best_value = float(masked[i, m, j])
+                    best_plan = FixedPlan(model_params=float(params[i]),
+                                          tokens=float(np.broadcast_to(tokens, domain.shape)[i, m, j]),
+                                          gpu=gpu.name, gpu_count=int(n[0, 0, j]), region=region.name,
+                                          alignment=names[m])
+    if best_plan is None:
+        return BruteForceResult("infeasible", objective, None, None, None, None, candidates, feasible)
+    serving = (serve[0].name, serve[1].name) if serve is not None else None
+    fig = price_plan(instance, best_plan, serving)
+    assert math.isclose(fig["objective_value"], best_value, rel_tol=1e-9, abs_tol=1e-300), (fig, best_value)
+    return BruteForceResult("optimal", objective, best_value, best_plan, serving, fig, candidates, feasible,
+                            {"dmin": dict(zip(map(float, params), map(float, dmin)))})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -290,17 +469,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from planner.input.loading import load_instance
 
-    parser = argparse.ArgumentParser(prog="python -m checks.brute_force", description=__doc__.splitlines()[0])
-    parser.add_argument("instance_file")
-    parser.add_argument("--check", action="store_true", help="also price every candidate with the evaluator")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("instance")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    result = brute_force(load_instance(args.instance_file), check=args.check)
+    result = brute_force(load_instance(args.instance))
     print(json.dumps({
         "status": result.status,
         "objective": result.objective,
         "objective_value": result.objective_value,
         "plan": result.plan.model_dump() if result.plan else None,
+        "serving": result.serving,
         "candidates": result.candidates,
         "feasible": result.feasible,
         "seconds": time.perf_counter() - start,
