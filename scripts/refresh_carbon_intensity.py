@@ -15,6 +15,19 @@ Three tables are read, never typed by hand:
 - US states: codecarbon/data/private_infra/2023/usa_emissions.json, EPA eGRID2023 `STC2ERTA`
   (annual CO2-equivalent total output emission rate, lb/MWh, converted x 0.453592 to g/kWh).
 
+Two corrections to what CodeCarbon ships, and one refresh:
+
+- CodeCarbon's cloud table spells Google's Doha region `me-cenrtal1`; the key is written
+  `gcp:me-central1` (KEY_FIXES);
+- its US-state file carries a national total under the code `usa` as if it were a state: that row
+  duplicated the country row `USA` and is left out (US_STATE_SKIP);
+- Google's own yearly region figures are newer than CodeCarbon's copy: the `gcp:` rows take the grid
+  carbon intensity of GoogleCloudPlatform/region-carbon-info data/yearly/<year>.csv (Apache-2.0,
+  https://github.com/GoogleCloudPlatform/region-carbon-info; the same figures as
+  https://cloud.google.com/sustainability/region-carbon), year 2024 by default (`--google-year 2025`
+  for the newest file, published late in 2026). The two files are copied below verbatim (2024.csv at commit df92714, 2025.csv at commit 74d9bf8); a region
+  missing from the chosen year keeps CodeCarbon's figure.
+
 CodeCarbon is MIT-licensed (c) Mila, BCG Gamma, CometML, Haverford College, Code Carbon NGO. The
 attribution, the CodeCarbon version and the date of extraction are written into the CSV header.
 codecarbon is not a dependency of `plan`: without it installed, the script downloads the wheel with
@@ -40,6 +53,109 @@ COUNTRY = "codecarbon/data/private_infra/global_energy_mix.json"
 CLOUD = "codecarbon/data/cloud/impact.csv"
 US_STATES = "codecarbon/data/private_infra/2023/usa_emissions.json"
 COLUMNS = ["key", "kind", "name", "country_iso", "carbon_g_per_kwh", "year", "source"]
+KEY_FIXES = {"gcp:me-cenrtal1": "gcp:me-central1"}     # CodeCarbon's typo for Google's Doha region
+US_STATE_SKIP = {"usa"}                                # a national row in the state file (= country USA)
+GOOGLE_URL = "https://github.com/GoogleCloudPlatform/region-carbon-info/blob/main/data/yearly/{year}.csv"
+GOOGLE_YEARLY = {
+    2024: """Google Cloud Region,Location,Google CFE,Grid carbon intensity (gCO2eq / kWh)
+africa-south1,Johannesburg,0.15,656.85
+asia-east1,Taiwan,0.17,439.29
+asia-east2,Hong Kong,0.01,505.02
+asia-northeast1,Tokyo,0.17,452.85
+asia-northeast2,Osaka,0.46,296.19
+asia-northeast3,Seoul,0.37,356.57
+asia-south1,Mumbai,0.09,678.76
+asia-south2,Delhi,0.29,531.83
+asia-southeast1,Singapore,0.04,366.85
+asia-southeast2,Jakarta,0.18,560.55
+australia-southeast1,Sydney,0.34,497.50
+australia-southeast2,Melbourne,0.39,454.37
+europe-central2,Warsaw,0.40,642.88
+europe-north1,Finland,0.98,39.32
+europe-north2,Stockholm,1.00,2.73
+europe-southwest1,Madrid,0.87,89.04
+europe-west1,Belgium,0.84,103.37
+europe-west2,London,0.79,105.94
+europe-west3,Frankfurt,0.68,275.82
+europe-west4,Eemshaven,0.83,208.81
+europe-west6,Zürich,0.98,15.05
+europe-west8,Milan,0.73,201.69
+europe-west9,Paris,0.96,16.30
+europe-west10,Berlin,0.68,275.82
+europe-west12,Turin,0.73,201.69
+me-central2,Dammam,0.01,382.23
+me-west1,Tel Aviv,0.07,433.75
+northamerica-northeast1,Montréal,0.99,5.48
+northamerica-northeast2,Toronto,0.84,58.56
+northamerica-south1,Mexico,0.19,305.00
+southamerica-east1,Sāo Paulo,0.88,67.32
+southamerica-west1,Santiago,0.92,238.00
+us-central1,Iowa,0.87,412.72
+us-east1,South Carolina,0.31,575.77
+us-east2,Georgia,0.42,340.42
+us-east4,Northern Virginia,0.62,323.05
+us-south1,Dallas,0.94,302.95
+us-west1,Oregon,0.87,79.23
+us-west2,Los Angeles,0.63,169.28
+us-west3,Salt Lake City,0.33,555.17
+us-west4,Las Vegas,0.64,357.30
+""",
+    2025: """Google Cloud Region,Location,Google CFE,Grid carbon intensity (gCO2eq / kWh)
+africa-south1,Johannesburg,0.15,641.42
+asia-east1,Taiwan,0.15,427.95
+asia-east2,Hong Kong,0.02,488.52
+asia-northeast1,Tokyo,0.23,449.23
+asia-northeast2,Osaka,0.45,298.92
+asia-northeast3,Seoul,0.37,359.05
+asia-south1,Mumbai,0.2,598.45
+asia-south2,Delhi,0.39,472.55
+asia-southeast1,Singapore,0.05,365.66
+asia-southeast2,Jakarta,0.15,587.8
+asia-southeast3,Bangkok,0.19,364.68
+australia-southeast1,Sydney,0.37,468.34
+australia-southeast2,Melbourne,0.44,415.89
+europe-central2,Warsaw,0.81,498.57
+europe-north1,Finland,0.98,29.84
+europe-north2,Stockholm,1,19.39
+europe-southwest1,Madrid,0.87,95.75
+europe-west1,Belgium,0.79,126.43
+europe-west2,London,0.75,109.39
+europe-west3,Frankfurt,0.7,275.81
+europe-west4,Eemshaven,0.82,194.35
+europe-west5,N/A,0.7,275.81
+europe-west6,Zürich,0.97,21.2
+europe-west8,Milan,0.79,202.03
+europe-west9,Paris,0.96,15.83
+europe-west10,Berlin,0.7,275.81
+europe-west12,Turin,0.79,202.03
+me-central1,Doha,0,370
+me-central2,Dammam,0.01,381.29
+me-west1,Tel Aviv,0.13,380.95
+northamerica-northeast1,Montréal,0.97,11.36
+northamerica-northeast2,Toronto,0.8,74.2
+northamerica-south1,Mexico,0.25,293.25
+southamerica-east1,Sāo Paulo,0.87,73.25
+southamerica-west1,Santiago,0.9,209.94
+us-central1,Iowa,0.88,431.95
+us-central2,Oklahoma,0.84,417.39
+us-east1,South Carolina,0.31,579.44
+us-east2,Georgia,0.42,391.2
+us-east4,Northern Virginia,0.57,343.48
+us-east5,Columbus,0.57,343.48
+us-east7,Alabama and Tennessee,0.58,339.89
+us-south1,Dallas,0.83,299.13
+us-west1,Oregon,0.83,97.85
+us-west2,Los Angeles,0.66,149.91
+us-west3,Salt Lake City,0.36,567.51
+us-west4,Las Vegas,0.65,360
+""",
+}
+
+
+def google_yearly(year: int) -> dict[str, float]:
+    """Google's grid carbon intensity per region (gCO2eq/kWh) for one year."""
+    rows = csv.DictReader(io.StringIO(GOOGLE_YEARLY[year]))
+    return {r["Google Cloud Region"]: float(r["Grid carbon intensity (gCO2eq / kWh)"]) for r in rows}
 
 
 class Source:
@@ -77,7 +193,7 @@ class Source:
         return cls.wheel(wheels[-1])
 
 
-def rows(source: Source) -> list[dict[str, str]]:
+def rows(source: Source, google_year: int | None = 2024) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     mix = json.loads(source.read(COUNTRY))
     for iso, entry in sorted(mix.items()):
@@ -87,18 +203,26 @@ def rows(source: Source) -> list[dict[str, str]]:
         out.append({"key": iso, "kind": "country", "name": entry.get("country_name", iso), "country_iso": iso,
                     "carbon_g_per_kwh": f"{float(value):.1f}", "year": str(entry.get("year", "")),
                     "source": "Our World in Data energy dataset via CodeCarbon (CC BY 4.0)"})
+    google = google_yearly(google_year) if google_year else {}
     for record in csv.DictReader(io.StringIO(source.read(CLOUD))):
         place = ", ".join(part for part in (record.get("city"), record.get("state"), record.get("country_name"))
                           if part)
-        out.append({"key": f"{record['provider']}:{record['region']}", "kind": "cloud",
-                    "name": f"{record.get('providerName') or record['provider']} {record['region']} ({place})",
-                    "country_iso": record.get("countryIsoCode", ""),
-                    "carbon_g_per_kwh": f"{float(record['impact']):.1f}", "year": "",
-                    "source": record.get("source") or "provider-published region figure via CodeCarbon"})
+        key = KEY_FIXES.get(f"{record['provider']}:{record['region']}", f"{record['provider']}:{record['region']}")
+        region = key.split(":", 1)[1]
+        row = {"key": key, "kind": "cloud",
+               "name": f"{record.get('providerName') or record['provider']} {region} ({place})",
+               "country_iso": record.get("countryIsoCode", ""),
+               "carbon_g_per_kwh": f"{float(record['impact']):.1f}", "year": "",
+               "source": record.get("source") or "provider-published region figure via CodeCarbon"}
+        if record["provider"] == "gcp" and region in google:
+            row.update({"carbon_g_per_kwh": f"{google[region]:.1f}", "year": str(google_year),
+                        "source": f"Google Cloud region carbon data {google_year}, "
+                                  f"{GOOGLE_URL.format(year=google_year)}"})
+        out.append(row)
     states = json.loads(source.read(US_STATES))
     meta = states.get("_source", {})
     for state, entry in sorted(states.items()):
-        if state.startswith("_"):
+        if state.startswith("_") or entry.get("regionCode", "").lower() in US_STATE_SKIP:
             continue
         grams = float(entry["emissions"]) * LB_PER_MWH_TO_G_PER_KWH
         out.append({"key": f"US-{entry['regionCode']}", "kind": "us-state", "name": f"{state.title()}, USA",
@@ -107,7 +231,7 @@ def rows(source: Source) -> list[dict[str, str]]:
     return out
 
 
-def render(source: Source, today: dt.date) -> str:
+def render(source: Source, today: dt.date, google_year: int | None = 2024) -> str:
     buffer = io.StringIO()
     buffer.write(
         "# Grid carbon intensity, gCO2e/kWh (location-based: the average of the grid where the energy is drawn).\n"
@@ -116,12 +240,15 @@ def render(source: Source, today: dt.date) -> str:
         "#   License, (c) Mila, BCG Gamma, CometML, Haverford College, Code Carbon NGO).\n"
         f"# kind=country: {COUNTRY}, field carbon_intensity (latest year per\n"
         "#   country) -- Our World in Data, https://github.com/owid/energy-data, CC BY 4.0 (Ember, Energy Institute).\n"
-        f"# kind=cloud: {CLOUD}, column impact -- the providers' published region figures.\n"
-        f"# kind=us-state: {US_STATES} -- US EPA eGRID2023 STC2ERTA, lb/MWh x {LB_PER_MWH_TO_G_PER_KWH}.\n"
+        f"# kind=cloud: {CLOUD}, column impact -- the providers' published region figures; gcp: rows\n"
+        f"#   from Google's own {google_year} figures, github.com/GoogleCloudPlatform/region-carbon-info\n"
+        "#   (Apache-2.0); key gcp:me-cenrtal1 corrected to gcp:me-central1.\n"
+        f"# kind=us-state: {US_STATES} -- US EPA eGRID2023 STC2ERTA, lb/MWh x {LB_PER_MWH_TO_G_PER_KWH};\n"
+        "#   its national row (code usa) is left out: the country row USA is the US average.\n"
     )
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows(source))
+    writer.writerows(rows(source, google_year))
     return buffer.getvalue()
 
 
@@ -135,10 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wheel", type=Path, help="read this codecarbon wheel instead of the installed package")
     parser.add_argument("--output", type=Path, default=OUT)
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the data would change")
+    parser.add_argument("--google-year", type=int, default=2024, choices=sorted(GOOGLE_YEARLY),
+                        help="year of Google's own region figures for the gcp: rows")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         source = (Source.wheel(args.wheel) if args.wheel else Source.installed() or Source.download(Path(tmp)))
-        text = render(source, dt.date.today())
+        text = render(source, dt.date.today(), args.google_year)
     old = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
     if args.check:
         changed = _body(old) != _body(text)
@@ -148,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.output}: unchanged (CodeCarbon {source.version})")
         return 0
     args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}: {text.count(chr(10)) - 9} rows from CodeCarbon {source.version}")
+    rows_written = sum(1 for line in text.splitlines()[1:] if line and not line.startswith("#")) - 1
+    print(f"wrote {args.output}: {rows_written} rows from CodeCarbon {source.version}")
     return 0
 
 

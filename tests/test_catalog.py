@@ -170,9 +170,11 @@ def test_refresh_script_reads_codecarbon_files(tmp_path):
              "XXX": {"country_name": "Nowhere", "year": 2023}}))
         archive.writestr(refresh.CLOUD, "\ufeffprovider,providerName,region,country_name,countryIsoCode,state,"
                          "city,impact,source\ngcp,Google Cloud Platform,europe-north1,Finland,FIN,,Hamina,46,"
-                         "https://cloud.google.com/sustainability/region-carbon\n")
+                         "https://cloud.google.com/sustainability/region-carbon\n"
+                         "gcp,Google Cloud Platform,me-cenrtal1,Qatar,QAT,,Doha,575,x\n")
         archive.writestr(refresh.US_STATES, json.dumps(
-            {"_source": {"name": "EPA eGRID2023", "year": 2023}, "virginia": {"emissions": 100.0, "regionCode": "VA"}}))
+            {"_source": {"name": "EPA eGRID2023", "year": 2023}, "virginia": {"emissions": 100.0, "regionCode": "VA"},
+             "usa": {"emissions": 800.0, "regionCode": "usa"}}))
     out = tmp_path / "table.csv"
     assert refresh.main(["--wheel", str(wheel), "--output", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
@@ -180,9 +182,12 @@ def test_refresh_script_reads_codecarbon_files(tmp_path):
     rows = [line for line in text.splitlines() if not line.startswith("#")]
     assert rows[0] == "key,kind,name,country_iso,carbon_g_per_kwh,year,source"
     assert rows[1].startswith("SWE,country,Sweden,SWE,40.7,2023,")
-    assert any(r.startswith("gcp:europe-north1,cloud,") and ",46.0," in r for r in rows)
+    # Google's own 2024 figure replaces CodeCarbon's copy (GoogleCloudPlatform/region-carbon-info 2024.csv)
+    assert any(r.startswith("gcp:europe-north1,cloud,") and ",39.3,2024," in r for r in rows)
+    assert any(r.startswith("gcp:me-central1,cloud,") and ",575.0," in r for r in rows)  # typo fixed
     assert any(r.startswith("US-VA,us-state,") and ",45.4,2023," in r for r in rows)  # 100 lb/MWh
-    assert len(rows) == 4  # the country without a value is left out
+    assert not any(r.lower().startswith("us-usa") for r in rows)  # the national row is the country USA
+    assert len(rows) == 5  # the country without a value is left out
     assert refresh.main(["--wheel", str(wheel), "--output", str(out), "--check"]) == 0
 
 
