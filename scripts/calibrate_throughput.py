@@ -267,6 +267,9 @@ def report(runs: list[Run], catalog: dict[str, dict], fits: dict[str, Fit]) -> s
     lines.append(f"  {'':34s} {'median':>8s} {'worst':>8s}")
     lines.append(f"  {'before (constant catalog mfu)':34s} {median_abs(before_all):8.1%} {worst_abs(before_all):8.1%}")
     for fit in fits.values():
+        group = [r for r in runs if r.model in fit.runs]
+        before_group = [before_error(r, catalog) for r in group]
+        lines.append(f"  {'before ' + fit.generation:34s} {median_abs(before_group):8.1%} {worst_abs(before_group):8.1%}")
         lines.append(f"  {'LOO ' + fit.generation + ' constant mfu':34s} {median_abs(fit.loo_const):8.1%} "
                      f"{worst_abs(fit.loo_const):8.1%}")
         lines.append(f"  {'LOO ' + fit.generation + ' with size term':34s} {median_abs(fit.loo_size):8.1%} "
