@@ -138,22 +138,38 @@ def dmin_closed(law, params: np.ndarray, target: float, unique, rstar) -> np.nda
 
 
 def dmin_bisect(law, params: np.ndarray, target: float, unique, rstar) -> np.ndarray:
-    """The same by bisection on ln D (200 halvings) of the loss itself: inf if L(1e60) > target."""
+    """The same by bisection on ln D of the loss itself (until the interval stops shrinking):
+    inf where L(1e60) > target. `law`'s constants may be arrays broadcasting against `params`."""
     top = 1e60
-    reach = law_loss(law, params, np.full(params.shape, top), unique, rstar) <= target
-    lo = np.full(params.shape, math.log(1e-30))
-    hi = np.full(params.shape, math.log(top))
+    shape = np.broadcast_shapes(np.shape(params), np.shape(law.E), np.shape(law.A), np.shape(law.alpha))
+    reach = law_loss(law, params, np.full(shape, top), unique, rstar) <= target
+    lo = np.full(shape, math.log(1e-30))
+    hi = np.full(shape, math.log(top))
     for _ in range(200):
         mid = 0.5 * (lo + hi)
+        if np.all((mid == lo) | (mid == hi)):
+            break
         good = law_loss(law, params, np.exp(mid), unique, rstar) <= target
         hi = np.where(good, mid, hi)
         lo = np.where(good, lo, mid)
     return np.where(reach, np.exp(hi), np.inf)
 
 
-def _dmin_one_law(law, params, target, data) -> np.ndarray:
+class _Laws:
+    """Several laws' constants as columns (shape (laws, 1)), to broadcast against sizes."""
+
+    def __init__(self, laws) -> None:
+        for key in ("E", "A", "B", "alpha", "beta"):
+            setattr(self, key, np.array([getattr(law, key) for law in laws], dtype=float)[:, None])
+
+
+def _dmin_laws(laws, params, target, data) -> np.ndarray:
+    """Dmin of each law (rows) at each size (columns): closed form, checked by bisection."""
+    law = _Laws(laws)
+    params = params[None, :]
     closed = dmin_closed(law, params, target, data.unique_tokens, data.repetition_rstar)
     bisect = dmin_bisect(law, params, target, data.unique_tokens, data.repetition_rstar)
+    closed, bisect = np.broadcast_arrays(closed, bisect)
     finite = np.isfinite(closed) & (closed < 1e59)
     both = finite & np.isfinite(bisect)
     small = (np.isfinite(closed) & (closed < 1e50)) | (np.isfinite(bisect) & (bisect < 1e50))
@@ -172,14 +188,13 @@ def dmin_tokens(instance: Instance, params: np.ndarray) -> np.ndarray:
         return np.zeros(params.shape)
     conf = instance.targets.confidence
     if conf is None:
-        d = _dmin_one_law(instance.scaling_law, params, target, instance.data)
+        d = _dmin_laws([instance.scaling_law], params, target, instance.data)[0]
     else:
         samples = instance.scaling_law_samples
-        per = np.array([_dmin_one_law(s, params, target, instance.data) for s in samples])
-        k = math.ceil(conf * len(samples) - 1e-9)   # ceil of the exact product (0.7 x 10 = 7)
+        per = _dmin_laws(samples, params, target, instance.data)     # (samples, sizes)
+        k = math.ceil(conf * len(samples) - 1e-9)   # ceil of the exact product
         d = np.sort(per, axis=0)[k - 1]
-    d = np.maximum(d, 1.0)
-    return d
+    return np.maximum(d, 1.0)
 
 
 def recipes_of(instance: Instance):
