@@ -101,3 +101,41 @@ def test_compare_csv_binding_has_no_limit_the_instances_lack():
     for row in rows:
         assert not {"budget_usd", "max_co2_t", "deadline_days"} & set(row["binding"].split(",")), row
         assert "max_loss" in row["binding"].split(",")  # the loss target binds every cost-minimising plan
+
+
+def test_frontier_plots_are_staircases_in_plain_units_with_labels_apart():
+    """Issue 11.6: discrete plans drawn as steps with markers (no slope between two plans), axes in
+    $k / $M and t without offsets, numbered labels inside the axes and never on one another."""
+    import matplotlib.pyplot as plt
+
+    from planner.present.plots import axis_unit, frontiers_figure
+
+    assert axis_unit("usd", [1.85e6, 2.3e6]) == (1e6, "$M") and axis_unit("usd", [5729.0]) == (1e3, "$k")
+    assert axis_unit("t", [72.9, 12.6]) == (1.0, "t")
+    cheap = read_yaml(TINY)
+    cheap["name"] = "cheap-sweden"
+    cheap["regions"][3]["offers"]["B200"]["usd_per_gpu_hour"] = 5.0
+    fronts, _ = run_compare([TINY, cheap], "cost", "co2", "all")
+    fig = frontiers_figure(fronts)
+    try:
+        ax = fig.axes[0]
+        steps = [line for line in ax.lines if line.get_drawstyle() == "steps-post"]
+        assert len(steps) == 2
+        for line, front in zip(steps, fronts):
+            # the staircase only turns at the frontier's own points: its corners are (g_k, f_k), (g_k+1, f_k)
+            xs = [x * 1.0 for x in line.get_xdata()][:-1]
+            assert xs == pytest.approx(sorted(p.g for p in front.points))
+        assert "($k)" in ax.get_ylabel() and "(t)" in ax.get_xlabel()
+        assert ax.yaxis.get_offset_text().get_text() == "" == ax.xaxis.get_offset_text().get_text()
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        frame = ax.get_window_extent(renderer)
+        boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text().isdigit()]
+        assert len(boxes) >= 4
+        for k, box in enumerate(boxes):
+            assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            assert not any(box.overlaps(other) for other in boxes[k + 1:])
+        notes = [t.get_text() for t in ax.texts if " -- cost $" in t.get_text()]
+        assert len(notes) == len(boxes) and any(n.split(": ", 1)[1].startswith("cheap-sweden") for n in notes)
+    finally:
+        plt.close(fig)

@@ -234,3 +234,103 @@ def test_package_functions_survive_submodule_imports():
     module = importlib.import_module("planner.analysis.whatif")
     assert planner.whatif is module.whatif
     assert planner.frontier is importlib.import_module("planner.analysis.frontier").frontier
+
+
+# -- issue 11.5 / 11.6: what-if plots -----------------------------------------------------------
+
+
+def _figure(vary):
+    from planner.present.plots import whatif_figure
+
+    sweep = run_whatif(TINY, vary, explain=False)
+    return sweep, whatif_figure(sweep)
+
+
+def _notes_of(fig) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].texts if ": " in t.get_text() and " -- " in t.get_text()]
+
+
+def _plan_of(point):
+    plan = point.result.plan if point.result is not None else None
+    return None if plan is None else (plan.model_params, plan.gpu, plan.gpu_count, plan.region, plan.alignment)
+
+
+def test_whatif_plot_labels_state_each_plans_true_range_for_a_sweep_listed_downwards():
+    import matplotlib.pyplot as plt
+
+    caps = [None, 0.2, 0.15, 0.12, 0.1, 0.05, 0.01, 0.005]  # listed downwards, "none" (no limit) first
+    sweep, fig = _figure({"limits.max_co2_t": caps})
+    try:
+        notes = _notes_of(fig)
+        plans: dict = {}
+        for point in sweep.points:
+            if _plan_of(point) is not None:
+                plans.setdefault(_plan_of(point), []).append(point.inputs["limits.max_co2_t"])
+        assert len(plans) >= 2 and len(notes) == len(plans)  # one note per plan (each a single run here)
+        text = " | ".join(notes)
+        assert "above" not in text and "below" not in text
+        for values in plans.values():
+            numbers = sorted(v for v in values if v is not None)
+            if len(values) == 1:
+                expected = "none (no limit)" if values[0] is None else f"{values[0]:,.4g} t"
+                assert f"max_co2_t = {expected}" in text
+            else:
+                high = "none (no limit)" if None in values else f"{numbers[-1]:,.4g} t"
+                assert f"max_co2_t {numbers[0]:,.4g} t to {high}" in text, (values, text)
+    finally:
+        plt.close(fig)
+
+
+def test_whatif_plot_never_joins_two_plans_and_keeps_labels_inside_and_apart():
+    import matplotlib.pyplot as plt
+
+    sweep, fig = _figure(["gpus[H100].mfu=0.3,0.5", "limits.max_co2_t=0.2:0.005:12"])
+    try:
+        ax = fig.axes[0]
+        # 2-D sweep in the documented order (short axis first): the long axis goes across, two lines
+        assert ax.get_xlabel().startswith("limits.max_co2_t")
+        assert sorted(ax.get_legend_handles_labels()[1]) == ["mfu=0.3", "mfu=0.5", "no plan"]
+        by_xy = {}
+        for point in sweep.points:
+            if point.result is not None and point.result.objective_value is not None:
+                key = (round(point.inputs["limits.max_co2_t"], 9), round(point.result.objective_value / 1e3, 9))
+                by_xy.setdefault(key, set()).add(_plan_of(point))
+        for line in ax.lines:
+            xs, ys = line.get_xdata(), line.get_ydata()
+            if len(xs) < 2 or line.get_linestyle() in ("None", "none", ":"):
+                continue
+            if line.get_transform() != ax.transData:
+                continue
+            plans = set()
+            for x, y in zip(xs, ys):
+                plans |= by_xy[(round(float(x), 9), round(float(y), 9))]
+            assert len(plans) == 1, plans  # a drawn segment joins points of one plan only
+        # numbered labels: inside the axes, not overlapping each other
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        frame = ax.get_window_extent(renderer)
+        boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text().isdigit()]
+        assert len(boxes) == len(_notes_of(fig)) >= 3
+        for k, box in enumerate(boxes):
+            assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            assert not any(box.overlaps(other) for other in boxes[k + 1:])
+        # axes in $k / t, no offset or scientific notation
+        assert "($k)" in ax.get_ylabel() and "(t)" in ax.get_xlabel()
+        assert ax.yaxis.get_offset_text().get_text() == "" and ax.xaxis.get_offset_text().get_text() == ""
+        assert not any("e" in t.get_text() for t in ax.get_yticklabels())
+    finally:
+        plt.close(fig)
+
+
+def test_whatif_identical_lines_are_drawn_once_with_all_their_labels():
+    import matplotlib.pyplot as plt
+
+    # a price of Sweden's H100s the cheapest plan never uses: every line is the same
+    sweep, fig = _figure(["regions[sweden].offers.H100.usd_per_gpu_hour=3.6,3.7,3.8", "limits.max_co2_t=0.3:0.15:4"])
+    try:
+        groups = {p.inputs["regions[sweden].offers.H100.usd_per_gpu_hour"] for p in sweep.points}
+        assert len(groups) == 3
+        labels = [lab for lab in fig.axes[0].get_legend_handles_labels()[1] if lab != "no plan"]
+        assert labels == ["usd_per_gpu_hour=3.6, 3.7, 3.8"]
+    finally:
+        plt.close(fig)

@@ -1,17 +1,22 @@
 """Figures for what-if sweeps and frontiers (matplotlib, Agg backend, imported only when a plot is
 asked for).
 
-- plot_whatif: the objective against the first varied input (one line per value of the second,
-  if any); where the decisions change between neighbouring points a dotted line and a note
-  ("B200 in sweden above 4.2e+07"); infeasible or invalid points as red crosses on the axis.
+- plot_whatif: the objective against the numeric varied input with the most values (one line per
+  value of the others; identical lines drawn once with all their labels). Plans are discrete: the
+  points of one plan are joined, a switch is a gap with a dotted line, never a slope between two
+  plans. Each plan is numbered on its line and listed under the axes with the true range of the
+  swept value where it was found ("max_co2_t 100 to 800", lowest first whatever order the values
+  were listed in). Infeasible or invalid points are red crosses at the foot of the axes.
 - plot_frontiers: one or more frontiers, the limited quantity across and the minimised one up,
-  drawn as staircases through their points, each point labelled by its decisions.
+  drawn as staircases (markers on the steps), points numbered and the plans listed under the axes.
+- Axes in plain units: dollars in $M (or $k), CO2 in t; no offsets, no scientific notation.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,16 +34,15 @@ _LABELS = {
 }
 
 
-def check_plot_path(path: str | Path) -> Path:
-    """A plot file name the CLI accepts (checked before any solve)."""
+def check_plot_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+    """A plot file name the CLI accepts (checked before any solve): a known suffix, a file that can
+    be created, and none of the command's `inputs` (planner.outputs.check_output)."""
+    from planner.outputs import check_output
+
     path = Path(path)
     if path.suffix.lower() not in PLOT_SUFFIXES:
         raise InputError("--plot", f"must end in {', '.join(PLOT_SUFFIXES)}, got '{path.name}'")
-    if path.is_dir():
-        raise InputError("--plot", f"{path} is a directory")
-    if not path.parent.exists():
-        raise InputError("--plot", f"directory {path.parent} does not exist")
-    return path
+    return check_output(path, "--plot", inputs)
 
 
 def _pyplot():
@@ -51,10 +55,11 @@ def _pyplot():
 
 
 def _save(fig, path: Path) -> None:
+    """Labels as plain text (no mathtext from user names), written atomically (planner.outputs)."""
+    from planner.outputs import save_figure_atomic
+
     try:
-        fig.savefig(path, dpi=130, bbox_inches="tight")
-    except OSError as exc:
-        raise InputError("--plot", f"cannot write {path} ({exc.strerror or exc})") from None
+        save_figure_atomic(fig, path, "--plot", dpi=130, bbox_inches="tight")
     finally:
         _pyplot().close(fig)
 
@@ -68,116 +73,393 @@ def decisions(point: WhatIfPoint) -> tuple | None:
     return (plan.model_params, plan.gpu, plan.gpu_count, plan.region, plan.alignment)
 
 
-def switch_note(before: tuple | None, after: tuple) -> str:
-    """What changed between two plans, in words: `B200 in sweden`, `70B params`, `DPO`."""
-    size, gpu, count, region, recipe = after
-    parts = []
-    if before is None or (gpu, region) != (before[1], before[3]):
-        parts.append(f"{gpu} in {region}")
-    elif count != before[2]:
-        parts.append(f"{count:,} GPUs")
-    if before is None or size != before[0]:
-        parts.append(f"{_si(size)} params")
-    if recipe and (before is None or recipe != before[4]):
-        parts.append(recipe)
-    return ", ".join(parts) or "same plan"
+def plan_words(choice: tuple) -> str:
+    """`2B params, 256 x H100 in us-east, DPO`."""
+    size, gpu, count, region, recipe = choice
+    return f"{_si(size)} params, {count:,} x {gpu} in {region}" + (f", {recipe}" if recipe else "")
+
+
+# -- units on the axes -------------------------------------------------------------------------
+
+
+def axis_unit(kind: str, values: Sequence[float]) -> tuple[float, str]:
+    """(divisor, unit) for an axis: dollars in $M (or $k, $), CO2 in t; never an offset or 1e6."""
+    top = max((abs(v) for v in values if v is not None and math.isfinite(v)), default=0.0)
+    if kind == "usd":
+        if top >= 1e6:
+            return 1e6, "$M"
+        if top >= 1e3:
+            return 1e3, "$k"
+        return 1.0, "$"
+    return 1.0, {"t": "t", "days": "days", "loss": "nats/token"}.get(kind, "")
+
+
+def quantity_kind(name: str) -> str:
+    """usd, t, days, loss or '' for an objective name or a what-if path."""
+    name = name.lower()
+    if name in ("cost", "weighted") or name.endswith("usd") or "usd_" in name or "_usd" in name:
+        return "usd"
+    if name == "co2" or name.endswith("_t") or name.endswith("co2_t"):
+        return "t"
+    if name in ("time",) or name.endswith("days"):
+        return "days"
+    if name == "loss" or name.endswith("max_loss"):
+        return "loss"
+    return ""
+
+
+def _plain_ticks(axis, log: bool) -> None:
+    """Tick labels as plain numbers (1.5, 20, 1,000): no offset, no scientific notation."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, ScalarFormatter
+
+    if log:
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v)))
+        axis.set_minor_formatter(NullFormatter())
+    else:
+        formatter = ScalarFormatter(useOffset=False)
+        formatter.set_scientific(False)
+        axis.set_major_formatter(formatter)
+
+
+def _tick(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.6g}"
+
+
+def _axis_label(name: str, kind: str, unit: str) -> str:
+    base = _LABELS.get(name, name)
+    if kind == "usd":
+        base = base.replace(" (USD)", "")
+        return f"{base} ({unit})"
+    if unit and "(" not in base:
+        return f"{base} ({unit})"
+    return base
+
+
+# -- what-if -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    """Neighbouring points of one line (in order of the swept value) with the same plan."""
+
+    choice: tuple
+    points: list
+
+
+def _x_vary(sweep: WhatIf):
+    """The input across: the numeric one with the most values (`none` counts as a value: no limit);
+    the others make the lines. A 2-D sweep listed with the short axis first still gets its long
+    axis across, not a dozen two-point lines."""
+    def numeric(v) -> bool:
+        return all(_numeric(x) or x is None for x in v.values) and sum(_numeric(x) for x in v.values) >= 1
+    candidates = [v for v in sweep.varies if numeric(v)]
+    if not candidates:
+        return sweep.varies[0], False
+    return max(candidates, key=lambda v: len(set(map(_show, v.values)))), True
 
 
 def plot_whatif(sweep: WhatIf, path: str | Path) -> None:
-    """The objective against the varied input (module docstring)."""
+    """The objective against the varied input (module docstring), saved to `path`."""
+    _save(whatif_figure(sweep), Path(path))
+
+
+def whatif_figure(sweep: WhatIf):
+    """The figure of plot_whatif (the caller saves or closes it)."""
     plt = _pyplot()
-    path = Path(path)
-    x_vary = next((v for v in sweep.varies if all(_numeric(x) for x in v.values)), sweep.varies[0])
+    x_vary, numeric_x = _x_vary(sweep)
     others = [v for v in sweep.varies if v is not x_vary]
-    numeric_x = all(_numeric(x) for x in x_vary.values)
-    fig, ax = plt.subplots(figsize=(9, 5.5))
-    groups: dict[tuple, list[WhatIfPoint]] = {}
-    for point in sweep.points:
-        key = tuple((v.path, point.inputs[v.path]) for v in others)
-        groups.setdefault(key, []).append(point)
+    short_path = x_vary.path.split(".")[-1]
+    numbers = [float(x) for x in x_vary.values if _numeric(x)]
+    log = bool(x_vary.log and numeric_x and numbers and min(numbers) > 0)
+    x_kind = quantity_kind(x_vary.path) if numeric_x else ""
+    x_div, x_unit = axis_unit(x_kind, numbers)
+    no_limit_x = None
+    if numeric_x and any(x is None for x in x_vary.values):
+        low, high = (min(numbers), max(numbers)) if numbers else (1.0, 1.0)
+        no_limit_x = high * 2.0 if log else high + max(0.15 * (high - low), abs(high) * 0.15 or 1.0)
     categories = {_show(x): k for k, x in enumerate(x_vary.values)}
 
     def xpos(point: WhatIfPoint) -> float:
         value = point.inputs[x_vary.path]
-        return float(value) if numeric_x else float(categories[_show(value)])
+        if not numeric_x:
+            return float(categories[_show(value)])
+        return (no_limit_x if value is None else float(value)) / x_div
 
+    def sort_key(point: WhatIfPoint) -> float:
+        value = point.inputs[x_vary.path]
+        if not numeric_x:
+            return float(categories[_show(value)])
+        return math.inf if value is None else float(value)
+
+    ys = [p.result.objective_value for p in sweep.points if _has_value(p)]
+    y_kind = quantity_kind(sweep.objective)
+    y_div, y_unit = axis_unit(y_kind, ys)
+
+    groups: dict[tuple, list[WhatIfPoint]] = {}
+    for point in sweep.points:
+        key = tuple((v.path, _show(point.inputs[v.path])) for v in others)
+        groups.setdefault(key, []).append(point)
+    # identical lines (same plans and values everywhere) are drawn once, with all their labels
+    merged: dict[tuple, list[tuple]] = {}
     for key, points in groups.items():
-        points = sorted(points, key=xpos)
-        label = ", ".join(f"{p}={_show(v)}" for p, v in key) or None
-        xs = [xpos(p) for p in points if _has_value(p)]
-        ys = [p.result.objective_value for p in points if _has_value(p)]
-        line = ax.plot(xs, ys, marker="o", markersize=3.5, linewidth=1.4, label=label)[0]
-        bad = [xpos(p) for p in points if not _has_value(p)]
-        if bad:  # at the foot of the axes, whatever the y range
-            ax.plot(bad, [0.02] * len(bad), linestyle="none", marker="x", color="tab:red", markersize=7,
-                    transform=ax.get_xaxis_transform(),
-                    label="no plan" if "no plan" not in ax.get_legend_handles_labels()[1] else None)
-        previous = None
-        previous_point = None
+        points.sort(key=sort_key)
+        signature = tuple((sort_key(p), decisions(p), None if not _has_value(p) else round(p.result.objective_value, 9))
+                          for p in points)
+        merged.setdefault(signature, []).append(key)
+
+    legend_lines = len(groups) > 1
+    fig_height = 5.5
+    fig, ax = plt.subplots(figsize=(9.5, fig_height))
+    pending: list[tuple[float, float, str, str]] = []  # (x, y, colour, plan and range) of each run
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for line_index, (signature, keys) in enumerate(merged.items()):
+        colour = colours[line_index % len(colours)]
+        points = groups[keys[0]]
+        label = None
+        if legend_lines:  # `mfu=0.3`; lines drawn once for several values: `usd_per_gpu_hour=3.6, 3.7`
+            values: dict[str, list[str]] = {}
+            for key in keys:
+                for p, value in key:
+                    if value not in values.setdefault(p, []):
+                        values[p].append(value)
+            label = "; ".join(f"{p.split('.')[-1]}={', '.join(vs)}" for p, vs in values.items())
+        runs: list[_Run] = []
         for point in points:
             now = decisions(point)
-            if now is not None and previous is not None and now != previous:
-                x = xpos(point)
-                x_prev = xpos(previous_point)
-                ax.axvline(math.sqrt(x * x_prev) if x_vary.log and x > 0 and x_prev > 0 else (x + x_prev) / 2,
-                           color=line.get_color(), linestyle=":", linewidth=1)
-                word = "above" if x > x_prev else "below"
-                ax.annotate(f"{switch_note(previous, now)} {word} {_show(point.inputs[x_vary.path])}",
-                            (x, point.result.objective_value), textcoords="offset points", xytext=(4, 6),
-                            fontsize=7.5, color=line.get_color(), rotation=20)
-            if now is not None and previous is None:  # the first plan of the line, in full
-                ax.annotate(switch_note(None, now), (xpos(point), point.result.objective_value),
-                            textcoords="offset points", xytext=(4, -12), fontsize=7.5, color=line.get_color())
-            if now is not None:
-                previous, previous_point = now, point
-    if x_vary.log and numeric_x:
+            if now is None or not _has_value(point):
+                runs.append(_Run(None, [point]))  # type: ignore[arg-type]
+                continue
+            if runs and runs[-1].choice == now:
+                runs[-1].points.append(point)
+            else:
+                runs.append(_Run(now, [point]))
+        first = True
+        for k, run in enumerate(runs):
+            if run.choice is None:
+                ax.plot([xpos(run.points[0])], [0.02], linestyle="none", marker="x", color="tab:red", markersize=7,
+                        transform=ax.get_xaxis_transform(),
+                        label="no plan" if "no plan" not in ax.get_legend_handles_labels()[1] else None)
+                continue
+            xs = [xpos(p) for p in run.points]
+            yv = [p.result.objective_value / y_div for p in run.points]
+            # one plan: its points joined (the plan is the same in between); never across a switch
+            ax.plot(xs, yv, marker="o", markersize=4, linewidth=1.6, color=colour, label=label if first else None)
+            first = False
+            middle = len(run.points) // 2
+            where = _range_words(short_path, [p.inputs[x_vary.path] for p in run.points], numeric_x, x_kind)
+            suffix = f" [{label}]" if legend_lines else ""
+            pending.append((xs[middle], yv[middle], colour, f"{plan_words(run.choice)} -- {where}{suffix}"))
+            previous = next((r for r in reversed(runs[:k]) if r.choice is not None), None)
+            if previous is not None and runs[k - 1].choice is not None:
+                a, b = xpos(previous.points[-1]), xs[0]
+                switch = math.sqrt(a * b) if log and a > 0 and b > 0 else (a + b) / 2
+                ax.axvline(switch, color=colour, linestyle=":", linewidth=1)
+    if log:
         ax.set_xscale("log")
-    if not numeric_x:
+    if numeric_x:
+        _plain_ticks(ax.xaxis, log)
+        if no_limit_x is not None:
+            ticks = [t for t in ax.get_xticks() if t < no_limit_x / x_div * 0.8]
+            ax.set_xticks([*ticks, no_limit_x / x_div], [*(_tick(t) for t in ticks), "none"])
+    else:
         ax.set_xticks(list(categories.values()), list(categories.keys()))
-    ax.set_xlabel(x_vary.path)
-    ax.set_ylabel(_LABELS.get(sweep.objective, sweep.objective))
-    ax.set_title(f"what-if: {sweep.objective} against {x_vary.path}")
+    _plain_ticks(ax.yaxis, False)
+    ax.set_xlabel(_axis_label(x_vary.path, x_kind, x_unit) if numeric_x else x_vary.path)
+    ax.set_ylabel(_axis_label(sweep.objective, y_kind, y_unit))
+    ax.set_title(f"what-if: {sweep.objective} against {x_vary.path}", fontsize=11)
     ax.grid(True, alpha=0.3)
+    ax.margins(x=0.05, y=0.12)
     if ax.get_legend_handles_labels()[1]:
-        ax.legend(fontsize=8)
-    _save(fig, path)
+        ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    _notes(fig, ax, _numbered(fig, ax, pending),
+           "plans (numbered on the lines), each at the values of " + short_path + " where it was optimal:")
+    return fig
+
+
+def _place_numbers(fig, ax, items: list[tuple[float, float, str]], order: list[int]) -> list:
+    """Try a label for each point (x, y, colour), in `order` (most wanted first), next to the point
+    where it overlaps no other label and stays inside the axes (offsets tried around the point);
+    returns the label of each point, or None where there is no free spot. Limits must be final."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    offsets = [(7, 5), (7, -13), (-17, 5), (-17, -13), (7, 16), (-17, 16), (16, -4), (-26, -4)]
+    placed: list = []
+    from matplotlib.transforms import Bbox
+
+    markers = []
+    for x, y, _ in items:  # a label may not cover a point either
+        px, py = ax.transData.transform((x, y))
+        markers.append(Bbox.from_extents(px - 3, py - 3, px + 3, py + 3))
+    out: list = [None] * len(items)
+    for k in order:
+        x, y, colour = items[k]
+        for dx, dy in offsets:
+            label = ax.annotate("00", (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=7.5,
+                                color=colour, bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": colour,
+                                                    "lw": 0.8})
+            box = label.get_window_extent(renderer)
+            inside = box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in (*placed, *markers)):
+                placed.append(box)
+                out[k] = label
+                break
+            label.remove()
+    return out
+
+
+def _spread_order(groups: list[int]) -> list[int]:
+    """Indices 0..n-1 (grouped by line: `groups` gives each index's line) in the order labels are
+    wanted: round-robin over the lines, and on each line the ends and then ever finer halvings."""
+    by_line: dict[int, list[int]] = {}
+    for k, g in enumerate(groups):
+        by_line.setdefault(g, []).append(k)
+    queues = []
+    for members in by_line.values():
+        seen: list[int] = []
+        step = len(members)
+        while step >= 1:
+            for j in range(0, len(members), step):
+                if members[j] not in seen:
+                    seen.append(members[j])
+            step //= 2
+        if members[-1] not in seen:
+            seen.insert(1, members[-1])
+        elif seen.index(members[-1]) > 1:
+            seen.remove(members[-1])
+            seen.insert(1, members[-1])
+        queues.append(seen)
+    order: list[int] = []
+    while any(queues):
+        for q in queues:
+            if q:
+                order.append(q.pop(0))
+    return order
+
+
+def _numbered(fig, ax, pending: list[tuple[float, float, str, str]], groups: list[int] | None = None,
+              limit: int = 30) -> list[tuple[str, str]]:
+    """Number the points that have room for a label (at most `limit`, spread along each line),
+    1, 2, ... in their given order, and return the notes (colour, "k: text"); the points left
+    without a number are counted in a last note."""
+    groups = groups if groups is not None else [0] * len(pending)
+    order = _spread_order(groups)[:limit]
+    labels = _place_numbers(fig, ax, [(x, y, c) for x, y, c, _ in pending], order)
+    notes = []
+    for label, (_, _, colour, text) in zip(labels, pending):
+        if label is not None:
+            label.set_text(str(len(notes) + 1))
+            notes.append((colour, f"{len(notes) + 1}: {text}"))
+    left = len(pending) - len(notes)
+    if left:
+        notes.append(("black", f"{left} more points without a number: too close together (see --format csv)"))
+    return notes
+
+
+def _range_words(path: str, values: list, numeric_x: bool, kind: str = "") -> str:
+    """`max_co2_t 100 t to 800 t`, `budget_usd $2.000M to none (no limit)`, `max_co2_t = 60 t` --
+    the true range of the swept values at which the plan was found, lowest first, whatever the
+    order the values were listed in."""
+    def word(v) -> str:
+        if v is None:
+            return "none (no limit)"
+        return _value_words(float(v), kind) if numeric_x and kind in ("usd", "t", "days") else _show(v)
+    shown = [word(v) for v in values]
+    if len(values) == 1:
+        return f"{path} = {shown[0]}"
+    if not numeric_x:
+        return f"{path} in {', '.join(shown)}"
+    return f"{path} {shown[0]} to {shown[-1]} ({len(values)} values)"
+
+
+def _notes(fig, ax, notes: list[tuple[str, str]], heading: str, limit: int = 40) -> None:
+    """The numbered plans as text under the axes, in the lines' colours (never on the data)."""
+    if not notes:
+        return
+    shown = notes[:limit]
+    lines = [("black", heading), *shown]
+    if len(notes) > limit:
+        lines.append(("black", f"... and {len(notes) - limit} more (see --format csv)"))
+    axes_inches = ax.get_position().height * fig.get_size_inches()[1]
+    step = 7.5 * 1.5 / 72 / axes_inches      # one line of 7.5 pt text, in axes heights
+    top = -0.55 / axes_inches                # under the tick labels and the axis label
+    for k, (colour, text) in enumerate(lines):
+        ax.text(0.0, top - k * step, text, transform=ax.transAxes, fontsize=7.5, color=colour,
+                va="top", ha="left")
+
+
+# -- frontiers ---------------------------------------------------------------------------------
 
 
 def plot_frontiers(fronts: Sequence[Frontier], path: str | Path, label_points: bool = True) -> None:
-    """Frontiers as staircases, the limited quantity across and the minimised one up."""
+    """Frontiers as staircases (discrete plans: the best value under a limit is constant from one
+    plan's value to the next), the limited quantity across and the minimised one up; points
+    numbered, the plans listed under the axes."""
+    _save(frontiers_figure(fronts, label_points), Path(path))
+
+
+def frontiers_figure(fronts: Sequence[Frontier], label_points: bool = True):
+    """The figure of plot_frontiers (the caller saves or closes it)."""
     from planner.analysis.frontier import decision_label
 
     plt = _pyplot()
-    path = Path(path)
-    fig, ax = plt.subplots(figsize=(9, 5.5))
-    for front in fronts:
-        if not front.points:
-            continue
+    fig, ax = plt.subplots(figsize=(9.5, 5.5))
+    drawn = [f for f in fronts if f.points]
+    first = fronts[0]
+    x_kind, y_kind = quantity_kind(first.limit), quantity_kind(first.minimize)
+    x_div, x_unit = axis_unit(x_kind, [p.g for f in drawn for p in f.points])
+    y_div, y_unit = axis_unit(y_kind, [p.f for f in drawn for p in f.points])
+    pending: list[tuple[float, float, str, str]] = []
+    groups: list[int] = []
+    span = max((p.g for f in drawn for p in f.points), default=1.0) - min((p.g for f in drawn for p in f.points),
+                                                                              default=0.0)
+    for front in drawn:
         pts = sorted(front.points, key=lambda p: p.g)
-        xs, ys = [p.g for p in pts], [p.f for p in pts]
+        xs, ys = [p.g / x_div for p in pts], [p.f / y_div for p in pts]
         if "loss" in (front.minimize, front.limit):
             # Continuous (tokens move with the limit): the points are exact samples of a curve.
             line = ax.plot(xs, ys, linewidth=1.2, alpha=0.7, linestyle="--")[0]
         else:
-            # A staircase: the best f under a limit eps is constant from a point's g to the next one.
-            span = (xs[-1] - xs[0]) or abs(xs[-1]) or 1.0
-            line = ax.step(xs + [xs[-1] + 0.05 * span], ys + [ys[-1]], where="post", linewidth=1.2, alpha=0.7)[0]
-        ax.plot(xs, ys, marker="o", linestyle="none", color=line.get_color(),
-                label=front.name if len(fronts) > 1 else None)
-        if label_points:
-            for p in pts:
-                ax.annotate(decision_label(p.result), (p.g, p.f), textcoords="offset points", xytext=(5, 4),
-                            fontsize=7, color=line.get_color())
-    first = fronts[0]
-    ax.set_xlabel(f"{_LABELS[first.limit]} (limit)")
-    ax.set_ylabel(f"{_LABELS[first.minimize]} (minimised)")
+            tail = xs[-1] + 0.05 * ((span / x_div) or abs(xs[-1]) or 1.0)
+            line = ax.step(xs + [tail], ys + [ys[-1]], where="post", linewidth=1.3, alpha=0.8)[0]
+        colour = line.get_color()
+        ax.plot(xs, ys, marker="o", linestyle="none", color=colour, label=front.name if len(fronts) > 1 else None)
+        if not label_points:
+            continue
+        for p in sorted(front.points, key=lambda p: p.f):
+            groups.append(id(front))
+            who = f"{front.name} " if len(fronts) > 1 else ""
+            pending.append((p.g / x_div, p.f / y_div, colour,
+                            f"{who}{decision_label(p.result)} -- {first.minimize} {_value_words(p.f, y_kind)}, "
+                            f"{first.limit} {_value_words(p.g, x_kind)}"))
+    ax.set_xlabel(_axis_label(first.limit, x_kind, x_unit) + " (limit)")
+    ax.set_ylabel(_axis_label(first.minimize, y_kind, y_unit) + " (minimised)")
+    _plain_ticks(ax.xaxis, False)
+    _plain_ticks(ax.yaxis, False)
+    ax.margins(x=0.08, y=0.1)
     title = (f"Pareto frontier: {first.minimize} vs {first.limit}" if len(fronts) == 1
              else f"Pareto frontiers: {first.minimize} vs {first.limit}")
-    ax.set_title(title + (f" - {first.name}" if len(fronts) == 1 else ""))
+    ax.set_title(title + (f" - {first.name}" if len(fronts) == 1 else ""), fontsize=11)
     ax.grid(True, alpha=0.3)
     if len(fronts) > 1:
-        ax.legend(fontsize=8)
-    _save(fig, path)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    _notes(fig, ax, _numbered(fig, ax, pending, groups), "plans (numbered on the frontier):")
+    return fig
+
+
+def _value_words(value: float, kind: str) -> str:
+    if kind == "usd":
+        return f"${value / 1e6:,.3f}M" if abs(value) >= 1e6 else f"${value:,.0f}"
+    if kind == "t":
+        return f"{value:,.4g} t"
+    if kind == "days":
+        return f"{value:,.3g} days"
+    return f"{value:.5g}"
 
 
 def _has_value(point: WhatIfPoint) -> bool:
