@@ -430,3 +430,114 @@ def test_coverage_of_the_extended_instances() -> None:
     repetition = sum("unique_tokens" in d.get("data", {}) for d in EXTENDED.values())
     several_offers = sum(len(d["gpus"]) * len(d["regions"]) >= 2 for d in EXTENDED.values() if "serving" in d)
     assert min(fp8, moe, match) >= 5 and repetition >= 20 and several_offers >= 10, (fp8, moe, match, repetition)
+
+
+# ---- the brute force against a scalar enumeration of its own formulas --------------------------
+
+def _scalar_optimum(instance) -> tuple[str, float | None]:
+    """The optimum by plain loops over every discrete plan, pricing each with price_plan (scalar
+    floats), Dmin and (for `loss`) Dmax found by bisection on the priced figures, every serving
+    offer tried: a second path through the spec to catch broadcasting or algebra slips in the
+    vectorised enumerator (the formulas themselves are checked by hand in test_hand_formulas)."""
+    from checks.brute_force import law_loss, offer, recipes_of, serving_offers
+    from planner.input.schema import FixedPlan
+
+    data, limits = instance.data, instance.limits
+    target, cap = target_of(instance), data_cap(instance)
+    samples = instance.scaling_law_samples if instance.targets.confidence is not None else None
+
+    def meets(n_params: float, tokens: float) -> bool:
+        if samples is None:
+            return law_loss(instance.scaling_law, n_params, tokens, data.unique_tokens, data.repetition_rstar) <= target
+        need = math.ceil(instance.targets.confidence * len(samples) - 1e-9)
+        return sum(bool(law_loss(s, n_params, tokens, data.unique_tokens, data.repetition_rstar) <= target)
+                   for s in samples) >= need
+
+    def dmin(n_params: float) -> float:
+        if target is None:
+            return 0.0
+        lo, hi = math.log(1e-30), math.log(1e60)
+        if not meets(n_params, 1e60):
+            return math.inf
+        for _ in range(100):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (lo, mid) if meets(n_params, math.exp(mid)) else (mid, hi)
+        return max(math.exp(hi), 1.0)
+
+    def within_limits(fig: dict, tokens: float) -> bool:
+        return all(allowed is None or value <= allowed * (1 + 1e-9) for value, allowed in (
+            (fig["cost"], limits.budget_usd), (fig["co2"], limits.max_co2_t),
+            (fig["duration_days"], limits.deadline_days), (fig["flops"], limits.max_training_flops),
+            (tokens, cap if math.isfinite(cap) else None)))
+
+    servings = [(g.name, r.name) for g, r, *_ in serving_offers(instance)] or [None]
+    names = recipes_of(instance)[0]
+    best = math.inf
+    dmins = {n: dmin(n) for n in instance.sizes}
+    for region in instance.regions:
+        for gpu in instance.gpus:
+            terms = offer(instance, gpu, region)
+            if terms is None:
+                continue
+            for count in range(gpu.gpus_per_node, terms[1] + 1, gpu.gpus_per_node):
+                kw = gpu.watts / 1000
+                if region.grid_capacity_mw is not None and count * kw * region.pue / 1000 > region.grid_capacity_mw * (1 + 1e-9):
+                    continue
+                if region.max_swing_mw is not None and count * kw * region.swing_fraction / 1000 > region.max_swing_mw * (1 + 1e-9):
+                    continue
+                for n_params in instance.sizes:
+                    moe = instance.moe.total_params_per_active if instance.moe else 1.0
+                    if count < instance.bytes_per_param * n_params * moe / (gpu.memory_gb * 1e9) * (1 - 1e-12):
+                        continue
+                    for name in names:
+                        if name is not None:
+                            recipe, al = instance.recipe(name), instance.alignment
+                            if recipe.quality < al.min_quality or n_params < recipe.min_model_params or (
+                                    recipe.needs_verifiable_tasks and not al.verifiable_tasks):
+                                continue
+
+                        def priced(tokens, serving=None):
+                            plan = FixedPlan(model_params=n_params, tokens=tokens, gpu=gpu.name, gpu_count=count,
+                                             region=region.name, alignment=name)
+                            return price_plan(instance, plan, serving)
+
+                        if instance.objective == "loss":
+                            lo, hi = 0.0, min(cap, 1e40)
+                            if within_limits(priced(hi), hi):
+                                tokens = hi
+                            else:
+                                for _ in range(200):
+                                    mid = 0.5 * (lo + hi)
+                                    if mid in (lo, hi):
+                                        break
+                                    lo, hi = (mid, hi) if within_limits(priced(mid), mid) else (lo, mid)
+                                tokens = lo
+                            if tokens <= 0 or tokens < dmins[n_params] * (1 - 1e-9):
+                                continue
+                        else:
+                            tokens = dmins[n_params]
+                            if not math.isfinite(tokens) or not within_limits(priced(tokens), tokens):
+                                continue
+                        best = min(best, min(priced(tokens, s)["objective_value"] for s in servings))
+    return ("optimal", best) if math.isfinite(best) else ("infeasible", None)
+
+
+def _small(d: dict) -> bool:
+    """Few enough discrete plans for the scalar loops (about 2,000; 400 under `loss`)."""
+    instance = instance_from_dict(d)
+    return brute_force(instance).candidates <= (400 if instance.objective == "loss" else 2000)
+
+
+SCALAR = [s for s in BASE if _small(BASE[s])][:15] + [s for s in EXTENDED if _small(EXTENDED[s])][:25]
+
+
+def test_brute_force_matches_a_scalar_enumeration() -> None:
+    assert len(SCALAR) >= 35
+    for seed in SCALAR:
+        instance = instance_from_dict(BASE.get(seed) or EXTENDED[seed])
+        fast = brute_force(instance)
+        status, value = _scalar_optimum(instance)
+        assert status == fast.status, (seed, status, fast.status)
+        if value is not None:
+            tol = 1e-7 if instance.objective == "loss" else 1e-9
+            assert _rel(value, fast.objective_value) <= tol, (seed, value, fast.objective_value, fast.plan)
