@@ -149,6 +149,10 @@ def _extend(rng: random.Random, d: dict, law: dict, ref_n: float, ref_d: float) 
         regions = [r["name"] for r in d["regions"]]
         if rng.random() < 0.3 and len(regions) > 1:
             serving["regions"] = rng.sample(regions, rng.randint(1, len(regions)))
+        sellers = [(g, r["name"]) for r in d["regions"] for g in names if r.get("offers") is None or g in r["offers"]]
+        if not any(g in serving.get("gpus", names) and r in serving.get("regions", regions) for g, r in sellers):
+            serving.pop("gpus", None)   # the spec does not say what serving with no offer means
+            serving.pop("regions", None)
         if rng.random() < 0.25:
             serving["precision"] = "fp8"
         for gpu in d["gpus"]:
