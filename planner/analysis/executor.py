@@ -10,7 +10,8 @@ each item is answered by the same pure function wherever it runs, so serial, poo
 identical results (randomness is drawn in the parent beforehand, never in a worker).
 
 - serial (workers=1, no scheduler): in this process, item by item.
-- pool (workers=N > 1): concurrent.futures.ProcessPoolExecutor with the `spawn` start method; the
+- pool (workers=N > 1): concurrent.futures.ProcessPoolExecutor (start method `fork` on Linux, so
+  a worker inherits the loaded modules; `spawn` elsewhere; env PLAN_START_METHOD overrides); the
   state is sent once per worker (initializer), items in chunks. Workers ignore SIGINT: Ctrl-C
   reaches the parent, which terminates them and re-raises KeyboardInterrupt (nothing is written).
 - Dask (scheduler=ADDRESS, or the environment variable PLAN_DASK_SCHEDULER through the CLI): a
@@ -28,6 +29,7 @@ import math
 import os
 import sys
 import uuid
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +69,19 @@ def run_chunk(token: str, prepare: Callable, state: Any, work: Callable, chunk: 
     context = _context(token, prepare, state)
     answers = [work(context, item) for item in chunk]
     return answers, os.getpid(), _peak_rss_bytes()
+
+
+def start_method() -> str:
+    """`fork` where the platform has it (Linux: a worker starts with this process's imports, no
+    seconds of re-importing Pyomo and HiGHS), else `spawn`; PLAN_START_METHOD overrides."""
+    import multiprocessing
+
+    chosen = os.environ.get("PLAN_START_METHOD", "").strip()
+    if chosen:
+        if chosen not in multiprocessing.get_all_start_methods():
+            raise InputError("PLAN_START_METHOD", f"must be one of {', '.join(multiprocessing.get_all_start_methods())}")
+        return chosen
+    return "fork" if sys.platform == "linux" else "spawn"
 
 
 def _pool_init(token: str, prepare: Callable, state: Any) -> None:
@@ -143,11 +158,16 @@ class Runner:
 
         chunks = chunked(items, self.workers)
         results: list[list | None] = [None] * len(chunks)
+        method = start_method()
         pool = ProcessPoolExecutor(max_workers=min(self.workers, len(chunks)),
-                                   mp_context=multiprocessing.get_context("spawn"),
+                                   mp_context=multiprocessing.get_context(method),
                                    initializer=_pool_init, initargs=(token, prepare, state))
         try:
-            pending = {pool.submit(_pool_chunk, work, chunk): k for k, chunk in enumerate(chunks)}
+            with warnings.catch_warnings():
+                # 3.12+: fork while a thread runs (a progress bar's refresher) warns; the workers
+                # only run planner code, never the thread's (rich's) locks
+                warnings.filterwarnings("ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning)
+                pending = {pool.submit(_pool_chunk, work, chunk): k for k, chunk in enumerate(chunks)}
             done_items = 0
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
