@@ -24,6 +24,7 @@ COMMANDS = {
     "fit": "planner.cli.fit:fit",
     "catalog": "planner.cli.catalog:catalog_command",
     "uncertainty": "planner.cli.uncertainty:uncertainty",
+    "schema": "planner.cli.schema:schema_command",
 }
 
 

@@ -40,7 +40,7 @@ def entries(kind: str) -> list[dict[str, Any]]:
 @click.argument("kind", required=False, type=click.Choice(CHOICES))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--match", "pattern", default=None, metavar="TEXT",
-              help="only entries whose name or key contains TEXT (case-insensitive)")
+              help="only entries whose name, key or location contains TEXT (case-insensitive)")
 def catalog_command(kind: str | None, fmt: str, pattern: str | None) -> None:
     """List the built-in GPUs, regions, scaling laws (laws), alignment recipes, or grid carbon
     intensities (grids: the table regions read their carbon from), each number with its source.
@@ -61,7 +61,10 @@ def _filter(items: list[dict[str, Any]], pattern: str | None) -> list[dict[str, 
     if not pattern:
         return items
     needle = pattern.lower()
-    return [e for e in items if needle in str(e.get("name", "")).lower() or needle in str(e.get("key", "")).lower()]
+    # the name, a grid's key, and where the entry is: a region's location (its `source`, the table's
+    # `where` column), its grid key, a grid's name ("virginia" finds us-east, aws-us-east-1, US-VA...)
+    fields = ("name", "key", "source", "grid")
+    return [e for e in items if any(needle in str(e.get(f) or "").lower() for f in fields)]
 
 
 def _num(value: Any, digits: int = 4) -> str:

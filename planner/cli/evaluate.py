@@ -1,11 +1,18 @@
-"""`plan evaluate FILE`: price a fixed plan (the instance's `plan:` key) with the spec's formulas."""
+"""`plan evaluate FILE`: price a fixed plan (the instance's `plan:` key) with the spec's formulas.
+
+No loss target is needed to evaluate a plan; with one, the answer says whether the plan meets it.
+`--check` turns broken limits into exit code 3 (as an infeasible `plan solve`), for scripts.
+"""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
+from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
 from planner.errors import InputError
-from planner.formulas.evaluate import evaluate_plan, find_violations
+from planner.formulas.evaluate import evaluate_plan, find_violations, target_loss
 from planner.input.loading import load_instance
 from planner.present.report import plan_dict, print_evaluation, to_json, violation_dict
 
@@ -13,15 +20,23 @@ from planner.present.report import plan_dict, print_evaluation, to_json, violati
 @click.command()
 @click.argument("instance_file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def evaluate(instance_file: str, fmt: str) -> None:
-    """Price the plan fixed under `plan:` in INSTANCE_FILE; list the limits it breaks."""
-    instance = load_instance(instance_file)
+@click.option("--check", is_flag=True, help="Exit 3 when the plan breaks a limit (or misses the loss target).")
+def evaluate(instance_file: str, fmt: str, check: bool) -> None:
+    """Price the plan fixed under `plan:` in INSTANCE_FILE; list the limits it breaks
+    (exit 0; with --check, 3 if it breaks any)."""
+    instance = load_instance(instance_file, for_solving=False)
     if instance.plan is None:
         raise InputError("plan", "required by `plan evaluate`: {model_params, tokens, gpu, gpu_count, region"
                          "[, alignment]}")
     metrics = evaluate_plan(instance, instance.plan)
     violations = find_violations(instance, instance.plan, metrics)
+    target = target_loss(instance)
     if fmt == "json":
-        click.echo(to_json({"plan": plan_dict(metrics), "violations": [violation_dict(v) for v in violations]}))
+        out = {"plan": plan_dict(metrics), "violations": [violation_dict(v) for v in violations]}
+        if target is not None:
+            out["target"] = {"max_loss": target, "loss": metrics.loss,
+                             "met": not any(v.limit == "max_loss" for v in violations)}
+        click.echo(to_json(out))
     else:
-        print_evaluation(metrics, violations)
+        print_evaluation(metrics, violations, target=target)
+    sys.exit(EXIT_INFEASIBLE if check and violations else EXIT_OK)

@@ -1,33 +1,81 @@
-"""`plan solve FILE`: the optimal training plan of one instance."""
+"""`plan solve FILE`: the optimal training plan of one instance.
+
+`--objective` and `--set PATH=VALUE` change the instance before it is validated (the paths of
+`plan whatif --vary`, planner.input.sweep_paths), so a question needs no edited copy of the file.
+`--output FILE` writes the answer to FILE atomically (temporary file, then rename) instead of stdout.
+"""
 
 from __future__ import annotations
 
+import io
 import sys
 
 import click
 
+from planner.cli.atomic import check_output_path, write_atomic
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 from planner.input.loading import load_instance
-from planner.optimize.pipeline import solve_instance
-from planner.present.report import print_result, result_dict, to_json
-from planner.optimize.solve import DEFAULT_MIP_GAP, SolveOptions
+from planner.input.schema import Instance
+from planner.input.sweep_paths import parse_set
 
 _EXIT = {"optimal": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_LIMIT, "error": 1}
+OBJECTIVES = ["cost", "co2", "time", "loss", "weighted"]
 
 
 @click.command()
 @click.argument("instance_file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--objective", type=click.Choice(OBJECTIVES), default=None,
+              help="Minimise this instead of the file's objective.")
+@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE",
+              help="Change one input, e.g. limits.budget_usd=5e6 or regions[sweden].pue=1.1 (the --vary "
+                   "paths of `plan whatif`; VALUE as in YAML, `none` removes the key). Repeatable.")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
+              help="Write the answer to FILE (atomically) instead of printing it.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop HiGHS after this many seconds; the best plan found is returned (exit 4).")
-@click.option("--mip-gap", type=click.FloatRange(min=0), default=DEFAULT_MIP_GAP, show_default=True,
-              help="Relative MIP gap at which HiGHS stops.")
-def solve(instance_file: str, fmt: str, time_limit: float | None, mip_gap: float) -> None:
+@click.option("--mip-gap", type=click.FloatRange(min=0), default=None,
+              help="Relative MIP gap at which HiGHS stops (default: the planner's own, 1e-6).")
+def solve(instance_file: str, fmt: str, objective: str | None, settings: tuple[str, ...], output: str | None,
+          time_limit: float | None, mip_gap: float | None) -> None:
     """Find the optimal plan for INSTANCE_FILE (exit 0 optimal, 2 bad input, 3 infeasible, 4 limit)."""
-    instance = load_instance(instance_file)
-    result = solve_instance(instance, SolveOptions(time_limit_s=time_limit, mip_gap=mip_gap))
+    changes = [parse_set(text) for text in settings]
+    if objective is not None:
+        changes.append(("objective", objective))
+    check_output_path(output)
+    instance = load_instance(instance_file, changes=changes)
+    warn_weighted_without_price(instance)
+
+    from planner.optimize.pipeline import solve_instance
+    from planner.optimize.solve import DEFAULT_MIP_GAP, SolveOptions
+    from planner.present.report import print_result, result_csv, result_dict, to_json
+
+    options = SolveOptions(time_limit_s=time_limit, mip_gap=DEFAULT_MIP_GAP if mip_gap is None else mip_gap)
+    result = solve_instance(instance, options)
     if fmt == "json":
-        click.echo(to_json(result_dict(result)))
+        text = to_json(result_dict(result)) + "\n"
+    elif fmt == "csv":
+        text = result_csv(result)
+    else:
+        text = None
+    if output is not None:
+        if text is None:
+            from rich.console import Console
+
+            buffer = io.StringIO()
+            print_result(result, Console(file=buffer, width=120, force_terminal=False, color_system=None))
+            text = buffer.getvalue()
+        write_atomic(output, text)
+        click.echo(f"wrote {output} (status {result.status})", err=True)
+    elif text is not None:
+        click.echo(text, nl=False)
     else:
         print_result(result)
-    sys.exit(_EXIT[result.status])
+    sys.exit(_EXIT.get(result.status, 1))
+
+
+def warn_weighted_without_price(instance: Instance) -> None:
+    """`objective: weighted` with no carbon price is `cost` under another name: say so on stderr."""
+    if instance.objective == "weighted" and instance.carbon_price_usd_per_t == 0:
+        click.echo("warning: objective 'weighted' with carbon_price_usd_per_t 0 (absent) minimises cost alone; "
+                   "set carbon_price_usd_per_t (USD per t CO2e) to price carbon", err=True)

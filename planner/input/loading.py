@@ -9,6 +9,7 @@ import difflib
 import re
 import types
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
@@ -87,30 +88,55 @@ def parse_yaml(text: str, where: str = "instance") -> dict[str, Any]:
     return data
 
 
-def load_instance(path: str | Path) -> schema.Instance:
+def load_instance(path: str | Path, *, for_solving: bool = True,
+                  changes: Sequence[tuple[str, Any]] = ()) -> schema.Instance:
     """Read, resolve catalog names and validate one instance file (a `scaling_law_samples:
-    {file: x.csv}` is read relative to the instance file)."""
+    {file: x.csv}` is read relative to the instance file).
+
+    `changes` are (dotted path, value) pairs set before validation (`plan solve --set PATH=VALUE`,
+    the paths of planner.input.sweep_paths). `for_solving` also requires what solving needs (a loss
+    target unless the objective is loss); `plan evaluate` passes False.
+    """
     data = read_yaml(path)
     samples = data.get("scaling_law_samples")
     if isinstance(samples, dict):
         data = {**data, "scaling_law_samples": read_samples_file(samples, Path(path).parent)}
-    return instance_from_dict(data)
+    if changes:
+        from planner.input.sweep_paths import parse_path, set_path
+
+        data = resolve_catalog_names(data)
+        for path_text, value in changes:
+            data = set_path(data, parse_path(path_text, "--set"), value, path_text, "--set")
+    return instance_from_dict(data, for_solving=for_solving)
+
+
+def check_solvable(instance: schema.Instance) -> schema.Instance:
+    """`instance` if it can be solved; InputError naming `targets` if it lacks a loss target."""
+    problem = schema.loss_target_problem(instance)
+    if problem is not None:
+        raise InputError("targets", problem)
+    return instance
 
 
 SAMPLE_COLUMNS = ("E", "A", "B", "alpha", "beta")
 _MAX_SAMPLES = 100_000
+_MAX_SAMPLE_BYTES = 50_000_000
 
 
 def read_samples_file(spec: dict[str, Any], base: Path) -> list[dict[str, float]]:
     """`{file: samples.csv}` -> list of laws: a CSV with columns E, A, B, alpha, beta (others ignored)."""
     import csv
+    import io
 
     field = "scaling_law_samples"
     if set(spec) != {"file"} or not isinstance(spec.get("file"), str):
         raise InputError(field, "expected a list of laws or {file: samples.csv}")
     path = base / spec["file"]
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        raw = read_limited(path, _MAX_SAMPLE_BYTES)
+        if len(raw) > _MAX_SAMPLE_BYTES:
+            raise InputError(f"{field}.file", f"{spec['file']}: larger than {_MAX_SAMPLE_BYTES:,} bytes")
+        with io.StringIO(raw.decode("utf-8-sig"), newline="") as handle:
             reader = csv.DictReader(handle)
             missing = [c for c in SAMPLE_COLUMNS if c not in (reader.fieldnames or [])]
             if missing:
@@ -127,20 +153,22 @@ def read_samples_file(spec: dict[str, Any], base: Path) -> list[dict[str, float]
                                      f"{', '.join(SAMPLE_COLUMNS)} must be a number") from None
     except FileNotFoundError:
         raise InputError(f"{field}.file", f"{spec['file']}: file not found (read relative to the instance)") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{field}.file", f"{spec['file']}: cannot read ({exc})") from None
     if not rows:
         raise InputError(f"{field}.file", f"{spec['file']}: no samples")
     return rows
 
 
-def instance_from_dict(data: dict[str, Any]) -> schema.Instance:
-    """Resolve catalog names, then validate strictly (raises InputError)."""
+def instance_from_dict(data: dict[str, Any], *, for_solving: bool = True) -> schema.Instance:
+    """Resolve catalog names, then validate strictly (raises InputError); `for_solving` also
+    requires a loss target unless the objective is loss (check_solvable)."""
     resolved = resolve_catalog_names(data)
     try:
-        return schema.Instance.model_validate(resolved)
+        instance = schema.Instance.model_validate(resolved)
     except ValidationError as exc:
         raise _input_error(exc, resolved) from None
+    return check_solvable(instance) if for_solving else instance
 
 
 def resolve_catalog_names(data: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +176,13 @@ def resolve_catalog_names(data: dict[str, Any]) -> dict[str, Any]:
 
     `H100` -> the catalog H100; `{name: H100, mfu: 0.38}` -> the catalog H100 with mfu 0.38;
     an entry whose name is not built in must be complete (validation says what is missing).
+    `gpus: all` / `regions: all` -> every catalog entry of that kind.
     """
+    out = dict(data)
+    for key, kind in (("gpus", "gpus"), ("regions", "regions")):
+        if isinstance(out.get(key), str) and out[key].strip().lower() == "all":
+            out[key] = catalog.names(kind)  # `gpus: all`, `regions: all`: every catalog entry
+    data = out
     out = dict(data)
     if "scaling_law" in out:
         out["scaling_law"] = _resolve_one("scaling_law", out["scaling_law"], "scaling_laws", require_known=True)

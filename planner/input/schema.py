@@ -2,15 +2,17 @@
 
 Strict on purpose (style: Calliope 0.7): unknown keys are errors, numbers must be numbers (no
 strings, no booleans), NaN and infinities are refused, every model is frozen. Field descriptions
-are the reference for the instance format (../shared/spec/instance-format.md).
+are the reference for the instance format: docs/instance-keys.md is generated from them
+(scripts/generate_key_docs.py) and `plan schema` prints them as a JSON Schema.
 
 Catalog names are resolved before validation (planner.input.loading), so every entry here is complete.
 """
 
 from __future__ import annotations
 
+import datetime
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -47,17 +49,17 @@ class ScalingLaw(Strict):
 
     name: str = Field("custom", description="catalog name or a label")
     E: NonNegative = Field(description="irreducible loss, nats/token")
-    A: Positive
-    B: Positive
-    alpha: Positive
-    beta: Positive
+    A: Positive = Field(description="coefficient of the parameter term A/N^alpha, nats/token x params^alpha")
+    B: Positive = Field(description="coefficient of the data term B/D^beta, nats/token x tokens^beta")
+    alpha: Positive = Field(description="exponent of the parameter term, dimensionless")
+    beta: Positive = Field(description="exponent of the data term, dimensionless")
     source: str | None = Field(None, description="where the constants come from")
 
 
 class Gpu(Strict):
     """One accelerator type. Prices and availability here apply where a region lists no offers."""
 
-    name: str
+    name: str = Field(description="catalog name (`plan catalog gpus`) or your own label")
     peak_tflops: Positive = Field(description="dense BF16 peak per GPU, TFLOP/s")
     mfu: Fraction = Field(description="model FLOPs utilisation, (0, 1]")
     peak_fp8_tflops: Positive | None = Field(
@@ -66,72 +68,83 @@ class Gpu(Strict):
         None, description="MFU against the FP8 peak under `precision: fp8`; absent = mfu")
     watts: Positive = Field(description="board power per GPU, W")
     memory_gb: Positive = Field(description="HBM per GPU, GB (1e9 bytes)")
-    gpus_per_node: PositiveCount = 8
+    gpus_per_node: PositiveCount = Field(8, description="GPUs per node: the GPU count is a multiple of it")
     embodied_kg: NonNegative = Field(0.0, description="embodied CO2e per GPU, kg")
-    lifetime_years: Positive = 5.0
-    usd_per_gpu_hour: NonNegative | None = None
-    available: Count | None = None
+    lifetime_years: Positive = Field(5.0, description="service life over which embodied CO2e is amortised, years")
+    usd_per_gpu_hour: NonNegative | None = Field(
+        None, description="price per GPU-hour, USD, where a region lists no offer; absent = not sold there")
+    available: Count | None = Field(
+        None, description="GPUs that can be had, where a region lists no offer; required with a price")
     mfu_ref_params: Positive = Field(
-        1e11, description="model size (active parameters) at which `mfu` was measured (6.1)")
+        1e11, description="model size (active parameters) at which `mfu` was measured")
     mfu_size_exponent: Annotated[float, Field(strict=True, ge=-1, le=1)] = Field(
         0.0, description="mfu(N) = min(mfu_max, mfu (N/mfu_ref_params)^exponent); 0 = constant mfu")
     mfu_max: Fraction = Field(1.0, description="cap on the size-dependent MFU, (0, 1]")
     mtbf_hours: Positive | None = Field(
-        None, description="mean time between job interruptions per GPU, hours; absent = never fails (6.2)")
+        None, description="mean time between job interruptions per GPU, hours; absent = never fails")
     serving_mfu: Fraction | None = Field(
-        None, description="utilisation when serving (decode-bound), (0, 1]; used by `serving` (6.4)")
-    source: str | None = None
+        None, description="utilisation when serving (decode-bound), (0, 1]; used by `serving`")
+    source: str | None = Field(None, description="where the numbers come from (text, not used)")
 
 
 class Offer(Strict):
     """A GPU type sold in a region: price and how many can be had."""
 
-    usd_per_gpu_hour: NonNegative | None = None
-    available: Count | None = None
+    usd_per_gpu_hour: NonNegative | None = Field(
+        None, description="price per GPU-hour in this region, USD; absent = the GPU's usd_per_gpu_hour")
+    available: Count | None = Field(
+        None, description="GPUs of this type that can be had in this region; absent = the GPU's available")
 
 
 class Region(Strict):
     """A datacenter location."""
 
-    name: str
+    name: str = Field(description="catalog name (`plan catalog regions`) or your own label")
     carbon_g_per_kwh: NonNegative = Field(description="grid carbon intensity, gCO2e/kWh")
     grid: str | None = Field(None, description="key of the bundled carbon-intensity table (SWE, "
                              "gcp:europe-north1, US-VA) that carbon_g_per_kwh was read from")
-    pue: Annotated[float, Field(strict=True, ge=1)] = 1.0
-    grid_capacity_mw: Positive | None = None
-    max_swing_mw: Positive | None = None
-    swing_fraction: Fraction = 1.0
-    offers: dict[str, Offer] | None = None
-    source: str | None = None
+    pue: Annotated[float, Field(strict=True, ge=1)] = Field(
+        1.0, description="power usage effectiveness: facility energy / IT energy, >= 1")
+    grid_capacity_mw: Positive | None = Field(
+        None, description="most facility power the site can draw, MW; absent = unlimited")
+    max_swing_mw: Positive | None = Field(
+        None, description="largest power swing the grid tolerates, MW (n x watts x swing_fraction); absent = unlimited")
+    swing_fraction: Fraction = Field(
+        1.0, description="share of board power that swings (between compute and communication phases), (0, 1]")
+    offers: dict[str, Offer] | None = Field(
+        None, description="GPU name -> price and count here; absent = every GPU at its own price and count")
+    source: str | None = Field(None, description="where the numbers come from (text, not used)")
 
 
 class Stage(Strict):
     """One alignment stage, run after pretraining on the same cluster."""
 
-    name: str
-    tokens: Positive
-    flops_per_param_token: Positive
-    mfu_factor: Positive = 1.0
-    samples: NonNegative = 0.0
-    usd_per_sample: NonNegative = 0.0
+    name: str = Field(description="label of the stage (SFT, DPO, RL, ...)")
+    tokens: Positive = Field(description="tokens processed by the stage, tokens")
+    flops_per_param_token: Positive = Field(description="FLOPs per parameter per token of the stage, FLOP")
+    mfu_factor: Positive = Field(1.0, description="the stage's MFU relative to pretraining (RL rollouts < 1)")
+    samples: NonNegative = Field(0.0, description="human or AI labels bought for the stage, count")
+    usd_per_sample: NonNegative = Field(0.0, description="price per label, USD")
 
 
 class Recipe(Strict):
     """An alignment recipe (SFT, DPO, RLHF, GRPO, ...): its stages run one after another."""
 
-    name: str
-    quality: NonNegative = 0.0
-    min_model_params: NonNegative = 0.0
-    needs_verifiable_tasks: bool = False
-    fixed_usd: NonNegative = 0.0
-    stages: list[Stage] = Field(min_length=1)
-    source: str | None = None
+    name: str = Field(description="catalog name (`plan catalog recipes`) or your own label")
+    quality: NonNegative = Field(0.0, description="quality score compared with alignment.min_quality (a ranking)")
+    min_model_params: NonNegative = Field(0.0, description="smallest model the recipe works for, parameters")
+    needs_verifiable_tasks: bool = Field(False, description="usable only with alignment.verifiable_tasks: true")
+    fixed_usd: NonNegative = Field(0.0, description="one-off cost (e.g. building verifiers), USD")
+    stages: list[Stage] = Field(min_length=1, description="the stages, run one after another")
+    source: str | None = Field(None, description="where the numbers come from (text, not used)")
 
 
 class Alignment(Strict):
-    min_quality: NonNegative = 0.0
-    verifiable_tasks: bool = False
-    recipes: list[Recipe] = Field(min_length=1)
+    """Post-training: the plan picks one of the recipes."""
+
+    min_quality: NonNegative = Field(0.0, description="least recipe quality accepted")
+    verifiable_tasks: bool = Field(False, description="the tasks can be checked automatically (math, code)")
+    recipes: list[Recipe] = Field(min_length=1, description="candidate recipes: catalog names or inline")
 
     @model_validator(mode="after")
     def _unique_names(self) -> Alignment:
@@ -142,9 +155,9 @@ class Alignment(Strict):
 class SizeGrid(Strict):
     """Log-spaced candidate sizes: `count` values from `min` to `max` inclusive."""
 
-    min: Positive
-    max: Positive
-    count: PositiveCount
+    min: Positive = Field(description="smallest candidate size, parameters")
+    max: Positive = Field(description="largest candidate size, parameters (>= min)")
+    count: PositiveCount = Field(description="number of sizes, log-spaced, ends included")
 
     @model_validator(mode="after")
     def _ordered(self) -> SizeGrid:
@@ -160,24 +173,29 @@ class SizeGrid(Strict):
 
 
 class Data(Strict):
-    unique_tokens: Positive | None = Field(None, description="U; absent = unlimited")
-    max_epochs: Positive | None = Field(None, description="D <= U * max_epochs")
-    repetition_rstar: Positive = 15.4
-    usd_per_token: NonNegative = 0.0
+    """The pretraining data."""
+
+    unique_tokens: Positive | None = Field(None, description="U, unique tokens available; absent = unlimited")
+    max_epochs: Positive | None = Field(None, description="passes over the data: D <= U x max_epochs; needs unique_tokens")
+    repetition_rstar: Positive = Field(
+        15.4, description="R*, how fast repeated tokens lose value (Muennighoff et al. 2023), epochs")
+    usd_per_token: NonNegative = Field(0.0, description="price of each pretraining token, USD/token")
 
 
 class Match(Strict):
     """Target the loss of a reference model (params, tokens) under the instance's law."""
 
-    params: Positive
-    tokens: Positive
+    params: Positive = Field(description="reference model size, parameters")
+    tokens: Positive = Field(description="reference training tokens (counted as unique), tokens")
 
 
 class Targets(Strict):
-    max_loss: Positive | None = None
-    match: Match | None = None
+    """The quality the plan must reach: one of max_loss or match (needed to solve unless objective is loss)."""
+
+    max_loss: Positive | None = Field(None, description="highest loss accepted, nats/token")
+    match: Match | None = Field(None, description="the loss of a reference run under the instance's law")
     confidence: Annotated[float, Field(strict=True, gt=0, le=1)] | None = Field(
-        None, description="share of scaling_law_samples that must meet the target (6.5)")
+        None, description="share of scaling_law_samples that must meet the target")
 
     @model_validator(mode="after")
     def _one_of(self) -> Targets:
@@ -187,21 +205,36 @@ class Targets(Strict):
 
 
 class Limits(Strict):
-    budget_usd: Positive | None = None
-    deadline_days: Positive | None = None
-    max_training_flops: Positive | None = None
-    max_co2_t: Positive | None = None
+    """Hard limits on the plan; an absent limit does not apply."""
+
+    budget_usd: Positive | None = Field(None, description="most the run may cost, USD")
+    deadline_days: Positive | None = Field(None, description="longest the run may take (pretraining + alignment), days")
+    deadline: str | None = Field(
+        None, description="the deadline as a date, YYYY-MM-DD; needs top-level `start`; the loader sets "
+        "deadline_days = deadline - start (whole days) and leaves this key empty; not with deadline_days")
+    max_training_flops: Positive | None = Field(
+        None, description="most training compute (pretraining + alignment), FLOP (e.g. 1e26, a reporting line)")
+    max_co2_t: Positive | None = Field(None, description="carbon budget, t CO2e (operational + embodied)")
 
 
 class FixedPlan(Strict):
     """The choices of a plan, fixed by the user (`plan evaluate`)."""
 
-    model_params: Positive
-    tokens: Positive
-    gpu: str
-    gpu_count: PositiveCount
-    region: str
-    alignment: str | None = None
+    model_params: Positive = Field(description="model size N, parameters (active parameters for an MoE)")
+    tokens: Positive = Field(description="pretraining tokens D, tokens")
+    gpu: str = Field(description="name of one of the instance's gpus")
+    gpu_count: PositiveCount = Field(description="GPUs in the cluster, a multiple of the GPU's gpus_per_node")
+    region: str = Field(description="name of one of the instance's regions")
+    alignment: str | None = Field(None, description="name of one of alignment.recipes; absent = none")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _report_keys(cls, data: Any) -> Any:
+        """The `plan` object printed by `plan solve --format json` may be pasted as is: its report
+        keys (cost_usd, loss, ...) are figures of the plan, recomputed by `plan evaluate`; ignored."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in PLAN_REPORT_KEYS}
+        return data
 
 
 class Moe(Strict):
@@ -218,7 +251,7 @@ Precision = Literal["bf16", "fp8"]
 
 
 class Reliability(Strict):
-    """Checkpoint/restart figures of the failure model (6.2), used with gpus[*].mtbf_hours."""
+    """Checkpoint/restart figures of the failure model, used with gpus[*].mtbf_hours."""
 
     checkpoint_hours: NonNegative = Field(0.01, description="time to write one checkpoint, hours")
     restart_hours: NonNegative = Field(0.1, description="time lost per interruption (restart, reload), hours")
@@ -227,15 +260,15 @@ class Reliability(Strict):
 class SampleLaw(Strict):
     """One sampled scaling law (a bootstrap replicate): L = E + A/N^alpha + B/D^beta."""
 
-    E: NonNegative
-    A: Positive
-    B: Positive
-    alpha: Positive
-    beta: Positive
+    E: NonNegative = Field(description="irreducible loss, nats/token")
+    A: Positive = Field(description="coefficient of the parameter term, nats/token x params^alpha")
+    B: Positive = Field(description="coefficient of the data term, nats/token x tokens^beta")
+    alpha: Positive = Field(description="exponent of the parameter term, dimensionless")
+    beta: Positive = Field(description="exponent of the data term, dimensionless")
 
 
 class Serving(Strict):
-    """Lifetime serving demand (6.4): the plan also picks the serving GPU and region."""
+    """Lifetime serving demand: the plan also picks the serving GPU and region."""
 
     tokens: NonNegative = Field(description="tokens processed over the model's life (prompt + generated)")
     flops_per_param_token: Positive = Field(2.0, description="forward-pass FLOPs per (active) parameter-token")
@@ -246,34 +279,69 @@ class Serving(Strict):
 
 
 class Instance(Strict):
-    """One planning problem (../shared/spec/instance-format.md)."""
+    """One planning problem (docs/instance-keys.md)."""
 
-    name: str = ""
-    objective: Objective = "cost"
-    carbon_price_usd_per_t: NonNegative = 0.0
-    scaling_law: ScalingLaw
-    flops_per_param_token: Positive = 6.0
-    model_sizes: Annotated[list[Positive], Field(min_length=1)] | SizeGrid
-    data: Data = Data()
-    targets: Targets = Targets()
-    limits: Limits = Limits()
-    staff_usd_per_day: NonNegative = 0.0
-    bytes_per_param: Positive = 16.0
+    name: str = Field("", description="label of the instance")
+    start: str | None = Field(
+        None, description="date the run starts, YYYY-MM-DD; used with limits.deadline")
+    objective: Objective = Field(
+        "cost", description="what to minimise: cost (USD), co2 (t), time (days), loss (nats/token), or "
+        "weighted (cost + carbon_price_usd_per_t x CO2)")
+    carbon_price_usd_per_t: NonNegative = Field(
+        0.0, description="carbon price of objective weighted, USD per t CO2e (0: weighted = cost)")
+    scaling_law: ScalingLaw = Field(description="catalog name (`plan catalog laws`) or inline {E, A, B, alpha, beta}; "
+                                    "absent = epoch2024")
+    flops_per_param_token: Positive = Field(6.0, description="pretraining FLOPs per parameter per token (6: C = 6 N D)")
+    model_sizes: Annotated[list[Positive], Field(min_length=1)] | SizeGrid = Field(
+        description="candidate model sizes N, parameters: a list, or {min, max, count} log-spaced")
+    data: Data = Field(Data(), description="the pretraining data: unique tokens, epochs, price")
+    targets: Targets = Field(Targets(), description="the loss the plan must reach")
+    limits: Limits = Field(Limits(), description="budget, deadline, carbon budget, compute cap")
+    staff_usd_per_day: NonNegative = Field(0.0, description="team cost while the run lasts, USD/day")
+    bytes_per_param: Positive = Field(16.0, description="training-state memory per parameter, bytes (16: BF16 "
+                                      "weights and gradients, FP32 master weights and Adam moments)")
     precision: Precision = Field("bf16", description="training precision: the GPU peak (and MFU) used")
-    moe: Moe | None = None
-    gpus: list[Gpu] = Field(min_length=1)
-    regions: list[Region] = Field(min_length=1)
-    alignment: Alignment | None = None
+    moe: Moe | None = Field(None, description="mixture-of-experts: model_sizes are active parameters; absent = dense")
+    gpus: list[Gpu] = Field(min_length=1, description="candidate GPU types: catalog names, inline entries, or `all` "
+                            "(every catalog GPU)")
+    regions: list[Region] = Field(min_length=1, description="candidate regions: catalog names, inline entries, or "
+                                  "`all` (every catalog region)")
+    alignment: Alignment | None = Field(None, description="post-training recipes; absent = pretraining only")
     development_factor: Annotated[float, Field(strict=True, ge=1)] = Field(
-        1.0, description="project GPU-hours / final-run GPU-hours (ablations, failed runs), >= 1 (6.3)")
-    reliability: Reliability = Reliability()
-    serving: Serving | None = None
+        1.0, description="project GPU-hours / final-run GPU-hours (ablations, failed runs), >= 1")
+    reliability: Reliability = Field(Reliability(), description="checkpoint and restart times of the failure model")
+    serving: Serving | None = Field(None, description="lifetime serving demand; absent = training only")
     scaling_law_samples: list[SampleLaw] | None = Field(
         None, description="sampled laws for targets.confidence (a `{file: x.csv}` is read by the loader)")
-    plan: FixedPlan | None = None
+    plan: FixedPlan | None = Field(None, description="a fixed plan for `plan evaluate` (ignored by solving)")
     uncertainty: Annotated[dict[str, str], AfterValidator(_check_distributions)] | None = Field(
         None, description="`plan uncertainty`: what-if path -> distribution, e.g. `gpus[H100].mfu: "
         "normal(0.4, 0.05)` (docs/uncertainty.md); ignored by the other commands")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deadline_date(cls, data: Any) -> Any:
+        """`limits.deadline: 2027-03-01` with `start: 2026-12-01` -> limits.deadline_days = 90."""
+        if not isinstance(data, dict):
+            return data
+        limits = data.get("limits")
+        start = data.get("start")
+        if start is not None:
+            start_date = _date(start, "start")
+            data = {**data, "start": start_date.isoformat()}
+        if not isinstance(limits, dict) or limits.get("deadline") is None:
+            return data
+        deadline = _date(limits["deadline"], "limits.deadline")
+        if limits.get("deadline_days") is not None:
+            raise ValueError("limits.deadline: give either deadline (a date) or deadline_days, not both")
+        if start is None:
+            raise ValueError("limits.deadline: a date needs the top-level `start: YYYY-MM-DD` (the day the run "
+                             "starts), or give limits.deadline_days")
+        days = (deadline - start_date).days
+        if days <= 0:
+            raise ValueError(f"limits.deadline: {deadline.isoformat()} is not after start {start_date.isoformat()}")
+        rest = {k: v for k, v in limits.items() if k != "deadline"}
+        return {**data, "limits": {**rest, "deadline_days": float(days)}}
 
     @model_validator(mode="after")
     def _cross_references(self) -> Instance:
@@ -287,11 +355,6 @@ class Instance(Strict):
                         f"regions[{i}].offers.{gpu_name}: GPU '{gpu_name}' is not in gpus "
                         f"(listed: {', '.join(sorted(gpu_names))}); add it to gpus or remove the offer"
                     )
-        if self.objective != "loss" and self.targets.max_loss is None and self.targets.match is None:
-            raise ValueError(
-                f"targets: objective '{self.objective}' needs a loss target "
-                "(targets.max_loss or targets.match); only objective 'loss' may omit it"
-            )
         for i, region in enumerate(self.regions):
             if region.offers is None:
                 for j, gpu in enumerate(self.gpus):
@@ -376,12 +439,40 @@ class Instance(Strict):
         return next(m for m in self.alignment.recipes if m.name == name)
 
 
+#: Keys of the `plan` object of `plan solve --format json` that are figures, not choices.
+PLAN_REPORT_KEYS = frozenset({"tokens_per_param", "duration_days", "gpu_hours", "loss", "energy_mwh",
+                              "peak_power_mw", "flops", "cost_usd", "co2_t"})
+
+
+def _date(value: Any, field: str) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{field}: must be a date YYYY-MM-DD (e.g. 2027-03-01), got {value!r}")
+
+
+def loss_target_problem(instance: Instance) -> str | None:
+    """Why `instance` cannot be solved for lack of a loss target (None when it can): minimising
+    cost, CO2 or time without a target would train nothing. Evaluating a fixed plan needs none."""
+    if instance.objective != "loss" and instance.targets.max_loss is None and instance.targets.match is None:
+        return (f"objective '{instance.objective}' needs a loss target (targets.max_loss or targets.match); "
+                "only objective 'loss' may omit it (`plan evaluate` needs none)")
+    return None
+
+
 def _check_unique(names: list[str], field: str) -> None:
     seen: set[str] = set()
     for i, name in enumerate(names):
         if name in seen:
             raise ValueError(f"{field}[{i}].name: duplicate name '{name}'")
         seen.add(name)
+
 
 # Physically meaningful ranges of every numeric key (planner.input.ranges, issue 13).
 from planner.input import ranges as _ranges  # noqa: E402

@@ -72,9 +72,9 @@ def parse_vary(text: str) -> Vary:
     return Vary(path, steps, tuple(values), log)
 
 
-def parse_path(path: str) -> tuple[Step, ...]:
+def parse_path(path: str, option: str = "--vary") -> tuple[Step, ...]:
     """`regions[us-east].carbon_g_per_kwh` -> (regions, [us-east] by name, carbon_g_per_kwh)."""
-    where = f"--vary {path}"
+    where = f"{option} {path}"
     steps: list[Step] = []
     for part in _split_dots(path, where):
         match = _SEGMENT.fullmatch(part)
@@ -182,14 +182,39 @@ def _scalar(text: str) -> Any:
     return value
 
 
+def parse_set(text: str, option: str = "--set") -> tuple[str, Any]:
+    """`PATH=VALUE` -> (path, value): one value, read as YAML (`5e6`, `true`, `[H100, B200]`,
+    `{max_loss: 2.1}`, `2027-03-01` as text); `none` or `null` drops the key so its default applies."""
+    import yaml
+
+    from planner.input.yaml_safe import SafeLoader
+
+    path, sep, raw = text.partition("=")
+    path, raw = path.strip(), raw.strip()
+    if not sep or not path or not raw:
+        raise InputError(option, f"expected PATH=VALUE (e.g. limits.budget_usd=5e6), got {text!r}")
+    parse_path(path, option)
+    if raw.lower() in ("none", "null", "~"):
+        return path, None
+    try:
+        value = yaml.load(raw, Loader=SafeLoader)  # noqa: S506 -- the project's restricted SafeLoader
+    except yaml.YAMLError:
+        raise InputError(f"{option} {path}", f"cannot read the value {raw!r} (write it as in YAML)") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"{option} {path}", f"{raw!r} is not a finite number")
+    return path, value
+
+
 #: Keys whose absence means something a created mapping would silently change.
 _NO_CREATE = {"offers": "absent means the region sells every GPU at the GPU's own price and count; "
                         "vary gpus[NAME].usd_per_gpu_hour / .available instead, or list offers in the file"}
 #: Setting one of these drops the other (an instance gives one loss target).
-_EXCLUSIVE = {("targets", "max_loss"): "match", ("targets", "match"): "max_loss"}
+_EXCLUSIVE = {("targets", "max_loss"): "match", ("targets", "match"): "max_loss",
+              ("limits", "deadline_days"): "deadline", ("limits", "deadline"): "deadline_days"}
 
 
-def set_path(data: dict[str, Any], steps: tuple[Step, ...], value: Any, path: str = "") -> dict[str, Any]:
+def set_path(data: dict[str, Any], steps: tuple[Step, ...], value: Any, path: str = "",
+             option: str = "--vary") -> dict[str, Any]:
     """A copy of `data` with the value at `steps` replaced (None removes the key); `data` itself is
     not changed (the mappings and lists along the path are copied, the rest is shared).
 
@@ -198,7 +223,7 @@ def set_path(data: dict[str, Any], steps: tuple[Step, ...], value: Any, path: st
     (planner.input.loading.resolve_catalog_names); text entries are still accepted and become
     `{name: ...}`, which the catalog fills in.
     """
-    where = f"--vary {path or '.'.join(map(str, steps))}"
+    where = f"{option} {path or '.'.join(map(str, steps))}"
     out = dict(data)  # copy-on-write: only the containers along the path are copied
     node: Any = out
     walked = ""

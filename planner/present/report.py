@@ -41,7 +41,7 @@ def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
 
 def violation_dict(v: Violation) -> dict[str, Any]:
     return {"limit": v.limit, "value": v.value, "allowed": v.allowed, "excess": v.excess,
-            "unit": v.unit, "message": v.message}
+            "unit": v.unit, "message": violation_text(v)}
 
 
 def result_dict(result: PlanResult) -> dict[str, Any]:
@@ -121,11 +121,11 @@ def plan_tables(metrics: PlanMetrics) -> list[Table]:
 
 
 def print_result(result: PlanResult, console: Console | None = None) -> None:
-    """`plan solve` default output."""
-    console = console or Console()
+    """`plan solve` default output (no console markup: names are user text, `[/x]` included)."""
+    console = console or Console(markup=False)
     if result.metrics is not None:
         for table in plan_tables(result.metrics):
-            console.print(table)
+            console.print(table, markup=False)
         console.print(f"binding limits: {', '.join(result.binding) or 'none'}")
     value = "" if result.objective_value is None else f" = {result.objective_value:,.6g}"
     gap = "" if result.solver.mip_gap is None else f", gap {result.solver.mip_gap:.2e}"
@@ -140,14 +140,97 @@ def print_result(result: PlanResult, console: Console | None = None) -> None:
                 console.print(f"  - {line}")
 
 
-def print_evaluation(metrics: PlanMetrics, violations: list[Violation], console: Console | None = None) -> None:
-    """`plan evaluate` default output."""
-    console = console or Console()
+def print_evaluation(metrics: PlanMetrics, violations: list[Violation], console: Console | None = None,
+                     target: float | None = None) -> None:
+    """`plan evaluate` default output (no console markup: names are user text)."""
+    console = console or Console(markup=False)
     for table in plan_tables(metrics):
-        console.print(table)
+        console.print(table, markup=False)
+    if target is not None:
+        met = not any(v.limit == "max_loss" for v in violations)
+        console.print(f"loss target {target:.4f} nats/token: {'met' if met else 'NOT met'} "
+                      f"(loss {metrics.loss:.4f})", highlight=False)
     if violations:
         console.print("violations:")
         for v in violations:
-            console.print(f"  - {v.limit}: {v.message}")
+            console.print(f"  - {v.limit}: {violation_text(v)}", highlight=False, markup=False)
     else:
         console.print("violations: none")
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested keys joined by dots (`cost_usd.total`); lists joined by ';'."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{name}."))
+        elif isinstance(value, list):
+            out[name] = ";".join(map(str, value))
+        else:
+            out[name] = value
+    return out
+
+
+def result_csv(result: PlanResult) -> str:
+    """`plan solve --format csv`: a header and one row, the JSON's keys flattened (plan.cost_usd.total)."""
+    import csv
+    import io
+
+    data = result_dict(result)
+    if data.get("plan") is None:
+        data.pop("plan", None)
+    row = flatten(_finite(data))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
+    writer.writeheader()
+    writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()
+
+
+#: limit -> (what is limited, how its figures are written)
+_VIOLATION_LABELS = {
+    "max_loss": "loss", "budget_usd": "cost", "max_co2_t": "CO2", "deadline_days": "duration",
+    "max_training_flops": "training compute", "grid_capacity_mw": "facility power", "max_swing_mw": "power swing",
+    "max_epochs": "tokens", "available": "GPUs", "memory": "GPUs", "gpus_per_node": "GPUs",
+}
+
+
+def show_quantity(value: float, unit: str) -> str:
+    """A figure as the tables write it: $66.5M, 1,234.5 t, 12.3 days, 3.80e+25 FLOP, 2.1234 nats/token."""
+    if unit == "USD":
+        for factor, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(value) >= factor:
+                return f"${value / factor:,.3g}{suffix}" if abs(value) < 1e12 else f"${value / 1e9:,.0f}B"
+        return f"${value:,.0f}"
+    if unit == "t":
+        return f"{value:,.1f} t"
+    if unit == "days":
+        return f"{value:,.2f} days"
+    if unit == "FLOP":
+        return f"{value:.3e} FLOP"
+    if unit == "MW":
+        return f"{value:,.2f} MW"
+    if unit == "nats/token":
+        return f"{value:.4f} nats/token"
+    if unit == "GPUs":
+        return f"{value:,.0f} GPUs" if float(value).is_integer() else f"{value:,.1f} GPUs"
+    if unit in ("tokens", "params"):
+        return _si(value, f" {unit}")
+    return f"{value:,.4g}{' ' + unit if unit else ''}"
+
+
+def violation_text(v: Violation) -> str:
+    """One violation in table units: `cost $66.5M exceeds the limit $15M (by $51.5M)`."""
+    if v.limit in ("max_loss", "budget_usd", "max_co2_t", "deadline_days", "max_training_flops",
+                   "grid_capacity_mw", "max_swing_mw", "max_epochs"):
+        what = _VIOLATION_LABELS[v.limit]
+        word = "the target" if v.limit == "max_loss" else "the limit"
+        verb = "is above" if v.limit == "max_loss" else "exceeds"
+        return (f"{what} {show_quantity(v.value, v.unit)} {verb} {word} {show_quantity(v.allowed, v.unit)} "
+                f"(by {show_quantity(v.value - v.allowed, v.unit)})")
+    if v.limit == "model_sizes":
+        return f"{_si(v.value)} params is not one of the candidate model sizes"
+    if v.limit == "min_model_params":
+        return f"{v.message.split(' needs ')[0]} needs at least {_si(v.value)} parameters"
+    return v.message

@@ -1,0 +1,121 @@
+"""Issue 11 items 1 and 12, and a solve JSON pasted into `plan:`: evaluate needs no loss target (and
+says whether a given one is met), solving still does; `--check` exits 3 on violations; violations
+are written like the tables; `objective: weighted` without a carbon price warns."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cli_run import run_main
+from planner.input.loading import parse_yaml
+
+TINY = Path(__file__).parent / "data" / "sweep_tiny.yaml"
+PLAN = {"model_params": 4.0e9, "tokens": 8.0e10, "gpu": "H100", "gpu_count": 64, "region": "us-east",
+        "alignment": "DPO"}
+
+
+def _write(tmp_path: Path, changes: dict, drop: tuple[str, ...] = ()) -> Path:
+    data = parse_yaml(TINY.read_text())
+    for key in drop:
+        data.pop(key, None)
+    data.update(changes)
+    path = tmp_path / "instance.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_evaluate_needs_no_loss_target(monkeypatch, capsys, tmp_path):
+    path = _write(tmp_path, {"plan": PLAN}, drop=("targets",))
+    code, out, err = run_main(monkeypatch, capsys, "evaluate", path, "--format", "json")
+    assert code == 0, err
+    answer = json.loads(out)
+    assert answer["plan"]["model_params"] == 4.0e9
+    assert "target" not in answer
+    code, out, err = run_main(monkeypatch, capsys, "evaluate", path)
+    assert code == 0, err
+    assert "loss target" not in out
+
+
+@pytest.mark.parametrize("command", ["solve", "whatif", "frontier"])
+def test_solving_still_needs_a_loss_target(monkeypatch, capsys, tmp_path, command):
+    path = _write(tmp_path, {}, drop=("targets",))
+    extra = {"whatif": ["--vary", "staff_usd_per_day=0,10"], "frontier": [], "solve": []}[command]
+    code, out, err = run_main(monkeypatch, capsys, command, path, *extra)
+    assert code == 2, (out, err)
+    assert "targets" in err and "needs a loss target" in err
+
+
+def test_evaluate_says_whether_the_target_is_met(monkeypatch, capsys, tmp_path):
+    met = _write(tmp_path, {"plan": PLAN, "targets": {"max_loss": 3.0}})
+    code, out, _ = run_main(monkeypatch, capsys, "evaluate", met, "--format", "json")
+    assert code == 0 and json.loads(out)["target"]["met"] is True
+    code, out, _ = run_main(monkeypatch, capsys, "evaluate", met)
+    assert "loss target 3.0000 nats/token: met" in out
+    missed = _write(tmp_path, {"plan": PLAN, "targets": {"max_loss": 2.0}})
+    code, out, _ = run_main(monkeypatch, capsys, "evaluate", missed, "--format", "json")
+    answer = json.loads(out)
+    assert code == 0 and answer["target"]["met"] is False
+    code, out, _ = run_main(monkeypatch, capsys, "evaluate", missed)
+    assert "NOT met" in out
+
+
+def test_check_exits_3_on_violations_and_0_without(monkeypatch, capsys, tmp_path):
+    broken = _write(tmp_path, {"plan": PLAN, "limits": {"budget_usd": 1000.0, "max_co2_t": 0.001}})
+    code, out, _ = run_main(monkeypatch, capsys, "evaluate", broken)
+    assert code == 0  # without --check evaluate reports and exits 0
+    code, out, _ = run_main(monkeypatch, capsys, "evaluate", broken, "--check")
+    assert code == 3
+    fine = _write(tmp_path, {"plan": PLAN}, drop=("targets",))
+    code, _, _ = run_main(monkeypatch, capsys, "evaluate", fine, "--check")
+    assert code == 0
+
+
+def test_violations_are_formatted_like_the_tables(monkeypatch, capsys, tmp_path):
+    broken = _write(tmp_path, {"plan": {**PLAN, "tokens": 8.0e11}, "limits": {"budget_usd": 1000.0}})
+    code, out, _ = run_main(monkeypatch, capsys, "evaluate", broken)
+    line = next(text for text in out.splitlines() if "budget_usd" in text)
+    assert "$" in line and "e+" not in line, line
+    assert "exceeds the limit $1k" in line, line
+    code, out, _ = run_main(monkeypatch, capsys, "evaluate", broken, "--format", "json")
+    violation = next(v for v in json.loads(out)["violations"] if v["limit"] == "budget_usd")
+    assert "e+" not in violation["message"] and "$" in violation["message"]
+    assert violation["value"] > 1000.0  # the numbers themselves stay exact
+
+
+def test_show_quantity_examples():
+    from planner.present.report import show_quantity
+
+    assert show_quantity(6.65445e7, "USD") == "$66.5M"
+    assert show_quantity(1234.56, "t") == "1,234.6 t"
+    assert show_quantity(3.8e25, "FLOP") == "3.800e+25 FLOP"
+
+
+def test_solve_json_plan_pasted_into_plan_is_accepted(monkeypatch, capsys, tmp_path):
+    code, out, err = run_main(monkeypatch, capsys, "solve", TINY, "--format", "json")
+    assert code == 0, err
+    solved = json.loads(out)["plan"]
+    path = _write(tmp_path, {"plan": solved})
+    code, out, err = run_main(monkeypatch, capsys, "evaluate", path, "--format", "json", "--check")
+    assert code == 0, err
+    evaluated = json.loads(out)
+    assert evaluated["violations"] == []
+    assert evaluated["plan"]["cost_usd"]["total"] == pytest.approx(solved["cost_usd"]["total"], rel=1e-9)
+    # a key that is neither a choice nor a report figure is still an error
+    path = _write(tmp_path, {"plan": {**solved, "gpu_cnt": 8}})
+    code, _, err = run_main(monkeypatch, capsys, "evaluate", path)
+    assert code == 2 and "plan.gpu_cnt" in err
+
+
+def test_weighted_without_carbon_price_warns(monkeypatch, capsys, tmp_path):
+    path = _write(tmp_path, {"objective": "weighted"})
+    code, out, err = run_main(monkeypatch, capsys, "solve", path, "--format", "json")
+    assert code == 0
+    assert "warning: objective 'weighted'" in err and "carbon_price_usd_per_t" in err
+    json.loads(out)  # stdout stays clean JSON
+    priced = _write(tmp_path, {"objective": "weighted", "carbon_price_usd_per_t": 100.0})
+    code, _, err = run_main(monkeypatch, capsys, "solve", priced)
+    assert code == 0 and "warning" not in err
