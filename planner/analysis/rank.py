@@ -10,6 +10,10 @@ ordinary pipeline. Each row is therefore the optimum of the instance with that d
 the best row is the instance's own optimum. Rows are sorted by the objective value; the gap is
 relative to the winner, (value - best) / |best|. Values with no plan are listed after, with why
 (the limits that would have to move, as `plan solve` explains an infeasible instance).
+
+With `serving:` and no `serving.regions` (or `serving.gpus`), serving may use every instance
+region (GPU); restricting the regions (GPUs) restricts serving to the same one. A `plan:` key is
+dropped from the restricted instances (solving ignores it).
 """
 
 from __future__ import annotations
