@@ -464,7 +464,7 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                 i, m, j = np.unravel_index(np.argmin(masked), masked.shape)
                 if masked[i, m, j] < best_value:
                     best_value = float(masked[i, m, j])
-                    best_plan = FixedPlan(model_params=float(params[i]),
+                    best_plan = FixedPlan.model_construct(model_params=float(params[i]),
                                           tokens=float(np.broadcast_to(tokens, domain.shape)[i, m, j]),
                                           gpu=gpu.name, gpu_count=int(n[0, 0, j]), region=region.name,
                                           alignment=names[m])
