@@ -144,6 +144,10 @@ def _extend(rng: random.Random, d: dict, law: dict, ref_n: float, ref_d: float) 
         if rng.random() < 0.4:
             serving["mfu"] = rng.uniform(0.1, 0.5)
         names = [g["name"] for g in d["gpus"]]
+        if rng.random() < 0.3:   # a serving-only region: cheap, none to train on (availability does not bind serving)
+            d["regions"].append({"name": "S", "carbon_g_per_kwh": rng.uniform(5, 100),
+                                 "offers": {rng.choice(names): {"usd_per_gpu_hour": round(rng.uniform(0.3, 1.0), 3),
+                                                                "available": rng.choice([0, 4])}}})
         if rng.random() < 0.3 and len(names) > 1:
             serving["gpus"] = rng.sample(names, rng.randint(1, len(names)))
         regions = [r["name"] for r in d["regions"]]
