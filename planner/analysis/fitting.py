@@ -123,7 +123,8 @@ def read_runs(path: str | Path) -> Runs:
     """Read `params, tokens, loss` (other columns ignored) from a CSV file; InputError if bad."""
     where = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as handle:  # at most _MAX_BYTES + 1 bytes: /dev/zero cannot hang the read
+            raw = handle.read(_MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError(where, "file not found") from None
     except IsADirectoryError:
@@ -131,7 +132,7 @@ def read_runs(path: str | Path) -> Runs:
     except OSError as exc:
         raise InputError(where, f"cannot read file ({exc.strerror})") from None
     if len(raw) > _MAX_BYTES:
-        raise InputError(where, f"file is {len(raw)} bytes; a runs CSV is at most {_MAX_BYTES}")
+        raise InputError(where, f"file is larger than {_MAX_BYTES:,} bytes; a runs CSV is at most that")
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputError(where, "UTF-16 text; save the CSV as UTF-8")
     if b"\x00" in raw:
@@ -294,6 +295,22 @@ def _scaled_terms_1(x: np.ndarray, xn: np.ndarray, xd: np.ndarray, log_loss: np.
     return float(h.sum()), grad
 
 
+#: Most (starts x runs) numbers one screening pass holds at once: the 4,500 grid starts on 100,000
+#: runs would be 4.5e8 numbers (3.4 GiB per array); in chunks of this size memory stays ~100 MB.
+_SCREEN_CHUNK = 1_000_000
+
+
+def _screen(theta: np.ndarray, xn: np.ndarray, xd: np.ndarray, log_loss: np.ndarray, delta: float,
+            weights: np.ndarray | None = None) -> np.ndarray:
+    """The objective (no gradient) of many starts, evaluated a chunk of starts at a time so memory
+    is bounded whatever the number of runs (same values as _terms)."""
+    rows = max(1, _SCREEN_CHUNK // max(1, len(log_loss)))
+    out = np.empty(len(theta))
+    for start in range(0, len(theta), rows):
+        out[start:start + rows], _ = _terms(theta[start:start + rows], xn, xd, log_loss, delta, weights)
+    return out
+
+
 def huber_objective(theta: Sequence[float] | np.ndarray, params: np.ndarray, tokens: np.ndarray,
                     loss: np.ndarray, delta: float = HUBER_DELTA) -> tuple[np.ndarray, np.ndarray]:
     """Hoffmann's objective and its analytic gradient at theta = (a, b, e, alpha, beta).
@@ -374,7 +391,7 @@ def fit_law(runs: Runs, delta: float = HUBER_DELTA, polish: int = 24, starts: np
     grid = hoffmann_grid() if starts is None else np.atleast_2d(np.asarray(starts, dtype=float))
     grid_c = _centre(grid, m_n, m_d)
     if 0 < polish < len(grid_c):
-        screened, _ = _terms(grid_c, xn, xd, log_l, delta, weights)
+        screened = _screen(grid_c, xn, xd, log_l, delta, weights)
         chosen = grid_c[np.argsort(screened, kind="stable")[:polish]]
     else:
         chosen = grid_c
@@ -567,7 +584,7 @@ def screened_starts(runs: Runs, starts: np.ndarray, keep: int, delta: float = HU
     """The `keep` starts (a, b, e, alpha, beta) with the lowest objective on these runs."""
     log_n, log_d = np.log(runs.params), np.log(runs.tokens)
     m_n, m_d = float(log_n.mean()), float(log_d.mean())
-    f, _ = _terms(_centre(starts, m_n, m_d), log_n - m_n, log_d - m_d, np.log(runs.loss), delta)
+    f = _screen(_centre(starts, m_n, m_d), log_n - m_n, log_d - m_d, np.log(runs.loss), delta)
     return starts[np.argsort(f, kind="stable")[:keep]]
 
 

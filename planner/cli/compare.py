@@ -31,7 +31,7 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
     from planner.present.plots import check_plot_path
 
     check_request(minimize, limit, points)
-    plot_path = check_plot_path(plot) if plot else None
+    plot_path = check_plot_path(plot, instance_files) if plot else None
     instances = [load_source(path) for path in instance_files]
     names = unique_names([inst.name or Path(path).stem for inst, path in zip(instances, instance_files)])
     with progress_bar(quiet, f"compare {len(instances)} scenarios") as progress:

@@ -15,9 +15,12 @@ import click
 import yaml
 
 from planner.errors import InputError
+from planner.outputs import check_output, same_file, write_text_atomic
 from planner.analysis.fitting import HUBER_DELTA, PARAMETERS, FitReport, fit_runs, read_runs, short_exponent
 
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
+#: Most bootstrap replicates (each is a fit; 10,000 already gives percentiles to a tenth of a percent).
+MAX_BOOTSTRAP = 10_000
 
 
 @click.command("fit")
@@ -34,7 +37,7 @@ PLOT_SUFFIXES = (".png", ".pdf", ".svg")
               help="Leave out runs with loss above X (e.g. unconverged or diverged runs).")
 @click.option("--bootstrap", type=int, default=200, show_default=True, metavar="B",
               help="Bootstrap replicates for the confidence intervals; 0 disables them.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap resampling.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the bootstrap resampling.")
 @click.option("--ci", "ci_level", type=float, default=0.95, show_default=True,
               help="Confidence level of the bootstrap intervals.")
 @click.option("--at-flops", type=float, default=1e24, show_default=True, metavar="C",
@@ -53,6 +56,8 @@ def fit(runs_csv: Path, output_format: str, output: Path | None, plot: Path | No
     """
     if starts < 0:
         raise InputError("--starts", f"must be >= 0, got {starts}")
+    if bootstrap > MAX_BOOTSTRAP:
+        raise InputError("--bootstrap", f"at most {MAX_BOOTSTRAP:,} replicates, got {bootstrap:,}")
     if output is not None:
         _check_writable(output, "--output")
     if plot is not None:
@@ -62,7 +67,7 @@ def fit(runs_csv: Path, output_format: str, output: Path | None, plot: Path | No
     if output is not None and plot is not None and output.resolve() == plot.resolve():
         raise InputError("--plot", "is the same file as --output")
     for option, path in (("--output", output), ("--plot", plot)):
-        if path is not None and path.resolve() == runs_csv.resolve():
+        if path is not None and same_file(path, runs_csv):  # incl. symlinks and hard links
             raise InputError(option, f"is the runs CSV itself ({runs_csv}); give another file name")
     runs = read_runs(runs_csv)
     report = fit_runs(runs, drop_worst=drop_worst, max_loss=max_loss, bootstrap=bootstrap, seed=seed,
@@ -83,18 +88,13 @@ def fit(runs_csv: Path, output_format: str, output: Path | None, plot: Path | No
 
 
 def _check_writable(path: Path, option: str) -> None:
-    if path.is_dir():
-        raise InputError(option, f"{path} is a directory; give a file name")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(option, f"directory {parent} does not exist")
+    """A file can be created there (probed: planner.outputs.check_output), before any work."""
+    check_output(path, option)
 
 
 def _write(path: Path, text: str, option: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(option, f"cannot write {path} ({exc.strerror or exc})") from None
+    """Atomically: a temporary file, then a rename (planner.outputs)."""
+    write_text_atomic(path, text, option)
 
 
 def _finite(x: float) -> float | None:

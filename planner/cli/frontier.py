@@ -40,7 +40,7 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
     from planner.present.plots import check_plot_path
 
     check_request(minimize, limit, points)
-    plot_path = check_plot_path(plot) if plot else None
+    plot_path = check_plot_path(plot, [instance_file]) if plot else None
     with progress_bar(quiet, f"frontier {minimize} vs {limit}") as progress:
         front = run_frontier(instance_file, minimize, limit, points, options=solver_options(time_limit, mip_gap),
                              progress=progress)

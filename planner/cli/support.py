@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ def fail_on_input_errors(command: click.Command) -> None:
 
     Click's own usage errors (unknown option, missing file argument) already exit 2.
     """
+    _finite_float_options()
     try:
         with native_stdout_to_stderr():
             command.main(standalone_mode=False)
@@ -36,9 +38,11 @@ def fail_on_input_errors(command: click.Command) -> None:
         click.echo("aborted", err=True)
         sys.exit(1)
     except click.ClickException as exc:
-        if isinstance(exc, click.UsageError):
-            exc.message = one_line(exc.message)
-        exc.show()
+        if isinstance(exc, click.UsageError) and type(exc).__name__ != "NoArgsIsHelpError":
+            hint = f" (see '{exc.ctx.command_path} -h')" if exc.ctx is not None else ""
+            click.echo(f"error: {one_line(exc.format_message())}{hint}", err=True)
+        else:
+            exc.show()
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -51,6 +55,24 @@ def fail_on_input_errors(command: click.Command) -> None:
     except MemoryError:
         click.echo("error: out of memory; make the instance or the sweep smaller", err=True)
         sys.exit(EXIT_INPUT)
+
+
+def _finite_float_options() -> None:
+    """Every float option of every command refuses NaN and infinities (`--time-limit nan` would
+    otherwise pass click.FloatRange, whose comparisons are all false for NaN): exit 2."""
+    base = click.types.FloatParamType
+    if getattr(base, "_plan_finite", False):
+        return
+    original = base.convert
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        result = original(self, value, param, ctx)
+        if isinstance(result, float) and not math.isfinite(result):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return result
+
+    base.convert = convert  # type: ignore[method-assign]
+    base._plan_finite = True  # type: ignore[attr-defined]
 
 
 @contextmanager

@@ -77,7 +77,7 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
     from planner.analysis.whatif import parse_varies, run_whatif
 
     parsed = parse_varies(list(varies))
-    plot_path = check_plot_path(plot) if plot else None
+    plot_path = check_plot_path(plot, [instance_file]) if plot else None
     total = 1
     for v in parsed:
         total *= len(v.values)

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from planner.analysis.fitting import FitReport
+from planner.errors import clip
+from planner.outputs import save_figure_atomic
 
 MAX_CURVES = 8
 
@@ -69,12 +71,12 @@ def plot_fit(report: FitReport, path: str | Path) -> None:
     ax.set_xlabel("training compute C = 6 N D (FLOPs)")
     ax.set_ylabel("loss (nats/token)")
     ax.set_title(
-        f"{runs.source}: L = {fit.E:.3g} + {fit.A:.3g}/N^{fit.alpha:.3f} + {fit.B:.3g}/D^{fit.beta:.3f}",
+        f"{clip(runs.source)}: L = {fit.E:.3g} + {fit.A:.3g}/N^{fit.alpha:.3f} + {fit.B:.3g}/D^{fit.beta:.3f}",
         fontsize=10,
     )
     ax.grid(True, which="both", alpha=0.25)
     ax.legend(fontsize=8, loc="upper right")
-    fig.savefig(str(path), dpi=120)
+    save_figure_atomic(fig, path, "--plot", dpi=120)  # plain-text labels, temporary file + rename
 
 
 def _si(x: float) -> str:
