@@ -255,7 +255,7 @@ def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -
                              f"{plan.gpu_count} GPUs is not a multiple of {gpu.gpus_per_node} per node"))
     floor = memory_floor_gpus(instance, plan.model_params, gpu.memory_gb)
     if plan.gpu_count < floor * (1 - 1e-12):
-        out.append(Violation("memory", floor, plan.gpu_count, "GPUs",
+        out.append(Violation("memory", plan.gpu_count, floor, "GPUs",
                              f"training state needs at least {math.ceil(floor)} GPUs of {gpu.memory_gb:g} GB"))
     if plan.model_params not in instance.sizes:
         out.append(Violation("model_sizes", plan.model_params, 0, "params",
@@ -266,7 +266,7 @@ def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -
             out.append(Violation("min_quality", recipe.quality, instance.alignment.min_quality, "",
                                  f"{recipe.name} quality {recipe.quality:g} is below {instance.alignment.min_quality:g}"))
         if plan.model_params < recipe.min_model_params:
-            out.append(Violation("min_model_params", recipe.min_model_params, plan.model_params, "params",
+            out.append(Violation("min_model_params", plan.model_params, recipe.min_model_params, "params",
                                  f"{recipe.name} needs at least {recipe.min_model_params:g} parameters"))
         if recipe.needs_verifiable_tasks and not instance.alignment.verifiable_tasks:
             out.append(Violation("verifiable_tasks", 1, 0, "",

@@ -232,5 +232,5 @@ def violation_text(v: Violation) -> str:
     if v.limit == "model_sizes":
         return f"{_si(v.value)} params is not one of the candidate model sizes"
     if v.limit == "min_model_params":
-        return f"{v.message.split(' needs ')[0]} needs at least {_si(v.value)} parameters"
+        return f"{v.message.split(' needs ')[0]} needs at least {_si(v.allowed)} parameters"
     return v.message
