@@ -61,6 +61,9 @@ FIELDS = {
     "cost_usd.compute": "cost_compute", "cost_usd.total": "cost", "cost_usd.development": "cost_development",
     "co2_t.total": "co2", "co2_t.development": "co2_development", "energy_mwh": "energy_mwh",
     "loss": "loss", "target_probability": "target_probability",
+    "serving.gpu": "serving_gpu", "serving.region": "serving_region", "serving.gpu_hours": "serving_gpu_hours",
+    "serving.cost_usd": "serving_cost", "serving.co2_t": "serving_co2", "serving.energy_mwh": "serving_energy_mwh",
+    "lifetime.cost_usd": "lifetime_cost", "lifetime.co2_t": "lifetime_co2",
 }
 
 
@@ -72,7 +75,8 @@ def evaluate(who: str, d: dict, plan: dict) -> callable:
         from planner.formulas.evaluate import evaluate_plan
         metrics = evaluate_plan(instance, fixed)
         return lambda path: attr(metrics, path)
-    figures = bf.price_plan(instance, fixed)
+    serve = bf.best_serving(instance)[0]
+    figures = bf.price_plan(instance, fixed, (serve[0].name, serve[1].name) if serve else None)
     return lambda path: figures[FIELDS[path]]
 
 
@@ -163,6 +167,48 @@ def test_serving_demand_moves_the_optimum_to_the_smaller_model(who, serving_toke
     assert plan.model_params == size
     assert close(plan.tokens, 4e12 if size == 1e10 else 6.4e11, 1e-9)
     assert close(value, lifetime_cost, 1e-8)
+
+
+SERVING_REGIONS = [{"name": "here", "carbon_g_per_kwh": 100},
+                   {"name": "cheap", "carbon_g_per_kwh": 500, "pue": 1.2,
+                    "offers": {"X": {"usd_per_gpu_hour": 1.0, "available": 0}}}]
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("objective, region, value", [
+    ("cost", "cheap", 288888.889), ("co2", "here", 7.7777778), ("weighted", "here", 350000.0),
+    ("time", "cheap", 86.8055556)])
+def test_serving_offer_and_figures(who: str, objective: str, region: str, value: float) -> None:
+    """Serving 1e12 tokens at 2 FLOP per parameter-token on X at serving_mfu 0.25:
+    N = 1e10: 2e22 FLOP / (1e15 x 0.25) = 8e7 GPU-s = 22,222.22 GPU-h.
+    Region "cheap" sells X at $1/h with none available: it can serve, not train (availability
+    does not bind serving). Its CO2 per GPU-h: 0.5 kW x 1.2 x 500 / 1e6 = 3e-4 t; "here" (the GPU's
+    $2/h): 0.5 x 1 x 100 / 1e6 = 5e-5 t. Training (N = 1e10, D = 4e12, in "here", 64 GPUs):
+    133,333.33 GPU-h, $266,666.67, 6.666667 t, 86.8056 days.
+        cheap: serving $22,222.22, 6.666667 t, energy 22,222.22 x 0.5 x 1.2 / 1000 = 13.3333 MWh
+        here:  serving $44,444.44, 1.111111 t, energy 11.1111 MWh
+        cost:     cheap; lifetime $266,666.67 + $22,222.22 = $288,888.89
+        co2:      here;  lifetime 6.666667 + 1.111111 = 7.777778 t
+        weighted at $5,000/t: cheap 22,222.22 + 33,333.33 = 55,555.56, here 44,444.44 + 5,555.56 =
+                  50,000 -> here; lifetime 266,666.67 + 33,333.33 + 50,000 = $350,000
+                  (the two cross at 22,222.22 / 5.555556 t = $4,000/t)
+        time:     the cheapest serving offer (cheap); the objective is the training time 86.8056 days"""
+    gpu = {**GPU_X, "serving_mfu": 0.25}
+    d = base(objective=objective, gpus=[gpu], regions=SERVING_REGIONS, serving={"tokens": 1e12},
+             carbon_price_usd_per_t=5000.0)
+    status, got, plan = solve(who, d)
+    assert status == "optimal" and plan.region == "here" and close(got, value, 1e-8)
+    get = evaluate(who, d, {"model_params": 1e10, "tokens": 4e12, "gpu": "X", "gpu_count": 64, "region": "here"})
+    assert get("serving.gpu") == "X" and get("serving.region") == region
+    hours, train_hours = 8e7 / 3600, 4.8e8 / 3600          # 22,222.22 and 133,333.33 GPU-h
+    cheap = region == "cheap"
+    assert close(get("serving.gpu_hours"), hours)
+    assert close(get("serving.cost_usd"), hours * (1.0 if cheap else 2.0))
+    assert close(get("serving.co2_t"), hours * (3e-4 if cheap else 5e-5))
+    assert close(get("serving.energy_mwh"), hours * 0.5 * (1.2 if cheap else 1.0) / 1000)
+    assert close(get("lifetime.cost_usd"), train_hours * 2 + hours * (1.0 if cheap else 2.0))
+    assert close(get("lifetime.co2_t"), train_hours * 5e-5 + hours * (3e-4 if cheap else 5e-5))
+    assert close(get("cost_usd.total"), train_hours * 2)   # the training figures stay training's
 
 
 # ---- 6.5 confidence ----------------------------------------------------------------------------

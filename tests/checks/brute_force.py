@@ -329,7 +329,8 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
         peak = sg.peak_fp8_tflops if sv.precision == "fp8" else sg.peak_tflops
         sh = sv.flops_per_param_token * N * sv.tokens / (peak * 1e12 * mfu) / 3600.0
         fig.update(serving_gpu_hours=sh, serving_cost=sh * offer(instance, sg, sr, serving=True)[0],
-                   serving_co2=sh * co2_per_gpu_hour(sg, sr))
+                   serving_co2=sh * co2_per_gpu_hour(sg, sr), serving_energy_mwh=sh * sg.watts / 1000 * sr.pue / 1000,
+                   serving_gpu=sg.name, serving_region=sr.name)
     fig["lifetime_cost"] = fig["cost"] + fig["serving_cost"]
     fig["lifetime_co2"] = fig["co2"] + fig["serving_co2"]
     cp = instance.carbon_price_usd_per_t
