@@ -138,7 +138,16 @@ def parse_varies(vary: Sequence[str | Vary] | Mapping[str, Any]) -> list[Vary]:
         if key in seen:
             raise InputError(f"--vary {v.path}", "given twice; one --vary per path (a list or range gives the values)")
         seen.add(key)
+    total = math.prod(len(v.values) for v in out)
+    if total > MAX_POINTS:
+        sizes = " x ".join(f"{len(v.values):,}" for v in out)
+        raise InputError("--vary", f"{sizes} = {total:,} points; a sweep has at most {MAX_POINTS:,} "
+                                   "(fewer values per --vary, or several smaller sweeps)")
     return out
+
+
+#: Most points of one sweep (the product of the --vary value counts); each point is a solve.
+MAX_POINTS = 10_000
 
 
 def source_dict(source: Source) -> dict[str, Any]:
