@@ -54,6 +54,14 @@ def _pyplot():
     return plt
 
 
+def _plain_text():
+    """No mathtext while a figure is built and saved: every label here is plain text (the ticks use
+    plain formatters), and user names may hold `$` -- `$\\foo$` would fail to parse (issue 13)."""
+    import matplotlib
+
+    return matplotlib.rc_context({"text.parse_math": False})
+
+
 def _save(fig, path: Path) -> None:
     """Labels as plain text (no mathtext from user names), written atomically (planner.outputs)."""
     from planner.outputs import save_figure_atomic
@@ -165,7 +173,8 @@ def _x_vary(sweep: WhatIf):
 
 def plot_whatif(sweep: WhatIf, path: str | Path) -> None:
     """The objective against the varied input (module docstring), saved to `path`."""
-    _save(whatif_figure(sweep), Path(path))
+    with _plain_text():
+        _save(whatif_figure(sweep), Path(path))
 
 
 def whatif_figure(sweep: WhatIf):
@@ -400,7 +409,8 @@ def plot_frontiers(fronts: Sequence[Frontier], path: str | Path, label_points: b
     """Frontiers as staircases (discrete plans: the best value under a limit is constant from one
     plan's value to the next), the limited quantity across and the minimised one up; points
     numbered, the plans listed under the axes."""
-    _save(frontiers_figure(fronts, label_points), Path(path))
+    with _plain_text():
+        _save(frontiers_figure(fronts, label_points), Path(path))
 
 
 def frontiers_figure(fronts: Sequence[Frontier], label_points: bool = True):
