@@ -6,18 +6,14 @@ from __future__ import annotations
 from planner.errors import InputError
 
 
-def check_output_path(path: str | None, option: str = "--output") -> None:
-    """Refuse an --output FILE that cannot be written, before any work is done (InputError)."""
+def check_output_path(path: str | None, option: str = "--output", inputs: tuple = ()) -> None:
+    """Refuse an --output FILE that cannot be written (probed) or that is one of the command's
+    `inputs` (same path, symlink or hard link), before any work is done (planner.outputs)."""
     if path is None:
         return
-    from pathlib import Path
+    from planner.outputs import check_output
 
-    target = Path(path)
-    if target.is_dir():
-        raise InputError(option, f"{path} is a directory; give a file name")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(option, f"directory {parent} does not exist")
+    check_output(path, option, inputs)
 
 
 def write_atomic(path: str, text: str, option: str = "--output") -> None:

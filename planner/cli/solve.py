@@ -42,7 +42,7 @@ def solve(instance_file: str, fmt: str, objective: str | None, settings: tuple[s
     changes = [parse_set(text) for text in settings]
     if objective is not None:
         changes.append(("objective", objective))
-    check_output_path(output)
+    check_output_path(output, inputs=(instance_file,))
     instance = load_instance(instance_file, changes=changes)
     warn_weighted_without_price(instance)
 
