@@ -243,6 +243,8 @@ def test_ctrl_c_ends_the_pool_workers():
     (["--dist", "scaling_law=samples(none.csv)"], "--dist scaling_law: samples(none.csv): file not found"),
     (["--samples", "0"], "--samples:"),
     (["--workers", "0"], "--workers:"),
+    (["--plot", "hand.yaml"], "--plot:"),
+    (["--plot", "out.txt"], "--plot:"),
 ])
 def test_bad_distributions_exit_2(monkeypatch, capsys, tmp_path, args, field):
     path = write_hand(tmp_path)
@@ -280,12 +282,12 @@ def test_fit_samples_then_solve_with_confidence(monkeypatch, capsys, tmp_path):
     if not _fit_has_samples_output(monkeypatch, capsys):
         pytest.skip("plan fit has no --samples-output yet")
     samples = tmp_path / "samples.csv"
-    code, _, err = run_main(monkeypatch, capsys, "fit", RUNS, "--bootstrap", 20, "--seed", 1,
+    code, _, err = run_main(monkeypatch, capsys, "fit", RUNS, "--bootstrap", 10, "--seed", 1,
                             "--samples-output", samples)
     assert code == 0, err
     with open(samples, newline="") as handle:
         laws = [tuple(float(r[c]) for c in ("E", "A", "B", "alpha", "beta")) for r in csv.DictReader(handle)]
-    assert len(laws) == 20
+    assert len(laws) == 10
 
     instance = {
         "name": "fit-then-plan",

@@ -8,7 +8,7 @@ Exit 0 when done; 3 when the point estimate has no plan to study and --reoptimiz
 
 from __future__ import annotations
 
-import os
+import re
 import sys
 from typing import Any
 
@@ -54,7 +54,8 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
     check_samples(samples)
     check_seed(seed)
     runner = Runner(workers=workers, scheduler=scheduler)
-    plot_path = check_plot_path(plot) if plot else None
+    inputs = [instance_file, *(_dist_file(d) for d in dists)]
+    plot_path = check_plot_path(plot, [i for i in inputs if i]) if plot else None
     options = SolveOptions(time_limit_s=time_limit) if mip_gap is None else SolveOptions(time_limit_s=time_limit,
                                                                                           mip_gap=mip_gap)
     with progress_bar(quiet, f"uncertainty, {samples} scenarios") as progress:
@@ -75,13 +76,7 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
     if plot_path is not None:
         from planner.present.uncertainty_plot import plot_uncertainty
 
-        tmp = plot_path.with_name(f".{plot_path.stem}.{os.getpid()}.tmp{plot_path.suffix}")
-        try:
-            plot_uncertainty(result, tmp)
-            os.replace(tmp, plot_path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        plot_uncertainty(result, plot_path)  # written to a temporary file, renamed into place
     invalid = sum(r.status != "ok" for r in result.rows)
     if invalid:
         first = next(r.reason for r in result.rows if r.status != "ok")
@@ -91,6 +86,12 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
     else:
         print_uncertainty(result)
     sys.exit(EXIT_OK)
+
+
+def _dist_file(text: str) -> str | None:
+    """The file of a `--dist PATH=samples(file)` (an input the plot must not overwrite)."""
+    match = re.search(r"samples\(\s*['\"]?([^'\")]+?)['\"]?\s*\)\s*$", text.partition("=")[2])
+    return match.group(1) if match else None
 
 
 def print_uncertainty(result: Any) -> None:
