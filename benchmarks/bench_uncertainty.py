@@ -108,6 +108,7 @@ def main() -> int:
 
     times: dict[str, list[float]] = {"serial": [], "pool": [], "dask": []}
     memory: dict[str, list[int]] = {"serial": [], "pool": [], "dask": []}
+    cores: dict[str, list[float]] = {"serial": [], "pool": [], "dask": []}  # CPU seconds / wall seconds
     startup: dict[str, list[float]] = {"dask": [], "close": []}
     rows = {}
     print(f"load average before: {_load()} (on {os.cpu_count()} CPUs; other processes' load slows the parallel runs)")
@@ -118,11 +119,13 @@ def main() -> int:
         serial = run(Runner())
         times["serial"].append(time.perf_counter() - start)
         memory["serial"] = list(serial.memory.values())
+        cores["serial"].append(sum(serial.cpu.values()) / times["serial"][-1])
 
         start = time.perf_counter()
         pooled = run(Runner(workers=args.workers))
         times["pool"].append(time.perf_counter() - start)
         memory["pool"] = list(pooled.memory.values())
+        cores["pool"].append(sum(pooled.cpu.values()) / times["pool"][-1])
 
         start = time.perf_counter()
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -135,10 +138,13 @@ def main() -> int:
         startup["dask"].append(started)
         startup["close"].append(time.perf_counter() - closing)
         memory["dask"] = list(on_dask.memory.values())
+        cores["dask"].append(sum(on_dask.cpu.values()) / times["dask"][-1])
         rows = {"serial": serial.rows, "pool": pooled.rows, "dask": on_dask.rows}
         print(f"  repeat {repeat}: serial {times['serial'][-1]:6.1f} s   pool {times['pool'][-1]:6.1f} s   "
               f"dask {times['dask'][-1]:6.1f} s (cluster start {startup['dask'][-1]:.1f} s; "
               f"close {startup['close'][-1]:.1f} s, not timed)", flush=True)
+        print(f"            CPU cores obtained (CPU s / wall s): serial {cores['serial'][-1]:.2f}   "
+              f"pool {cores['pool'][-1]:.2f}   dask workers {cores['dask'][-1]:.2f}", flush=True)
 
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"medians: serial {med['serial']:.1f} s ({1000 * med['serial'] / args.scenarios:.1f} ms/scenario), "

@@ -20,7 +20,8 @@ identical results (randomness is drawn in the parent beforehand, never in a work
   (`pip install 'plan-llm[distributed]'`). Ctrl-C cancels the submitted tasks.
 
 `Runner.memory` holds the peak resident memory (bytes) of every process that ran a chunk, by
-process id: what `benchmarks/bench_uncertainty.py` reports per worker.
+process id, and `Runner.cpu` its CPU seconds: what `benchmarks/bench_uncertainty.py` reports per
+worker.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ from planner.errors import InputError
 Progress = Callable[[int, int], None]
 
 #: Chunks per worker (more: smoother progress and balance; fewer: less messaging).
-CHUNKS_PER_WORKER = 10
-MAX_CHUNK = 50
+CHUNKS_PER_WORKER = 20
+MAX_CHUNK = 25
 
 # Per worker process: token -> prepared context (the state is prepared once per process).
 _CONTEXTS: dict[str, Any] = {}
@@ -64,11 +65,15 @@ def _context(token: str, prepare: Callable, state: Any) -> Any:
     return context
 
 
-def run_chunk(token: str, prepare: Callable, state: Any, work: Callable, chunk: Sequence[Any]) -> tuple[list, int, int]:
-    """Answer one chunk of items in this process: (answers, process id, peak RSS bytes)."""
+def run_chunk(token: str, prepare: Callable, state: Any, work: Callable,
+              chunk: Sequence[Any]) -> tuple[list, int, int, float]:
+    """Answer one chunk of items in this process: (answers, process id, peak RSS bytes, CPU
+    seconds this process has used so far)."""
+    import time
+
     context = _context(token, prepare, state)
     answers = [work(context, item) for item in chunk]
-    return answers, os.getpid(), _peak_rss_bytes()
+    return answers, os.getpid(), _peak_rss_bytes(), time.process_time()
 
 
 def start_method() -> str:
@@ -93,7 +98,7 @@ def _pool_init(token: str, prepare: Callable, state: Any) -> None:
     _context(token, prepare, state)
 
 
-def _pool_chunk(work: Callable, chunk: Sequence[Any]) -> tuple[list, int, int]:
+def _pool_chunk(work: Callable, chunk: Sequence[Any]) -> tuple[list, int, int, float]:
     assert _POOL_STATE is not None
     token, prepare, state = _POOL_STATE
     return run_chunk(token, prepare, state, work, chunk)
@@ -114,6 +119,7 @@ class Runner:
     workers: int = 1
     scheduler: str | None = None
     memory: dict[int, int] = field(default_factory=dict)  # pid -> peak RSS bytes
+    cpu: dict[int, float] = field(default_factory=dict)   # pid -> CPU seconds (worker lifetime; serial: this run)
 
     def __post_init__(self) -> None:
         if not isinstance(self.workers, int) or self.workers < 1:
@@ -132,23 +138,28 @@ class Runner:
     def map(self, prepare: Callable, state: Any, work: Callable, items: Sequence[Any],
             progress: Progress | None = None) -> list[Any]:
         """work(prepare(state), item) for every item, in order (module docstring)."""
+        import time
+
         items = list(items)
         token = uuid.uuid4().hex
-        self.memory = {}
+        self.memory, self.cpu = {}, {}
         if self.scheduler:
             return self._dask(token, prepare, state, work, items, progress)
         if self.workers > 1 and len(items) > 1:
             return self._pool(token, prepare, state, work, items, progress)
         out = []
+        cpu_start = time.process_time()
         for done, item in enumerate(items, start=1):
             out.append(work(_context(token, prepare, state), item))
             if progress is not None:
                 progress(done, len(items))
         self.memory[os.getpid()] = _peak_rss_bytes()
+        self.cpu[os.getpid()] = time.process_time() - cpu_start
         return out
 
-    def _collect(self, answers: list, pid: int, rss: int) -> list:
+    def _collect(self, answers: list, pid: int, rss: int, cpu: float) -> list:
         self.memory[pid] = max(rss, self.memory.get(pid, 0))
+        self.cpu[pid] = max(cpu, self.cpu.get(pid, 0.0))
         return answers
 
     def _pool(self, token: str, prepare: Callable, state: Any, work: Callable, items: list,

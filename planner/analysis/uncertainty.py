@@ -220,6 +220,7 @@ class Uncertainty:
     seconds: float = 0.0
     memory: dict[int, int] = field(default_factory=dict)
     base_limits: dict[str, float] = field(default_factory=dict)  # the instance's own limits
+    cpu: dict[int, float] = field(default_factory=dict)          # pid -> CPU seconds (Runner.cpu)
 
     @property
     def valid(self) -> list[ScenarioResult]:
@@ -392,7 +393,7 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
     return Uncertainty(instance.name or "instance", instance.objective, count, seed, uncertain,
                        [label for _, label in setters], draws, plan, plan_source, note, rows, reoptimize,
                        runner.describe(), time.perf_counter() - start, dict(runner.memory),
-                       instance.limits.model_dump(exclude_none=True))
+                       instance.limits.model_dump(exclude_none=True), dict(runner.cpu))
 
 
 class NoPlanError(RuntimeError):
