@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 import cli
 import planner
-from planner.optimize.derive import derive
+from planner.formulas.offers import offer_terms
 from planner.errors import InputError
-from planner.formulas.evaluate import evaluate_plan
+from planner.formulas.evaluate import evaluate_plan, find_violations
 from planner.analysis.frontier import Frontier, FrontierPoint, non_dominated, run_frontier, value_of, with_limit
 from planner.input.loading import load_instance
 from planner.optimize.pipeline import solve_instance
@@ -52,19 +52,33 @@ def assert_points_are_independent_optima(instance, front: Frontier) -> None:
 
 
 def brute_force_staircase(instance, f: str, g: str) -> list[tuple[float, float]]:
-    """Every plan the MIP can choose (each size on each offer at its largest count, each recipe,
-    D = Dmin), priced by the evaluator; the non-dominated (f, g) pairs."""
-    inputs = derive(instance)
-    recipes = [r.name for r in inputs.recipes] or [None]
+    """Every plan of the instance (each size, offered GPU and region, recipe and EVERY node multiple
+    of GPUs, D = Dmin), priced by the evaluator, kept when it breaks no limit; the non-dominated
+    (f, g) pairs."""
+    recipes = [r.name for r in instance.alignment.recipes] if instance.alignment else [None]
+    target = instance.targets.max_loss
+    law = instance.scaling_law
     values = []
-    for i, o in inputs.pairs:
-        size, offer = inputs.sizes[i], inputs.offers[o]
-        for recipe in recipes:
-            plan = FixedPlan(model_params=size.params, tokens=max(size.min_tokens, 1.0), gpu=offer.gpu,
-                             gpu_count=offer.gpu_count, region=offer.region, alignment=recipe)
-            metrics = evaluate_plan(instance, plan)
-            pick = {"cost": metrics.cost_usd.total, "co2": metrics.co2_t.total, "time": metrics.duration_days}
-            values.append((pick[f], pick[g]))
+    for size in instance.sizes:
+        headroom = target - law.E - law.A / size**law.alpha
+        if headroom <= 0:
+            continue
+        tokens = (law.B / headroom) ** (1 / law.beta)   # Dmin: no data limit in this instance
+        for gpu in instance.gpus:
+            for region in instance.regions:
+                terms = offer_terms(gpu, region)
+                if terms is None:
+                    continue
+                for count in range(gpu.gpus_per_node, terms.available + 1, gpu.gpus_per_node):
+                    for recipe in recipes:
+                        plan = FixedPlan(model_params=size, tokens=tokens, gpu=gpu.name, gpu_count=count,
+                                         region=region.name, alignment=recipe)
+                        metrics = evaluate_plan(instance, plan)
+                        if find_violations(instance, plan, metrics):
+                            continue
+                        pick = {"cost": metrics.cost_usd.total, "co2": metrics.co2_t.total,
+                                "time": metrics.duration_days}
+                        values.append((pick[f], pick[g]))
     values.sort()
     out: list[tuple[float, float]] = []
     for fv, gv in values:

@@ -334,18 +334,6 @@ def test_cli_exit_3_with_explanation_and_needed(monkeypatch, capsys, tmp_path):
     assert "budget must be at least $" in out.replace("\n", " ")
 
 
-def test_a_sweep_can_pass_its_own_solve():
-    instance = instance_from_dict(with_limits(base(), budget_usd=500.0))
-    calls = []
-
-    def solve(relaxed):
-        calls.append(relaxed.objective)
-        return solve_instance(relaxed, explain=False)
-
-    lines = explain_infeasible(instance, solve)
-    assert calls and any(line.startswith("budget must be at least") for line in lines)
-
-
 def test_explanation_has_a_time_budget():
     instance = instance_from_dict(with_limits(base(), budget_usd=500.0))
     why = explain(instance, time_budget_s=0.0)

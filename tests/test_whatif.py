@@ -131,9 +131,7 @@ def test_limit_sweep_rows_equal_individual_solves_and_build_one_model():
     caps = [0.2, 0.15, 0.12, 0.1, 0.05, 0.0051, 0.005, 0.003]
     sweep = run_whatif(TINY, {"limits.max_co2_t": caps}, explain=False)
     assert [p.status for p in sweep.points] == ["optimal"] * 6 + ["infeasible"] * 2
-    assert sweep.stats["builds"] == 1  # limits change in place: no rebuild
-    assert sweep.stats["solves"] + sweep.stats["reused"] == len(caps)
-    assert sweep.stats["reused"] >= 2
+    assert sweep.stats["solves"] == len(caps) and sweep.stats["infeasible"] == 2
     for point, cap in zip(sweep.points, caps):
         data = tiny()
         data["limits"] = {"max_co2_t": cap}
@@ -167,19 +165,6 @@ def test_loss_objective_sweep_equals_individual_solves():
         independent = solve_instance(instance_from_dict(one))
         assert point.result.objective_value == pytest.approx(independent.objective_value, rel=1e-9)
         assert point.result.plan.tokens == pytest.approx(independent.plan.tokens, rel=1e-7)
-
-
-def test_session_reuses_only_what_is_exact():
-    """Tightening past the optimum's own value needs a solve; tightening above it does not."""
-    session = SweepSession(explain=False)
-    base = instance_from_dict(tiny())
-    loose = session.solve(base.model_copy(update={"limits": base.limits.model_copy(update={"max_co2_t": 1.0})}))
-    co2 = loose.metrics.co2_t.total
-    above = session.solve(base.model_copy(update={"limits": base.limits.model_copy(update={"max_co2_t": co2 * 1.01})}))
-    assert session.stats.reused == 1 and above.plan == loose.plan and above.solver.seconds == 0.0
-    below = session.solve(base.model_copy(update={"limits": base.limits.model_copy(update={"max_co2_t": co2 * 0.99})}))
-    assert session.stats.solves == 2 and below.metrics.co2_t.total <= co2 * 0.99
-    assert session.stats.builds == 1
 
 
 def test_frame_columns_and_other_objectives():

@@ -204,7 +204,7 @@ def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points
         from planner.optimize.explain import explain_infeasible
 
         base = with_limit(instance, g, None, objective=f)
-        lines = explain_infeasible(base, solve=lambda relaxed: session.solve(relaxed, explain=False))
+        lines = explain_infeasible(base)
         return Frontier(label, f, g, [], lines or ["no plan meets the instance's limits"],
                         time.perf_counter() - start, vars(session.stats).copy())
     end_a = _point(instance, first, f, g, None)

@@ -1,7 +1,7 @@
 """Why an instance has no plan, in terms a planner can act on.
 
-Three parts, every figure computed by optimisation (exact MIP solves priced by the evaluator), never
-guessed:
+Three parts, every figure computed by optimisation (the presolve's exact per-candidate optima,
+planner.optimize.presolve, the same numbers `plan solve` is built on), never guessed:
 
 1. Which limits conflict: a deletion filter over the instance's limits (loss target, budget,
    deadline, carbon budget, FLOP limit, max_epochs, each region's grid capacity and max swing).
@@ -21,12 +21,10 @@ guessed:
 
    The limit is feasible exactly when it is at least that optimum, so the optimum is the answer.
    If the relaxed problem has no plan, moving that limit alone does not help (said so).
-   The MIP runs every (GPU, region) at the largest count n_o that availability, grid and swing
-   allow (planner.optimize.derive), so power is not an objective of it; instead the grid capacity needed is
-   the least value G among the power levels n w pue/1000 (n a node multiple up to the other caps)
-   at which the instance has a plan, found by bisection on G with one feasibility solve per probe.
-   This is exact because a larger G only raises n_o, and a larger n only shortens the run and
-   lowers staff cost (the memory floor is a lower bound on n): feasibility is monotone in G.
+   Power is not an objective; the grid capacity needed is the least value G among the power
+   levels n w pue/1000 (n a node multiple up to the other caps) at which the instance has a
+   plan, found by bisection on G with one feasibility check per probe. This is exact because a
+   larger G only adds GPU counts to choose from: feasibility is monotone in G.
    A loss target that no number of tokens reaches has no optimum to report; then the figure is
    the infimum, approached as tokens grow (said so).
 
@@ -41,15 +39,13 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from planner.errors import InputError
 from planner.input.schema import Instance, Targets
 from planner.optimize.derive import derive
 from planner.optimize.presolve import optimise_rows
-
-Solve = Callable[[Instance], "object"]  # Instance -> pipeline.PlanResult
 
 
 @dataclass
@@ -69,11 +65,9 @@ class _Limit:
     unit: str
 
 
-def explain_infeasible(instance: Instance, solve: Solve | None = None) -> list[str]:
-    """Sentences a planner can act on (see the module docstring).
-    `solve(instance) -> PlanResult` runs the relaxed problems (default: a fresh solve_instance;
-    a sweep passes its own, which re-solves models it has already built)."""
-    return explain(instance, solve).lines
+def explain_infeasible(instance: Instance) -> list[str]:
+    """Sentences a planner can act on (see the module docstring)."""
+    return explain(instance).lines
 
 
 #: Wall-clock seconds an explanation may take (each figure is one or more MIP solves; a large
@@ -85,9 +79,9 @@ class _OutOfTime(Exception):
     pass
 
 
-def explain(instance: Instance, solve: Solve | None = None, time_budget_s: float = TIME_BUDGET_S) -> Explanation:
+def explain(instance: Instance, time_budget_s: float = TIME_BUDGET_S) -> Explanation:
     """The full explanation of an infeasible instance (module docstring)."""
-    ctx = _Context(instance, solve, time_budget_s)
+    ctx = _Context(instance, time_budget_s)
     limits = _limits_of(instance)
     out = Explanation()
 
@@ -170,9 +164,8 @@ def _limits_of(instance: Instance) -> list[_Limit]:
 class _Context:
     """The instance and the solves run on relaxed copies of it (feasibility answers are cached)."""
 
-    def __init__(self, instance: Instance, solve: Solve | None, budget_s: float = TIME_BUDGET_S):
+    def __init__(self, instance: Instance, budget_s: float = TIME_BUDGET_S):
         self.instance = instance
-        self._solve = solve
         self._feasible: dict[tuple, bool | None] = {}
         self.budget_s = budget_s
         self._stop_at = time.monotonic() + budget_s
