@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 from typing import Any
 
 from rich.console import Console
@@ -33,9 +34,15 @@ def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
         "flops": {"pretraining": metrics.flops.pretraining, "alignment": metrics.flops.alignment,
                   "total": metrics.flops.total},
         "cost_usd": {"compute": cost.compute, "staff": cost.staff, "data": cost.data,
-                     "annotation": cost.annotation + cost.fixed, "total": cost.total},
+                     "annotation": cost.annotation + cost.fixed, "development": cost.development,
+                     "total": cost.total},
         "co2_t": {"operational": metrics.co2_t.operational, "embodied": metrics.co2_t.embodied,
-                  "total": metrics.co2_t.total},
+                  "development": metrics.co2_t.development, "total": metrics.co2_t.total},
+        "development_gpu_hours": metrics.development_gpu_hours,
+        "failures": {"waste_fraction": metrics.failure_waste, "days": metrics.failure_days},
+        **({"serving": asdict(metrics.serving), "lifetime": asdict(metrics.lifetime)}
+           if metrics.serving is not None else {}),
+        **({"target_probability": metrics.target_probability} if metrics.target_probability is not None else {}),
     }
 
 
@@ -96,7 +103,10 @@ def plan_tables(metrics: PlanMetrics) -> list[Table]:
         ("region", metrics.region),
         ("alignment", metrics.alignment or "none (pretraining only)"),
         ("duration", f"{metrics.duration_days:,.2f} days"),
-        ("GPU-hours", f"{metrics.gpu_hours:,.0f}"),
+        ("GPU-hours", f"{metrics.gpu_hours:,.0f}" + (
+            f" (+ {metrics.development_gpu_hours:,.0f} development)" if metrics.development_gpu_hours else "")),
+        ("failures", f"{metrics.failure_waste:.1%} of useful time lost, {metrics.failure_days:,.2f} days"
+         if metrics.failure_waste else "none modelled (GPU without mtbf_hours)"),
         ("loss", f"{metrics.loss:.4f} nats/token"),
         ("training compute", f"{metrics.flops.total:.3e} FLOP (pretraining {metrics.flops.pretraining:.3e}, "
                              f"alignment {metrics.flops.alignment:.3e})"),
@@ -104,19 +114,35 @@ def plan_tables(metrics: PlanMetrics) -> list[Table]:
         ("peak facility power", f"{metrics.peak_power_mw:,.2f} MW"),
     ):
         decisions.add_row(label, value)
+    if metrics.target_probability is not None:
+        decisions.add_row("target probability", f"{metrics.target_probability:.1%} of the sampled laws meet the target")
+    if metrics.serving is not None:
+        srv, life = metrics.serving, metrics.lifetime
+        decisions.add_row("serving", f"{srv.gpu} in {srv.region}: {srv.gpu_hours:,.0f} GPU-hours, "
+                                     f"{_usd(srv.cost_usd)}, {srv.co2_t:,.1f} t CO2e")
+        decisions.add_row("lifetime", f"{_usd(life.cost_usd)} (training {_usd(metrics.cost_usd.total)} + serving "
+                                      f"{_usd(srv.cost_usd)}); {life.co2_t:,.1f} t CO2e")
     cost = Table(title="Cost (USD)", title_justify="left")
     cost.add_column("compute")
     cost.add_column("staff")
     cost.add_column("data")
     cost.add_column("annotation + fixed")
-    cost.add_column("total", style="bold")
     c = metrics.cost_usd
-    cost.add_row(_usd(c.compute), _usd(c.staff), _usd(c.data), _usd(c.annotation + c.fixed), _usd(c.total))
+    row = [_usd(c.compute), _usd(c.staff), _usd(c.data), _usd(c.annotation + c.fixed)]
+    if c.development:
+        cost.add_column("development")
+        row.append(_usd(c.development))
+    cost.add_column("total", style="bold")
+    cost.add_row(*row, _usd(c.total))
     co2 = Table(title="CO2e (t, location-based)", title_justify="left")
     co2.add_column("operational")
     co2.add_column("embodied")
+    row = [f"{metrics.co2_t.operational:,.2f}", f"{metrics.co2_t.embodied:,.2f}"]
+    if metrics.co2_t.development:
+        co2.add_column("development")
+        row.append(f"{metrics.co2_t.development:,.2f}")
     co2.add_column("total", style="bold")
-    co2.add_row(f"{metrics.co2_t.operational:,.2f}", f"{metrics.co2_t.embodied:,.2f}", f"{metrics.co2_t.total:,.2f}")
+    co2.add_row(*row, f"{metrics.co2_t.total:,.2f}")
     return [decisions, cost, co2]
 
 
@@ -131,6 +157,8 @@ def print_result(result: PlanResult, console: Console | None = None) -> None:
     gap = "" if result.solver.mip_gap is None else f", gap {result.solver.mip_gap:.2e}"
     console.print(f"status: {result.status}; objective {result.objective}{value} "
                   f"(HiGHS {result.solver.seconds:.2f} s{gap})")
+    if result.status == "within_gap":
+        console.print("  (a plan within the requested --mip-gap, not proven optimal to 1e-6)")
     if result.status != "optimal":
         for line in result.explanation:
             console.print(f"  - {line}")
