@@ -154,6 +154,11 @@ def test_carbon_table_values():
     assert sweden < 100 < germany and 250 < usa < 500
     assert catalog.grid_intensity("gcp:europe-north1").kind == "cloud"
     assert catalog.grid_intensity("US-VA").kind == "us-state"
+    # corrections to CodeCarbon's data (scripts/refresh_carbon_intensity.py): the Doha key's typo, the
+    # national row that sat among the US states, Google's own 2024 region figures
+    assert catalog.grid_intensity("gcp:me-central1") is not None and catalog.grid_intensity("gcp:me-cenrtal1") is None
+    assert not any(k.lower() == "us-usa" for k in keys)
+    assert catalog.grid_intensity("gcp:us-central1").year == "2024"
 
 
 def test_refresh_script_reads_codecarbon_files(tmp_path):
