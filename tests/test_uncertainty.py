@@ -323,3 +323,28 @@ def test_fit_samples_then_solve_with_confidence(monkeypatch, capsys, tmp_path):
     rows = np.random.default_rng(2).integers(0, len(laws), 30)
     hits = [laws[k][0] + laws[k][1] / n**laws[k][3] + laws[k][2] / d**laws[k][4] <= 2.45 for k in rows]
     assert unc["fixed_plan"]["probabilities"]["max_loss"] == pytest.approx(sum(hits) / len(hits))
+
+
+# -- plan compare --workers: the same frontiers as in one process ---------------------------------
+
+
+def _no_timing(value):
+    if isinstance(value, dict):
+        return {k: _no_timing(v) for k, v in value.items() if k not in ("seconds", "solver")}
+    if isinstance(value, list):
+        return [_no_timing(v) for v in value]
+    return value
+
+
+def test_compare_on_a_pool_equals_serial(monkeypatch, capsys, tmp_path):
+    other = tmp_path / "b.yaml"
+    other.write_text(TINY.read_text().replace("name: tiny", "name: cheap-sweden")
+                     .replace("usd_per_gpu_hour: 8.0", "usd_per_gpu_hour: 5.0"))
+    args = ["compare", TINY, other, "--points", "4", "--format", "json"]
+    code, serial, err = run_main(monkeypatch, capsys, *args)
+    assert code == 0, err
+    code, pooled, err = run_main(monkeypatch, capsys, *args, "--workers", 2)
+    assert code == 0, err
+    assert _no_timing(json.loads(pooled)) == _no_timing(json.loads(serial))
+    assert len(json.loads(serial)["scenarios"]) == 2
+    assert not multiprocessing.active_children()

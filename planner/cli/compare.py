@@ -22,9 +22,14 @@ from planner.cli.whatif import common_options, format_option, progress_bar, solv
 @points_option()
 @format_option()
 @click.option("--details", is_flag=True, help="Table output: also print every scenario's frontier.")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Local worker processes, one scenario's frontier each (1 = in this process).")
+@click.option("--scheduler", envvar="PLAN_DASK_SCHEDULER", default=None, metavar="ADDRESS",
+              help="Run the scenarios' frontiers on this Dask scheduler; env PLAN_DASK_SCHEDULER.")
 @common_options
 def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: str, fmt: str, details: bool,
-            plot: str | None, quiet: bool, time_limit: float | None, mip_gap: float) -> None:
+            workers: int, scheduler: str | None, plot: str | None, quiet: bool, time_limit: float | None,
+            mip_gap: float) -> None:
     """Compare the frontiers of several INSTANCE_FILES (e.g. H100s in Virginia vs B200s in Sweden):
     which scenario gives the lowest --minimize for each value of --limit."""
     from planner.analysis.frontier import check_request, load_source, run_compare, unique_names
@@ -34,9 +39,18 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
     plot_path = check_plot_path(plot, instance_files) if plot else None
     instances = [load_source(path) for path in instance_files]
     names = unique_names([inst.name or Path(path).stem for inst, path in zip(instances, instance_files)])
+    from planner.analysis.executor import Runner
+
+    runner = Runner(workers=workers, scheduler=scheduler)
     with progress_bar(quiet, f"compare {len(instances)} scenarios") as progress:
-        fronts, wins = run_compare(instances, minimize, limit, points, names=names,
-                                   options=solver_options(time_limit, mip_gap), progress=progress)
+        if runner.kind == "serial":
+            fronts, wins = run_compare(instances, minimize, limit, points, names=names,
+                                       options=solver_options(time_limit, mip_gap), progress=progress)
+        else:
+            from planner.analysis.compare_parallel import run_compare_on
+
+            fronts, wins = run_compare_on(runner, instances, minimize, limit, points, names,
+                                          solver_options(time_limit, mip_gap), progress)
     if plot_path is not None and any(f.points for f in fronts):
         from planner.present.plots import plot_frontiers
 
