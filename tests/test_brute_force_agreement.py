@@ -329,6 +329,22 @@ def check_agreement(d: dict) -> None:
     fig = price_plan(instance, result.plan, expected.serving)
     assert plan_problems(instance, result.plan, fig) == [], result.plan
     assert _rel(fig["objective_value"], result.objective_value) <= 1e-9, (fig["objective_value"], result.objective_value)
+    # every reported figure of the product's plan, against the brute force's own arithmetic
+    m = result.metrics
+    pairs = [("gpu_hours", m.gpu_hours, fig["gpu_hours"]), ("duration_days", m.duration_days, fig["duration_days"]),
+             ("energy_mwh", m.energy_mwh, fig["energy_mwh"]), ("flops", m.flops.total, fig["flops"]),
+             ("loss", m.loss, fig["loss"]), ("cost", m.cost_usd.total, fig["cost"]), ("co2", m.co2_t.total, fig["co2"]),
+             ("development_gpu_hours", m.development_gpu_hours, fig["development_gpu_hours"]),
+             ("cost development", m.cost_usd.development, fig["cost_development"]),
+             ("co2 development", m.co2_t.development, fig["co2_development"])]
+    if instance.serving is not None:
+        pairs += [("serving cost", m.serving.cost_usd, fig["serving_cost"]), ("serving co2", m.serving.co2_t, fig["serving_co2"]),
+                  ("lifetime cost", m.lifetime.cost_usd, fig["lifetime_cost"]),
+                  ("lifetime co2", m.lifetime.co2_t, fig["lifetime_co2"])]
+    if instance.scaling_law_samples:
+        pairs.append(("target_probability", m.target_probability, fig["target_probability"]))
+    wrong = [(name, a, b) for name, a, b in pairs if _rel(a, b) > 1e-9 and abs(a - b) > 1e-12]
+    assert not wrong, wrong
 
 
 @pytest.mark.parametrize("seed", BASE_SEEDS)
