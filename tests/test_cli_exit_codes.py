@@ -133,7 +133,7 @@ def test_exit_4_best_plan_and_gap(monkeypatch, capsys, tmp_path):
     assert doc["status"] == "time_limit"
     assert doc["plan"] is not None and doc["objective_value"] > 0
     assert doc["solver"]["mip_gap"] == pytest.approx(0.05)
-    assert calls == [5.0]
+    assert len(calls) == 1 and 4.0 < calls[0] <= 5.0   # the time left after the presolve
     code, out, _ = run_main(monkeypatch, capsys, "solve", path, "--time-limit", "5")
     assert code == 4 and "status: time_limit" in out and "gap 5.00e-02" in out
 
@@ -153,7 +153,7 @@ def test_exit_4_during_loss_rounds_keeps_the_last_plan(monkeypatch, capsys, tmp_
     assert code == 4 and doc["status"] == "time_limit"
     assert doc["plan"] is not None and doc["plan"]["loss"] > 0
     assert doc["solver"]["mip_gap"] is not None and 0 <= doc["solver"]["mip_gap"] < 1
-    assert calls[0] == 30.0 and 0 < calls[1] < 30.0
+    assert 29.0 < calls[0] <= 30.0 and 0 < calls[1] < calls[0]
 
 
 def test_exit_4_real_time_limit(monkeypatch, capsys, tmp_path):

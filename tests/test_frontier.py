@@ -175,7 +175,7 @@ def test_cli_json_shape_plot_and_exit_codes(monkeypatch, capsys, tmp_path):
     for p in points:
         assert set(p) >= {"cost_usd", "co2_t", "loss", "duration_days", "plan"}
         assert p["cost_usd"]["total"] == p["plan"]["cost_usd"]["total"]
-        assert set(p["co2_t"]) == {"operational", "embodied", "total"}
+        assert set(p["co2_t"]) == {"operational", "embodied", "development", "total"}
     costs = [p["cost_usd"]["total"] for p in points]
     co2 = [p["co2_t"]["total"] for p in points]
     assert costs == sorted(costs) and co2 == sorted(co2, reverse=True)

@@ -12,6 +12,7 @@ candidate (closed form: each limited quantity is affine in D).
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -98,10 +99,16 @@ def presolve_instance(instance: Instance) -> Presolved:
 def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), explain: bool = True) -> PlanResult:
     """Find the optimal plan of `instance` (raises InputError for an optimum that cannot exist).
     With `explain`, an infeasible answer says which limits conflict (more solves)."""
+    start = time.perf_counter()
     pre = presolve_instance(instance)
     info = SolverInfo("highs", 0.0, None, None, "presolved: no feasible candidate", 0, len(pre.candidates), 0)
     if len(pre.kept) == 0:
         return _no_plan(instance, pre.candidates, info, explain)
+    if options.time_limit_s is not None:
+        left = options.time_limit_s - (time.perf_counter() - start)
+        if left <= 0:
+            return _stopped(instance, pre, "time limit reached before the MIP ran")
+        options = replace(options, time_limit_s=left)
     inputs = mip_inputs(instance, pre)
     model = training_plan.build(inputs)
     solver = Solver(model, options)
@@ -114,6 +121,8 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
     if not result.has_solution:
         if result.status == "infeasible":
             return _no_plan(instance, pre.candidates, info, explain)
+        if result.status == "time_limit":
+            return _stopped(instance, pre, f"HiGHS stopped ({result.termination}) without a plan")
         return PlanResult(result.status, instance.objective, None, None, None, None, [], info,
                           ruled_out=pre.candidates.ruled_out,
                           explanation=[f"HiGHS stopped ({result.termination}) without a plan"])
@@ -123,16 +132,28 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
     metrics = evaluate_plan(instance, plan)
     value = metrics.objective_value(instance.objective, instance.carbon_price_usd_per_t)
     status = result.status
-    best = float(pre.rows.value[row if status != "optimal" else row])
     proven = float(np.min(pre.rows.value[pre.kept]))
     if status == "optimal" and value > proven + OPTIMALITY_TOL * abs(proven) and instance.objective != "loss":
         status = WITHIN_GAP  # a loose --mip-gap let HiGHS stop at a worse plan
-    del best
     return PlanResult(
         status=status, objective=instance.objective, objective_value=value,
         model_objective=choice.objective_value, plan=plan, metrics=metrics,
         binding=binding_limits(instance, plan, metrics, pre.candidates.offers[pre.candidates.offer[row]]),
         solver=info, violations=find_violations(instance, plan, metrics), ruled_out=pre.candidates.ruled_out)
+
+
+def _stopped(instance: Instance, pre: Presolved, why: str) -> PlanResult:
+    """A run stopped by its time limit: the presolve's best row is a feasible plan (its value is
+    each row's own optimum), returned with status time_limit since the MIP did not confirm it."""
+    row = int(pre.kept[np.argmin(pre.rows.value[pre.kept])])
+    plan = row_plan(instance, pre, row)
+    metrics = evaluate_plan(instance, plan)
+    info = SolverInfo("highs", 0.0, None, None, why, 0, len(pre.candidates), len(pre.kept))
+    return PlanResult("time_limit", instance.objective,
+                      metrics.objective_value(instance.objective, instance.carbon_price_usd_per_t), None, plan,
+                      metrics, binding_limits(instance, plan, metrics, pre.candidates.offers[pre.candidates.offer[row]]),
+                      info, violations=find_violations(instance, plan, metrics), ruled_out=pre.candidates.ruled_out,
+                      explanation=[why + "; the plan is the presolve's best candidate"])
 
 
 def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
