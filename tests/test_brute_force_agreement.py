@@ -14,10 +14,21 @@ Two families, seeded:
   several offers (mfu on the GPUs or in `serving`, bf16/fp8, gpus/regions subsets), and
   confidence with 5-20 sampled laws. Each instance carries at least one section-6 key.
 
-For each: same status; the product's objective_value and model_objective (the MIP's own objective)
-equal the brute-force optimum to relative 1e-6 (1e-4 for `loss`); the product's plan, priced by
-the brute force's own scalar formulas (checks.brute_force.price_plan), breaks no limit and has the
-objective_value the product reports. test_coverage_* make sure the comparison is not vacuous.
+For each: same status (infeasible iff the brute force finds no plan); the product's
+objective_value and model_objective (the MIP's own objective) equal the brute-force optimum to
+relative 1e-6 (1e-4 for `loss`); the product's plan, priced by the brute force's own scalar
+formulas (checks.brute_force.price_plan), breaks no rule of section 3 (plan_problems) and every
+figure the product reports for it (GPU-hours, duration, energy, FLOPs, loss, cost, CO2,
+development, serving, lifetime, target_probability) matches to 1e-9.
+
+test_coverage_* make sure the comparison is not vacuous (feasible and infeasible instances of every
+objective; each limit and each section-6 key present and active, i.e. removing it moves the
+optimum, in several instances). test_brute_force_matches_a_scalar_enumeration checks the
+vectorised enumerator against plain loops with bisection on 40 small instances.
+
+Measured (2 cores): the file runs in about 15-30 s. Outside the suite the same generator was run
+on 1,500 more extended and 500 more base seeds, and on 300 seeds with availability x8-x64 (up to
+32,768 GPUs per offer, interior optimal GPU counts under failures): no disagreement.
 """
 
 from __future__ import annotations
@@ -29,7 +40,7 @@ from collections import Counter
 
 import pytest
 
-from checks.brute_force import brute_force, data_cap, law_loss, price_plan, target_of
+from checks.brute_force import brute_force, data_cap, law_loss, offer, price_plan, target_of
 from planner.input.loading import instance_from_dict
 from planner.optimize.pipeline import solve_instance
 from planner.optimize.solve import SolveOptions
@@ -299,6 +310,25 @@ def plan_problems(instance, plan, fig) -> list[str]:
             out.append(f"{name} {value!r} > {allowed!r}")
     if target is not None and instance.targets.confidence is None and fig["loss"] > target * (1 + 1e-8):
         out.append(f"loss {fig['loss']!r} > {target!r}")
+    gpu, region = instance.gpu(plan.gpu), instance.region(plan.region)
+    terms = offer(instance, gpu, region)
+    if terms is None or plan.gpu_count > terms[1] or plan.gpu_count % gpu.gpus_per_node:
+        out.append(f"{plan.gpu_count} {gpu.name} in {region.name}: not offered, not available or not whole nodes")
+    moe = instance.moe.total_params_per_active if instance.moe else 1.0
+    if plan.gpu_count < instance.bytes_per_param * plan.model_params * moe / (gpu.memory_gb * 1e9) * (1 - 1e-12):
+        out.append("memory floor")
+    for name, value, allowed in (("grid", fig["peak_power_mw"], region.grid_capacity_mw),
+                                 ("swing", fig["swing_mw"], region.max_swing_mw)):
+        if allowed is not None and value > allowed * (1 + tol):
+            out.append(f"{name} {value!r} > {allowed!r}")
+    if plan.model_params not in instance.sizes:
+        out.append("not a candidate size")
+    if instance.alignment is not None:
+        al = instance.alignment
+        recipe = instance.recipe(plan.alignment) if plan.alignment is not None else None
+        if recipe is None or recipe.quality < al.min_quality or plan.model_params < recipe.min_model_params or (
+                recipe.needs_verifiable_tasks and not al.verifiable_tasks):
+            out.append(f"recipe {plan.alignment} not allowed")
     if instance.targets.confidence is not None:   # a sample's exact root may be 1 ulp above
         need = math.ceil(instance.targets.confidence * len(instance.scaling_law_samples) - 1e-9)
         data = instance.data
