@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import pyomo.environ as pyo
+import pyomo.core as pyo  # the modelling layer only: pyomo.environ would also load every solver plugin
 
 from models.inputs import MipInputs
 

@@ -16,7 +16,7 @@ from typing import Literal
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo  # the modelling layer only: pyomo.environ would also load every solver plugin
 from pyomo.repn.standard_repn import generate_standard_repn
 
 Status = Literal["optimal", "infeasible", "time_limit", "error"]

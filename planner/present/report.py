@@ -59,7 +59,8 @@ def result_dict(result: PlanResult) -> dict[str, Any]:
         "objective_value": result.objective_value,
         "plan": plan_dict(result.metrics) if result.metrics else None,
         "binding": result.binding,
-        "solver": {"name": result.solver.name, "seconds": result.solver.seconds, "mip_gap": result.solver.mip_gap},
+        "solver": {"name": result.solver.name, "seconds": result.solver.seconds, "mip_gap": result.solver.mip_gap,
+                   "candidates": result.solver.candidates, "kept": result.solver.kept},
     }
     if result.status != "optimal":
         out["explanation"] = result.explanation + [f"ruled out: {r}" for r in result.ruled_out]
