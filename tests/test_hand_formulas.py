@@ -127,6 +127,26 @@ def test_no_mtbf_means_no_waste(who: str) -> None:
     assert close(get("gpu_hours"), 1.2e8 / 3600)
 
 
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("staff, count, value", [(20.0, 8, 308611.111), (50.0, 16, 324195.371)])
+def test_failures_make_fewer_gpus_cheaper(who: str, staff: float, count: int, value: float) -> None:
+    """M = 800 h, checkpoint 0.5 h, restart 0: waste(n) = sqrt(2 x 0.5 x n / 800) = sqrt(n/800):
+    waste(8) = sqrt(0.01) = 0.1, waste(16) = sqrt(0.02) = 0.1414214. N = 1e10, D = 4e12 (the only
+    size and its Dmin): S = 4.8e8 GPU-s ideal; only 8 or 16 GPUs (available 16).
+        compute: 8 -> 4.8e8 x 1.1 / 3600 x $2 = $293,333.33;  16 -> x 1.1414214 = $304,379.03
+        days:    8 -> 4.8e8 x 1.1 / (86400 x 8) = 763.8889;   16 -> 4.8e8 x 1.1414214 / (86400 x 16) = 396.3269
+    cost(8) - cost(16) = 367.5620 staff - 11,045.69: 8 GPUs are cheaper below $30.05 per day.
+        staff $20/day: 8 -> 293,333.33 + 15,277.78 = $308,611.11 (16: $312,305.57)
+        staff $50/day: 16 -> 304,379.03 + 19,816.34 = $324,195.37 (8: $331,527.78)
+    `time` takes 16 whatever the staff: 396.3269 days."""
+    gpu = {**GPU_X, "available": 16, "mtbf_hours": 800}
+    d = base(gpus=[gpu], reliability={"checkpoint_hours": 0.5, "restart_hours": 0.0}, staff_usd_per_day=staff)
+    status, got, plan = solve(who, d)
+    assert status == "optimal" and plan.gpu_count == count and close(got, value, 1e-8)
+    status, got, plan = solve(who, {**d, "objective": "time"})
+    assert status == "optimal" and plan.gpu_count == 16 and close(got, 396.326860, 1e-8)
+
+
 # ---- 6.1 size-dependent MFU --------------------------------------------------------------------
 
 @pytest.mark.parametrize("who", WHO)
