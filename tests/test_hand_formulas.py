@@ -384,3 +384,15 @@ def test_development_counts_in_the_budget_not_in_the_deadline(who: str) -> None:
     assert status == "optimal" and close(value, 1094444.44, 1e-8)
     status, _, _ = solve(who, base(**{**DEV, "development_factor": 1.0}, limits={"budget_usd": 1.0e6}))
     assert status == "optimal"
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("factor, tokens, loss", [(1.5, 4e12, 3.0), (1.0, 6e12, 2.9082483)])
+def test_development_shrinks_the_tokens_a_budget_buys(who: str, factor: float, tokens: float, loss: float) -> None:
+    """Objective loss, one size 1e10, budget $400,000, $2/h: a token costs 6e10 / 5e14 / 3600 x 2 =
+    $6.6667e-8 of final-run compute, x 1.5 = $1e-7 with development_factor 1.5.
+        factor 1.5: D = 4e5 / 1e-7 = 4e12,        L = 1 + 1.5 + 1e6/2e6 = 3.0
+        factor 1.0: D = 4e5 / 6.6667e-8 = 6e12,   L = 2.5 + 1e6/2.4495e6 = 2.9082483"""
+    d = base(objective="loss", targets={}, development_factor=factor, limits={"budget_usd": 4e5})
+    status, got, plan = solve(who, d)
+    assert status == "optimal" and close(plan.tokens, tokens, 1e-9) and close(got, loss, 1e-7)
