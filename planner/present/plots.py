@@ -190,7 +190,7 @@ def whatif_figure(sweep: WhatIf):
     no_limit_x = None
     if numeric_x and any(x is None for x in x_vary.values):
         low, high = (min(numbers), max(numbers)) if numbers else (1.0, 1.0)
-        no_limit_x = high * 2.0 if log else high + max(0.15 * (high - low), abs(high) * 0.15 or 1.0)
+        no_limit_x = high * 2.5 if log else high + max(0.25 * (high - low), abs(high) * 0.25 or 1.0)
     categories = {_show(x): k for k, x in enumerate(x_vary.values)}
 
     def xpos(point: WhatIfPoint) -> float:
@@ -273,7 +273,8 @@ def whatif_figure(sweep: WhatIf):
     if numeric_x:
         _plain_ticks(ax.xaxis, log)
         if no_limit_x is not None:
-            ticks = [t for t in ax.get_xticks() if t < no_limit_x / x_div * 0.8]
+            lowest, highest = min(numbers) / x_div, max(numbers) / x_div
+            ticks = [t for t in ax.get_xticks() if lowest * (1 - 1e-9) - 1e-12 <= t <= highest * (1 + 1e-9)]
             ax.set_xticks([*ticks, no_limit_x / x_div], [*(_tick(t) for t in ticks), "none"])
     else:
         ax.set_xticks(list(categories.values()), list(categories.keys()))
