@@ -26,6 +26,7 @@ counts of models built, HiGHS solves and answers reused (no solve needed) are pr
 from __future__ import annotations
 
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -77,34 +78,41 @@ def main() -> None:
         infeasible = sum(p.status != "optimal" for p in result.points)
         plans = len({(p.result.plan.gpu, p.result.plan.region, p.result.plan.model_params)
                      for p in result.points if p.result is not None and p.result.plan is not None})
-        rows.append((label, seconds, f"{result.stats['builds']} build(s), {result.stats['solves']} HiGHS solves, "
-                                     f"{result.stats['reused']} reused; {plans} distinct plans, "
+        rows.append((label, seconds, f"{result.stats['solves']} solves; {plans} distinct plans, "
                                      f"{infeasible} infeasible points"))
     loss_data = dict(data, objective="loss")
     loss_sweep = run_whatif(loss_data, {"limits.budget_usd": feasible})
     seconds = median_time(lambda: run_whatif(loss_data, {"limits.budget_usd": feasible}), runs=1)
     loss_one = median_time(lambda: solve_instance(instance.model_copy(update={"objective": "loss"})), runs=5)
     rows.append(("the first sweep with objective loss (a solve per point)", seconds,
-                 f"{loss_sweep.stats['builds']} build(s), {loss_sweep.stats['solves']} HiGHS solves "
+                 f"{loss_sweep.stats['solves']} solves "
                  f"(with cutting-plane rounds); one loss solve is {loss_one * 1e3:.0f} ms, so "
                  f"{seconds / loss_one:.1f}x one loss solve"))
     carbon = run_whatif(data, {"regions[us-east].carbon_g_per_kwh": spaced(13.0, 700.0, 50, log=True)})
     seconds = median_time(lambda: run_whatif(data, {"regions[us-east].carbon_g_per_kwh":
                                                     spaced(13.0, 700.0, 50, log=True)}), runs=1)
     rows.append(("50-point sweep of regions[us-east].carbon_g_per_kwh (a coefficient)", seconds,
-                 f"{carbon.stats['builds']} builds, {carbon.stats['solves']} HiGHS solves, "
-                 f"{carbon.stats['reused']} reused: a model per value"))
+                 f"{carbon.stats['solves']} solves: no kept model needed"))
     front = run_frontier(instance, "cost", "co2", 10)
     seconds = median_time(lambda: run_frontier(instance, "cost", "co2", 10), runs=3)
     rows.append(("10-point frontier cost vs co2", seconds,
-                 f"{front.stats['builds']} builds, {front.stats['solves']} HiGHS solves, "
-                 f"{front.stats['reused']} reused; {len(front.points)} non-dominated points"))
+                 f"{front.stats['solves']} solves; {len(front.points)} non-dominated points"))
     variants = [instance.model_copy(update={"limits": instance.limits.model_copy(update={"budget_usd": b})})
                 for b in feasible]
     seconds = median_time(lambda: [solve_instance(v) for v in variants], runs=1)
     rows.append(("the first sweep as 50 independent solve_instance calls", seconds, "for scale"))
 
-    print(f"instance: {path.name}; one solve (median of 7): {one * 1e3:.1f} ms")
+    process = median_time(lambda: subprocess.run([sys.executable, "-c", "import cli; cli.main()", "solve", str(path),
+                                                  "--format", "json"], capture_output=True, check=False), runs=5)
+    budgets = ",".join(f"{b:.6g}" for b in feasible)
+    prices = ",".join(f"{p:.4g}" for p in spaced(1.0, 6.0, 50, log=False))
+    for label, vary in (("`plan whatif` process, 50 budgets", f"limits.budget_usd={budgets}"),
+                        ("`plan whatif` process, 50 H100 prices", f"gpus[H100].usd_per_gpu_hour={prices}")):
+        seconds = median_time(lambda vary=vary: subprocess.run(
+            [sys.executable, "-c", "import cli; cli.main()", "whatif", str(path), "--vary", vary, "--format", "csv"],
+            capture_output=True, check=False), runs=3)
+        print(f"{label}: {seconds:.2f} s = {seconds / process:.2f}x one `plan solve` process ({process:.2f} s)")
+    print(f"instance: {path.name}; one solve in-process (median of 7): {one * 1e3:.1f} ms")
     width = max(len(r[0]) for r in rows)
     for label, seconds, note in rows:
         print(f"{label:<{width}}  {seconds * 1e3:8.1f} ms  {seconds / one:6.2f}x one solve  ({note})")

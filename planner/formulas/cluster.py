@@ -22,36 +22,10 @@ Every argument may be a numpy array (one entry per candidate), or a float.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from planner.formulas.failures import waste_fraction
 from planner.formulas.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
-
-
-@dataclass(frozen=True)
-class ClusterRates:
-    """Per ideal GPU-second (module docstring); `usd` and `co2_t` are what budget and carbon
-    budget see (development included), `days` what the deadline sees."""
-
-    waste: object
-    gpu_hours: object
-    development_gpu_hours: object
-    days: object
-    failure_days: object
-    compute_usd: object
-    development_usd: object
-    staff_usd: object
-    co2_oper_t: object
-    co2_emb_t: object
-    development_co2_t: object
-    energy_mwh: object
-
-    @property
-    def usd(self):
-        return self.compute_usd + self.development_usd + self.staff_usd
-
-    @property
-    def co2_t(self):
-        return self.co2_oper_t + self.co2_emb_t + self.development_co2_t
 
 
 @dataclass(frozen=True)
@@ -64,27 +38,79 @@ class Operations:
     restart_hours: float
 
 
+class ClusterRates:
+    """Per ideal GPU-second (module docstring); `usd` and `co2_t` are what budget and carbon
+    budget see (development included), `days` what the deadline sees. Each figure is computed
+    when first read (the presolve reads only the few it needs, over 1e5 candidates at a time)."""
+
+    def __init__(self, gpu_count, usd_per_gpu_hour, co2_oper_t_per_gpu_hour, co2_emb_t_per_gpu_hour,
+                 mwh_per_gpu_hour, mtbf_hours, ops: Operations):
+        self._n, self._price, self._ops = gpu_count, usd_per_gpu_hour, ops
+        self._c_op, self._c_emb, self._mwh, self._mtbf = (co2_oper_t_per_gpu_hour, co2_emb_t_per_gpu_hour,
+                                                          mwh_per_gpu_hour, mtbf_hours)
+
+    @cached_property
+    def waste(self):
+        return waste_fraction(self._n, self._mtbf, self._ops.checkpoint_hours, self._ops.restart_hours)
+
+    @cached_property
+    def gpu_hours(self):
+        return (1.0 + self.waste) / SECONDS_PER_HOUR
+
+    @cached_property
+    def development_gpu_hours(self):
+        return (self._ops.development_factor - 1.0) * self.gpu_hours
+
+    @cached_property
+    def days(self):
+        return (1.0 + self.waste) / (SECONDS_PER_DAY * self._n)
+
+    @cached_property
+    def failure_days(self):
+        return self.waste / (SECONDS_PER_DAY * self._n)
+
+    @cached_property
+    def compute_usd(self):
+        return self._price * self.gpu_hours
+
+    @cached_property
+    def development_usd(self):
+        return self._price * self.development_gpu_hours
+
+    @cached_property
+    def staff_usd(self):
+        return self._ops.staff_usd_per_day * self.days
+
+    @cached_property
+    def co2_oper_t(self):
+        return self._c_op * self.gpu_hours
+
+    @cached_property
+    def co2_emb_t(self):
+        return self._c_emb * self.gpu_hours
+
+    @cached_property
+    def development_co2_t(self):
+        return (self._c_op + self._c_emb) * self.development_gpu_hours
+
+    @cached_property
+    def energy_mwh(self):
+        return self._mwh * self.gpu_hours
+
+    @cached_property
+    def usd(self):
+        return self.compute_usd + self.development_usd + self.staff_usd
+
+    @cached_property
+    def co2_t(self):
+        return self.co2_oper_t + self.co2_emb_t + self.development_co2_t
+
+
 def cluster_rates(gpu_count, usd_per_gpu_hour, co2_oper_t_per_gpu_hour, co2_emb_t_per_gpu_hour,
                   mwh_per_gpu_hour, mtbf_hours, ops: Operations) -> ClusterRates:
     """The rates of the module docstring; mtbf_hours None/inf = the GPU never fails."""
-    waste = waste_fraction(gpu_count, mtbf_hours, ops.checkpoint_hours, ops.restart_hours)
-    hours = (1.0 + waste) / SECONDS_PER_HOUR
-    dev_hours = (ops.development_factor - 1.0) * hours
-    days = (1.0 + waste) / (SECONDS_PER_DAY * gpu_count)
-    return ClusterRates(
-        waste=waste,
-        gpu_hours=hours,
-        development_gpu_hours=dev_hours,
-        days=days,
-        failure_days=waste / (SECONDS_PER_DAY * gpu_count),
-        compute_usd=usd_per_gpu_hour * hours,
-        development_usd=usd_per_gpu_hour * dev_hours,
-        staff_usd=ops.staff_usd_per_day * days,
-        co2_oper_t=co2_oper_t_per_gpu_hour * hours,
-        co2_emb_t=co2_emb_t_per_gpu_hour * hours,
-        development_co2_t=(co2_oper_t_per_gpu_hour + co2_emb_t_per_gpu_hour) * dev_hours,
-        energy_mwh=mwh_per_gpu_hour * hours,
-    )
+    return ClusterRates(gpu_count, usd_per_gpu_hour, co2_oper_t_per_gpu_hour, co2_emb_t_per_gpu_hour,
+                        mwh_per_gpu_hour, mtbf_hours, ops)
 
 
 def operations(instance) -> Operations:
