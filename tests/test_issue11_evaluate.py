@@ -40,10 +40,10 @@ def test_evaluate_needs_no_loss_target(monkeypatch, capsys, tmp_path):
     assert "loss target" not in out
 
 
-@pytest.mark.parametrize("command", ["solve", "whatif", "frontier"])
+@pytest.mark.parametrize("command", ["solve", "whatif", "frontier", "compare"])
 def test_solving_still_needs_a_loss_target(monkeypatch, capsys, tmp_path, command):
     path = _write(tmp_path, {}, drop=("targets",))
-    extra = {"whatif": ["--vary", "staff_usd_per_day=0,10"], "frontier": [], "solve": []}[command]
+    extra = {"whatif": ["--vary", "staff_usd_per_day=0,10"], "frontier": [], "solve": [], "compare": [TINY]}[command]
     code, out, err = run_main(monkeypatch, capsys, command, path, *extra)
     assert code == 2, (out, err)
     assert "targets" in err and "needs a loss target" in err
