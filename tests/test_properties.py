@@ -82,7 +82,7 @@ def instances(draw) -> dict:
         gpus.append({
             "name": f"G{g}", "peak_tflops": peak, "mfu": mfu, "watts": _u(draw, 300.0, 1200.0),
             "memory_gb": memory, "gpus_per_node": node, "embodied_kg": _u(draw, 0.0, 200.0),
-            "usd_per_gpu_hour": 10.0**b * _u(draw, 0.05, 1.0) / gpu_hours,
+            "usd_per_gpu_hour": min(10.0**b * _u(draw, 0.05, 1.0) / gpu_hours, 1e6),  # schema range
             "available": node * (floor_nodes + draw(st.integers(0, 200))),
         })
     data["gpus"] = gpus
@@ -99,8 +99,8 @@ def instances(draw) -> dict:
         if r > 0 and draw(st.booleans()):
             sold = draw(st.lists(st.sampled_from([gp["name"] for gp in gpus]), min_size=1, unique=True))
             region["offers"] = {
-                name: {"usd_per_gpu_hour": next(gp for gp in gpus if gp["name"] == name)["usd_per_gpu_hour"]
-                       * _u(draw, 0.7, 1.5)}
+                name: {"usd_per_gpu_hour": min(1e6, next(gp for gp in gpus if gp["name"] == name)["usd_per_gpu_hour"]
+                                               * _u(draw, 0.7, 1.5))}
                 for name in sold
             }
         regions.append(region)
@@ -290,7 +290,7 @@ def _extreme(flops: float, budget: float, objective: str) -> dict:
     millionth of pretraining and a recipe fixed cost a thousandth of the budget."""
     n_ref = math.sqrt(flops / 120.0)
     gpu_hours = flops / (1000e12 * 0.4 * 3600.0)
-    price = 0.5 * budget / gpu_hours
+    price = min(0.5 * budget / gpu_hours, 1e6 / 1.2)   # the schema range of usd_per_gpu_hour
     count = 8 * max(1, min(4096, round(gpu_hours / 24 / 60 / 8)))
     data = {
         "name": "extreme", "objective": objective, "carbon_price_usd_per_t": 50.0, "scaling_law": dict(LAW),

@@ -25,6 +25,12 @@ Status = Literal["optimal", "infeasible", "time_limit", "error"]
 DEFAULT_MIP_GAP = 1e-9
 
 
+#: Matrix entries at or below this are left out (HiGHS would drop them with a warning: its
+#: small_matrix_value). Rows are scaled to O(1) by models.training_plan and every variable lies in
+#: [0, 1] (or is the objective), so an entry this small moves its row by at most 1e-9 relative.
+SMALL_ENTRY = 1e-9
+
+
 class SolverError(RuntimeError):
     """HiGHS refused a call (the model it holds would not be the model built)."""
 
@@ -76,7 +82,7 @@ def compile_model(model: pyo.ConcreteModel) -> _Compiled:
         lo = -math.inf if con.lower is None else pyo.value(con.lower) - const
         hi = math.inf if con.upper is None else pyo.value(con.upper) - const
         for var, coef in zip(repn.linear_vars, repn.linear_coefs):
-            if coef != 0.0:
+            if abs(coef) > SMALL_ENTRY:
                 cols.append(col(var))
                 vals.append(float(coef))
         starts.append(len(cols))
