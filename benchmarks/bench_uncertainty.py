@@ -15,7 +15,9 @@ Each repeat times, in this order (wall clock, Python imports of the parent exclu
           Runner(scheduler=address), both inside the timing (closing it is printed, not timed).
 It prints every run, the medians, the ratios serial/pool and serial/dask (goals 1.7x and 1.5x on
 2 workers), the peak resident memory of each worker process, and checks that the three give the
-same rows (exit 1 if not).
+same rows (exit 1 if not). Before each repeat a control times N pure-Python busy loops in N
+processes against one process doing them all: on an idle machine about N x, and the ceiling of
+the ratios when other programs share the CPUs (the load average is printed too).
 """
 
 from __future__ import annotations
@@ -73,6 +75,28 @@ def mid_instance() -> dict:
     }
 
 
+def _burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def control(workers: int, n: int = 3_000_000) -> float:
+    """The speed-up the machine gives right now to `workers` pure-Python processes over one doing
+    the same work alone: the ceiling for the ratios below (1.0 when other programs hold every CPU)."""
+    import multiprocessing
+
+    start = time.perf_counter()
+    for _ in range(workers):
+        _burn(n)
+    alone = time.perf_counter() - start
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn").Pool(workers) as pool:
+        pool.map(_burn, [n] * workers)
+    return alone / (time.perf_counter() - start)
+
+
 def _load() -> str:
     try:
         return ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -114,7 +138,9 @@ def main() -> int:
     print(f"load average before: {_load()} (on {os.cpu_count()} CPUs; other processes' load slows the parallel runs)")
     print(f"{instance['name']}: {args.scenarios} scenarios re-optimised, {args.workers} workers, "
           f"{args.repeat} repeats; 24 sizes x 3 GPUs x 16 regions x 2 recipes", flush=True)
+    controls = []
     for repeat in range(1, args.repeat + 1):
+        controls.append(control(args.workers))
         start = time.perf_counter()
         serial = run(Runner())
         times["serial"].append(time.perf_counter() - start)
@@ -145,6 +171,8 @@ def main() -> int:
               f"close {startup['close'][-1]:.1f} s, not timed)", flush=True)
         print(f"            CPU cores obtained (CPU s / wall s): serial {cores['serial'][-1]:.2f}   "
               f"pool {cores['pool'][-1]:.2f}   dask workers {cores['dask'][-1]:.2f}", flush=True)
+        print(f"            control: {args.workers} busy-loop processes vs 1 ran {controls[-1]:.2f}x faster "
+              "(the machine's ceiling at that moment)", flush=True)
 
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"medians: serial {med['serial']:.1f} s ({1000 * med['serial'] / args.scenarios:.1f} ms/scenario), "
@@ -152,6 +180,7 @@ def main() -> int:
     print(f"pool x{args.workers} vs 1 worker (serial): {med['serial'] / med['pool']:.2f}x  (goal >= 1.7x)")
     print(f"dask LocalCluster x{args.workers} vs serial, start-up included: {med['serial'] / med['dask']:.2f}x  "
           f"(goal >= 1.5x)")
+    print(f"control (pure-CPU busy loops, {args.workers} processes vs 1): median {statistics.median(controls):.2f}x")
     for kind in ("serial", "pool", "dask"):
         mib = ", ".join(f"{m / 2**20:.0f}" for m in sorted(memory[kind]))
         print(f"peak memory per {'process' if kind == 'serial' else 'worker'} ({kind}): {mib} MiB")
