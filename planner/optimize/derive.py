@@ -21,7 +21,7 @@ Everything is computed with numpy over sizes at once; the loops are over offers 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -63,6 +63,11 @@ class RecipeOption:
     min_model_params: float
 
 
+#: The per-row arrays of Candidates.
+ROW_FIELDS = ("size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd",
+              "min_nodes", "serving")
+
+
 @dataclass
 class Candidates:
     """Rows (size, offer, recipe) as parallel numpy arrays, plus the lists they index."""
@@ -85,6 +90,13 @@ class Candidates:
 
     def __len__(self) -> int:
         return len(self.size)
+
+    def subset(self, rows: np.ndarray) -> Candidates:
+        """The same candidates restricted to `rows` (indices)."""
+        out = replace(self)
+        for name in ROW_FIELDS:
+            setattr(out, name, getattr(self, name)[rows])
+        return out
 
     def column(self, name: str) -> np.ndarray:
         """A per-offer attribute spread over the rows (node, max_nodes, usd_per_gpu_hour, ...)."""

@@ -116,10 +116,58 @@ def argmin_unimodal(f, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return first_true(lambda k: (k >= hi) | (f(np.minimum(k + 1, hi)) > f(k)), lo, hi)
 
 
+#: Rows evaluated first to find an incumbent for the lower-bound pruning (module docstring).
+FIRST_ROWS = 256
+
+
+def lower_bound(instance: Instance, cand: Candidates, objective: str) -> np.ndarray | None:
+    """A value no count can beat, per row (None: no cheap bound for this objective). Failures only
+    add GPU-seconds (waste >= 0) and staff cost is >= 0, so with D = Dmin:
+        duration >= S / (86400 n_max)
+        cost >= S price f / 3600 + staff x duration bound + data + fixed (+ serving)
+        co2 >= S (c_op + c_emb) f / 3600 (+ serving);   weighted >= cost bound + price x co2 bound."""
+    if objective not in ("cost", "co2", "time", "weighted"):
+        return None
+    rows = _Rows(instance, cand)
+    tokens = np.maximum(cand.min_tokens_by_size[cand.size], 1.0)
+    seconds = rows.seconds(tokens)
+    hours = seconds / 3600.0 * instance.development_factor
+    days = seconds / (86400.0 * rows.node * rows.max_nodes)
+    cost = hours * rows.price + instance.staff_usd_per_day * days + rows.data_usd * tokens + cand.fixed_usd
+    co2 = hours * (rows.co2_oper + rows.co2_emb)
+    if objective == "time":
+        return days
+    bound = {"cost": cost, "co2": co2, "weighted": cost + instance.carbon_price_usd_per_t * co2}[objective]
+    return bound + cand.serving
+
+
 def optimise_rows(instance: Instance, cand: Candidates, objective: str | None = None) -> RowOptimum:
-    """The exact optimum of every row (module docstring). `objective` defaults to the instance's;
-    explain also asks for `flops` and `tokens` (least training FLOPs, least tokens)."""
+    """The exact optimum of every row that may be optimal (module docstring). `objective` defaults
+    to the instance's; explain also asks for `flops` and `tokens` (least training FLOPs, least tokens).
+
+    Bound pruning: with many rows, the FIRST_ROWS rows of least lower_bound are optimised first;
+    the best feasible value among them is an incumbent, and a row whose lower bound is above it
+    cannot be optimal: it is reported infeasible (value inf) without its counts being searched."""
     objective = objective or instance.objective
+    bound = lower_bound(instance, cand, objective) if len(cand) > 4 * FIRST_ROWS else None
+    if bound is None:
+        return _optimise(instance, cand, objective)
+    first = np.argsort(bound, kind="stable")[:FIRST_ROWS]
+    trial = _optimise(instance, cand.subset(first), objective)
+    if not trial.feasible.any():
+        return _optimise(instance, cand, objective)
+    incumbent = trial.value[trial.feasible].min()
+    keep = np.flatnonzero(bound <= incumbent + KEEP_TOL * abs(incumbent))
+    kept = _optimise(instance, cand.subset(keep), objective)
+    out = RowOptimum(np.zeros(len(cand), bool), np.array(cand.min_nodes, dtype=np.int64),
+                     np.maximum(cand.min_tokens_by_size[cand.size], 1.0), np.full(len(cand), np.inf),
+                     np.zeros(len(cand), bool))
+    for name in ("feasible", "nodes", "tokens", "value", "unbounded"):
+        getattr(out, name)[keep] = getattr(kept, name)
+    return out
+
+
+def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimum:
     rows = _Rows(instance, cand)
     if objective == "loss":
         return _loss_rows(instance, cand, rows)
