@@ -147,8 +147,8 @@ class Violation:
         return self.value - self.allowed
 
 
-def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
-    """Price a fixed plan with the spec's formulas (no optimisation)."""
+def _choices(instance: Instance, plan: FixedPlan):
+    """The plan's GPU, region and recipe entries and its price per GPU-hour (InputError if unknown)."""
     gpu = _lookup(instance.gpus, plan.gpu, "plan.gpu", "gpus")
     region = _lookup(instance.regions, plan.region, "plan.region", "regions")
     recipe = None
@@ -160,7 +160,23 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
     price = terms.usd_per_gpu_hour if terms else gpu.usd_per_gpu_hour
     if price is None:
         raise InputError("plan.gpu", f"{gpu.name} has no price in region {region.name} (not offered there)")
+    return gpu, region, recipe, price
 
+
+def _serving(instance: Instance, n_params: float, cost: CostUsd, co2: Co2T):
+    """Serving figures of the best serving offer and the lifetime totals (None, None without serving)."""
+    offer = best_serving_offer(instance)
+    if offer is None:
+        return None, None
+    serving = ServingFigures(offer.gpu, offer.region, offer.gpu_hours_per_param * n_params,
+                             offer.mwh_per_param * n_params, offer.usd_per_param * n_params,
+                             offer.co2_t_per_param * n_params)
+    return serving, Lifetime(cost.total + serving.cost_usd, co2.total + serving.co2_t)
+
+
+def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
+    """Price a fixed plan with the spec's formulas (no optimisation)."""
+    gpu, region, recipe, price = _choices(instance, plan)
     n_params, tokens, count = plan.model_params, plan.tokens, plan.gpu_count
     rate = flop_rate(instance, gpu, n_params)  # FLOP/s per GPU at this size
     flops_pre = instance.flops_per_param_token * n_params * tokens
@@ -184,13 +200,7 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
                    compute + staff + data + annotation + fixed + development_usd, development_usd)
     co2 = Co2T(seconds * rates.co2_oper_t, seconds * rates.co2_emb_t, seconds * rates.co2_t,
                seconds * rates.development_co2_t)
-    serving = lifetime = None
-    offer = best_serving_offer(instance)
-    if offer is not None:
-        serving = ServingFigures(offer.gpu, offer.region, offer.gpu_hours_per_param * n_params,
-                                 offer.mwh_per_param * n_params, offer.usd_per_param * n_params,
-                                 offer.co2_t_per_param * n_params)
-        lifetime = Lifetime(cost.total + serving.cost_usd, co2.total + serving.co2_t)
+    serving, lifetime = _serving(instance, n_params, cost, co2)
     loss = scaling_law.loss(instance.scaling_law, n_params, tokens, instance.data.unique_tokens,
                             instance.data.repetition_rstar)
     return PlanMetrics(

@@ -159,7 +159,7 @@ def _stopped(instance: Instance, pre: Presolved, why: str) -> PlanResult:
 def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
     """The numbers of the MIP over the kept rows, each at its best GPU count."""
     cand, rows, kept = pre.candidates, pre.rows, pre.kept
-    fig = presolve._Rows(instance, cand)
+    fig = presolve.RowFigures(instance, cand)
     rates = fig.rates(rows.nodes)
     dmin = np.maximum(cand.min_tokens_by_size[cand.size], 0.0)
     if instance.objective == "loss":

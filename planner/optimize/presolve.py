@@ -59,7 +59,7 @@ class RowOptimum:
     unbounded: np.ndarray       # `loss`: nothing limits the row's tokens (no optimum, only an infimum)
 
 
-class _Rows:
+class RowFigures:
     """Vectorised figures of every row at given node counts and tokens."""
 
     def __init__(self, instance: Instance, cand: Candidates):
@@ -128,7 +128,7 @@ def lower_bound(instance: Instance, cand: Candidates, objective: str) -> np.ndar
         co2 >= S (c_op + c_emb) f / 3600 (+ serving);   weighted >= cost bound + price x co2 bound."""
     if objective not in ("cost", "co2", "time", "weighted"):
         return None
-    rows = _Rows(instance, cand)
+    rows = RowFigures(instance, cand)
     tokens = np.maximum(cand.min_tokens_by_size[cand.size], 1.0)
     seconds = rows.seconds(tokens)
     hours = seconds / 3600.0 * instance.development_factor
@@ -168,7 +168,7 @@ def optimise_rows(instance: Instance, cand: Candidates, objective: str | None = 
 
 
 def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimum:
-    rows = _Rows(instance, cand)
+    rows = RowFigures(instance, cand)
     if objective == "loss":
         return _loss_rows(instance, cand, rows)
     limits = instance.limits
@@ -210,7 +210,7 @@ def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimu
     return RowOptimum(feasible, nodes, tokens, np.where(feasible, value, np.inf), np.zeros(len(cand), bool))
 
 
-def token_cap(instance: Instance, cand: Candidates, rows: _Rows, nodes: np.ndarray) -> np.ndarray:
+def token_cap(instance: Instance, cand: Candidates, rows: RowFigures, nodes: np.ndarray) -> np.ndarray:
     """Dmax(k): the largest D every limit that grows with D allows at node count k (inf: none)."""
     limits, data = instance.limits, instance.data
     a, b = cand.seconds_per_token, cand.align_seconds
@@ -235,7 +235,7 @@ def token_cap(instance: Instance, cand: Candidates, rows: _Rows, nodes: np.ndarr
     return cap
 
 
-def _loss_rows(instance: Instance, cand: Candidates, rows: _Rows) -> RowOptimum:
+def _loss_rows(instance: Instance, cand: Candidates, rows: RowFigures) -> RowOptimum:
     lo = cand.min_nodes.astype(np.int64)
     hi = np.maximum(rows.max_nodes, lo)
     nodes = first_true(lambda k: (k >= hi) | (token_cap(instance, cand, rows, np.minimum(k + 1, hi))

@@ -1,0 +1,97 @@
+"""The layers stay visible: no import cycle (function-level imports included), models/ imports
+nothing from planner, Pyomo only in models/ and the one solver module, HiGHS only there, no private
+name imported across modules, and no function longer than MAX_FUNCTION_LINES."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("planner", "models")
+SOLVER_MODULE = "planner.optimize.solve"
+MAX_FUNCTION_LINES = 60
+
+
+def _modules() -> dict[str, ast.Module]:
+    out = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            out[name] = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    out["cli"] = ast.parse((ROOT / "cli.py").read_text(encoding="utf-8"))
+    return out
+
+
+def _imports(tree: ast.Module) -> list[tuple[str, list[str]]]:
+    """(module, names) of every import statement, wherever it is (functions included)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.module, [alias.name for alias in node.names]))
+    return found
+
+
+def _internal_edges(modules: dict[str, ast.Module]) -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {name: set() for name in modules}
+    for name, tree in modules.items():
+        for module, names in _imports(tree):
+            targets = [f"{module}.{n}" for n in names if f"{module}.{n}" in modules] or [module]
+            for target in targets:
+                if target in modules and target != name:
+                    edges[name].add(target)
+    return edges
+
+
+def test_no_import_cycle():
+    edges = _internal_edges(_modules())
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(edges[node]):
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt):] + [nxt]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node)
+
+
+def test_forbidden_imports():
+    problems = []
+    for name, tree in _modules().items():
+        for module, names in _imports(tree):
+            root = module.split(".")[0]
+            if name.startswith("models") and root == "planner":
+                problems.append(f"{name} imports {module} (models/ takes numbers, not planner objects)")
+            if root == "pyomo" and not (name.startswith("models") or name == SOLVER_MODULE):
+                problems.append(f"{name} imports {module} (Pyomo only in models/ and {SOLVER_MODULE})")
+            if root == "highspy" and name != SOLVER_MODULE:
+                problems.append(f"{name} imports highspy (HiGHS only in {SOLVER_MODULE})")
+            if root in PACKAGES:
+                private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+                if private:
+                    problems.append(f"{name} imports private {module}.{', '.join(private)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_functions_are_short():
+    long = []
+    for name, tree in _modules().items():
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    long.append(f"{name}.{node.name}: {length} lines")
+    assert not long, "\n".join(long)
