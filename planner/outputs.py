@@ -129,5 +129,10 @@ def plain_text_labels(fig) -> None:
 def save_figure_atomic(fig, path: PathLike, option: str = "--plot", **savefig_options) -> None:
     """plain_text_labels, then fig.savefig to a temporary file renamed over `path` (InputError
     naming `option` if it cannot be written)."""
+    import warnings
+
     plain_text_labels(fig)
-    write_atomic_with(path, lambda tmp: fig.savefig(tmp, **savefig_options), option)
+    with warnings.catch_warnings():
+        # a name in a script the font lacks is drawn as boxes: not worth a warning on stderr
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from font", category=UserWarning)
+        write_atomic_with(path, lambda tmp: fig.savefig(tmp, **savefig_options), option)

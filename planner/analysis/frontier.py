@@ -275,12 +275,28 @@ def load_source(source: Any) -> Instance:
     return load_instance(source)
 
 
+class StoppedByTimeLimit(RuntimeError):
+    """A solve of the frontier hit --time-limit before proving its optimum: the frontier is not
+    known (its points would not be exact, and "no plan" would be a guess), so the command says so
+    and exits 4 (issue 13)."""
+
+    def __init__(self, what: str):
+        self.what = what
+        super().__init__(what)  # picklable: worker processes of `plan compare --workers`
+
+    def __str__(self) -> str:
+        return (f"stopped by --time-limit while {self.what}; the frontier is not known exactly "
+                "(give more time, or a larger --mip-gap)")
+
+
 def _lexicographic(session: SweepSession, instance: Instance, first: str, second: str,
                    eps: float | None) -> PlanResult | None:
     """Minimise `first` (with `second` <= eps when eps is given); then minimise `second` with
     `first` <= best (1 + SLACK) as well, so a tie in `first` goes to the best `second`.
     None when the first stage has no optimal plan."""
     primary = session.solve(with_limit(instance, second, eps, objective=first), explain=False)
+    if primary.status == "time_limit":
+        raise StoppedByTimeLimit(f"minimising {first}" + (f" with {second} <= {eps:.6g}" if eps is not None else ""))
     if primary.status != "optimal":
         return None
     best = value_of(primary, first)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from planner.cli.frontier import QUANTITY, _num, frontier_table, points_option, wide_console
-from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
+from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 from planner.cli.whatif import common_options, format_option, progress_bar, solver_options
 
 
@@ -42,15 +42,21 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
     from planner.analysis.executor import Runner
 
     runner = Runner(workers=workers, scheduler=scheduler)
-    with progress_bar(quiet, f"compare {len(instances)} scenarios") as progress:
-        if runner.kind == "serial":
-            fronts, wins = run_compare(instances, minimize, limit, points, names=names,
-                                       options=solver_options(time_limit, mip_gap), progress=progress)
-        else:
-            from planner.analysis.compare_parallel import run_compare_on
+    from planner.analysis.frontier import StoppedByTimeLimit
 
-            fronts, wins = run_compare_on(runner, instances, minimize, limit, points, names,
-                                          solver_options(time_limit, mip_gap), progress)
+    try:
+        with progress_bar(quiet, f"compare {len(instances)} scenarios") as progress:
+            if runner.kind == "serial":
+                fronts, wins = run_compare(instances, minimize, limit, points, names=names,
+                                           options=solver_options(time_limit, mip_gap), progress=progress)
+            else:
+                from planner.analysis.compare_parallel import run_compare_on
+
+                fronts, wins = run_compare_on(runner, instances, minimize, limit, points, names,
+                                              solver_options(time_limit, mip_gap), progress)
+    except StoppedByTimeLimit as exc:
+        click.echo(f"stopped: {exc}", err=True)
+        sys.exit(EXIT_LIMIT)
     if plot_path is not None and any(f.points for f in fronts):
         from planner.present.plots import plot_frontiers
 

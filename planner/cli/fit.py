@@ -215,7 +215,7 @@ def print_table(report: FitReport, output: Path | None, plot: Path | None) -> No
     from rich.table import Table
 
     fit = report.fit
-    console = Console()
+    console = Console(markup=False)  # the CSV path in the title is user text (`[/]a.csv`)
     table = Table(title=f"Scaling law fitted to {fit.n_runs} runs of {report.runs.source}")
     table.add_column("parameter")
     table.add_column("estimate", justify="right")

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
+from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 from planner.cli.whatif import common_options, format_option, progress_bar, solver_options
 from planner.analysis.frontier import QUANTITIES
 
@@ -41,9 +41,15 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
 
     check_request(minimize, limit, points)
     plot_path = check_plot_path(plot, [instance_file]) if plot else None
-    with progress_bar(quiet, f"frontier {minimize} vs {limit}") as progress:
-        front = run_frontier(instance_file, minimize, limit, points, options=solver_options(time_limit, mip_gap),
-                             progress=progress)
+    from planner.analysis.frontier import StoppedByTimeLimit
+
+    try:
+        with progress_bar(quiet, f"frontier {minimize} vs {limit}") as progress:
+            front = run_frontier(instance_file, minimize, limit, points, options=solver_options(time_limit, mip_gap),
+                                 progress=progress)
+    except StoppedByTimeLimit as exc:
+        click.echo(f"stopped: {exc}", err=True)
+        sys.exit(EXIT_LIMIT)
     if plot_path is not None and front.points:
         from planner.present.plots import plot_frontiers
 

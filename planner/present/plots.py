@@ -57,9 +57,17 @@ def _pyplot():
 def _plain_text():
     """No mathtext while a figure is built and saved: every label here is plain text (the ticks use
     plain formatters), and user names may hold `$` -- `$\\foo$` would fail to parse (issue 13)."""
+    import contextlib
+    import warnings
+
     import matplotlib
 
-    return matplotlib.rc_context({"text.parse_math": False})
+    stack = contextlib.ExitStack()
+    stack.enter_context(matplotlib.rc_context({"text.parse_math": False}))
+    stack.enter_context(warnings.catch_warnings())
+    # a name in a script the font lacks is drawn as boxes: not worth a warning on stderr
+    warnings.filterwarnings("ignore", message=r"Glyph .* missing from font", category=UserWarning)
+    return stack
 
 
 def _save(fig, path: Path) -> None:
