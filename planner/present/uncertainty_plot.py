@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.present.plots import _pyplot, _save
+from planner.present.plots import _plain_text, _pyplot, _save
 
 if TYPE_CHECKING:
     from planner.analysis.uncertainty import Uncertainty
@@ -20,6 +20,12 @@ _OBJECTIVE = {"cost": "optimal cost (USD)", "co2": "optimal CO2e (t)", "time": "
 
 
 def plot_uncertainty(result: Uncertainty, path: str | Path) -> None:
+    """The histograms of `plan uncertainty --plot`, built as plain text (a name may hold `$`)."""
+    with _plain_text():
+        _draw_uncertainty(result, path)
+
+
+def _draw_uncertainty(result: Uncertainty, path: str | Path) -> None:
     plt = _pyplot()
     fixed = result.fixed_summary()
     re = result.reoptimized_summary()
