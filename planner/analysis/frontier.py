@@ -105,8 +105,8 @@ def with_limit(instance: Instance, quantity: str, value: float | None, objective
         else:
             key = limit_key(quantity).split(".")[1]
             own = getattr(instance.limits, key)
-            update["limits"] = instance.limits.model_copy(update={key: value if own is None else min(own, value)})
-    out = instance.model_copy(update=update)
+            update["limits"] = {**instance.limits.model_dump(), key: value if own is None else min(own, value)}
+    out = instance.updated(**update)
     if out.objective != "loss" and out.targets.max_loss is None and out.targets.match is None:
         raise InputError("targets", f"minimising {out.objective} needs a loss target (targets.max_loss or "
                                     "targets.match) in the instance: without one the cheapest plan trains nothing")

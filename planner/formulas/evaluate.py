@@ -33,7 +33,6 @@ from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu
 from planner.formulas.serving import best_serving_offer
 from planner.formulas.targets import target_loss, target_probability
 from planner.formulas.throughput import flop_rate
-from planner.formulas.units import HOURS_PER_YEAR, SECONDS_PER_DAY  # noqa: F401 -- re-exported
 from planner.input.schema import FixedPlan, Instance
 
 __all__ = ["evaluate_plan", "find_violations", "target_loss", "flop_rate", "memory_floor_gpus", "total_params",

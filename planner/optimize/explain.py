@@ -43,7 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from planner.errors import InputError
-from planner.input.schema import Instance, Targets
+from planner.input.schema import Instance
 from planner.optimize.derive import derive
 from planner.optimize.presolve import optimise_rows
 
@@ -181,8 +181,8 @@ class _Context:
         alone); (None, False) without a plan. The flag says the value is an infimum (`loss` with
         unlimited tokens)."""
         self.tick()
-        relaxed = instance.model_copy(update={"serving": None, "objective": measure if measure in (
-            "cost", "co2", "time", "loss") else "time"})
+        relaxed = instance.updated(serving=None, objective=measure if measure in ("cost", "co2", "time", "loss")
+                                   else "time")
         try:
             cand = derive(relaxed)
             rows = optimise_rows(relaxed, cand, objective=measure)
@@ -312,24 +312,23 @@ class _Context:
 
 
 def _relaxed(instance: Instance, removed: Iterable[str], changes: dict[str, float], objective: str) -> Instance:
-    """A copy of `instance` with the limits at `removed` dropped, `changes` applied, and `objective`."""
-    limits, data, targets = instance.limits, instance.data, instance.targets
-    regions = list(instance.regions)
+    """A copy of `instance` with the limits at `removed` dropped, `changes` applied, and `objective`
+    (validated again: Instance.updated)."""
+    limits, data = instance.limits.model_dump(), instance.data.model_dump()
+    targets = instance.targets.model_dump()
+    regions = [r.model_dump() for r in instance.regions]
     for path, value in [(p, None) for p in removed] + list(changes.items()):
         if path == "targets.max_loss":
-            targets = Targets() if value is None else Targets(max_loss=value)
+            targets = {} if value is None else {"max_loss": value}
         elif path.startswith("limits."):
-            limits = limits.model_copy(update={path.removeprefix("limits."): value})
+            limits[path.removeprefix("limits.")] = value
         elif path == "data.max_epochs":
-            data = data.model_copy(update={"max_epochs": value})
+            data["max_epochs"] = value
         else:
             match = re.fullmatch(r"regions\[(\d+)\]\.(\w+)", path)
             assert match, path
-            r = int(match.group(1))
-            regions[r] = regions[r].model_copy(update={match.group(2): value})
-    return instance.model_copy(update={"objective": objective, "limits": limits, "data": data,
-                                       "targets": targets, "regions": regions})  # not re-validated: a
-    # relaxed copy may lack the target that validation asks of a cost objective
+            regions[int(match.group(1))][match.group(2)] = value
+    return instance.updated(objective=objective, limits=limits, data=data, targets=targets, regions=regions)
 
 
 # -- printing: rounded up, so the printed figure is itself enough ------------------------------
