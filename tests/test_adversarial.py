@@ -241,6 +241,26 @@ def test_vary_grid_total_is_capped(monkeypatch, capsys, tmp_path):
     assert_bad_input(code, out, err, "--vary: 10,000 x 10,000 = 100,000,000 points; a sweep has at most 10,000")
 
 
+@pytest.mark.parametrize(("key", "count", "fragment"), [
+    ("model_sizes", 10_001, "model_sizes: must list at most 10,000 entries"),
+    ("gpus", 1_001, "gpus: must list at most 1,000 entries"),
+    ("regions", 1_001, "regions: must list at most 1,000 entries"),
+])
+def test_list_lengths_are_capped(monkeypatch, capsys, tmp_path, key, count, fragment):
+    data = yaml.safe_load(BASE)
+    if key == "model_sizes":
+        data[key] = [1.0e9 + i for i in range(count)]
+    elif key == "gpus":
+        data[key] = [{"name": f"G{i}", "peak_tflops": 900.0, "mfu": 0.4, "watts": 700.0, "memory_gb": 80.0}
+                     for i in range(count)]
+    else:
+        data[key] = [{"name": f"r{i}", "carbon_g_per_kwh": 100.0} for i in range(count)]
+    path = tmp_path / "long.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, out, err = run_main(monkeypatch, capsys, "solve", path)
+    assert_bad_input(code, out, err, fragment)
+
+
 def test_fit_bootstrap_is_capped(monkeypatch, capsys):
     code, out, err = run_main(monkeypatch, capsys, "fit", FIT_RUNS, "--bootstrap", "1000000000")
     assert_bad_input(code, out, err, "--bootstrap: at most 10,000")

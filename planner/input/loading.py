@@ -481,6 +481,8 @@ def _describe(err: dict) -> str:
         return "must be a mapping"
     if kind == "too_short":
         return "must list at least one entry"
+    if kind == "too_long":
+        return f"must list at most {ctx.get('max_length', 0):,} entries (see planner/input/ranges.py)"
     if kind == "literal_error":
         return "must be one of " + str(ctx.get("expected", ""))
     return err["msg"][0].lower() + err["msg"][1:]

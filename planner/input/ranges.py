@@ -80,6 +80,13 @@ RANGES: dict[str, dict[str, tuple[float, float]]] = {
                  "development_factor": (1.0, 1e3)},
 }
 
+#: Longest lists: every GPU type x region x size is a block of the MIP, so these bound the model.
+LIST_CAPS: dict[str, dict[str, int]] = {
+    "Instance": {"gpus": 1000, "regions": 1000},
+    "Alignment": {"recipes": 1000},
+    "Recipe": {"stages": 100},
+}
+
 #: Rebuild order: a model after the models it contains.
 _ORDER = ("ScalingLaw", "SampleLaw", "Gpu", "Offer", "Region", "Stage", "Recipe", "Alignment", "SizeGrid", "Data",
           "Match", "Targets", "Limits", "FixedPlan", "Moe", "Reliability", "Serving")
@@ -138,6 +145,14 @@ def install(namespace: dict[str, Any]) -> None:
             info.metadata.append(at.Le(high))
             text = _range_text(low, high, strict_low)
             info.description = _describe(info.description, text)
+    for model_name, fields in LIST_CAPS.items():
+        model = namespace.get(model_name)
+        for field_name, cap in fields.items():
+            info = model.model_fields.get(field_name) if model is not None else None
+            if info is None:
+                continue
+            info.metadata.append(at.MaxLen(cap))
+            info.description = _describe(info.description, f"At most {cap:,} entries.")
     instance = namespace.get("Instance")
     if instance is not None and "model_sizes" in instance.model_fields:
         info = instance.model_fields["model_sizes"]
