@@ -49,3 +49,26 @@ def test_tiny_and_huge_limits_print_one_json_document(monkeypatch, capsys, tmp_p
     assert code in (0, 3) and doc["status"] in ("optimal", "infeasible")
     if code == 0:
         assert doc["plan"]["cost_usd"]["total"] <= budget * (1 + 1e-6)
+
+
+def test_a_loose_mip_gap_is_never_called_optimal(monkeypatch):
+    """With every row kept for the MIP and --mip-gap 0.5, HiGHS may stop at a worse plan: then the
+    status says `within_gap`; `optimal` only for a plan within 1e-6 of the brute-force optimum."""
+    from checks.brute_force import brute_force
+    from planner.optimize import presolve
+    from planner.optimize.pipeline import solve_instance
+    from planner.optimize.solve import SolveOptions
+
+    monkeypatch.setattr(presolve, "KEEP_TOL", 1e9)      # keep (nearly) every feasible row
+    statuses = set()
+    for scale in (1.0, 3.0, 10.0):
+        data = _instance(scale, None, "cost")
+        data["gpus"][0]["usd_per_gpu_hour"] = 2.2
+        instance = instance_from_dict(data)
+        best = brute_force(instance).objective_value
+        result = solve_instance(instance, SolveOptions(mip_gap=0.5), explain=False)
+        statuses.add(result.status)
+        if result.status == "optimal":
+            assert result.objective_value == pytest.approx(best, rel=1e-6)
+        else:
+            assert result.status == "within_gap" and result.objective_value > best * (1 + 1e-6)
