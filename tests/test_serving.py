@@ -152,3 +152,21 @@ def test_whatif_varies_serving_tokens(monkeypatch, capsys, tmp_path):
     served = rows[1]["plan"]
     assert served["serving"]["cost_usd"] == pytest.approx(SERVE_USD_PER_PARAM_TOKEN * 1e9 * 1e15, rel=1e-9)
     assert math.isclose(rows[1]["objective_value"], served["lifetime"]["cost_usd"], rel_tol=1e-12)
+
+
+def test_whatif_csv_has_serving_and_lifetime_columns(monkeypatch, capsys, tmp_path):
+    import csv
+    import io
+
+    code, out, err = run_main(monkeypatch, capsys, "whatif", write(tmp_path, two_sizes(1e13)),
+                              "--vary", "serving.tokens=0,1e15", "--format", "csv", "-q")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [float(r["model_params"]) for r in rows] == [8e9, 1e9]
+    for r in rows:
+        assert r["serving.gpu"] == "X" and r["serving.region"] == "here"
+        assert float(r["lifetime.cost_usd"]) == pytest.approx(float(r["cost_usd.total"]) + float(r["serving.cost_usd"]))
+        assert float(r["objective_value"]) == pytest.approx(float(r["lifetime.cost_usd"]))
+    code, out, _ = run_main(monkeypatch, capsys, "whatif", write(tmp_path, two_sizes(None)),
+                            "--vary", "targets.max_loss=2.1", "--format", "csv", "-q")
+    assert code == 0 and "serving." not in out.splitlines()[0]  # no serving block, no serving columns

@@ -68,8 +68,9 @@ class WhatIf:
         (nested keys of the `plan solve` JSON joined by dots: `cost_usd.total`), binding, reason."""
         import pandas as pd
 
+        serving = any(p.instance.serving is not None for p in self.points)
         frame = pd.DataFrame([point_row(p, self.objective) for p in self.points],
-                             columns=columns([v.path for v in self.varies]))
+                             columns=columns([v.path for v in self.varies], serving=serving))
         if "gpu_count" in frame and "gpu_count" not in (v.path for v in self.varies):
             frame["gpu_count"] = frame["gpu_count"].astype("Int64")  # whole GPUs, empty without a plan
         return frame
@@ -206,18 +207,28 @@ _LEAD = ["status", "objective", "objective_value"]
 _TAIL = ["binding", "reason"]
 
 
-def columns(paths: list[str]) -> list[str]:
-    """The varied paths, then the answer's columns (varying `objective` fills both at once)."""
-    return [*paths, *(c for c in [*_LEAD, *plan_columns(), *_TAIL] if c not in paths)]
+def columns(paths: list[str], serving: bool = False) -> list[str]:
+    """The varied paths, then the answer's columns (varying `objective` fills both at once); with
+    `serving`, also the serving offer and the lifetime totals (spec 6.4)."""
+    return [*paths, *(c for c in [*_LEAD, *plan_columns(serving), *_TAIL] if c not in paths)]
 
 
-def plan_columns() -> list[str]:
-    """The flat names of the `plan` object of `plan solve --format json`."""
-    return ["model_params", "tokens", "tokens_per_param", "gpu", "gpu_count", "region", "alignment",
-            "duration_days", "gpu_hours", "loss", "energy_mwh", "peak_power_mw",
-            "flops.pretraining", "flops.alignment", "flops.total",
-            "cost_usd.compute", "cost_usd.staff", "cost_usd.data", "cost_usd.annotation", "cost_usd.total",
-            "co2_t.operational", "co2_t.embodied", "co2_t.total"]
+#: The flat names of `plan.serving` and `plan.lifetime` (an instance with `serving:`).
+SERVING_COLUMNS = ["serving.gpu", "serving.region", "serving.gpu_hours", "serving.energy_mwh", "serving.cost_usd",
+                   "serving.co2_t", "lifetime.cost_usd", "lifetime.co2_t"]
+
+
+def plan_columns(serving: bool = False) -> list[str]:
+    """The flat names of the `plan` object of `plan solve --format json` (with `serving`, also
+    plan.serving and plan.lifetime)."""
+    return [*_PLAN_COLUMNS, *(SERVING_COLUMNS if serving else [])]
+
+
+_PLAN_COLUMNS = ["model_params", "tokens", "tokens_per_param", "gpu", "gpu_count", "region", "alignment",
+                 "duration_days", "gpu_hours", "loss", "energy_mwh", "peak_power_mw",
+                 "flops.pretraining", "flops.alignment", "flops.total",
+                 "cost_usd.compute", "cost_usd.staff", "cost_usd.data", "cost_usd.annotation", "cost_usd.total",
+                 "co2_t.operational", "co2_t.embodied", "co2_t.total"]
 
 
 def flat_plan(result: PlanResult | None) -> dict[str, Any]:
