@@ -170,3 +170,21 @@ def test_whatif_csv_has_serving_and_lifetime_columns(monkeypatch, capsys, tmp_pa
     code, out, _ = run_main(monkeypatch, capsys, "whatif", write(tmp_path, two_sizes(None)),
                             "--vary", "targets.max_loss=2.1", "--format", "csv", "-q")
     assert code == 0 and "serving." not in out.splitlines()[0]  # no serving block, no serving columns
+
+
+@pytest.mark.parametrize(("objective", "serving_region"), [("cost", "here"), ("co2", "there"), ("time", "here")])
+def test_the_serving_offer_minimises_the_objectives_own_measure(objective, serving_region):
+    """here: $3, 100 g/kWh; there: $4, 10 g/kWh. Serving per parameter is cheaper here and cleaner
+    there, whatever the training plan; under `time` the cheapest serving offer."""
+    data = two_sizes(1e13, objective=objective, regions=[
+        {"name": "here", "carbon_g_per_kwh": 100},
+        {"name": "there", "carbon_g_per_kwh": 10, "offers": {"X": {"usd_per_gpu_hour": 4.0, "available": 16}}}])
+    instance = instance_from_dict(data)
+    result = solve_instance(instance, explain=False)
+    assert result.status == "optimal"
+    assert result.metrics.serving.region == serving_region
+    if objective != "time":
+        from checks.brute_force import brute_force
+
+        brute = brute_force(instance, check=True)
+        assert result.objective_value == pytest.approx(brute.objective_value, rel=1e-9)
