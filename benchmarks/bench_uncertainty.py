@@ -180,6 +180,10 @@ def main() -> int:
     print(f"pool x{args.workers} vs 1 worker (serial): {med['serial'] / med['pool']:.2f}x  (goal >= 1.7x)")
     print(f"dask LocalCluster x{args.workers} vs serial, start-up included: {med['serial'] / med['dask']:.2f}x  "
           f"(goal >= 1.5x)")
+    best = {k: min(v) for k, v in times.items()}
+    print(f"fastest of the repeats (least disturbed by other programs): serial {best['serial']:.1f} s, "
+          f"pool {best['pool']:.1f} s ({best['serial'] / best['pool']:.2f}x), "
+          f"dask {best['dask']:.1f} s ({best['serial'] / best['dask']:.2f}x)")
     print(f"control (pure-CPU busy loops, {args.workers} processes vs 1): median {statistics.median(controls):.2f}x")
     for kind in ("serial", "pool", "dask"):
         mib = ", ".join(f"{m / 2**20:.0f}" for m in sorted(memory[kind]))
