@@ -243,6 +243,7 @@ def test_ctrl_c_ends_the_pool_workers():
     (["--dist", "scaling_law=samples(none.csv)"], "--dist scaling_law: samples(none.csv): file not found"),
     (["--samples", "0"], "--samples:"),
     (["--workers", "0"], "--workers:"),
+    (["--dist", "gpus[*].mfu=uniform(0.3, 0.4)"], "--dist gpus[*].mfu: gpus[G].mfu is also drawn by uncertainty.gpus[G].mfu"),
     (["--plot", "hand.yaml"], "--plot:"),
     (["--plot", "out.txt"], "--plot:"),
 ])

@@ -347,6 +347,12 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
     if not specs:
         raise InputError("--dist", "no distributions: give --dist PATH=DISTRIBUTION or an `uncertainty:` block")
     uncertain = [resolve(base, path, text, where, folder) for path, (text, where, folder) in specs.items()]
+    claimed: dict[str, str] = {}
+    for u in uncertain:
+        for label in u.labels:
+            if label in claimed:
+                raise InputError(u.field, f"{label} is also drawn by {claimed[label]}; give each input one distribution")
+            claimed[label] = u.field
     for u in uncertain:
         probe(base, u)
 
