@@ -7,11 +7,24 @@ not pay for scipy, pandas or matplotlib).
 
 from __future__ import annotations
 
-import importlib
+import signal
+import sys
 
-import click
 
-from planner.cli.support import EXIT_INPUT, fail_on_input_errors
+def _interrupted_at_startup(signum, frame):  # noqa: ANN001
+    """Ctrl-C while `plan` is still importing: a message and exit 130, not a traceback."""
+    sys.stderr.write("interrupted\n")
+    raise SystemExit(130)
+
+
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _interrupted_at_startup)
+
+import importlib  # noqa: E402
+
+import click  # noqa: E402
+
+from planner.cli.support import EXIT_INPUT, fail_on_input_errors  # noqa: E402
 
 #: command name -> "module:attribute" of its click command
 COMMANDS = {
@@ -49,7 +62,10 @@ def group() -> None:
 
 
 def main() -> None:
-    """Console-script entry point: every InputError becomes one message and exit code 2."""
+    """Console-script entry point: every InputError becomes one message and exit code 2; Ctrl-C
+    exits 130 with one line (planner.cli.support)."""
+    if signal.getsignal(signal.SIGINT) is _interrupted_at_startup:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, KeyboardInterrupt
     fail_on_input_errors(group)
 
 
