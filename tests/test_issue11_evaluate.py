@@ -104,8 +104,8 @@ def test_solve_json_plan_pasted_into_plan_is_accepted(monkeypatch, capsys, tmp_p
     evaluated = json.loads(out)
     assert evaluated["violations"] == []
     assert evaluated["plan"]["cost_usd"]["total"] == pytest.approx(solved["cost_usd"]["total"], rel=1e-9)
-    # a key that is neither a choice nor a report figure is still an error
-    path = _write(tmp_path, {"plan": {**solved, "gpu_cnt": 8}})
+    # in a plan written by hand (no reported figures) an unknown key is still an error
+    path = _write(tmp_path, {"plan": {**PLAN, "gpu_cnt": 8}})
     code, _, err = run_main(monkeypatch, capsys, "evaluate", path)
     assert code == 2 and "plan.gpu_cnt" in err
 

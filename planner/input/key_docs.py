@@ -132,8 +132,9 @@ def _constraints(annotation: Any, metadata: list) -> dict[str, Any]:
                 (value == old[0] and strict)
             if tighter:
                 found[side] = (value, strict)
-        if getattr(item, "min_length", None) is not None:
-            found["min_length"] = item.min_length
+        for key in ("min_length", "max_length"):
+            if getattr(item, key, None) is not None:
+                found[key] = getattr(item, key)
     return found
 
 
@@ -153,6 +154,8 @@ def _allowed(info: FieldInfo) -> str:
         parts.append(f"{'<' if high[1] else '<='} {_num(high[0])}")
     if "min_length" in c:
         parts.append(f"at least {c['min_length']} entry")
+    if "max_length" in c:
+        parts.append(f"at most {c['max_length']:,} entries")
     if not parts and get_origin(_strip(info.annotation)) is Literal:
         return "a value listed"
     return "; ".join(parts) or "-"

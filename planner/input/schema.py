@@ -232,6 +232,8 @@ class FixedPlan(Strict):
     def _report_keys(cls, data: Any) -> Any:
         """The `plan` object printed by `plan solve --format json` may be pasted as is: its report
         keys (cost_usd, loss, ...) are figures of the plan, recomputed by `plan evaluate`; ignored."""
+        if isinstance(data, dict) and PLAN_REPORT_MARKERS <= data.keys():
+            return {k: v for k, v in data.items() if k in cls.model_fields}  # a pasted report
         if isinstance(data, dict):
             return {k: v for k, v in data.items() if k not in PLAN_REPORT_KEYS}
         return data
@@ -439,6 +441,9 @@ class Instance(Strict):
         return next(m for m in self.alignment.recipes if m.name == name)
 
 
+#: Keys that make a `plan:` mapping a pasted `plan solve --format json` plan: then every key but the
+#: choices (model_params, tokens, gpu, gpu_count, region, alignment) is a reported figure, ignored.
+PLAN_REPORT_MARKERS = frozenset({"cost_usd", "co2_t", "flops"})
 #: Keys of the `plan` object of `plan solve --format json` that are figures, not choices.
 PLAN_REPORT_KEYS = frozenset({"tokens_per_param", "duration_days", "gpu_hours", "loss", "energy_mwh",
                               "peak_power_mw", "flops", "cost_usd", "co2_t"})
