@@ -23,7 +23,7 @@ from planner.errors import InputError
 from planner.formulas import scaling_law
 from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
 from planner.formulas.evaluate import memory_floor_gpus, target_loss
-from planner.input.schema import FixedPlan, Instance
+from planner.input.schema import FixedPlan, Instance, loss_target_problem
 from planner.optimize import presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
 from planner.optimize.explain import Explanation
@@ -100,6 +100,9 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
     """Find the optimal plan of `instance` (raises InputError for an optimum that cannot exist).
     With `explain`, an infeasible answer says which limits conflict (more solves)."""
     start = time.perf_counter()
+    problem = loss_target_problem(instance)
+    if problem is not None:
+        raise InputError("targets", problem)
     pre = presolve_instance(instance)
     info = SolverInfo("highs", 0.0, None, None, "presolved: no feasible candidate", 0, len(pre.candidates), 0)
     if len(pre.kept) == 0:
