@@ -9,9 +9,10 @@ from pathlib import Path
 
 import click
 
-from planner.cli.frontier import QUANTITY, _num, frontier_table, points_option, wide_console
+from planner.cli.frontier import QUANTITY, frontier_table, points_option
+from planner.cli.options import format_number, wide_console
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
-from planner.cli.whatif import common_options, format_option, progress_bar, solver_options
+from planner.cli.options import common_options, format_option, progress_bar, solver_options
 
 
 @click.command("compare")
@@ -99,7 +100,7 @@ def print_compare(fronts, wins, minimize: str, limit: str, details: bool) -> Non
             rows.append([front.name, "0", "-", "-", "-", "-", "no plan: " + "; ".join(front.explanation[:2])])
             continue
         a, b = front.points[0], front.points[-1]
-        rows.append([front.name, str(len(front.points)), _num(a.f), _num(a.g), _num(b.g), _num(b.f),
+        rows.append([front.name, str(len(front.points)), format_number(a.f), format_number(a.g), format_number(b.g), format_number(b.f),
                      decision_label(a.result)])
     console.print(fit_table(columns, rows, console.width,
                             title=f"scenarios: minimise {minimize} with a limit on {limit}"))
@@ -108,14 +109,14 @@ def print_compare(fronts, wins, minimize: str, limit: str, details: bool) -> Non
                Col("runner-up", keep=True), Col(f"its {minimize} ", numeric=True)]
     rows = []
     for w in wins:
-        rows.append([_num(w.low), "and above" if math.isinf(w.high) else _num(w.high), w.winner,
+        rows.append([format_number(w.low), "and above" if math.isinf(w.high) else format_number(w.high), w.winner,
                      _span(w.value, w.value_high), w.runner_up or "none",
                      "-" if w.runner_up_value is None else _span(w.runner_up_value, w.runner_up_value_high)])
     console.print(fit_table(columns, rows, console.width,
                             title=f"where each scenario wins ({limit} in {unit_of(limit)}, {minimize} in "
                                   f"{unit_of(minimize)}; a -> b: at the low end -> just below the high end)"))
     if wins:
-        console.print(f"below {limit} = {_num(wins[0].low)} {unit_of(limit)} no scenario has a plan", markup=False)
+        console.print(f"below {limit} = {format_number(wins[0].low)} {unit_of(limit)} no scenario has a plan", markup=False)
     if details:
         for front in fronts:
             if front.points:
@@ -124,5 +125,5 @@ def print_compare(fronts, wins, minimize: str, limit: str, details: bool) -> Non
 
 def _span(low_end: float, high_end: float | None) -> str:
     if high_end is None or high_end == low_end:
-        return _num(low_end)
-    return f"{_num(low_end)} -> {_num(high_end)}"
+        return format_number(low_end)
+    return f"{format_number(low_end)} -> {format_number(high_end)}"

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
-from planner.cli.whatif import common_options, format_option, progress_bar, solver_options
+from planner.cli.options import common_options, format_number, format_option, progress_bar, solver_options, wide_console
 from planner.analysis.frontier import QUANTITIES
 
 QUANTITY = click.Choice(list(QUANTITIES))
@@ -80,22 +80,9 @@ def frontier_table(front: Any, width: int):
         columns.append(Col(f"{q} ({unit_of(q)})", numeric=True, short=_SHORT[q],
                            style="bold" if q == front.minimize else None))
     columns.append(Col("plan"))
-    rows = [[str(k), _num(p.f), _num(p.g), *(_num(value_of(p.result, q)) for q in others), decision_label(p.result)]
+    rows = [[str(k), format_number(p.f), format_number(p.g), *(format_number(value_of(p.result, q)) for q in others), decision_label(p.result)]
             for k, p in enumerate(front.points, start=1)]
     return fit_table(columns, rows, width, title=f"{front.name}: minimise {front.minimize} with a limit on {front.limit}")
-
-
-def wide_console():
-    """A console on stdout; 160 columns when stdout is not a terminal (tables piped to a file),
-    unless COLUMNS sets the width."""
-    import os
-
-    from rich.console import Console
-
-    console = Console()
-    if console.is_terminal or os.environ.get("COLUMNS", "").strip().isdigit():
-        return console
-    return Console(width=max(console.width, 160))
 
 
 def print_frontier(front: Any) -> None:
@@ -108,11 +95,6 @@ def print_frontier(front: Any) -> None:
     console.print(frontier_table(front, console.width))
     stats = front.stats
     console.print(f"{len(front.points)} non-dominated points in {front.seconds:.2f} s "
-                  f"({stats.get('builds', 0)} models built, {stats.get('solves', 0)} HiGHS solves, "
-                  f"{stats.get('reused', 0)} answers reused)")
+                  f"({stats.get('solves', 0)} solves)")
 
 
-def _num(value: float) -> str:
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.6g}"

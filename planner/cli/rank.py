@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
-from planner.cli.whatif import format_option, progress_bar, solver_options
+from planner.cli.options import format_option, progress_bar, solver_options, wide_console
 from planner.optimize.solve import DEFAULT_MIP_GAP
 
 
@@ -64,7 +64,6 @@ _OBJECTIVE_COLUMN = {"cost": "cost (USD)", "co2": "CO2e (t)", "time": "days", "l
 def print_rank(ranking: Any) -> None:
     from planner.analysis.frontier import decision_label
     from planner.analysis.rank import BY
-    from planner.cli.frontier import wide_console
     from planner.cli.whatif import short_reason
     from planner.present.tables import Col, fit_table
 

@@ -47,7 +47,7 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
     of cost, CO2, days and loss, and the probability of meeting each limit and the loss target."""
     from planner.analysis.executor import Runner
     from planner.analysis.uncertainty import NoPlanError, check_samples, check_seed, run_uncertainty
-    from planner.cli.whatif import progress_bar
+    from planner.cli.options import progress_bar
     from planner.optimize.solve import SolveOptions
     from planner.present.plots import check_plot_path
 
@@ -100,7 +100,7 @@ def print_uncertainty(result: Any) -> None:
     from rich.table import Table
 
     from planner.analysis.uncertainty import QUANTITIES
-    from planner.cli.frontier import wide_console
+    from planner.cli.options import wide_console
 
     console = wide_console()
     runner = result.runner
