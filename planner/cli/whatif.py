@@ -105,8 +105,8 @@ def print_whatif(sweep: Any) -> None:
     console = wide_console()
     console.print(fit_table(columns, rows, console.width, title=f"what-if, minimising {objective}"))
     stats = sweep.stats
-    console.print(f"{len(sweep.points)} points in {sweep.seconds:.2f} s: {stats.get('builds', 0)} models built, "
-                  f"{stats.get('solves', 0)} HiGHS solves, {stats.get('reused', 0)} answers reused", markup=False)
+    console.print(f"{len(sweep.points)} points in {sweep.seconds:.2f} s: {stats.get('solves', 0)} solves",
+                  markup=False)
 
 
 def short_reason(reason: str) -> str:
