@@ -215,30 +215,39 @@ def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points
         end_b = _point(instance, last, f, g, None)
         found.append(end_b)
         if end_b.g < end_a.g * (1 - STEP):
-            if count:
-                # descending levels: an optimum found at a looser level is reused when it fits
-                for k in range(1, count - 1):
-                    eps = end_a.g + (end_b.g - end_a.g) * k / (count - 1)
-                    result = _lexicographic(session, instance, f, g, eps)
-                    if result is not None:
-                        found.append(_point(instance, result, f, g, eps))
-                    tick()
-            else:
-                previous = end_a
-                while len(found) < MAX_WALK:
-                    eps = previous.g * (1 - STEP)
-                    result = _lexicographic(session, instance, f, g, eps)
-                    if result is None:
-                        break
-                    point = _point(instance, result, f, g, eps)
-                    if point.g <= end_b.g * (1 + STEP):
-                        break
-                    found.append(point)
-                    previous = point
+            found += _between(session, instance, f, g, count, end_a, end_b, tick)
     kept = non_dominated(found)
     if progress is not None:
         progress(total, total)
     return Frontier(label, f, g, kept, [], time.perf_counter() - start, vars(session.stats).copy())
+
+
+def _between(session: SweepSession, instance: Instance, f: str, g: str, count: int, end_a: FrontierPoint,
+             end_b: FrontierPoint, tick) -> list[FrontierPoint]:
+    """The points between the two ends: `count` - 2 evenly spaced levels of g, or (count 0, `all`)
+    a walk that tightens g just below each point found until the far end."""
+    found: list[FrontierPoint] = []
+    if count:
+        # descending levels: an optimum found at a looser level is reused when it fits
+        for k in range(1, count - 1):
+            eps = end_a.g + (end_b.g - end_a.g) * k / (count - 1)
+            result = _lexicographic(session, instance, f, g, eps)
+            if result is not None:
+                found.append(_point(instance, result, f, g, eps))
+            tick()
+        return found
+    previous = end_a
+    while len(found) + 2 < MAX_WALK:
+        eps = previous.g * (1 - STEP)
+        result = _lexicographic(session, instance, f, g, eps)
+        if result is None:
+            break
+        point = _point(instance, result, f, g, eps)
+        if point.g <= end_b.g * (1 + STEP):
+            break
+        found.append(point)
+        previous = point
+    return found
 
 
 def check_request(minimize: str, limit: str, points: int | str) -> int:
