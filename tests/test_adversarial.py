@@ -492,6 +492,21 @@ def _rich_base() -> dict:
     data["limits"].update({"deadline_days": 90.0, "max_co2_t": 1.0e4})
     data["bytes_per_param"] = 16.0
     data["flops_per_param_token"] = 6.0
+    data["gpus"][0].update({"mtbf_hours": 5.0e4, "mfu_ref_params": 1.0e11, "lifetime_years": 5.0,
+                            "serving_mfu": 0.3})
+    data["regions"][0].update({"max_swing_mw": 50.0, "swing_fraction": 0.5})
+    data["data"]["repetition_rstar"] = 15.4
+    data.update({
+        "carbon_price_usd_per_t": 10.0, "development_factor": 1.2,
+        "moe": {"total_params_per_active": 2.0, "mfu_factor": 0.9},
+        "reliability": {"checkpoint_hours": 0.01, "restart_hours": 0.1},
+        "serving": {"tokens": 1.0e12, "flops_per_param_token": 2.0, "mfu": 0.3},
+        "alignment": {"min_quality": 0.1, "recipes": [{
+            "name": "R", "quality": 0.5, "min_model_params": 1.0e8, "fixed_usd": 1000.0,
+            "stages": [{"name": "S", "tokens": 1.0e9, "flops_per_param_token": 6.0, "mfu_factor": 0.8,
+                        "samples": 1000.0, "usd_per_sample": 1.0}]}]},
+    })
+    data["plan"]["alignment"] = "R"
     return data
 
 
@@ -538,7 +553,7 @@ def run_cli(*args) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(picks=st.lists(st.tuples(st.sampled_from(NUMERIC_PATHS), st.one_of(
            extreme.map(lambda v: ("set", v)), st.floats(1e-3, 1e3).map(lambda f: ("scale", f)))),
        min_size=1, max_size=3),
