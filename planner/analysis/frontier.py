@@ -68,10 +68,15 @@ _INFO = {
 Progress = Callable[[int, int], None]
 
 
-def value_of(result: PlanResult, quantity: str) -> float:
-    """The plan's value of cost, co2, time or loss."""
+def value_of(result: PlanResult, quantity: str, objective: bool = False) -> float:
+    """The plan's value of cost, co2, time or loss. As an objective (`objective=True`) cost and co2
+    are lifetime values when the instance has `serving` (spec 6.4); as a limit they are training's
+    (the limits bind training alone), so a frontier of a serving instance is lifetime f against
+    training g."""
     metrics = result.metrics
     assert metrics is not None
+    if objective and quantity in ("cost", "co2"):
+        return metrics.objective_value(quantity)
     return {"cost": metrics.cost_usd.total, "co2": metrics.co2_t.total,
             "time": metrics.duration_days, "loss": metrics.loss}[quantity]
 
@@ -308,13 +313,13 @@ def _lexicographic(session: SweepSession, instance: Instance, first: str, second
         raise StoppedByTimeLimit(f"minimising {first}" + (f" with {second} <= {eps:.6g}" if eps is not None else ""))
     if primary.status != "optimal":
         return None
-    best = value_of(primary, first)
+    best = value_of(primary, first, objective=True)
     try:
         polish = with_limit(with_limit(instance, second, eps), first, best * (1 + SLACK), objective=second)
         polished = session.solve(polish, explain=False)
     except InputError:
         return primary  # e.g. minimising loss with nothing bounding tokens: keep the first stage's plan
-    if polished.status == "optimal" and value_of(polished, first) <= best * (1 + SLACK) * (1 + 1e-9):
+    if polished.status == "optimal" and value_of(polished, first, objective=True) <= best * (1 + SLACK) * (1 + 1e-9):
         return polished
     return primary
 
@@ -329,7 +334,7 @@ def _end(session: SweepSession, instance: Instance, first: str, second: str) -> 
 
 
 def _point(instance: Instance, result: PlanResult, f: str, g: str, eps: float | None) -> FrontierPoint:
-    return FrontierPoint(result, eps, value_of(result, f), value_of(result, g),
+    return FrontierPoint(result, eps, value_of(result, f, objective=True), value_of(result, g),
                          tuple(binding_of(instance, result, g, eps)))
 
 

@@ -191,15 +191,7 @@ def whatif_figure(sweep: WhatIf):
     x_vary, numeric_x = _x_vary(sweep)
     others = [v for v in sweep.varies if v is not x_vary]
     short_path = x_vary.path.split(".")[-1]
-    numbers = [float(x) for x in x_vary.values if _numeric(x)]
-    log = bool(x_vary.log and numeric_x and numbers and min(numbers) > 0)
-    x_kind = quantity_kind(x_vary.path) if numeric_x else ""
-    x_div, x_unit = axis_unit(x_kind, numbers)
-    no_limit_x = None
-    if numeric_x and any(x is None for x in x_vary.values):
-        low, high = (min(numbers), max(numbers)) if numbers else (1.0, 1.0)
-        no_limit_x = high * 2.5 if log else high + max(0.25 * (high - low), abs(high) * 0.25 or 1.0)
-    categories = {_show(x): k for k, x in enumerate(x_vary.values)}
+    numbers, log, x_kind, x_div, x_unit, no_limit_x, categories = _whatif_x(x_vary, numeric_x)
 
     def xpos(point: WhatIfPoint) -> float:
         value = point.inputs[x_vary.path]
@@ -217,17 +209,7 @@ def whatif_figure(sweep: WhatIf):
     y_kind = quantity_kind(sweep.objective)
     y_div, y_unit = axis_unit(y_kind, ys)
 
-    groups: dict[tuple, list[WhatIfPoint]] = {}
-    for point in sweep.points:
-        key = tuple((v.path, _show(point.inputs[v.path])) for v in others)
-        groups.setdefault(key, []).append(point)
-    # identical lines (same plans and values everywhere) are drawn once, with all their labels
-    merged: dict[tuple, list[tuple]] = {}
-    for key, points in groups.items():
-        points.sort(key=sort_key)
-        signature = tuple((sort_key(p), decisions(p), None if not _has_value(p) else round(p.result.objective_value, 9))
-                          for p in points)
-        merged.setdefault(signature, []).append(key)
+    groups, merged = _whatif_lines(sweep, others, sort_key)
 
     legend_lines = len(groups) > 1
     fig_height = 5.5
@@ -237,24 +219,8 @@ def whatif_figure(sweep: WhatIf):
     for line_index, (signature, keys) in enumerate(merged.items()):
         colour = colours[line_index % len(colours)]
         points = groups[keys[0]]
-        label = None
-        if legend_lines:  # `mfu=0.3`; lines drawn once for several values: `usd_per_gpu_hour=3.6, 3.7`
-            values: dict[str, list[str]] = {}
-            for key in keys:
-                for p, value in key:
-                    if value not in values.setdefault(p, []):
-                        values[p].append(value)
-            label = "; ".join(f"{p.split('.')[-1]}={', '.join(vs)}" for p, vs in values.items())
-        runs: list[_Run] = []
-        for point in points:
-            now = decisions(point)
-            if now is None or not _has_value(point):
-                runs.append(_Run(None, [point]))  # type: ignore[arg-type]
-                continue
-            if runs and runs[-1].choice == now:
-                runs[-1].points.append(point)
-            else:
-                runs.append(_Run(now, [point]))
+        label = _line_label(keys) if legend_lines else None
+        runs = _plan_runs(points)
         first = True
         for k, run in enumerate(runs):
             if run.choice is None:
@@ -276,6 +242,73 @@ def whatif_figure(sweep: WhatIf):
                 a, b = xpos(previous.points[-1]), xs[0]
                 switch = math.sqrt(a * b) if log and a > 0 and b > 0 else (a + b) / 2
                 ax.axvline(switch, color=colour, linestyle=":", linewidth=1)
+    _whatif_axes(ax, sweep, x_vary, (numeric_x, log, numbers, x_div, no_limit_x, categories, x_kind, x_unit),
+                 (y_kind, y_unit))
+    _notes(fig, ax, _numbered(fig, ax, pending),
+           "plans (numbered on the lines), each at the values of " + short_path + " where it was optimal:")
+    return fig
+
+
+def _whatif_x(x_vary, numeric_x: bool) -> tuple:
+    """The swept input's axis: its numeric values, log scale or not, unit kind, divisor and unit,
+    where "none" (no limit) is drawn, and the positions of categorical values."""
+    numbers = [float(x) for x in x_vary.values if _numeric(x)]
+    log = bool(x_vary.log and numeric_x and numbers and min(numbers) > 0)
+    x_kind = quantity_kind(x_vary.path) if numeric_x else ""
+    x_div, x_unit = axis_unit(x_kind, numbers)
+    no_limit_x = None
+    if numeric_x and any(x is None for x in x_vary.values):
+        low, high = (min(numbers), max(numbers)) if numbers else (1.0, 1.0)
+        no_limit_x = high * 2.5 if log else high + max(0.25 * (high - low), abs(high) * 0.25 or 1.0)
+    categories = {_show(x): k for k, x in enumerate(x_vary.values)}
+    return numbers, log, x_kind, x_div, x_unit, no_limit_x, categories
+
+
+def _whatif_lines(sweep: WhatIf, others: list, sort_key) -> tuple[dict, dict]:
+    """The sweep's points grouped into lines (one per value of the other inputs), each sorted along
+    x; and the lines merged where identical (same plans and values everywhere): signature -> keys."""
+    groups: dict[tuple, list[WhatIfPoint]] = {}
+    for point in sweep.points:
+        key = tuple((v.path, _show(point.inputs[v.path])) for v in others)
+        groups.setdefault(key, []).append(point)
+    merged: dict[tuple, list[tuple]] = {}
+    for key, points in groups.items():
+        points.sort(key=sort_key)
+        signature = tuple((sort_key(p), decisions(p), None if not _has_value(p) else round(p.result.objective_value, 9))
+                          for p in points)
+        merged.setdefault(signature, []).append(key)
+    return groups, merged
+
+
+def _line_label(keys: list[tuple]) -> str:
+    """`mfu=0.3`; for a line drawn once for several values: `usd_per_gpu_hour=3.6, 3.7`."""
+    values: dict[str, list[str]] = {}
+    for key in keys:
+        for p, value in key:
+            if value not in values.setdefault(p, []):
+                values[p].append(value)
+    return "; ".join(f"{p.split('.')[-1]}={', '.join(vs)}" for p, vs in values.items())
+
+
+def _plan_runs(points: list[WhatIfPoint]) -> list[_Run]:
+    """Consecutive points with the same plan as one run; a point without a plan is a run alone."""
+    runs: list[_Run] = []
+    for point in points:
+        now = decisions(point)
+        if now is None or not _has_value(point):
+            runs.append(_Run(None, [point]))  # type: ignore[arg-type]
+            continue
+        if runs and runs[-1].choice == now:
+            runs[-1].points.append(point)
+        else:
+            runs.append(_Run(now, [point]))
+    return runs
+
+
+def _whatif_axes(ax, sweep: WhatIf, x_vary, x_axis: tuple, y_axis: tuple) -> None:
+    """Scales, ticks ("none" for no limit), labels, title, grid and legend of the what-if plot."""
+    numeric_x, log, numbers, x_div, no_limit_x, categories, x_kind, x_unit = x_axis
+    y_kind, y_unit = y_axis
     if log:
         ax.set_xscale("log")
     if numeric_x:
@@ -294,9 +327,6 @@ def whatif_figure(sweep: WhatIf):
     ax.margins(x=0.05, y=0.12)
     if ax.get_legend_handles_labels()[1]:
         ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    _notes(fig, ax, _numbered(fig, ax, pending),
-           "plans (numbered on the lines), each at the values of " + short_path + " where it was optimal:")
-    return fig
 
 
 def _place_numbers(fig, ax, items: list[tuple[float, float, str]], order: list[int]) -> list:
