@@ -205,15 +205,12 @@ def whatif_figure(sweep: WhatIf):
             return float(categories[_show(value)])
         return math.inf if value is None else float(value)
 
-    ys = [p.result.objective_value for p in sweep.points if _has_value(p)]
     y_kind = quantity_kind(sweep.objective)
-    y_div, y_unit = axis_unit(y_kind, ys)
+    y_div, y_unit = axis_unit(y_kind, [p.result.objective_value for p in sweep.points if _has_value(p)])
 
     groups, merged = _whatif_lines(sweep, others, sort_key)
-
     legend_lines = len(groups) > 1
-    fig_height = 5.5
-    fig, ax = plt.subplots(figsize=(9.5, fig_height))
+    fig, ax = plt.subplots(figsize=(9.5, 5.5))
     pending: list[tuple[float, float, str, str]] = []  # (x, y, colour, plan and range) of each run
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for line_index, (signature, keys) in enumerate(merged.items()):
