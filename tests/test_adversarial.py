@@ -195,6 +195,10 @@ def test_a_time_limit_never_claims_infeasibility(monkeypatch, capsys, tmp_path):
     assert "no plan exists" not in out + err
     if code == 4:
         assert "time-limit" in (out + err).lower() or "time limit" in (out + err).lower()
+    code, out, err = run_main(monkeypatch, capsys, "whatif", path, "--vary", "carbon_price_usd_per_t=0,80",
+                              "--time-limit", "0.001", "--format", "csv", "-q")
+    assert code in (0, 4), err
+    assert (code == 4) == ("time_limit" in out), (code, out)
 
 
 @pytest.mark.xfail(reason="--time-limit bounds HiGHS only, not the whole command (presolve and model building "
@@ -230,6 +234,18 @@ def test_reading_dev_zero_is_bounded(monkeypatch, capsys, command):
     start = time.perf_counter()
     code, out, err = run_main(monkeypatch, capsys, command, "/dev/zero")
     assert_bad_input(code, out, err, "/dev/zero")
+    assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize("command", ["solve", "fit"])
+def test_a_named_pipe_without_writer_does_not_hang(monkeypatch, capsys, tmp_path, command):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    start = time.perf_counter()
+    code, out, err = run_main(monkeypatch, capsys, command, fifo)
+    assert_bad_input(code, out, err, "file is empty")
     assert time.perf_counter() - start < 10
 
 

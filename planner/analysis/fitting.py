@@ -149,8 +149,9 @@ def read_runs(path: str | Path, columns: dict[str, str] | None = None) -> Runs:
     `columns` maps a role to the CSV's own column name (parse_columns)."""
     where = str(path)
     try:
-        with open(path, "rb") as handle:  # at most _MAX_BYTES + 1 bytes: /dev/zero cannot hang the read
-            raw = handle.read(_MAX_BYTES + 1)
+        from planner.input.loading import read_limited  # at most _MAX_BYTES + 1 bytes; a pipe never hangs
+
+        raw = read_limited(path, _MAX_BYTES)
     except FileNotFoundError:
         raise InputError(where, "file not found") from None
     except IsADirectoryError:

@@ -2,6 +2,7 @@
 
 Options are checked (paths, specs, the plot file name, every grid point validated) before anything
 is solved; bad input exits 2 with one message. Infeasible points are rows, not errors: exit 0.
+A point stopped by --time-limit is a row with status time_limit, and the sweep exits 4 (issue 13).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import click
 
 from planner.cli.options import common_options, format_option, progress_bar, solver_options, wide_console
-from planner.cli.support import EXIT_OK
+from planner.cli.support import EXIT_LIMIT, EXIT_OK
 
 
 @click.command("whatif")
@@ -58,7 +59,11 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
         click.echo(sweep.to_frame().to_csv(index=False), nl=False)
     else:
         print_whatif(sweep)
-    sys.exit(EXIT_OK)
+    stopped = any(p.status == "time_limit" for p in sweep.points)
+    if stopped:
+        click.echo("stopped: some points hit --time-limit (status time_limit): their plans are the best "
+                   "found, not proven optimal", err=True)
+    sys.exit(EXIT_LIMIT if stopped else EXIT_OK)
 
 
 def print_whatif(sweep: Any) -> None:

@@ -6,6 +6,7 @@ Every failure becomes one InputError naming the field by its path (``gpus[0].mfu
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import types
 from pathlib import Path
@@ -50,8 +51,20 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 def read_limited(path: str | Path, limit: int) -> bytes:
     """At most `limit` + 1 bytes of a file (so /dev/zero or a named pipe cannot make a read unbounded);
     a result longer than `limit` means the file is too large. OSError as open() raises it."""
-    with open(path, "rb") as handle:
-        return handle.read(limit + 1)
+    # O_NONBLOCK: opening a named pipe nobody writes to would wait forever; once open the
+    # descriptor blocks again, so a pipe with a writer (`plan solve <(...)`) is read to its end
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if hasattr(os, "O_NONBLOCK"):
+            import fcntl
+
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        with os.fdopen(fd, "rb", closefd=True) as handle:
+            fd = -1
+            return handle.read(limit + 1)
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def parse_yaml(text: str, where: str = "instance") -> dict[str, Any]:
