@@ -87,6 +87,23 @@ LIST_CAPS: dict[str, dict[str, int]] = {
     "Recipe": {"stages": 100},
 }
 
+#: Text fields that are names (printed in tables, plots, messages): no control characters.
+NAME_FIELDS: dict[str, tuple[str, ...]] = {"FixedPlan": ("gpu", "region", "alignment")}
+
+
+def _printable_name(value: Any) -> Any:
+    """A name holds no control characters (newline, tab, ESC...): it is printed in tables, plots and
+    messages, where they would break lines or drive the terminal."""
+    import unicodedata
+
+    if isinstance(value, str):
+        for char in value:
+            if unicodedata.category(char) == "Cc":
+                raise ValueError(f"a name may not hold control characters (found {char!r}); "
+                                 "use letters, digits, spaces and punctuation")
+    return value
+
+
 #: Rebuild order: a model after the models it contains.
 _ORDER = ("ScalingLaw", "SampleLaw", "Gpu", "Offer", "Region", "Stage", "Recipe", "Alignment", "SizeGrid", "Data",
           "Match", "Targets", "Limits", "FixedPlan", "Moe", "Reliability", "Serving")
@@ -153,6 +170,14 @@ def install(namespace: dict[str, Any]) -> None:
                 continue
             info.metadata.append(at.MaxLen(cap))
             info.description = _describe(info.description, f"At most {cap:,} entries.")
+    from pydantic import AfterValidator
+
+    for model_name in (*_ORDER, "Instance"):
+        model = namespace.get(model_name)
+        for field_name in NAME_FIELDS.get(model_name, ("name",)):
+            info = model.model_fields.get(field_name) if model is not None else None
+            if info is not None:
+                info.metadata.append(AfterValidator(_printable_name))
     instance = namespace.get("Instance")
     if instance is not None and "model_sizes" in instance.model_fields:
         info = instance.model_fields["model_sizes"]
