@@ -322,8 +322,6 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
                     base_dir: str | Path | None = None) -> Uncertainty:
     """Draw `samples` scenarios and answer each (module docstring). `options`: SolveOptions of
     every solve; `runner`: planner.analysis.executor.Runner (serial when None)."""
-    import numpy as np
-
     from planner.analysis.executor import Runner
     from planner.input.loading import instance_from_dict, load_instance
 
@@ -336,6 +334,25 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
     else:
         instance, folder = load_instance(source), Path(base_dir) if base_dir else Path(source).parent
     base = instance.model_dump(exclude_none=True, exclude={"uncertainty"})
+    uncertain = _declared(instance, base, folder, dists)
+    setters, draws = _draw(uncertain, count, seed)
+    plan, plan_source, note = _studied_plan(instance, options, reoptimize)
+    mip_gap = getattr(options, "mip_gap", None) if options is not None else None
+    time_limit = getattr(options, "time_limit_s", None) if options is not None else None
+    state = ScenarioState(base, tuple(setters), plan.model_dump(exclude_none=True) if plan is not None else None,
+                          reoptimize, time_limit, mip_gap)
+    runner = runner or Runner()
+    start = time.perf_counter()
+    rows = runner.map(prepare, state, run_scenario, list(enumerate(draws)), progress=progress)
+    return Uncertainty(instance.name or "instance", instance.objective, count, seed, uncertain,
+                       [label for _, label in setters], draws, plan, plan_source, note, rows, reoptimize,
+                       runner.describe(), time.perf_counter() - start, dict(runner.memory),
+                       instance.limits.model_dump(exclude_none=True), dict(runner.cpu))
+
+
+def _declared(instance: Instance, base: dict, folder: Path, dists: Sequence[str]) -> list:
+    """The distributions of the `uncertainty:` block and --dist (which replaces a block entry for
+    the same path), resolved against the instance; each input drawn by one distribution only."""
     specs: dict[str, tuple[str, str, Path]] = {}
     for path, text in (instance.uncertainty or {}).items():
         specs[path.strip()] = (text, f"uncertainty.{path.strip()}", folder)
@@ -356,6 +373,13 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
     for u in uncertain:
         probe(base, u)
 
+    return uncertain
+
+
+def _draw(uncertain: list, count: int, seed: int) -> tuple[list, list]:
+    """All draws, made up front from one seeded generator: (setters, one tuple of values per scenario)."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     setters: list[tuple[tuple[Step, ...], str]] = []
     columns: list[list[Any]] = []
@@ -372,7 +396,12 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
                 setters.append((steps, label))
                 columns.append([_fit(float(x) * factor, base_value) for x in drawn])
     draws = list(zip(*columns))
+    return setters, draws
 
+
+def _studied_plan(instance: Instance, options: Any, reoptimize: bool) -> tuple[Any, str, str]:
+    """The plan the scenarios evaluate: the instance's `plan:`, else the optimum at the point
+    estimate; (plan, where it came from, a note). NoPlanError when there is none and no --reoptimize."""
     plan, plan_source, note = instance.plan, "instance", ""
     if plan is None:
         from planner.optimize.pipeline import solve_instance
@@ -389,17 +418,7 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
             if not reoptimize:
                 raise NoPlanError(note + ", or use --reoptimize")
 
-    mip_gap = getattr(options, "mip_gap", None) if options is not None else None
-    time_limit = getattr(options, "time_limit_s", None) if options is not None else None
-    state = ScenarioState(base, tuple(setters), plan.model_dump(exclude_none=True) if plan is not None else None,
-                          reoptimize, time_limit, mip_gap)
-    runner = runner or Runner()
-    start = time.perf_counter()
-    rows = runner.map(prepare, state, run_scenario, list(enumerate(draws)), progress=progress)
-    return Uncertainty(instance.name or "instance", instance.objective, count, seed, uncertain,
-                       [label for _, label in setters], draws, plan, plan_source, note, rows, reoptimize,
-                       runner.describe(), time.perf_counter() - start, dict(runner.memory),
-                       instance.limits.model_dump(exclude_none=True), dict(runner.cpu))
+    return plan, plan_source, note
 
 
 class NoPlanError(RuntimeError):

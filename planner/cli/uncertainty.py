@@ -136,34 +136,44 @@ def print_uncertainty(result: Any) -> None:
         console.print(probs)
     elif result.plan_note:
         console.print(escape(result.plan_note))
-    re = result.reoptimized_summary()
-    if re is not None:
-        status = ", ".join(f"{k} {v:.1%}" for k, v in re["status"].items())
-        console.print(escape(f"re-optimised per scenario: {status}"))
-        table = Table(title="optimum per scenario", title_justify="left")
-        for name in ("quantity", "P10", "P50", "P90", "mean"):
-            table.add_column(name, justify="left" if name == "quantity" else "right")
-        for q, (label, _) in QUANTITIES.items():
-            s = re["percentiles"][q]
-            table.add_row(f"optimal {label} ({units[q]})", *(_num(s[k], q) for k in ("p10", "p50", "p90", "mean")))
-        console.print(table)
-        shares = Table(title="how often each decision wins (share of optimal scenarios)", title_justify="left")
-        shares.add_column("decision")
-        shares.add_column("value", overflow="fold")
-        shares.add_column("share", justify="right")
-        for key, label in (("model_params", "size"), ("gpu", "GPU"), ("region", "region"), ("alignment", "recipe"),
-                           ("plan", "whole plan")):
-            entries = re["decisions"][key]
-            for k, entry in enumerate(entries[:8]):
-                value = entry["value"]
-                if key == "model_params":
-                    text = f"{_si(value)} params"
-                else:
-                    text = "none" if value is None else str(value)
-                shares.add_row(label if k == 0 else "", escape(text), f"{entry['share']:.1%}")
-            if len(entries) > 8:
-                shares.add_row("", f"... {len(entries) - 8} more", "")
-        console.print(shares)
+    _print_reoptimized(console, result.reoptimized_summary(), units)
+
+def _print_reoptimized(console: Any, re: dict | None, units: dict[str, str]) -> None:
+    """The --reoptimize tables: optimum per scenario, and how often each decision wins."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from planner.analysis.uncertainty import QUANTITIES
+
+    if re is None:
+        return
+    status = ", ".join(f"{k} {v:.1%}" for k, v in re["status"].items())
+    console.print(escape(f"re-optimised per scenario: {status}"))
+    table = Table(title="optimum per scenario", title_justify="left")
+    for name in ("quantity", "P10", "P50", "P90", "mean"):
+        table.add_column(name, justify="left" if name == "quantity" else "right")
+    for q, (label, _) in QUANTITIES.items():
+        s = re["percentiles"][q]
+        table.add_row(f"optimal {label} ({units[q]})", *(_num(s[k], q) for k in ("p10", "p50", "p90", "mean")))
+    console.print(table)
+    shares = Table(title="how often each decision wins (share of optimal scenarios)", title_justify="left")
+    shares.add_column("decision")
+    shares.add_column("value", overflow="fold")
+    shares.add_column("share", justify="right")
+    for key, label in (("model_params", "size"), ("gpu", "GPU"), ("region", "region"), ("alignment", "recipe"),
+                       ("plan", "whole plan")):
+        entries = re["decisions"][key]
+        for k, entry in enumerate(entries[:8]):
+            value = entry["value"]
+            if key == "model_params":
+                text = f"{_si(value)} params"
+            else:
+                text = "none" if value is None else str(value)
+            shares.add_row(label if k == 0 else "", escape(text), f"{entry['share']:.1%}")
+        if len(entries) > 8:
+            shares.add_row("", f"... {len(entries) - 8} more", "")
+    console.print(shares)
+
 
 
 def _si(value: float) -> str:

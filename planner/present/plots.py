@@ -45,7 +45,7 @@ def check_plot_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Path
     return check_output(path, "--plot", inputs)
 
 
-def _pyplot():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -54,7 +54,7 @@ def _pyplot():
     return plt
 
 
-def _plain_text():
+def plain_text():
     """No mathtext while a figure is built and saved: every label here is plain text (the ticks use
     plain formatters), and user names may hold `$` -- `$\\foo$` would fail to parse (issue 13)."""
     import contextlib
@@ -70,14 +70,14 @@ def _plain_text():
     return stack
 
 
-def _save(fig, path: Path) -> None:
+def save_figure(fig, path: Path) -> None:
     """Labels as plain text (no mathtext from user names), written atomically (planner.outputs)."""
     from planner.outputs import save_figure_atomic
 
     try:
         save_figure_atomic(fig, path, "--plot", dpi=130, bbox_inches="tight")
     finally:
-        _pyplot().close(fig)
+        pyplot().close(fig)
 
 
 def decisions(point: WhatIfPoint) -> tuple | None:
@@ -181,13 +181,13 @@ def _x_vary(sweep: WhatIf):
 
 def plot_whatif(sweep: WhatIf, path: str | Path) -> None:
     """The objective against the varied input (module docstring), saved to `path`."""
-    with _plain_text():
-        _save(whatif_figure(sweep), Path(path))
+    with plain_text():
+        save_figure(whatif_figure(sweep), Path(path))
 
 
 def whatif_figure(sweep: WhatIf):
     """The figure of plot_whatif (the caller saves or closes it)."""
-    plt = _pyplot()
+    plt = pyplot()
     x_vary, numeric_x = _x_vary(sweep)
     others = [v for v in sweep.varies if v is not x_vary]
     short_path = x_vary.path.split(".")[-1]
@@ -445,15 +445,15 @@ def plot_frontiers(fronts: Sequence[Frontier], path: str | Path, label_points: b
     """Frontiers as staircases (discrete plans: the best value under a limit is constant from one
     plan's value to the next), the limited quantity across and the minimised one up; points
     numbered, the plans listed under the axes."""
-    with _plain_text():
-        _save(frontiers_figure(fronts, label_points), Path(path))
+    with plain_text():
+        save_figure(frontiers_figure(fronts, label_points), Path(path))
 
 
 def frontiers_figure(fronts: Sequence[Frontier], label_points: bool = True):
     """The figure of plot_frontiers (the caller saves or closes it)."""
     from planner.analysis.frontier import decision_label
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(9.5, 5.5))
     drawn = [f for f in fronts if f.points]
     first = fronts[0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.present.plots import _plain_text, _pyplot, _save
+from planner.present.plots import plain_text, pyplot, save_figure
 
 if TYPE_CHECKING:
     from planner.analysis.uncertainty import Uncertainty
@@ -21,12 +21,12 @@ _OBJECTIVE = {"cost": "optimal cost (USD)", "co2": "optimal CO2e (t)", "time": "
 
 def plot_uncertainty(result: Uncertainty, path: str | Path) -> None:
     """The histograms of `plan uncertainty --plot`, built as plain text (a name may hold `$`)."""
-    with _plain_text():
+    with plain_text():
         _draw_uncertainty(result, path)
 
 
 def _draw_uncertainty(result: Uncertainty, path: str | Path) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fixed = result.fixed_summary()
     re = result.reoptimized_summary()
     rows = (2 if fixed is not None else 0) + (1 if re is not None else 0)
@@ -72,7 +72,7 @@ def _draw_uncertainty(result: Uncertainty, path: str | Path) -> None:
     fig.suptitle(f"{result.name}: {result.samples} scenarios, seed {result.seed}"
                  + (f" (plan: {result.plan_source})" if fixed is not None else ""), fontsize=11)
     fig.tight_layout()
-    _save(fig, Path(path))
+    save_figure(fig, Path(path))
 
 
 def _hist(ax, values, stats) -> None:
