@@ -92,13 +92,14 @@ NAME_FIELDS: dict[str, tuple[str, ...]] = {"FixedPlan": ("gpu", "region", "align
 
 
 def _printable_name(value: Any) -> Any:
-    """A name holds no control characters (newline, tab, ESC...): it is printed in tables, plots and
-    messages, where they would break lines or drive the terminal."""
+    """A name holds no control characters (newline, tab, ESC...) and no lone surrogates (`"\\ud800"`,
+    which cannot be written as UTF-8): it is printed in tables, plots and messages, where they would
+    break lines, drive the terminal or fail to encode."""
     import unicodedata
 
     if isinstance(value, str):
         for char in value:
-            if unicodedata.category(char) == "Cc":
+            if unicodedata.category(char) in ("Cc", "Cs"):  # control characters, lone surrogates
                 raise ValueError(f"a name may not hold control characters (found {char!r}); "
                                  "use letters, digits, spaces and punctuation")
     return value
