@@ -340,3 +340,23 @@ def test_explanation_has_a_time_budget():
     assert why.needed == {} and why.conflict is None
     assert why.lines[0].startswith("the solver could not decide which limits conflict")
     assert any("ran out of time" in line for line in why.lines)
+
+
+def test_loss_objective_with_an_unreachable_target_names_the_budget():
+    """Issue 11.2: objective loss with a max_loss beyond what the budget buys. Removing the budget
+    admits plans, so the answer is the budget needed (the least cost reaching the target, by the
+    independent brute force) and the best loss the budget reaches -- never "no plan exists even
+    with every limit removed"."""
+    from checks.brute_force import brute_force
+
+    data = {"objective": "loss", "scaling_law": "epoch2024",
+            "model_sizes": {"min": 1.0e9, "max": 1.0e11, "count": 10},
+            "targets": {"max_loss": 2.0}, "limits": {"budget_usd": 20000.0},
+            "gpus": [{"name": "H100", "available": 512}], "regions": ["us-east"]}
+    result = solve_instance(instance_from_dict(data))
+    assert result.status == "infeasible"
+    assert not any("every limit removed" in line for line in result.explanation)
+    cheapest = brute_force(instance_from_dict(dict(data, objective="cost", limits={}))).objective_value
+    assert result.needed["limits.budget_usd"] == pytest.approx(cheapest, rel=1e-6)
+    best = brute_force(instance_from_dict(dict(data, targets={}))).objective_value
+    assert result.needed["targets.max_loss"] == pytest.approx(best, rel=1e-6)
