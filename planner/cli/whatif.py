@@ -98,7 +98,7 @@ def print_whatif(sweep: Any) -> None:
         cells = [_cell(point.inputs[v.path]) for v in sweep.varies]
         if result is not None and result.metrics is not None:
             m = result.metrics
-            values = [f"{m.cost_usd.total:,.0f}", f"{m.co2_t.total:,.2f}", f"{m.duration_days:,.2f}",
+            values = [f"{m.objective_value('cost'):,.0f}", f"{m.objective_value('co2'):,.2f}", f"{m.duration_days:,.2f}",
                       f"{m.loss:.4f}", ", ".join(result.binding) or "-"]
             extra = [f"{result.objective_value:,.6g}"] if sweep.objective not in shown else []
             label = decision_label(result) + ("" if point.status == "optimal" else f" ({point.status})")
@@ -108,7 +108,10 @@ def print_whatif(sweep: Any) -> None:
             cells += [point.status, *extra, f"({point.status})", "-", "-", "-", "-", short_reason(point.reason)]
         rows.append(cells)
     console = wide_console()
-    console.print(fit_table(columns, rows, console.width, title=f"what-if, minimising {objective}"))
+    lifetime = any(p.result is not None and p.result.metrics is not None and p.result.metrics.lifetime is not None
+                   for p in sweep.points)
+    note = "; cost and CO2e over the model's life (training + serving)" if lifetime else ""
+    console.print(fit_table(columns, rows, console.width, title=f"what-if, minimising {objective}{note}"))
     stats = sweep.stats
     console.print(f"{len(sweep.points)} points in {sweep.seconds:.2f} s: {stats.get('solves', 0)} solves",
                   markup=False)
