@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from planner.errors import InputError
 from planner.formulas import scaling_law
 from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
 from planner.formulas.evaluate import memory_floor_gpus, target_loss
-from planner.input.schema import FixedPlan, Instance, loss_target_problem
+from planner.input.schema import FixedPlan, Instance, Objective, loss_target_problem
 from planner.optimize import presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
 from planner.optimize.explain import Explanation
@@ -33,8 +34,10 @@ from planner.optimize.solve import SolveOptions, SolveResult, Solver
 #: For `loss`: stop adding tangent cuts once the exact loss is within this of the MIP bound.
 LOSS_TOL = 1e-7
 MAX_LOSS_ROUNDS = 60
-#: Status of a plan found within a user-given gap looser than the spec's 1e-6 (not proven optimal).
-WITHIN_GAP = "within_gap"
+#: What an answer is: spec section 5's statuses, plus a plan found within a user-given --mip-gap
+#: looser than the spec's 1e-6 (not proven optimal).
+PlanStatus = Literal["optimal", "within_gap", "infeasible", "time_limit", "error"]
+WITHIN_GAP: PlanStatus = "within_gap"
 OPTIMALITY_TOL = 1e-6
 
 
@@ -54,8 +57,8 @@ class SolverInfo:
 class PlanResult:
     """What `plan solve` answers (spec section 5)."""
 
-    status: str                       # optimal | within_gap | infeasible | time_limit | error
-    objective: str
+    status: PlanStatus
+    objective: Objective
     objective_value: float | None     # evaluator's value of the returned plan
     model_objective: float | None     # the MIP's own objective value, natural units
     plan: FixedPlan | None
