@@ -86,32 +86,48 @@ def whatif(source: Source, vary: Sequence[str | Vary] | Mapping[str, Any], *,
 
 def run_whatif(source: Source, vary: Sequence[str | Vary] | Mapping[str, Any], *,
                options: SolveOptions | None = None, progress: Progress | None = None,
-               explain: bool = True) -> WhatIf:
-    """The sweep behind `whatif` and `plan whatif`, with the PlanResult of every point."""
+               explain: bool = True, runner: Any = None) -> WhatIf:
+    """The sweep behind `whatif` and `plan whatif`, with the PlanResult of every point. Points are
+    independent solves: with `runner` (planner.analysis.executor.Runner: a process pool or a Dask
+    cluster) they run there, in the same order, with the same answers as in this process."""
+    from planner.analysis.executor import Runner
     from planner.optimize.solve import SolveOptions
-    from planner.optimize.sweep_session import SweepSession
 
     varies = parse_varies(vary)
     base = resolve_catalog_names(source_dict(source))
     cells = list(itertools.product(*(v.values for v in varies)))
     instances = [point_instance(base, varies, cell) for cell in cells]  # all validated first
-    session = SweepSession(options or SolveOptions(), explain=explain)
+    runner = runner or Runner()
     start = time.perf_counter()
-    answers: dict[int, tuple[PlanResult | None, str]] = {}
-    for done, k in enumerate(solve_order(varies, cells), start=1):
-        try:
-            result = session.solve(instances[k])
-            answers[k] = (result, reason_of(result))
-        except InputError as exc:
-            answers[k] = (None, str(exc))
-        if progress is not None:
-            progress(done, len(cells))
-    points = [WhatIfPoint(dict(zip((v.path for v in varies), cell)), instances[k], *answers[k])
+    order = solve_order(varies, cells)
+    answers = runner.map(_point_context, (options or SolveOptions(), explain), solve_point,
+                         [instances[k] for k in order], progress=progress)
+    by_cell = dict(zip(order, answers))
+    points = [WhatIfPoint(dict(zip((v.path for v in varies), cell)), instances[k], *by_cell[k])
               for k, cell in enumerate(cells)]
     objectives = {inst.objective for inst in instances}
     objective = objectives.pop() if len(objectives) == 1 else "mixed"
-    stats = vars(session.stats).copy()
+    stats = {"solves": len(cells), "infeasible": sum(p.status == "infeasible" for p in points),
+             **({"workers": runner.describe()} if runner.kind != "serial" else {})}
     return WhatIf(objective, varies, points, time.perf_counter() - start, stats)
+
+
+def _point_context(state: tuple) -> Any:
+    """Per worker: a sweep session with the sweep's solver options and explanation setting."""
+    from planner.optimize.sweep_session import SweepSession
+
+    options, explain = state
+    return SweepSession(options, explain=explain)
+
+
+def solve_point(session: Any, instance: Instance) -> tuple[PlanResult | None, str]:
+    """One point: its result and the reason it has no plan ('' when it has one); an input error
+    (e.g. `loss` with nothing limiting tokens) is a row with the message."""
+    try:
+        result = session.solve(instance)
+    except InputError as exc:
+        return None, str(exc)
+    return result, reason_of(result)
 
 
 def parse_varies(vary: Sequence[str | Vary] | Mapping[str, Any]) -> list[Vary]:

@@ -25,9 +25,13 @@ from planner.cli.support import EXIT_LIMIT, EXIT_OK
 @format_option()
 @click.option("--explain/--no-explain", default=True, show_default=True,
               help="Say why each infeasible point has no plan (more solves).")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Local worker processes solving points (1 = in this process).")
+@click.option("--scheduler", envvar="PLAN_DASK_SCHEDULER", default=None, metavar="ADDRESS",
+              help="Solve the points on this Dask scheduler (tcp://host:8786); env PLAN_DASK_SCHEDULER.")
 @common_options
-def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool, plot: str | None, quiet: bool,
-           time_limit: float | None, mip_gap: float) -> None:
+def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool, workers: int,
+           scheduler: str | None, plot: str | None, quiet: bool, time_limit: float | None, mip_gap: float) -> None:
     """Solve INSTANCE_FILE at every point of the --vary grid: one row per point with the inputs, the
     decisions and every metric; infeasible points are rows too, with the reason."""
     from planner.present.plots import check_plot_path
@@ -38,9 +42,12 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
     total = 1
     for v in parsed:
         total *= len(v.values)
+    from planner.analysis.executor import Runner
+
+    runner = Runner(workers=workers, scheduler=scheduler)
     with progress_bar(quiet, f"what-if, {total} points") as progress:
         sweep = run_whatif(instance_file, parsed, options=solver_options(time_limit, mip_gap), progress=progress,
-                           explain=explain)
+                           explain=explain, runner=runner)
     if plot_path is not None:
         from planner.present.plots import plot_whatif
 
