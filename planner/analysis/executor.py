@@ -241,14 +241,25 @@ def connect(address: str):
 
 
 def _terminate(pool: Any) -> None:
-    """End a process pool now: cancel what has not started, terminate the workers."""
-    processes = list(getattr(pool, "_processes", {}).values())  # no public way to kill workers
+    """End a process pool now: cancel what has not started, terminate the workers, and wait until
+    each has exited. shutdown() forgets the process table, so it is read first; a worker that is
+    not in it (one the pool was still starting) is found among this process's children by the
+    pool's call queue, which every worker of this pool was started with."""
+    import multiprocessing
+
+    queue = getattr(pool, "_call_queue", None)
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way to kill workers
     pool.shutdown(wait=False, cancel_futures=True)
+    processes += [child for child in multiprocessing.active_children()
+                  if child not in processes and queue is not None and getattr(child, "_args", (None,))[:1] == (queue,)]
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
-        process.join(timeout=5)
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
 
 
 __all__ = ["Runner", "run_chunk", "chunked", "connect"]
