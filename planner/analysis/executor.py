@@ -260,6 +260,13 @@ def _terminate(pool: Any) -> None:
         if process.is_alive():
             process.kill()
             process.join(timeout=5)
+    # The pool's manager thread may reap a worker at the same moment (then this thread's waitpid
+    # finds no child and the exit code is recorded by the other thread a little later): wait for it.
+    import time
+
+    deadline = time.monotonic() + 5.0
+    while any(process.exitcode is None for process in processes) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 __all__ = ["Runner", "run_chunk", "chunked", "connect"]
