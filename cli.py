@@ -26,6 +26,20 @@ import click  # noqa: E402
 
 from planner.cli.support import EXIT_INPUT, fail_on_input_errors  # noqa: E402
 
+#: command name -> one line for `plan --help` (so the help imports no command module)
+SUMMARIES = {
+    "solve": "The optimal plan of an instance.",
+    "evaluate": "Price the plan fixed under `plan:` and list the limits it breaks.",
+    "whatif": "Re-solve over a grid of inputs (--vary PATH=SPEC).",
+    "frontier": "The exact Pareto frontier of two quantities (epsilon-constraint).",
+    "compare": "Several scenarios' frontiers: which wins where.",
+    "rank": "The best plan for each region, GPU, size or recipe.",
+    "fit": "Fit a scaling law to your own runs.",
+    "catalog": "The built-in catalog, every number with its source.",
+    "uncertainty": "Monte Carlo over uncertain inputs: how sure is the plan.",
+    "schema": "The JSON Schema of an instance file.",
+}
+
 #: command name -> "module:attribute" of its click command
 COMMANDS = {
     "solve": "planner.cli.solve:solve",
@@ -53,6 +67,11 @@ class LazyGroup(click.Group):
             return None
         module, attribute = target.split(":")
         return getattr(importlib.import_module(module), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `plan --help` from SUMMARIES: no command module is imported."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -95,3 +95,10 @@ def test_functions_are_short():
                 if length > MAX_FUNCTION_LINES:
                     long.append(f"{name}.{node.name}: {length} lines")
     assert not long, "\n".join(long)
+
+
+def test_every_command_has_a_help_line():
+    """`plan --help` lists every command from cli.SUMMARIES (it imports no command module)."""
+    import cli
+
+    assert set(cli.SUMMARIES) == set(cli.COMMANDS)
