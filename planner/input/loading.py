@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 
 from planner.input import catalog, schema
 from planner.errors import InputError
-from planner.input.yaml_safe import SafeLoader, YamlRefused
+from planner.input.yaml_safe import YamlRefused, load_text
 
 _MAX_BYTES = 5_000_000
 
@@ -72,7 +72,7 @@ def parse_yaml(text: str, where: str = "instance") -> dict[str, Any]:
     if not text.strip():
         raise InputError(where, "file is empty; expected a YAML mapping of instance keys")
     try:
-        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 -- SafeLoader derives from SafeLoader
+        data = load_text(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         problem = str(exc.problem or exc.context or "not valid YAML")

@@ -21,9 +21,8 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-import yaml
 
-from planner.input.yaml_safe import SafeLoader
+from planner.input.yaml_safe import load_text
 
 Kind = Literal["gpus", "regions", "scaling_laws", "recipes"]
 KINDS: tuple[Kind, ...] = ("gpus", "regions", "scaling_laws", "recipes")
@@ -50,7 +49,7 @@ class GridIntensity:
 @cache
 def _entries(kind: Kind) -> dict[str, dict]:
     text = resources.files(__package__).joinpath(f"{kind}.yaml").read_text(encoding="utf-8")
-    entries = yaml.load(text, Loader=SafeLoader)  # noqa: S506 -- SafeLoader derives from yaml.SafeLoader
+    entries = load_text(text)
     return {entry["name"]: entry for entry in entries}
 
 
