@@ -12,7 +12,8 @@ Each repeat times, in this order (wall clock, Python imports of the parent exclu
 - serial: run_uncertainty(..., runner=Runner()) in this process;
 - pool:   Runner(workers=N), process start-up (spawn + imports) included;
 - dask:   a LocalCluster(n_workers=N, threads_per_worker=1, processes=True) started and used through
-          Runner(scheduler=address), both inside the timing (closing it is printed, not timed).
+          Runner(scheduler=address), both inside the timing (closing it is printed, not timed); its
+          workers start by fork like the pool's (`--spawn`: by spawn, each re-importing the stack).
 It prints every run, the medians, the ratios serial/pool and serial/dask (goals 1.7x and 1.5x on
 2 workers), the peak resident memory of each worker process, and checks that the three give the
 same rows (exit 1 if not). Before each repeat a control times N pure-Python busy loops in N
@@ -111,11 +112,21 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, default=None, help="also save the instance as this YAML file")
+    parser.add_argument("--spawn", action="store_true",
+                        help="start the Dask workers by spawn (each imports the whole stack) instead of fork")
     args = parser.parse_args()
 
     import tempfile
 
+    import dask
     from distributed import LocalCluster
+
+    # The LocalCluster's workers start by fork, as the pool's do (Runner: start method fork on
+    # Linux): they inherit the loaded planner instead of importing numpy, pydantic, Pyomo and HiGHS
+    # again (about 1 s of CPU per worker on 2 cores). A long-running cluster's workers have the
+    # stack loaded after their first task; `--spawn` measures the cold start instead.
+    if not args.spawn:
+        dask.config.set({"distributed.worker.multiprocessing-method": "fork"})
 
     from planner.analysis.executor import Runner
     from planner.analysis.uncertainty import run_uncertainty
