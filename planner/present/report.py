@@ -147,6 +147,13 @@ def plan_tables(metrics: PlanMetrics) -> list[Table]:
     return [decisions, cost, co2]
 
 
+def objective_text(objective: str, value: float) -> str:
+    """An objective's value as the tables write it: $1,069,577; 12.51 t CO2e; 3.20 days; 2.0647."""
+    if objective in ("cost", "weighted"):
+        return _usd(value)
+    return {"co2": f"{value:,.2f} t CO2e", "time": f"{value:,.2f} days"}.get(objective, f"{value:.4f}")
+
+
 def print_result(result: PlanResult, console: Console | None = None) -> None:
     """`plan solve` default output (no console markup: names are user text, `[/x]` included)."""
     console = console or Console(markup=False)
@@ -154,7 +161,7 @@ def print_result(result: PlanResult, console: Console | None = None) -> None:
         for table in plan_tables(result.metrics):
             console.print(table, markup=False)
         console.print(f"binding limits: {', '.join(result.binding) or 'none'}")
-    value = "" if result.objective_value is None else f" = {result.objective_value:,.6g}"
+    value = "" if result.objective_value is None else f" = {objective_text(result.objective, result.objective_value)}"
     gap = "" if result.solver.mip_gap is None else f", gap {result.solver.mip_gap:.2e}"
     console.print(f"status: {result.status}; objective {result.objective}{value} "
                   f"(HiGHS {result.solver.seconds:.2f} s{gap})")
