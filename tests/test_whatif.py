@@ -149,9 +149,14 @@ def test_grid_over_a_coefficient_and_a_limit_equals_individual_solves():
 
 
 def test_infeasible_points_are_rows_with_the_reason():
+    """The reason of an infeasible point names the budget needed: the least cost of any plan, by
+    the independent brute force (rounded up to the dollar in the message)."""
+    from checks.brute_force import brute_force
+
     frame = planner.whatif(TINY, ["limits.budget_usd=1000,1e5"])
     assert list(frame["status"]) == ["infeasible", "optimal"]
-    assert "budget must be at least $5,72" in frame["reason"][0]
+    least = brute_force(instance_from_dict(tiny())).objective_value
+    assert f"budget must be at least ${math.ceil(least):,}" in frame["reason"][0]
     assert frame["reason"][1] == "" and frame["gpu"][1] == "H100" and math.isnan(frame["cost_usd.total"][0])
 
 
