@@ -366,11 +366,24 @@ def _cap(limit, v0, v1):
     return np.where(v1 > 0, root, np.where(v0 <= limit * (1 + FEAS_TOL), np.inf, -np.inf))
 
 
+def candidate_sizes(instance: Instance) -> np.ndarray:
+    """The candidate sizes, from the file's own words (not the schema's helper): a list as given,
+    or {min, max, count} as `count` log-spaced values from min to max inclusive; sorted, unique."""
+    sizes = instance.model_sizes
+    if isinstance(sizes, list):
+        return np.unique(np.array(sizes, dtype=float))
+    if sizes.count == 1:
+        return np.array([float(sizes.min)])
+    grid = np.exp(np.linspace(np.log(sizes.min), np.log(sizes.max), sizes.count))
+    grid[0], grid[-1] = sizes.min, sizes.max
+    return np.unique(grid)
+
+
 def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
     """The optimum over every enumerated plan (module docstring). `check` is accepted for
     compatibility; the internal cross-checks always run."""
     objective = instance.objective
-    params = np.array(instance.sizes, dtype=float)
+    params = candidate_sizes(instance)
     names, allowed, min_n, work, align_fpp, fixed_usd = recipes_of(instance)
     k = instance.flops_per_param_token
     data, limits = instance.data, instance.limits
