@@ -99,7 +99,6 @@ def print_uncertainty(result: Any) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from planner.analysis.uncertainty import QUANTITIES
     from planner.cli.options import wide_console
 
     console = wide_console()
@@ -120,13 +119,8 @@ def print_uncertainty(result: Any) -> None:
                              f"{p.gpu_count} {p.gpu} in {p.region}{recipe}"))
         if result.plan_note:
             console.print(escape(f"  {result.plan_note}"))
-        table = Table(title=f"the plan over {fixed['scenarios']} valid scenarios", title_justify="left")
-        for name in ("quantity", "P10", "P50", "P90", "mean"):
-            table.add_column(name, justify="left" if name == "quantity" else "right")
-        for q, (label, _) in QUANTITIES.items():
-            s = fixed["percentiles"][q]
-            table.add_row(f"{label} ({units[q]})", *(_num(s[k], q) for k in ("p10", "p50", "p90", "mean")))
-        console.print(table)
+        console.print(_percentile_table(f"the plan over {fixed['scenarios']} valid scenarios",
+                                        fixed["percentiles"], units, ""))
         probs = Table(title="probability of meeting", title_justify="left")
         probs.add_column("limit")
         probs.add_column("probability", justify="right")
@@ -138,24 +132,32 @@ def print_uncertainty(result: Any) -> None:
         console.print(escape(result.plan_note))
     _print_reoptimized(console, result.reoptimized_summary(), units)
 
+
+def _percentile_table(title: str, percentiles: dict, units: dict[str, str], prefix: str):
+    """P10 / P50 / P90 / mean of cost, CO2, days and loss, one row each."""
+    from rich.table import Table
+
+    from planner.analysis.uncertainty import QUANTITIES
+
+    table = Table(title=title, title_justify="left")
+    for name in ("quantity", "P10", "P50", "P90", "mean"):
+        table.add_column(name, justify="left" if name == "quantity" else "right")
+    for q, (label, _) in QUANTITIES.items():
+        s = percentiles[q]
+        table.add_row(f"{prefix}{label} ({units[q]})", *(_num(s[k], q) for k in ("p10", "p50", "p90", "mean")))
+    return table
+
+
 def _print_reoptimized(console: Any, re: dict | None, units: dict[str, str]) -> None:
     """The --reoptimize tables: optimum per scenario, and how often each decision wins."""
     from rich.markup import escape
     from rich.table import Table
 
-    from planner.analysis.uncertainty import QUANTITIES
-
     if re is None:
         return
     status = ", ".join(f"{k} {v:.1%}" for k, v in re["status"].items())
     console.print(escape(f"re-optimised per scenario: {status}"))
-    table = Table(title="optimum per scenario", title_justify="left")
-    for name in ("quantity", "P10", "P50", "P90", "mean"):
-        table.add_column(name, justify="left" if name == "quantity" else "right")
-    for q, (label, _) in QUANTITIES.items():
-        s = re["percentiles"][q]
-        table.add_row(f"optimal {label} ({units[q]})", *(_num(s[k], q) for k in ("p10", "p50", "p90", "mean")))
-    console.print(table)
+    console.print(_percentile_table("optimum per scenario", re["percentiles"], units, "optimal "))
     shares = Table(title="how often each decision wins (share of optimal scenarios)", title_justify="left")
     shares.add_column("decision")
     shares.add_column("value", overflow="fold")
