@@ -12,7 +12,6 @@ import io
 import json
 import math
 import multiprocessing
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -198,16 +197,11 @@ def test_serial_pool_and_dask_are_identical(monkeypatch, capsys, tmp_path):
     assert _strip(pooled) == _strip(serial)
     assert not multiprocessing.active_children()
 
-    distributed = pytest.importorskip("distributed")
-    with warnings.catch_warnings():
-        # Dask's own start-up/shut-down chatter is not this project's to fix
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"(distributed|dask|tornado)")
-        warnings.filterwarnings("ignore", category=ResourceWarning)
-        warnings.filterwarnings("ignore", category=UserWarning, module=r"distributed")
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                      dashboard_address=None) as cluster:
-            monkeypatch.setenv("PLAN_DASK_SCHEDULER", cluster.scheduler_address)  # the environment variable
-            code, out, err = run_main(monkeypatch, capsys, *args)
+    from dask_cluster import local_cluster
+
+    with local_cluster() as address:
+        monkeypatch.setenv("PLAN_DASK_SCHEDULER", address)  # the environment variable
+        code, out, err = run_main(monkeypatch, capsys, *args)
     assert code == 0, err
     on_dask = json.loads(out)
     assert on_dask["runner"]["kind"] == "dask"

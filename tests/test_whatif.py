@@ -16,7 +16,6 @@ from planner.errors import InputError
 from planner.input.loading import instance_from_dict, read_yaml, resolve_catalog_names
 from planner.optimize.pipeline import solve_instance
 from planner.input.sweep_paths import Step, parse_path, parse_spec, parse_vary, set_path, spaced
-from planner.optimize.sweep_session import SweepSession
 from planner.analysis.whatif import run_whatif
 from cli_run import run_main
 
@@ -329,7 +328,6 @@ def test_whatif_identical_lines_are_drawn_once_with_all_their_labels():
 def test_whatif_on_a_pool_and_on_dask_equals_serial(monkeypatch, capsys):
     """`plan whatif --workers 2` and `--scheduler` (a loopback Dask LocalCluster) give the same rows
     as the serial sweep, infeasible points and reasons included."""
-    import warnings
 
     args = ["whatif", TINY, "--vary", "limits.max_co2_t=0.2,0.1,0.05,0.005", "--vary", "staff_usd_per_day=0,3000",
             "--format", "csv"]
@@ -337,13 +335,8 @@ def test_whatif_on_a_pool_and_on_dask_equals_serial(monkeypatch, capsys):
     assert code == 0 and serial.count("infeasible") == 2
     code, pooled, _ = run_main(monkeypatch, capsys, *args, "--workers", "2")
     assert code == 0 and pooled == serial
-    distributed = pytest.importorskip("distributed")
-    with warnings.catch_warnings():
-        # Dask's own start-up/shut-down chatter is not this project's to fix
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"(distributed|dask|tornado)")
-        warnings.filterwarnings("ignore", category=ResourceWarning)
-        warnings.filterwarnings("ignore", category=UserWarning, module=r"distributed")
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                      dashboard_address=None) as cluster:
-            code, on_dask, _ = run_main(monkeypatch, capsys, *args, "--scheduler", cluster.scheduler_address)
+    from dask_cluster import local_cluster
+
+    with local_cluster() as address:
+        code, on_dask, _ = run_main(monkeypatch, capsys, *args, "--scheduler", address)
     assert code == 0 and on_dask == serial
