@@ -18,7 +18,7 @@ from planner.input.loading import load_instance
 from planner.input.schema import Instance
 from planner.input.sweep_paths import parse_set
 
-_EXIT = {"optimal": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_LIMIT, "error": 1}
+_EXIT = {"optimal": EXIT_OK, "within_gap": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_LIMIT, "error": 1}
 OBJECTIVES = ["cost", "co2", "time", "loss", "weighted"]
 
 
