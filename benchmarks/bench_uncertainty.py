@@ -127,6 +127,9 @@ def main() -> int:
     # stack loaded after their first task; `--spawn` measures the cold start instead.
     if not args.spawn:
         dask.config.set({"distributed.worker.multiprocessing-method": "fork"})
+    # Dask workers sample their own stacks every 10 ms for the dashboard's profile view; batch work
+    # needs none of it (docs/uncertainty.md recommends the same setting on a cluster used for plan).
+    dask.config.set({"distributed.worker.profile.enabled": False})
 
     from planner.analysis.executor import Runner
     from planner.analysis.uncertainty import run_uncertainty
