@@ -7,7 +7,7 @@ intensity, PUE, prices and availability (up to 16,384 GPUs per offer, some GPUs 
 regions), 4 alignment recipes, a budget, a deadline and a carbon budget -- writes it to a temporary
 YAML file, then times, as whole processes (Python start-up and imports included):
 
-  * `plan solve FILE --format json`        (the MIP: derive, Pyomo, HiGHS, evaluator)
+  * `plan solve FILE --format json`        (the console script: derive, presolve, Pyomo, HiGHS, evaluator)
   * `python -m checks.brute_force FILE`   (every size x GPU x region x recipe x node multiple)
 
 each --repeat times, and prints the medians, the ratio brute/solve, the number of candidates the
@@ -82,10 +82,10 @@ def plan_command() -> list[str]:
     return [sys.executable, "-c", "import cli; cli.main()"]
 
 
-#: Runs `plan` in-process and reports its peak resident memory (KiB) on stderr's last line.
-MEASURED_PLAN = ("import resource, sys, cli\n"
-                 "try:\n    cli.main()\n"
-                 "finally:\n    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
+#: Runs a command as its only child and prints the child's peak resident memory (KiB).
+PEAK_MEMORY = ("import resource, subprocess, sys\n"
+               "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False)\n"
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
 
 
 def timed_run(command: list[str]) -> tuple[float, dict, str]:
@@ -113,15 +113,17 @@ def main() -> None:
         path.write_text(text)
         if args.keep:
             args.keep.write_text(text)
-        solve_cmd = [sys.executable, "-c", MEASURED_PLAN, "solve", str(path), "--format", "json"]
+        solve_cmd = plan_command() + ["solve", str(path), "--format", "json"]
         brute_cmd = [sys.executable, "-m", "checks.brute_force", str(path)]
         solve_times, brute_times, memory_kib = [], [], []
         for _ in range(args.repeat):
-            seconds, solved, err = timed_run(solve_cmd)
+            seconds, solved, _ = timed_run(solve_cmd)
             solve_times.append(seconds)
-            memory_kib.append(int(err.strip().splitlines()[-1]))
             seconds, brute, _ = timed_run(brute_cmd)
             brute_times.append(seconds)
+        peak = subprocess.run([sys.executable, "-c", PEAK_MEMORY, *solve_cmd], capture_output=True, text=True,
+                              cwd=ROOT, check=True)
+        memory_kib.append(int(peak.stdout.strip().splitlines()[-1]))
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
