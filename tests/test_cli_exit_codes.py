@@ -175,8 +175,15 @@ def test_exit_4_real_time_limit(monkeypatch, capsys, tmp_path):
 def test_exit_codes_in_a_real_process(tmp_path):
     ok = write(tmp_path, instance(), "ok.yaml")
     tight = write(tmp_path, instance(limits={"budget_usd": 100.0}), "tight.yaml")
-    for path, expected in ((ok, 0), (tight, 3)):
-        proc = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "solve", str(path), "--format", "json"],
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == expected, proc.stderr
-        assert json.loads(proc.stdout)["status"] == ("optimal" if expected == 0 else "infeasible")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("objective: cost\nbudget: [\n")
+    # cli.entry is the console script: it leaves by os._exit, so its output must be flushed first
+    for path, expected in ((ok, 0), (tight, 3), (bad, 2)):
+        for entry in ("main", "entry"):
+            proc = subprocess.run([sys.executable, "-c", f"import cli; cli.{entry}()", "solve", str(path),
+                                   "--format", "json"], capture_output=True, text=True, timeout=120)
+            assert proc.returncode == expected, (entry, proc.stderr)
+            if expected == 2:
+                assert proc.stdout == "" and proc.stderr.startswith("error: ")
+            else:
+                assert json.loads(proc.stdout)["status"] == ("optimal" if expected == 0 else "infeasible")
