@@ -133,12 +133,18 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
     serving = best_serving_offer(instance)
     serving_per_param = (serving.measure_per_param(instance.objective, instance.carbon_price_usd_per_t)
                          if serving is not None and instance.objective in ("cost", "co2", "weighted") else 0.0)
-    recipes = out.recipes or [None]
     least_min = min((r.min_model_params for r in out.recipes), default=0.0)
     for i in np.flatnonzero(out.sizes < least_min):
         if reachable[i]:
             out.ruled_out.append(f"N={out.sizes[i]:.4g}: below every allowed recipe's min_model_params "
                                  f"(the least is {least_min:.4g})")
+    # per recipe m (a pretraining-only run is one recipe -1 with no work): numbers as arrays
+    recipe_ids = np.array([m for m in range(len(out.recipes))] or [-1])
+    min_params = np.array([r.min_model_params for r in out.recipes] or [0.0])
+    work = np.array([r.work_per_param for r in out.recipes] or [0.0])
+    align_fpp = np.array([r.flops_per_param for r in out.recipes] or [0.0])
+    fixed = np.array([r.fixed_usd for r in out.recipes] or [0.0])
+    big_enough = out.sizes[None, :] >= min_params[:, None]                     # recipe x size
     chunks: dict[str, list[np.ndarray]] = {k: [] for k in (
         "size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd", "min_nodes")}
     for o, offer in enumerate(out.offers):
@@ -149,18 +155,15 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
         fits = min_nodes <= offer.max_nodes
         for i in np.flatnonzero(reachable & ~fits & (out.sizes >= least_min)):
             ruled_out_memory(out, instance, i, offer, gpu)
-        for m, recipe in enumerate(recipes):
-            allowed = reachable & fits & (out.sizes >= (recipe.min_model_params if recipe else 0.0))
-            idx = np.flatnonzero(allowed)
-            work = recipe.work_per_param if recipe else 0.0
-            chunks["size"].append(idx)
-            chunks["offer"].append(np.full(len(idx), o))
-            chunks["recipe"].append(np.full(len(idx), m if recipe else -1))
-            chunks["seconds_per_token"].append(instance.flops_per_param_token * out.sizes[idx] / rate[idx])
-            chunks["align_seconds"].append(work * out.sizes[idx] / rate[idx])
-            chunks["align_flops"].append((recipe.flops_per_param if recipe else 0.0) * out.sizes[idx])
-            chunks["fixed_usd"].append(np.full(len(idx), recipe.fixed_usd if recipe else 0.0))
-            chunks["min_nodes"].append(min_nodes[idx])
+        m, i = np.nonzero(big_enough & (reachable & fits)[None, :])            # recipe-major rows
+        chunks["size"].append(i)
+        chunks["offer"].append(np.full(len(i), o))
+        chunks["recipe"].append(recipe_ids[m])
+        chunks["seconds_per_token"].append(instance.flops_per_param_token * out.sizes[i] / rate[i])
+        chunks["align_seconds"].append(work[m] * out.sizes[i] / rate[i])
+        chunks["align_flops"].append(align_fpp[m] * out.sizes[i])
+        chunks["fixed_usd"].append(fixed[m])
+        chunks["min_nodes"].append(min_nodes[i])
     for name, parts in chunks.items():
         if parts:
             setattr(out, name, np.concatenate(parts))

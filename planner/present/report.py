@@ -7,8 +7,11 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # rich is imported where a table is drawn: `--format json` does not load it
+    from rich.console import Console
+    from rich.table import Table
 
 from planner.formulas.evaluate import PlanMetrics, Violation
 from planner.optimize.pipeline import PlanResult
@@ -96,6 +99,8 @@ def _usd(value: float) -> str:
 
 
 def plan_tables(metrics: PlanMetrics) -> list[Table]:
+    from rich.table import Table
+
     decisions = Table(title="Plan", show_header=False, title_justify="left")
     for label, value in (
         ("model size N", f"{_si(metrics.model_params)} params"),
@@ -156,6 +161,8 @@ def objective_text(objective: str, value: float) -> str:
 
 def print_result(result: PlanResult, console: Console | None = None) -> None:
     """`plan solve` default output (no console markup: names are user text, `[/x]` included)."""
+    from rich.console import Console
+
     console = console or Console(markup=False)
     if result.metrics is not None:
         for table in plan_tables(result.metrics):
@@ -179,6 +186,8 @@ def print_result(result: PlanResult, console: Console | None = None) -> None:
 def print_evaluation(metrics: PlanMetrics, violations: list[Violation], console: Console | None = None,
                      target: float | None = None) -> None:
     """`plan evaluate` default output (no console markup: names are user text)."""
+    from rich.console import Console
+
     console = console or Console(markup=False)
     for table in plan_tables(metrics):
         console.print(table, markup=False)
