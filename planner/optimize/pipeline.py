@@ -79,6 +79,11 @@ class Presolved:
     rows: presolve.RowOptimum
     kept: np.ndarray
 
+    @property
+    def best_row(self) -> int:
+        """The kept row with the best value: the presolve's optimum."""
+        return int(self.kept[np.argmin(self.rows.value[self.kept])])
+
 
 def presolve_instance(instance: Instance) -> Presolved:
     """Derive the candidates and their exact per-row optima (raises InputError when `loss` has no
@@ -134,51 +139,56 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
                           explanation=[f"HiGHS stopped ({result.termination}) without a plan"])
     choice = training_plan.extract(model)
     row = int(pre.kept[choice.candidate])
+    answer = _answer(instance, pre, row, result.status, info, choice.objective_value)
+    proven = float(pre.rows.value[pre.best_row])
+    if answer.status == "optimal" and instance.objective != "loss" \
+            and answer.objective_value > proven + OPTIMALITY_TOL * abs(proven):
+        answer.status = WITHIN_GAP  # a loose --mip-gap let HiGHS stop at a worse plan
+    return answer
+
+
+def _answer(instance: Instance, pre: Presolved, row: int, status: PlanStatus, info: SolverInfo,
+            model_objective: float | None, explanation: list[str] | None = None) -> PlanResult:
+    """The plan of one candidate row, priced by the evaluator, as the answer with `status`."""
     plan = row_plan(instance, pre, row)
     metrics = evaluate_plan(instance, plan)
-    value = metrics.objective_value(instance.objective, instance.carbon_price_usd_per_t)
-    status = result.status
-    proven = float(np.min(pre.rows.value[pre.kept]))
-    if status == "optimal" and value > proven + OPTIMALITY_TOL * abs(proven) and instance.objective != "loss":
-        status = WITHIN_GAP  # a loose --mip-gap let HiGHS stop at a worse plan
+    offer = pre.candidates.offers[pre.candidates.offer[row]]
     return PlanResult(
-        status=status, objective=instance.objective, objective_value=value,
-        model_objective=choice.objective_value, plan=plan, metrics=metrics,
-        binding=binding_limits(instance, plan, metrics, pre.candidates.offers[pre.candidates.offer[row]]),
-        solver=info, violations=find_violations(instance, plan, metrics), ruled_out=pre.candidates.ruled_out)
+        status=status, objective=instance.objective,
+        objective_value=metrics.objective_value(instance.objective, instance.carbon_price_usd_per_t),
+        model_objective=model_objective, plan=plan, metrics=metrics,
+        binding=binding_limits(instance, plan, metrics, offer), solver=info,
+        violations=find_violations(instance, plan, metrics), ruled_out=pre.candidates.ruled_out,
+        explanation=explanation or [])
 
 
 def _stopped(instance: Instance, pre: Presolved, why: str) -> PlanResult:
     """A run stopped by its time limit: the presolve's best row is a feasible plan (its value is
     each row's own optimum), returned with status time_limit since the MIP did not confirm it."""
-    row = int(pre.kept[np.argmin(pre.rows.value[pre.kept])])
-    plan = row_plan(instance, pre, row)
-    metrics = evaluate_plan(instance, plan)
     info = SolverInfo("highs", 0.0, None, None, why, 0, len(pre.candidates), len(pre.kept))
-    return PlanResult("time_limit", instance.objective,
-                      metrics.objective_value(instance.objective, instance.carbon_price_usd_per_t), None, plan,
-                      metrics, binding_limits(instance, plan, metrics, pre.candidates.offers[pre.candidates.offer[row]]),
-                      info, violations=find_violations(instance, plan, metrics), ruled_out=pre.candidates.ruled_out,
-                      explanation=[why + "; the plan is the presolve's best candidate"])
+    return _answer(instance, pre, pre.best_row, "time_limit", info, None,
+                   [why + "; the plan is the presolve's best candidate"])
 
 
 def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
     """The numbers of the MIP over the kept rows, each at its best GPU count."""
-    cand, rows, kept = pre.candidates, pre.rows, pre.kept
+    kept = pre.kept
+    cand = pre.candidates.subset(kept)              # the figures of the kept rows only
+    nodes, tokens = pre.rows.nodes[kept], pre.rows.tokens[kept]
     fig = presolve.RowFigures(instance, cand)
-    rates = fig.rates(rows.nodes)
+    rates = fig.rates(nodes)
     dmin = np.maximum(cand.min_tokens_by_size[cand.size], 0.0)
     if instance.objective == "loss":
-        dmax = np.maximum(rows.tokens, dmin)
+        dmax = np.maximum(tokens, dmin)
     else:
-        dmin = dmax = rows.tokens
-    pick = lambda a: tuple(float(x) for x in np.asarray(a)[kept])  # noqa: E731
+        dmin = dmax = tokens
+    pick = lambda a: tuple(float(x) for x in np.broadcast_to(a, (len(cand),)))  # noqa: E731
     limits = instance.limits
-    best = float(np.min(rows.value[kept]))
+    best = float(pre.rows.value[pre.best_row])
     cuts: tuple = ()
     if instance.objective == "loss":
-        cuts = tuple(tuple(_cut(instance, d) for d in sorted({float(dmax[t]), 0.9 * float(dmax[t])}) if d > 0)
-                     for t in kept)
+        cuts = tuple(tuple(_cut(instance, d) for d in sorted({float(top), 0.9 * float(top)}) if d > 0)
+                     for top in dmax)
     return MipInputs(
         objective=instance.objective, carbon_price_usd_per_t=instance.carbon_price_usd_per_t,
         min_tokens=pick(dmin), max_tokens=pick(dmax),
@@ -186,7 +196,7 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
         usd_per_second=pick(rates.usd), co2_t_per_second=pick(rates.co2_t), days_per_second=pick(rates.days),
         usd_per_token=instance.data.usd_per_token, fixed_usd=pick(cand.fixed_usd),
         flops_per_token=pick(instance.flops_per_param_token * fig.params), align_flops=pick(cand.align_flops),
-        serving=pick(cand.serving if instance.objective in ("cost", "co2", "weighted") else np.zeros(len(cand))),
+        serving=pick(cand.serving if instance.objective in ("cost", "co2", "weighted") else 0.0),
         base_loss=pick(cand.base_loss_by_size[cand.size]),
         budget_usd=limits.budget_usd, max_co2_t=limits.max_co2_t, deadline_days=limits.deadline_days,
         max_training_flops=limits.max_training_flops,
