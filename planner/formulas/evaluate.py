@@ -250,9 +250,8 @@ def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -
     above("grid_capacity_mw", metrics.peak_power_mw, region.grid_capacity_mw, "MW", "facility power")
     if region.max_swing_mw is not None:
         above("max_swing_mw", metrics.swing_mw, region.max_swing_mw, "MW", "power swing")
-    data = instance.data
-    if data.unique_tokens is not None and data.max_epochs is not None:
-        above("max_epochs", metrics.tokens, data.unique_tokens * data.max_epochs, "tokens", "tokens")
+    if instance.data.max_epochs is not None:
+        above("max_epochs", metrics.tokens, scaling_law.data_token_cap(instance.data), "tokens", "tokens")
     terms = offer_terms(gpu, region)
     if terms is None:
         out.append(Violation("offer", plan.gpu_count, 0, "GPUs", f"{gpu.name} is not offered in {region.name}"))

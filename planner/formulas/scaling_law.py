@@ -17,6 +17,11 @@ import numpy as np
 from planner.input.schema import ScalingLaw
 
 
+def data_token_cap(data) -> float:
+    """The most pretraining tokens the data allow: U x max_epochs (inf without a max_epochs)."""
+    return data.unique_tokens * data.max_epochs if data.max_epochs is not None else math.inf
+
+
 def effective_tokens(tokens, unique_tokens: float | None, rstar: float):
     """Deff: repeated tokens are worth less (formula in the module docstring); float or numpy array."""
     if unique_tokens is None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from planner.formulas.evaluate import memory_floor_gpus
+from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.offers import co2_t_per_gpu_hour, mwh_per_gpu_hour, offer_terms
 from planner.formulas.serving import best_serving_offer
 from planner.formulas.targets import min_tokens, target_loss
@@ -110,7 +111,7 @@ def derive(instance: Instance) -> Candidates:
     law, data = instance.scaling_law, instance.data
     sizes = np.array(instance.sizes, dtype=float)
     dmin = min_tokens(instance, sizes)
-    data_cap = data.unique_tokens * data.max_epochs if data.max_epochs is not None else math.inf
+    data_cap = data_token_cap(data)
     target = target_loss(instance)
     for n_params, need in zip(sizes, dmin):
         if math.isinf(need):

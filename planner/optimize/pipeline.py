@@ -22,6 +22,7 @@ from models import training_plan
 from models.inputs import MipInputs
 from planner.errors import InputError
 from planner.formulas import scaling_law
+from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
 from planner.formulas.evaluate import memory_floor_gpus, target_loss
 from planner.input.schema import FixedPlan, Instance, Objective, loss_target_problem
@@ -276,8 +277,7 @@ def binding_limits(instance: Instance, plan: FixedPlan, metrics: PlanMetrics,
     ):
         if limit is not None and value >= limit * (1 - REL_TOL):
             out.append(name)
-    data = instance.data
-    if data.max_epochs is not None and plan.tokens >= data.unique_tokens * data.max_epochs * (1 - REL_TOL):
+    if instance.data.max_epochs is not None and plan.tokens >= data_token_cap(instance.data) * (1 - REL_TOL):
         out.append("max_epochs")
     if offer is not None and plan.gpu_count == offer.node * offer.max_nodes:
         out.extend(offer.count_limited_by)

@@ -32,12 +32,12 @@ the MIP (models.training_plan) is built over the rest, with each row at its best
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from planner.formulas import scaling_law
+from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.cluster import ClusterRates, cluster_rates, operations
 from planner.input.schema import Instance
 from planner.optimize.derive import Candidates
@@ -210,28 +210,33 @@ def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimu
     return RowOptimum(feasible, nodes, tokens, np.where(feasible, value, np.inf), np.zeros(len(cand), bool))
 
 
+def _most_tokens(room: np.ndarray, per_token: np.ndarray) -> np.ndarray:
+    """The largest D with per_token D <= room (a limit less what D does not change): room/per_token;
+    without a per-token charge, +inf where the room is not negative and -inf (no D) where it is."""
+    charged = per_token > 0
+    return np.where(charged, room / np.where(charged, per_token, 1.0), np.where(room >= 0, np.inf, -np.inf))
+
+
 def token_cap(instance: Instance, cand: Candidates, rows: RowFigures, nodes: np.ndarray) -> np.ndarray:
-    """Dmax(k): the largest D every limit that grows with D allows at node count k (inf: none)."""
-    limits, data = instance.limits, instance.data
+    """Dmax(k): the largest D every limit that grows with D allows at node count k (inf: none).
+    Each limit is affine in D: GPU-seconds S = a D + b times the rate the limit sees, plus, for the
+    budget, data dollars per token and the recipe's fixed dollars."""
+    limits = instance.limits
     a, b = cand.seconds_per_token, cand.align_seconds
-    cap = np.full(len(cand), data.unique_tokens * data.max_epochs if data.max_epochs is not None else math.inf)
+    cap = np.full(len(cand), data_token_cap(instance.data))
     with np.errstate(divide="ignore", invalid="ignore"):
         if limits.max_training_flops is not None:
             per_token = instance.flops_per_param_token * rows.params
             cap = np.minimum(cap, (limits.max_training_flops - cand.align_flops) / per_token)
-        if limits.budget_usd is not None or limits.max_co2_t is not None or limits.deadline_days is not None:
-            rates = rows.rates(nodes)
+        if limits.budget_usd is None and limits.max_co2_t is None and limits.deadline_days is None:
+            return cap
+        rates = rows.rates(nodes)
         if limits.budget_usd is not None:
-            per_token = a * rates.usd + rows.data_usd
-            room = limits.budget_usd - cand.fixed_usd - b * rates.usd
-            cap = np.minimum(cap, np.where(per_token > 0, room / np.where(per_token > 0, per_token, 1), 
-                                           np.where(room >= 0, np.inf, -np.inf)))
-        for limit, rate in ((limits.max_co2_t, "co2_t"), (limits.deadline_days, "days")):
+            cap = np.minimum(cap, _most_tokens(limits.budget_usd - cand.fixed_usd - b * rates.usd,
+                                               a * rates.usd + rows.data_usd))
+        for limit, rate in ((limits.max_co2_t, rates.co2_t), (limits.deadline_days, rates.days)):
             if limit is not None:
-                per_token = a * getattr(rates, rate)
-                room = limit - b * getattr(rates, rate)
-                cap = np.minimum(cap, np.where(per_token > 0, room / np.where(per_token > 0, per_token, 1),
-                                               np.where(room >= 0, np.inf, -np.inf)))
+                cap = np.minimum(cap, _most_tokens(limit - b * rate, a * rate))
     return cap
 
 
