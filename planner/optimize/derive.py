@@ -27,7 +27,7 @@ import numpy as np
 
 from planner.formulas.evaluate import memory_floor_gpus
 from planner.formulas.scaling_law import data_token_cap
-from planner.formulas.offers import co2_t_per_gpu_hour, mwh_per_gpu_hour, offer_terms
+from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
 from planner.formulas.serving import best_serving_offer
 from planner.formulas.targets import min_tokens, target_loss
 from planner.formulas.throughput import flop_rate
@@ -189,12 +189,11 @@ def _offers(instance: Instance, ruled_out: list[str]) -> list[OfferOption]:
                 if reason:
                     ruled_out.append(f"{gpu.name} in {region.name}: {reason}")
                 continue
-            kw = gpu.watts / 1000.0
-            limits = {"available": float(terms.available)}
+            limits = {"available": float(terms.available)}   # GPU counts each limit allows
             if region.grid_capacity_mw is not None:
-                limits["grid_capacity_mw"] = region.grid_capacity_mw * 1000.0 / (kw * region.pue)
+                limits["grid_capacity_mw"] = region.grid_capacity_mw / facility_mw(gpu, region, 1)
             if region.max_swing_mw is not None:
-                limits["max_swing_mw"] = region.max_swing_mw * 1000.0 / (kw * region.swing_fraction)
+                limits["max_swing_mw"] = region.max_swing_mw / swing_mw(gpu, region, 1)
             node = gpu.gpus_per_node
             nodes = {name: math.floor(min(value * (1 + COUNT_TOL), 1e15) / node) for name, value in limits.items()}
             least = min(nodes.values())

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 
 from planner.errors import InputError
 from planner.input.schema import Instance
+from planner.formulas.offers import facility_mw, offer_terms, swing_mw
 from planner.optimize.derive import derive
 from planner.optimize.presolve import optimise_rows
 
@@ -273,8 +274,6 @@ class _Context:
 
     def _least_power(self, r: int, key: str) -> tuple[float | None, str]:
         """Least grid capacity (or swing limit) of region r at which a plan exists (bisection)."""
-        from planner.formulas.offers import offer_terms
-
         instance = self.instance
         region = instance.regions[r]
         path = f"regions[{r}].{key}"
@@ -284,9 +283,7 @@ class _Context:
             terms = offer_terms(gpu, region)
             if terms is None:
                 continue
-            kw = gpu.watts / 1000.0
-            per_gpu = {"grid_capacity_mw": kw * region.pue / 1000.0,
-                       "max_swing_mw": kw * region.swing_fraction / 1000.0}
+            per_gpu = {"grid_capacity_mw": facility_mw(gpu, region, 1), "max_swing_mw": swing_mw(gpu, region, 1)}
             cap = float(terms.available)
             other_limit = getattr(region, other)
             if other_limit is not None:
