@@ -11,13 +11,11 @@ from click.testing import CliRunner
 
 import cli
 import planner
-from planner.formulas.offers import offer_terms
 from planner.errors import InputError
-from planner.formulas.evaluate import evaluate_plan, find_violations
 from planner.analysis.frontier import Frontier, FrontierPoint, non_dominated, run_frontier, value_of, with_limit
 from planner.input.loading import load_instance
 from planner.optimize.pipeline import solve_instance
-from planner.input.schema import FixedPlan
+from checks.plan_enumeration import enumerate_feasible
 from cli_run import run_main
 
 TINY = Path(__file__).parent / "data" / "sweep_tiny.yaml"
@@ -53,33 +51,9 @@ def assert_points_are_independent_optima(instance, front: Frontier) -> None:
 
 def brute_force_staircase(instance, f: str, g: str) -> list[tuple[float, float]]:
     """Every plan of the instance (each size, offered GPU and region, recipe and EVERY node multiple
-    of GPUs, D = Dmin), priced by the evaluator, kept when it breaks no limit; the non-dominated
-    (f, g) pairs."""
-    recipes = [r.name for r in instance.alignment.recipes] if instance.alignment else [None]
-    target = instance.targets.max_loss
-    law = instance.scaling_law
-    values = []
-    for size in instance.sizes:
-        headroom = target - law.E - law.A / size**law.alpha
-        if headroom <= 0:
-            continue
-        tokens = (law.B / headroom) ** (1 / law.beta)   # Dmin: no data limit in this instance
-        for gpu in instance.gpus:
-            for region in instance.regions:
-                terms = offer_terms(gpu, region)
-                if terms is None:
-                    continue
-                for count in range(gpu.gpus_per_node, terms.available + 1, gpu.gpus_per_node):
-                    for recipe in recipes:
-                        plan = FixedPlan(model_params=size, tokens=tokens, gpu=gpu.name, gpu_count=count,
-                                         region=region.name, alignment=recipe)
-                        metrics = evaluate_plan(instance, plan)
-                        if find_violations(instance, plan, metrics):
-                            continue
-                        pick = {"cost": metrics.cost_usd.total, "co2": metrics.co2_t.total,
-                                "time": metrics.duration_days}
-                        values.append((pick[f], pick[g]))
-    values.sort()
+    of GPUs, D = Dmin) that breaks no limit (checks.plan_enumeration); the non-dominated (f, g) pairs."""
+    pick = {"cost": lambda m: m.cost_usd.total, "co2": lambda m: m.co2_t.total, "time": lambda m: m.duration_days}
+    values = sorted((pick[f](m), pick[g](m)) for _, m in enumerate_feasible(instance))
     out: list[tuple[float, float]] = []
     for fv, gv in values:
         if not out or gv < out[-1][1] * (1 - 1e-9):
