@@ -27,12 +27,11 @@ loss = sum_t base_loss_t z_t + l_t, divided by objective_unit (a typical value) 
 
 Every row is divided by its limit and every token variable by its candidate's Dmax, so the
 coefficients stay near 1 from 1e17 to 1e27 FLOPs (HiGHS drops entries below 1e-9 and refuses
-rows with entries above 1e15). Limits are mutable parameters (set_limit changes one in place).
+rows with entries above 1e15).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pyomo.core as pyo  # the modelling layer only: pyomo.environ would also load every solver plugin
@@ -119,15 +118,8 @@ def extract(m: pyo.ConcreteModel) -> Choice:
                   objective_value=pyo.value(m.objective) * m.objective_unit)
 
 
-def set_limit(m: pyo.ConcreteModel, name: str, value: float | None) -> None:
-    """Change a limit the model was built with (a mutable parameter; None lifts it)."""
-    getattr(m, f"{name}_limit").set_value(math.inf if value is None else value)
-
-
 def _limit_row(m: pyo.ConcreteModel, name: str, limit: float | None, expr) -> None:
-    """res_<name>: expr / limit0 <= limit / limit0, limit a mutable parameter, limit0 its build value."""
+    """res_<name>: expr / limit <= 1 (the row scaled by its own limit)."""
     if limit is None:
         return
-    param = pyo.Param(initialize=limit, mutable=True, within=pyo.PositiveReals)
-    m.add_component(f"{name}_limit", param)
-    m.add_component(f"res_{name}", pyo.Constraint(expr=expr / limit <= param / limit))
+    m.add_component(f"res_{name}", pyo.Constraint(expr=expr / limit <= 1.0))

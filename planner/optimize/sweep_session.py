@@ -16,22 +16,6 @@ from planner.optimize.explain import explain_infeasible
 from planner.optimize.pipeline import PlanResult, solve_instance
 from planner.optimize.solve import SolveOptions
 
-#: The limits a sweep may change: the quantity each bounds.
-LIMITS = ("budget_usd", "max_co2_t", "deadline_days", "max_training_flops")
-
-
-def limited_value(result: PlanResult, name: str) -> float:
-    """The plan's value of the quantity a limit bounds (cost, CO2, duration, FLOPs)."""
-    metrics = result.metrics
-    assert metrics is not None
-    return {
-        "budget_usd": metrics.cost_usd.total,
-        "max_co2_t": metrics.co2_t.total,
-        "deadline_days": metrics.duration_days,
-        "max_training_flops": metrics.flops.total,
-    }[name]
-
-
 @dataclass
 class SessionStats:
     solves: int = 0          # instances solved
