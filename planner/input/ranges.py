@@ -189,5 +189,5 @@ def install(namespace: dict[str, Any]) -> None:
         info.description = _describe(info.description, text)
     for name in (*_ORDER, *(n for n in RANGES if n not in _ORDER and n != "Instance"), "Instance"):
         model = namespace.get(name)
-        if model is not None:
+        if model is not None and model.__pydantic_complete__:  # built already: build it again
             model.model_rebuild(force=True)

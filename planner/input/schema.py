@@ -41,7 +41,14 @@ Objective = Literal["cost", "co2", "time", "loss", "weighted"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+    """Every section: unknown keys refused, frozen, no inf/nan, no type coercion.
+
+    defer_build: a model's validator is built when it is first used, not when the class is defined
+    (planner.input.ranges adds the bounds to the fields first). `plan solve` then builds the one
+    validator of Instance, with every section inside it, instead of one per section twice over
+    (0.05-0.08 s of start-up)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True, defer_build=True)
 
 
 class ScalingLaw(Strict):
@@ -296,9 +303,9 @@ class Instance(Strict):
     flops_per_param_token: Positive = Field(6.0, description="pretraining FLOPs per parameter per token (6: C = 6 N D)")
     model_sizes: Annotated[list[Positive], Field(min_length=1)] | SizeGrid = Field(
         description="candidate model sizes N, parameters: a list, or {min, max, count} log-spaced")
-    data: Data = Field(Data(), description="the pretraining data: unique tokens, epochs, price")
-    targets: Targets = Field(Targets(), description="the loss the plan must reach")
-    limits: Limits = Field(Limits(), description="budget, deadline, carbon budget, compute cap")
+    data: Data = Field(Data.model_construct(), description="the pretraining data: unique tokens, epochs, price")
+    targets: Targets = Field(Targets.model_construct(), description="the loss the plan must reach")
+    limits: Limits = Field(Limits.model_construct(), description="budget, deadline, carbon budget, compute cap")
     staff_usd_per_day: NonNegative = Field(0.0, description="team cost while the run lasts, USD/day")
     bytes_per_param: Positive = Field(16.0, description="training-state memory per parameter, bytes (16: BF16 "
                                       "weights and gradients, FP32 master weights and Adam moments)")
@@ -311,7 +318,7 @@ class Instance(Strict):
     alignment: Alignment | None = Field(None, description="post-training recipes; absent = pretraining only")
     development_factor: Annotated[float, Field(strict=True, ge=1)] = Field(
         1.0, description="project GPU-hours / final-run GPU-hours (ablations, failed runs), >= 1")
-    reliability: Reliability = Field(Reliability(), description="checkpoint and restart times of the failure model")
+    reliability: Reliability = Field(Reliability.model_construct(), description="checkpoint and restart times of the failure model")
     serving: Serving | None = Field(None, description="lifetime serving demand; absent = training only")
     scaling_law_samples: list[SampleLaw] | None = Field(
         None, description="sampled laws for targets.confidence (a `{file: x.csv}` is read by the loader)")
