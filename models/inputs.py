@@ -1,5 +1,5 @@
 """The numbers the training-plan MIP is built from (models/ reads no files and imports nothing
-from planner: planner.optimize.mip_inputs fills this from its derived candidates)."""
+from planner: planner.optimize.pipeline.mip_inputs fills this from its derived candidates)."""
 
 from __future__ import annotations
 
