@@ -28,8 +28,6 @@ from planner.formulas.evaluate import memory_floor_gpus, target_loss
 from planner.input.schema import FixedPlan, Instance, Objective, loss_target_problem
 from planner.optimize import presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
-from planner.optimize.explain import Explanation
-from planner.optimize.explain import explain as explain_why
 from planner.optimize.solve import SolveOptions, SolveResult, Solver
 
 #: For `loss`: stop adding tangent cuts once the exact loss is within this of the MIP bound.
@@ -289,6 +287,11 @@ def binding_limits(instance: Instance, plan: FixedPlan, metrics: PlanMetrics,
 
 
 def _no_plan(instance: Instance, cand: Candidates, info: SolverInfo, explain: bool) -> PlanResult:
-    why = explain_why(instance) if explain else Explanation()
+    if not explain:
+        return PlanResult("infeasible", instance.objective, None, None, None, None, [], info,
+                          ruled_out=cand.ruled_out)
+    from planner.optimize.explain import explain as explain_why  # only an infeasible answer needs it
+
+    why = explain_why(instance)
     return PlanResult("infeasible", instance.objective, None, None, None, None, [], info,
                       ruled_out=cand.ruled_out, explanation=why.lines, needed=why.needed)
