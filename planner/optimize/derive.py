@@ -148,11 +148,13 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
     big_enough = out.sizes[None, :] >= min_params[:, None]                     # recipe x size
     chunks: dict[str, list[np.ndarray]] = {k: [] for k in (
         "size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd", "min_nodes")}
+    per_gpu: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # GPU -> (FLOP/s by size, least nodes by size)
     for o, offer in enumerate(out.offers):
         gpu = instance.gpus[offer.gpu_index]
-        rate = flop_rate(instance, gpu, out.sizes)
-        floor = np.ceil(memory_floor_gpus(instance, out.sizes, gpu.memory_gb) / offer.node * (1 - 1e-12))
-        min_nodes = np.maximum(floor, 1).astype(np.int64)
+        if offer.gpu_index not in per_gpu:  # the same in every region: computed once per GPU
+            floor = np.ceil(memory_floor_gpus(instance, out.sizes, gpu.memory_gb) / offer.node * (1 - 1e-12))
+            per_gpu[offer.gpu_index] = (flop_rate(instance, gpu, out.sizes), np.maximum(floor, 1).astype(np.int64))
+        rate, min_nodes = per_gpu[offer.gpu_index]
         fits = min_nodes <= offer.max_nodes
         for i in np.flatnonzero(reachable & ~fits & (out.sizes >= least_min)):
             ruled_out_memory(out, instance, i, offer, gpu)
