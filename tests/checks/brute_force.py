@@ -79,14 +79,16 @@ class BruteForceResult:
 def offer(instance: Instance, gpu, region, serving: bool = False):
     """(price, available) of `gpu` in `region` by the offer rule, or None when not sold there.
     For serving, availability is not asked for."""
-    if region.offers is None:
-        price, available = gpu.usd_per_gpu_hour, gpu.available
-    elif gpu.name in region.offers:
-        o = region.offers[gpu.name]
-        price = o.usd_per_gpu_hour if o.usd_per_gpu_hour is not None else gpu.usd_per_gpu_hour
-        available = o.available if o.available is not None else gpu.available
-    else:
-        return None
+    listed = region.offers
+    if listed is not None and gpu.name not in listed:
+        return None                       # the region lists what it sells, and not this GPU
+    own = listed[gpu.name] if listed is not None else None
+
+    def first_given(key):                 # the offer's own figure, else the GPU entry's
+        mine = getattr(own, key, None)
+        return mine if mine is not None else getattr(gpu, key)
+
+    price, available = first_given("usd_per_gpu_hour"), first_given("available")
     if price is None:
         return None
     if not serving and (available is None or available < gpu.gpus_per_node):
