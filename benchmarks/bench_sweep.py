@@ -30,6 +30,7 @@ from planner.input.loading import load_instance, read_yaml  # noqa: E402
 from planner.optimize.pipeline import solve_instance  # noqa: E402
 from planner.input.sweep_paths import spaced  # noqa: E402
 from planner.analysis.whatif import run_whatif  # noqa: E402
+from bench_solve import plan_command  # noqa: E402  (the `plan` console script, as a user runs it)
 
 
 
@@ -92,15 +93,15 @@ def main() -> None:
     seconds = median_time(lambda: [solve_instance(v) for v in variants], runs=1)
     rows.append(("the first sweep as 50 independent solve_instance calls", seconds, "for scale"))
 
-    process = median_time(lambda: subprocess.run([sys.executable, "-c", "import cli; cli.main()", "solve", str(path),
-                                                  "--format", "json"], capture_output=True, check=False), runs=5)
+    plan = plan_command()
+    process = median_time(lambda: subprocess.run(plan + ["solve", str(path), "--format", "json"],
+                                                 capture_output=True, check=False), runs=5)
     budgets = ",".join(f"{b:.6g}" for b in feasible)
     prices = ",".join(f"{p:.4g}" for p in spaced(1.0, 6.0, 50, log=False))
     for label, vary, goal in (("`plan whatif` process, 50 budgets", f"limits.budget_usd={budgets}", 3.0),
                               ("`plan whatif` process, 50 H100 prices", f"gpus[H100].usd_per_gpu_hour={prices}", 5.0)):
         seconds = median_time(lambda vary=vary: subprocess.run(
-            [sys.executable, "-c", "import cli; cli.main()", "whatif", str(path), "--vary", vary, "--format", "csv"],
-            capture_output=True, check=False), runs=3)
+            plan + ["whatif", str(path), "--vary", vary, "--format", "csv"], capture_output=True, check=False), runs=3)
         ratio = seconds / process
         print(f"{label}: {seconds:.2f} s = {ratio:.2f}x one `plan solve` process ({process:.2f} s); "
               f"goal under {goal:g}x: {'met' if ratio < goal else 'NOT met'}")
