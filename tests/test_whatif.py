@@ -340,3 +340,29 @@ def test_whatif_on_a_pool_and_on_dask_equals_serial(monkeypatch, capsys):
     with local_cluster() as address:
         code, on_dask, _ = run_main(monkeypatch, capsys, *args, "--scheduler", address)
     assert code == 0 and on_dask == serial
+
+
+def test_whatif_plot_varying_the_objective_draws_one_panel_per_objective_in_its_own_unit():
+    """USD and t never share an axis: each objective gets its own panel, whose points are exactly
+    that objective's optima; the plans are numbered on across the panels."""
+    import matplotlib.pyplot as plt
+
+    sweep, fig = _figure(["objective=cost,co2", "limits.max_co2_t=0.3:0.15:4"])
+    try:
+        assert sweep.objective == "mixed"
+        axes = [ax for ax in fig.axes if ax.get_ylabel()]
+        assert [ax.get_title() for ax in axes] == ["what-if: cost against limits.max_co2_t",
+                                                    "what-if: co2 against limits.max_co2_t"]
+        assert axes[0].get_ylabel().startswith("cost (") and axes[1].get_ylabel() == "CO2e (t)"
+        for ax, objective in zip(axes, ("cost", "co2")):
+            expected = sorted(round(p.result.objective_value, 6) for p in sweep.points
+                              if p.inputs["objective"] == objective and p.result is not None
+                              and p.result.objective_value is not None)
+            drawn = sorted(round(float(y), 6) for line in ax.lines if line.get_transform() == ax.transData
+                           and line.get_linestyle() not in (":",) for y in line.get_ydata())
+            scale = 1e3 if "($k)" in ax.get_ylabel() else 1e6 if "($M)" in ax.get_ylabel() else 1.0
+            assert [round(v / scale, 6) for v in expected] == drawn
+        numbers = [int(t.get_text()) for ax in axes for t in ax.texts if t.get_text().isdigit()]
+        assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 2
+    finally:
+        plt.close(fig)

@@ -6,7 +6,8 @@ asked for).
   points of one plan are joined, a switch is a gap with a dotted line, never a slope between two
   plans. Each plan is numbered on its line and listed under the axes with the true range of the
   swept value where it was found ("max_co2_t 100 to 800", lowest first whatever order the values
-  were listed in). Infeasible or invalid points are red crosses at the foot of the axes.
+  were listed in). Infeasible or invalid points are red crosses at the foot of the axes. A sweep
+  that varies `objective` gets one panel per objective, each in its own unit.
 - plot_frontiers: one or more frontiers, the limited quantity across and the minimised one up,
   drawn as staircases (markers on the steps), points numbered and the plans listed under the axes.
 - Axes in plain units: dollars in $M (or $k), CO2 in t; no offsets, no scientific notation.
@@ -15,6 +16,7 @@ asked for).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,8 +188,48 @@ def plot_whatif(sweep: WhatIf, path: str | Path) -> None:
 
 
 def whatif_figure(sweep: WhatIf):
-    """The figure of plot_whatif (the caller saves or closes it)."""
+    """The figure of plot_whatif (the caller saves or closes it). A sweep that varies `objective`
+    gets one panel per objective, stacked, each in its own unit (USD, t, days and nats are never
+    drawn on one axis); the plans are numbered on across the panels and listed under the last."""
     plt = pyplot()
+    panels = _objective_panels(sweep)
+    height = 5.5 if len(panels) == 1 else 1.5 + 3.2 * len(panels)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9.5, height), squeeze=False)
+    if len(panels) > 1:
+        fig.subplots_adjust(hspace=0.45)  # room for each panel's title under the ticks above
+    notes: list[tuple[str, str]] = []
+    for ax, panel in zip(axes[:, 0], panels):
+        numbered = _whatif_panel(fig, ax, panel, start=1 + sum(bool(re.match(r"\d+: ", text)) for _, text in notes))
+        if len(panels) > 1 and numbered:
+            notes.append(("black", f"minimising {panel.objective}:"))
+        notes += numbered
+    x_vary, _ = _x_vary(panels[0])
+    _notes(fig, axes[-1, 0], notes, "plans (numbered on the lines), each at the values of "
+           + x_vary.path.split(".")[-1] + " where it was optimal:")
+    return fig
+
+
+def _objective_panels(sweep: WhatIf) -> list[WhatIf]:
+    """The sweep itself, or, when it varies `objective`, one sub-sweep per objective (in the order
+    given) whose points all minimise that objective; `objective` stays the input across only when
+    nothing else is varied."""
+    from dataclasses import replace
+
+    varied = next((v for v in sweep.varies if v.path == "objective"), None)
+    if varied is None or len(varied.values) < 2:
+        return [sweep]
+    others = [v for v in sweep.varies if v is not varied]
+    panels = []
+    for objective in dict.fromkeys(varied.values):
+        points = [p for p in sweep.points if p.inputs.get("objective") == objective]
+        varies = others or [replace(varied, values=(objective,))]
+        panels.append(replace(sweep, objective=str(objective), varies=varies, points=points))
+    return panels
+
+
+def _whatif_panel(fig, ax, sweep: WhatIf, start: int = 1) -> list[tuple[str, str]]:
+    """Draw one what-if panel (module docstring) on `ax`; the notes of its numbered plans, the
+    first numbered `start`."""
     x_vary, numeric_x = _x_vary(sweep)
     others = [v for v in sweep.varies if v is not x_vary]
     short_path = x_vary.path.split(".")[-1]
@@ -207,17 +249,14 @@ def whatif_figure(sweep: WhatIf):
 
     y_kind = quantity_kind(sweep.objective)
     y_div, y_unit = axis_unit(y_kind, [p.result.objective_value for p in sweep.points if _has_value(p)])
-
     groups, merged = _whatif_lines(sweep, others, sort_key)
     legend_lines = len(groups) > 1
-    fig, ax = plt.subplots(figsize=(9.5, 5.5))
     pending: list[tuple[float, float, str, str]] = []  # (x, y, colour, plan and range) of each run
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for line_index, (signature, keys) in enumerate(merged.items()):
+    colours = pyplot().rcParams["axes.prop_cycle"].by_key()["color"]
+    for line_index, keys in enumerate(merged.values()):
         colour = colours[line_index % len(colours)]
-        points = groups[keys[0]]
         label = _line_label(keys) if legend_lines else None
-        runs = _plan_runs(points)
+        runs = _plan_runs(groups[keys[0]])
         first = True
         for k, run in enumerate(runs):
             if run.choice is None:
@@ -241,9 +280,7 @@ def whatif_figure(sweep: WhatIf):
                 ax.axvline(switch, color=colour, linestyle=":", linewidth=1)
     _whatif_axes(ax, sweep, x_vary, (numeric_x, log, numbers, x_div, no_limit_x, categories, x_kind, x_unit),
                  (y_kind, y_unit))
-    _notes(fig, ax, _numbered(fig, ax, pending),
-           "plans (numbered on the lines), each at the values of " + short_path + " where it was optimal:")
-    return fig
+    return _numbered(fig, ax, pending, start=start)
 
 
 def _whatif_x(x_vary, numeric_x: bool) -> tuple:
@@ -388,7 +425,7 @@ def _spread_order(groups: list[int]) -> list[int]:
 
 
 def _numbered(fig, ax, pending: list[tuple[float, float, str, str]], groups: list[int] | None = None,
-              limit: int = 30) -> list[tuple[str, str]]:
+              limit: int = 30, start: int = 1) -> list[tuple[str, str]]:
     """Number the points that have room for a label (at most `limit`, spread along each line),
     1, 2, ... in their given order, and return the notes (colour, "k: text"); the points left
     without a number are counted in a last note."""
@@ -398,8 +435,8 @@ def _numbered(fig, ax, pending: list[tuple[float, float, str, str]], groups: lis
     notes = []
     for label, (_, _, colour, text) in zip(labels, pending):
         if label is not None:
-            label.set_text(str(len(notes) + 1))
-            notes.append((colour, f"{len(notes) + 1}: {text}"))
+            label.set_text(str(start + len(notes)))
+            notes.append((colour, f"{start + len(notes)}: {text}"))
     left = len(pending) - len(notes)
     if left:
         notes.append(("black", f"{left} more points without a number: too close together (see --format csv)"))
