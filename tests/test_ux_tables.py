@@ -81,6 +81,30 @@ def test_whatif_at_80_columns(monkeypatch, capsys):
     assert sum("infeasible" in c for c in cells) >= 1
 
 
+def test_whatif_over_objectives_at_80_columns_keeps_every_number_whole(monkeypatch, capsys):
+    """Varying `objective` adds a column: the duplicate "objective value" and then status and loss
+    are left out (and said so) before any cost, CO2e or day figure breaks across lines."""
+    monkeypatch.setenv("COLUMNS", "80")
+    args = ["whatif", TINY, "--vary", "objective=cost,co2,time", "--vary", "limits.max_co2_t=none,0.1,0.001", "-q"]
+    code, out, err = run_main(monkeypatch, capsys, *args, "--format", "json")
+    rows = json.loads(out)["rows"]
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 80
+    cells = cells_on_lines(out)
+    planned = [row for row in rows if row["plan"] is not None]
+    assert len(planned) >= 3
+    for row in planned:
+        plan = row["plan"]
+        assert f"{plan['cost_usd']['total']:,.0f}" in cells
+        assert f"{plan['co2_t']['total']:,.2f}" in cells
+        assert f"{plan['duration_days']:,.2f}" in cells
+    left_out = " ".join(out.split()).split("left out at 80 columns: ")[1].split(" (widen")[0].split(", ")
+    assert left_out[:2] == ["status", "objective value"]
+    if "loss" not in left_out:
+        assert all(f"{row['plan']['loss']:.4f}" in cells for row in planned)
+
+
 def test_compare_at_80_columns_keeps_scenario_names(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("COLUMNS", "80")
     other = tmp_path / "b.yaml"

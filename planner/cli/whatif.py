@@ -77,7 +77,9 @@ def print_whatif(sweep: Any) -> None:
     """The table of `plan whatif`: one row per point; infeasible rows show what would have to move
     (the full reasons are in --format json / csv). It fits the terminal (planner.present.tables):
     numbers never break; at 80 columns headers shorten and the status column goes (a point without
-    a plan says its status in the plan column)."""
+    a plan says its status in the plan column); narrower, "objective value" of a sweep over
+    `objective` goes first (the same number is under cost, CO2e, days or loss), then status, then
+    loss (unless loss is minimised)."""
     from planner.analysis.frontier import decision_label
     from planner.present.tables import Col, fit_table
 
@@ -87,14 +89,19 @@ def print_whatif(sweep: Any) -> None:
     columns = []
     for v in sweep.varies:
         numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) or x is None for x in v.values)
-        columns.append(Col(v.path, numeric=numeric, keep=not numeric, short=v.path.split(".")[-1]))
+        short_path = "obj." if v.path == "objective" else v.path.split(".")[-1]
+        columns.append(Col(v.path, numeric=numeric, keep=not numeric, short=short_path))
     names = ["status", "plan", "cost (USD)", "CO2e (t)", "days", "loss", "binding / reason"]
     if sweep.objective not in shown:
         names.insert(1, objective)
     for name in names:
         bold = "bold" if name == shown.get(sweep.objective) else None
         if name == "status":
-            columns.append(Col(name, keep=True, drop=1))
+            columns.append(Col(name, keep=True, drop=2))
+        elif name == objective:  # the value is also under cost / CO2e / days / loss: goes first
+            columns.append(Col(name, numeric=True, short="value", drop=3))
+        elif name == "loss" and sweep.objective != "loss":  # goes last, and never when minimised
+            columns.append(Col(name, numeric=True, drop=1))
         elif name in ("plan", "binding / reason"):
             columns.append(Col(name))
         else:
