@@ -65,15 +65,21 @@ def test_catalog_at_80_columns_keeps_every_number_and_name(monkeypatch, capsys):
                     assert f"{gpu['peak_fp8_tflops']:,.4g}" in cells
 
 
-def test_whatif_at_80_columns(monkeypatch, capsys):
+def whatif_at_80(monkeypatch, capsys, *varies: str) -> tuple[list[dict], str, list[str]]:
+    """`plan whatif TINY --vary ...`: the JSON rows, and the table at 80 columns (checked to fit)
+    with its cells."""
     monkeypatch.setenv("COLUMNS", "80")
-    args = ["whatif", TINY, "--vary", "limits.max_co2_t=none,0.1,0.001", "--vary", "gpus[H100].mfu=0.3,0.4", "-q"]
+    args = ["whatif", TINY, *(part for v in varies for part in ("--vary", v)), "-q"]
     code, out, err = run_main(monkeypatch, capsys, *args, "--format", "json")
     rows = json.loads(out)["rows"]
     code, out, err = run_main(monkeypatch, capsys, *args)
     assert code == 0, err
     assert max(len(line) for line in out.splitlines()) <= 80
-    cells = cells_on_lines(out)
+    return rows, out, cells_on_lines(out)
+
+
+def test_whatif_at_80_columns(monkeypatch, capsys):
+    rows, out, cells = whatif_at_80(monkeypatch, capsys, "limits.max_co2_t=none,0.1,0.001", "gpus[H100].mfu=0.3,0.4")
     for row in rows:
         if row["plan"] is not None:
             assert f"{row['plan']['cost_usd']['total']:,.0f}" in cells
@@ -84,14 +90,7 @@ def test_whatif_at_80_columns(monkeypatch, capsys):
 def test_whatif_over_objectives_at_80_columns_keeps_every_number_whole(monkeypatch, capsys):
     """Varying `objective` adds a column: the duplicate "objective value" and then status and loss
     are left out (and said so) before any cost, CO2e or day figure breaks across lines."""
-    monkeypatch.setenv("COLUMNS", "80")
-    args = ["whatif", TINY, "--vary", "objective=cost,co2,time", "--vary", "limits.max_co2_t=none,0.1,0.001", "-q"]
-    code, out, err = run_main(monkeypatch, capsys, *args, "--format", "json")
-    rows = json.loads(out)["rows"]
-    code, out, err = run_main(monkeypatch, capsys, *args)
-    assert code == 0, err
-    assert max(len(line) for line in out.splitlines()) <= 80
-    cells = cells_on_lines(out)
+    rows, out, cells = whatif_at_80(monkeypatch, capsys, "objective=cost,co2,time", "limits.max_co2_t=none,0.1,0.001")
     planned = [row for row in rows if row["plan"] is not None]
     assert len(planned) >= 3
     for row in planned:
