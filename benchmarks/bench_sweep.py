@@ -30,7 +30,7 @@ from planner.input.loading import load_instance, read_yaml  # noqa: E402
 from planner.optimize.pipeline import solve_instance  # noqa: E402
 from planner.input.sweep_paths import spaced  # noqa: E402
 from planner.analysis.whatif import run_whatif  # noqa: E402
-from bench_solve import plan_command  # noqa: E402  (the `plan` console script, as a user runs it)
+from bench_solve import byte_compile, plan_command  # noqa: E402  (the `plan` console script, as a user runs it)
 
 
 
@@ -44,6 +44,7 @@ def median_time(fn, runs: int = 7) -> float:
 
 
 def main() -> None:
+    byte_compile()
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "instances" / "co2-regions.yaml"
     data = read_yaml(path)
     instance = load_instance(path)
