@@ -16,7 +16,6 @@ from planner.cli.atomic import check_output_path, write_atomic
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 from planner.input.loading import load_instance
 from planner.input.schema import Instance
-from planner.input.sweep_paths import parse_set
 
 _EXIT = {"optimal": EXIT_OK, "within_gap": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_LIMIT, "error": 1}
 OBJECTIVES = ["cost", "co2", "time", "loss", "weighted"]
@@ -39,7 +38,11 @@ OBJECTIVES = ["cost", "co2", "time", "loss", "weighted"]
 def solve(instance_file: str, fmt: str, objective: str | None, settings: tuple[str, ...], output: str | None,
           time_limit: float | None, mip_gap: float | None) -> None:
     """Find the optimal plan for INSTANCE_FILE (exit 0 optimal, 2 bad input, 3 infeasible, 4 limit)."""
-    changes = [parse_set(text) for text in settings]
+    changes = []
+    if settings:
+        from planner.input.sweep_paths import parse_set  # only --set needs the path grammar
+
+        changes = [parse_set(text) for text in settings]
     if objective is not None:
         changes.append(("objective", objective))
     check_output_path(output, inputs=(instance_file,))

@@ -8,7 +8,6 @@ are the reference for the instance format: docs/instance-keys.md is generated fr
 Catalog names are resolved before validation (planner.input.loading), so every entry here is complete.
 """
 
-from __future__ import annotations
 
 import datetime
 import math
@@ -154,7 +153,7 @@ class Alignment(Strict):
     recipes: list[Recipe] = Field(min_length=1, description="candidate recipes: catalog names or inline")
 
     @model_validator(mode="after")
-    def _unique_names(self) -> Alignment:
+    def _unique_names(self) -> "Alignment":
         _check_unique([r.name for r in self.recipes], "recipes")
         return self
 
@@ -167,7 +166,7 @@ class SizeGrid(Strict):
     count: PositiveCount = Field(description="number of sizes, log-spaced, ends included")
 
     @model_validator(mode="after")
-    def _ordered(self) -> SizeGrid:
+    def _ordered(self) -> "SizeGrid":
         if self.max < self.min:
             raise ValueError(f"max ({self.max:g}) must be at least min ({self.min:g})")
         return self
@@ -205,7 +204,7 @@ class Targets(Strict):
         None, description="share of scaling_law_samples that must meet the target")
 
     @model_validator(mode="after")
-    def _one_of(self) -> Targets:
+    def _one_of(self) -> "Targets":
         if self.max_loss is not None and self.match is not None:
             raise ValueError("give either max_loss or match, not both")
         return self
@@ -353,7 +352,7 @@ class Instance(Strict):
         return {**data, "limits": {**rest, "deadline_days": float(days)}}
 
     @model_validator(mode="after")
-    def _cross_references(self) -> Instance:
+    def _cross_references(self) -> "Instance":
         _check_unique([g.name for g in self.gpus], "gpus")
         _check_unique([r.name for r in self.regions], "regions")
         gpu_names = {g.name for g in self.gpus}
@@ -387,7 +386,7 @@ class Instance(Strict):
         return self
 
     @model_validator(mode="after")
-    def _second_edition(self) -> Instance:
+    def _second_edition(self) -> "Instance":
         confidence = self.targets.confidence
         if confidence is not None:
             if self.objective == "loss":
@@ -415,7 +414,7 @@ class Instance(Strict):
         return self
 
     @model_validator(mode="after")
-    def _fp8_peaks(self) -> Instance:
+    def _fp8_peaks(self) -> "Instance":
         if self.precision == "fp8":
             for j, gpu in enumerate(self.gpus):
                 if gpu.peak_fp8_tflops is None:
@@ -430,7 +429,7 @@ class Instance(Strict):
         raw = self.model_sizes.values() if isinstance(self.model_sizes, SizeGrid) else self.model_sizes
         return sorted(set(raw))
 
-    def updated(self, **changes: object) -> Instance:
+    def updated(self, **changes: object) -> "Instance":
         """A copy with top-level keys replaced, validated again (model_copy(update=) would skip it)."""
         data = self.model_dump()
         for key, value in changes.items():
