@@ -32,6 +32,23 @@ def _instance(**overrides) -> Instance:
 
 # --- the data files ------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("kind", catalog.KINDS)
+def test_entry_by_entry_reading_equals_parsing_the_whole_file(kind):
+    """The catalog parses only the entries an instance names (catalog._texts splits each file at
+    its `- name:` lines): every entry, its name and the order equal the whole file read at once."""
+    from planner.input.yaml_safe import load_text
+
+    whole = load_text((ROOT / "planner" / "input" / "catalog" / f"{kind}.yaml").read_text())
+    assert catalog.names(kind) == [entry["name"] for entry in whole]
+    for entry in whole:
+        values = catalog.entry(kind, entry["name"])
+        expected = {k: v for k, v in entry.items() if k != "sources"}
+        if kind == "regions" and "grid" in entry and "carbon_g_per_kwh" not in entry:
+            expected["carbon_g_per_kwh"] = catalog.grid_intensity(entry["grid"]).carbon_g_per_kwh
+        assert values == expected
+        assert catalog.sources(kind, entry["name"]).items() >= entry.get("sources", {}).items()
+
+
 def test_required_gpus_laws_and_recipes_are_built_in():
     assert REQUIRED_GPUS <= set(catalog.names("gpus"))
     assert {"chinchilla", "epoch2024", "muennighoff2023"} <= set(catalog.names("scaling_laws"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -46,11 +47,31 @@ class GridIntensity:
         return f"{self.name} ({self.key}){year}: {self.source}; table {CARBON_TABLE} ({table_provenance()})"
 
 
+#: An entry's first line in the catalog files: a list item at the margin, `- name: NAME`.
+_ENTRY_START = re.compile(r"^- name: *(.*?) *$", re.MULTILINE)
+
+
 @cache
-def _entries(kind: Kind) -> dict[str, dict]:
+def _texts(kind: Kind) -> dict[str, str]:
+    """Name -> the YAML text of that entry, in file order. Each file is a list of mappings and each
+    entry starts at a line `- name: NAME`, so an instance naming two GPUs parses those two entries
+    only (a third of the catalog's 40 KB; tests/test_catalog.py holds this equal to parsing the
+    whole file)."""
     text = resources.files(__package__).joinpath(f"{kind}.yaml").read_text(encoding="utf-8")
-    entries = load_text(text)
-    return {entry["name"]: entry for entry in entries}
+    starts = list(_ENTRY_START.finditer(text))
+    ends = [m.start() for m in starts[1:]] + [len(text)]
+    return {m.group(1): text[m.start():end] for m, end in zip(starts, ends)}
+
+
+@cache
+def _parsed(kind: Kind, name: str) -> dict | None:
+    part = _texts(kind).get(name)
+    return None if part is None else load_text(part)[0]
+
+
+def _entries(kind: Kind) -> dict[str, dict]:
+    """Every entry of one kind, parsed (`plan catalog`)."""
+    return {name: _parsed(kind, name) for name in _texts(kind)}  # type: ignore[misc]
 
 
 @cache
@@ -79,13 +100,13 @@ def table_provenance() -> str:
 
 def names(kind: Kind) -> list[str]:
     """Names of the built-in entries of one kind."""
-    return list(_entries(kind))
+    return list(_texts(kind))
 
 
 def entry(kind: Kind, name: str) -> dict | None:
     """The built-in entry's values (without `sources`), or None when the name is not built in.
     A region's `carbon_g_per_kwh` is filled from its `grid` key (carbon_intensity.csv)."""
-    found = _entries(kind).get(name)
+    found = _parsed(kind, name)
     if found is None:
         return None
     values = {key: value for key, value in found.items() if key != "sources"}
@@ -96,7 +117,9 @@ def entry(kind: Kind, name: str) -> dict | None:
 
 def sources(kind: Kind, name: str) -> dict[str, str]:
     """Field -> source text for one built-in entry (a region's carbon source comes from the table)."""
-    found = _entries(kind)[name]
+    found = _parsed(kind, name)
+    if found is None:
+        raise KeyError(name)
     out = dict(found.get("sources", {}))
     if kind == "regions" and "grid" in found and "carbon_g_per_kwh" not in found:
         grid = grid_intensity(found["grid"])
