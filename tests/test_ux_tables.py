@@ -117,3 +117,19 @@ def test_compare_at_80_columns_keeps_scenario_names(monkeypatch, capsys, tmp_pat
     assert long_name in cells and "tiny" in cells
     for number in re.findall(r"\d[\d,]*\.?\d*", out):
         assert not number.endswith(",")  # no number broken after a thousands separator
+
+
+def test_catalog_sources_wrap_at_80_columns_and_stay_whole(monkeypatch, capsys):
+    """The sources under `plan catalog gpus` wrap at words on an 80-column terminal (a word longer
+    than the line is never cut) and every source text is still there, word for word."""
+    from planner.input import catalog
+
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run_main(monkeypatch, capsys, "catalog", "gpus")
+    assert code == 0, err
+    for line in out.splitlines():
+        assert len(line) <= 80 or " " not in line.strip(), line
+    flat = " ".join(out.split())
+    for name in catalog.names("gpus"):
+        for field, text in catalog.sources("gpus", name).items():
+            assert f"{name}.{field}: {' '.join(text.split())}" in flat

@@ -89,10 +89,24 @@ def _print_kind(console: Console, kind: str, items: list[dict[str, Any]]) -> Non
     console.print(f"Sources ({kind}):", style="bold")
     for item in items:
         if kind == "laws" and item.get("source"):
-            console.print(f"  {item['name']}: {item['source']}", soft_wrap=True)
+            _print_source(console, f"{item['name']}: {item['source']}")
         for field, text in item.get("sources", {}).items():
-            console.print(f"  {item['name']}.{field}: {text}", soft_wrap=True)
+            _print_source(console, f"{item['name']}.{field}: {text}")
     console.print()
+
+
+def _print_source(console: Console, line: str) -> None:
+    """One `name.field: source` line. On a terminal (or with COLUMNS set) it wraps at words to the
+    width, the continuation indented under its text; piped, it stays one line (grep finds it)."""
+    import os
+    import textwrap
+
+    if console.is_terminal or os.environ.get("COLUMNS", "").strip().isdigit():
+        line = textwrap.fill(line, width=max(console.width, 40), initial_indent="  ", subsequent_indent="      ",
+                             break_long_words=False, break_on_hyphens=False)
+    else:
+        line = "  " + line
+    console.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 def _stage_names(item: dict[str, Any]) -> str:
