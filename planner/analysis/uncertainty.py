@@ -583,7 +583,7 @@ def share(part: int, whole: int) -> float | None:
 
 def decision_label(r: ScenarioResult) -> str:
     recipe = f", {r.opt_alignment}" if r.opt_alignment else ""
-    return f"{_si(r.opt_model_params)} on {r.opt_gpu_count} {r.opt_gpu} in {r.opt_region}{recipe}"
+    return f"{_si(r.opt_model_params)} on {r.opt_gpu_count:,} {r.opt_gpu} in {r.opt_region}{recipe}"
 
 
 def _fit(value: float, base_value: Any, column: str | None = None) -> Any:
