@@ -104,6 +104,17 @@ def test_whatif_over_objectives_at_80_columns_keeps_every_number_whole(monkeypat
         assert all(f"{row['plan']['loss']:.4f}" in cells for row in planned)
 
 
+def test_whatif_at_80_columns_never_leaves_out_the_minimised_loss(monkeypatch, capsys):
+    """When a point minimises loss, the loss column is its objective: it stays, every value whole."""
+    for objectives in ("loss", "loss,cost"):
+        rows, out, cells = whatif_at_80(monkeypatch, capsys, f"objective={objectives}",
+                                        "limits.budget_usd=1e5:1e7:3log")
+        planned = [row for row in rows if row["plan"] is not None]
+        assert planned
+        assert all(f"{row['plan']['loss']:.4f}" in cells for row in planned), out
+        assert "loss" not in " ".join(out.split()).partition("left out at 80 columns:")[2].partition("(widen")[0]
+
+
 def test_compare_at_80_columns_keeps_scenario_names(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("COLUMNS", "80")
     other = tmp_path / "b.yaml"

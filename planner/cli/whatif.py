@@ -78,8 +78,8 @@ def print_whatif(sweep: Any) -> None:
     (the full reasons are in --format json / csv). It fits the terminal (planner.present.tables):
     numbers never break; at 80 columns headers shorten and the status column goes (a point without
     a plan says its status in the plan column); narrower, "objective value" of a sweep over
-    `objective` goes first (the same number is under cost, CO2e, days or loss), then status, then
-    loss (unless loss is minimised)."""
+    `objective` goes first (the same number is under cost, CO2e, days or loss; not when a point
+    minimises weighted), then status, days and loss, each only if no point minimises it."""
     from planner.analysis.frontier import decision_label
     from planner.present.tables import Col, fit_table
 
@@ -94,14 +94,20 @@ def print_whatif(sweep: Any) -> None:
     names = ["status", "plan", "cost (USD)", "CO2e (t)", "days", "loss", "binding / reason"]
     if sweep.objective not in shown:
         names.insert(1, objective)
+    minimised = {p.instance.objective for p in sweep.points}
+    # what may be left out when the terminal is narrow, the highest first; a figure some point
+    # minimises never is (a mixed sweep's "objective value" is under cost, CO2e, days or loss too)
+    drop = {"status": 3}
+    if sweep.objective == "mixed" and "weighted" not in minimised:
+        drop[objective] = 4
+    drop.update({column: rank for column, rank, minimised_as in (("days", 2, "time"), ("loss", 1, "loss"))
+                 if minimised_as not in minimised})
     for name in names:
         bold = "bold" if name == shown.get(sweep.objective) else None
         if name == "status":
-            columns.append(Col(name, keep=True, drop=2))
-        elif name == objective:  # the value is also under cost / CO2e / days / loss: goes first
-            columns.append(Col(name, numeric=True, short="value", drop=3))
-        elif name == "loss" and sweep.objective != "loss":  # goes last, and never when minimised
-            columns.append(Col(name, numeric=True, drop=1))
+            columns.append(Col(name, keep=True, drop=drop[name]))
+        elif name in drop:
+            columns.append(Col(name, numeric=True, short="value" if name == objective else None, drop=drop[name]))
         elif name in ("plan", "binding / reason"):
             columns.append(Col(name))
         else:
