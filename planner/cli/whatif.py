@@ -81,37 +81,10 @@ def print_whatif(sweep: Any) -> None:
     `objective` goes first (the same number is under cost, CO2e, days or loss; not when a point
     minimises weighted), then status, days and loss, each only if no point minimises it."""
     from planner.analysis.frontier import decision_label
-    from planner.present.tables import Col, fit_table
+    from planner.present.tables import fit_table
 
-    shown = {"cost": "cost (USD)", "co2": "CO2e (t)", "time": "days", "loss": "loss"}
-    short = {"cost (USD)": "cost $", "CO2e (t)": "CO2e t"}
     objective = "objective value" if sweep.objective == "mixed" else sweep.objective
-    columns = []
-    for v in sweep.varies:
-        numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) or x is None for x in v.values)
-        short_path = "obj." if v.path == "objective" else v.path.split(".")[-1]
-        columns.append(Col(v.path, numeric=numeric, keep=not numeric, short=short_path))
-    names = ["status", "plan", "cost (USD)", "CO2e (t)", "days", "loss", "binding / reason"]
-    if sweep.objective not in shown:
-        names.insert(1, objective)
-    minimised = {p.instance.objective for p in sweep.points}
-    # what may be left out when the terminal is narrow, the highest first; a figure some point
-    # minimises never is (a mixed sweep's "objective value" is under cost, CO2e, days or loss too)
-    drop = {"status": 3}
-    if sweep.objective == "mixed" and "weighted" not in minimised:
-        drop[objective] = 4
-    drop.update({column: rank for column, rank, minimised_as in (("days", 2, "time"), ("loss", 1, "loss"))
-                 if minimised_as not in minimised})
-    for name in names:
-        bold = "bold" if name == shown.get(sweep.objective) else None
-        if name == "status":
-            columns.append(Col(name, keep=True, drop=drop[name]))
-        elif name in drop:
-            columns.append(Col(name, numeric=True, short="value" if name == objective else None, drop=drop[name]))
-        elif name in ("plan", "binding / reason"):
-            columns.append(Col(name))
-        else:
-            columns.append(Col(name, numeric=True, short=short.get(name), style=bold))
+    columns = _whatif_columns(sweep, objective)
     rows = []
     for point in sweep.points:
         result = point.result
@@ -120,11 +93,11 @@ def print_whatif(sweep: Any) -> None:
             m = result.metrics
             values = [f"{m.objective_value('cost'):,.0f}", f"{m.objective_value('co2'):,.2f}", f"{m.duration_days:,.2f}",
                       f"{m.loss:.4f}", ", ".join(result.binding) or "-"]
-            extra = [f"{result.objective_value:,.6g}"] if sweep.objective not in shown else []
+            extra = [f"{result.objective_value:,.6g}"] if sweep.objective not in _FIGURES else []
             label = decision_label(result) + ("" if point.status == "optimal" else f" ({point.status})")
             cells += [point.status, *extra, label, *values]
         else:
-            extra = ["-"] if sweep.objective not in shown else []
+            extra = ["-"] if sweep.objective not in _FIGURES else []
             cells += [point.status, *extra, f"({point.status})", "-", "-", "-", "-", short_reason(point.reason)]
         rows.append(cells)
     console = wide_console()
@@ -135,6 +108,44 @@ def print_whatif(sweep: Any) -> None:
     stats = sweep.stats
     console.print(f"{len(sweep.points)} points in {sweep.seconds:.2f} s: {stats.get('solves', 0)} solves",
                   markup=False)
+
+
+#: The figure columns of the what-if table, by the objective shown in bold under them.
+_FIGURES = {"cost": "cost (USD)", "co2": "CO2e (t)", "time": "days", "loss": "loss"}
+
+
+def _whatif_columns(sweep: Any, objective: str) -> list:
+    """The columns of print_whatif (its docstring says which may be left out, and in what order)."""
+    from planner.present.tables import Col
+
+    short = {"cost (USD)": "cost $", "CO2e (t)": "CO2e t"}
+    columns = []
+    for v in sweep.varies:
+        numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) or x is None for x in v.values)
+        short_path = "obj." if v.path == "objective" else v.path.split(".")[-1]
+        columns.append(Col(v.path, numeric=numeric, keep=not numeric, short=short_path))
+    names = ["status", "plan", "cost (USD)", "CO2e (t)", "days", "loss", "binding / reason"]
+    if sweep.objective not in _FIGURES:
+        names.insert(1, objective)
+    minimised = {p.instance.objective for p in sweep.points}
+    # what may be left out when the terminal is narrow, the highest first; a figure some point
+    # minimises never is (a mixed sweep's "objective value" is under cost, CO2e, days or loss too)
+    drop = {"status": 3}
+    if sweep.objective == "mixed" and "weighted" not in minimised:
+        drop[objective] = 4
+    drop.update({column: rank for column, rank, minimised_as in (("days", 2, "time"), ("loss", 1, "loss"))
+                 if minimised_as not in minimised})
+    for name in names:
+        if name == "status":
+            columns.append(Col(name, keep=True, drop=drop[name]))
+        elif name in drop:
+            columns.append(Col(name, numeric=True, short="value" if name == objective else None, drop=drop[name]))
+        elif name in ("plan", "binding / reason"):
+            columns.append(Col(name))
+        else:
+            bold = "bold" if name == _FIGURES.get(sweep.objective) else None
+            columns.append(Col(name, numeric=True, short=short.get(name), style=bold))
+    return columns
 
 
 def short_reason(reason: str) -> str:
