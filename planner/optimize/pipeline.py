@@ -287,11 +287,12 @@ def binding_limits(instance: Instance, plan: FixedPlan, metrics: PlanMetrics,
 
 
 def _no_plan(instance: Instance, cand: Candidates, info: SolverInfo, explain: bool) -> PlanResult:
-    if not explain:
-        return PlanResult("infeasible", instance.objective, None, None, None, None, [], info,
-                          ruled_out=cand.ruled_out)
-    from planner.optimize.explain import explain as explain_why  # only an infeasible answer needs it
+    lines: list[str] = []
+    needed: dict[str, float] = {}
+    if explain:
+        from planner.optimize.explain import explain as explain_why  # only an infeasible answer needs it
 
-    why = explain_why(instance)
+        why = explain_why(instance)
+        lines, needed = why.lines, why.needed
     return PlanResult("infeasible", instance.objective, None, None, None, None, [], info,
-                      ruled_out=cand.ruled_out, explanation=why.lines, needed=why.needed)
+                      ruled_out=cand.ruled_out, explanation=lines, needed=needed)

@@ -198,8 +198,10 @@ def whatif_figure(sweep: WhatIf):
     if len(panels) > 1:
         fig.subplots_adjust(hspace=0.45)  # room for each panel's title under the ticks above
     notes: list[tuple[str, str]] = []
+    start = 1  # the number of the next panel's first plan
     for ax, panel in zip(axes[:, 0], panels):
-        numbered = _whatif_panel(fig, ax, panel, start=1 + sum(bool(re.match(r"\d+: ", text)) for _, text in notes))
+        numbered = _whatif_panel(fig, ax, panel, start=start)
+        start += sum(bool(re.match(r"\d+: ", text)) for _, text in numbered)
         if len(panels) > 1 and numbered:
             notes.append(("black", f"minimising {panel.objective}:"))
         notes += numbered
