@@ -14,8 +14,21 @@ import click
 def schema_command() -> None:
     """Print the JSON Schema of an instance file: every key with its type, default, allowed range and
     meaning (docs/instance-keys.md is the same as tables)."""
-    from planner.input.schema import Instance
+    from planner.input.schema import Instance, Strict
 
+    # Sections are built lazily (Strict's defer_build); a JSON Schema encodes section defaults
+    # (`limits: {}`), which needs each section's serializer, so build them all first.
+    for section in _sections(Strict):
+        section.model_rebuild(force=True)
     document = Instance.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     click.echo(json.dumps(document, indent=2, sort_keys=False))
+
+
+def _sections(base: type) -> list[type]:
+    """Every subclass of `base`, depth first (the instance's sections)."""
+    found = []
+    for sub in base.__subclasses__():
+        found.append(sub)
+        found.extend(_sections(sub))
+    return found

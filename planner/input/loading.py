@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 
 from planner.input import catalog, schema
 from planner.errors import InputError
-from planner.input.yaml_safe import YamlRefused, load_text
+from planner.input.yaml_safe import YamlRefused, YamlTooDeep, load_text
 
 _MAX_BYTES = 5_000_000
 
@@ -90,6 +90,8 @@ def parse_yaml(text: str, where: str = "instance") -> dict[str, Any]:
         raise InputError(where, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise InputError(where, "YAML nested too deeply") from None
+    except YamlTooDeep as exc:
+        raise InputError(where, str(exc)) from None
     if data is None:
         raise InputError(where, "file holds no keys; expected a YAML mapping of instance keys")
     if not isinstance(data, dict):

@@ -173,6 +173,32 @@ else:  # pragma: no cover -- PyYAML built without libyaml
 _SPECIAL = re.compile(r"[&*!]")
 
 
+#: Deepest nesting of lists and mappings accepted (an instance needs about 5; Python's recursion
+#: limit would stop the pure-Python loader near 1,000, libyaml would not stop at all).
+MAX_DEPTH = 100
+
+
+class YamlTooDeep(ValueError):
+    """The data nests lists or mappings deeper than MAX_DEPTH."""
+
+
+def check_depth(data, limit: int = MAX_DEPTH) -> None:
+    """Raise YamlTooDeep when lists/mappings nest deeper than `limit` (an iterative walk, so the
+    check itself cannot overflow the stack)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            raise YamlTooDeep(f"YAML nested too deeply (more than {limit} levels)")
+        stack.extend((child, depth + 1) for child in children)
+
+
 def load_text(text: str):
     """YAML text -> Python data under the rules of the module docstring. Text without `&`, `*`,
     `!` or a character YAML forbids is read by FastLoader (the composer never meets an alias or a
@@ -180,7 +206,12 @@ def load_text(text: str):
     canonical ones."""
     if FastLoader is not None and not _SPECIAL.search(text) and not yaml.reader.Reader.NON_PRINTABLE.search(text):
         try:
-            return yaml.load(text, Loader=FastLoader)  # noqa: S506 -- the restricted loader on libyaml
+            data = yaml.load(text, Loader=FastLoader)  # noqa: S506 -- the restricted loader on libyaml
         except yaml.YAMLError:
             pass
-    return yaml.load(text, Loader=SafeLoader)  # noqa: S506 -- the project's restricted SafeLoader
+        else:
+            check_depth(data)
+            return data
+    data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 -- the project's restricted SafeLoader
+    check_depth(data)
+    return data
