@@ -106,11 +106,20 @@ def collect_after_imports() -> None:
 
 def main() -> None:
     """Console-script entry point: every InputError becomes one message and exit code 2; Ctrl-C
-    exits 130 with one line (planner.cli.support)."""
-    if signal.getsignal(signal.SIGINT) is _interrupted_at_startup:
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, KeyboardInterrupt
+    exits 130 with one line; SIGTERM / SIGHUP end the workers and exit 128 + the signal; any other
+    exception is one line and exit 1 (planner.cli.support.map_exception): never a traceback."""
     try:
+        if signal.getsignal(signal.SIGINT) is _interrupted_at_startup:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, KeyboardInterrupt
         fail_on_input_errors(group)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 -- Ctrl-C between the lines above, or the guard's own failure
+        from planner.cli.support import map_exception, say
+
+        message, code = map_exception(exc)
+        say(message)
+        sys.exit(code)
     finally:
         gc.enable()
 
@@ -133,17 +142,37 @@ def entry() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     code = 0
     try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if exc.code is not None and not isinstance(exc.code, int):
-            print(exc.code, file=sys.stderr)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # a closed pipe (plan solve | head): nothing more to say
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if exc.code is not None and not isinstance(exc.code, int):
+                from planner.cli.support import say
+
+                say(str(exc.code))
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError) as exc:  # a closed pipe (plan solve | head), a full disk
+            from planner.cli.support import map_exception, say
+
+            if code == 0:
+                message, code = map_exception(exc)
+                if not isinstance(exc, BrokenPipeError):  # `| head` closing the pipe is no error to report
+                    say(message)
+                code = code or 1
+        try:
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+    except KeyboardInterrupt:  # Ctrl-C while the answer is flushed
+        code = 130
+    except BaseException:  # noqa: BLE001 -- never a traceback, whatever happens on the way out
         code = code or 1
     os._exit(code)
+
+
+if __name__ == "__main__":  # `python cli.py ...` runs exactly as the `plan` script
+    entry()
 
 
 __all__ = ["main", "entry", "group", "EXIT_INPUT"]

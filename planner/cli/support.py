@@ -16,48 +16,232 @@ EXIT_OK = 0
 EXIT_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_LIMIT = 4
+EXIT_INTERNAL = 1  # an error of this tool (or of the machine: a full disk, a closed stdout)
 EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
+#: Where an internal error is to be reported (the one line of exit 1 says so).
+REPORT_TO = "please report it to the plan maintainers with the command line that caused it"
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP reached `plan` (`timeout`, a CI cancellation, a closed terminal): raised in
+    the main thread like KeyboardInterrupt, so every `except BaseException` that ends workers runs
+    (planner.analysis.executor) before the process exits with 128 + the signal's number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+_MAIN_PID: int | None = None
+
+
+def _raise_terminated(signum, frame):  # noqa: ANN001
+    if os.getpid() != _MAIN_PID:  # a forked worker before its own handlers are set: die as asked
+        import signal
+
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    raise Terminated(signum)
+
+
+@contextmanager
+def termination_raises() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP raise Terminated in this process (workers are
+    ended on the way out, planner.analysis.executor); the previous handlers come back after.
+    Signals someone chose to ignore (nohup) stay ignored."""
+    import signal
+
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
+    saved = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            previous = signal.getsignal(signum)
+            if previous is signal.SIG_IGN:
+                continue
+            signal.signal(signum, _raise_terminated)
+            saved[signum] = previous
+        except ValueError:  # not the main thread: leave the handlers alone
+            pass
+    try:
+        yield
+    finally:
+        for signum, previous in saved.items():
+            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+
+
+class ClosedStdout:
+    """sys.stdout when `plan` was started with file descriptor 1 closed (`plan solve >&-`): any
+    write is an OSError (mapped to one line, exit 1), so an answer is never lost in silence; a
+    command whose answer goes to --output runs as usual."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed; nothing could be written")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError("standard output is closed")
+
+
+def guard_standard_streams() -> None:
+    """Before a command runs: a closed stdout becomes ClosedStdout (with /dev/null on descriptor 1,
+    so no file the command opens takes its place and receives native output), and text that the
+    stdout encoding cannot hold (an ASCII-only locale) is written as backslash escapes, never an
+    exception in the middle of a table."""
+    if sys.stdout is None:
+        try:
+            os.fstat(1)
+        except OSError:
+            try:
+                fd = os.open(os.devnull, os.O_WRONLY)
+                if fd != 1:
+                    os.dup2(fd, 1)
+                    os.close(fd)
+            except OSError:
+                pass
+        sys.stdout = ClosedStdout()  # type: ignore[assignment]
+        return
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    if encoding not in ("utf8", "utf16", "utf32") and hasattr(sys.stdout, "reconfigure"):
+        try:
+            sys.stdout.reconfigure(errors="backslashreplace")
+        except (ValueError, OSError, AttributeError):
+            pass
+
+
+def say(message: str) -> None:
+    """One line on stderr, whatever stderr is (closed, or ASCII-only): never an exception."""
+    try:
+        stream = sys.stderr
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        line = message.encode(encoding, "backslashreplace").decode(encoding, "replace")
+        stream.write(line + "\n")
+        stream.flush()
+    except Exception:  # noqa: BLE001 -- nowhere left to say it
+        pass
 
 
 def fail_on_input_errors(command: click.Command) -> None:
     """Run a click command; an InputError anywhere prints `error: <field>: <problem>` and exits 2.
 
-    Click's own usage errors (unknown option, missing file argument) already exit 2.
+    Click's own usage errors (unknown option, missing file argument) already exit 2. Everything
+    else is mapped too (map_exception): no exception ever reaches the user as a traceback.
     """
+    import warnings
+
     _finite_float_options()
+    guard_standard_streams()
     try:
-        with native_stdout_to_stderr():
+        with termination_raises(), native_stdout_to_stderr(), warnings.catch_warnings():
+            # numpy's overflow warnings are not for the user: an overflow that matters is an
+            # exception mapped to one line below, one that does not is handled where it happens
+            warnings.filterwarnings("ignore", category=RuntimeWarning,
+                                    message=r"(overflow|underflow|divide by zero|invalid value) encountered")
             command.main(standalone_mode=False)
-    except InputError as exc:
-        click.echo(f"error: {one_line(str(exc))}", err=True)
-        sys.exit(EXIT_INPUT)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except SystemExit:
+        raise
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
-            click.echo("interrupted", err=True)
+            say("interrupted")
             sys.exit(EXIT_INTERRUPTED)
-        click.echo("aborted", err=True)
+        say("aborted")
         sys.exit(1)
     except click.ClickException as exc:
         if isinstance(exc, click.UsageError) and type(exc).__name__ != "NoArgsIsHelpError":
             hint = f" (see '{exc.ctx.command_path} -h')" if exc.ctx is not None else ""
-            click.echo(f"error: {one_line(exc.format_message())}{hint}", err=True)
+            say(f"error: {one_line(exc.format_message())}{hint}")
         else:
             exc.show()
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except (OverflowError, ZeroDivisionError, FloatingPointError) as exc:
-        # Last resort (issue 13): every key is range-checked (planner.input.ranges), so this means a
-        # combination of extreme but valid numbers still overflowed: one line, not a traceback.
-        click.echo(f"error: the inputs are too extreme to compute with ({one_line(str(exc), 200)}); "
-                   "bring the numbers closer to real training runs", err=True)
-        sys.exit(EXIT_INPUT)
-    except MemoryError:
-        click.echo("error: out of memory; make the instance or the sweep smaller", err=True)
-        sys.exit(EXIT_INPUT)
+    except BaseException as exc:  # noqa: BLE001 -- the one top-level guard (README, "Exit codes")
+        message, code = map_exception(exc)
+        say(message)
+        sys.exit(code)
+
+
+def map_exception(exc: BaseException) -> tuple[str, int]:
+    """(one line for stderr, exit code) for any exception a command let through (README, "Exit
+    codes"): bad input 2 naming what to change; Ctrl-C 130, SIGTERM/SIGHUP 128 + signal; a full
+    disk, a closed or ASCII-only stdout, a refused solver model, a lost worker: 1 with what failed;
+    anything else: 1 with where it failed and where to report it. Never a traceback."""
+    import errno
+
+    if isinstance(exc, InputError):
+        return f"error: {one_line(str(exc))}", EXIT_INPUT
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", EXIT_INTERRUPTED
+    if isinstance(exc, Terminated):
+        import signal
+
+        name = signal.Signals(exc.signum).name if exc.signum in signal.Signals._value2member_map_ else exc.signum
+        return f"terminated ({name})", 128 + int(exc.signum)
+    if isinstance(exc, (OverflowError, ZeroDivisionError, FloatingPointError)):
+        # Every key is range-checked (planner.input.ranges), so this means a combination of extreme
+        # but valid numbers still overflowed: one line, naming the most extreme value when known.
+        from planner.cli.extremes import too_extreme
+
+        return too_extreme(one_line(str(exc), 120)), EXIT_INPUT
+    if isinstance(exc, RecursionError):
+        return "error: input nested too deeply (lists or mappings inside each other)", EXIT_INPUT
+    if isinstance(exc, MemoryError):
+        return "error: out of memory; make the instance or the sweep smaller", EXIT_INPUT
+    if type(exc).__name__ == "SolverError":  # HiGHS refused the model: in-range but extreme numbers
+        from planner.cli.extremes import too_extreme
+
+        return too_extreme(one_line(str(exc), 120)), EXIT_INPUT
+    if isinstance(exc, UnicodeEncodeError):
+        return ("error: the output holds characters the terminal's encoding "
+                f"({getattr(sys.stdout, 'encoding', '?')}) cannot show; set PYTHONIOENCODING=utf-8 "
+                "(or a UTF-8 locale) or use --format json"), EXIT_INTERNAL
+    if isinstance(exc, BrokenPipeError) or (isinstance(exc, OSError) and exc.errno == errno.EPIPE):
+        return "error: the output pipe was closed before everything was written", EXIT_INTERNAL
+    if isinstance(exc, ValueError) and "I/O operation on closed file" in str(exc):
+        return "error: standard output is closed; nothing could be written", EXIT_INTERNAL
+    if type(exc).__name__ == "BrokenProcessPool":
+        return ("error: a worker process died before answering (killed, e.g. out of memory); "
+                "run with fewer --workers or a smaller sweep"), EXIT_INTERNAL
+    if isinstance(exc, OSError):
+        what = exc.strerror or str(exc) or type(exc).__name__
+        name = f" {exc.filename}" if exc.filename else ""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT if hasattr(errno, "EDQUOT") else errno.ENOSPC):
+            return f"error: cannot write{name}: {what} (the disk is full)", EXIT_INTERNAL
+        if exc.errno == errno.EBADF and not name:
+            return f"error: {one_line(what, 200)}", EXIT_INTERNAL
+        return f"error: cannot read or write{one_line(name, 100)}: {one_line(what, 200)}", EXIT_INTERNAL
+    where = _where(exc)
+    return (f"internal error: {type(exc).__name__}: {one_line(str(exc), 200)}{where}; {REPORT_TO}",
+            EXIT_INTERNAL)
+
+
+def _where(exc: BaseException) -> str:
+    """` (at planner/x.py:123)`: the innermost frame of this project, for the report."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    mine = [f for f in frames if "planner" in f.filename or f.filename.endswith("cli.py")]
+    if not mine:
+        return ""
+    frame = mine[-1]
+    path = frame.filename
+    cut = path.rfind("planner")
+    shown = path[cut:] if cut >= 0 else os.path.basename(path)
+    return f" (at {shown}:{frame.lineno})"
 
 
 def _finite_float_options() -> None:

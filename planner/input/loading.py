@@ -103,6 +103,16 @@ def parse_yaml(text: str, where: str = "instance") -> dict[str, Any]:
     return data
 
 
+_LAST_LOADED: list[Any] = [None]
+
+
+def last_loaded() -> Any:
+    """The data (catalog names resolved, --set changes applied) of the instance load_instance read
+    last in this process, for naming the most extreme value when arithmetic overflows
+    (planner.cli.extremes); None before any."""
+    return _LAST_LOADED[0]
+
+
 def load_instance(path: str | Path, *, for_solving: bool = True,
                   changes: Sequence[tuple[str, Any]] = ()) -> schema.Instance:
     """Read, resolve catalog names and validate one instance file (a `scaling_law_samples:
@@ -122,6 +132,7 @@ def load_instance(path: str | Path, *, for_solving: bool = True,
         data = resolve_catalog_names(data)
         for path_text, value in changes:
             data = set_path(data, parse_path(path_text, "--set"), value, path_text, "--set")
+    _LAST_LOADED[0] = data
     return instance_from_dict(data, for_solving=for_solving)
 
 
