@@ -89,10 +89,37 @@ def start_method() -> str:
     return "fork" if sys.platform == "linux" else "spawn"
 
 
-def _pool_init(token: str, prepare: Callable, state: Any) -> None:
+def _die_with_parent(parent: int) -> None:
+    """This worker ends when its parent does, however the parent ends (even SIGKILL): Linux's
+    parent-death signal (prctl PR_SET_PDEATHSIG, SIGTERM), then a check that the parent did not
+    die before it was set. Elsewhere the parent's own handlers end the workers (Runner._pool)."""
+    if not sys.platform.startswith("linux"):
+        return
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover -- no libc prctl
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _pool_init(token: str, prepare: Callable, state: Any, parent: int | None = None) -> None:
+    """A pool worker: Ctrl-C is the parent's to handle (it terminates the workers); SIGTERM and
+    SIGHUP end the worker at once (the default action, not the parent's Python handler a fork
+    inherits); and the worker dies with its parent."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if parent is not None:
+        _die_with_parent(parent)
     global _POOL_STATE
     _POOL_STATE = (token, prepare, state)
     _context(token, prepare, state)
@@ -172,7 +199,7 @@ class Runner:
         method = start_method()
         pool = ProcessPoolExecutor(max_workers=min(self.workers, len(chunks)),
                                    mp_context=multiprocessing.get_context(method),
-                                   initializer=_pool_init, initargs=(token, prepare, state))
+                                   initializer=_pool_init, initargs=(token, prepare, state, os.getpid()))
         try:
             with warnings.catch_warnings():
                 # 3.12+: fork while a thread runs (a progress bar's refresher) warns; the workers
@@ -198,9 +225,10 @@ class Runner:
               progress: Progress | None) -> list:
         client = connect(self.scheduler)
         try:
-            workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
-        except TypeError:  # older distributed: no n_workers argument
-            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            workers = wait_for_workers(client, self.scheduler)
+        except BaseException:
+            _close(client)
+            raise
         futures = []
         try:
             from distributed import as_completed
@@ -221,23 +249,80 @@ class Runner:
             return [answer for chunk in results for answer in chunk or []]
         except BaseException:
             if futures:
-                client.cancel(futures)
+                try:
+                    client.cancel(futures)
+                except Exception:  # noqa: BLE001 -- the connection may be gone
+                    pass
             raise
         finally:
-            client.close()
+            _close(client)
+
+
+#: Seconds to wait for a Dask scheduler to answer, and then for it to have a worker.
+DASK_CONNECT_S = 10.0
+DASK_WORKERS_S = 10.0
 
 
 def connect(address: str):
-    """A distributed.Client to `address` (InputError when dask is missing or nothing answers)."""
+    """A distributed.Client to `address` (InputError when dask is missing, the address cannot be
+    used, or nothing answers within DASK_CONNECT_S)."""
+    from planner.errors import clip
+
     try:
         from distributed import Client
     except ImportError:
         raise InputError("--scheduler", "needs Dask: pip install 'plan-llm[distributed]' "
                          "(dask[distributed])") from None
+    scheme = address.partition("://")[0].lower() if "://" in address else "tcp"
+    if scheme in ("tls", "wss") and not _dask_tls_configured():
+        raise InputError("--scheduler", f"{clip(address)}: a {scheme}:// scheduler needs TLS certificates in "
+                         "Dask's configuration (distributed.comm.tls.client.cert / .key / ca-file); "
+                         "set them, or give a tcp:// address")
     try:
-        return Client(address, timeout="10s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError("--scheduler", f"cannot connect to {address} ({exc})") from None
+        return Client(address, timeout=f"{DASK_CONNECT_S:g}s", set_as_default=False)
+    except Exception as exc:  # noqa: BLE001 -- distributed raises many kinds for a bad address
+        raise InputError("--scheduler", f"cannot connect to {clip(address)} "
+                         f"({type(exc).__name__}: {clip(str(exc), 160)})") from None
+
+
+def _dask_tls_configured() -> bool:
+    try:
+        import dask
+
+        return bool(dask.config.get("distributed.comm.tls.client.cert", None)
+                    or dask.config.get("distributed.comm.tls.ca-file", None))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def wait_for_workers(client: Any, address: str) -> int:
+    """How many workers the scheduler has, waiting up to DASK_WORKERS_S for the first: a
+    scheduler with none would hold every task forever (InputError)."""
+    from planner.errors import clip
+
+    def count() -> int:
+        try:
+            info = client.scheduler_info(n_workers=-1)
+        except TypeError:  # older distributed: no n_workers argument
+            info = client.scheduler_info()
+        return len(info.get("workers", {}))
+
+    if count():
+        return count()
+    try:
+        client.wait_for_workers(1, timeout=DASK_WORKERS_S)
+    except Exception:  # noqa: BLE001 -- TimeoutError (its kind differs between versions)
+        raise InputError("--scheduler", f"the Dask scheduler at {clip(address)} has no workers "
+                         f"(none joined within {DASK_WORKERS_S:g} s); start some with dask-worker "
+                         f"{clip(address)}") from None
+    return max(1, count())
+
+
+def _close(client: Any) -> None:
+    try:
+        client.close(timeout=5)
+    except Exception:  # noqa: BLE001 -- closing a half-broken connection: nothing more to do
+        pass
 
 
 def _terminate(pool: Any) -> None:
