@@ -52,7 +52,7 @@ def catalog_command(kind: str | None, fmt: str, pattern: str | None) -> None:
             data = {"carbon_table": catalog.table_provenance(), **data}
         click.echo(json.dumps(data, indent=2))
         return
-    console = Console()
+    console = Console(emoji=False)
     for k in kinds:
         _print_kind(console, k, data[k])
 

@@ -215,8 +215,13 @@ def print_table(report: FitReport, output: Path | None, plot: Path | None) -> No
     from rich.table import Table
 
     fit = report.fit
-    console = Console(markup=False)  # the CSV path in the title is user text (`[/]a.csv`)
-    table = Table(title=f"Scaling law fitted to {fit.n_runs} runs of {report.runs.source}")
+    from rich.text import Text
+
+    from planner.errors import escape_control
+
+    console = Console(markup=False, emoji=False)  # the CSV path in the title is user text (`[/]a.csv`)
+    # the path is printed as text: an escape sequence or a bidi control in a file name is shown escaped
+    table = Table(title=Text(f"Scaling law fitted to {fit.n_runs} runs of {escape_control(report.runs.source)}"))
     table.add_column("parameter")
     table.add_column("estimate", justify="right")
     if report.ci:

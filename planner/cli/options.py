@@ -60,10 +60,10 @@ def wide_console():
 
     from rich.console import Console
 
-    console = Console()
+    console = Console(emoji=False)  # a name such as `:smile:` is text, not an emoji shortcode
     if console.is_terminal or os.environ.get("COLUMNS", "").strip().isdigit():
         return console
-    return Console(width=max(console.width, 160))
+    return Console(width=max(console.width, 160), emoji=False)
 
 
 def format_number(value: float) -> str:

@@ -66,7 +66,7 @@ def solve(instance_file: str, fmt: str, objective: str | None, settings: tuple[s
             from rich.console import Console
 
             buffer = io.StringIO()
-            print_result(result, Console(file=buffer, width=120, force_terminal=False, color_system=None))
+            print_result(result, Console(file=buffer, width=120, force_terminal=False, color_system=None, emoji=False))
             text = buffer.getvalue()
         write_atomic(output, text)
         click.echo(f"wrote {output} (status {result.status})", err=True)

@@ -91,17 +91,31 @@ LIST_CAPS: dict[str, dict[str, int]] = {
 NAME_FIELDS: dict[str, tuple[str, ...]] = {"FixedPlan": ("gpu", "region", "alignment")}
 
 
+#: Longest name (characters): names are printed in every table, plot and message, and a
+#: 100,000-character name took minutes to lay out in a plot (issue 23).
+MAX_NAME_CHARS = 200
+#: Bidirectional controls (embeddings, overrides, isolates, marks): they reorder the text printed
+#: after them, so a name could make a table or a message read other than it is.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _printable_name(value: Any) -> Any:
-    """A name holds no control characters (newline, tab, ESC...) and no lone surrogates (`"\\ud800"`,
-    which cannot be written as UTF-8): it is printed in tables, plots and messages, where they would
-    break lines, drive the terminal or fail to encode."""
+    """A name holds no control characters (newline, tab, ESC...), no bidirectional controls (a
+    right-to-left override) and no lone surrogates (`"\\ud800"`, which cannot be written as UTF-8),
+    and at most MAX_NAME_CHARS characters: it is printed in tables, plots and messages, where they
+    would break lines, drive or reorder the terminal, fail to encode or take minutes to lay out."""
     import unicodedata
 
     if isinstance(value, str):
+        if len(value) > MAX_NAME_CHARS:
+            raise ValueError(f"a name is at most {MAX_NAME_CHARS} characters, got {len(value):,}")
         for char in value:
             if unicodedata.category(char) in ("Cc", "Cs"):  # control characters, lone surrogates
                 raise ValueError(f"a name may not hold control characters (found {char!r}); "
                                  "use letters, digits, spaces and punctuation")
+            if char in BIDI_CONTROLS:
+                raise ValueError(f"a name may not hold bidirectional controls (found U+{ord(char):04X}); "
+                                 "they reorder the text printed after them")
     return value
 
 

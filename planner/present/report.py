@@ -163,7 +163,7 @@ def print_result(result: PlanResult, console: Console | None = None) -> None:
     """`plan solve` default output (no console markup: names are user text, `[/x]` included)."""
     from rich.console import Console
 
-    console = console or Console(markup=False)
+    console = console or Console(markup=False, emoji=False)
     if result.metrics is not None:
         for table in plan_tables(result.metrics):
             console.print(table, markup=False)
@@ -188,7 +188,7 @@ def print_evaluation(metrics: PlanMetrics, violations: list[Violation], console:
     """`plan evaluate` default output (no console markup: names are user text)."""
     from rich.console import Console
 
-    console = console or Console(markup=False)
+    console = console or Console(markup=False, emoji=False)
     for table in plan_tables(metrics):
         console.print(table, markup=False)
     if target is not None:
