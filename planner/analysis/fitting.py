@@ -77,7 +77,9 @@ _MAX_BYTES = 50_000_000
 _BOUNDS = [(-50.0, 50.0), (-50.0, 50.0), (-20.0, 10.0), (0.0, 10.0), (0.0, 10.0)]
 _LOWER, _UPPER = np.array(_BOUNDS).T
 _DEGENERATE_EXPONENT = 1e-6
-_BOOTSTRAP_CANDIDATES = 200  # grid starts a bootstrap replicate screens: the full data's best 200
+_BOOTSTRAP_CANDIDATES = 200
+#: --at-flops: the range of an instance's limits.max_training_flops (planner.input.ranges).
+AT_FLOPS_RANGE = (1e6, 1e35)  # grid starts a bootstrap replicate screens: the full data's best 200
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,6 +211,11 @@ def parse_runs(text: str, where: str = "runs.csv", columns: dict[str, str] | Non
                 f"has {listed}){hint}; or map yours with --columns N=params,D=tokens,L=loss",
             )
         index[column] = found[0]
+    for a, b in ((a, b) for i, a in enumerate(COLUMNS) for b in COLUMNS[i + 1:]):
+        if index[a] == index[b]:
+            shown = header[index[a]].strip()
+            raise InputError("--columns", f"column '{shown}' would be both {a} and {b}; map each of "
+                             f"{', '.join(COLUMNS)} to its own column (e.g. N=params,D=tokens,L=loss)")
     data = rows[1:]
     values = np.empty((len(data), 3))
     lines = np.empty(len(data), dtype=int)
@@ -218,7 +225,44 @@ def parse_runs(text: str, where: str = "runs.csv", columns: dict[str, str] | Non
             values[r, c] = _cell_value(row, index[column], f"{where} line {line}: {column}")
     runs = Runs(values[:, 0], values[:, 1], values[:, 2], lines, where)
     check_enough_runs(runs, where)
+    check_loss_column(runs, where)
     return runs
+
+
+#: Highest loss a run may report (nats/token): the range of a scaling law's E and of a loss target
+#: (planner.input.ranges); a uniform guess over a million-token vocabulary is about 14.
+MAX_RUN_LOSS = 100.0
+
+
+def check_loss_column(runs: Runs, where: str) -> None:
+    """Losses are nats/token: a value above MAX_RUN_LOSS is another column (tokens, perplexity)."""
+    over = np.flatnonzero(runs.loss > MAX_RUN_LOSS)
+    if over.size:
+        k = int(over[0])
+        raise InputError(f"{where} line {int(runs.lines[k])}: loss",
+                         f"{runs.loss[k]:g} is above {MAX_RUN_LOSS:g} nats/token, so this is not a loss per "
+                         "token (token counts? perplexity, which is exp(loss)?); check the columns (--columns)")
+
+
+def check_law_range(fit: LawFit, where: str) -> None:
+    """The fitted law must be one an instance can use (the ranges of planner.input.ranges): else
+    InputError naming the constant, before any bootstrap or output (a loss column that is
+    perplexity gives A or B far beyond any published fit)."""
+    from pydantic import ValidationError
+
+    try:
+        ScalingLaw.model_validate({"name": "fit", "E": fit.E, "A": fit.A, "B": fit.B, "alpha": fit.alpha,
+                                   "beta": fit.beta})
+    except ValidationError as exc:
+        from planner.input.loading import _describe  # the loader's wording of a range
+
+        err = exc.errors(include_url=False)[0]
+        key = ".".join(str(part) for part in err["loc"])
+        value = err.get("input")
+        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+        raise InputError(where, f"the fitted law has {key} = {shown}, which {_describe({**err, 'loc': ('scaling_law', *err['loc'])})} "
+                         "for a scaling law: these runs do not follow L = E + A/N^alpha + B/D^beta in nats/token "
+                         "(is the loss column perplexity, or are columns swapped? see --columns)") from None
 
 
 def _cell_value(row: list[str], i: int, field_name: str) -> float:
@@ -340,8 +384,39 @@ def _screen(theta: np.ndarray, xn: np.ndarray, xd: np.ndarray, log_loss: np.ndar
     rows = max(1, _SCREEN_CHUNK // max(1, len(log_loss)))
     out = np.empty(len(theta))
     for start in range(0, len(theta), rows):
-        out[start:start + rows], _ = _terms(theta[start:start + rows], xn, xd, log_loss, delta, weights)
+        out[start:start + rows] = _values(theta[start:start + rows], xn, xd, log_loss, delta, weights)
     return out
+
+
+def _values(theta: np.ndarray, xn: np.ndarray, xd: np.ndarray, log_loss: np.ndarray, delta: float,
+            weights: np.ndarray | None = None) -> np.ndarray:
+    """The objective of _terms without its gradient (the same operations in the same order, so
+    the same values): screening needs no gradient, and skipping it halves the work."""
+    a, b, e, alpha, beta = (theta[:, j : j + 1] for j in range(5))
+    t1 = a - alpha * xn
+    t2 = b - beta * xd
+    t3 = np.broadcast_to(e, t1.shape)
+    m = np.maximum(np.maximum(t1, t2), t3)
+    s = np.exp(t1 - m) + np.exp(t2 - m) + np.exp(t3 - m)
+    r = m + np.log(s) - log_loss
+    abs_r = np.abs(r)
+    h = np.where(abs_r <= delta, 0.5 * r * r, delta * (abs_r - 0.5 * delta))
+    if weights is not None:
+        h = h * weights
+    return h.sum(axis=1)
+
+
+#: Runs the start grid is screened on: above this many, an evenly spaced subsample of them (every
+#: k-th run of the file). Screening only ranks the starts; the polish (L-BFGS-B) uses every run.
+#: 100,000 runs: screening all of them took a minute of `plan fit`, the subsample under a second.
+SCREEN_RUNS = 5_000
+
+
+def _screening_sample(n: int) -> np.ndarray | None:
+    """Indices of the runs the grid is screened on (None: all of them)."""
+    if n <= SCREEN_RUNS:
+        return None
+    return np.unique(np.linspace(0, n - 1, SCREEN_RUNS).round().astype(int))
 
 
 def huber_objective(theta: Sequence[float] | np.ndarray, params: np.ndarray, tokens: np.ndarray,
@@ -424,7 +499,12 @@ def fit_law(runs: Runs, delta: float = HUBER_DELTA, polish: int = 24, starts: np
     grid = hoffmann_grid() if starts is None else np.atleast_2d(np.asarray(starts, dtype=float))
     grid_c = _centre(grid, m_n, m_d)
     if 0 < polish < len(grid_c):
-        screened = _screen(grid_c, xn, xd, log_l, delta, weights)
+        pick = _screening_sample(len(log_l))
+        if pick is None:
+            screened = _screen(grid_c, xn, xd, log_l, delta, weights)
+        else:
+            screened = _screen(grid_c, xn[pick], xd[pick], log_l[pick], delta,
+                               None if weights is None else weights[pick])
         chosen = grid_c[np.argsort(screened, kind="stable")[:polish]]
     else:
         chosen = grid_c
@@ -499,13 +579,24 @@ class FitReport:
         )
         if self.dropped:
             source += f", {len(self.dropped)} runs left out"
-        return self.fit.law(name or f"fit-{stem}", source)
+        return self.fit.law(name or default_law_name(stem), source)
 
     @property
     def estimates(self) -> dict[str, float]:
         f = self.fit
         return {"E": f.E, "A": f.A, "B": f.B, "alpha": f.alpha, "beta": f.beta,
                 "tokens_per_param": self.tokens_per_param}
+
+
+def default_law_name(stem: str) -> str:
+    """`fit-<csv stem>`, made a valid name whatever the file is called: control and bidirectional
+    characters written as escapes, at most planner.input.ranges.MAX_NAME_CHARS characters."""
+    from planner.errors import escape_control
+    from planner.input.ranges import BIDI_CONTROLS, MAX_NAME_CHARS
+
+    text = escape_control("".join(f"\\u{ord(c):04x}" if c in BIDI_CONTROLS else c for c in stem))
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates of odd file names
+    return f"fit-{text}"[:MAX_NAME_CHARS]
 
 
 def short_exponent(x: float) -> str:
@@ -529,6 +620,10 @@ def fit_runs(runs: Runs, *, drop_worst: int = 0, max_loss: float | None = None, 
         raise InputError("--bootstrap", f"must be >= 0, got {bootstrap}")
     if not (math.isfinite(at_flops) and at_flops > 0):
         raise InputError("--at-flops", f"must be a finite number > 0, got {at_flops:g}")
+    low, high = AT_FLOPS_RANGE
+    if not low <= at_flops <= high:
+        raise InputError("--at-flops", f"must be in [{low:g}, {high:g}] FLOPs (the range of limits.max_training_flops), "
+                                       f"got {at_flops:g}")
     if not 0 < ci_level < 1:
         raise InputError("--ci", f"must be between 0 and 1, got {ci_level:g}")
     if max_loss is not None and not (math.isfinite(max_loss) and max_loss > 0):
@@ -575,6 +670,7 @@ def _fit_runs(runs: Runs, drop_worst: int, max_loss: float | None, bootstrap: in
         runs = runs.subset(keep)
         _check_option(runs, "--drop-worst", f"leaves {len(runs)} runs")
     fit = _fit_or_refuse(runs, polish)
+    check_law_range(fit, runs.source)
     ratio = fit.tokens_per_param(at_flops)
     ci: dict[str, tuple[float, float]] = {}
     degenerate = 0
@@ -672,7 +768,11 @@ def screened_starts(runs: Runs, starts: np.ndarray, keep: int, delta: float = HU
     """The `keep` starts (a, b, e, alpha, beta) with the lowest objective on these runs."""
     log_n, log_d = np.log(runs.params), np.log(runs.tokens)
     m_n, m_d = float(log_n.mean()), float(log_d.mean())
-    f = _screen(_centre(starts, m_n, m_d), log_n - m_n, log_d - m_d, np.log(runs.loss), delta)
+    xn, xd, log_l = log_n - m_n, log_d - m_d, np.log(runs.loss)
+    pick = _screening_sample(len(runs))
+    if pick is not None:
+        xn, xd, log_l = xn[pick], xd[pick], log_l[pick]
+    f = _screen(_centre(starts, m_n, m_d), xn, xd, log_l, delta)
     return starts[np.argsort(f, kind="stable")[:keep]]
 
 

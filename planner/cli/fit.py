@@ -77,6 +77,7 @@ def fit(runs_csv: Path, output_format: str, output: Path | None, plot: Path | No
     """
     if starts < 0:
         raise InputError("--starts", f"must be >= 0, got {starts}")
+    check_law_name(name)
     if bootstrap > MAX_BOOTSTRAP:
         raise InputError("--bootstrap", f"at most {MAX_BOOTSTRAP:,} replicates, got {bootstrap:,}")
     if output is not None:
@@ -118,6 +119,21 @@ def fit(runs_csv: Path, output_format: str, output: Path | None, plot: Path | No
         click.echo(json.dumps(report_json(report, name), indent=2, allow_nan=False))
     else:
         print_table(report, output, plot)
+
+
+def check_law_name(name: str | None) -> None:
+    """--name is the law's name in --output: the rules of every instance name (no control or
+    bidirectional characters, at most 200 characters), checked before the fit, not after it."""
+    if name is None:
+        return
+    from planner.input.ranges import _printable_name
+
+    if not name.strip():
+        raise InputError("--name", "empty name")
+    try:
+        _printable_name(name)
+    except ValueError as exc:
+        raise InputError("--name", str(exc)) from None
 
 
 @contextmanager
@@ -162,11 +178,14 @@ def _finite(x: float) -> float | None:
 
 
 def law_yaml(report: FitReport, name: str | None = None) -> str:
-    """The `scaling_law:` block (exactly the keys of schema.ScalingLaw), with comments."""
+    """The `scaling_law:` block (exactly the keys of schema.ScalingLaw), with comments (the CSV
+    path escaped: a control character would make the YAML unreadable)."""
+    from planner.errors import escape_control
+
     law = report.law(name)
     block = {"scaling_law": law.model_dump()}
     lines = [
-        f"# Fitted by `plan fit {report.runs.source}`: {report.fit.n_runs} runs, "
+        f"# Fitted by `plan fit {escape_control(report.runs.source)}`: {report.fit.n_runs} runs, "
         f"Huber objective {report.fit.objective:.6g}.",
         f"# Compute-optimal tokens per parameter at {report.at_flops:.3g} FLOPs: "
         f"{report.tokens_per_param:.4g}.",
