@@ -52,6 +52,12 @@ Progress = Callable[[int, int], None]
 
 #: Most scenarios one run may ask for.
 MAX_SAMPLES = 1_000_000
+#: Most values drawn in one run (scenarios x drawn inputs): a million scenarios over 1,000 regions
+#: would be a billion draws (8 GB of numbers before anything is evaluated).
+MAX_DRAWS = 10_000_000
+#: A samples(file) table: at most this many bytes and rows.
+MAX_TABLE_BYTES = 50_000_000
+MAX_TABLE_ROWS = 1_000_000
 #: The quantities summarised: key -> (label, unit).
 QUANTITIES = {"cost_usd": ("cost", "USD"), "co2_t": ("CO2e", "t"), "duration_days": ("duration", "days"),
               "loss": ("loss", "nats/token")}
@@ -335,6 +341,7 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
         instance, folder = load_instance(source), Path(base_dir) if base_dir else Path(source).parent
     base = instance.model_dump(exclude_none=True, exclude={"uncertainty"})
     uncertain = _declared(instance, base, folder, dists)
+    check_draws(uncertain, count)
     setters, draws = _draw(uncertain, count, seed)
     plan, plan_source, note = _studied_plan(instance, options, reoptimize)
     mip_gap = getattr(options, "mip_gap", None) if options is not None else None
@@ -429,6 +436,14 @@ def check_samples(samples: Any) -> int:
     if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= MAX_SAMPLES:
         raise InputError("--samples", f"must be a whole number from 1 to {MAX_SAMPLES:,}, got {samples!r}")
     return samples
+
+
+def check_draws(uncertain: list, count: int) -> None:
+    """Scenarios x drawn inputs at most MAX_DRAWS (InputError naming --samples), before any draw."""
+    columns = sum(len(u.targets) * max(1, len(u.columns)) for u in uncertain)
+    if count * columns > MAX_DRAWS:
+        raise InputError("--samples", f"{count:,} scenarios x {columns:,} drawn inputs = {count * columns:,} draws; "
+                                      f"a run draws at most {MAX_DRAWS:,} (fewer scenarios, or fewer uncertain inputs)")
 
 
 def check_seed(seed: Any) -> int:
@@ -534,9 +549,14 @@ def read_table(path: Path, wanted: tuple[str, ...], where: str, shown: str | Non
                single_ok: bool = False) -> tuple[tuple[float, ...], ...]:
     """The numeric columns `wanted` of a CSV file (a one-column file serves one wanted column when
     `single_ok`); InputError naming `where` for a missing file, column or number."""
+    import io
+
+    from planner.input.loading import read_regular_file
+
     shown = shown or path.name
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        raw = read_regular_file(path, MAX_TABLE_BYTES, where)  # a pipe or /dev/zero is refused, not read
+        with io.StringIO(raw.decode("utf-8-sig"), newline="") as handle:
             reader = csv.DictReader(handle)
             header = [h.strip() for h in (reader.fieldnames or [])]
             names = list(wanted)
@@ -547,8 +567,10 @@ def read_table(path: Path, wanted: tuple[str, ...], where: str, shown: str | Non
                 raise InputError(where, f"samples({shown}): missing column(s) {', '.join(missing)} "
                                  f"(has: {', '.join(header) or 'none'})")
             rows = []
-            for line, raw in enumerate(reader, start=2):
-                row = {k.strip(): v for k, v in raw.items() if k is not None}
+            for line, record in enumerate(reader, start=2):
+                if len(rows) >= MAX_TABLE_ROWS:
+                    raise InputError(where, f"samples({shown}): more than {MAX_TABLE_ROWS:,} rows")
+                row = {k.strip(): v for k, v in record.items() if k is not None}
                 try:
                     values = tuple(float(row[c]) for c in names)
                 except (TypeError, ValueError):
@@ -558,7 +580,9 @@ def read_table(path: Path, wanted: tuple[str, ...], where: str, shown: str | Non
                 rows.append(values)
     except FileNotFoundError:
         raise InputError(where, f"samples({shown}): file not found ({path})") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        raise InputError(where, f"samples({shown}): is a directory; give a CSV file") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:  # csv.Error: a field over the csv module's limit
         raise InputError(where, f"samples({shown}): cannot read ({exc})") from None
     if not rows:
         raise InputError(where, f"samples({shown}): no rows")
@@ -589,6 +613,8 @@ def decision_label(r: ScenarioResult) -> str:
 def _fit(value: float, base_value: Any, column: str | None = None) -> Any:
     """A draw as the instance writes that field: rounded where the instance has a whole number."""
     if column is None and isinstance(base_value, int) and not isinstance(base_value, bool):
+        if not math.isfinite(value):  # NaN or inf (inf x 0): the scenario is invalid, not a crash
+            return float(value)
         return int(round(value))
     return float(value)
 

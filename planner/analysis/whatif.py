@@ -173,7 +173,13 @@ def source_dict(source: Source) -> dict[str, Any]:
         return source.model_dump(exclude_none=True)
     if isinstance(source, Mapping):
         return dict(source)
-    return read_yaml(source)
+    data = read_yaml(source)
+    samples = data.get("scaling_law_samples")
+    if isinstance(samples, dict):  # `{file: laws.csv}`, read relative to the instance as load_instance does
+        from planner.input.loading import read_samples_file
+
+        data = {**data, "scaling_law_samples": read_samples_file(samples, Path(source).parent)}
+    return data
 
 
 def point_instance(base: dict[str, Any], varies: list[Vary], cell: tuple) -> Instance:

@@ -3,7 +3,6 @@ written atomically (a temporary file in the same directory, then os.replace)."""
 
 from __future__ import annotations
 
-from planner.errors import InputError
 
 
 def check_output_path(path: str | None, option: str = "--output", inputs: tuple = ()) -> None:
@@ -17,22 +16,9 @@ def check_output_path(path: str | None, option: str = "--output", inputs: tuple 
 
 
 def write_atomic(path: str, text: str, option: str = "--output") -> None:
-    """Write `text` to `path` all at once: a temporary file in the same directory, then os.replace
-    (a reader never sees half a file; an existing file is kept if writing fails)."""
-    import os
-    import tempfile
-    from pathlib import Path
+    """Write `text` to `path` all at once (planner.outputs.write_text_atomic: a temporary file in the
+    same directory, then os.replace, with the mode a plain write would give; /dev/stdout is written
+    to the stream): a reader never sees half a file, an existing file is kept if writing fails."""
+    from planner.outputs import write_text_atomic
 
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise InputError(option, f"cannot write {path} ({exc.strerror or exc})") from None
+    write_text_atomic(path, text, option)

@@ -37,7 +37,10 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
     from planner.present.plots import check_plot_path
 
     check_request(minimize, limit, points)
-    plot_path = check_plot_path(plot, instance_files) if plot else None
+    from planner.input.loading import named_files
+
+    inputs = [*instance_files, *(f for path in instance_files for f in named_files(path))]
+    plot_path = check_plot_path(plot, inputs) if plot else None
     instances = [load_source(path) for path in instance_files]
     names = unique_names([inst.name or Path(path).stem for inst, path in zip(instances, instance_files)])
     from planner.analysis.executor import Runner

@@ -104,17 +104,20 @@ def fit(runs_csv: Path, output_format: str, output: Path | None, plot: Path | No
                           at_flops=at_flops, ci_level=ci_level, polish=starts, progress=progress)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    if output is not None:
-        _write(output, law_yaml(report, name), "--output")
-    if samples_output is not None:
-        _write(samples_output, samples_csv(report), "--samples-output")
-    if plot is not None:
-        from planner.present.fit_plot import plot_fit  # matplotlib only when a plot is asked for
+    from planner.outputs import all_or_nothing
 
-        try:
-            plot_fit(report, plot)
-        except OSError as exc:
-            raise InputError("--plot", f"cannot write {plot} ({exc.strerror or exc})") from None
+    with all_or_nothing():  # every output written, or none (a full disk on the second one)
+        if output is not None:
+            _write(output, law_yaml(report, name), "--output")
+        if samples_output is not None:
+            _write(samples_output, samples_csv(report), "--samples-output")
+        if plot is not None:
+            from planner.present.fit_plot import plot_fit  # matplotlib only when a plot is asked for
+
+            try:
+                plot_fit(report, plot)
+            except OSError as exc:
+                raise InputError("--plot", f"cannot write {plot} ({exc.strerror or exc})") from None
     if output_format == "json":
         click.echo(json.dumps(report_json(report, name), indent=2, allow_nan=False))
     else:

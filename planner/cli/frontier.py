@@ -40,7 +40,9 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
     from planner.present.plots import check_plot_path
 
     check_request(minimize, limit, points)
-    plot_path = check_plot_path(plot, [instance_file]) if plot else None
+    from planner.input.loading import named_files
+
+    plot_path = check_plot_path(plot, [instance_file, *named_files(instance_file)]) if plot else None
     from planner.analysis.frontier import StoppedByTimeLimit
 
     try:

@@ -45,7 +45,10 @@ def solve(instance_file: str, fmt: str, objective: str | None, settings: tuple[s
         changes = [parse_set(text) for text in settings]
     if objective is not None:
         changes.append(("objective", objective))
-    check_output_path(output, inputs=(instance_file,))
+    from planner.input.loading import named_files
+
+    # the instance and every file it names (a law-samples file) are inputs, never overwritten
+    check_output_path(output, inputs=(instance_file, *named_files(instance_file)))
     instance = load_instance(instance_file, changes=changes)
     warn_weighted_without_price(instance)
 

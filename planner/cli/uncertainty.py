@@ -54,7 +54,9 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
     check_samples(samples)
     check_seed(seed)
     runner = Runner(workers=workers, scheduler=scheduler)
-    inputs = [instance_file, *(_dist_file(d) for d in dists)]
+    from planner.input.loading import named_files
+
+    inputs = [instance_file, *named_files(instance_file), *(_dist_file(d) for d in dists)]
     plot_path = check_plot_path(plot, [i for i in inputs if i]) if plot else None
     options = SolveOptions(time_limit_s=time_limit) if mip_gap is None else SolveOptions(time_limit_s=time_limit,
                                                                                           mip_gap=mip_gap)

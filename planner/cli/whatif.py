@@ -38,7 +38,9 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
     from planner.analysis.whatif import parse_varies, run_whatif
 
     parsed = parse_varies(list(varies))
-    plot_path = check_plot_path(plot, [instance_file]) if plot else None
+    from planner.input.loading import named_files
+
+    plot_path = check_plot_path(plot, [instance_file, *named_files(instance_file)]) if plot else None
     total = 1
     for v in parsed:
         total *= len(v.values)

@@ -71,6 +71,10 @@ class Distribution:
         return rng.integers(0, rows, size=count)
 
 
+#: |mu| of a lognormal at most this: exp(700) ~ 1e304 is still a float, exp(710) is not.
+LOGNORMAL_MU = 700.0
+
+
 def parse_distribution(text: Any, where: str) -> Distribution:
     """`normal(0.4, 0.05)`, `*lognormal(0, 0.2)`, `samples(laws.csv)` -> Distribution
     (raises InputError naming `where`)."""
@@ -105,6 +109,9 @@ def parse_distribution(text: Any, where: str) -> Distribution:
         values.append(value)
     if kind == "normal" and values[1] < 0:
         raise InputError(where, f"normal: sd must be >= 0, got {values[1]:g}")
+    if kind == "lognormal" and not -LOGNORMAL_MU <= values[0] <= LOGNORMAL_MU:
+        raise InputError(where, f"lognormal: mu must be within [-{LOGNORMAL_MU:g}, {LOGNORMAL_MU:g}] (exp(mu) is "
+                                f"the median draw, a finite number), got {values[0]:g}")
     if kind == "lognormal" and values[1] < 0:
         raise InputError(where, f"lognormal: sigma must be >= 0, got {values[1]:g}")
     if kind == "uniform" and values[1] < values[0]:

@@ -67,6 +67,27 @@ def read_limited(path: str | Path, limit: int) -> bytes:
             os.close(fd)
 
 
+def read_regular_file(path: str | Path, limit: int, what: str) -> bytes:
+    """The bytes of a file a command reads by name from inside an instance or an option (a
+    samples file): a regular file only -- a named pipe would wait for a writer forever, a device
+    such as /dev/zero never ends -- and at most `limit` bytes (InputError naming `what`).
+    FileNotFoundError and other OSErrors propagate for the caller's own message."""
+    import stat
+
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(str(path))
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a named pipe" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
+        raise InputError(what, f"{path} is {kind}, not a regular file; give a CSV file")
+    if st.st_size > limit:
+        raise InputError(what, f"{path} is larger than {limit:,} bytes")
+    raw = read_limited(path, limit)
+    if len(raw) > limit:
+        raise InputError(what, f"{path} is larger than {limit:,} bytes")
+    return raw
+
+
 def parse_yaml(text: str, where: str = "instance") -> dict[str, Any]:
     """Parse YAML text that must hold one mapping (planner.input.yaml_safe says what is refused)."""
     if not text.strip():
@@ -136,6 +157,30 @@ def load_instance(path: str | Path, *, for_solving: bool = True,
     return instance_from_dict(data, for_solving=for_solving)
 
 
+def named_files(path: str | Path) -> list[Path]:
+    """The files an instance file names (its inputs, which no output of a command may overwrite):
+    `scaling_law_samples: {file: ...}` and every `samples(file)` of its `uncertainty:` block, each
+    relative to the instance's folder. [] when the file cannot be read (loading says why later)."""
+    import re
+
+    try:
+        data = read_yaml(path)
+    except InputError:
+        return []
+    folder = Path(path).parent
+    found: list[Path] = []
+    samples = data.get("scaling_law_samples")
+    if isinstance(samples, dict) and isinstance(samples.get("file"), str):
+        found.append(folder / samples["file"])
+    block = data.get("uncertainty")
+    if isinstance(block, dict):
+        for text in block.values():
+            match = re.search(r"samples\(\s*['\"]?([^'\")]+?)['\"]?\s*\)\s*$", str(text))
+            if match:
+                found.append(folder / match.group(1))
+    return found
+
+
 def check_solvable(instance: schema.Instance) -> schema.Instance:
     """`instance` if it can be solved; InputError naming `targets` if it lacks a loss target."""
     problem = schema.loss_target_problem(instance)
@@ -159,9 +204,7 @@ def read_samples_file(spec: dict[str, Any], base: Path) -> list[dict[str, float]
         raise InputError(field, "expected a list of laws or {file: samples.csv}")
     path = base / spec["file"]
     try:
-        raw = read_limited(path, _MAX_SAMPLE_BYTES)
-        if len(raw) > _MAX_SAMPLE_BYTES:
-            raise InputError(f"{field}.file", f"{spec['file']}: larger than {_MAX_SAMPLE_BYTES:,} bytes")
+        raw = read_regular_file(path, _MAX_SAMPLE_BYTES, f"{field}.file")
         with io.StringIO(raw.decode("utf-8-sig"), newline="") as handle:
             reader = csv.DictReader(handle)
             missing = [c for c in SAMPLE_COLUMNS if c not in (reader.fieldnames or [])]
