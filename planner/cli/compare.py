@@ -60,6 +60,11 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
                                               solver_options(time_limit, mip_gap), progress)
     except StoppedByTimeLimit as exc:
         click.echo(f"stopped: {exc}", err=True)
+        if fmt == "json":  # --format json is always one JSON document, a stopped run's too
+            from planner.cli.frontier import stopped_json
+            from planner.present.report import to_json
+
+            click.echo(to_json(stopped_json(exc, minimize=minimize, limit=limit, scenarios=[], wins=[])))
         sys.exit(EXIT_LIMIT)
     if plot_path is not None and any(f.points for f in fronts):
         from planner.present.plots import plot_frontiers

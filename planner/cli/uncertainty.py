@@ -66,6 +66,11 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
                                      options=options, runner=runner, progress=progress)
         except NoPlanError as exc:
             click.echo(f"error: {exc}", err=True)
+            if fmt == "json":  # --format json is always one JSON document, an infeasible run's too
+                from planner.present.report import to_json
+
+                click.echo(to_json({"status": "infeasible", "samples": samples, "seed": seed, "reason": str(exc),
+                                    "scenarios": []}))
             sys.exit(EXIT_INFEASIBLE)
     if fmt == "json":
         from planner.present.report import to_json

@@ -171,7 +171,7 @@ def _scalar(text: str) -> Any:
         return low == "true"
     if low in ("none", "null", "~"):
         return None
-    if re.fullmatch(r"[+-]?\d+", text):
+    if re.fullmatch(r"[+-]?\d+", text) and len(text) <= 100:  # longer: a float (Python refuses 4,300+ digits)
         return int(text)
     try:
         value = float(text.replace("_", ""))
@@ -200,6 +200,14 @@ def parse_set(text: str, option: str = "--set") -> tuple[str, Any]:
         value = yaml.load(raw, Loader=SafeLoader)  # noqa: S506 -- the project's restricted SafeLoader
     except yaml.YAMLError:
         raise InputError(f"{option} {path}", f"cannot read the value {raw!r} (write it as in YAML)") from None
+    except RecursionError:  # `[[[[...]]]]` thousands deep
+        raise InputError(f"{option} {path}", "the value is nested too deeply") from None
+    from planner.input.yaml_safe import YamlTooDeep, check_depth
+
+    try:
+        check_depth(value)
+    except YamlTooDeep as exc:
+        raise InputError(f"{option} {path}", str(exc)) from None
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError(f"{option} {path}", f"{raw!r} is not a finite number")
     return path, value
