@@ -254,13 +254,13 @@ def check_law_range(fit: LawFit, where: str) -> None:
         ScalingLaw.model_validate({"name": "fit", "E": fit.E, "A": fit.A, "B": fit.B, "alpha": fit.alpha,
                                    "beta": fit.beta})
     except ValidationError as exc:
-        from planner.input.loading import _describe  # the loader's wording of a range
+        from planner.input.loading import describe_error  # the loader's wording of a range
 
         err = exc.errors(include_url=False)[0]
         key = ".".join(str(part) for part in err["loc"])
         value = err.get("input")
         shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-        raise InputError(where, f"the fitted law has {key} = {shown}, which {_describe({**err, 'loc': ('scaling_law', *err['loc'])})} "
+        raise InputError(where, f"the fitted law has {key} = {shown}, which {describe_error({**err, 'loc': ('scaling_law', *err['loc'])})} "
                          "for a scaling law: these runs do not follow L = E + A/N^alpha + B/D^beta in nats/token "
                          "(is the loss column perplexity, or are columns swapped? see --columns)") from None
 

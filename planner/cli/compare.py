@@ -37,10 +37,7 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
     from planner.present.plots import check_plot_path
 
     check_request(minimize, limit, points)
-    from planner.input.loading import named_files
-
-    inputs = [*instance_files, *(f for path in instance_files for f in named_files(path))]
-    plot_path = check_plot_path(plot, inputs) if plot else None
+    plot_path = check_plot_path(plot, input_files(instance_files)) if plot else None
     instances = [load_source(path) for path in instance_files]
     names = unique_names([inst.name or Path(path).stem for inst, path in zip(instances, instance_files)])
     from planner.analysis.executor import Runner
@@ -59,12 +56,9 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
                 fronts, wins = run_compare_on(runner, instances, minimize, limit, points, names,
                                               solver_options(time_limit, mip_gap), progress)
     except StoppedByTimeLimit as exc:
-        click.echo(f"stopped: {exc}", err=True)
-        if fmt == "json":  # --format json is always one JSON document, a stopped run's too
-            from planner.cli.frontier import stopped_json
-            from planner.present.report import to_json
+        from planner.cli.frontier import print_stopped
 
-            click.echo(to_json(stopped_json(exc, minimize=minimize, limit=limit, scenarios=[], wins=[])))
+        print_stopped(exc, fmt, minimize=minimize, limit=limit, scenarios=[], wins=[])
         sys.exit(EXIT_LIMIT)
     if plot_path is not None and any(f.points for f in fronts):
         from planner.present.plots import plot_frontiers
@@ -89,6 +83,13 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
     else:
         print_compare(fronts, wins, minimize, limit, details)
     sys.exit(EXIT_OK if any(f.points for f in fronts) else EXIT_INFEASIBLE)
+
+
+def input_files(instance_files) -> list:
+    """The instance files and every file they name (a law-samples file): no output overwrites them."""
+    from planner.input.loading import named_files
+
+    return [*instance_files, *(f for path in instance_files for f in named_files(path))]
 
 
 def print_compare(fronts, wins, minimize: str, limit: str, details: bool) -> None:

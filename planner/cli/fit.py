@@ -129,12 +129,12 @@ def check_law_name(name: str | None) -> None:
     bidirectional characters, at most 200 characters), checked before the fit, not after it."""
     if name is None:
         return
-    from planner.input.ranges import _printable_name
+    from planner.input.ranges import check_name
 
     if not name.strip():
         raise InputError("--name", "empty name")
     try:
-        _printable_name(name)
+        check_name(name)
     except ValueError as exc:
         raise InputError("--name", str(exc)) from None
 

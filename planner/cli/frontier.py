@@ -50,11 +50,7 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
             front = run_frontier(instance_file, minimize, limit, points, options=solver_options(time_limit, mip_gap),
                                  progress=progress)
     except StoppedByTimeLimit as exc:
-        click.echo(f"stopped: {exc}", err=True)
-        if fmt == "json":  # --format json is always one JSON document, a stopped run's too
-            from planner.present.report import to_json
-
-            click.echo(to_json(stopped_json(exc, minimize=minimize, limit=limit, points=[])))
+        print_stopped(exc, fmt, minimize=minimize, limit=limit, points=[])
         sys.exit(EXIT_LIMIT)
     if plot_path is not None and front.points:
         from planner.present.plots import plot_frontiers
@@ -73,10 +69,15 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
     sys.exit(EXIT_OK if front.points else EXIT_INFEASIBLE)
 
 
-def stopped_json(exc: Exception, **fields: Any) -> dict[str, Any]:
-    """The JSON document of a frontier (or compare) stopped by --time-limit: status time_limit,
-    the reason, and no points (a frontier is exact or not given)."""
-    return {"status": "time_limit", "stopped": str(exc), **fields}
+def print_stopped(exc: Exception, fmt: str, **fields: Any) -> None:
+    """A frontier (or compare) stopped by --time-limit: the reason on stderr and, with --format
+    json, still one JSON document (status time_limit, the reason, no points: a frontier is exact
+    or not given)."""
+    click.echo(f"stopped: {exc}", err=True)
+    if fmt == "json":
+        from planner.present.report import to_json
+
+        click.echo(to_json({"status": "time_limit", "stopped": str(exc), **fields}))
 
 
 _SHORT = {"cost": "cost $", "co2": "CO2e t", "time": "days", "loss": "loss"}

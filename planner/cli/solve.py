@@ -38,6 +38,9 @@ OBJECTIVES = ["cost", "co2", "time", "loss", "weighted"]
 def solve(instance_file: str, fmt: str, objective: str | None, settings: tuple[str, ...], output: str | None,
           time_limit: float | None, mip_gap: float | None) -> None:
     """Find the optimal plan for INSTANCE_FILE (exit 0 optimal, 2 bad input, 3 infeasible, 4 limit)."""
+    import time
+
+    started = time.monotonic()  # --time-limit bounds the command: reading the instance counts too
     changes = []
     if settings:
         from planner.input.sweep_paths import parse_set  # only --set needs the path grammar
@@ -56,6 +59,8 @@ def solve(instance_file: str, fmt: str, objective: str | None, settings: tuple[s
     from planner.optimize.solve import DEFAULT_MIP_GAP, SolveOptions
     from planner.present.report import print_result, result_csv, result_dict, to_json
 
+    if time_limit is not None:
+        time_limit = max(time_limit - (time.monotonic() - started), 1e-6)
     options = SolveOptions(time_limit_s=time_limit, mip_gap=DEFAULT_MIP_GAP if mip_gap is None else mip_gap)
     result = solve_instance(instance, options)
     if fmt == "json":

@@ -523,6 +523,12 @@ def _num(value: float) -> str:
     return f"{value:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
 
 
+def describe_error(err: dict) -> str:
+    """The loader's wording of one pydantic error (`must be in (0, 1e8]`), for callers that
+    validate a section themselves (planner.analysis.fitting)."""
+    return _describe(err)
+
+
 def _describe(err: dict) -> str:
     ctx = err.get("ctx") or {}
     kind = err["type"]

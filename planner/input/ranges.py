@@ -119,6 +119,12 @@ def _printable_name(value: Any) -> Any:
     return value
 
 
+def check_name(value: str) -> str:
+    """A name under the rules of every instance name (ValueError saying what is wrong): for names
+    given outside an instance (`plan fit --name`)."""
+    return _printable_name(value)
+
+
 #: Rebuild order: a model after the models it contains.
 _ORDER = ("ScalingLaw", "SampleLaw", "Gpu", "Offer", "Region", "Stage", "Recipe", "Alignment", "SizeGrid", "Data",
           "Match", "Targets", "Limits", "FixedPlan", "Moe", "Reliability", "Serving")

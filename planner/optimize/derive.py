@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from planner.optimize import deadline
 from planner.formulas.evaluate import memory_floor_gpus
 from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
@@ -150,6 +151,8 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
         "size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd", "min_nodes")}
     per_gpu: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # GPU -> (FLOP/s by size, least nodes by size)
     for o, offer in enumerate(out.offers):
+        if o and o % deadline.CHECK_EVERY == 0:
+            deadline.check(f"deriving the candidates ({len(out.offers):,} GPU-region offers)")
         gpu = instance.gpus[offer.gpu_index]
         if offer.gpu_index not in per_gpu:  # the same in every region: computed once per GPU
             floor = np.ceil(memory_floor_gpus(instance, out.sizes, gpu.memory_gb) / offer.node * (1 - 1e-12))
@@ -184,6 +187,8 @@ def _offers(instance: Instance, ruled_out: list[str]) -> list[OfferOption]:
     offered_anywhere: set[str] = set()
     for r, region in enumerate(instance.regions):
         before = len(out)
+        if r and r % 16 == 0:
+            deadline.check(f"listing the offers ({len(instance.gpus):,} GPUs x {len(instance.regions):,} regions)")
         for g, gpu in enumerate(instance.gpus):
             terms = offer_terms(gpu, region)
             if terms is None:

@@ -26,7 +26,7 @@ from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
 from planner.formulas.evaluate import memory_floor_gpus, target_loss
 from planner.input.schema import FixedPlan, Instance, Objective, loss_target_problem
-from planner.optimize import presolve
+from planner.optimize import deadline, presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
 from planner.optimize.solve import SolveOptions, SolveResult, Solver
 
@@ -110,7 +110,13 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
     problem = loss_target_problem(instance)
     if problem is not None:
         raise InputError("targets", problem)
-    pre = presolve_instance(instance)
+    try:
+        with deadline.within(options.time_limit_s):
+            pre = presolve_instance(instance)
+    except deadline.DeadlineReached as exc:
+        why = f"stopped by the time limit while {exc.what}, before any plan"
+        info = SolverInfo("highs", 0.0, None, None, why, 0, 0, 0)
+        return PlanResult("time_limit", instance.objective, None, None, None, None, [], info, explanation=[why])
     info = SolverInfo("highs", 0.0, None, None, "presolved: no feasible candidate", 0, len(pre.candidates), 0)
     if len(pre.kept) == 0:
         return _no_plan(instance, pre.candidates, info, explain)
