@@ -79,7 +79,9 @@ class Chart:
 
 
 def frontier_chart(front: Any, current: PlanResult | None) -> Chart:
-    """Frontier -> Chart: cost in $M (or $k, $) up, CO2 in t or duration in days across."""
+    """Frontier -> Chart: cost in $M (or $k, $) up, CO2 in t or duration in days across; points
+    by the limited quantity ascending (a staircase: the least cost is constant from one point's
+    x to the next's)."""
     from planner.analysis.frontier import decision_label, value_of
     from planner.present.plots import axis_unit, quantity_kind
 
@@ -91,11 +93,17 @@ def frontier_chart(front: Any, current: PlanResult | None) -> Chart:
     y_title = f"{names.get(front.minimize, front.minimize)} ({y_unit.replace('$', 'USD, ').rstrip(', ') or 'USD'})"
     y_title = {"$M": "cost (million USD)", "$k": "cost (thousand USD)", "$": "cost (USD)"}.get(y_unit, y_title)
     points = [Point(p.g / x_div, p.f / y_div, decision_label(p.result),
-                    f"{_money(p.f)}, {_figure(p.g, x_kind)}", p.result) for p in front.points]
+                    f"{_money(p.f)}, {_figure(p.g, x_kind)}", p.result) for p in sorted(front.points, key=lambda p: p.g)]
     at = None
     if current is not None and current.metrics is not None:
         at = (value_of(current, front.limit) / x_div, value_of(current, front.minimize) / y_div)
     return Chart(points, x_title, y_title, at, list(front.explanation))
+
+
+def _percent(gap: float) -> str:
+    """+5.94%, +22.7%, +1,138% (as `plan rank` writes a gap: never an exponent)."""
+    percent = 100 * gap
+    return f"+{percent:,.0f}%" if percent >= 100 else f"+{percent:.3g}%"
 
 
 def _money(value: float) -> str:
@@ -115,7 +123,7 @@ def rank_table(ranking: Any) -> list[dict[str, str]]:
         cells = {"rank": "-" if row.rank is None else str(row.rank), "value": row.label}
         if row.has_plan:
             m = row.result.metrics
-            gap = "winner" if row.rank == 1 else f"+{100 * row.gap:,.3g}%"
+            gap = "winner" if row.rank == 1 else _percent(row.gap)
             cells.update(gap=gap, cost=f"${m.cost_usd.total:,.0f}", co2=f"{m.co2_t.total:,.1f}",
                          days=f"{m.duration_days:,.1f}", plan=decision_label(row.result))
         else:

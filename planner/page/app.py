@@ -42,20 +42,24 @@ class PageApp:
         ui.query("body").classes("bg-white")
         sources = list(self.sources)  # uploads are this tab's own
         views: dict[str, Any] = {}
-        with ui.header().classes("items-center gap-4 bg-slate-800 py-2"):
+        with ui.header().classes("items-center gap-4 bg-slate-800 py-1"):
             ui.label("plan").classes("text-xl font-bold")
+            ui.label("what-if planning over the exact planner").classes("text-sm text-slate-300")
             picker = ui.select({k: s.label for k, s in enumerate(sources)}, value=0, label="instance").classes(
                 "w-72").props("dark dense options-dense").mark("instance")
-            ui.upload(label="open a YAML instance", auto_upload=True, max_file_size=MAX_UPLOAD_BYTES,
+            ui.button("open a YAML file", on_click=lambda: opener.open()).props("flat dense color=white").mark("open")
+            message = ui.label("").classes("text-amber-300 font-bold upload-error").mark("upload-error")
+        with ui.dialog() as opener, ui.card():
+            ui.label(f"An instance file (YAML, at most {MAX_UPLOAD_BYTES:,} bytes), checked as `plan solve` checks it")
+            ui.upload(label="instance file", auto_upload=True, max_file_size=MAX_UPLOAD_BYTES,
                       on_upload=lambda e: upload(e), on_rejected=lambda: rejected()).props(
-                "dense flat dark accept=.yaml,.yml").classes("w-64").mark("upload")
-        message = ui.label("").classes("text-red-700 font-bold upload-error").mark("upload-error")
-        with ui.tabs().classes("w-full") as tabs:
+                "accept=.yaml,.yml").classes("w-96").mark("upload")
+        with ui.tabs().props("dense align=left").classes("w-full") as tabs:
             for title in VIEWS:
                 ui.tab(title)
         with ui.tab_panels(tabs, value=next(iter(VIEWS))).classes("w-full"):
             for title in VIEWS:
-                with ui.tab_panel(title):
+                with ui.tab_panel(title).classes("p-2"):
                     views[title] = ui.column().classes("w-full")
 
         def show(index: int) -> None:
@@ -77,6 +81,7 @@ class PageApp:
                 message.set_text(one_line(str(exc)))
                 return
             message.set_text("")
+            opener.close()
             sources.append(source)
             picker.set_options({k: s.label for k, s in enumerate(sources)}, value=len(sources) - 1)
 

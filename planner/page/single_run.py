@@ -44,15 +44,16 @@ class SingleRunView:
 
     def draw(self) -> None:
         with ui.row().classes("w-full no-wrap items-start gap-6"):
-            self.boxes["controls"] = ui.column().classes("w-80 shrink-0 gap-1")
+            self.boxes["controls"] = ui.column().classes("w-72 shrink-0 gap-0")
             with ui.column().classes("grow min-w-0 gap-2"):
                 self.boxes["answer"] = ui.column().classes("w-full gap-1")
-                self.boxes["work"] = ui.row().classes("w-full items-center gap-2")
+                self.boxes["work"] = ui.row().classes("w-full items-center gap-2 min-h-6")
                 with ui.row().classes("w-full no-wrap items-start gap-4"):
-                    self.boxes["frontier"] = ui.column().classes("grow min-w-0")
-                    self.boxes["rank"] = ui.column().classes("w-96 shrink-0")
+                    self.boxes["frontier"] = ui.column().classes("grow min-w-0 gap-1")
+                    self.boxes["rank"] = ui.column().classes("w-[26rem] shrink-0 gap-1")
+                self.boxes["plan"] = ui.column().classes("w-full gap-1")
                 self.boxes["band"] = ui.column().classes("w-full")
-                self.boxes["downloads"] = ui.row().classes("w-full gap-2")
+                self.boxes["downloads"] = ui.row().classes("w-full items-center gap-2")
         self.draw_controls()
         self.draw_downloads()
         self.timer = ui.timer(0.25, self.draw_work)
@@ -197,8 +198,9 @@ class SingleRunView:
     # -- answers ------------------------------------------------------------------------------
 
     def draw_answer(self) -> None:
-        box = self.boxes["answer"]
+        box, plan_box = self.boxes["answer"], self.boxes["plan"]
         box.clear()
+        plan_box.clear()
         state = self.state
         with box:
             if state.error is not None:
@@ -206,14 +208,16 @@ class SingleRunView:
                 return
             result = state.result
             if result.metrics is None:
-                ui.label(f"No plan: {result.status}. The limits conflict; see below by how much each must move."
-                         ).classes("text-red-700 font-bold plan-infeasible").mark("infeasible")
+                ui.label(f"No plan ({result.status}): the limits conflict. By how much each must move is "
+                         "in the plan's answer below.").classes("text-red-700 font-bold plan-infeasible").mark("infeasible")
             else:
                 ui.label(answers.headline(result)).classes("text-lg font-bold plan-headline").mark("headline")
-                for line, source in answers.equivalent_lines(result.metrics.co2_t.total):
-                    ui.label(f"CO2e = {line}").classes("text-sm").tooltip(source).mark("equivalent")
-                ui.label("factors: " + "; ".join(s for _, s in answers.equivalent_lines(1.0))).classes(
-                    "text-xs text-gray-500")
+                lines = answers.equivalent_lines(result.metrics.co2_t.total)
+                ui.label(f"{result.metrics.co2_t.total:,.1f} t CO2e = " + " = ".join(line for line, _ in lines)).classes(
+                    "text-sm plan-equivalents").mark("equivalents")
+                ui.label("factors: " + "; ".join(source for _, source in lines)).classes("text-xs text-gray-500")
+        with plan_box:
+            ui.label("The plan, as `plan solve` prints it").classes("font-bold")
             ui.label(answers.plan_text(result)).classes("font-mono whitespace-pre text-xs plan-text").mark("plan")
 
     def draw_frontier(self) -> None:
@@ -338,7 +342,7 @@ class SingleRunView:
         except InputError as exc:
             ui.notify(str(exc), type="negative")
             return
-        ui.download.content(answers.yaml_text(data), f"{self._stem()}-edited.yaml", "application/yaml")
+        ui.download.content(answers.yaml_text(data).encode(), f"{self._stem()}-edited.yaml", "application/yaml")
 
     def _result_or_say(self) -> Any:
         if self.state.result is None:
@@ -347,11 +351,11 @@ class SingleRunView:
 
     def download_json(self) -> None:
         if (result := self._result_or_say()) is not None:
-            ui.download.content(answers.json_text(result), f"{self._stem()}-plan.json", "application/json")
+            ui.download.content(answers.json_text(result).encode(), f"{self._stem()}-plan.json", "application/json")
 
     def download_csv(self) -> None:
         if (result := self._result_or_say()) is not None:
-            ui.download.content(answers.csv_text(result), f"{self._stem()}-plan.csv", "text/csv")
+            ui.download.content(answers.csv_text(result).encode(), f"{self._stem()}-plan.csv", "text/csv")
 
     def download_frontier(self) -> None:
         front = self.state.frontier
