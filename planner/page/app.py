@@ -73,7 +73,8 @@ class PageApp:
         async def upload(event: Any) -> None:
             file = event.file
             if file.size() > MAX_UPLOAD_BYTES:
-                message.set_text(f"upload {file.name}: larger than {MAX_UPLOAD_BYTES:,} bytes; an instance is at most that")
+                message.set_text(f"upload {file.name}: file is larger than {MAX_UPLOAD_BYTES:,} bytes; "
+                                 "an instance is at most that")
                 return
             try:
                 source = read_upload(file.name, await file.read())
@@ -86,7 +87,7 @@ class PageApp:
             picker.set_options({k: s.label for k, s in enumerate(sources)}, value=len(sources) - 1)
 
         def rejected() -> None:
-            message.set_text(f"upload: larger than {MAX_UPLOAD_BYTES:,} bytes; an instance is at most that")
+            message.set_text(f"upload: file is larger than {MAX_UPLOAD_BYTES:,} bytes; an instance is at most that")
 
         picker.on_value_change(lambda e: show(e.value))
         show(0)

@@ -187,6 +187,11 @@ class SingleRunView:
             self.draw_rank()
             self.draw_band()
 
+    def samples(self, value: float | None) -> None:
+        """Scenarios of the band: a whole number from 10 to 100,000 (else the last good one)."""
+        if value is not None and 10 <= value <= 100_000:
+            self.state.band_samples = int(value)
+
     async def run_band(self) -> None:
         await self.state.run_band()
         self.draw_band()
@@ -290,7 +295,9 @@ class SingleRunView:
         with box:
             with ui.row().classes("items-center gap-2"):
                 ui.label("Uncertainty band of this plan").classes("font-bold")
-                ui.button(f"run {self.state.band_samples} samples", on_click=self.run_band).props("dense").mark("band-run")
+                ui.number("samples", value=self.state.band_samples, min=10, max=100_000, step=100, precision=0,
+                          on_change=lambda e: self.samples(e.value)).props("dense").classes("w-28").mark("band-samples")
+                ui.button("run", on_click=self.run_band).props("dense").mark("band-run")
             if band is None:
                 ui.label(self.state.note or "the instance's uncertainty: block; run it to see P10-P90").classes(
                     "text-sm text-gray-600")
