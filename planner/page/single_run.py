@@ -92,7 +92,8 @@ class SingleRunView:
         shown = snap(value, scale) if on else snap((scale.low + scale.high) / 2, scale)
         with ui.row().classes("w-full items-center justify-between no-wrap"):
             switch = ui.switch(f"{label} ({unit})", value=on).mark(f"{name}-on")
-            text = ui.label(show(value) if on else "off").classes("text-sm tabular-nums").mark(f"{name}-value")
+            text = ui.label(show(value) if on else "off").classes(
+                f"text-sm tabular-nums lever-{name.replace('_', '-')}-value").mark(f"{name}-value")
         slider = ui.slider(min=scale.low, max=scale.high, step=scale.step, value=shown).mark(name)
         slider.classes(f"lever-{name.replace('_', '-')}")
         slider.set_enabled(on)
@@ -242,7 +243,8 @@ class SingleRunView:
             if not chart.points:
                 ui.label("no plan: " + "; ".join(chart.explanation)).classes("text-sm text-red-700")
                 return
-            ui.echart(frontier_options(chart), on_point_click=self.show_point).classes("w-full h-80").mark("frontier")
+            ui.echart(frontier_options(chart), on_point_click=self.show_point, renderer="svg").classes(
+                "w-full h-80 plan-frontier").mark("frontier")
             ui.label("hover a point for its plan, click it for the whole table; the diamond is the plan above"
                      ).classes("text-xs text-gray-500")
 
