@@ -20,7 +20,8 @@ from planner.errors import InputError
               help="Address to bind: 127.0.0.1 serves this machine only; 0.0.0.0 every network it is on.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Processes that solve (the page never solves on its own thread).")
-def page(files: tuple[str, ...], port: int, host: str, workers: int) -> None:
+@click.option("--open", "open_browser", is_flag=True, help="Also open the page in this machine's web browser.")
+def page(files: tuple[str, ...], port: int, host: str, workers: int, open_browser: bool) -> None:
     """Open a web page to move the budget, deadline, carbon price and other levers of FILE (or of
     the bundled instances) and see the optimal plan, its frontier and ranking change."""
     from planner.page.source import bundled_files, read_file
@@ -39,4 +40,4 @@ def page(files: tuple[str, ...], port: int, host: str, workers: int) -> None:
     app = PageApp(sources, workers=workers)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"plan page: http://{shown}:{port}/ ({len(sources)} instance(s); Ctrl-C stops)", err=True)
-    run(app, host=host, port=port)
+    run(app, host=host, port=port, show=open_browser)

@@ -94,11 +94,12 @@ class PageApp:
         show(0)
 
 
-def run(app: PageApp, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Serve the page until Ctrl-C (workers started first, ended at shutdown)."""
+def run(app: PageApp, host: str = "127.0.0.1", port: int = 8080, show: bool = False) -> None:
+    """Serve the page until Ctrl-C (workers started first, ended at shutdown); `show` opens it in
+    the default web browser."""
     app.jobs.warm()
     nicegui_app.on_shutdown(app.close)
-    ui.run(app.root, host=host, port=port, title="plan: what-if planning", reload=False, show=False,
+    ui.run(app.root, host=host, port=port, title="plan: what-if planning", reload=False, show=show,
            dark=False, uvicorn_logging_level="warning", favicon="📈")
 
 
