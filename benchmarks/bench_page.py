@@ -59,15 +59,18 @@ def browser_times(file: Path, repeat: int) -> tuple[list[float], list[float]]:
         driver.get(url)
         wait_until(lambda: driver.find_element(By.CSS_SELECTOR, ".plan-frontier svg"), what="the page")
         time.sleep(1.0)
-        slider = driver.find_element(By.CSS_SELECTOR, ".lever-budget-usd .q-slider__track-container")
-        driver.execute_script("arguments[0].focus()", slider)
         for k in range(repeat):
+            slider = driver.find_element(By.CSS_SELECTOR, ".lever-budget-usd .q-slider__track-container")
+            driver.execute_script("arguments[0].focus()", slider)
+            budget = driver.find_element(By.CSS_SELECTOR, ".lever-budget-usd-value").text
             before = driver.find_element(By.CSS_SELECTOR, ".plan-text").text
             chart = driver.find_element(By.CSS_SELECTOR, ".plan-frontier svg")
             keys = [Keys.PAGE_DOWN] * 6 if k % 2 == 0 else [Keys.PAGE_UP] * 6
             start = time.perf_counter()
             ActionChains(driver).send_keys(*keys).perform()
-            wait_until(lambda: driver.find_element(By.CSS_SELECTOR, ".plan-text").text != before, what="the plan")
+            wait_until(lambda: driver.find_element(By.CSS_SELECTOR, ".plan-text").text != before,
+                       what=f"the plan of repeat {k + 1} (budget {budget} -> "
+                            f"{driver.find_element(By.CSS_SELECTOR, '.lever-budget-usd-value').text})")
             plans.append(time.perf_counter() - start)
             wait_until(lambda: redrawn(chart), what="the frontier")
             fronts.append(time.perf_counter() - start)

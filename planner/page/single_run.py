@@ -24,6 +24,14 @@ LIMITS = {
 }
 
 
+class LeverSlider(ui.slider):
+    """A slider whose moves are not echoed back by the server (NiceGUI's LOOPBACK, off as for its
+    text inputs): keys pressed faster than a round trip would otherwise be undone by the echo of an
+    earlier value."""
+
+    LOOPBACK = False
+
+
 def usd_per_t(value: float) -> str:
     return f"${value:,.0f} per t CO2e"
 
@@ -94,18 +102,21 @@ class SingleRunView:
             switch = ui.switch(f"{label} ({unit})", value=on).mark(f"{name}-on")
             text = ui.label(show(value) if on else "off").classes(
                 f"text-sm tabular-nums lever-{name.replace('_', '-')}-value").mark(f"{name}-value")
-        slider = ui.slider(min=scale.low, max=scale.high, step=scale.step, value=shown).mark(name)
+        slider = LeverSlider(min=scale.low, max=scale.high, step=scale.step, value=shown).mark(name)
         slider.classes(f"lever-{name.replace('_', '-')}")
         slider.set_enabled(on)
         self.sliders[name] = slider
 
         def changed(_: Any = None) -> None:
-            slider.set_enabled(switch.value)
             current = slider.value if switch.value else None
             text.set_text(show(current) if current is not None else "off")
             self.set(**{name: current})
 
-        switch.on_value_change(changed)
+        def switched(_: Any = None) -> None:
+            slider.set_enabled(switch.value)  # only here: an update of the slider while it moves would reset it
+            changed()
+
+        switch.on_value_change(switched)
         slider.on_value_change(changed)
 
     def price_control(self, scale: Scale) -> None:
@@ -113,7 +124,7 @@ class SingleRunView:
         with ui.row().classes("w-full items-center justify-between no-wrap"):
             ui.label("carbon price (USD/t CO2e)")
             text = ui.label(usd_per_t(value)).classes("text-sm tabular-nums").mark("carbon_price-value")
-        slider = ui.slider(min=scale.low, max=max(scale.high, value), step=scale.step, value=value).mark("carbon_price")
+        slider = LeverSlider(min=scale.low, max=max(scale.high, value), step=scale.step, value=value).mark("carbon_price")
         ui.label("counts in the objective 'weighted' only").classes("text-xs text-gray-500")
 
         def changed(_: Any = None) -> None:
