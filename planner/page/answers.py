@@ -115,8 +115,10 @@ def _figure(value: float, kind: str) -> str:
 
 
 def rank_table(ranking: Any) -> list[dict[str, str]]:
-    """`plan rank`'s rows as text cells: #, value, gap, cost, CO2e, days, plan or why none."""
+    """`plan rank`'s rows as text cells: #, value, gap, cost, CO2e, days, plan or why none (what
+    would have to move, as `plan rank` writes it)."""
     from planner.analysis.frontier import decision_label
+    from planner.cli.whatif import short_reason
 
     rows = []
     for row in ranking.rows:
@@ -127,7 +129,7 @@ def rank_table(ranking: Any) -> list[dict[str, str]]:
             cells.update(gap=gap, cost=f"${m.cost_usd.total:,.0f}", co2=f"{m.co2_t.total:,.1f}",
                          days=f"{m.duration_days:,.1f}", plan=decision_label(row.result))
         else:
-            cells.update(gap="-", cost="-", co2="-", days="-", plan=f"({row.status}) {row.reason}")
+            cells.update(gap="-", cost="-", co2="-", days="-", plan=f"({row.status}) {short_reason(row.reason)}")
         rows.append(cells)
     return rows
 

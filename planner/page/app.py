@@ -46,7 +46,7 @@ class PageApp:
             ui.label("plan").classes("text-xl font-bold")
             ui.label("what-if planning over the exact planner").classes("text-sm text-slate-300")
             picker = ui.select({k: s.label for k, s in enumerate(sources)}, value=0, label="instance").classes(
-                "w-72").props("dark dense options-dense").mark("instance")
+                "w-72 plan-instance").props("dark dense options-dense").mark("instance")
             ui.button("open a YAML file", on_click=lambda: opener.open()).props("flat dense color=white").classes(
                 "plan-open").mark("open")
             message = ui.label("").classes("text-amber-300 font-bold upload-error").mark("upload-error")

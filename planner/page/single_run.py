@@ -58,9 +58,9 @@ class SingleRunView:
                 self.boxes["work"] = ui.row().classes("w-full items-center gap-2 min-h-6")
                 with ui.row().classes("w-full no-wrap items-start gap-4"):
                     self.boxes["frontier"] = ui.column().classes("grow min-w-0 gap-1")
-                    self.boxes["rank"] = ui.column().classes("w-[26rem] shrink-0 gap-1")
-                self.boxes["plan"] = ui.column().classes("w-full gap-1")
+                    self.boxes["rank"] = ui.column().classes("w-[30rem] shrink-0 gap-1")
                 self.boxes["band"] = ui.column().classes("w-full")
+                self.boxes["plan"] = ui.column().classes("w-full gap-1")
                 self.boxes["downloads"] = ui.row().classes("w-full items-center gap-2")
         self.draw_controls()
         self.draw_downloads()
@@ -139,14 +139,17 @@ class SingleRunView:
         if target is None:
             ui.label("none (objective loss)").classes("text-sm")
             return
-        kind = ui.toggle({"max_loss": "max loss", "match": "match a model"}, value=target[0]).mark("target-kind")
+        kind = ui.toggle({"max_loss": "max loss", "match": "match a model"}, value=target[0]).props("dense").mark(
+            "target-kind")
+        loss = ui.number("max loss, nats/token", format="%.4f", step=0.001,
+                         value=target[1] if target[0] == "max_loss" else None).classes("w-full").mark("max_loss")
         with ui.row().classes("w-full no-wrap gap-2"):
-            loss = ui.number("max loss (nats/token)", format="%.4f", step=0.001,
-                             value=target[1] if target[0] == "max_loss" else None).classes("w-28").mark("max_loss")
-            params = ui.number("params (billions)", format="%.3g", step=1,
-                               value=target[1] / 1e9 if target[0] == "match" else None).classes("w-24").mark("match_params")
-            tokens = ui.number("tokens (trillions)", format="%.3g", step=0.1,
-                               value=target[2] / 1e12 if target[0] == "match" else None).classes("w-24").mark("match_tokens")
+            params = ui.number("model, billion params", format="%.3g", step=1,
+                               value=target[1] / 1e9 if target[0] == "match" else None).classes("w-1/2").mark(
+                "match_params")
+            tokens = ui.number("tokens, trillions", format="%.3g", step=0.1,
+                               value=target[2] / 1e12 if target[0] == "match" else None).classes("w-1/2").mark(
+                "match_tokens")
 
         def changed(_: Any = None) -> None:
             if kind.value == "max_loss" and loss.value is not None:
@@ -252,7 +255,8 @@ class SingleRunView:
                 return
             chart = answers.frontier_chart(front, state.result)
             if not chart.points:
-                ui.label("no plan: " + "; ".join(chart.explanation)).classes("text-sm text-red-700")
+                ui.label("no frontier: no plan meets the limits (what would have to move is in the plan's answer)"
+                         ).classes("text-sm text-red-700")
                 return
             ui.echart(frontier_options(chart), on_point_click=self.show_point, renderer="svg").classes(
                 "w-full h-80 plan-frontier").mark("frontier")
@@ -310,7 +314,7 @@ class SingleRunView:
                 ui.label("Uncertainty band of this plan").classes("font-bold")
                 ui.number("samples", value=self.state.band_samples, min=10, max=100_000, step=100, precision=0,
                           on_change=lambda e: self.samples(e.value)).props("dense").classes("w-28").mark("band-samples")
-                ui.button("run", on_click=self.run_band).props("dense").mark("band-run")
+                ui.button("run", on_click=self.run_band).props("dense").classes("plan-band-run").mark("band-run")
             if band is None:
                 ui.label(self.state.note or "the instance's uncertainty: block; run it to see P10-P90").classes(
                     "text-sm text-gray-600")
@@ -318,7 +322,7 @@ class SingleRunView:
             columns = [{"name": k, "label": k.upper() if k != "figure" else "figure", "field": k,
                         "align": "left" if k == "figure" else "right"} for k in ("figure", "p10", "p50", "p90")]
             ui.table(columns=columns, rows=answers.band_rows(band), row_key="figure").props("dense flat").classes(
-                "text-xs").mark("band")
+                "text-xs plan-band").mark("band")
             ui.label(answers.band_probabilities(band)).classes("text-sm")
 
     def draw_work(self) -> None:
