@@ -320,7 +320,8 @@ async def test_cancel_stops_long_work_and_the_page_goes_on(monkeypatch, capsys, 
         await wait_for(lambda: " of 50000" in " ".join(e.text for e in user.find(kind=ui_label()).elements))
         user.find(marker="cancel").click()
         await wait_for(lambda: not has(user, "cancel"))
-        await user.should_see("uncertainty: cancelled")
+        await wait_for(lambda: any(e.text == "uncertainty: cancelled" for e in user.find(kind=ui_label()).elements),
+                       timeout=30)
         assert not has(user, "band")
         before = text_of(user, "plan")
         set_value(user, "deadline_days", slider_value(user, "deadline_days", 0.5))
