@@ -48,6 +48,7 @@ SUMMARIES = {
     "catalog": "The built-in catalog, every number with its source.",
     "uncertainty": "Monte Carlo over uncertain inputs: how sure is the plan.",
     "schema": "The JSON Schema of an instance file.",
+    "page": "A local web page: move budget, deadline, carbon price; see the plan.",
 }
 
 #: command name -> "module:attribute" of its click command
@@ -62,6 +63,7 @@ COMMANDS = {
     "catalog": "planner.cli.catalog:catalog_command",
     "uncertainty": "planner.cli.uncertainty:uncertainty",
     "schema": "planner.cli.schema:schema_command",
+    "page": "planner.cli.page:page",
 }
 
 
@@ -176,3 +178,7 @@ if __name__ == "__main__":  # `python cli.py ...` runs exactly as the `plan` scr
 
 
 __all__ = ["main", "entry", "group", "EXIT_INPUT"]
+
+
+if __name__ == "__main__":  # `python cli.py solve ...` from a checkout, as the console script
+    entry()

@@ -102,3 +102,20 @@ def test_every_command_has_a_help_line():
     import cli
 
     assert set(cli.SUMMARIES) == set(cli.COMMANDS)
+
+
+#: `plan page`: NiceGUI in these modules only (and the CLI's check that it is installed)
+UI_MODULES = {"planner.page.app", "planner.page.single_run", "planner.cli.page"}
+
+
+def test_page_is_the_top_layer():
+    """planner.page sits above present/ (beside cli/): only it and `plan page` import it, and only
+    its UI modules import NiceGUI, so no other command pays for the web stack."""
+    problems = []
+    for name, tree in _modules().items():
+        for module, _ in _imports(tree):
+            if module.startswith("planner.page") and not (name.startswith("planner.page") or name == "planner.cli.page"):
+                problems.append(f"{name} imports {module} (only `plan page` uses the page)")
+            if module.split(".")[0] == "nicegui" and name not in UI_MODULES:
+                problems.append(f"{name} imports nicegui (only {', '.join(sorted(UI_MODULES))})")
+    assert not problems, "\n".join(problems)

@@ -354,4 +354,9 @@ def _terminate(pool: Any) -> None:
         time.sleep(0.01)
 
 
-__all__ = ["Runner", "run_chunk", "chunked", "connect"]
+def terminate_pool(pool: Any) -> None:
+    """End a ProcessPoolExecutor now, its running tasks too (`plan page`'s cancel button)."""
+    _terminate(pool)
+
+
+__all__ = ["Runner", "run_chunk", "chunked", "connect", "start_method", "terminate_pool"]

@@ -22,6 +22,7 @@ from planner.errors import InputError
 from planner.input.yaml_safe import YamlRefused, YamlTooDeep, load_text
 
 _MAX_BYTES = 5_000_000
+MAX_INSTANCE_BYTES = _MAX_BYTES  # the size cap of an instance file (and of an upload in `plan page`)
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
     """Read a YAML mapping from a file, refusing binary content, aliases and unsafe tags."""
@@ -34,18 +35,24 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
         raise InputError(str(path), "is a directory; expected a YAML instance file") from None
     except OSError as exc:
         raise InputError(str(path), f"cannot read file ({exc.strerror or exc})") from None
+    return parse_yaml_bytes(raw, str(path))
+
+
+def parse_yaml_bytes(raw: bytes, where: str) -> dict[str, Any]:
+    """The checks of read_yaml on bytes already read (a file's, or an upload's in `plan page`):
+    the size cap, UTF-8 text without NUL, then parse_yaml."""
     if len(raw) > _MAX_BYTES:
-        raise InputError(str(path), f"file is larger than {_MAX_BYTES:,} bytes; an instance is at most that")
+        raise InputError(where, f"file is larger than {_MAX_BYTES:,} bytes; an instance is at most that")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(str(path), "UTF-16 text; save the file as UTF-8")
+        raise InputError(where, "UTF-16 text; save the file as UTF-8")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"not UTF-8 text (byte {exc.start} is not valid UTF-8); "
+        raise InputError(where, f"not UTF-8 text (byte {exc.start} is not valid UTF-8); "
                          "expected a YAML text file") from None
     if "\x00" in text:
-        raise InputError(str(path), "binary content (NUL byte); expected a YAML text file")
-    return parse_yaml(text.removeprefix("\ufeff"), str(path))
+        raise InputError(where, "binary content (NUL byte); expected a YAML text file")
+    return parse_yaml(text.removeprefix("\ufeff"), where)
 
 
 def read_limited(path: str | Path, limit: int) -> bytes:

@@ -98,7 +98,7 @@ def _usd(value: float) -> str:
     return f"${value:,.0f}"
 
 
-def plan_tables(metrics: PlanMetrics) -> list[Table]:
+def plan_tables(metrics: PlanMetrics) -> list[Table | str]:
     from rich.table import Table
 
     decisions = Table(title="Plan", show_header=False, title_justify="left")
@@ -149,7 +149,16 @@ def plan_tables(metrics: PlanMetrics) -> list[Table]:
         row.append(f"{metrics.co2_t.development:,.2f}")
     co2.add_column("total", style="bold")
     co2.add_row(*row, f"{metrics.co2_t.total:,.2f}")
-    return [decisions, cost, co2]
+    return [decisions, cost, co2, equivalents_text(metrics.co2_t.total)]
+
+
+def equivalents_text(co2_t: float) -> str:
+    """`CO2e ~ 209 transatlantic return flights (1 passenger), 2.4 car lifetimes`
+    (planner.formulas.co2_equivalents: each factor and its source)."""
+    from planner.formulas.co2_equivalents import cars, flights
+
+    return (f"CO2e ~ {flights(co2_t):,.0f} transatlantic return flights (1 passenger), "
+            f"{cars(co2_t):,.1f} car lifetimes")
 
 
 def objective_text(objective: str, value: float) -> str:

@@ -1,0 +1,43 @@
+"""`plan page [FILE ...] [--port P] [--host H]`: a local web page over the planner (docs/page.md).
+
+It reads the files named (or the bundled instances when none is), each checked as `plan solve`
+checks a file, before the server starts: a bad file is one line and exit 2. The page binds to
+127.0.0.1 unless --host says otherwise; it reads nothing else but uploads, and writes nothing
+(downloads are made in memory). NiceGUI (the `page` extra) is imported here only.
+"""
+
+from __future__ import annotations
+
+import click
+
+from planner.errors import InputError
+
+
+@click.command("page")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="TCP port to serve on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind: 127.0.0.1 serves this machine only; 0.0.0.0 every network it is on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Processes that solve (the page never solves on its own thread).")
+@click.option("--open", "open_browser", is_flag=True, help="Also open the page in this machine's web browser.")
+def page(files: tuple[str, ...], port: int, host: str, workers: int, open_browser: bool) -> None:
+    """Open a web page to move the budget, deadline, carbon price and other levers of FILE (or of
+    the bundled instances) and see the optimal plan, its frontier and ranking change."""
+    from planner.page.source import bundled_files, read_file
+
+    try:
+        import nicegui  # noqa: F401
+    except ImportError:
+        raise InputError("plan page", "needs the page extra: pip install -e '.[page]' (NiceGUI)") from None
+    paths = list(files) or bundled_files()
+    if not paths:
+        raise InputError("FILE", "no instance given and no bundled instances found: name a YAML file")
+    sources = [read_file(path) for path in paths]
+
+    from planner.page.app import PageApp, run
+
+    app = PageApp(sources, workers=workers)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"plan page: http://{shown}:{port}/ ({len(sources)} instance(s); Ctrl-C stops)", err=True)
+    run(app, host=host, port=port, show=open_browser)

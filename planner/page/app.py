@@ -1,0 +1,106 @@
+"""The page: a header to pick an instance (a file given to `plan page`, a bundled one, or an
+upload) and one tab per view. VIEWS lists the views; a second view (the campaign view, once
+`plan campaign` exists) is one more entry: a class built from a RunState-like state with
+`draw()` and `start()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nicegui import app as nicegui_app
+from nicegui import background_tasks, ui
+
+from planner.errors import InputError, one_line
+from planner.input.loading import MAX_INSTANCE_BYTES as MAX_UPLOAD_BYTES
+from planner.page.jobs import Jobs
+from planner.page.single_run import SingleRunView
+from planner.page.source import Source, read_upload
+from planner.page.state import RunState
+
+#: tab title -> view class (built from a RunState; draw() then start())
+VIEWS: dict[str, Callable[[RunState], Any]] = {"Single run": SingleRunView}
+
+
+class PageApp:
+    """The page over `sources` (read and validated before the server starts), solving on one
+    process pool of `workers` processes."""
+
+    def __init__(self, sources: list[Source], workers: int = 2) -> None:
+        if not sources:
+            raise InputError("FILE", "no instance to show: name a YAML file")
+        self.sources = list(sources)
+        self.jobs = Jobs(workers)
+
+    def close(self) -> None:
+        self.jobs.close()
+
+    def root(self) -> None:
+        """One browser tab's page (NiceGUI calls it for every visit)."""
+        ui.page_title("plan: what-if planning")
+        ui.query("body").classes("bg-white")
+        sources = list(self.sources)  # uploads are this tab's own
+        views: dict[str, Any] = {}
+        with ui.header().classes("items-center gap-4 bg-slate-800 py-1"):
+            ui.label("plan").classes("text-xl font-bold")
+            ui.label("what-if planning over the exact planner").classes("text-sm text-slate-300")
+            picker = ui.select({k: s.label for k, s in enumerate(sources)}, value=0, label="instance").classes(
+                "w-72 plan-instance").props("dark dense options-dense").mark("instance")
+            ui.button("open a YAML file", on_click=lambda: opener.open()).props("flat dense color=white").classes(
+                "plan-open").mark("open")
+            message = ui.label("").classes("text-amber-300 font-bold upload-error").mark("upload-error")
+        with ui.dialog() as opener, ui.card():
+            ui.label(f"An instance file (YAML, at most {MAX_UPLOAD_BYTES:,} bytes), checked as `plan solve` checks it")
+            ui.upload(label="instance file", auto_upload=True, max_file_size=MAX_UPLOAD_BYTES,
+                      on_upload=lambda e: upload(e), on_rejected=lambda: rejected()).props(
+                "accept=.yaml,.yml").classes("w-96").mark("upload")
+        with ui.tabs().props("dense align=left").classes("w-full") as tabs:
+            for title in VIEWS:
+                ui.tab(title)
+        with ui.tab_panels(tabs, value=next(iter(VIEWS))).classes("w-full"):
+            for title in VIEWS:
+                with ui.tab_panel(title).classes("p-2"):
+                    views[title] = ui.column().classes("w-full")
+
+        def show(index: int) -> None:
+            for title, view_class in VIEWS.items():
+                views[title].clear()
+                view = view_class(RunState(sources[index], self.jobs))
+                with views[title]:
+                    view.draw()
+                background_tasks.create(view.start(), name="plan page first solve")
+
+        async def upload(event: Any) -> None:
+            file = event.file
+            if file.size() > MAX_UPLOAD_BYTES:
+                message.set_text(f"upload {file.name}: file is larger than {MAX_UPLOAD_BYTES:,} bytes; "
+                                 "an instance is at most that")
+                return
+            try:
+                source = read_upload(file.name, await file.read())
+            except InputError as exc:
+                message.set_text(one_line(str(exc)))
+                return
+            message.set_text("")
+            opener.close()
+            sources.append(source)
+            picker.set_options({k: s.label for k, s in enumerate(sources)}, value=len(sources) - 1)
+
+        def rejected() -> None:
+            message.set_text(f"upload: file is larger than {MAX_UPLOAD_BYTES:,} bytes; an instance is at most that")
+
+        picker.on_value_change(lambda e: show(e.value))
+        show(0)
+
+
+def run(app: PageApp, host: str = "127.0.0.1", port: int = 8080, show: bool = False) -> None:
+    """Serve the page until Ctrl-C (workers started first, ended at shutdown); `show` opens it in
+    the default web browser."""
+    app.jobs.warm()
+    nicegui_app.on_shutdown(app.close)
+    ui.run(app.root, host=host, port=port, title="plan: what-if planning", reload=False, show=show,
+           dark=False, uvicorn_logging_level="warning", favicon="📈")
+
+
+__all__ = ["PageApp", "VIEWS", "run", "MAX_UPLOAD_BYTES"]

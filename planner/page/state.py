@@ -1,0 +1,180 @@
+"""One browser tab's state for the single-run view, without any UI: the source, the levers, the
+latest answers, and which request is the newest (an answer to an older one is dropped).
+
+The NiceGUI view (single_run.py) only draws what this holds and calls its methods; the tests
+drive it the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.errors import InputError, one_line
+from planner.page.jobs import Cancelled, Jobs, frontier_job, rank_job, solve_job, uncertainty_job
+from planner.page.levers import Levers, Scales, changes, levers_of, scales_for
+from planner.page.source import Source, edited_data
+
+
+@dataclass
+class Work:
+    """A long job's progress for the page: what runs, how far (done of total, 0 when unknown), since when."""
+
+    what: str
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+    total: int = 0
+
+
+@dataclass
+class RunState:
+    """The single-run view's state for one source."""
+
+    source: Source
+    jobs: Jobs
+    levers: Levers = None  # type: ignore[assignment]
+    scales: Scales | None = None
+    result: Any = None             # PlanResult of the latest levers
+    error: str | None = None       # one line: bad input (a lever, an upload)
+    frontier: Any = None
+    frontier_limit: str = "co2"
+    ranking: Any = None
+    rank_by: str = "region"
+    band: Any = None               # Uncertainty of the latest run
+    band_samples: int = 200
+    note: str = ""                 # last word on the long work: cancelled, failed, seconds taken
+    work: Work | None = None
+    request: int = 0               # bumped by every change: answers to older requests are dropped
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.levers is None:
+            self.levers = levers_of(self.source.instance)
+
+    # -- what the levers make ---------------------------------------------------------------
+
+    def changes(self) -> list[tuple[str, Any]]:
+        return changes(self.source, self.levers)
+
+    def data(self) -> dict[str, Any]:
+        """The edited instance mapping (InputError: a lever's value is refused)."""
+        return edited_data(self.source, self.changes())
+
+    @property
+    def has_band(self) -> bool:
+        return bool(self.source.instance.uncertainty)
+
+    # -- answers --------------------------------------------------------------------------
+
+    async def _run(self, fn: Any, *args: Any) -> tuple[str, Any]:
+        future = self.jobs.submit(fn, *args)
+        try:
+            return await asyncio.wrap_future(future)
+        except Exception as exc:  # BrokenProcessPool after cancel(), or a worker that died
+            return "cancelled", one_line(f"{type(exc).__name__}: {exc}")
+
+    async def solve(self) -> bool:
+        """Solve the levers' instance; False when a newer request came meanwhile (answer dropped)."""
+        self.request += 1
+        mine = self.request
+        start = time.perf_counter()
+        try:
+            data = self.data()
+        except InputError as exc:
+            self.result, self.error = None, one_line(str(exc))
+            return True
+        status, answer = await self._run(solve_job, data)
+        if mine != self.request:
+            return False
+        self.seconds["solve"] = time.perf_counter() - start
+        if status == "ok":
+            self.result, self.error = answer, None
+        else:
+            self.result, self.error = None, answer
+        if self.scales is None:
+            self.scales = scales_for(self.levers, _figures(self.result))
+        return True
+
+    async def long(self, what: str, fn: Any, *args: Any) -> tuple[str, Any] | None:
+        """A frontier or ranking off the UI thread, shown as running; None when dropped."""
+        mine = self.request
+        self.work = Work(what)
+        start = time.perf_counter()
+        try:
+            status, answer = await self._run(fn, *args)
+        finally:
+            self.work = None
+        if mine != self.request:
+            return None
+        self.seconds[what] = time.perf_counter() - start
+        if status != "ok":
+            self.note = f"{what}: {'cancelled' if status == 'cancelled' else answer}"
+            return None
+        return status, answer
+
+    async def run_frontier(self) -> None:
+        self.frontier = None
+        try:
+            data = self.data()
+        except InputError:
+            return
+        answer = await self.long("frontier", frontier_job, data, self.frontier_limit)
+        if answer is not None:
+            self.frontier = answer[1]
+
+    async def run_rank(self) -> None:
+        self.ranking = None
+        try:
+            data = self.data()
+        except InputError:
+            return
+        answer = await self.long("rank", rank_job, data, self.rank_by)
+        if answer is not None:
+            self.ranking = answer[1]
+
+    async def run_band(self) -> None:
+        """The uncertainty band (instances with an `uncertainty:` block), scenarios in chunks on the
+        pool with progress; cancel() stops it."""
+        self.band = None
+        try:
+            data = self.data()
+        except InputError as exc:
+            self.note = f"uncertainty: {one_line(str(exc))}"
+            return
+        work = self.work = Work("uncertainty", total=self.band_samples)
+
+        def progress(done: int, total: int) -> None:
+            work.done, work.total = done, total
+
+        start = time.perf_counter()
+        try:
+            status, answer = await asyncio.to_thread(uncertainty_job, self.jobs, data, self.source.folder,
+                                                     self.band_samples, progress)
+        except (Cancelled, Exception) as exc:  # cancelled: the pool was ended under it
+            status, answer = "cancelled", one_line(str(exc))
+        finally:
+            self.work = None
+        self.seconds["uncertainty"] = time.perf_counter() - start
+        if status == "ok":
+            self.band = answer
+        else:
+            self.note = f"uncertainty: {'cancelled' if status == 'cancelled' else answer}"
+
+    def cancel(self) -> None:
+        """End the running long work (the pool's workers are ended and restarted on next use)."""
+        self.request += 1
+        self.jobs.cancel()
+        self.note = "cancelled"
+
+
+def _figures(result: Any) -> dict[str, float] | None:
+    m = result.metrics if result is not None else None
+    if m is None:
+        return None
+    return {"cost_usd": m.cost_usd.total, "co2_t": m.co2_t.total, "duration_days": m.duration_days,
+            "peak_power_mw": m.peak_power_mw, "loss": m.loss}
+
+
+__all__ = ["RunState", "Work"]
