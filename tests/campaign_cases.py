@@ -9,8 +9,11 @@ import copy
 #: never fails, no embodied carbon.
 GPU = {"name": "G", "peak_tflops": 1000.0, "mfu": 0.5, "watts": 1000.0, "memory_gb": 80.0, "gpus_per_node": 8}
 
-#: L(N, D) = 1 + 1/N^0.5 + 1/D^0.5 (nats/token): D for max_loss L at N is 1/(L - 1 - N^-0.5)^2.
-LAW = {"name": "round", "E": 1.0, "A": 1.0, "B": 1.0, "alpha": 0.5, "beta": 0.5}
+#: L(N, D) = 1/N^0.5 + 1/D^0.5 (nats/token): at N = 1e10 (1e-5) the target 1.1e-5 needs D = 1e12,
+#: 6 N D = 6e22 FLOP = 1.2e8 GPU-seconds = 33,333.3 GPU-hours at 5e14 FLOP/s.
+LAW = {"name": "round", "E": 0.0, "A": 1.0, "B": 1.0, "alpha": 0.5, "beta": 0.5}
+RUN = {"scaling_law": LAW, "model_sizes": [1.0e10], "targets": {"max_loss": 1.1e-5}}
+WORK_GPU_HOURS = 6 * 1e10 * 1e12 / 5e14 / 3600
 
 
 def tiny(**changes) -> dict:
@@ -27,10 +30,8 @@ def tiny(**changes) -> dict:
                    "reserved": {"block_gpus": 16, "term_months": 2, "usd_per_gpu_hour": 1.5, "max_blocks": 1},
                    "on_demand": {"usd_per_gpu_hour": 3.0, "gpus": 32}},
                   {"site": "b", "gpu": "G", "on_demand": {"usd_per_gpu_hour": 2.0, "gpus": 64}}],
-        "runs": [{"name": "r1", "scaling_law": LAW, "model_sizes": [1.0e4], "targets": {"max_loss": 1.0 + 0.01 + 1e-4},
-                  "max_gpus": 32, "deadline": "2027-02"},
-                 {"name": "r2", "scaling_law": LAW, "model_sizes": [1.0e4], "targets": {"max_loss": 1.0 + 0.01 + 1e-4},
-                  "max_gpus": 32, "deadline": "2027-04", "after": ["r1"]}],
+        "runs": [{"name": "r1", **RUN, "max_gpus": 32, "deadline": "2027-02"},
+                 {"name": "r2", **RUN, "max_gpus": 32, "deadline": "2027-04", "after": ["r1"]}],
     }
     out = copy.deepcopy(base)
     out.update(changes)
