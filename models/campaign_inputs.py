@@ -28,6 +28,7 @@ class RunNumbers:
     deadline: int             # last month index it may be active (hard unless objective lateness)
     max_gpus: int             # scale limit
     late_usd_per_month: float
+    staff_usd_per_month: float
     after: tuple[int, ...]    # runs that must end before it starts
     variants: tuple[VariantNumbers, ...]
 
@@ -63,4 +64,4 @@ class CampaignInputs:
     budget_usd: float | None = None
     max_co2_t: float | None = None
     objective_unit: float = 1.0           # a typical objective value: the objective row is divided by it
-    co2_cost_tiebreak: float = 1e-9       # objective co2: t per USD of cost added to break ties
+    cost_unit: float = 1.0                # a typical cost (objective co2's second stage is divided by it)

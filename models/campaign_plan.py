@@ -26,9 +26,10 @@ Rows (`def_` defines, `res_` restricts; each in its own function below, its math
     def_one_variant, def_island, res_work, res_use, res_hold, res_active, res_floor,
     def_phases, res_window, res_precedence, res_capacity, res_blocks, def_on_demand, res_power,
     res_budget, res_carbon, def_objective.
-    cost = owned (constant) + sum P_i,t0 r_i,t0 + sum p_i h_t o_it + sum fixed_jk x_jk
+    cost = owned (constant) + sum P_i,t0 r_i,t0 + sum p_i h_t o_it + sum fixed_jk x_jk + sum staff_j a_jt
     co2  = sum node_i h_t c_it u_jit            late = sum_j late_j sum_{t > deadline_j} a_jt
-Objective: cost | co2 + tiebreak cost | cost + price co2 | cost + late, divided by objective_unit.
+Objective: cost | co2 | cost + price co2 | cost + late, divided by objective_unit (co2: then the
+least cost among the plans within 1e-7 of the least CO2, then_least_cost).
 Work rows are divided by the run's largest W, capacity rows by the island's largest capacity, power
 rows by the limit: coefficients stay near 1.
 """
@@ -263,7 +264,9 @@ def _measures(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
                                 + pyo.quicksum(isl[i].block_usd[t] * m.blocks[i, t] for i, t in m.IT0)
                                 + pyo.quicksum(isl[i].on_demand_usd_per_gpu_hour * inputs.hours[t] * m.on_demand[i, t]
                                                for i, t in m.IT)
-                                + pyo.quicksum(inputs.runs[j].variants[k].fixed_usd * m.variant[j, k] for j, k in m.JK))
+                                + pyo.quicksum(inputs.runs[j].variants[k].fixed_usd * m.variant[j, k] for j, k in m.JK)
+                                + pyo.quicksum(run.staff_usd_per_month * active(m, j, t) for j, run in enumerate(inputs.runs)
+                                               if run.staff_usd_per_month for t in range(len(inputs.hours))))
     m.co2_t = pyo.Expression(expr=pyo.quicksum(isl[i].node * inputs.hours[t] * isl[i].co2_t_per_gpu_hour[t]
                                                * m.used[j, i, t] for j, i, t in m.JIT))
     m.late_usd = pyo.Expression(expr=pyo.quicksum(
@@ -284,11 +287,10 @@ def res_carbon(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 
 
 def def_objective(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """z = objective / objective_unit; minimise z. cost | co2 + tiebreak cost | cost + price co2 |
-    cost + late_usd."""
+    """z = objective / objective_unit; minimise z. cost | co2 | cost + price co2 | cost + late_usd."""
     expr = {
         "cost": lambda: m.cost_usd,
-        "co2": lambda: m.co2_t + inputs.co2_cost_tiebreak * m.cost_usd,
+        "co2": lambda: m.co2_t,
         "weighted": lambda: m.cost_usd + inputs.carbon_price_usd_per_t * m.co2_t,
         "lateness": lambda: m.cost_usd + m.late_usd,
     }[inputs.objective]()
@@ -296,6 +298,15 @@ def def_objective(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.objective_value = pyo.Var(domain=pyo.Reals)
     m.def_objective = pyo.Constraint(expr=m.objective_value == expr / inputs.objective_unit)
     m.objective = pyo.Objective(expr=m.objective_value, sense=pyo.minimize)
+
+
+def then_least_cost(m: pyo.ConcreteModel, co2_t: float, cost_unit: float) -> None:
+    """Objective co2, second stage: res_co2_optimum co2 <= co2_t (1 + 1e-7) (the first stage's
+    optimum), then minimise cost / cost_unit: among the cleanest plans the cheapest (no block bought
+    or GPU rented for nothing). objective_value keeps its meaning (CO2, t)."""
+    m.res_co2_optimum = pyo.Constraint(expr=m.co2_t <= co2_t * (1 + 1e-7) + 1e-9)
+    m.objective.deactivate()
+    m.cost_objective = pyo.Objective(expr=m.cost_usd / cost_unit, sense=pyo.minimize)
 
 
 def extract(m: pyo.ConcreteModel) -> CampaignChoice:
@@ -313,4 +324,4 @@ def extract(m: pyo.ConcreteModel) -> CampaignChoice:
         runs.append(RunChoice(k, i, nodes, hours))
     blocks = tuple(tuple(int(round(pyo.value(m.blocks[i, t]))) if (i, t) in m.IT0 else 0 for t in months)
                    for i in range(len(inputs.islands)))
-    return CampaignChoice(tuple(runs), blocks, pyo.value(m.objective) * m.objective_unit)
+    return CampaignChoice(tuple(runs), blocks, pyo.value(m.objective_value) * m.objective_unit)

@@ -12,8 +12,9 @@ reserved R_t = block x blocks in term, on-demand rented GPU-hours = max(0, U - h
 H <= O_t + R_t + available_t.  Per site and month: MW = sum_g H board kW x PUE / 1000 <= grid_mw.
     cost = owned GPU-hours x amortised price (all of them) + blocks x block term price
            + on-demand GPU-hours x price + fixed (recipe fixed + labels + data tokens)
+           + staff_usd_per_month x months holding GPUs
     CO2  = sum u_t (board kW x PUE x c_st / 1e6 + embodied per GPU-hour)   (offers.co2_t_per_gpu_hour)
-    objective: cost | co2 + 1e-9 cost | cost + price CO2 | cost + late USD per month past deadline
+    objective: cost | co2 | cost + price CO2 | cost + late USD per month past deadline
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from planner.formulas.throughput import flop_rate
 from planner.input.campaign_schema import Campaign, CampaignRun
 from planner.input.schema import Region
 
-#: Objective co2: t CO2e added per USD of cost, so that among plans of equal CO2 the cheaper wins.
-CO2_COST_TIEBREAK = 1e-9
 #: Relative slack before a figure counts as breaking a limit.
 TOL = 1e-6
 
@@ -75,6 +74,7 @@ class RunFigures:
     fixed_usd: float
     co2_t: float
     energy_mwh: float
+    staff_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class CampaignMetrics:
 
     def objective_value(self, objective: str, carbon_price_usd_per_t: float = 0.0) -> float:
         return {"cost": lambda: self.cost_usd,
-                "co2": lambda: self.co2_t + CO2_COST_TIEBREAK * self.cost_usd,
+                "co2": lambda: self.co2_t,
                 "weighted": lambda: self.cost_usd + carbon_price_usd_per_t * self.co2_t,
                 "lateness": lambda: self.cost_usd + self.late_usd}[objective]()
 
@@ -162,7 +162,8 @@ def evaluate_campaign(campaign: Campaign, plan: CampaignPlan) -> CampaignMetrics
                 for n, h in zip(campaign.owned_by_month(e), hours))
     late = sum(f.months_late * r.late_usd_per_month for f, r in zip(runs, [
         campaign.runs[[x.name for x in campaign.runs].index(p.run)] for p in plan.runs]))
-    metrics = CampaignMetrics(runs, isles, site_mw, owned, reserved_usd, od_usd, sum(f.fixed_usd for f in runs),
+    metrics = CampaignMetrics(runs, isles, site_mw, owned, reserved_usd, od_usd,
+                              sum(f.fixed_usd + f.staff_usd for f in runs),
                               sum(f.co2_t for f in runs), late if campaign.objective == "lateness" else 0.0,
                               violations)
     _budgets(campaign, metrics)
@@ -198,7 +199,8 @@ def _run_figures(campaign: Campaign, run: CampaignRun, p: RunPlan, violations: l
     fixed = run.data.usd_per_token * p.tokens + (recipe.fixed_usd + sum(
         s.samples * s.usd_per_sample for s in recipe.stages) if recipe is not None else 0.0)
     return RunFigures(p.run, need, done, floor, labels[months[0]] if months else None,
-                      labels[months[-1]] if months else None, late, fixed, co2, energy)
+                      labels[months[-1]] if months else None, late, fixed, co2, energy,
+                      run.staff_usd_per_month * len(months))
 
 
 def _run_months(campaign: Campaign, run: CampaignRun, p: RunPlan, months: list[int], floor: float,

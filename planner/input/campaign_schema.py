@@ -157,6 +157,8 @@ class CampaignRun(Strict):
     deadline: Month = Field(description="last month the run may be active, YYYY-MM (soft under objective "
                             "lateness)")
     after: list[str] = Field(default_factory=list, description="runs that must end before this one starts")
+    staff_usd_per_month: Annotated[float, Field(strict=True, ge=0, le=1e12)] = Field(
+        0.0, description="team and overhead cost of each month the run is active, USD (keeps runs compact)")
     late_usd_per_month: Price = Field(
         0.0, description="objective lateness: price of each month the run is active past its deadline, USD")
 
@@ -192,7 +194,7 @@ class Campaign(Strict):
     start_month: Month = Field(description="first month of the horizon, YYYY-MM")
     months: Months = Field(description="months in the horizon.")
     objective: CampaignObjective = Field(
-        "cost", description="what to minimise: cost (USD), co2 (t, ties broken by cost), weighted (cost + "
+        "cost", description="what to minimise: cost (USD), co2 (t; the cheapest of the cleanest plans), weighted (cost + "
         "carbon_price_usd_per_t x CO2), lateness (cost + late_usd_per_month x months late, deadlines soft)")
     carbon_price_usd_per_t: Annotated[float, Field(strict=True, ge=0, le=1e6)] = Field(
         0.0, description="carbon price of objective weighted, USD per t CO2e")

@@ -55,6 +55,7 @@ class CampaignData:
     inputs: CampaignInputs
     variants: list[list[Variant]]          # per run, aligned with inputs.runs[j].variants
     islands: list[tuple[str, str]]         # (site, gpu) per island
+    sites: list[str] = field(default_factory=list)   # site names, aligned with inputs.grid_mw
     ruled_out: list[str] = field(default_factory=list)
 
 
@@ -147,7 +148,7 @@ def campaign_data(campaign: Campaign) -> CampaignData:
         runs.append(RunNumbers(
             first=campaign.horizon_index(run.earliest_start) if run.earliest_start else 0,
             deadline=campaign.horizon_index(run.deadline), max_gpus=run.max_gpus,
-            late_usd_per_month=run.late_usd_per_month, after=tuple(names.index(a) for a in run.after),
+            late_usd_per_month=run.late_usd_per_month, staff_usd_per_month=run.staff_usd_per_month, after=tuple(names.index(a) for a in run.after),
             variants=tuple(VariantNumbers(gpu_names.index(v.gpu), v.work_gpu_hours, v.floor_gpus
                                           // campaign.gpu(v.gpu).gpus_per_node, v.fixed_usd) for v in found)))
     isles, labels = islands(campaign)
@@ -157,8 +158,9 @@ def campaign_data(campaign: Campaign) -> CampaignData:
         hours=tuple(campaign.hours()), runs=tuple(runs), islands=tuple(isles),
         grid_mw=tuple(tuple(campaign.grid_by_month(s)) for s in campaign.sites), owned_usd=constant,
         budget_usd=campaign.limits.budget_usd, max_co2_t=campaign.limits.max_co2_t,
-        objective_unit=_objective_unit(campaign, variants, constant))
-    return CampaignData(inputs, variants, labels, ruled_out)
+        objective_unit=_objective_unit(campaign, variants, constant),
+        cost_unit=_objective_unit(campaign.model_copy(update={"objective": "cost"}), variants, constant))
+    return CampaignData(inputs, variants, labels, [s.name for s in campaign.sites], ruled_out)
 
 
 def _objective_unit(campaign: Campaign, variants: list[list[Variant]], constant: float) -> float:
