@@ -18,7 +18,7 @@ from planner.input.campaign_loading import load_campaign
 from planner.optimize.campaign_solve import solve_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
-BUNDLED = sorted((ROOT / "instances").glob("campaign-*.yaml"))
+BUNDLED = sorted((ROOT / "instances" / "campaigns").glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_bundled_campaign_is_sound(solved, name):
 
 
 def test_json_and_csv(monkeypatch, capsys, tmp_path):
-    path = ROOT / "instances" / "campaign-procurement.yaml"
+    path = ROOT / "instances" / "campaigns" / "campaign-procurement.yaml"
     code, out, err = run_main(monkeypatch, capsys, "campaign", path, "--format", "json")
     assert code == 0, err
     data = json.loads(out)
