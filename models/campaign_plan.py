@@ -72,8 +72,9 @@ def build(inputs: CampaignInputs, relax: bool = False) -> pyo.ConcreteModel:
     integer = pyo.NonNegativeReals if relax else pyo.NonNegativeIntegers
     m.variant = pyo.Var(m.JK, domain=binary)
     m.island = pyo.Var(m.JI, domain=binary)
-    m.nodes = pyo.Var(m.JIT, domain=integer, bounds=lambda m, j, i, t: (0, m.nmax[j, i]))
-    m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals, bounds=lambda m, j, i, t: (0, m.nmax[j, i]))
+    m.nodes = pyo.Var(m.JIT, domain=integer, bounds=lambda m, j, i, t: (0, node_cap(inputs, m.nmax[j, i], i, t)))
+    m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals,
+                     bounds=lambda m, j, i, t: (0, node_cap(inputs, m.nmax[j, i], i, t)))
     m.started = pyo.Var(m.JT, domain=binary)
     m.ended = pyo.Var(m.JT, domain=binary)
     m.blocks = pyo.Var(m.IT0, domain=integer, bounds=lambda m, i, t: (0, inputs.islands[i].max_blocks))
@@ -106,6 +107,18 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
                                 for t in months if t >= isl.first_block_month], dimen=2, ordered=True)
     m.islands_of = {j: [i for jj, i in ji if jj == j] for j in range(len(inputs.runs))}
     m.runs_on = {i: [j for j, ii in ji if ii == i] for i in range(len(inputs.islands))}
+
+
+def node_cap(inputs: CampaignInputs, nmax: int, i: int, t: int) -> int:
+    """The most nodes a run can hold on island i in month t: its scale limit, every channel at
+    its most (owned + all blocks + on demand), the site's grid limit alone (a bound implied by
+    res_capacity, res_blocks and res_power, given to the variable so the LP sees it)."""
+    isl = inputs.islands[i]
+    cap = min(nmax, (isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t]) // isl.node)
+    limit = inputs.grid_mw[isl.site][t]
+    if limit is not None:
+        cap = min(cap, int(limit / (isl.node * isl.mw_per_gpu) * (1 + 1e-9)))
+    return max(cap, 0)
 
 
 def active(m: pyo.ConcreteModel, j: int, t: int):

@@ -222,8 +222,10 @@ def _run_months(campaign: Campaign, run: CampaignRun, p: RunPlan, months: list[i
 def _precedence(campaign: Campaign, plan: CampaignPlan, violations: list[str]) -> None:
     by_name = {p.run: p for p in plan.runs}
     for run in campaign.runs:
+        if run.name not in by_name:
+            continue   # a partial plan (one run of the run-by-run baseline)
         mine = [t for t, n in enumerate(by_name[run.name].gpus_by_month) if n > 0]
-        for before in run.after:
+        for before in (b for b in run.after if b in by_name):
             theirs = [t for t, n in enumerate(by_name[before].gpus_by_month) if n > 0]
             if mine and theirs and mine[0] <= theirs[-1]:
                 violations.append(f"after: {run.name} starts before {before} has ended")
