@@ -43,7 +43,7 @@ def _fleet(rng: random.Random, sites: list[dict], gpus: list[str], months: int) 
         for gpu in rng.sample(gpus, rng.randint(min(2, len(gpus)), len(gpus))):
             price = GPU_USD[gpu]
             entry = {"site": site["name"], "gpu": gpu}
-            if rng.random() < 0.4:
+            if rng.random() < 0.25:
                 entry["owned"] = [{"month": _month(0), "gpus": rng.choice([512, 1024, 2048])}]
                 if rng.random() < 0.5:
                     entry["owned"].append({"month": _month(rng.randrange(months)), "gpus": rng.choice([2048, 4096])})
@@ -54,7 +54,7 @@ def _fleet(rng: random.Random, sites: list[dict], gpus: list[str], months: int) 
                                      "max_blocks": rng.choice([2, 4, 8])}
             if rng.random() < 0.8 or "owned" not in entry:
                 entry["on_demand"] = {"usd_per_gpu_hour": round(price * rng.uniform(1.2, 1.6), 2),
-                                      "gpus": rng.choice([1024, 2048, 4096])}
+                                      "gpus": rng.choice([256, 512, 1024])}
             fleet.append(entry)
     return fleet
 
@@ -69,14 +69,14 @@ def _runs(rng: random.Random, runs: int, months: int) -> list[dict]:
                         "deadline": _month(min(months - 1, months * (j + 2) // (runs + 1))), "after": [base["name"]],
                         "staff_usd_per_month": 50_000.0})
             continue
-        n = rng.choice([8e9, 13e9, 34e9, 70e9, 70e9, 180e9])
+        n = rng.choice([34e9, 70e9, 70e9, 180e9, 405e9])
         tokens = n * rng.uniform(20, 60)
         sizes = sorted({n, round(n * 1.3, -8), round(n * 0.8, -8)})
-        last = max(1, months * (j + 1) // runs)
+        last = max(2, (months * 2 // 3) * (j + 1) // runs)
         out.append({"name": f"run-{j:02d}", "model_sizes": sizes,
                     "targets": {"match": {"params": n, "tokens": tokens}},
-                    "max_gpus": rng.choice([2048, 4096, 8192]), "deadline": _month(min(months - 1, last)),
-                    "earliest_start": _month(max(0, last - rng.randint(3, 8))),
+                    "max_gpus": rng.choice([4096, 8192, 16384]), "deadline": _month(min(months - 1, last)),
+                    "earliest_start": _month(max(0, last - rng.randint(3, 6))),
                     "staff_usd_per_month": rng.choice([1e5, 3e5])})
     return out
 

@@ -300,7 +300,9 @@ def res_carbon(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 
 
 def def_objective(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """z = objective / objective_unit; minimise z. cost | co2 | cost + price co2 | cost + late_usd."""
+    """z = (objective - owned) / objective_unit; minimise z. cost | co2 | cost + price co2 | cost +
+    late_usd. The owned GPUs' cost, a constant every plan pays, is left out of z (and added back by
+    extract), so the MIP gap measures what planning can change, not a sunk cost."""
     expr = {
         "cost": lambda: m.cost_usd,
         "co2": lambda: m.co2_t,
@@ -308,9 +310,16 @@ def def_objective(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         "lateness": lambda: m.cost_usd + m.late_usd,
     }[inputs.objective]()
     m.objective_unit = inputs.objective_unit
+    m.objective_offset = objective_offset(inputs)
     m.objective_value = pyo.Var(domain=pyo.Reals)
-    m.def_objective = pyo.Constraint(expr=m.objective_value == expr / inputs.objective_unit)
+    m.def_objective = pyo.Constraint(
+        expr=m.objective_value == (expr - m.objective_offset) / inputs.objective_unit)
     m.objective = pyo.Objective(expr=m.objective_value, sense=pyo.minimize)
+
+
+def objective_offset(inputs: CampaignInputs) -> float:
+    """The constant part of the objective: the owned GPUs' cost (0 under objective co2)."""
+    return 0.0 if inputs.objective == "co2" else inputs.owned_usd
 
 
 def then_least_cost(m: pyo.ConcreteModel, co2_t: float, cost_unit: float) -> None:
@@ -319,7 +328,7 @@ def then_least_cost(m: pyo.ConcreteModel, co2_t: float, cost_unit: float) -> Non
     or GPU rented for nothing). objective_value keeps its meaning (CO2, t)."""
     m.res_co2_optimum = pyo.Constraint(expr=m.co2_t <= co2_t * (1 + 1e-7) + 1e-9)
     m.objective.deactivate()
-    m.cost_objective = pyo.Objective(expr=m.cost_usd / cost_unit, sense=pyo.minimize)
+    m.cost_objective = pyo.Objective(expr=(m.cost_usd - m.inputs.owned_usd) / cost_unit, sense=pyo.minimize)
 
 
 def extract(m: pyo.ConcreteModel) -> CampaignChoice:
@@ -337,4 +346,4 @@ def extract(m: pyo.ConcreteModel) -> CampaignChoice:
         runs.append(RunChoice(k, i, nodes, hours))
     blocks = tuple(tuple(int(round(pyo.value(m.blocks[i, t]))) if (i, t) in m.IT0 else 0 for t in months)
                    for i in range(len(inputs.islands)))
-    return CampaignChoice(tuple(runs), blocks, pyo.value(m.objective_value) * m.objective_unit)
+    return CampaignChoice(tuple(runs), blocks, pyo.value(m.objective_value) * m.objective_unit + m.objective_offset)

@@ -127,7 +127,8 @@ def solve_campaign(campaign: Campaign, options: SolveOptions = SolveOptions(mip_
     if campaign.objective == "co2" and result.status == "optimal" and not relax:
         result = least_cost_among_cleanest(model, data, options, result)
     info = CampaignSolverInfo(result.seconds + built, built, result.mip_gap,
-                              None if result.bound is None else result.bound * data.inputs.objective_unit,
+                              None if result.bound is None else
+                              result.bound * data.inputs.objective_unit + campaign_plan.objective_offset(data.inputs),
                               result.termination, model.nvariables(), model.nconstraints())
     if not result.has_solution:
         status = result.status if result.status != "optimal" else "error"
