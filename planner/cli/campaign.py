@@ -32,7 +32,10 @@ def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float
              baselines: bool, plot: str | None) -> None:
     """Plan CAMPAIGN_FILE jointly: every run's variant, site, GPUs by month, and the blocks to reserve."""
     check_output_path(output, inputs=(campaign_file,))
-    check_output_path(plot, "--plot", inputs=(campaign_file,))
+    if plot is not None:
+        from planner.present.plots import check_plot_path
+
+        check_plot_path(plot, inputs=(campaign_file,))
     from planner.input.campaign_loading import load_campaign
     from planner.optimize.campaign_solve import CAMPAIGN_MIP_GAP, solve_campaign
     from planner.optimize.solve import SolveOptions
