@@ -25,7 +25,7 @@ GPU-hour used; p_i on-demand USD per GPU-hour; m_i facility MW per GPU; M_st the
 Rows (`def_` defines, `res_` restricts; each in its own function below, its math in the docstring):
     def_one_variant, def_island, res_work, res_use, res_hold, res_active, res_floor,
     def_phases, res_window, res_precedence, res_capacity, res_blocks, def_on_demand, res_power,
-    res_budget, res_carbon, def_objective.
+    res_least_months (a valid inequality that tightens the LP), res_budget, res_carbon, def_objective.
     cost = owned (constant) + sum P_i,t0 r_i,t0 + sum p_i h_t o_it + sum fixed_jk x_jk + sum staff_j a_jt
     co2  = sum node_i h_t c_it u_jit            late = sum_j late_j sum_{t > deadline_j} a_jt
 Objective: cost | co2 | cost + price co2 | cost + late, divided by objective_unit (co2: then the
@@ -36,6 +36,7 @@ rows by the limit: coefficients stay near 1.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pyomo.core as pyo  # the modelling layer only
@@ -81,7 +82,7 @@ def build(inputs: CampaignInputs, relax: bool = False) -> pyo.ConcreteModel:
     m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals,
                           bounds=lambda m, i, t: (0, inputs.islands[i].on_demand[t]))
     for row in (def_one_variant, def_island, res_work, res_use, res_hold, res_active, res_floor, def_phases,
-                res_window, res_precedence, res_capacity, res_blocks, def_on_demand, res_power):
+                res_window, res_precedence, res_capacity, res_blocks, def_on_demand, res_power, res_least_months):
         row(m, inputs)
     _measures(m, inputs)
     res_budget(m, inputs)
@@ -179,6 +180,25 @@ def res_active(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     rows = [(j, t) for j in range(len(inputs.runs)) for t in m.window[j] if m.islands_of[j]]
     m.res_active = pyo.Constraint(rows, rule=lambda m, j, t: pyo.quicksum(
         m.nodes[j, i, t] / m.nmax[j, i] for i in m.islands_of[j]) <= active(m, j, t))
+
+
+def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
+    """sum_t a_jt >= sum_k ceil(W_jk / (Gmax_jk hmax)) x_jk: a run is active at least as many months
+    as its work needs at the most GPUs it can hold (Gmax_jk = node x the most nodes any island of
+    g_k allows it, hmax the longest month). Implied by the other rows for integer solutions; it
+    makes the LP relaxation count whole months (staff, lateness)."""
+    hmax = max(inputs.hours)
+
+    def least(j, k):
+        v = inputs.runs[j].variants[k]
+        gpus = max((inputs.islands[i].node * max(node_cap(inputs, m.nmax[j, i], i, t) for t in m.window[j])
+                    for i in m.islands_of[j] if inputs.islands[i].gpu == v.gpu), default=0)
+        return len(m.window[j]) if gpus == 0 else min(len(m.window[j]), math.ceil(v.work_gpu_hours / (gpus * hmax) - 1e-9))
+
+    rows = [j for j in range(len(inputs.runs)) if m.islands_of[j]]
+    m.res_least_months = pyo.Constraint(rows, rule=lambda m, j: pyo.quicksum(
+        active(m, j, t) for t in range(len(inputs.hours))) >= pyo.quicksum(
+        least(j, k) * m.variant[j, k] for k in range(len(inputs.runs[j].variants))))
 
 
 def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
