@@ -79,7 +79,12 @@ def _render(result, fmt: str, compared) -> str:
 
     from planner.present.campaign_report import baseline_lines
 
-    width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").strip().isdigit() else 100
+    if os.environ.get("COLUMNS", "").strip().isdigit():
+        width = int(os.environ["COLUMNS"])
+    else:
+        import shutil
+
+        width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
     print_campaign(result, console, baseline_lines(compared) if compared else None)
