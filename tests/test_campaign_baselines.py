@@ -68,7 +68,7 @@ def test_cli_baselines_and_plot(monkeypatch, capsys, tmp_path):
     assert set(data["baselines"]) == {"lp_bound", "sequential", "greedy"}
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 20_000
     code, out, err = run_main(monkeypatch, capsys, "campaign", path, "--baselines")
-    assert code == 0 and "greedy:" in out and "sequential:" in out
+    assert code == 0 and "greedy, EDF:" in out and "run by run, deadline order:" in out
 
 
 def test_plot_path_refused_before_solving(monkeypatch, capsys, tmp_path):

@@ -184,7 +184,8 @@ def _greedy_on(left: Leftover, j: int, i: int):
 
 
 def compare_baselines(campaign: Campaign, result: CampaignResult, options: SolveOptions) -> dict:
-    """LP bound, sequential and greedy beside the optimum, each relative to it."""
+    """LP bound, sequential and greedy beside the optimum, each relative to it on what planning can
+    change (the owned GPUs' cost, the same for every plan, left out of both)."""
     data = result.data
     out = {}
     lp = solve_campaign(campaign, options, data=data, relax=True)
@@ -192,10 +193,11 @@ def compare_baselines(campaign: Campaign, result: CampaignResult, options: Solve
     out["sequential"] = sequential(campaign, data, options)
     out["greedy"] = greedy(campaign, data)
     best = result.objective_value
+    sunk = 0.0 if campaign.objective == "co2" else data.inputs.owned_usd   # paid by every plan alike
     for row in out.values():
         value = row.get("objective_value")
-        if value is not None and best:
-            row["relative"] = value / best - 1.0
+        if value is not None and best is not None and best - sunk > 0:
+            row["relative"] = (value - sunk) / (best - sunk) - 1.0
     return out
 
 

@@ -218,11 +218,14 @@ def print_campaign(result: CampaignResult, console, baselines_rows: list[str] | 
 
 def baseline_lines(compared: dict) -> list[str]:
     """The baselines beside the optimum, one line each (planner.analysis.campaign_baselines)."""
-    out = ["baselines (cost relative to the optimum; the LP bound is below it):"]
+    out = ["baselines (against the optimum; owned GPUs' sunk cost left out):"]
+    names = {"lp_bound": "LP relaxation bound", "sequential": "run by run, deadline order", "greedy": "greedy, EDF"}
     for name, row in compared.items():
         value = row.get("objective_value")
+        note = f" ({row['note']})" if row.get("note") else ""
         if value is None:
-            out.append(f"  {name}: {row.get('status')}" + (f" ({row['note']})" if row.get("note") else ""))
+            out.append(f"  {names.get(name, name)}: {row.get('status')}{note}")
         else:
-            out.append(f"  {name}: {value:,.2f} ({row['relative']:+.2%})" + (f" ({row['note']})" if row.get("note") else ""))
+            rel = f" ({row['relative']:+.1%})" if "relative" in row else ""
+            out.append(f"  {names.get(name, name)}: {value:,.2f}{rel}{note}")
     return out
