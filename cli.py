@@ -48,6 +48,7 @@ SUMMARIES = {
     "catalog": "The built-in catalog, every number with its source.",
     "uncertainty": "Monte Carlo over uncertain inputs: how sure is the plan.",
     "schema": "The JSON Schema of an instance file.",
+    "campaign": "Plan several runs over months, sites and a GPU fleet in one MIP.",
     "page": "A local web page: move budget, deadline, carbon price; see the plan.",
 }
 
@@ -63,6 +64,7 @@ COMMANDS = {
     "catalog": "planner.cli.catalog:catalog_command",
     "uncertainty": "planner.cli.uncertainty:uncertainty",
     "schema": "planner.cli.schema:schema_command",
+    "campaign": "planner.cli.campaign:campaign",
     "page": "planner.cli.page:page",
 }
 

@@ -11,10 +11,14 @@ import click
 
 
 @click.command("schema")
-def schema_command() -> None:
+@click.option("--campaign", is_flag=True, help="The schema of a campaign file (`plan campaign`, docs/campaign-keys.md).")
+def schema_command(campaign: bool) -> None:
     """Print the JSON Schema of an instance file: every key with its type, default, allowed range and
     meaning (docs/instance-keys.md is the same as tables)."""
     from planner.input.schema import Instance, Strict
+
+    if campaign:
+        from planner.input.campaign_schema import Campaign as Instance  # noqa: F811
 
     # Sections are built lazily (Strict's defer_build); a JSON Schema encodes section defaults
     # (`limits: {}`), which needs each section's serializer, so build them all first.

@@ -41,15 +41,15 @@ Dates: `limits.deadline: 2027-03-01` with a top-level `start: 2026-12-01` is rea
 """
 
 
-def markdown() -> str:
-    """The whole docs/instance-keys.md."""
+def markdown(root: type[BaseModel] = schema.Instance, header: str = HEADER) -> str:
+    """The whole docs/instance-keys.md (or, with the campaign's root model, docs/campaign-keys.md)."""
     sections: list[tuple[str, str, type[BaseModel]]] = []
-    _collect(schema.Instance, "", "top level", sections, set())
-    out = [HEADER]
+    _collect(root, "", "top level", sections, set())
+    out = [header]
     for title, path, model in sections:
         out.append(f"\n## {title}\n")
         doc = (model.__doc__ or "").strip()
-        if doc and model is not schema.Instance:
+        if doc and model is not root:
             out.append(" ".join(doc.split()) + "\n")
         out.append("| key | type | default | allowed | meaning, unit |")
         out.append("|---|---|---|---|---|")

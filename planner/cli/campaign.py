@@ -1,0 +1,91 @@
+"""`plan campaign FILE`: the optimal plan of a campaign (several runs over months, sites and a GPU
+fleet, docs/campaigns.md). Exit 0 optimal, 2 bad input, 3 infeasible (with what would have to
+move), 4 stopped by --time-limit (the best plan found is printed)."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import click
+
+from planner.cli.atomic import check_output_path, write_atomic
+from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
+
+_EXIT = {"optimal": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_LIMIT, "error": 1}
+
+
+@click.command("campaign")
+@click.argument("campaign_file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
+              help="Write the answer to FILE (atomically) instead of printing it.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop HiGHS after this many seconds; the best plan found is returned (exit 4).")
+@click.option("--mip-gap", type=click.FloatRange(min=0), default=None,
+              help="Relative MIP gap at which HiGHS stops (default 1e-4).")
+@click.option("--baselines", is_flag=True,
+              help="Also solve the earliest-deadline greedy, the run-by-run planner and the LP bound.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the plan to FILE.png (Gantt by site, MW against the limit, GPUs by channel).")
+def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float | None, mip_gap: float | None,
+             baselines: bool, plot: str | None) -> None:
+    """Plan CAMPAIGN_FILE jointly: every run's variant, site, GPUs by month, and the blocks to reserve."""
+    check_output_path(output, inputs=(campaign_file,))
+    if plot is not None:
+        from planner.present.plots import check_plot_path
+
+        check_plot_path(plot, inputs=(campaign_file,))
+    from planner.input.campaign_loading import load_campaign
+    from planner.optimize.campaign_solve import CAMPAIGN_MIP_GAP, solve_campaign
+    from planner.optimize.solve import SolveOptions
+
+    loaded = load_campaign(campaign_file)
+    options = SolveOptions(time_limit_s=time_limit, mip_gap=CAMPAIGN_MIP_GAP if mip_gap is None else mip_gap)
+    result = solve_campaign(loaded, options)
+    if result.status == "infeasible" and not result.explanation:
+        from planner.analysis.campaign_explain import explain_infeasible
+
+        result.explanation = explain_infeasible(loaded, result.data, options)
+    compared = None
+    if baselines:
+        from planner.analysis.campaign_baselines import compare_baselines
+
+        compared = compare_baselines(loaded, result, options)
+    text = _render(result, fmt, compared)
+    if output is not None:
+        write_atomic(output, text)
+        click.echo(f"wrote {output} (status {result.status})", err=True)
+    else:
+        click.echo(text, nl=False)
+    if plot is not None and result.plan is not None:
+        from planner.present.campaign_plot import plot_campaign
+
+        plot_campaign(loaded, result, plot)
+        click.echo(f"wrote {plot}", err=True)
+    sys.exit(_EXIT.get(result.status, 1))
+
+
+def _render(result, fmt: str, compared) -> str:
+    from planner.present.campaign_report import campaign_csv, campaign_dict, print_campaign, to_json
+
+    if fmt == "json":
+        return to_json(campaign_dict(result, compared)) + "\n"
+    if fmt == "csv":
+        return campaign_csv(result)
+    import os
+
+    from rich.console import Console
+
+    from planner.present.campaign_report import baseline_lines
+
+    if os.environ.get("COLUMNS", "").strip().isdigit():
+        width = int(os.environ["COLUMNS"])
+    else:
+        import shutil
+
+        width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+    print_campaign(result, console, baseline_lines(compared) if compared else None)
+    return buffer.getvalue()

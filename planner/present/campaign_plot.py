@@ -1,0 +1,101 @@
+"""`plan campaign --plot FILE`: one figure, three panels, from the evaluator's figures.
+
+1. Gantt: each run a row, a bar over the months it holds GPUs, coloured by site, the GPUs it holds
+   written on each month (k = thousands).
+2. MW by site and month: the MW the campaign draws at each site (solid) against that site's grid
+   limit (dashed, same colour); sites without a limit have no dashed line.
+3. GPUs by channel per month, all sites together: held GPUs split into owned, reserved and on
+   demand (owned first, then reserved, then on demand, as the evaluator prices them), with the
+   GPUs owned or reserved but idle drawn hatched above.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner.optimize.campaign_solve import CampaignResult
+from planner.input.campaign_schema import Campaign
+from planner.present.plots import plain_text, pyplot, save_figure
+
+
+def _gpus_text(n: int) -> str:
+    return f"{n / 1000:.3g}k" if n >= 1000 else str(n)
+
+
+def plot_campaign(campaign: Campaign, result: CampaignResult, path: str | Path) -> None:
+    """Write the three panels of the module docstring to `path` (.png, .pdf or .svg)."""
+    plt = pyplot()
+    with plain_text():
+        labels = campaign.labels()
+        fig, axes = plt.subplots(3, 1, figsize=(11, 3.0 + 0.45 * len(campaign.runs) + 6.0), sharex=True,
+                                 gridspec_kw={"height_ratios": [1.0 + 0.3 * len(campaign.runs), 2.2, 2.2]})
+        colours = {s.name: plt.get_cmap("tab10")(k % 10) for k, s in enumerate(campaign.sites)}
+        _gantt(axes[0], campaign, result, colours)
+        _power(axes[1], campaign, result, colours)
+        _channels(axes[2], campaign, result)
+        step = max(1, len(labels) // 12)
+        axes[2].set_xticks(range(0, len(labels), step))
+        axes[2].set_xticklabels([labels[t] for t in range(0, len(labels), step)], rotation=45, ha="right")
+        axes[0].set_title(f"{campaign.name or 'campaign'}: {result.objective} "
+                          f"{result.objective_value:,.0f}" + (" t CO2e" if result.objective == "co2" else " USD"),
+                          loc="left")
+        fig.tight_layout()
+        save_figure(fig, Path(path))
+
+
+def _gantt(ax, campaign: Campaign, result: CampaignResult, colours: dict) -> None:
+    runs = result.plan.runs
+    for row, plan in enumerate(runs):
+        y = len(runs) - 1 - row
+        for t, n in enumerate(plan.gpus_by_month):
+            if n:
+                ax.barh(y, 1.0, left=t - 0.5, color=colours[plan.site], edgecolor="white", height=0.7)
+                ax.text(t, y, _gpus_text(n), ha="center", va="center", fontsize=7, color="white")
+        deadline = campaign.horizon_index(campaign.runs[row].deadline)
+        ax.plot([deadline + 0.5] * 2, [y - 0.4, y + 0.4], color="black", linewidth=2)
+    ax.set_yticks(range(len(runs)))
+    ax.set_yticklabels([f"{p.run} ({p.gpu})" for p in reversed(runs)])
+    handles = [pyplot().Rectangle((0, 0), 1, 1, color=c) for c in colours.values()]
+    ax.legend(handles + [pyplot().Line2D([0], [0], color="black", linewidth=2)],
+              list(colours) + ["deadline (end of month)"], loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    ax.set_ylabel("run (GPUs held)")
+
+
+def _power(ax, campaign: Campaign, result: CampaignResult, colours: dict) -> None:
+    labels = campaign.labels()
+    for site in campaign.sites:
+        drawn = [result.metrics.site_mw.get((site.name, m), 0.0) for m in labels]
+        ax.plot(range(len(labels)), drawn, color=colours[site.name], marker="o", markersize=3, label=f"{site.name} drawn")
+        limit = campaign.grid_by_month(site)
+        if any(v is not None for v in limit):
+            ax.step(range(len(labels)), [v if v is not None else float("nan") for v in limit], where="mid",
+                    color=colours[site.name], linestyle="--", label=f"{site.name} limit")
+    ax.set_ylabel("facility MW")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+
+
+def _channels(ax, campaign: Campaign, result: CampaignResult) -> None:
+    months = len(campaign.labels())
+    owned = [0.0] * months
+    reserved = [0.0] * months
+    rented = [0.0] * months
+    idle = [0.0] * months
+    for im in result.metrics.islands:
+        t = campaign.labels().index(im.month)
+        from_owned = min(im.held_gpus, im.owned_gpus)
+        from_reserved = min(im.held_gpus - from_owned, im.reserved_gpus)
+        owned[t] += from_owned
+        reserved[t] += from_reserved
+        rented[t] += im.held_gpus - from_owned - from_reserved
+        idle[t] += im.owned_gpus + im.reserved_gpus - from_owned - from_reserved
+    x = range(months)
+    ax.bar(x, owned, color="#4c72b0", label="owned, held")
+    ax.bar(x, reserved, bottom=owned, color="#55a868", label="reserved, held")
+    base = [a + b for a, b in zip(owned, reserved)]
+    ax.bar(x, rented, bottom=base, color="#c44e52", label="on demand")
+    top = [a + b for a, b in zip(base, rented)]
+    ax.bar(x, idle, bottom=top, color="none", edgecolor="#999999", hatch="//", label="owned or reserved, idle")
+    ax.set_ylabel("GPUs (all sites)")
+    ax.yaxis.set_major_formatter(pyplot().FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)

@@ -1,0 +1,123 @@
+"""`plan campaign`: the bundled campaigns read as a training lead would (deadlines met, GPUs never
+above what is owned, reserved or rented, MW never above the limit, every reserved block worth its
+term), evaluator == MIP objective on each; exit codes 2 (bad input, one line naming the field) and
+3 (infeasible, with what would have to move); JSON and CSV answers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from campaign_cases import tiny
+from cli_run import run_main
+from planner.input.campaign_loading import load_campaign
+from planner.optimize.campaign_solve import solve_campaign
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = sorted((ROOT / "instances" / "campaigns").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def solved():
+    return {path.name: (load_campaign(path), solve_campaign(load_campaign(path))) for path in BUNDLED}
+
+
+def test_three_bundled_campaigns_each_with_a_comment():
+    assert len(BUNDLED) >= 3
+    for path in BUNDLED:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("#") and "What it shows" in text, path.name
+
+
+@pytest.mark.parametrize("name", [p.name for p in BUNDLED])
+def test_bundled_campaign_is_sound(solved, name):
+    campaign, result = solved[name]
+    assert result.status == "optimal"
+    assert result.metrics.violations == []
+    assert result.objective_value == pytest.approx(result.model_objective, rel=1e-6)
+    labels, hours = campaign.labels(), campaign.hours()
+    # deadlines met and precedence kept, from the plan itself
+    last = {}
+    for run, plan in zip(campaign.runs, result.plan.runs):
+        months = [t for t, n in enumerate(plan.gpus_by_month) if n]
+        assert labels[months[-1]] <= run.deadline and labels[months[0]] >= (run.earliest_start or labels[0])
+        last[run.name] = (months[0], months[-1])
+    for run in campaign.runs:
+        for before in run.after:
+            assert last[before][1] < last[run.name][0]
+    blocks_by = {}
+    for r in result.plan.reservations:
+        blocks_by.setdefault((r.site, r.gpu), []).append((labels.index(r.month), r.blocks))
+    for entry in campaign.fleet:
+        owned = campaign.owned_by_month(entry)
+        rentable = campaign.on_demand_by_month(entry)
+        term = entry.reserved.term_months if entry.reserved else 0
+        block = entry.reserved.block_gpus if entry.reserved else 0
+        reserved = [sum(b for t0, b in blocks_by.get((entry.site, entry.gpu), []) if t0 <= t < t0 + term) * block
+                    for t in range(campaign.months)]
+        there = [p for p in result.plan.runs if (p.site, p.gpu) == (entry.site, entry.gpu)]
+        for t in range(campaign.months):
+            held = sum(p.gpus_by_month[t] for p in there)
+            assert held <= owned[t] + reserved[t] + rentable[t]
+        # a block is worth its term: renting its busy GPU-hours on demand would cost at least as much
+        for t0, b in blocks_by.get((entry.site, entry.gpu), []):
+            busy = sum(min(b * block, max(0.0, sum(p.gpu_hours_by_month[t] for p in there) / hours[t] - owned[t]))
+                       * hours[t] for t in range(t0, min(t0 + term, campaign.months)))
+            assert busy * entry.on_demand.usd_per_gpu_hour >= b * campaign.block_usd(entry, t0) * (1 - 1e-9)
+    for site in campaign.sites:
+        limits = campaign.grid_by_month(site)
+        for t, limit in enumerate(limits):
+            mw = sum(p.gpus_by_month[t] * campaign.gpu(p.gpu).watts / 1e6 * site.pue
+                     for p in result.plan.runs if p.site == site.name)
+            assert limit is None or mw <= limit * (1 + 1e-9)
+
+
+def test_json_and_csv(monkeypatch, capsys, tmp_path):
+    path = ROOT / "instances" / "campaigns" / "campaign-procurement.yaml"
+    code, out, err = run_main(monkeypatch, capsys, "campaign", path, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["status"] == "optimal"
+    assert data["cost_usd"]["total"] == pytest.approx(sum(v for k, v in data["cost_usd"].items() if k != "total"))
+    code, out, err = run_main(monkeypatch, capsys, "campaign", path, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and rows and sum(float(r["gpu_hours"]) for r in rows) == pytest.approx(
+        sum(r["gpu_hours"] for r in data["runs"]), rel=1e-6)
+    target = tmp_path / "answer.txt"
+    code, out, err = run_main(monkeypatch, capsys, "campaign", path, "--output", target)
+    assert code == 0 and out == "" and "Runs" in target.read_text()
+
+
+def _write(tmp_path, data) -> Path:
+    path = tmp_path / "c.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")  # JSON is YAML (no aliases)
+    return path
+
+
+def test_bad_input_exit_2_one_line(monkeypatch, capsys, tmp_path):
+    data = tiny()
+    data["fleet"][0]["reserved"]["term_months"] = -1
+    code, out, err = run_main(monkeypatch, capsys, "campaign", _write(tmp_path, data))
+    assert code == 2 and out == ""
+    assert err.strip().count("\n") == 0 and "fleet[0].reserved.term_months" in err
+
+
+def test_infeasible_exit_3_explained(monkeypatch, capsys, tmp_path):
+    data = tiny()
+    data["runs"][0]["deadline"] = "2027-01"   # 32 GPUs x 744 h < 33,333 GPU-hours
+    code, out, err = run_main(monkeypatch, capsys, "campaign", _write(tmp_path, data))
+    assert code == 3
+    assert "status: infeasible" in out and "max_gpus must rise to at least 48" in out   # 33,333 / 744 = 44.8
+
+
+def test_infeasible_budget_says_by_how_much(monkeypatch, capsys, tmp_path):
+    data = tiny(limits={"budget_usd": 50_000.0})
+    code, out, err = run_main(monkeypatch, capsys, "campaign", _write(tmp_path, data), "--format", "json")
+    assert code == 3
+    explanation = " ".join(json.loads(out)["explanation"])
+    # the cheapest plan is the shared-block plan of test_campaign_hand_solved: 46,080 + 33,984
+    assert "80,064" in explanation and "30,064" in explanation
