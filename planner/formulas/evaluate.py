@@ -30,6 +30,7 @@ from planner.errors import InputError
 from planner.formulas import scaling_law
 from planner.formulas.cluster import cluster_rates, operations
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
+from planner.formulas import scale as scaling
 from planner.formulas.serving import best_serving_offer
 from planner.formulas.targets import target_loss, target_probability
 from planner.formulas.throughput import flop_rate
@@ -80,6 +81,17 @@ class ServingFigures:
 
 
 @dataclass(frozen=True)
+class ScaleFigures:
+    """How far the cluster scales (planner.formulas.scale; only with the instance's `scale:`)."""
+
+    model_parallel_gpus: float      # mp(N): tensor x pipeline degree memory needs
+    tokens_per_gpu: float           # sequence_tokens / mp: tokens each GPU holds per step, at least
+    global_batch_tokens: float      # (n / mp) sequence_tokens: the least global batch on n GPUs
+    batch_limit_tokens: float       # batch_multiple x B_opt(C)
+    max_useful_gpus: float          # mp B_max / sequence_tokens
+
+
+@dataclass(frozen=True)
 class Lifetime:
     """Training + serving (6.4)."""
 
@@ -113,6 +125,7 @@ class PlanMetrics:
     serving: ServingFigures | None = None
     lifetime: Lifetime | None = None
     target_probability: float | None = None
+    scale: ScaleFigures | None = None    # with the instance's `scale:` block
 
     def objective_value(self, objective: str, carbon_price_usd_per_t: float = 0.0) -> float:
         """The value of one of the five objectives (spec sections 4 and 6.4: with serving, cost,
@@ -225,7 +238,19 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
         serving=serving,
         lifetime=lifetime,
         target_probability=target_probability(instance, n_params, tokens),
+        scale=scale_figures(instance, gpu, n_params, tokens, count),
     )
+
+
+def scale_figures(instance: Instance, gpu, n_params: float, tokens: float, count: int) -> ScaleFigures | None:
+    """The plan's batch and model-parallel figures (planner.formulas.scale); None without `scale:`."""
+    sc = instance.scale
+    if sc is None:
+        return None
+    mp = scaling.model_parallel_gpus(sc, total_params(instance, n_params), gpu.memory_gb)
+    flops = instance.flops_per_param_token * n_params * tokens
+    return ScaleFigures(mp, sc.sequence_tokens / mp, scaling.least_global_batch_tokens(sc, count, mp),
+                        float(scaling.batch_limit_tokens(sc, flops)), float(scaling.max_useful_gpus(sc, flops, mp)))
 
 
 def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -> list[Violation]:
@@ -265,6 +290,11 @@ def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -
     if plan.gpu_count < floor * (1 - 1e-12):
         out.append(Violation("memory", plan.gpu_count, floor, "GPUs",
                              f"training state needs at least {math.ceil(floor)} GPUs of {gpu.memory_gb:g} GB"))
+    if metrics.scale is not None and plan.gpu_count > metrics.scale.max_useful_gpus * (1 + scaling.SCALE_TOL):
+        sf = metrics.scale
+        out.append(Violation("scale", plan.gpu_count, sf.max_useful_gpus, "GPUs",
+                             f"{plan.gpu_count} GPUs need a global batch of at least {sf.global_batch_tokens:.4g} "
+                             f"tokens, above the useful {sf.batch_limit_tokens:.4g} (scale.batch_multiple x B_opt)"))
     if plan.model_params not in instance.sizes:
         out.append(Violation("model_sizes", plan.model_params, 0, "params",
                              f"{plan.model_params:g} is not one of the candidate model sizes"))

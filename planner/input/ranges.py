@@ -107,7 +107,7 @@ def _printable_name(value: Any) -> Any:
 
 #: Rebuild order: a model after the models it contains.
 _ORDER = ("ScalingLaw", "SampleLaw", "Gpu", "Offer", "Region", "Stage", "Recipe", "Alignment", "SizeGrid", "Data",
-          "Match", "Targets", "Limits", "FixedPlan", "Moe", "Reliability", "Serving")
+          "Match", "Targets", "Limits", "FixedPlan", "Moe", "Scale", "Reliability", "Serving")
 
 
 def _fmt(value: float) -> str:

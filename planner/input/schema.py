@@ -258,6 +258,33 @@ class Moe(Strict):
 Precision = Literal["bf16", "fp8"]
 
 
+def _bounded(low: float, high: float, strict_low: bool = False):
+    """A float bounded on the field itself: (low, high] with strict_low, else [low, high]."""
+    return Annotated[float, Field(strict=True, **({"gt": low} if strict_low else {"ge": low}), le=high)]
+
+
+class Scale(Strict):
+    """How far a cluster scales (planner.formulas.scale): the largest useful GPU count for (N, D).
+
+    n <= mp(N) x batch_multiple x batch_coefficient x (k N D)^batch_exponent / sequence_tokens, where
+    mp(N) = ceil(replica_bytes_per_param x N_total / (replica_memory_share x memory_gb 1e9)) is the
+    model-parallel degree (tensor x pipeline) memory needs. Absent = no such limit."""
+
+    batch_coefficient: _bounded(0.0, 1e6, True) = Field(
+        0.292, description="c of the compute-optimal batch B_opt = c C^e tokens (DeepSeek LLM, arXiv:2401.02954: 0.292)")
+    batch_exponent: _bounded(0.01, 0.99) = Field(
+        0.3271, description="e of B_opt = c C^e (DeepSeek LLM: 0.3271), C = k N D in FLOP")
+    batch_multiple: _bounded(0.0, 100.0, True) = Field(
+        1.0, description="largest useful global batch as a multiple of B_opt (practice: 0.25-2)")
+    sequence_tokens: _bounded(1.0, 1e8) = Field(
+        4096.0, description="tokens per sequence: each model-parallel group holds at least one per step")
+    replica_bytes_per_param: _bounded(0.0, 1e4, True) = Field(
+        2.0, description="bytes per parameter each model-parallel group holds unsharded (2: BF16 weights; "
+        "gradients and optimizer state sharded over data parallelism, ZeRO-3/FSDP)")
+    replica_memory_share: _bounded(0.0, 1.0, True) = Field(
+        0.5, description="share of GPU memory those bytes may take (the rest: activations, buffers), (0, 1]")
+
+
 class Reliability(Strict):
     """Checkpoint/restart figures of the failure model, used with gpus[*].mtbf_hours."""
 
@@ -305,7 +332,10 @@ class Instance(Strict):
     data: Data = Field(Data.model_construct(), description="the pretraining data: unique tokens, epochs, price")
     targets: Targets = Field(Targets.model_construct(), description="the loss the plan must reach")
     limits: Limits = Field(Limits.model_construct(), description="budget, deadline, carbon budget, compute cap")
-    staff_usd_per_day: NonNegative = Field(0.0, description="team cost while the run lasts, USD/day")
+    staff_usd_per_day: NonNegative = Field(0.0, description="team cost while the run lasts, USD/day "
+                                           "(alias of staff_usd_per_year / 365.25; give one of the two)")
+    scale: Scale | None = Field(None, description="how far a cluster scales: the global-batch limit on the GPU "
+                                "count (planner.formulas.scale); absent = no limit; `scale: {}` = the defaults")
     bytes_per_param: Positive = Field(16.0, description="training-state memory per parameter, bytes (16: BF16 "
                                       "weights and gradients, FP32 master weights and Adam moments)")
     precision: Precision = Field("bf16", description="training precision: the GPU peak (and MFU) used")

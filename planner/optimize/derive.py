@@ -9,6 +9,8 @@ need no optimisation; its GPU count n (a multiple of the node size) is left open
     nodes      in [min_nodes, max_nodes]:     min_nodes = ceil(memory floor / gpus_per_node) (at least 1)
                max_nodes = floor(min(available, grid, swing) / gpus_per_node), where
                grid: n w pue/1000 <= grid_capacity_mw, swing: n w swing_fraction/1000 <= max_swing_mw
+               (and with `scale:`, n <= n_max(N, D): planner.formulas.scale, applied by the presolve
+               since it depends on D; the row carries model_parallel = mp(N) on its GPU)
     fixed_usd  = annotation + fixed of the recipe;   serving = N x the best serving offer's measure
 
 Rows that cannot be part of any plan are ruled out here with the reason kept for the
@@ -25,7 +27,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from planner.formulas.evaluate import memory_floor_gpus
+from planner.formulas.evaluate import memory_floor_gpus, total_params
+from planner.formulas.scale import model_parallel_gpus
 from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
 from planner.formulas.serving import best_serving_offer
@@ -66,7 +69,7 @@ class RecipeOption:
 
 #: The per-row arrays of Candidates.
 ROW_FIELDS = ("size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd",
-              "min_nodes", "serving")
+              "min_nodes", "serving", "model_parallel")
 
 
 @dataclass
@@ -87,6 +90,7 @@ class Candidates:
     fixed_usd: np.ndarray = field(default_factory=lambda: np.zeros(0))
     min_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     serving: np.ndarray = field(default_factory=lambda: np.zeros(0))   # objective measure of serving
+    model_parallel: np.ndarray = field(default_factory=lambda: np.zeros(0))  # mp(N) on the row's GPU (scale)
     ruled_out: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -147,7 +151,8 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
     fixed = np.array([r.fixed_usd for r in out.recipes] or [0.0])
     big_enough = out.sizes[None, :] >= min_params[:, None]                     # recipe x size
     chunks: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd", "min_nodes")}
+        "size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd", "min_nodes",
+        "model_parallel")}
     per_gpu: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # GPU -> (FLOP/s by size, least nodes by size)
     for o, offer in enumerate(out.offers):
         gpu = instance.gpus[offer.gpu_index]
@@ -167,6 +172,9 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
         chunks["align_flops"].append(align_fpp[m] * out.sizes[i])
         chunks["fixed_usd"].append(fixed[m])
         chunks["min_nodes"].append(min_nodes[i])
+        chunks["model_parallel"].append(
+            model_parallel_gpus(instance.scale, total_params(instance, out.sizes[i]), gpu.memory_gb)
+            if instance.scale is not None else np.ones(len(i)))
     for name, parts in chunks.items():
         if parts:
             setattr(out, name, np.concatenate(parts))

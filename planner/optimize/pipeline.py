@@ -178,6 +178,7 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
     rates = fig.rates(nodes)
     dmin = np.maximum(cand.min_tokens_by_size[cand.size], 0.0)
     if instance.objective == "loss":
+        dmin = np.maximum(dmin, fig.scale_tokens(nodes))   # `scale:`: the least D the count is useful at
         dmax = np.maximum(tokens, dmin)
     else:
         dmin = dmax = tokens
@@ -283,6 +284,8 @@ def binding_limits(instance: Instance, plan: FixedPlan, metrics: PlanMetrics,
     floor = memory_floor_gpus(instance, plan.model_params, gpu.memory_gb)
     if plan.gpu_count - gpu.gpus_per_node < floor:
         out.append("memory")
+    if metrics.scale is not None and plan.gpu_count + gpu.gpus_per_node > metrics.scale.max_useful_gpus:
+        out.append("scale")
     return out
 
 

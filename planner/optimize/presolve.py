@@ -25,6 +25,11 @@ is a decreasing function of the (unimodal) cost rate, the carbon cap decreases a
 increases with k, so Dmax is unimodal (quasi-concave; flat only at its maximum, where a constant
 cap binds) and its integer argmax is found the same way. The row's loss is L(N, Dmax(k*)).
 
+With `scale:` (planner.formulas.scale) the count is also at most n_max(N, D), which grows with D:
+at D = Dmin it caps max_nodes; for `loss` a count k needs D >= D_scale(k), and since Dmax(k)/k does
+not grow with k while D_scale(k)/k does, the counts with Dmax(k) >= D_scale(k) form an interval
+[min_nodes, last], found by bisection; Dmax's argmax is then taken on it.
+
 Pruning (exact): the value found is the row's exact optimum over every count (and D). A row whose
 optimum is worse than the best row's by more than a relative 1e-9 cannot be optimal and is dropped;
 the MIP (models.training_plan) is built over the rest, with each row at its best count.
@@ -39,6 +44,7 @@ import numpy as np
 from planner.formulas import scaling_law
 from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.cluster import ClusterRates, cluster_rates, operations
+from planner.formulas.scale import SCALE_TOL, max_useful_gpus, min_flops_for_gpus
 from planner.input.schema import Instance
 from planner.optimize.derive import Candidates
 
@@ -92,6 +98,23 @@ class RowFigures:
 
     def flops(self, tokens):
         return self.instance.flops_per_param_token * self.params * tokens + self.cand.align_flops
+
+    def scale_nodes(self, tokens) -> np.ndarray:
+        """The most nodes the `scale:` limit allows at `tokens` (planner.formulas.scale); the offer's
+        max_nodes without it."""
+        sc = self.instance.scale
+        if sc is None:
+            return self.max_nodes
+        gpus = max_useful_gpus(sc, self.instance.flops_per_param_token * self.params * tokens, self.cand.model_parallel)
+        return np.floor(np.minimum(gpus * (1 + SCALE_TOL) / self.node, 1e15)).astype(np.int64)
+
+    def scale_tokens(self, nodes) -> np.ndarray:
+        """The least D at which `nodes` nodes are useful (0 without `scale:`): C_min(n) / (k N)."""
+        sc = self.instance.scale
+        if sc is None:
+            return np.zeros(len(self.params))
+        flops = min_flops_for_gpus(sc, self.node * nodes, self.cand.model_parallel)
+        return flops / (self.instance.flops_per_param_token * self.params) * (1 - SCALE_TOL)
 
 
 def first_true(pred, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -174,7 +197,7 @@ def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimu
     limits = instance.limits
     tokens = np.maximum(cand.min_tokens_by_size[cand.size], 1.0) if len(cand) else np.zeros(0)
     lo = cand.min_nodes.astype(np.int64)
-    hi = rows.max_nodes.copy()
+    hi = np.minimum(rows.max_nodes, rows.scale_nodes(tokens)) if len(cand) else rows.max_nodes.copy()
     feasible = lo <= hi
     if limits.max_training_flops is not None:
         feasible &= rows.flops(tokens) <= limits.max_training_flops * (1 + LIMIT_TOL)
@@ -243,11 +266,19 @@ def token_cap(instance: Instance, cand: Candidates, rows: RowFigures, nodes: np.
 def _loss_rows(instance: Instance, cand: Candidates, rows: RowFigures) -> RowOptimum:
     lo = cand.min_nodes.astype(np.int64)
     hi = np.maximum(rows.max_nodes, lo)
+    scale_ok = np.ones(len(cand), bool)
+    if instance.scale is not None and len(cand):
+        # k is allowed when Dmax(k) >= the least D at which k nodes are useful: Dmax(k)/k does not
+        # grow with k and D_scale(k)/k does (exponent 1/e > 1), so the allowed k are an interval
+        # [lo, last]; Dmax is unimodal on it
+        last = first_true(lambda k: token_cap(instance, cand, rows, k) < rows.scale_tokens(k), lo, hi) - 1
+        scale_ok = last >= lo
+        hi = np.maximum(np.minimum(hi, last), lo)
     nodes = first_true(lambda k: (k >= hi) | (token_cap(instance, cand, rows, np.minimum(k + 1, hi))
                                              < token_cap(instance, cand, rows, k)), lo, hi)
     tokens = token_cap(instance, cand, rows, nodes)
     need = np.maximum(cand.min_tokens_by_size[cand.size], 0.0) if len(cand) else np.zeros(0)
-    feasible = (lo <= rows.max_nodes) & (tokens > 0) & (tokens >= need * (1 - 1e-12))
+    feasible = (lo <= rows.max_nodes) & (tokens > 0) & (tokens >= need * (1 - 1e-12)) & scale_ok
     unbounded = feasible & np.isinf(tokens)
     law, data = instance.scaling_law, instance.data
     finite = np.where(np.isfinite(tokens) & (tokens > 0), tokens, 1.0)

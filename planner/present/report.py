@@ -46,6 +46,7 @@ def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
         **({"serving": asdict(metrics.serving), "lifetime": asdict(metrics.lifetime)}
            if metrics.serving is not None else {}),
         **({"target_probability": metrics.target_probability} if metrics.target_probability is not None else {}),
+        **({"scale": asdict(metrics.scale)} if metrics.scale is not None else {}),
     }
 
 
@@ -120,6 +121,11 @@ def plan_tables(metrics: PlanMetrics) -> list[Table]:
         ("peak facility power", f"{metrics.peak_power_mw:,.2f} MW"),
     ):
         decisions.add_row(label, value)
+    if metrics.scale is not None:
+        sf = metrics.scale
+        decisions.add_row("global batch", f"{_si(sf.global_batch_tokens)} tokens at least ({sf.tokens_per_gpu:,.0f} "
+                                          f"tokens/GPU, {sf.model_parallel_gpus:,.0f}-GPU replicas); useful up to "
+                                          f"{_si(sf.batch_limit_tokens)}: {sf.max_useful_gpus:,.0f} GPUs")
     if metrics.target_probability is not None:
         decisions.add_row("target probability", f"{metrics.target_probability:.1%} of the sampled laws meet the target")
     if metrics.serving is not None:
@@ -237,7 +243,7 @@ def result_csv(result: PlanResult) -> str:
 _VIOLATION_LABELS = {
     "max_loss": "loss", "budget_usd": "cost", "max_co2_t": "CO2", "deadline_days": "duration",
     "max_training_flops": "training compute", "grid_capacity_mw": "facility power", "max_swing_mw": "power swing",
-    "max_epochs": "tokens", "available": "GPUs", "memory": "GPUs", "gpus_per_node": "GPUs",
+    "max_epochs": "tokens", "available": "GPUs", "memory": "GPUs", "gpus_per_node": "GPUs", "scale": "GPUs",
 }
 
 

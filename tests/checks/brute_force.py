@@ -31,6 +31,11 @@ Formulas (own arithmetic):
               minimises the objective's own measure (cost, co2, cost + carbon_price co2; the
               lowest cost under time and loss, which it then does not affect) (6.4)
 
+Scale (`scale:` block): a count n is useful only while n <= mp x multiple x c (k N D)^e / seq_tokens,
+mp = max(1, ceil(replica_bytes x N_total / (share x memory_gb 1e9))); checked at the chosen D
+(for `loss` the largest D the limits allow: if the count is not useful there it is useful at no
+smaller D).
+
 Tokens: for every objective except `loss` the optimal D is Dmin(N), the least D with
 L(N, D) <= target (closed form through the inverse of the repetition formula, checked against a
 bisection on ln D), at least 1 token, infeasible above U max_epochs. With `confidence` Dmin(N)
@@ -233,6 +238,21 @@ def training_rate(instance: Instance, gpu, params):
     return peak * 1e12 * mfu * moe
 
 
+def useful_gpus(instance: Instance, gpu, params, tokens):
+    """Most GPUs a run keeps busy under `scale:` (inf without it): a replica spans mp GPUs by memory
+    and holds one sequence per step, the global batch at most multiple x 0.292-style C^e."""
+    sc = instance.scale
+    if sc is None:
+        return np.inf
+    moe = instance.moe.total_params_per_active if instance.moe is not None else 1.0
+    params = np.asarray(params, dtype=float)
+    replica = np.maximum(1.0, np.ceil(sc.replica_bytes_per_param * params * moe
+                                      / (sc.replica_memory_share * gpu.memory_gb * 1e9) * (1 - 1e-12)))
+    compute = instance.flops_per_param_token * params * np.asarray(tokens, dtype=float)
+    sequences = sc.batch_multiple * sc.batch_coefficient * compute ** sc.batch_exponent / sc.sequence_tokens
+    return replica * sequences
+
+
 def waste(instance: Instance, gpu, n):
     """Young/Daly waste fraction of n GPUs (6.2); 0 without mtbf_hours."""
     n = np.asarray(n, dtype=float)
@@ -328,6 +348,7 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
         "cost_compute": compute, "cost_development": dev_cost, "cost": cost + dev_cost,
         "co2_development": dev_co2, "co2": co2 + dev_co2,
         "serving_cost": 0.0, "serving_co2": 0.0, "serving_gpu_hours": 0.0,
+        "max_useful_gpus": float(useful_gpus(instance, gpu, N, D)),
     }
     if serving is not None and instance.serving is not None:
         sg, sr = instance.gpu(serving[0]), instance.region(serving[1])
@@ -463,6 +484,7 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                 sec = (s_tok * tokens + a_sec) * eff
                 hours = sec / 3600.0
                 days = sec / (86400.0 * n)
+                ok &= n <= useful_gpus(instance, gpu, N, tokens) * (1 + FEAS_TOL)
                 cost = hours * price * f_dev + staff * days + data.usd_per_token * tokens + fixed
                 co2 = hours * co2ph * f_dev
                 flops = k * N * tokens + align_flops[:, :, None]

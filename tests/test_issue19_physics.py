@@ -1,0 +1,129 @@
+"""Issue 19: how far a cluster scales, what renting costs, what a grid sees, ties, extrapolation.
+
+Hand-derived values for every new formula; the MIP against the independent brute force
+(checks.brute_force, its own arithmetic) on random instances that carry the new keys; an inline
+GPU without the new keys prices as before."""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+
+import pytest
+
+from checks.brute_force import brute_force, price_plan
+from planner.formulas import scale as scaling
+from planner.formulas.evaluate import evaluate_plan, find_violations
+from planner.input.loading import instance_from_dict
+from planner.input.schema import FixedPlan
+from planner.optimize.pipeline import solve_instance
+from test_brute_force_agreement import check_agreement, make_instance
+
+H100 = {"name": "H100x", "peak_tflops": 989.0, "mfu": 0.4, "watts": 700.0, "memory_gb": 80.0,
+        "usd_per_gpu_hour": 2.0, "available": 4096}
+
+
+def _base(**extra) -> dict:
+    d = {"name": "hand", "objective": "cost", "scaling_law": "epoch2024", "model_sizes": [13e9],
+         "targets": {"match": {"params": 7e9, "tokens": 2e12}}, "gpus": [dict(H100)],
+         "regions": [{"name": "r", "carbon_g_per_kwh": 400.0, "pue": 1.15}]}
+    d.update(extra)
+    return d
+
+
+# ---- 1. how far a cluster scales -----------------------------------------------------------------
+
+def test_critical_batch_by_hand():
+    sc = instance_from_dict(_base(scale={})).scale
+    # DeepSeek LLM: B_opt = 0.292 C^0.3271; at C = 4.9e22: log10 = 22.690 x 0.3271 = 7.4219
+    c = 4.9e22
+    by_hand = 0.292 * 10 ** (math.log10(c) * 0.3271)
+    assert scaling.batch_limit_tokens(sc, c) == pytest.approx(by_hand, rel=1e-12)
+    assert 7.5e6 < by_hand < 7.9e6          # the issue's "7.7M here"
+    # 13B in BF16 (2 bytes) in half of 80 GB: 26e9 / 40e9 = 0.65 -> one GPU per replica
+    assert scaling.model_parallel_gpus(sc, 13e9, 80.0) == 1.0
+    # 405B: 810e9 / 40e9 = 20.25 -> 21 GPUs
+    assert scaling.model_parallel_gpus(sc, 405e9, 80.0) == 21.0
+    # at one 4,096-token sequence per GPU, 7.7M tokens keep 7.7e6/4096 ~ 1,880 GPUs busy
+    assert scaling.max_useful_gpus(sc, c, 1.0) == pytest.approx(by_hand / 4096, rel=1e-12)
+    # the inverse: C_min(n_max(C)) = C
+    n = scaling.max_useful_gpus(sc, c, 3.0)
+    assert scaling.min_flops_for_gpus(sc, n, 3.0) == pytest.approx(c, rel=1e-9)
+
+
+def test_scale_caps_the_gpu_count_of_startup_like_plan():
+    """Without `scale:` the cheapest count is far above what the batch keeps busy; with it the plan
+    runs at most B_max / 4096 GPUs (one sequence per GPU for a 13B model), a node multiple."""
+    free = solve_instance(instance_from_dict(_base(staff_usd_per_day=50000.0)), explain=False)
+    capped_inst = instance_from_dict(_base(staff_usd_per_day=50000.0, scale={}))
+    capped = solve_instance(capped_inst, explain=False)
+    c = 6 * 13e9 * capped.plan.tokens
+    limit = 0.292 * c ** 0.3271 / 4096
+    assert free.plan.gpu_count > limit
+    assert capped.plan.gpu_count <= limit and capped.plan.gpu_count + 8 > limit
+    assert capped.plan.gpu_count % 8 == 0
+    assert capped.metrics.scale.tokens_per_gpu == 4096.0
+    assert "scale" in capped.binding
+    # a plan above the limit is a violation
+    over = FixedPlan(model_params=13e9, tokens=capped.plan.tokens, gpu="H100x",
+                     gpu_count=capped.plan.gpu_count + 64, region="r")
+    assert any(v.limit == "scale" for v in find_violations(capped_inst, over, evaluate_plan(capped_inst, over)))
+
+
+def test_inline_gpu_without_new_keys_prices_as_before():
+    """The binding rule: no new key, the same figures as the first-edition formulas by hand."""
+    inst = instance_from_dict(_base())
+    plan = FixedPlan(model_params=13e9, tokens=6e11, gpu="H100x", gpu_count=1024, region="r")
+    m = evaluate_plan(inst, plan)
+    hours = 6 * 13e9 * 6e11 / (989e12 * 0.4) / 3600
+    assert m.gpu_hours == pytest.approx(hours, rel=1e-12)
+    assert m.cost_usd.compute == pytest.approx(2.0 * hours, rel=1e-12)
+    assert m.peak_power_mw == pytest.approx(1024 * 0.7 * 1.15 / 1000, rel=1e-12)
+    assert m.energy_mwh == pytest.approx(hours * 0.7 * 1.15 / 1000, rel=1e-12)
+    assert m.scale is None
+
+
+# ---- brute-force agreement on random instances with the new keys ---------------------------------
+
+PHYS_SEEDS = range(3000, 3060)
+
+
+def _physics(seed: int) -> dict:
+    """An extended random instance with issue 19's keys at random (at least one)."""
+    rng = random.Random(seed)
+    d = make_instance(seed, extended=bool(seed % 2))
+    d = copy.deepcopy(d)
+    if True:
+        d["scale"] = {"batch_multiple": math.exp(rng.uniform(math.log(0.01), math.log(1.0))),
+                      "sequence_tokens": rng.choice([1024, 2048, 4096, 8192])}
+        if rng.random() < 0.4:
+            d["scale"]["replica_bytes_per_param"] = rng.choice([2, 4, 16])
+    return d
+
+
+PHYSICS = {seed: _physics(seed) for seed in PHYS_SEEDS}
+
+
+@pytest.mark.parametrize("seed", PHYS_SEEDS)
+def test_issue19_keys_agree_with_brute_force(seed):
+    check_agreement(PHYSICS[seed])
+    inst = instance_from_dict(PHYSICS[seed])
+    result = solve_instance(inst, explain=False)
+    if result.plan is not None:
+        fig = price_plan(inst, result.plan)
+        assert result.plan.gpu_count <= fig["max_useful_gpus"] * (1 + 1e-9)
+
+
+def test_scale_is_active_in_several_random_instances():
+    """Not vacuous: removing `scale:` moves the optimum in several of the random instances."""
+    moved = 0
+    for seed in PHYS_SEEDS:
+        d = PHYSICS[seed]
+        with_scale = brute_force(instance_from_dict(d))
+        without = brute_force(instance_from_dict({k: v for k, v in d.items() if k != "scale"}))
+        if with_scale.status != without.status or (
+                with_scale.objective_value is not None
+                and abs(with_scale.objective_value - without.objective_value) > 1e-9 * abs(without.objective_value)):
+            moved += 1
+    assert moved >= 8, moved
