@@ -86,7 +86,7 @@ def test_inline_gpu_without_new_keys_prices_as_before():
 
 # ---- brute-force agreement on random instances with the new keys ---------------------------------
 
-PHYS_SEEDS = range(3000, 3060)
+PHYS_SEEDS = range(3000, 3120)
 
 
 def _physics(seed: int) -> dict:
@@ -94,11 +94,19 @@ def _physics(seed: int) -> dict:
     rng = random.Random(seed)
     d = make_instance(seed, extended=bool(seed % 2))
     d = copy.deepcopy(d)
-    if True:
-        d["scale"] = {"batch_multiple": math.exp(rng.uniform(math.log(0.01), math.log(1.0))),
+    if rng.random() < 0.6:
+        d["scale"] = {"batch_multiple": math.exp(rng.uniform(math.log(0.03), math.log(2.0))),
                       "sequence_tokens": rng.choice([1024, 2048, 4096, 8192])}
         if rng.random() < 0.4:
             d["scale"]["replica_bytes_per_param"] = rng.choice([2, 4, 16])
+    for region in d["regions"]:
+        if rng.random() < 0.7:
+            offers = region.setdefault("offers", {g["name"]: {} for g in d["gpus"]})
+            for name, terms in offers.items():
+                if rng.random() < 0.6:
+                    terms["min_term_days"] = math.exp(rng.uniform(math.log(1e-3), math.log(10)))
+                if rng.random() < 0.4:
+                    terms["contracted"] = True
     return d
 
 
@@ -117,13 +125,73 @@ def test_issue19_keys_agree_with_brute_force(seed):
 
 def test_scale_is_active_in_several_random_instances():
     """Not vacuous: removing `scale:` moves the optimum in several of the random instances."""
+    assert _moved(lambda d: {k: v for k, v in d.items() if k != "scale"} if "scale" in d else None) >= 8
+
+
+def _moved(key_filter) -> int:
+    """Random instances whose brute-force optimum moves when `key_filter` strips the new keys."""
     moved = 0
     for seed in PHYS_SEEDS:
         d = PHYSICS[seed]
-        with_scale = brute_force(instance_from_dict(d))
-        without = brute_force(instance_from_dict({k: v for k, v in d.items() if k != "scale"}))
-        if with_scale.status != without.status or (
-                with_scale.objective_value is not None
-                and abs(with_scale.objective_value - without.objective_value) > 1e-9 * abs(without.objective_value)):
-            moved += 1
-    assert moved >= 8, moved
+        stripped = key_filter(copy.deepcopy(d))
+        if stripped is None:
+            continue
+        a, b = brute_force(instance_from_dict(d)), brute_force(instance_from_dict(stripped))
+        if a.status != b.status or (a.objective_value is not None and (
+                abs(a.objective_value - b.objective_value) > 1e-9 * abs(b.objective_value)
+                or abs(a.figures["cost"] - b.figures["cost"]) > 1e-9 * b.figures["cost"])):
+            moved += 1   # the optimum, or the cost of the optimal plan, moves
+    return moved
+
+
+def _no_rental(d):
+    found = False
+    for region in d["regions"]:
+        for terms in (region.get("offers") or {}).values():
+            found |= terms.pop("min_term_days", None) is not None
+            found |= terms.pop("contracted", False)
+    return d if found else None
+
+
+def test_rental_terms_are_active_in_several_random_instances():
+    assert _moved(_no_rental) >= 8
+
+
+# ---- 2. renting ----------------------------------------------------------------------------------
+
+def _rented(**offer) -> dict:
+    d = _base()
+    d["regions"][0]["offers"] = {"H100x": {"available": 2048, **offer}}
+    return d
+
+
+def test_minimum_term_and_contract_by_hand():
+    plan = FixedPlan(model_params=13e9, tokens=6e11, gpu="H100x", gpu_count=1024, region="r")
+    hours = 6 * 13e9 * 6e11 / (989e12 * 0.4) / 3600          # 1024 GPUs, no failures
+    days = hours / 1024 / 24
+    on_demand = evaluate_plan(instance_from_dict(_rented()), plan)
+    assert on_demand.cost_usd.compute == pytest.approx(2.0 * hours, rel=1e-12)
+    # a 30-day term on a run of ~0.9 days: 1024 GPUs paid for 30 days
+    term = evaluate_plan(instance_from_dict(_rented(min_term_days=30.0)), plan)
+    assert days < 30
+    assert term.cost_usd.compute == pytest.approx(2.0 * 1024 * 24 * 30, rel=1e-12)
+    assert term.cost_usd.idle == pytest.approx(2.0 * 1024 * 24 * 30 - 2.0 * hours, rel=1e-12)
+    # a contracted cluster of 2,048: all of them paid for the run's duration
+    contract = evaluate_plan(instance_from_dict(_rented(contracted=True)), plan)
+    assert contract.cost_usd.compute == pytest.approx(2.0 * 2048 * 24 * days, rel=1e-12)
+    both = evaluate_plan(instance_from_dict(_rented(contracted=True, min_term_days=30.0)), plan)
+    assert both.cost_usd.compute == pytest.approx(2.0 * 2048 * 24 * 30, rel=1e-12)
+
+
+def test_idle_contracted_gpus_are_never_free():
+    """On a contracted cluster without failures every count costs the same GPU-days of the whole
+    cluster over a shorter run: the plan uses all of it (no idle GPU for free), and the reported
+    cost is the whole cluster's rent."""
+    d = _rented(contracted=True)
+    d["limits"] = {"deadline_days": 60.0}
+    inst = instance_from_dict(d)
+    result = solve_instance(inst, explain=False)
+    assert result.plan.gpu_count == 2048
+    m = result.metrics
+    assert m.cost_usd.compute == pytest.approx(2.0 * 2048 * 24 * m.duration_days, rel=1e-9)
+    assert m.cost_usd.idle == pytest.approx(0.0, abs=1e-6 * m.cost_usd.compute)

@@ -5,8 +5,9 @@
     rate    = throughput.flop_rate: peak x mfu(N) x moe.mfu_factor (size-dependent MFU, 6.1)
     then every time-like figure is S times a rate of planner.formulas.cluster (failures 6.2,
     development 6.3):  H = S (1+w)/3600,  T = S (1+w)/(86400 n),  cost, CO2, energy likewise
-    cost    = H price + staff T + usd_per_token D + sum_s samples_s usd_per_sample_s + fixed_usd
-              + development: (f-1) H price
+    cost    = rent + staff T + usd_per_token D + sum_s samples_s usd_per_sample_s + fixed_usd
+              + development: (f-1) H price;  rent = price m 24 max(T, t_min) (= H price on demand;
+              m = available GPUs of a contracted offer, else n; t_min the offer's min_term_days)
     CO2     = H (c_op + c_emb) + (f-1) H (c_op + c_emb)       (offers.co2_t_per_gpu_hour)
     P       = n (watts/1000) pue/1000 MW    swing = n (watts/1000) swing_fraction/1000 MW
     L       = E + A/N^alpha + B/Deff^beta   (scaling_law)
@@ -58,6 +59,7 @@ class CostUsd:
     fixed: float
     total: float
     development: float = 0.0   # in total: (development_factor - 1) x GPU-hours x price (6.3)
+    idle: float = 0.0          # in compute: rent of GPUs paid for but not running (contract, term)
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ def _choices(instance: Instance, plan: FixedPlan):
     price = terms.usd_per_gpu_hour if terms else gpu.usd_per_gpu_hour
     if price is None:
         raise InputError("plan.gpu", f"{gpu.name} has no price in region {region.name} (not offered there)")
-    return gpu, region, recipe, price
+    return gpu, region, recipe, price, terms
 
 
 def _serving(instance: Instance, n_params: float, cost: CostUsd, co2: Co2T):
@@ -188,7 +190,7 @@ def _serving(instance: Instance, n_params: float, cost: CostUsd, co2: Co2T):
 
 def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
     """Price a fixed plan with the spec's formulas (no optimisation)."""
-    gpu, region, recipe, price = _choices(instance, plan)
+    gpu, region, recipe, price, terms = _choices(instance, plan)
     n_params, tokens, count = plan.model_params, plan.tokens, plan.gpu_count
     rate = flop_rate(instance, gpu, n_params)  # FLOP/s per GPU at this size
     flops_pre = instance.flops_per_param_token * n_params * tokens
@@ -204,12 +206,15 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
 
     oper, emb = co2_t_per_gpu_hour(gpu, region)
     rates = cluster_rates(count, price, oper, emb, mwh_per_gpu_hour(gpu, region), gpu.mtbf_hours,
-                          operations(instance))
-    compute, staff = seconds * rates.compute_usd, seconds * rates.staff_usd
+                          operations(instance), terms.paid_gpus if terms else None,
+                          terms.min_term_days if terms else None)
+    # the rent: idle contracted GPUs and a minimum term included (planner.formulas.cluster)
+    compute, staff = max(seconds * rates.compute_usd, rates.rent_floor_usd), seconds * rates.staff_usd
     development_usd = seconds * rates.development_usd
     data = instance.data.usd_per_token * tokens
     cost = CostUsd(compute, staff, data, annotation, fixed,
-                   compute + staff + data + annotation + fixed + development_usd, development_usd)
+                   compute + staff + data + annotation + fixed + development_usd, development_usd,
+                   compute - seconds * (price * rates.gpu_hours))
     co2 = Co2T(seconds * rates.co2_oper_t, seconds * rates.co2_emb_t, seconds * rates.co2_t,
                seconds * rates.development_co2_t)
     serving, lifetime = _serving(instance, n_params, cost, co2)

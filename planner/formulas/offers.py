@@ -17,21 +17,30 @@ from planner.input.schema import Gpu, Region
 class OfferTerms:
     usd_per_gpu_hour: float
     available: int
+    min_term_days: float | None = None   # rental paid for at least this many days
+    contracted: bool = False             # all `available` GPUs paid whether used or not
+
+    @property
+    def paid_gpus(self) -> int | None:
+        """GPUs paid for regardless of use (None: the GPUs used); planner.formulas.cluster."""
+        return self.available if self.contracted else None
 
 
 def offer_terms(gpu: Gpu, region: Region) -> OfferTerms | None:
     """Price (USD per GPU-hour) and availability of `gpu` in `region`, or None if not offered."""
+    term, contracted = None, False
     if region.offers is None:
         price, available = gpu.usd_per_gpu_hour, gpu.available
     elif gpu.name in region.offers:
         offer = region.offers[gpu.name]
         price = offer.usd_per_gpu_hour if offer.usd_per_gpu_hour is not None else gpu.usd_per_gpu_hour
         available = offer.available if offer.available is not None else gpu.available
+        term, contracted = offer.min_term_days, offer.contracted
     else:
         return None
     if price is None or available is None or available <= 0:
         return None
-    return OfferTerms(usd_per_gpu_hour=price, available=available)
+    return OfferTerms(usd_per_gpu_hour=price, available=available, min_term_days=term, contracted=contracted)
 
 
 def co2_t_per_gpu_hour(gpu: Gpu, region: Region) -> tuple[float, float]:

@@ -100,6 +100,12 @@ class Offer(Strict):
         None, description="price per GPU-hour in this region, USD; absent = the GPU's usd_per_gpu_hour")
     available: Count | None = Field(
         None, description="GPUs of this type that can be had in this region; absent = the GPU's available")
+    min_term_days: Annotated[float, Field(strict=True, ge=0, le=1e5)] | None = Field(
+        None, description="rental paid for at least this many days (reserved instances, capacity blocks); "
+        "absent = on demand, paid for the run's duration")
+    contracted: bool = Field(
+        False, description="a contracted cluster: all `available` GPUs are paid for (for max(duration, "
+        "min_term_days)) whether the plan uses them or not")
 
 
 class Region(Strict):

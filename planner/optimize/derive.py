@@ -56,6 +56,8 @@ class OfferOption:
     co2_emb_t_per_gpu_hour: float
     mwh_per_gpu_hour: float
     mtbf_hours: float                  # inf: never fails
+    paid_gpus: int = 0                 # a contracted offer: GPUs paid whether used or not (0: those used)
+    min_term_days: float = 0.0         # rental paid for at least this long (0: on demand)
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ def _offers(instance: Instance, ruled_out: list[str]) -> list[OfferOption]:
                 usd_per_gpu_hour=terms.usd_per_gpu_hour, co2_oper_t_per_gpu_hour=oper, co2_emb_t_per_gpu_hour=emb,
                 mwh_per_gpu_hour=mwh_per_gpu_hour(gpu, region),
                 mtbf_hours=gpu.mtbf_hours if gpu.mtbf_hours is not None else math.inf,
+                paid_gpus=terms.paid_gpus or 0, min_term_days=terms.min_term_days or 0.0,
             ))
             offered_anywhere.add(gpu.name)
         if len(out) == before:

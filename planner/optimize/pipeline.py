@@ -185,6 +185,12 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
     pick = lambda a: tuple(float(x) for x in np.broadcast_to(a, (len(cand),)))  # noqa: E731
     limits = instance.limits
     best = float(pre.rows.value[pre.best_row])
+    rent_rate: tuple = ()
+    rent_floor: tuple = ()
+    usd_rate = rates.usd
+    if np.any(np.asarray(rates.rent_floor_usd) > 0):   # a rental term: the rent apart, as a maximum
+        usd_rate = rates.usd - rates.compute_usd
+        rent_rate, rent_floor = pick(rates.compute_usd), pick(rates.rent_floor_usd)
     cuts: tuple = ()
     if instance.objective == "loss":
         cuts = tuple(tuple(_cut(instance, d) for d in sorted({float(top), 0.9 * float(top)}) if d > 0)
@@ -193,7 +199,7 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
         objective=instance.objective, carbon_price_usd_per_t=instance.carbon_price_usd_per_t,
         min_tokens=pick(dmin), max_tokens=pick(dmax),
         seconds_per_token=pick(cand.seconds_per_token), align_seconds=pick(cand.align_seconds),
-        usd_per_second=pick(rates.usd), co2_t_per_second=pick(rates.co2_t), days_per_second=pick(rates.days),
+        usd_per_second=pick(usd_rate), co2_t_per_second=pick(rates.co2_t), days_per_second=pick(rates.days),
         usd_per_token=instance.data.usd_per_token, fixed_usd=pick(cand.fixed_usd),
         flops_per_token=pick(instance.flops_per_param_token * fig.params), align_flops=pick(cand.align_flops),
         serving=pick(cand.serving if instance.objective in ("cost", "co2", "weighted") else 0.0),
@@ -201,7 +207,7 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
         budget_usd=limits.budget_usd, max_co2_t=limits.max_co2_t, deadline_days=limits.deadline_days,
         max_training_flops=limits.max_training_flops,
         objective_unit=abs(best) if math.isfinite(best) and best != 0 else 1.0,
-        initial_cuts=cuts)
+        initial_cuts=cuts, rent_usd_per_second=rent_rate, rent_floor_usd=rent_floor)
 
 
 def _cut(instance: Instance, tokens: float) -> tuple[float, float, float]:

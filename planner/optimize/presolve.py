@@ -6,7 +6,9 @@ because every objective and every limit grows with D. What is left is the node c
 planner.formulas.cluster (waste w = a t + b t^2, failures 6.2):
 
     cost(n)     = S (1 + a t + b t^2)(P + s/t^2) + const    -- a sum of t, t^2, 1/t, 1/t^2 terms with
-                  non-negative weights: convex in t, so unimodal in n
+                  non-negative weights: convex in t, so unimodal in n. With a rental term or a
+                  contract (planner.formulas.cluster) the rent is max(P m 24 T(n), P m 24 t_min),
+                  m = n or the contracted count: a maximum of functions convex in t, still convex
     co2(n)      = S (1 + a t + b t^2) C                     -- increasing in n
     duration(n) = S (1/t^2 + a/t + b) / 86400               -- decreasing in n
     weighted    = cost + price x co2                        -- convex in t, unimodal in n
@@ -78,17 +80,24 @@ class RowFigures:
         self.co2_emb = cand.column("co2_emb_t_per_gpu_hour")
         self.mwh = cand.column("mwh_per_gpu_hour")
         self.mtbf = cand.column("mtbf_hours")
+        self.paid = cand.column("paid_gpus")
+        self.term = cand.column("min_term_days")
+        self.rented = bool(np.any(self.paid > 0) or np.any(self.term > 0))
         self.params = cand.sizes[cand.size]
         self.data_usd = instance.data.usd_per_token
 
     def rates(self, nodes: np.ndarray) -> ClusterRates:
-        return cluster_rates(self.node * nodes, self.price, self.co2_oper, self.co2_emb, self.mwh, self.mtbf, self.ops)
+        if not self.rented:   # on demand everywhere: the first edition's rates
+            return cluster_rates(self.node * nodes, self.price, self.co2_oper, self.co2_emb, self.mwh, self.mtbf,
+                                 self.ops)
+        return cluster_rates(self.node * nodes, self.price, self.co2_oper, self.co2_emb, self.mwh, self.mtbf,
+                             self.ops, self.paid, self.term)
 
     def seconds(self, tokens: np.ndarray) -> np.ndarray:
         return self.cand.seconds_per_token * tokens + self.cand.align_seconds
 
     def usd(self, nodes, tokens):
-        return self.seconds(tokens) * self.rates(nodes).usd + self.data_usd * tokens + self.cand.fixed_usd
+        return self.rates(nodes).total_usd(self.seconds(tokens)) + self.data_usd * tokens + self.cand.fixed_usd
 
     def co2(self, nodes, tokens):
         return self.seconds(tokens) * self.rates(nodes).co2_t
@@ -257,6 +266,10 @@ def token_cap(instance: Instance, cand: Candidates, rows: RowFigures, nodes: np.
         if limits.budget_usd is not None:
             cap = np.minimum(cap, _most_tokens(limits.budget_usd - cand.fixed_usd - b * rates.usd,
                                                a * rates.usd + rows.data_usd))
+            if rows.rented:   # the rent is max(S compute_usd, floor): also floor + the rest <= budget
+                rest = rates.usd - rates.compute_usd
+                cap = np.minimum(cap, _most_tokens(limits.budget_usd - cand.fixed_usd - rates.rent_floor_usd
+                                                   - b * rest, a * rest + rows.data_usd))
         for limit, rate in ((limits.max_co2_t, rates.co2_t), (limits.deadline_days, rates.days)):
             if limit is not None:
                 cap = np.minimum(cap, _most_tokens(limit - b * rate, a * rate))

@@ -38,7 +38,7 @@ def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
                   "total": metrics.flops.total},
         "cost_usd": {"compute": cost.compute, "staff": cost.staff, "data": cost.data,
                      "annotation": cost.annotation + cost.fixed, "development": cost.development,
-                     "total": cost.total},
+                     "total": cost.total, **({"idle": cost.idle} if cost.idle else {})},
         "co2_t": {"operational": metrics.co2_t.operational, "embodied": metrics.co2_t.embodied,
                   "development": metrics.co2_t.development, "total": metrics.co2_t.total},
         "development_gpu_hours": metrics.development_gpu_hours,
@@ -121,6 +121,9 @@ def plan_tables(metrics: PlanMetrics) -> list[Table]:
         ("peak facility power", f"{metrics.peak_power_mw:,.2f} MW"),
     ):
         decisions.add_row(label, value)
+    if metrics.cost_usd.idle:
+        decisions.add_row("rent", f"compute includes {_usd(metrics.cost_usd.idle)} for GPUs paid but idle "
+                                  "(contracted cluster or minimum term)")
     if metrics.scale is not None:
         sf = metrics.scale
         decisions.add_row("global batch", f"{_si(sf.global_batch_tokens)} tokens at least ({sf.tokens_per_gpu:,.0f} "

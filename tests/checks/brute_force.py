@@ -11,6 +11,9 @@ pseudo-recipe "none" without an alignment section) x EVERY GPU count n = gpus_pe
 and n w swing_fraction / 1000 <= max_swing_mw, x every serving offer (6.4). Arrays of shape
 (sizes, recipes, counts) per training offer, in chunks of counts so that memory stays small.
 
+Rent: an offer listed by a region may carry min_term_days t and contracted; its GPUs then cost
+price x 24 x paid x max(T, t) (paid = available under a contract, else n) instead of H x price.
+
 Offer rule: a region with `offers` sells exactly the listed GPUs, at the offer's price/available,
 falling back to the GPU entry's; a region without `offers` sells every GPU at the GPU's own
 price/available; no price => not sold. Serving offers use the same rule, availability ignored.
@@ -99,6 +102,22 @@ def offer(instance: Instance, gpu, region, serving: bool = False):
     if not serving and (available is None or available < gpu.gpus_per_node):
         return None
     return float(price), (None if available is None else int(available))
+
+
+def rental(gpu, region):
+    """(minimum term in days or None, contracted?) of the offer of `gpu` in `region`: only an
+    offer listed by the region carries them."""
+    own = (region.offers or {}).get(gpu.name)
+    if own is None:
+        return None, False
+    return own.min_term_days, bool(own.contracted)
+
+
+def rent_usd(price, n, available, term, contracted, days):
+    """What the GPUs cost to rent: price x 24 x (GPUs paid) x max(days, term); GPUs paid = all the
+    available ones under a contract, else the n used."""
+    paid = available if contracted else n
+    return price * 24.0 * paid * np.maximum(days, 0.0 if term is None else term)
 
 
 def law_loss(law, params, tokens, unique=None, rstar=15.4):
@@ -332,6 +351,9 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
     kw = gpu.watts / 1000.0
     co2 = hours * co2_per_gpu_hour(gpu, region)
     compute = hours * price
+    term, contracted = rental(gpu, region)
+    if term is not None or contracted:
+        compute = float(rent_usd(price, n, offer(instance, gpu, region)[1], term, contracted, days))
     cost = compute + instance.staff_usd_per_day * days + instance.data.usd_per_token * D + annotation
     dev_hours = (instance.development_factor - 1.0) * hours
     dev_cost = dev_hours * price
@@ -430,6 +452,8 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
             if terms is None:
                 continue
             price, available = terms
+            term, contracted = rental(gpu, region)
+            rented = term is not None or contracted
             counts = np.arange(gpu.gpus_per_node, available + 1, gpu.gpus_per_node, dtype=float)
             kw = gpu.watts / 1000.0
             keep = np.ones(counts.shape, bool)
@@ -464,9 +488,18 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                     usd_per_sec = eff * (price * f_dev / 3600.0 + staff / (86400.0 * n))
                     co2_per_sec = eff * f_dev * co2ph / 3600.0
                     day_per_sec = eff / (86400.0 * n)
+                    budget_cap = _cap(limits.budget_usd, usd_per_sec * a_sec + fixed,
+                                      usd_per_sec * s_tok + data.usd_per_token)
+                    if rented:   # cost = max(use branch, term branch) + the rest, each affine in D
+                        rest = eff * (price * (f_dev - 1.0) / 3600.0 + staff / (86400.0 * n))
+                        use = rest + price * 24.0 * (available if contracted else n) * day_per_sec
+                        floor_usd = rent_usd(price, n, available, term, contracted, 0.0)
+                        budget_cap = np.minimum(
+                            _cap(limits.budget_usd, use * a_sec + fixed, use * s_tok + data.usd_per_token),
+                            _cap(limits.budget_usd, floor_usd + rest * a_sec + fixed, rest * s_tok + data.usd_per_token))
                     tokens = np.minimum.reduce(np.broadcast_arrays(
                         np.full((1, 1, 1), cap),
-                        _cap(limits.budget_usd, usd_per_sec * a_sec + fixed, usd_per_sec * s_tok + data.usd_per_token),
+                        budget_cap,
                         _cap(limits.max_co2_t, co2_per_sec * a_sec, co2_per_sec * s_tok),
                         _cap(limits.deadline_days, day_per_sec * a_sec, day_per_sec * s_tok),
                         _cap(limits.max_training_flops, align_flops[:, :, None], k * N),
@@ -486,6 +519,9 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                 days = sec / (86400.0 * n)
                 ok &= n <= useful_gpus(instance, gpu, N, tokens) * (1 + FEAS_TOL)
                 cost = hours * price * f_dev + staff * days + data.usd_per_token * tokens + fixed
+                if rented:
+                    cost = (rent_usd(price, n, available, term, contracted, days) + hours * price * (f_dev - 1.0)
+                            + staff * days + data.usd_per_token * tokens + fixed)
                 co2 = hours * co2ph * f_dev
                 flops = k * N * tokens + align_flops[:, :, None]
                 ok &= _within(cost, limits.budget_usd) & _within(co2, limits.max_co2_t)
