@@ -99,6 +99,11 @@ def _physics(seed: int) -> dict:
                       "sequence_tokens": rng.choice([1024, 2048, 4096, 8192])}
         if rng.random() < 0.4:
             d["scale"]["replica_bytes_per_param"] = rng.choice([2, 4, 16])
+    for gpu in d["gpus"]:
+        if rng.random() < 0.5:
+            gpu["node_watts"] = gpu.get("gpus_per_node", 8) * gpu["watts"] * rng.uniform(1.1, 1.6)
+        if rng.random() < 0.3:
+            gpu["energy_watts"] = gpu["watts"] * rng.uniform(0.5, 1.5)
     for region in d["regions"]:
         if rng.random() < 0.7:
             offers = region.setdefault("offers", {g["name"]: {} for g in d["gpus"]})
@@ -155,6 +160,43 @@ def _no_rental(d):
 
 def test_rental_terms_are_active_in_several_random_instances():
     assert _moved(_no_rental) >= 8
+
+
+def _no_power(d):
+    found = False
+    for gpu in d["gpus"]:
+        found |= gpu.pop("node_watts", None) is not None
+        found |= gpu.pop("energy_watts", None) is not None
+    return d if found else None
+
+
+def test_node_and_energy_watts_are_active_in_several_random_instances():
+    assert _moved(_no_power) >= 8
+
+
+# ---- 3. what a grid sees -------------------------------------------------------------------------
+
+def test_grid_capacity_and_swing_from_the_node_rating():
+    """DGX H100: 10.2 kW per 8 GPUs. A 2 MW site at PUE 1.15 holds 2e6 / (1275 x 1.15) = 1,364 GPUs,
+    i.e. 170 nodes = 1,360 GPUs (board power alone would allow 2,480); 16,384 of them swing
+    16,384 x 1.275 kW = 20.9 MW (Llama 3: tens of MW)."""
+    gpu = dict(H100, node_watts=10200.0, available=16384)
+    d = _base(gpus=[gpu], scale=None)
+    d["regions"][0]["grid_capacity_mw"] = 2.0
+    del d["scale"]
+    inst = instance_from_dict(d)
+    result = solve_instance(inst.updated(staff_usd_per_day=1e6), explain=False)
+    assert result.plan.gpu_count == 1360
+    assert result.metrics.peak_power_mw == pytest.approx(1360 * 1.275 * 1.15 / 1000, rel=1e-12)
+    big = FixedPlan(model_params=13e9, tokens=6e11, gpu="H100x", gpu_count=16384, region="r")
+    m = evaluate_plan(inst, big)
+    assert m.swing_mw == pytest.approx(16384 * 1.275 / 1000, rel=1e-12)
+    assert 15 < m.swing_mw < 30
+    # energy keeps TDP x PUE by default; energy_watts prices a measured average instead
+    hours = 6 * 13e9 * 6e11 / (989e12 * 0.4) / 3600
+    assert m.energy_mwh == pytest.approx(hours * 0.7 * 1.15 / 1000, rel=1e-12)
+    measured = instance_from_dict({**d, "gpus": [dict(gpu, energy_watts=1050.0)]})
+    assert evaluate_plan(measured, big).energy_mwh == pytest.approx(hours * 1.05 * 1.15 / 1000, rel=1e-12)
 
 
 # ---- 2. renting ----------------------------------------------------------------------------------

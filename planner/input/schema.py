@@ -39,6 +39,11 @@ Fraction = Annotated[float, Field(strict=True, gt=0, le=1)]
 Objective = Literal["cost", "co2", "time", "loss", "weighted"]
 
 
+def _bounded(low: float, high: float, strict_low: bool = False):
+    """A float bounded on the field itself: (low, high] with strict_low, else [low, high]."""
+    return Annotated[float, Field(strict=True, **({"gt": low} if strict_low else {"ge": low}), le=high)]
+
+
 class Strict(BaseModel):
     """Every section: unknown keys refused, frozen, no inf/nan, no type coercion.
 
@@ -73,6 +78,12 @@ class Gpu(Strict):
     mfu_fp8: Fraction | None = Field(
         None, description="MFU against the FP8 peak under `precision: fp8`; absent = mfu")
     watts: Positive = Field(description="board power per GPU, W")
+    node_watts: _bounded(0.0, 1e7, True) | None = Field(
+        None, description="rated power of one node (GPUs + host), W, e.g. DGX H100 10,200; grid capacity, "
+        "peak power and swing see node_watts / gpus_per_node per GPU; absent = watts")
+    energy_watts: _bounded(0.0, 1e6, True) | None = Field(
+        None, description="average draw per GPU for energy and operational CO2, W (a measured figure "
+        "incl. host share); absent = watts (GPU-hours x TDP x PUE, the model-card convention)")
     memory_gb: Positive = Field(description="HBM per GPU, GB (1e9 bytes)")
     gpus_per_node: PositiveCount = Field(8, description="GPUs per node: the GPU count is a multiple of it")
     embodied_kg: NonNegative = Field(0.0, description="embodied CO2e per GPU, kg")
@@ -262,11 +273,6 @@ class Moe(Strict):
 
 
 Precision = Literal["bf16", "fp8"]
-
-
-def _bounded(low: float, high: float, strict_low: bool = False):
-    """A float bounded on the field itself: (low, high] with strict_low, else [low, high]."""
-    return Annotated[float, Field(strict=True, **({"gt": low} if strict_low else {"ge": low}), le=high)]
 
 
 class Scale(Strict):

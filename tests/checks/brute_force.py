@@ -26,7 +26,8 @@ Formulas (own arithmetic):
     waste   = sqrt(2 delta n / M) + R n / M   (0 without mtbf_hours)        (6.2)
     S_eff   = S (1 + waste);  H = S_eff / 3600;  T = S_eff / (86400 n)
     cost    = H price + staff T + usd_per_token D + annotation_m + fixed_m
-    CO2     = H (w pue carbon / 1e6 + embodied_kg / (lifetime 8766) / 1000)
+    CO2     = H (w pue carbon / 1e6 + embodied_kg / (lifetime 8766) / 1000)   w = energy_watts or watts
+    grid, peak, swing use node_watts / gpus_per_node per GPU where given (else watts)
     dev     = (development_factor - 1) H GPU-hours: + dev H price USD, + dev H co2/GPU-h t (6.3)
     budget / carbon budget / objectives use cost + dev cost, CO2 + dev CO2; deadline uses T;
     FLOPs = k N D + N sum_s k_s T_s (ideal, not scaled by waste)
@@ -281,8 +282,18 @@ def waste(instance: Instance, gpu, n):
     return np.sqrt(2.0 * rel.checkpoint_hours * n / gpu.mtbf_hours) + rel.restart_hours * n / gpu.mtbf_hours
 
 
+def kw_energy(gpu) -> float:
+    """kW per GPU that energy and operational CO2 count: the measured energy_watts, else TDP."""
+    return (gpu.watts if gpu.energy_watts is None else gpu.energy_watts) / 1000.0
+
+
+def kw_site(gpu) -> float:
+    """kW per GPU the grid sees (capacity, peak, swing): the node's rating over its GPUs, else TDP."""
+    return gpu.watts / 1000.0 if gpu.node_watts is None else gpu.node_watts / 1000.0 / gpu.gpus_per_node
+
+
 def co2_per_gpu_hour(gpu, region) -> float:
-    return gpu.watts / 1000.0 * region.pue * region.carbon_g_per_kwh / 1e6 \
+    return kw_energy(gpu) * region.pue * region.carbon_g_per_kwh / 1e6 \
         + gpu.embodied_kg / (gpu.lifetime_years * HOURS_PER_YEAR) / 1000.0
 
 
@@ -348,7 +359,7 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
     sec_eff = sec * (1.0 + w)
     hours = sec_eff / 3600.0
     days = sec_eff / (86400.0 * n)
-    kw = gpu.watts / 1000.0
+    kw = kw_site(gpu)
     co2 = hours * co2_per_gpu_hour(gpu, region)
     compute = hours * price
     term, contracted = rental(gpu, region)
@@ -363,7 +374,7 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
         "mfu": rate / (1e12 * (gpu.peak_fp8_tflops if instance.precision == "fp8" else gpu.peak_tflops)
                        * (instance.moe.mfu_factor if instance.moe else 1.0)),
         "waste": w, "gpu_hours": hours, "development_gpu_hours": dev_hours, "duration_days": days,
-        "energy_mwh": hours * kw * region.pue / 1000.0,
+        "energy_mwh": hours * kw_energy(gpu) * region.pue / 1000.0,
         "peak_power_mw": n * kw * region.pue / 1000.0, "swing_mw": n * kw * region.swing_fraction / 1000.0,
         "flops": f_pre + f_align, "loss": float(law_loss(instance.scaling_law, N, D, d.unique_tokens,
                                                          d.repetition_rstar)),
@@ -379,7 +390,7 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
         peak = sg.peak_fp8_tflops if sv.precision == "fp8" else sg.peak_tflops
         sh = sv.flops_per_param_token * N * sv.tokens / (peak * 1e12 * mfu) / 3600.0
         fig.update(serving_gpu_hours=sh, serving_cost=sh * offer(instance, sg, sr, serving=True)[0],
-                   serving_co2=sh * co2_per_gpu_hour(sg, sr), serving_energy_mwh=sh * sg.watts / 1000 * sr.pue / 1000,
+                   serving_co2=sh * co2_per_gpu_hour(sg, sr), serving_energy_mwh=sh * kw_energy(sg) * sr.pue / 1000,
                    serving_gpu=sg.name, serving_region=sr.name)
     fig["lifetime_cost"] = fig["cost"] + fig["serving_cost"]
     fig["lifetime_co2"] = fig["co2"] + fig["serving_co2"]
@@ -455,7 +466,7 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
             term, contracted = rental(gpu, region)
             rented = term is not None or contracted
             counts = np.arange(gpu.gpus_per_node, available + 1, gpu.gpus_per_node, dtype=float)
-            kw = gpu.watts / 1000.0
+            kw = kw_site(gpu)
             keep = np.ones(counts.shape, bool)
             if region.grid_capacity_mw is not None:
                 keep &= counts * kw * region.pue / 1000.0 <= region.grid_capacity_mw * (1 + FEAS_TOL)
