@@ -237,3 +237,28 @@ def test_idle_contracted_gpus_are_never_free():
     m = result.metrics
     assert m.cost_usd.compute == pytest.approx(2.0 * 2048 * 24 * m.duration_days, rel=1e-9)
     assert m.cost_usd.idle == pytest.approx(0.0, abs=1e-6 * m.cost_usd.compute)
+
+
+# ---- 5. staff per year ---------------------------------------------------------------------------
+
+def test_staff_per_year_is_per_day_over_365_25():
+    per_year = instance_from_dict(_base(staff_usd_per_year=25e6))
+    assert per_year.staff_usd_per_day == 25e6 / 365.25
+    plan = FixedPlan(model_params=13e9, tokens=6e11, gpu="H100x", gpu_count=1024, region="r")
+    m = evaluate_plan(per_year, plan)
+    assert m.cost_usd.staff == pytest.approx(25e6 * m.duration_days / 365.25, rel=1e-12)
+    # the validated instance round-trips (both keys dumped, consistent)
+    assert per_year.updated(objective="co2").staff_usd_per_day == per_year.staff_usd_per_day
+    from planner.errors import InputError
+    with pytest.raises(InputError, match="staff_usd_per_year"):
+        instance_from_dict(_base(staff_usd_per_year=25e6, staff_usd_per_day=1000.0))
+
+
+def test_bundled_405b_staff_is_a_yearly_bill():
+    from planner.input.loading import load_instance
+    from pathlib import Path
+    inst = load_instance(Path(__file__).resolve().parent.parent / "instances" / "llama3-405b-like.yaml")
+    assert inst.staff_usd_per_year == 25e6
+    # ~77 days of a $25M/year team: about $5.3M, not the $27M of $350k/day
+    result = solve_instance(inst, explain=False)
+    assert result.metrics.cost_usd.staff == pytest.approx(25e6 / 365.25 * result.metrics.duration_days, rel=1e-9)

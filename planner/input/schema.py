@@ -36,6 +36,9 @@ Positive = Annotated[float, Field(strict=True, gt=0)]
 NonNegative = Annotated[float, Field(strict=True, ge=0)]
 Fraction = Annotated[float, Field(strict=True, gt=0, le=1)]
 
+#: Days per year of staff_usd_per_year (planner.formulas.units.HOURS_PER_YEAR / 24).
+DAYS_PER_YEAR = 365.25
+
 Objective = Literal["cost", "co2", "time", "loss", "weighted"]
 
 
@@ -344,8 +347,11 @@ class Instance(Strict):
     data: Data = Field(Data.model_construct(), description="the pretraining data: unique tokens, epochs, price")
     targets: Targets = Field(Targets.model_construct(), description="the loss the plan must reach")
     limits: Limits = Field(Limits.model_construct(), description="budget, deadline, carbon budget, compute cap")
+    staff_usd_per_year: _bounded(0.0, 1e11) | None = Field(
+        None, description="team cost per year (headcount x loaded salary), USD/year, charged for the run's "
+        "duration: staff_usd_per_day = staff_usd_per_year / 365.25; give this or staff_usd_per_day")
     staff_usd_per_day: NonNegative = Field(0.0, description="team cost while the run lasts, USD/day "
-                                           "(alias of staff_usd_per_year / 365.25; give one of the two)")
+                                           "(or give staff_usd_per_year)")
     scale: Scale | None = Field(None, description="how far a cluster scales: the global-batch limit on the GPU "
                                 "count (planner.formulas.scale); absent = no limit; `scale: {}` = the defaults")
     bytes_per_param: Positive = Field(16.0, description="training-state memory per parameter, bytes (16: BF16 "
@@ -367,6 +373,23 @@ class Instance(Strict):
     uncertainty: Annotated[dict[str, str], AfterValidator(_check_distributions)] | None = Field(
         None, description="`plan uncertainty`: what-if path -> distribution, e.g. `gpus[H100].mfu: "
         "normal(0.4, 0.05)` (docs/uncertainty.md); ignored by the other commands")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _staff_per_year(cls, data: Any) -> Any:
+        """`staff_usd_per_year: 25e6` -> staff_usd_per_day = 25e6 / 365.25 (both kept; given together
+        they must agree, as a validated instance dumps them)."""
+        if not isinstance(data, dict) or data.get("staff_usd_per_year") is None:
+            return data
+        per_year = data["staff_usd_per_year"]
+        if not isinstance(per_year, (int, float)) or isinstance(per_year, bool):
+            return data   # the field's own validation names the problem
+        per_day = per_year / DAYS_PER_YEAR
+        given = data.get("staff_usd_per_day")
+        if given is not None and given != per_day:
+            raise ValueError("staff_usd_per_year: give either staff_usd_per_year or staff_usd_per_day, not both "
+                             f"(per year {per_year:g} is {per_day:g} per day, staff_usd_per_day says {given:g})")
+        return {**data, "staff_usd_per_day": per_day}
 
     @model_validator(mode="before")
     @classmethod
