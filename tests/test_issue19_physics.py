@@ -262,3 +262,55 @@ def test_bundled_405b_staff_is_a_yearly_bill():
     # ~77 days of a $25M/year team: about $5.3M, not the $27M of $350k/day
     result = solve_instance(inst, explain=False)
     assert result.metrics.cost_usd.staff == pytest.approx(25e6 / 365.25 * result.metrics.duration_days, rel=1e-9)
+
+
+# ---- 6. ties -------------------------------------------------------------------------------------
+
+def _same_plan(a, b) -> bool:
+    return (a.gpu, a.region, a.gpu_count, a.alignment) == (b.gpu, b.region, b.gpu_count, b.alignment) and \
+        math.isclose(a.model_params, b.model_params, rel_tol=1e-9)
+
+
+@pytest.mark.parametrize("seed", PHYS_SEEDS)
+def test_the_plan_is_the_brute_forces_tie_winner_and_does_not_depend_on_list_order(seed):
+    """The product's plan is the brute force's (which breaks ties by its own lexicographic scan:
+    less CO2, cost, time, GPUs), and reversing the GPU and region lists changes nothing."""
+    d = PHYSICS[seed]
+    inst = instance_from_dict(d)
+    expected = brute_force(inst)
+    if expected.status != "optimal":
+        return
+    result = solve_instance(inst, explain=False)
+    assert _same_plan(result.plan, expected.plan), (result.plan, expected.plan)
+    flipped = copy.deepcopy(d)
+    flipped["gpus"].reverse()
+    flipped["regions"].reverse()
+    again = solve_instance(instance_from_dict(flipped), explain=False)
+    assert _same_plan(again.plan, result.plan), (again.plan, result.plan)
+
+
+def _tie_instance(regions: list[str]) -> dict:
+    """Two regions with the same price and PUE and different grids: every cost ties."""
+    table = {"dirty": {"name": "dirty", "carbon_g_per_kwh": 400.0, "pue": 1.1},
+             "clean": {"name": "clean", "carbon_g_per_kwh": 20.0, "pue": 1.1}}
+    return _base(regions=[table[r] for r in regions])
+
+
+def test_equal_cost_less_co2_wins_whatever_the_order():
+    for order in (["dirty", "clean"], ["clean", "dirty"]):
+        result = solve_instance(instance_from_dict(_tie_instance(order)), explain=False)
+        assert result.plan.region == "clean"
+
+
+def test_rank_marks_ties():
+    from planner.analysis.rank import rank
+    ranking = rank(instance_from_dict(_tie_instance(["dirty", "clean"])), by="region", explain=False)
+    assert [r.value for r in ranking.rows] == ["clean", "dirty"]
+    assert all(r.tie for r in ranking.rows)
+    assert ranking.rows[0].result.objective_value == pytest.approx(ranking.rows[1].result.objective_value, rel=1e-12)
+
+
+def test_tie_tolerance_is_the_presolves_keep_tolerance():
+    from planner.optimize.presolve import KEEP_TOL
+    from planner.optimize.ties import TIE_TOL
+    assert TIE_TOL == KEEP_TOL

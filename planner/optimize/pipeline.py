@@ -28,6 +28,7 @@ from planner.formulas.evaluate import memory_floor_gpus, target_loss
 from planner.input.schema import FixedPlan, Instance, Objective, loss_target_problem
 from planner.optimize import presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
+from planner.optimize.ties import equal_values, preferred, tie_key
 from planner.optimize.solve import SolveOptions, SolveResult, Solver
 
 #: For `loss`: stop adding tangent cuts once the exact loss is within this of the MIP bound.
@@ -137,13 +138,29 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
                           ruled_out=pre.candidates.ruled_out,
                           explanation=[f"HiGHS stopped ({result.termination}) without a plan"])
     choice = training_plan.extract(model)
-    row = int(pre.kept[choice.candidate])
+    row = _tie_break(instance, pre, int(pre.kept[choice.candidate]))
     answer = _answer(instance, pre, row, result.status, info, choice.objective_value)
     proven = float(pre.rows.value[pre.best_row])
     if answer.status == "optimal" and instance.objective != "loss" \
             and answer.objective_value > proven + OPTIMALITY_TOL * abs(proven):
         answer.status = WITHIN_GAP  # a loose --mip-gap let HiGHS stop at a worse plan
     return answer
+
+
+#: Most tied rows priced to break a tie (beyond, the MIP's choice stands among the first of them).
+MAX_TIED_ROWS = 2000
+
+
+def _tie_break(instance: Instance, pre: Presolved, row: int) -> int:
+    """Among the kept rows whose exact value ties with the best (planner.optimize.ties), the one
+    the tie order prefers; `row` (the MIP's choice) when it is not itself one of them."""
+    values = pre.rows.value[pre.kept]
+    best = float(values.min())
+    tied = [int(r) for r, v in zip(pre.kept, values) if equal_values(float(v), best)]
+    if row not in tied or len(tied) == 1:
+        return row
+    tied = tied[:MAX_TIED_ROWS] if row in tied[:MAX_TIED_ROWS] else tied[:MAX_TIED_ROWS - 1] + [row]
+    return preferred(tied, lambda r: tie_key(evaluate_plan(instance, row_plan(instance, pre, r))))
 
 
 def _answer(instance: Instance, pre: Presolved, row: int, status: PlanStatus, info: SolverInfo,

@@ -49,6 +49,7 @@ from planner.formulas.cluster import ClusterRates, cluster_rates, operations
 from planner.formulas.scale import SCALE_TOL, max_useful_gpus, min_flops_for_gpus
 from planner.input.schema import Instance
 from planner.optimize.derive import Candidates
+from planner.optimize.ties import TIE_TOL
 
 #: Relative slack of a limit (a plan at the limit within rounding is feasible).
 LIMIT_TOL = 1e-9
@@ -223,14 +224,18 @@ def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimu
         hi = first_true(lambda k: rows.usd(k, tokens) > budget, cheapest, np.maximum(hi, cheapest)) - 1
         feasible &= lo <= hi
     price = instance.carbon_price_usd_per_t
+    top = np.maximum(hi, lo)
     if objective == "cost":
-        nodes = cheapest
-    elif objective == "co2":  # increasing in k: the least k, or the largest k as good (no failures)
-        nodes = first_true(lambda k: rows.co2(k, tokens) > rows.co2(lo, tokens), lo, np.maximum(hi, lo)) - 1
+        nodes = _least_co2_of_plateau(rows, tokens, lambda k: rows.usd(k, tokens), lo, top, cheapest)
+    elif objective == "co2":  # increasing in k: the counts as good as the least, then the cheapest of them
+        least = rows.co2(lo, tokens)
+        same = first_true(lambda k: ~_within(lambda j: rows.co2(j, tokens), k, least), lo, top) - 1
+        nodes = _cheapest_fastest(rows, tokens, lo, np.maximum(same, lo))
     elif objective in ("time", "flops", "tokens"):
-        nodes = np.maximum(hi, lo)
+        nodes = top
     else:  # weighted
-        nodes = argmin_unimodal(lambda k: rows.usd(k, tokens) + price * rows.co2(k, tokens), lo, np.maximum(hi, lo))
+        weighted = lambda k: rows.usd(k, tokens) + price * rows.co2(k, tokens)  # noqa: E731
+        nodes = _least_co2_of_plateau(rows, tokens, weighted, lo, top, argmin_unimodal(weighted, lo, top))
     value = {
         "cost": lambda: rows.usd(nodes, tokens),
         "co2": lambda: rows.co2(nodes, tokens),
@@ -240,6 +245,30 @@ def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimu
         "tokens": lambda: tokens,
     }[objective]() + (cand.serving if objective in ("cost", "co2", "weighted") else 0.0)
     return RowOptimum(feasible, nodes, tokens, np.where(feasible, value, np.inf), np.zeros(len(cand), bool))
+
+
+def _within(f, k, level) -> np.ndarray:
+    """f(k) <= level within TIE_TOL (planner.optimize.ties)."""
+    return f(k) <= level + TIE_TOL * np.abs(level)
+
+
+def _least_co2_of_plateau(rows: RowFigures, tokens, f, lo, hi, at) -> np.ndarray:
+    """Ties within a row (planner.optimize.ties): `at` minimises the unimodal f on [lo, hi]; the
+    counts with f within TIE_TOL of f(at) form an interval; CO2 grows with k (failures), so the
+    largest of them whose CO2 ties with the first's (less time among equal CO2 and cost)."""
+    level = f(at)
+    first = first_true(lambda k: _within(f, k, level), lo, at)
+    end = first_true(lambda k: ~_within(f, k, level), at, hi) - 1
+    base = rows.co2(first, tokens)
+    return first_true(lambda k: ~_within(lambda j: rows.co2(j, tokens), k, base), first, end) - 1
+
+
+def _cheapest_fastest(rows: RowFigures, tokens, lo, hi) -> np.ndarray:
+    """Among counts [lo, hi] (CO2 tied), the largest whose cost ties with the least (cost unimodal)."""
+    usd = lambda k: rows.usd(k, tokens)  # noqa: E731
+    at = argmin_unimodal(usd, lo, hi)
+    level = usd(at)
+    return first_true(lambda k: ~_within(usd, k, level), at, hi) - 1
 
 
 def _most_tokens(room: np.ndarray, per_token: np.ndarray) -> np.ndarray:
@@ -289,6 +318,16 @@ def _loss_rows(instance: Instance, cand: Candidates, rows: RowFigures) -> RowOpt
         hi = np.maximum(np.minimum(hi, last), lo)
     nodes = first_true(lambda k: (k >= hi) | (token_cap(instance, cand, rows, np.minimum(k + 1, hi))
                                              < token_cap(instance, cand, rows, k)), lo, hi)
+    # ties (planner.optimize.ties): the counts whose largest D ties with the best (within TIE_TOL),
+    # then the least CO2, the least cost, the least time
+    tokens = token_cap(instance, cand, rows, nodes)
+    with np.errstate(invalid="ignore"):
+        cap = lambda k: token_cap(instance, cand, rows, k)  # noqa: E731
+        first = first_true(lambda k: cap(k) >= tokens * (1 - TIE_TOL), lo, nodes)
+        end = first_true(lambda k: cap(k) < tokens * (1 - TIE_TOL), nodes, hi) - 1
+        base = rows.co2(first, tokens)
+        same = first_true(lambda k: ~_within(lambda j: rows.co2(j, tokens), k, base), first, end) - 1
+        nodes = np.where(np.isfinite(tokens), _cheapest_fastest(rows, tokens, first, np.maximum(same, first)), nodes)
     tokens = token_cap(instance, cand, rows, nodes)
     need = np.maximum(cand.min_tokens_by_size[cand.size], 0.0) if len(cand) else np.zeros(0)
     feasible = (lo <= rows.max_nodes) & (tokens > 0) & (tokens >= need * (1 - 1e-12)) & scale_ok

@@ -49,6 +49,9 @@ For `loss` the best D of each discrete choice is the largest D every limit that 
 allows; each such quantity is v0 + v1 D, so D = min(U max_epochs, min over limits of
 (limit - v0) / v1); feasible iff D > 0 and D >= Dmin(N) when a target is given.
 
+Ties: among plans within 1e-9 (relative) of the best value, less CO2 wins (lifetime with serving),
+then less cost, less time, fewer GPUs, the smaller model, then GPU, region and recipe names.
+
 The winner is then priced again by a scalar pure-Python path (`price_plan`) and must match.
 
     python -m checks.brute_force instance.yaml     # prints the optimum as JSON
@@ -65,6 +68,8 @@ from planner.input.schema import FixedPlan, Instance
 
 #: Relative tolerance of every limit test here.
 FEAS_TOL = 1e-9
+#: Relative difference under which two objective values tie (then less CO2, cost, time, GPUs win).
+TIE = 1e-9
 HOURS_PER_YEAR = 8766.0
 #: Elements per chunk of the (sizes, recipes, counts) arrays (about 20 live arrays of 8 bytes).
 CHUNK = 1_000_000
@@ -454,6 +459,7 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
     moe_ratio = instance.moe.total_params_per_active if instance.moe is not None else 1.0
 
     best_value, best_plan = math.inf, None
+    tied: list = []        # (value, tie key, plan) of every plan within TIE of the best so far
     candidates = feasible = 0
     if serve == "none":
         return BruteForceResult("infeasible", objective, None, None, None, None, 0, 0)
@@ -552,13 +558,30 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                 if not ok.any():
                     continue
                 masked = np.where(ok, value, np.inf)
-                i, m, j = np.unravel_index(np.argmin(masked), masked.shape)
-                if masked[i, m, j] < best_value:
-                    best_value = float(masked[i, m, j])
-                    best_plan = FixedPlan.model_construct(model_params=float(params[i]),
-                                          tokens=float(np.broadcast_to(tokens, domain.shape)[i, m, j]),
-                                          gpu=gpu.name, gpu_count=int(n[0, 0, j]), region=region.name,
-                                          alignment=names[m])
+                low = float(masked.min())
+                if low > best_value + TIE * abs(best_value):
+                    continue
+                best_value = min(best_value, low)
+                shape = domain.shape
+                life_cost = np.broadcast_to(cost + (serve[3] * N if serve is not None else 0.0), shape)
+                life_co2 = np.broadcast_to(co2 + (serve[4] * N if serve is not None else 0.0), shape)
+                every_days = np.broadcast_to(days, shape)
+                every_tokens = np.broadcast_to(tokens, shape)
+                for i, m, j in np.argwhere(masked <= low + TIE * abs(low)):
+                    tied.append((float(masked[i, m, j]), (
+                        float(life_co2[i, m, j]), float(life_cost[i, m, j]), float(every_days[i, m, j]),
+                        int(n[0, 0, j]), float(params[i]), gpu.name, region.name, names[m] or ""),
+                        FixedPlan.model_construct(model_params=float(params[i]), tokens=float(every_tokens[i, m, j]),
+                                                  gpu=gpu.name, gpu_count=int(n[0, 0, j]), region=region.name,
+                                                  alignment=names[m])))
+    if tied:
+        # ties (equal values within TIE relative): less CO2, less cost, less time, fewer GPUs, then
+        # the smaller model and the names in alphabetical order
+        finalists = [t for t in tied if t[0] <= best_value + TIE * abs(best_value)]
+        for position in range(3):       # CO2, cost, days: each within TIE of the least
+            least = min(t[1][position] for t in finalists)
+            finalists = [t for t in finalists if t[1][position] <= least + TIE * abs(least)]
+        best_plan = min(finalists, key=lambda t: t[1][3:])[2]
     if best_plan is None:
         return BruteForceResult("infeasible", objective, None, None, None, None, candidates, feasible)
     serving = (serve[0].name, serve[1].name) if serve is not None else None
