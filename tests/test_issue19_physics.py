@@ -104,6 +104,9 @@ def _physics(seed: int) -> dict:
             gpu["node_watts"] = gpu.get("gpus_per_node", 8) * gpu["watts"] * rng.uniform(1.1, 1.6)
         if rng.random() < 0.3:
             gpu["energy_watts"] = gpu["watts"] * rng.uniform(0.5, 1.5)
+        if rng.random() < 0.4:   # a size curve bounded at a calibrated size inside the size range
+            gpu["mfu_size_exponent"] = gpu.get("mfu_size_exponent", rng.uniform(0.05, 0.2))
+            gpu["mfu_max_params"] = math.exp(rng.uniform(math.log(1e8), math.log(3e10)))
     for region in d["regions"]:
         if rng.random() < 0.7:
             offers = region.setdefault("offers", {g["name"]: {} for g in d["gpus"]})
@@ -314,3 +317,66 @@ def test_tie_tolerance_is_the_presolves_keep_tolerance():
     from planner.optimize.presolve import KEEP_TOL
     from planner.optimize.ties import TIE_TOL
     assert TIE_TOL == KEEP_TOL
+
+
+# ---- 4. no silent extrapolation ------------------------------------------------------------------
+
+def test_mfu_is_bounded_at_mfu_max_params():
+    from planner.formulas.throughput import mfu_at_size
+    inst = instance_from_dict(_base(gpus=[dict(H100, mfu=0.3176, mfu_size_exponent=0.1452, mfu_max_params=4.05e11)]))
+    gpu = inst.gpus[0]
+    at_405 = 0.3176 * 4.05 ** 0.1452
+    assert mfu_at_size(gpu, 4.05e11) == pytest.approx(at_405, rel=1e-12)
+    assert mfu_at_size(gpu, 8e11) == pytest.approx(at_405, rel=1e-12)          # not 0.3176 x 8^0.1452
+    assert mfu_at_size(gpu, 7e10) == pytest.approx(0.3176 * 0.7 ** 0.1452, rel=1e-12)
+
+
+def test_warnings_name_every_extrapolation_in_table_json_and_csv(monkeypatch, capsys, tmp_path):
+    import json
+
+    from cli_run import run_main
+    law = {"name": "narrow", "E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658,
+           "fitted": {"params": [7e7, 1.6e10], "tokens": [5e9, 5e11], "flops": [6e18, 1e22]}}
+    d = _base(scaling_law=law, model_sizes=[7e9, 13e9, 40e9],
+              targets={"match": {"params": 13e9, "tokens": 1.5e12}},
+              gpus=[dict(H100, mfu_size_exponent=0.1, mfu_max_params=2e10)])
+    result = solve_instance(instance_from_dict(d), explain=False)
+    text = " | ".join(result.warnings)
+    n, tokens = result.plan.model_params, result.plan.tokens
+    assert (tokens > 5e11) == any(w.startswith("tokens ") for w in result.warnings)
+    assert (n > 1.6e10) == any(w.startswith("model size") and "fitted on" in w for w in result.warnings)
+    assert result.warnings                                          # 40B or 1.5T tokens: past the fit
+    assert (6 * n * tokens > 1e22) == ("pretraining compute" in text)
+    assert (n == 40e9) == ("largest candidate size" in text)
+    assert (not 0.5 <= n / 13e9 <= 2) == ("targets.match" in text)
+    assert "serving demand changes the answer" in text or n not in (7e9, 40e9)
+    # the same in JSON, CSV and the table
+    import yaml
+    path = tmp_path / "warn.yaml"
+    path.write_text(yaml.safe_dump(d), encoding="utf-8")
+    code, out, _ = run_main(monkeypatch, capsys, "solve", path, "--format", "json")
+    assert json.loads(out)["warnings"] == result.warnings
+    code, out, _ = run_main(monkeypatch, capsys, "solve", path, "--format", "csv")
+    assert "warnings" in out.splitlines()[0] and result.warnings[0] in out
+    code, out, _ = run_main(monkeypatch, capsys, "solve", path)
+    assert out.count("warning:") == len(result.warnings)
+
+
+def test_no_warning_inside_the_fitted_range():
+    law = {"name": "wide", "E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658,
+           "fitted": {"params": [1e6, 1e13], "tokens": [1e6, 1e15], "flops": [1e10, 1e30]}}
+    d = _base(scaling_law=law, model_sizes=[7e9, 13e9, 40e9], targets={"match": {"params": 13e9, "tokens": 1.5e12}})
+    result = solve_instance(instance_from_dict(d), explain=False)
+    if result.plan.model_params == 13e9:
+        assert result.warnings == []
+
+
+def test_plan_fit_writes_the_fitted_range():
+    from planner.analysis.fitting import fit_runs, runs_from_arrays
+    params = [1e8, 3e8, 1e9, 3e9, 1e8, 3e8, 1e9, 3e9, 2e8, 2e9]
+    tokens = [2e9, 6e9, 2e10, 6e10, 8e9, 2e10, 5e9, 1e10, 4e9, 4e10]
+    loss = [1.8172 + 482.01 / n ** 0.3478 + 2085.43 / t ** 0.3658 for n, t in zip(params, tokens)]
+    report = fit_runs(runs_from_arrays(params, tokens, loss), bootstrap=0)
+    fitted = report.law().fitted
+    assert fitted.params == [1e8, 3e9] and fitted.tokens == [2e9, 6e10]
+    assert fitted.flops == [min(6 * n * t for n, t in zip(params, tokens)), max(6 * n * t for n, t in zip(params, tokens))]

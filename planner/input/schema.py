@@ -58,6 +58,25 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True, defer_build=True)
 
 
+Range = Annotated[list[_bounded(0.0, 1e40, True)], Field(min_length=2, max_length=2)]
+
+
+class FittedRange(Strict):
+    """What a law was fitted on: [least, largest] of each; a plan outside is an extrapolation."""
+
+    params: Range | None = Field(None, description="[least, largest] model size of the fitted runs, parameters")
+    tokens: Range | None = Field(None, description="[least, largest] training tokens of the fitted runs, tokens")
+    flops: Range | None = Field(None, description="[least, largest] compute 6 N D of the fitted runs, FLOP")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "FittedRange":
+        for key in ("params", "tokens", "flops"):
+            pair = getattr(self, key)
+            if pair is not None and pair[0] > pair[1]:
+                raise ValueError(f"{key}: [least, largest] must be in order, got [{pair[0]:g}, {pair[1]:g}]")
+        return self
+
+
 class ScalingLaw(Strict):
     """L(N, D) = E + A / N^alpha + B / Deff^beta (nats/token)."""
 
@@ -68,6 +87,9 @@ class ScalingLaw(Strict):
     alpha: Positive = Field(description="exponent of the parameter term, dimensionless")
     beta: Positive = Field(description="exponent of the data term, dimensionless")
     source: str | None = Field(None, description="where the constants come from")
+    fitted: FittedRange | None = Field(
+        None, description="the range of the runs the law was fitted on (`plan fit` writes it); a plan outside "
+        "it carries a warning; absent = unknown, no warning")
 
 
 class Gpu(Strict):
@@ -100,6 +122,9 @@ class Gpu(Strict):
     mfu_size_exponent: Annotated[float, Field(strict=True, ge=-1, le=1)] = Field(
         0.0, description="mfu(N) = min(mfu_max, mfu (N/mfu_ref_params)^exponent); 0 = constant mfu")
     mfu_max: Fraction = Field(1.0, description="cap on the size-dependent MFU, (0, 1]")
+    mfu_max_params: _bounded(1e3, 1e15) | None = Field(
+        None, description="size (active parameters) above which mfu(N) stops rising: the largest calibrated "
+        "run; absent = the size curve extrapolates")
     mtbf_hours: Positive | None = Field(
         None, description="mean time between job interruptions per GPU, hours; absent = never fails")
     serving_mfu: Fraction | None = Field(

@@ -25,6 +25,7 @@ from planner.formulas import scaling_law
 from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
 from planner.formulas.evaluate import memory_floor_gpus, target_loss
+from planner.formulas.extrapolation import plan_warnings
 from planner.input.schema import FixedPlan, Instance, Objective, loss_target_problem
 from planner.optimize import presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
@@ -69,6 +70,7 @@ class PlanResult:
     ruled_out: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
     needed: dict[str, float] = field(default_factory=dict)  # infeasible: limit path -> least value admitting a plan
+    warnings: list[str] = field(default_factory=list)       # where the plan extrapolates (formulas.extrapolation)
 
 
 @dataclass
@@ -175,7 +177,7 @@ def _answer(instance: Instance, pre: Presolved, row: int, status: PlanStatus, in
         model_objective=model_objective, plan=plan, metrics=metrics,
         binding=binding_limits(instance, plan, metrics, offer), solver=info,
         violations=find_violations(instance, plan, metrics), ruled_out=pre.candidates.ruled_out,
-        explanation=explanation or [])
+        explanation=explanation or [], warnings=plan_warnings(instance, metrics))
 
 
 def _stopped(instance: Instance, pre: Presolved, why: str) -> PlanResult:

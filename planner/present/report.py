@@ -70,6 +70,8 @@ def result_dict(result: PlanResult) -> dict[str, Any]:
         out["explanation"] = result.explanation + [f"ruled out: {r}" for r in result.ruled_out]
     if result.needed:
         out["needed"] = result.needed
+    if result.warnings:
+        out["warnings"] = result.warnings
     return out
 
 
@@ -177,6 +179,8 @@ def print_result(result: PlanResult, console: Console | None = None) -> None:
         for table in plan_tables(result.metrics):
             console.print(table, markup=False)
         console.print(f"binding limits: {', '.join(result.binding) or 'none'}")
+        for line in result.warnings:
+            console.print(f"warning: {line}", highlight=False)
     value = "" if result.objective_value is None else f" = {objective_text(result.objective, result.objective_value)}"
     gap = "" if result.solver.mip_gap is None else f", gap {result.solver.mip_gap:.2e}"
     console.print(f"status: {result.status}; objective {result.objective}{value} "

@@ -20,7 +20,8 @@ price/available; no price => not sold. Serving offers use the same rule, availab
 
 Formulas (own arithmetic):
 
-    mfu(N)  = min(mfu_max, mfu0 (N/mfu_ref_params)^mfu_size_exponent)      mfu0 = mfu, or mfu_fp8
+    mfu(N)  = min(mfu_max, mfu0 (N'/mfu_ref_params)^mfu_size_exponent)     mfu0 = mfu, or mfu_fp8
+              N' = N, or mfu_max_params where N is larger
     rate    = peak 1e12 mfu(N) moe.mfu_factor                               peak = bf16 or fp8 peak
     S       = k N D / rate + N sum_s k_s T_s / (rate mfu_factor_s)          GPU-seconds (ideal)
     waste   = sqrt(2 delta n / M) + R n / M   (0 without mtbf_hours)        (6.2)
@@ -258,7 +259,9 @@ def training_rate(instance: Instance, gpu, params):
         mfu0 = gpu.mfu_fp8 if gpu.mfu_fp8 is not None else gpu.mfu
     else:
         peak, mfu0 = gpu.peak_tflops, gpu.mfu
-    mfu = np.minimum(gpu.mfu_max, mfu0 * (params / gpu.mfu_ref_params) ** gpu.mfu_size_exponent)
+    measured = params if gpu.mfu_max_params is None else np.where(params > gpu.mfu_max_params,
+                                                                   gpu.mfu_max_params, params)
+    mfu = np.minimum(gpu.mfu_max, mfu0 * (measured / gpu.mfu_ref_params) ** gpu.mfu_size_exponent)
     moe = instance.moe.mfu_factor if instance.moe is not None else 1.0
     return peak * 1e12 * mfu * moe
 
