@@ -380,3 +380,35 @@ def test_plan_fit_writes_the_fitted_range():
     fitted = report.law().fitted
     assert fitted.params == [1e8, 3e9] and fitted.tokens == [2e9, 6e10]
     assert fitted.flops == [min(6 * n * t for n, t in zip(params, tokens)), max(6 * n * t for n, t in zip(params, tokens))]
+
+
+# ---- 7. every lever in an infeasibility explanation ----------------------------------------------
+
+def test_infeasible_deadline_names_the_gpus_it_would_need():
+    """The explanation gives the least H100 count at which a plan exists (the others unchanged); a
+    solve at that count is feasible and one node fewer is not (checked independently)."""
+    from pathlib import Path
+
+    from planner.input.loading import load_instance
+    inst = load_instance(Path(__file__).resolve().parent.parent / "instances" / "infeasible-deadline.yaml")
+    result = solve_instance(inst)
+    assert result.status == "infeasible"
+    need = result.needed["gpus[0].available"]
+    assert any("H100 available" in line and f"{need:,.0f} GPUs" in line for line in result.explanation)
+    more = inst.updated(gpus=[{**inst.gpus[0].model_dump(), "available": int(need)}])
+    fewer = inst.updated(gpus=[{**inst.gpus[0].model_dump(), "available": int(need) - 8}])
+    assert brute_force(more).status == "optimal"
+    assert brute_force(fewer).status == "infeasible"
+
+
+def test_offer_availability_lever_uses_the_offer_path():
+    d = _rented()
+    d["limits"] = {"deadline_days": 0.5}
+    d["regions"][0]["offers"]["H100x"]["available"] = 64
+    result = solve_instance(instance_from_dict(d))
+    assert result.status == "infeasible"
+    need = result.needed["regions[0].offers.H100x.available"]
+    d["regions"][0]["offers"]["H100x"]["available"] = int(need)
+    assert brute_force(instance_from_dict(d)).status == "optimal"
+    d["regions"][0]["offers"]["H100x"]["available"] = int(need) - 8
+    assert brute_force(instance_from_dict(d)).status == "infeasible"
