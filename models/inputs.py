@@ -36,6 +36,10 @@ class MipInputs:
     deadline_days: float | None = None
     max_training_flops: float | None = None
     objective_unit: float = 1.0              # a typical objective value (rows and objective scaled by it)
+    #: rental with a minimum term (empty: none): the rent of candidate t is max(rent_usd_per_second_t S_t,
+    #: rent_floor_usd_t); usd_per_second then holds the rest (staff, development) only
+    rent_usd_per_second: tuple[float, ...] = field(default_factory=tuple)
+    rent_floor_usd: tuple[float, ...] = field(default_factory=tuple)
     #: objective loss: initial tangent cuts per candidate, (tokens d, phi(d), phi'(d)), phi(D) = B/Deff(D)^beta
     initial_cuts: tuple[tuple[tuple[float, float, float], ...], ...] = field(default_factory=tuple)
 

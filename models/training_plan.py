@@ -12,6 +12,8 @@ its convex-hull, disaggregated form, exact because the choice is binary):
 
     S_t = a_t Dmax_t x_t + b_t z_t                      ideal GPU-seconds (0 unless chosen)
     cost     = sum_t usd_t S_t + usd_per_token Dmax_t x_t + fixed_t z_t     (budget measure)
+               (+ sum_t r_t with a rental term: r_t >= rent_t S_t, r_t >= floor_t z_t, rent_usd[t];
+               cost is minimised or only bounded above, so r_t = max(rent_t S_t, floor_t z_t) suffices)
     CO2      = sum_t co2_t S_t                          duration = sum_t days_t S_t
     FLOPs    = sum_t k N_t Dmax_t x_t + align_flops_t z_t
 
@@ -67,7 +69,8 @@ def build(inputs: MipInputs) -> pyo.ConcreteModel:
     def seconds(t):
         return inputs.seconds_per_token[t] * unit[t] * m.token_share[t] + inputs.align_seconds[t] * m.select[t]
 
-    m.cost_usd = pyo.Expression(expr=pyo.quicksum(
+    rent = _rent(m, inputs, unit, seconds)
+    m.cost_usd = pyo.Expression(expr=rent + pyo.quicksum(
         inputs.usd_per_second[t] * seconds(t) + inputs.usd_per_token * unit[t] * m.token_share[t]
         + inputs.fixed_usd[t] * m.select[t] for t in m.CANDIDATES))
     m.co2_t = pyo.Expression(expr=pyo.quicksum(inputs.co2_t_per_second[t] * seconds(t) for t in m.CANDIDATES))
@@ -102,6 +105,21 @@ def build(inputs: MipInputs) -> pyo.ConcreteModel:
     m.def_objective = pyo.Constraint(expr=m.objective_value == expr / inputs.objective_unit)
     m.objective = pyo.Objective(expr=m.objective_value, sense=pyo.minimize)
     return m
+
+
+def _rent(m: pyo.ConcreteModel, inputs: MipInputs, unit: list[float], seconds):
+    """Rent with a minimum term: sum_t r_t, r_t >= rent rate x S_t and r_t >= floor z_t (0 without terms).
+    r_t = top_t x rent_share[t], top_t the larger branch at full tokens, so the coefficients stay ~1."""
+    if not inputs.rent_floor_usd:
+        return 0.0
+    top = [max(inputs.rent_floor_usd[t], inputs.rent_usd_per_second[t]
+               * (inputs.seconds_per_token[t] * unit[t] + inputs.align_seconds[t]), 1e-9) for t in range(len(inputs))]
+    m.rent_share = pyo.Var(m.CANDIDATES, domain=pyo.NonNegativeReals)
+    m.def_rent_use = pyo.Constraint(m.CANDIDATES, rule=lambda m, t: m.rent_share[t] >= (
+        inputs.rent_usd_per_second[t] / top[t]) * seconds(t))
+    m.def_rent_term = pyo.Constraint(m.CANDIDATES, rule=lambda m, t: m.rent_share[t] >= (
+        inputs.rent_floor_usd[t] / top[t]) * m.select[t])
+    return pyo.quicksum(top[t] * m.rent_share[t] for t in m.CANDIDATES)
 
 
 def add_loss_cut(m: pyo.ConcreteModel, t: int, tokens: float, value: float, slope: float) -> None:

@@ -475,9 +475,15 @@ class LawFit:
         """log L_fit - log L_observed per run."""
         return np.log(self.predict(runs.params, runs.tokens)) - np.log(runs.loss)
 
-    def law(self, name: str = "fit", source: str | None = None) -> ScalingLaw:
+    def law(self, name: str = "fit", source: str | None = None, runs: Runs | None = None) -> ScalingLaw:
+        """The law; with `runs`, carrying the range they span (`fitted`: params, tokens, 6 N D)."""
+        fitted = None
+        if runs is not None and len(runs):
+            flops = 6.0 * runs.params * runs.tokens
+            fitted = {key: [float(values.min()), float(values.max())]
+                      for key, values in (("params", runs.params), ("tokens", runs.tokens), ("flops", flops))}
         return ScalingLaw(name=name, E=self.E, A=self.A, B=self.B, alpha=self.alpha, beta=self.beta,
-                          source=source)
+                          source=source, fitted=fitted)
 
     def tokens_per_param(self, flops: float) -> float:
         """D*/N* at compute `flops` under C = 6 N D."""
@@ -579,7 +585,7 @@ class FitReport:
         )
         if self.dropped:
             source += f", {len(self.dropped)} runs left out"
-        return self.fit.law(name or default_law_name(stem), source)
+        return self.fit.law(name or default_law_name(stem), source, self.runs)
 
     @property
     def estimates(self) -> dict[str, float]:

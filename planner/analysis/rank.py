@@ -47,6 +47,7 @@ class RankRow:
     reason: str = ""                   # why there is no plan
     gap: float | None = None           # (objective - best) / |best|; None without a plan
     rank: int | None = None            # 1 = the winner; None without a plan
+    tie: bool = False                  # its objective value ties with another row's (planner.optimize.ties)
 
     @property
     def status(self) -> str:
@@ -169,7 +170,7 @@ def rank(source: Any, by: str = "region", top: int | None = None, *, options: So
             rows.append(RankRow(value, label_of(by, value), None, str(exc)))
         if progress is not None:
             progress(k, len(values))
-    planned = sorted((r for r in rows if r.has_plan), key=lambda r: r.result.objective_value)  # type: ignore[union-attr]
+    planned = _tie_order(sorted((r for r in rows if r.has_plan), key=lambda r: r.result.objective_value))  # type: ignore[union-attr]
     if planned:
         best = planned[0].result.objective_value  # type: ignore[union-attr]
         for position, row in enumerate(planned, start=1):
@@ -183,6 +184,26 @@ def rank(source: Any, by: str = "region", top: int | None = None, *, options: So
     without = [r for r in rows if not r.has_plan]
     return Ranking(instance.name or "instance", by, instance.objective, planned + without,
                    time.perf_counter() - start, omitted, {"solves": solves})
+
+
+def _tie_order(planned: list[RankRow]) -> list[RankRow]:
+    """Rows sorted by value; rows whose values tie (planner.optimize.ties) are marked and ordered as
+    `plan solve` breaks ties: less CO2, less cost, less time, fewer GPUs."""
+    from planner.optimize.ties import equal_values, tie_key
+
+    out: list[RankRow] = []
+    group: list[RankRow] = []
+    for row in planned + [None]:  # type: ignore[list-item]
+        if row is not None and group and equal_values(row.result.objective_value,  # type: ignore[union-attr]
+                                                      group[0].result.objective_value):  # type: ignore[union-attr]
+            group.append(row)
+            continue
+        if len(group) > 1:
+            for member in group:
+                member.tie = True
+        out += sorted(group, key=lambda r: tie_key(r.result.metrics))  # type: ignore[union-attr]
+        group = [row] if row is not None else []
+    return out
 
 
 def _reason(result: PlanResult) -> str:
@@ -207,6 +228,7 @@ def rank_rows(ranking: Ranking) -> list[dict[str, Any]]:
             "objective": ranking.objective,
             "objective_value": row.result.objective_value if row.result is not None else None,
             "gap": row.gap,
+            "tie": row.tie,
             "cost_usd": m.cost_usd.total if m else None,
             "co2_t": m.co2_t.total if m else None,
             "duration_days": m.duration_days if m else None,

@@ -83,6 +83,7 @@ def print_rank(ranking: Any) -> None:
             m = result.metrics
             extra = [f"{result.objective_value:,.6g}"] if bold is None else []
             gap = "winner" if row.rank == 1 else _percent(row.gap)
+            gap += " (tie)" if row.tie else ""
             status = "" if row.status == "optimal" else f" ({row.status})"
             cells += [*extra, gap, f"{m.cost_usd.total:,.0f}", f"{m.co2_t.total:,.2f}", f"{m.duration_days:,.2f}",
                       f"{m.loss:.4f}", decision_label(result) + status, ", ".join(result.binding) or "-"]

@@ -16,6 +16,17 @@ GPU-hour e (MWh, board power x PUE), per ideal GPU-second:
     energy_mwh            = e gpu_hours        (final run; development energy is not reported)
     failure_days          = w / (86400 n)                        the part of `days` failures cost
 
+Renting (offer keys `contracted`, `min_term_days`, planner.formulas.offers): the GPUs paid for are
+m = the offer's `available` for a contracted cluster (paid whether used or not), else n; the
+rental is paid for at least the minimum term t_min days. For a run of S ideal GPU-seconds:
+
+    rent_usd   = p x m x 24 x max(T, t_min),   T = S days
+               = max(S compute_usd, rent_floor_usd)   with compute_usd = p (m/n) gpu_hours per
+                 GPU-second and rent_floor_usd = p m 24 t_min (0 without a term)
+
+On-demand (no term, m = n) this is p x GPU-hours, the first edition. Development GPU-hours are
+priced at p per GPU-hour used, as before.
+
 Every argument may be a numpy array (one entry per candidate), or a float.
 """
 
@@ -23,6 +34,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+
+import numpy as np
 
 from planner.formulas.failures import waste_fraction
 from planner.formulas.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
@@ -44,8 +57,9 @@ class ClusterRates:
     when first read (the presolve reads only the few it needs, over 1e5 candidates at a time)."""
 
     def __init__(self, gpu_count, usd_per_gpu_hour, co2_oper_t_per_gpu_hour, co2_emb_t_per_gpu_hour,
-                 mwh_per_gpu_hour, mtbf_hours, ops: Operations):
+                 mwh_per_gpu_hour, mtbf_hours, ops: Operations, paid_gpus=None, min_term_days=None):
         self._n, self._price, self._ops = gpu_count, usd_per_gpu_hour, ops
+        self._paid, self._term = paid_gpus, min_term_days
         self._c_op, self._c_emb, self._mwh, self._mtbf = (co2_oper_t_per_gpu_hour, co2_emb_t_per_gpu_hour,
                                                           mwh_per_gpu_hour, mtbf_hours)
 
@@ -71,7 +85,25 @@ class ClusterRates:
 
     @cached_property
     def compute_usd(self):
-        return self._price * self.gpu_hours
+        """p x (m/n) x gpu_hours: rent per GPU-second, idle contracted GPUs included."""
+        if self._paid is None:
+            return self._price * self.gpu_hours
+        idle = np.where(np.asarray(self._paid) > 0, np.asarray(self._paid, dtype=float) / self._n, 1.0)
+        out = self._price * self.gpu_hours * idle
+        return out if np.ndim(out) else float(out)
+
+    @cached_property
+    def rent_floor_usd(self):
+        """p m 24 t_min: the rent of the minimum term (0 without one)."""
+        if self._term is None:
+            return 0.0
+        paid = self._n if self._paid is None else np.where(np.asarray(self._paid) > 0, self._paid, self._n)
+        out = self._price * paid * 24.0 * np.asarray(self._term, dtype=float)
+        return out if np.ndim(out) else float(out)
+
+    def total_usd(self, seconds):
+        """What budget and cost see for S = `seconds`: S usd, the rent raised to its term floor."""
+        return seconds * self.usd + np.maximum(0.0, self.rent_floor_usd - seconds * self.compute_usd)
 
     @cached_property
     def development_usd(self):
@@ -107,10 +139,11 @@ class ClusterRates:
 
 
 def cluster_rates(gpu_count, usd_per_gpu_hour, co2_oper_t_per_gpu_hour, co2_emb_t_per_gpu_hour,
-                  mwh_per_gpu_hour, mtbf_hours, ops: Operations) -> ClusterRates:
-    """The rates of the module docstring; mtbf_hours None/inf = the GPU never fails."""
+                  mwh_per_gpu_hour, mtbf_hours, ops: Operations, paid_gpus=None, min_term_days=None) -> ClusterRates:
+    """The rates of the module docstring; mtbf_hours None/inf = the GPU never fails; paid_gpus
+    None or 0 = the n GPUs used (no contract); min_term_days None = no term."""
     return ClusterRates(gpu_count, usd_per_gpu_hour, co2_oper_t_per_gpu_hour, co2_emb_t_per_gpu_hour,
-                        mwh_per_gpu_hour, mtbf_hours, ops)
+                        mwh_per_gpu_hour, mtbf_hours, ops, paid_gpus, min_term_days)
 
 
 def operations(instance) -> Operations:

@@ -5,8 +5,9 @@
     rate    = throughput.flop_rate: peak x mfu(N) x moe.mfu_factor (size-dependent MFU, 6.1)
     then every time-like figure is S times a rate of planner.formulas.cluster (failures 6.2,
     development 6.3):  H = S (1+w)/3600,  T = S (1+w)/(86400 n),  cost, CO2, energy likewise
-    cost    = H price + staff T + usd_per_token D + sum_s samples_s usd_per_sample_s + fixed_usd
-              + development: (f-1) H price
+    cost    = rent + staff T + usd_per_token D + sum_s samples_s usd_per_sample_s + fixed_usd
+              + development: (f-1) H price;  rent = price m 24 max(T, t_min) (= H price on demand;
+              m = available GPUs of a contracted offer, else n; t_min the offer's min_term_days)
     CO2     = H (c_op + c_emb) + (f-1) H (c_op + c_emb)       (offers.co2_t_per_gpu_hour)
     P       = n (watts/1000) pue/1000 MW    swing = n (watts/1000) swing_fraction/1000 MW
     L       = E + A/N^alpha + B/Deff^beta   (scaling_law)
@@ -30,6 +31,7 @@ from planner.errors import InputError
 from planner.formulas import scaling_law
 from planner.formulas.cluster import cluster_rates, operations
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
+from planner.formulas import scale as scaling
 from planner.formulas.serving import best_serving_offer
 from planner.formulas.targets import target_loss, target_probability
 from planner.formulas.throughput import flop_rate
@@ -57,6 +59,7 @@ class CostUsd:
     fixed: float
     total: float
     development: float = 0.0   # in total: (development_factor - 1) x GPU-hours x price (6.3)
+    idle: float = 0.0          # in compute: rent of GPUs paid for but not running (contract, term)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,17 @@ class ServingFigures:
     energy_mwh: float
     cost_usd: float
     co2_t: float
+
+
+@dataclass(frozen=True)
+class ScaleFigures:
+    """How far the cluster scales (planner.formulas.scale; only with the instance's `scale:`)."""
+
+    model_parallel_gpus: float      # mp(N): tensor x pipeline degree memory needs
+    tokens_per_gpu: float           # sequence_tokens / mp: tokens each GPU holds per step, at least
+    global_batch_tokens: float      # (n / mp) sequence_tokens: the least global batch on n GPUs
+    batch_limit_tokens: float       # batch_multiple x B_opt(C)
+    max_useful_gpus: float          # mp B_max / sequence_tokens
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,7 @@ class PlanMetrics:
     serving: ServingFigures | None = None
     lifetime: Lifetime | None = None
     target_probability: float | None = None
+    scale: ScaleFigures | None = None    # with the instance's `scale:` block
 
     def objective_value(self, objective: str, carbon_price_usd_per_t: float = 0.0) -> float:
         """The value of one of the five objectives (spec sections 4 and 6.4: with serving, cost,
@@ -159,7 +174,7 @@ def _choices(instance: Instance, plan: FixedPlan):
     price = terms.usd_per_gpu_hour if terms else gpu.usd_per_gpu_hour
     if price is None:
         raise InputError("plan.gpu", f"{gpu.name} has no price in region {region.name} (not offered there)")
-    return gpu, region, recipe, price
+    return gpu, region, recipe, price, terms
 
 
 def _serving(instance: Instance, n_params: float, cost: CostUsd, co2: Co2T):
@@ -175,7 +190,7 @@ def _serving(instance: Instance, n_params: float, cost: CostUsd, co2: Co2T):
 
 def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
     """Price a fixed plan with the spec's formulas (no optimisation)."""
-    gpu, region, recipe, price = _choices(instance, plan)
+    gpu, region, recipe, price, terms = _choices(instance, plan)
     n_params, tokens, count = plan.model_params, plan.tokens, plan.gpu_count
     rate = flop_rate(instance, gpu, n_params)  # FLOP/s per GPU at this size
     flops_pre = instance.flops_per_param_token * n_params * tokens
@@ -191,12 +206,15 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
 
     oper, emb = co2_t_per_gpu_hour(gpu, region)
     rates = cluster_rates(count, price, oper, emb, mwh_per_gpu_hour(gpu, region), gpu.mtbf_hours,
-                          operations(instance))
-    compute, staff = seconds * rates.compute_usd, seconds * rates.staff_usd
+                          operations(instance), terms.paid_gpus if terms else None,
+                          terms.min_term_days if terms else None)
+    # the rent: idle contracted GPUs and a minimum term included (planner.formulas.cluster)
+    compute, staff = max(seconds * rates.compute_usd, rates.rent_floor_usd), seconds * rates.staff_usd
     development_usd = seconds * rates.development_usd
     data = instance.data.usd_per_token * tokens
     cost = CostUsd(compute, staff, data, annotation, fixed,
-                   compute + staff + data + annotation + fixed + development_usd, development_usd)
+                   compute + staff + data + annotation + fixed + development_usd, development_usd,
+                   compute - seconds * (price * rates.gpu_hours))
     co2 = Co2T(seconds * rates.co2_oper_t, seconds * rates.co2_emb_t, seconds * rates.co2_t,
                seconds * rates.development_co2_t)
     serving, lifetime = _serving(instance, n_params, cost, co2)
@@ -225,7 +243,19 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
         serving=serving,
         lifetime=lifetime,
         target_probability=target_probability(instance, n_params, tokens),
+        scale=scale_figures(instance, gpu, n_params, tokens, count),
     )
+
+
+def scale_figures(instance: Instance, gpu, n_params: float, tokens: float, count: int) -> ScaleFigures | None:
+    """The plan's batch and model-parallel figures (planner.formulas.scale); None without `scale:`."""
+    sc = instance.scale
+    if sc is None:
+        return None
+    mp = scaling.model_parallel_gpus(sc, total_params(instance, n_params), gpu.memory_gb)
+    flops = instance.flops_per_param_token * n_params * tokens
+    return ScaleFigures(mp, sc.sequence_tokens / mp, scaling.least_global_batch_tokens(sc, count, mp),
+                        float(scaling.batch_limit_tokens(sc, flops)), float(scaling.max_useful_gpus(sc, flops, mp)))
 
 
 def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -> list[Violation]:
@@ -265,6 +295,11 @@ def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -
     if plan.gpu_count < floor * (1 - 1e-12):
         out.append(Violation("memory", plan.gpu_count, floor, "GPUs",
                              f"training state needs at least {math.ceil(floor)} GPUs of {gpu.memory_gb:g} GB"))
+    if metrics.scale is not None and plan.gpu_count > metrics.scale.max_useful_gpus * (1 + scaling.SCALE_TOL):
+        sf = metrics.scale
+        out.append(Violation("scale", plan.gpu_count, sf.max_useful_gpus, "GPUs",
+                             f"{plan.gpu_count} GPUs need a global batch of at least {sf.global_batch_tokens:.4g} "
+                             f"tokens, above the useful {sf.batch_limit_tokens:.4g} (scale.batch_multiple x B_opt)"))
     if plan.model_params not in instance.sizes:
         out.append(Violation("model_sizes", plan.model_params, 0, "params",
                              f"{plan.model_params:g} is not one of the candidate model sizes"))

@@ -6,8 +6,8 @@ model of N (active) parameters serving `tokens` tokens at `flops_per_param_token
     S_serve      = flops_per_param_token N tokens / (peak_gs mfu_s)     GPU-seconds
     H_serve      = S_serve / 3600
     cost_serve   = H_serve price(g_s, r_s)
-    CO2_serve    = H_serve (watts/1000 pue carbon/1e6 + embodied per GPU-hour)
-    energy_serve = H_serve watts/1000 pue / 1000                          MWh
+    CO2_serve    = H_serve (energy_watts/1000 pue carbon/1e6 + embodied per GPU-hour)
+    energy_serve = H_serve energy_watts/1000 pue / 1000                          MWh
 
 peak is the BF16 (or, with serving.precision fp8, the FP8) peak; mfu_s is serving.mfu, else the
 GPU's serving_mfu. Every figure is linear in N, so each offer has a per-parameter coefficient and

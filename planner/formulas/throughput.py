@@ -1,11 +1,13 @@
 """Achieved FLOP/s per GPU, with the size-dependent utilisation of spec section 6.1.
 
-    mfu_g(N)  = min(mfu_max, mfu * (N / mfu_ref_params) ^ mfu_size_exponent)
+    mfu_g(N)  = min(mfu_max, mfu * (min(N, mfu_max_params) / mfu_ref_params) ^ mfu_size_exponent)
     rate_g(N) = peak_g * mfu_g(N) * moe.mfu_factor                       FLOP/s per GPU
 
 bf16 reads `peak_tflops` and `mfu`; under `precision: fp8` the FP8 peak `peak_fp8_tflops` and
 `mfu_fp8` (`mfu` where the GPU gives none), scaled by the same size factor and capped by `mfu_max`.
-N is the active parameter count of an MoE model. With the default exponent 0 the factor is exactly
+N is the active parameter count of an MoE model. `mfu_max_params` (the largest calibrated run; absent
+= no bound) keeps the curve from rising past what was measured: the catalog's Hopper fit would give
+0.43 at 800B, where no run has been published; bounded at Llama 3.1 405B it stays at 0.39. With the default exponent 0 the factor is exactly
 1 and mfu(N) = mfu (the first edition). Works on a float N or a numpy array of sizes.
 """
 
@@ -29,7 +31,10 @@ def peak_flops(gpu: Gpu, precision: str) -> float:
 def mfu_at_size(gpu: Gpu, params, precision: str = "bf16"):
     """mfu_g(N) (module docstring): the utilisation a model of `params` active parameters reaches."""
     base = gpu.mfu_fp8 if precision == "fp8" and gpu.mfu_fp8 is not None else gpu.mfu
-    scaled = base * (np.asarray(params, dtype=float) / gpu.mfu_ref_params) ** gpu.mfu_size_exponent
+    size = np.asarray(params, dtype=float)
+    if gpu.mfu_max_params is not None:
+        size = np.minimum(size, gpu.mfu_max_params)
+    scaled = base * (size / gpu.mfu_ref_params) ** gpu.mfu_size_exponent
     out = np.minimum(gpu.mfu_max, scaled)   # x**0 is exactly 1: the default keeps mfu as given
     return out if np.ndim(params) else float(out)
 

@@ -126,8 +126,8 @@ def check_name(value: str) -> str:
 
 
 #: Rebuild order: a model after the models it contains.
-_ORDER = ("ScalingLaw", "SampleLaw", "Gpu", "Offer", "Region", "Stage", "Recipe", "Alignment", "SizeGrid", "Data",
-          "Match", "Targets", "Limits", "FixedPlan", "Moe", "Reliability", "Serving")
+_ORDER = ("FittedRange", "ScalingLaw", "SampleLaw", "Gpu", "Offer", "Region", "Stage", "Recipe", "Alignment", "SizeGrid", "Data",
+          "Match", "Targets", "Limits", "FixedPlan", "Moe", "Scale", "Reliability", "Serving")
 
 
 def _fmt(value: float) -> str:

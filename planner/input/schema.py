@@ -36,7 +36,15 @@ Positive = Annotated[float, Field(strict=True, gt=0)]
 NonNegative = Annotated[float, Field(strict=True, ge=0)]
 Fraction = Annotated[float, Field(strict=True, gt=0, le=1)]
 
+#: Days per year of staff_usd_per_year (planner.formulas.units.HOURS_PER_YEAR / 24).
+DAYS_PER_YEAR = 365.25
+
 Objective = Literal["cost", "co2", "time", "loss", "weighted"]
+
+
+def _bounded(low: float, high: float, strict_low: bool = False):
+    """A float bounded on the field itself: (low, high] with strict_low, else [low, high]."""
+    return Annotated[float, Field(strict=True, **({"gt": low} if strict_low else {"ge": low}), le=high)]
 
 
 class Strict(BaseModel):
@@ -50,6 +58,25 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True, defer_build=True)
 
 
+Range = Annotated[list[_bounded(0.0, 1e40, True)], Field(min_length=2, max_length=2)]
+
+
+class FittedRange(Strict):
+    """What a law was fitted on: [least, largest] of each; a plan outside is an extrapolation."""
+
+    params: Range | None = Field(None, description="[least, largest] model size of the fitted runs, parameters")
+    tokens: Range | None = Field(None, description="[least, largest] training tokens of the fitted runs, tokens")
+    flops: Range | None = Field(None, description="[least, largest] compute 6 N D of the fitted runs, FLOP")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "FittedRange":
+        for key in ("params", "tokens", "flops"):
+            pair = getattr(self, key)
+            if pair is not None and pair[0] > pair[1]:
+                raise ValueError(f"{key}: [least, largest] must be in order, got [{pair[0]:g}, {pair[1]:g}]")
+        return self
+
+
 class ScalingLaw(Strict):
     """L(N, D) = E + A / N^alpha + B / Deff^beta (nats/token)."""
 
@@ -60,6 +87,9 @@ class ScalingLaw(Strict):
     alpha: Positive = Field(description="exponent of the parameter term, dimensionless")
     beta: Positive = Field(description="exponent of the data term, dimensionless")
     source: str | None = Field(None, description="where the constants come from")
+    fitted: FittedRange | None = Field(
+        None, description="the range of the runs the law was fitted on (`plan fit` writes it); a plan outside "
+        "it carries a warning; absent = unknown, no warning")
 
 
 class Gpu(Strict):
@@ -73,6 +103,12 @@ class Gpu(Strict):
     mfu_fp8: Fraction | None = Field(
         None, description="MFU against the FP8 peak under `precision: fp8`; absent = mfu")
     watts: Positive = Field(description="board power per GPU, W")
+    node_watts: _bounded(0.0, 1e7, True) | None = Field(
+        None, description="rated power of one node (GPUs + host), W, e.g. DGX H100 10,200; grid capacity, "
+        "peak power and swing see node_watts / gpus_per_node per GPU; absent = watts")
+    energy_watts: _bounded(0.0, 1e6, True) | None = Field(
+        None, description="average draw per GPU for energy and operational CO2, W (a measured figure "
+        "incl. host share); absent = watts (GPU-hours x TDP x PUE, the model-card convention)")
     memory_gb: Positive = Field(description="HBM per GPU, GB (1e9 bytes)")
     gpus_per_node: PositiveCount = Field(8, description="GPUs per node: the GPU count is a multiple of it")
     embodied_kg: NonNegative = Field(0.0, description="embodied CO2e per GPU, kg")
@@ -86,6 +122,9 @@ class Gpu(Strict):
     mfu_size_exponent: Annotated[float, Field(strict=True, ge=-1, le=1)] = Field(
         0.0, description="mfu(N) = min(mfu_max, mfu (N/mfu_ref_params)^exponent); 0 = constant mfu")
     mfu_max: Fraction = Field(1.0, description="cap on the size-dependent MFU, (0, 1]")
+    mfu_max_params: _bounded(1e3, 1e15) | None = Field(
+        None, description="size (active parameters) above which mfu(N) stops rising: the largest calibrated "
+        "run; absent = the size curve extrapolates")
     mtbf_hours: Positive | None = Field(
         None, description="mean time between job interruptions per GPU, hours; absent = never fails")
     serving_mfu: Fraction | None = Field(
@@ -100,6 +139,12 @@ class Offer(Strict):
         None, description="price per GPU-hour in this region, USD; absent = the GPU's usd_per_gpu_hour")
     available: Count | None = Field(
         None, description="GPUs of this type that can be had in this region; absent = the GPU's available")
+    min_term_days: Annotated[float, Field(strict=True, ge=0, le=1e5)] | None = Field(
+        None, description="rental paid for at least this many days (reserved instances, capacity blocks); "
+        "absent = on demand, paid for the run's duration")
+    contracted: bool = Field(
+        False, description="a contracted cluster: all `available` GPUs are paid for (for max(duration, "
+        "min_term_days)) whether the plan uses them or not")
 
 
 class Region(Strict):
@@ -258,6 +303,28 @@ class Moe(Strict):
 Precision = Literal["bf16", "fp8"]
 
 
+class Scale(Strict):
+    """How far a cluster scales (planner.formulas.scale): the largest useful GPU count for (N, D).
+
+    n <= mp(N) x batch_multiple x batch_coefficient x (k N D)^batch_exponent / sequence_tokens, where
+    mp(N) = ceil(replica_bytes_per_param x N_total / (replica_memory_share x memory_gb 1e9)) is the
+    model-parallel degree (tensor x pipeline) memory needs. Absent = no such limit."""
+
+    batch_coefficient: _bounded(0.0, 1e6, True) = Field(
+        0.292, description="c of the compute-optimal batch B_opt = c C^e tokens (DeepSeek LLM, arXiv:2401.02954: 0.292)")
+    batch_exponent: _bounded(0.01, 0.99) = Field(
+        0.3271, description="e of B_opt = c C^e (DeepSeek LLM: 0.3271), C = k N D in FLOP")
+    batch_multiple: _bounded(0.0, 100.0, True) = Field(
+        1.0, description="largest useful global batch as a multiple of B_opt (practice: 0.25-2)")
+    sequence_tokens: _bounded(1.0, 1e8) = Field(
+        4096.0, description="tokens per sequence: each model-parallel group holds at least one per step")
+    replica_bytes_per_param: _bounded(0.0, 1e4, True) = Field(
+        2.0, description="bytes per parameter each model-parallel group holds unsharded (2: BF16 weights; "
+        "gradients and optimizer state sharded over data parallelism, ZeRO-3/FSDP)")
+    replica_memory_share: _bounded(0.0, 1.0, True) = Field(
+        0.5, description="share of GPU memory those bytes may take (the rest: activations, buffers), (0, 1]")
+
+
 class Reliability(Strict):
     """Checkpoint/restart figures of the failure model, used with gpus[*].mtbf_hours."""
 
@@ -305,7 +372,13 @@ class Instance(Strict):
     data: Data = Field(Data.model_construct(), description="the pretraining data: unique tokens, epochs, price")
     targets: Targets = Field(Targets.model_construct(), description="the loss the plan must reach")
     limits: Limits = Field(Limits.model_construct(), description="budget, deadline, carbon budget, compute cap")
-    staff_usd_per_day: NonNegative = Field(0.0, description="team cost while the run lasts, USD/day")
+    staff_usd_per_year: _bounded(0.0, 1e11) | None = Field(
+        None, description="team cost per year (headcount x loaded salary), USD/year, charged for the run's "
+        "duration: staff_usd_per_day = staff_usd_per_year / 365.25; give this or staff_usd_per_day")
+    staff_usd_per_day: NonNegative = Field(0.0, description="team cost while the run lasts, USD/day "
+                                           "(or give staff_usd_per_year)")
+    scale: Scale | None = Field(None, description="how far a cluster scales: the global-batch limit on the GPU "
+                                "count (planner.formulas.scale); absent = no limit; `scale: {}` = the defaults")
     bytes_per_param: Positive = Field(16.0, description="training-state memory per parameter, bytes (16: BF16 "
                                       "weights and gradients, FP32 master weights and Adam moments)")
     precision: Precision = Field("bf16", description="training precision: the GPU peak (and MFU) used")
@@ -325,6 +398,23 @@ class Instance(Strict):
     uncertainty: Annotated[dict[str, str], AfterValidator(_check_distributions)] | None = Field(
         None, description="`plan uncertainty`: what-if path -> distribution, e.g. `gpus[H100].mfu: "
         "normal(0.4, 0.05)` (docs/uncertainty.md); ignored by the other commands")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _staff_per_year(cls, data: Any) -> Any:
+        """`staff_usd_per_year: 25e6` -> staff_usd_per_day = 25e6 / 365.25 (both kept; given together
+        they must agree, as a validated instance dumps them)."""
+        if not isinstance(data, dict) or data.get("staff_usd_per_year") is None:
+            return data
+        per_year = data["staff_usd_per_year"]
+        if not isinstance(per_year, (int, float)) or isinstance(per_year, bool):
+            return data   # the field's own validation names the problem
+        per_day = per_year / DAYS_PER_YEAR
+        given = data.get("staff_usd_per_day")
+        if given is not None and given != per_day:
+            raise ValueError("staff_usd_per_year: give either staff_usd_per_year or staff_usd_per_day, not both "
+                             f"(per year {per_year:g} is {per_day:g} per day, staff_usd_per_day says {given:g})")
+        return {**data, "staff_usd_per_day": per_day}
 
     @model_validator(mode="before")
     @classmethod

@@ -9,6 +9,8 @@ need no optimisation; its GPU count n (a multiple of the node size) is left open
     nodes      in [min_nodes, max_nodes]:     min_nodes = ceil(memory floor / gpus_per_node) (at least 1)
                max_nodes = floor(min(available, grid, swing) / gpus_per_node), where
                grid: n w pue/1000 <= grid_capacity_mw, swing: n w swing_fraction/1000 <= max_swing_mw
+               (and with `scale:`, n <= n_max(N, D): planner.formulas.scale, applied by the presolve
+               since it depends on D; the row carries model_parallel = mp(N) on its GPU)
     fixed_usd  = annotation + fixed of the recipe;   serving = N x the best serving offer's measure
 
 Rows that cannot be part of any plan are ruled out here with the reason kept for the
@@ -26,7 +28,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from planner.optimize import deadline
-from planner.formulas.evaluate import memory_floor_gpus
+from planner.formulas.evaluate import memory_floor_gpus, total_params
+from planner.formulas.scale import model_parallel_gpus
 from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
 from planner.formulas.serving import best_serving_offer
@@ -54,6 +57,8 @@ class OfferOption:
     co2_emb_t_per_gpu_hour: float
     mwh_per_gpu_hour: float
     mtbf_hours: float                  # inf: never fails
+    paid_gpus: int = 0                 # a contracted offer: GPUs paid whether used or not (0: those used)
+    min_term_days: float = 0.0         # rental paid for at least this long (0: on demand)
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ class RecipeOption:
 
 #: The per-row arrays of Candidates.
 ROW_FIELDS = ("size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd",
-              "min_nodes", "serving")
+              "min_nodes", "serving", "model_parallel")
 
 
 @dataclass
@@ -88,6 +93,7 @@ class Candidates:
     fixed_usd: np.ndarray = field(default_factory=lambda: np.zeros(0))
     min_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     serving: np.ndarray = field(default_factory=lambda: np.zeros(0))   # objective measure of serving
+    model_parallel: np.ndarray = field(default_factory=lambda: np.zeros(0))  # mp(N) on the row's GPU (scale)
     ruled_out: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -148,7 +154,8 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
     fixed = np.array([r.fixed_usd for r in out.recipes] or [0.0])
     big_enough = out.sizes[None, :] >= min_params[:, None]                     # recipe x size
     chunks: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd", "min_nodes")}
+        "size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd", "min_nodes",
+        "model_parallel")}
     per_gpu: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # GPU -> (FLOP/s by size, least nodes by size)
     for o, offer in enumerate(out.offers):
         if o and o % deadline.CHECK_EVERY == 0:
@@ -170,6 +177,9 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
         chunks["align_flops"].append(align_fpp[m] * out.sizes[i])
         chunks["fixed_usd"].append(fixed[m])
         chunks["min_nodes"].append(min_nodes[i])
+        chunks["model_parallel"].append(
+            model_parallel_gpus(instance.scale, total_params(instance, out.sizes[i]), gpu.memory_gb)
+            if instance.scale is not None else np.ones(len(i)))
     for name, parts in chunks.items():
         if parts:
             setattr(out, name, np.concatenate(parts))
@@ -215,6 +225,7 @@ def _offers(instance: Instance, ruled_out: list[str]) -> list[OfferOption]:
                 usd_per_gpu_hour=terms.usd_per_gpu_hour, co2_oper_t_per_gpu_hour=oper, co2_emb_t_per_gpu_hour=emb,
                 mwh_per_gpu_hour=mwh_per_gpu_hour(gpu, region),
                 mtbf_hours=gpu.mtbf_hours if gpu.mtbf_hours is not None else math.inf,
+                paid_gpus=terms.paid_gpus or 0, min_term_days=terms.min_term_days or 0.0,
             ))
             offered_anywhere.add(gpu.name)
         if len(out) == before:

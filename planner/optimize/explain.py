@@ -28,6 +28,11 @@ planner.optimize.presolve, the same numbers `plan solve` is built on), never gue
    A loss target that no number of tokens reaches has no optimum to report; then the figure is
    the infimum, approached as tokens grow (said so).
 
+   GPU availability (one lever per offer, `regions[r].offers.G.available` or `gpus[g].available`):
+   the least count, a node multiple, at which a plan exists with every other limit unchanged, by
+   bisection up to MAX_AVAILABLE (exact: more GPUs of an on-demand offer only add choices). Offers
+   whose extra GPUs alone admit no plan are not listed; contracted offers are no lever.
+
 3. Why candidates were ruled out before solving (planner.optimize.derive records them; the report prints them).
 
 Figures are printed rounded up (so the printed value is itself sufficient) and kept exact in
@@ -130,7 +135,55 @@ def explain(instance: Instance, time_budget_s: float = TIME_BUDGET_S) -> Explana
                              "without bound")
         else:
             out.lines.append(f"{lim.label} must be at least {_show(value, lim.unit)} ({_now(lim)}){note}")
+    if conflict:
+        _availability_lines(ctx, out)
     return out
+
+
+def _availability_levers(instance: Instance) -> list[_Limit]:
+    """One lever per offer: how many GPUs of it can be had. The path is the offer's own
+    (`regions[r].offers.G.available`) where the region lists offers, else the GPU's
+    (`gpus[g].available`, every region without offers). A contracted offer is no lever (more
+    contracted GPUs are paid for whether used or not, so more is not simply better)."""
+    out: list[_Limit] = []
+    seen: set[str] = set()
+    for r, region in enumerate(instance.regions):
+        for g, gpu in enumerate(instance.gpus):
+            terms = offer_terms(gpu, region)
+            if terms is None or terms.contracted:
+                continue
+            if region.offers is None:
+                path, label = f"gpus[{g}].available", f"{gpu.name} available (regions without offers)"
+            else:
+                path, label = f"regions[{r}].offers.{gpu.name}.available", f"{gpu.name} available in {region.name}"
+            if path not in seen:
+                seen.add(path)
+                out.append(_Limit(path, label, float(terms.available), "gpus"))
+    return out
+
+
+#: Most GPUs of one offer the availability lever searches up to.
+MAX_AVAILABLE = 1_000_000
+
+
+def _availability_lines(ctx: "_Context", out: Explanation) -> None:
+    """GPU availability per offer: the least count (a node multiple) at which a plan exists with
+    every other limit unchanged, by bisection (more GPUs of an on-demand offer only add choices, so
+    feasibility is monotone in the count)."""
+    helped = False
+    for lim in _availability_levers(ctx.instance):
+        try:
+            value = ctx.least_available(lim)
+        except _OutOfTime:
+            out.lines.append(f"{lim.label} ({lim.path}): not computed, the explanation ran out of time")
+            return
+        if value is None:
+            continue
+        helped = True
+        out.needed[lim.path] = value
+        out.lines.append(f"{lim.label} must be at least {value:,.0f} GPUs ({_now(lim)})")
+    if not helped and _availability_levers(ctx.instance):
+        out.lines.append("more GPUs of any one offer alone admit no plan")
 
 
 def _limits_of(instance: Instance) -> list[_Limit]:
@@ -272,6 +325,32 @@ class _Context:
         value, infimum = self.best(_relaxed(self.instance, {"targets.max_loss"}, {}, objective="loss"), "loss")
         return value, ("infimum" if infimum else "")
 
+    def least_available(self, lim: _Limit) -> float | None:
+        """The least availability (a node multiple above today's) of one offer at which a plan
+        exists, or None when even MAX_AVAILABLE GPUs admit none."""
+        gpu = self._gpu_of(lim.path)
+        node = gpu.gpus_per_node
+        low, high = int(lim.current) // node + 1, MAX_AVAILABLE // node
+        if low > high or self.feasible([], ((lim.path, float(high * node)),)) is not True:
+            return None
+        while low < high:
+            mid = (low + high) // 2
+            answer = self.feasible([], ((lim.path, float(mid * node)),))
+            if answer is None:
+                return None
+            if answer:
+                high = mid
+            else:
+                low = mid + 1
+        return float(low * node)
+
+    def _gpu_of(self, path: str):
+        match = re.fullmatch(r"gpus\[(\d+)\]\.available", path)
+        if match:
+            return self.instance.gpus[int(match.group(1))]
+        name = re.fullmatch(r"regions\[\d+\]\.offers\.(.+)\.available", path).group(1)
+        return self.instance.gpu(name)
+
     def _least_power(self, r: int, key: str) -> tuple[float | None, str]:
         """Least grid capacity (or swing limit) of region r at which a plan exists (bisection)."""
         instance = self.instance
@@ -314,8 +393,15 @@ def _relaxed(instance: Instance, removed: Iterable[str], changes: dict[str, floa
     limits, data = instance.limits.model_dump(), instance.data.model_dump()
     targets = instance.targets.model_dump()
     regions = [r.model_dump() for r in instance.regions]
+    gpus = [g.model_dump() for g in instance.gpus]
     for path, value in [(p, None) for p in removed] + list(changes.items()):
-        if path == "targets.max_loss":
+        offer = re.fullmatch(r"regions\[(\d+)\]\.offers\.(.+)\.available", path)
+        gpu_count = re.fullmatch(r"gpus\[(\d+)\]\.available", path)
+        if offer:
+            regions[int(offer.group(1))]["offers"][offer.group(2)]["available"] = int(value)
+        elif gpu_count:
+            gpus[int(gpu_count.group(1))]["available"] = int(value)
+        elif path == "targets.max_loss":
             targets = {} if value is None else {"max_loss": value}
         elif path.startswith("limits."):
             limits[path.removeprefix("limits.")] = value
@@ -325,7 +411,8 @@ def _relaxed(instance: Instance, removed: Iterable[str], changes: dict[str, floa
             match = re.fullmatch(r"regions\[(\d+)\]\.(\w+)", path)
             assert match, path
             regions[int(match.group(1))][match.group(2)] = value
-    return instance.updated(objective=objective, limits=limits, data=data, targets=targets, regions=regions)
+    return instance.updated(objective=objective, limits=limits, data=data, targets=targets, regions=regions,
+                            gpus=gpus)
 
 
 # -- printing: rounded up, so the printed figure is itself enough ------------------------------
@@ -364,5 +451,5 @@ def _show(value: float, unit: str, up: bool | None = True) -> str:
     rounded = value if up is None else _ceil_sig(value) if up else _floor_sig(value)
     if unit == "flop":
         return f"{rounded:.5g} FLOP"
-    suffix = {"days": " days", "t": " t CO2e", "mw": " MW", "epochs": " epochs"}.get(unit, "")
+    suffix = {"days": " days", "t": " t CO2e", "mw": " MW", "epochs": " epochs", "gpus": " GPUs"}.get(unit, "")
     return f"{rounded:,.6g}{suffix}"

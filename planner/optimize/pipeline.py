@@ -25,9 +25,11 @@ from planner.formulas import scaling_law
 from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
 from planner.formulas.evaluate import memory_floor_gpus, target_loss
+from planner.formulas.extrapolation import plan_warnings
 from planner.input.schema import FixedPlan, Instance, Objective, loss_target_problem
 from planner.optimize import deadline, presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
+from planner.optimize.ties import equal_values, preferred, tie_key
 from planner.optimize.solve import SolveOptions, SolveResult, Solver
 
 #: For `loss`: stop adding tangent cuts once the exact loss is within this of the MIP bound.
@@ -68,6 +70,7 @@ class PlanResult:
     ruled_out: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
     needed: dict[str, float] = field(default_factory=dict)  # infeasible: limit path -> least value admitting a plan
+    warnings: list[str] = field(default_factory=list)       # where the plan extrapolates (formulas.extrapolation)
 
 
 @dataclass
@@ -143,13 +146,29 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
                           ruled_out=pre.candidates.ruled_out,
                           explanation=[f"HiGHS stopped ({result.termination}) without a plan"])
     choice = training_plan.extract(model)
-    row = int(pre.kept[choice.candidate])
+    row = _tie_break(instance, pre, int(pre.kept[choice.candidate]))
     answer = _answer(instance, pre, row, result.status, info, choice.objective_value)
     proven = float(pre.rows.value[pre.best_row])
     if answer.status == "optimal" and instance.objective != "loss" \
             and answer.objective_value > proven + OPTIMALITY_TOL * abs(proven):
         answer.status = WITHIN_GAP  # a loose --mip-gap let HiGHS stop at a worse plan
     return answer
+
+
+#: Most tied rows priced to break a tie (beyond, the MIP's choice stands among the first of them).
+MAX_TIED_ROWS = 2000
+
+
+def _tie_break(instance: Instance, pre: Presolved, row: int) -> int:
+    """Among the kept rows whose exact value ties with the best (planner.optimize.ties), the one
+    the tie order prefers; `row` (the MIP's choice) when it is not itself one of them."""
+    values = pre.rows.value[pre.kept]
+    best = float(values.min())
+    tied = [int(r) for r, v in zip(pre.kept, values) if equal_values(float(v), best)]
+    if row not in tied or len(tied) == 1:
+        return row
+    tied = tied[:MAX_TIED_ROWS] if row in tied[:MAX_TIED_ROWS] else tied[:MAX_TIED_ROWS - 1] + [row]
+    return preferred(tied, lambda r: tie_key(evaluate_plan(instance, row_plan(instance, pre, r))))
 
 
 def _answer(instance: Instance, pre: Presolved, row: int, status: PlanStatus, info: SolverInfo,
@@ -164,7 +183,7 @@ def _answer(instance: Instance, pre: Presolved, row: int, status: PlanStatus, in
         model_objective=model_objective, plan=plan, metrics=metrics,
         binding=binding_limits(instance, plan, metrics, offer), solver=info,
         violations=find_violations(instance, plan, metrics), ruled_out=pre.candidates.ruled_out,
-        explanation=explanation or [])
+        explanation=explanation or [], warnings=plan_warnings(instance, metrics))
 
 
 def _stopped(instance: Instance, pre: Presolved, why: str) -> PlanResult:
@@ -184,12 +203,19 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
     rates = fig.rates(nodes)
     dmin = np.maximum(cand.min_tokens_by_size[cand.size], 0.0)
     if instance.objective == "loss":
+        dmin = np.maximum(dmin, fig.scale_tokens(nodes))   # `scale:`: the least D the count is useful at
         dmax = np.maximum(tokens, dmin)
     else:
         dmin = dmax = tokens
     pick = lambda a: tuple(float(x) for x in np.broadcast_to(a, (len(cand),)))  # noqa: E731
     limits = instance.limits
     best = float(pre.rows.value[pre.best_row])
+    rent_rate: tuple = ()
+    rent_floor: tuple = ()
+    usd_rate = rates.usd
+    if np.any(np.asarray(rates.rent_floor_usd) > 0):   # a rental term: the rent apart, as a maximum
+        usd_rate = rates.usd - rates.compute_usd
+        rent_rate, rent_floor = pick(rates.compute_usd), pick(rates.rent_floor_usd)
     cuts: tuple = ()
     if instance.objective == "loss":
         cuts = tuple(tuple(_cut(instance, d) for d in sorted({float(top), 0.9 * float(top)}) if d > 0)
@@ -198,7 +224,7 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
         objective=instance.objective, carbon_price_usd_per_t=instance.carbon_price_usd_per_t,
         min_tokens=pick(dmin), max_tokens=pick(dmax),
         seconds_per_token=pick(cand.seconds_per_token), align_seconds=pick(cand.align_seconds),
-        usd_per_second=pick(rates.usd), co2_t_per_second=pick(rates.co2_t), days_per_second=pick(rates.days),
+        usd_per_second=pick(usd_rate), co2_t_per_second=pick(rates.co2_t), days_per_second=pick(rates.days),
         usd_per_token=instance.data.usd_per_token, fixed_usd=pick(cand.fixed_usd),
         flops_per_token=pick(instance.flops_per_param_token * fig.params), align_flops=pick(cand.align_flops),
         serving=pick(cand.serving if instance.objective in ("cost", "co2", "weighted") else 0.0),
@@ -206,7 +232,7 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
         budget_usd=limits.budget_usd, max_co2_t=limits.max_co2_t, deadline_days=limits.deadline_days,
         max_training_flops=limits.max_training_flops,
         objective_unit=abs(best) if math.isfinite(best) and best != 0 else 1.0,
-        initial_cuts=cuts)
+        initial_cuts=cuts, rent_usd_per_second=rent_rate, rent_floor_usd=rent_floor)
 
 
 def _cut(instance: Instance, tokens: float) -> tuple[float, float, float]:
@@ -289,6 +315,8 @@ def binding_limits(instance: Instance, plan: FixedPlan, metrics: PlanMetrics,
     floor = memory_floor_gpus(instance, plan.model_params, gpu.memory_gb)
     if plan.gpu_count - gpu.gpus_per_node < floor:
         out.append("memory")
+    if metrics.scale is not None and plan.gpu_count + gpu.gpus_per_node > metrics.scale.max_useful_gpus:
+        out.append("scale")
     return out
 
 

@@ -6,7 +6,9 @@ because every objective and every limit grows with D. What is left is the node c
 planner.formulas.cluster (waste w = a t + b t^2, failures 6.2):
 
     cost(n)     = S (1 + a t + b t^2)(P + s/t^2) + const    -- a sum of t, t^2, 1/t, 1/t^2 terms with
-                  non-negative weights: convex in t, so unimodal in n
+                  non-negative weights: convex in t, so unimodal in n. With a rental term or a
+                  contract (planner.formulas.cluster) the rent is max(P m 24 T(n), P m 24 t_min),
+                  m = n or the contracted count: a maximum of functions convex in t, still convex
     co2(n)      = S (1 + a t + b t^2) C                     -- increasing in n
     duration(n) = S (1/t^2 + a/t + b) / 86400               -- decreasing in n
     weighted    = cost + price x co2                        -- convex in t, unimodal in n
@@ -25,6 +27,11 @@ is a decreasing function of the (unimodal) cost rate, the carbon cap decreases a
 increases with k, so Dmax is unimodal (quasi-concave; flat only at its maximum, where a constant
 cap binds) and its integer argmax is found the same way. The row's loss is L(N, Dmax(k*)).
 
+With `scale:` (planner.formulas.scale) the count is also at most n_max(N, D), which grows with D:
+at D = Dmin it caps max_nodes; for `loss` a count k needs D >= D_scale(k), and since Dmax(k)/k does
+not grow with k while D_scale(k)/k does, the counts with Dmax(k) >= D_scale(k) form an interval
+[min_nodes, last], found by bisection; Dmax's argmax is then taken on it.
+
 Pruning (exact): the value found is the row's exact optimum over every count (and D). A row whose
 optimum is worse than the best row's by more than a relative 1e-9 cannot be optimal and is dropped;
 the MIP (models.training_plan) is built over the rest, with each row at its best count.
@@ -39,8 +46,10 @@ import numpy as np
 from planner.formulas import scaling_law
 from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.cluster import ClusterRates, cluster_rates, operations
+from planner.formulas.scale import SCALE_TOL, max_useful_gpus, min_flops_for_gpus
 from planner.input.schema import Instance
 from planner.optimize.derive import Candidates
+from planner.optimize.ties import TIE_TOL
 
 #: Relative slack of a limit (a plan at the limit within rounding is feasible).
 LIMIT_TOL = 1e-9
@@ -72,17 +81,24 @@ class RowFigures:
         self.co2_emb = cand.column("co2_emb_t_per_gpu_hour")
         self.mwh = cand.column("mwh_per_gpu_hour")
         self.mtbf = cand.column("mtbf_hours")
+        self.paid = cand.column("paid_gpus")
+        self.term = cand.column("min_term_days")
+        self.rented = bool(np.any(self.paid > 0) or np.any(self.term > 0))
         self.params = cand.sizes[cand.size]
         self.data_usd = instance.data.usd_per_token
 
     def rates(self, nodes: np.ndarray) -> ClusterRates:
-        return cluster_rates(self.node * nodes, self.price, self.co2_oper, self.co2_emb, self.mwh, self.mtbf, self.ops)
+        if not self.rented:   # on demand everywhere: the first edition's rates
+            return cluster_rates(self.node * nodes, self.price, self.co2_oper, self.co2_emb, self.mwh, self.mtbf,
+                                 self.ops)
+        return cluster_rates(self.node * nodes, self.price, self.co2_oper, self.co2_emb, self.mwh, self.mtbf,
+                             self.ops, self.paid, self.term)
 
     def seconds(self, tokens: np.ndarray) -> np.ndarray:
         return self.cand.seconds_per_token * tokens + self.cand.align_seconds
 
     def usd(self, nodes, tokens):
-        return self.seconds(tokens) * self.rates(nodes).usd + self.data_usd * tokens + self.cand.fixed_usd
+        return self.rates(nodes).total_usd(self.seconds(tokens)) + self.data_usd * tokens + self.cand.fixed_usd
 
     def co2(self, nodes, tokens):
         return self.seconds(tokens) * self.rates(nodes).co2_t
@@ -92,6 +108,23 @@ class RowFigures:
 
     def flops(self, tokens):
         return self.instance.flops_per_param_token * self.params * tokens + self.cand.align_flops
+
+    def scale_nodes(self, tokens) -> np.ndarray:
+        """The most nodes the `scale:` limit allows at `tokens` (planner.formulas.scale); the offer's
+        max_nodes without it."""
+        sc = self.instance.scale
+        if sc is None:
+            return self.max_nodes
+        gpus = max_useful_gpus(sc, self.instance.flops_per_param_token * self.params * tokens, self.cand.model_parallel)
+        return np.floor(np.minimum(gpus * (1 + SCALE_TOL) / self.node, 1e15)).astype(np.int64)
+
+    def scale_tokens(self, nodes) -> np.ndarray:
+        """The least D at which `nodes` nodes are useful (0 without `scale:`): C_min(n) / (k N)."""
+        sc = self.instance.scale
+        if sc is None:
+            return np.zeros(len(self.params))
+        flops = min_flops_for_gpus(sc, self.node * nodes, self.cand.model_parallel)
+        return flops / (self.instance.flops_per_param_token * self.params) * (1 - SCALE_TOL)
 
 
 def first_true(pred, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -174,7 +207,7 @@ def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimu
     limits = instance.limits
     tokens = np.maximum(cand.min_tokens_by_size[cand.size], 1.0) if len(cand) else np.zeros(0)
     lo = cand.min_nodes.astype(np.int64)
-    hi = rows.max_nodes.copy()
+    hi = np.minimum(rows.max_nodes, rows.scale_nodes(tokens)) if len(cand) else rows.max_nodes.copy()
     feasible = lo <= hi
     if limits.max_training_flops is not None:
         feasible &= rows.flops(tokens) <= limits.max_training_flops * (1 + LIMIT_TOL)
@@ -191,14 +224,18 @@ def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimu
         hi = first_true(lambda k: rows.usd(k, tokens) > budget, cheapest, np.maximum(hi, cheapest)) - 1
         feasible &= lo <= hi
     price = instance.carbon_price_usd_per_t
+    top = np.maximum(hi, lo)
     if objective == "cost":
-        nodes = cheapest
-    elif objective == "co2":  # increasing in k: the least k, or the largest k as good (no failures)
-        nodes = first_true(lambda k: rows.co2(k, tokens) > rows.co2(lo, tokens), lo, np.maximum(hi, lo)) - 1
+        nodes = _least_co2_of_plateau(rows, tokens, lambda k: rows.usd(k, tokens), lo, top, cheapest)
+    elif objective == "co2":  # increasing in k: the counts as good as the least, then the cheapest of them
+        least = rows.co2(lo, tokens)
+        same = first_true(lambda k: ~_within(lambda j: rows.co2(j, tokens), k, least), lo, top) - 1
+        nodes = _cheapest_fastest(rows, tokens, lo, np.maximum(same, lo))
     elif objective in ("time", "flops", "tokens"):
-        nodes = np.maximum(hi, lo)
+        nodes = top
     else:  # weighted
-        nodes = argmin_unimodal(lambda k: rows.usd(k, tokens) + price * rows.co2(k, tokens), lo, np.maximum(hi, lo))
+        weighted = lambda k: rows.usd(k, tokens) + price * rows.co2(k, tokens)  # noqa: E731
+        nodes = _least_co2_of_plateau(rows, tokens, weighted, lo, top, argmin_unimodal(weighted, lo, top))
     value = {
         "cost": lambda: rows.usd(nodes, tokens),
         "co2": lambda: rows.co2(nodes, tokens),
@@ -208,6 +245,30 @@ def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimu
         "tokens": lambda: tokens,
     }[objective]() + (cand.serving if objective in ("cost", "co2", "weighted") else 0.0)
     return RowOptimum(feasible, nodes, tokens, np.where(feasible, value, np.inf), np.zeros(len(cand), bool))
+
+
+def _within(f, k, level) -> np.ndarray:
+    """f(k) <= level within TIE_TOL (planner.optimize.ties)."""
+    return f(k) <= level + TIE_TOL * np.abs(level)
+
+
+def _least_co2_of_plateau(rows: RowFigures, tokens, f, lo, hi, at) -> np.ndarray:
+    """Ties within a row (planner.optimize.ties): `at` minimises the unimodal f on [lo, hi]; the
+    counts with f within TIE_TOL of f(at) form an interval; CO2 grows with k (failures), so the
+    largest of them whose CO2 ties with the first's (less time among equal CO2 and cost)."""
+    level = f(at)
+    first = first_true(lambda k: _within(f, k, level), lo, at)
+    end = first_true(lambda k: ~_within(f, k, level), at, hi) - 1
+    base = rows.co2(first, tokens)
+    return first_true(lambda k: ~_within(lambda j: rows.co2(j, tokens), k, base), first, end) - 1
+
+
+def _cheapest_fastest(rows: RowFigures, tokens, lo, hi) -> np.ndarray:
+    """Among counts [lo, hi] (CO2 tied), the largest whose cost ties with the least (cost unimodal)."""
+    usd = lambda k: rows.usd(k, tokens)  # noqa: E731
+    at = argmin_unimodal(usd, lo, hi)
+    level = usd(at)
+    return first_true(lambda k: ~_within(usd, k, level), at, hi) - 1
 
 
 def _most_tokens(room: np.ndarray, per_token: np.ndarray) -> np.ndarray:
@@ -234,6 +295,10 @@ def token_cap(instance: Instance, cand: Candidates, rows: RowFigures, nodes: np.
         if limits.budget_usd is not None:
             cap = np.minimum(cap, _most_tokens(limits.budget_usd - cand.fixed_usd - b * rates.usd,
                                                a * rates.usd + rows.data_usd))
+            if rows.rented:   # the rent is max(S compute_usd, floor): also floor + the rest <= budget
+                rest = rates.usd - rates.compute_usd
+                cap = np.minimum(cap, _most_tokens(limits.budget_usd - cand.fixed_usd - rates.rent_floor_usd
+                                                   - b * rest, a * rest + rows.data_usd))
         for limit, rate in ((limits.max_co2_t, rates.co2_t), (limits.deadline_days, rates.days)):
             if limit is not None:
                 cap = np.minimum(cap, _most_tokens(limit - b * rate, a * rate))
@@ -243,11 +308,29 @@ def token_cap(instance: Instance, cand: Candidates, rows: RowFigures, nodes: np.
 def _loss_rows(instance: Instance, cand: Candidates, rows: RowFigures) -> RowOptimum:
     lo = cand.min_nodes.astype(np.int64)
     hi = np.maximum(rows.max_nodes, lo)
+    scale_ok = np.ones(len(cand), bool)
+    if instance.scale is not None and len(cand):
+        # k is allowed when Dmax(k) >= the least D at which k nodes are useful: Dmax(k)/k does not
+        # grow with k and D_scale(k)/k does (exponent 1/e > 1), so the allowed k are an interval
+        # [lo, last]; Dmax is unimodal on it
+        last = first_true(lambda k: token_cap(instance, cand, rows, k) < rows.scale_tokens(k), lo, hi) - 1
+        scale_ok = last >= lo
+        hi = np.maximum(np.minimum(hi, last), lo)
     nodes = first_true(lambda k: (k >= hi) | (token_cap(instance, cand, rows, np.minimum(k + 1, hi))
                                              < token_cap(instance, cand, rows, k)), lo, hi)
+    # ties (planner.optimize.ties): the counts whose largest D ties with the best (within TIE_TOL),
+    # then the least CO2, the least cost, the least time
+    tokens = token_cap(instance, cand, rows, nodes)
+    with np.errstate(invalid="ignore"):
+        cap = lambda k: token_cap(instance, cand, rows, k)  # noqa: E731
+        first = first_true(lambda k: cap(k) >= tokens * (1 - TIE_TOL), lo, nodes)
+        end = first_true(lambda k: cap(k) < tokens * (1 - TIE_TOL), nodes, hi) - 1
+        base = rows.co2(first, tokens)
+        same = first_true(lambda k: ~_within(lambda j: rows.co2(j, tokens), k, base), first, end) - 1
+        nodes = np.where(np.isfinite(tokens), _cheapest_fastest(rows, tokens, first, np.maximum(same, first)), nodes)
     tokens = token_cap(instance, cand, rows, nodes)
     need = np.maximum(cand.min_tokens_by_size[cand.size], 0.0) if len(cand) else np.zeros(0)
-    feasible = (lo <= rows.max_nodes) & (tokens > 0) & (tokens >= need * (1 - 1e-12))
+    feasible = (lo <= rows.max_nodes) & (tokens > 0) & (tokens >= need * (1 - 1e-12)) & scale_ok
     unbounded = feasible & np.isinf(tokens)
     law, data = instance.scaling_law, instance.data
     finite = np.where(np.isfinite(tokens) & (tokens > 0), tokens, 1.0)

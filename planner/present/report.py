@@ -38,7 +38,7 @@ def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
                   "total": metrics.flops.total},
         "cost_usd": {"compute": cost.compute, "staff": cost.staff, "data": cost.data,
                      "annotation": cost.annotation + cost.fixed, "development": cost.development,
-                     "total": cost.total},
+                     "total": cost.total, **({"idle": cost.idle} if cost.idle else {})},
         "co2_t": {"operational": metrics.co2_t.operational, "embodied": metrics.co2_t.embodied,
                   "development": metrics.co2_t.development, "total": metrics.co2_t.total},
         "development_gpu_hours": metrics.development_gpu_hours,
@@ -46,6 +46,7 @@ def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
         **({"serving": asdict(metrics.serving), "lifetime": asdict(metrics.lifetime)}
            if metrics.serving is not None else {}),
         **({"target_probability": metrics.target_probability} if metrics.target_probability is not None else {}),
+        **({"scale": asdict(metrics.scale)} if metrics.scale is not None else {}),
     }
 
 
@@ -69,6 +70,8 @@ def result_dict(result: PlanResult) -> dict[str, Any]:
         out["explanation"] = result.explanation + [f"ruled out: {r}" for r in result.ruled_out]
     if result.needed:
         out["needed"] = result.needed
+    if result.warnings:
+        out["warnings"] = result.warnings
     return out
 
 
@@ -120,6 +123,14 @@ def plan_tables(metrics: PlanMetrics) -> list[Table | str]:
         ("peak facility power", f"{metrics.peak_power_mw:,.2f} MW"),
     ):
         decisions.add_row(label, value)
+    if metrics.cost_usd.idle:
+        decisions.add_row("rent", f"compute includes {_usd(metrics.cost_usd.idle)} for GPUs paid but idle "
+                                  "(contracted cluster or minimum term)")
+    if metrics.scale is not None:
+        sf = metrics.scale
+        decisions.add_row("global batch", f"{_si(sf.global_batch_tokens)} tokens at least ({sf.tokens_per_gpu:,.0f} "
+                                          f"tokens/GPU, {sf.model_parallel_gpus:,.0f}-GPU replicas); useful up to "
+                                          f"{_si(sf.batch_limit_tokens)}: {sf.max_useful_gpus:,.0f} GPUs")
     if metrics.target_probability is not None:
         decisions.add_row("target probability", f"{metrics.target_probability:.1%} of the sampled laws meet the target")
     if metrics.serving is not None:
@@ -177,6 +188,8 @@ def print_result(result: PlanResult, console: Console | None = None) -> None:
         for table in plan_tables(result.metrics):
             console.print(table, markup=False)
         console.print(f"binding limits: {', '.join(result.binding) or 'none'}")
+        for line in result.warnings:
+            console.print(f"warning: {line}", highlight=False)
     value = "" if result.objective_value is None else f" = {objective_text(result.objective, result.objective_value)}"
     gap = "" if result.solver.mip_gap is None else f", gap {result.solver.mip_gap:.2e}"
     console.print(f"status: {result.status}; objective {result.objective}{value} "
@@ -246,7 +259,7 @@ def result_csv(result: PlanResult) -> str:
 _VIOLATION_LABELS = {
     "max_loss": "loss", "budget_usd": "cost", "max_co2_t": "CO2", "deadline_days": "duration",
     "max_training_flops": "training compute", "grid_capacity_mw": "facility power", "max_swing_mw": "power swing",
-    "max_epochs": "tokens", "available": "GPUs", "memory": "GPUs", "gpus_per_node": "GPUs",
+    "max_epochs": "tokens", "available": "GPUs", "memory": "GPUs", "gpus_per_node": "GPUs", "scale": "GPUs",
 }
 
 

@@ -11,25 +11,35 @@ pseudo-recipe "none" without an alignment section) x EVERY GPU count n = gpus_pe
 and n w swing_fraction / 1000 <= max_swing_mw, x every serving offer (6.4). Arrays of shape
 (sizes, recipes, counts) per training offer, in chunks of counts so that memory stays small.
 
+Rent: an offer listed by a region may carry min_term_days t and contracted; its GPUs then cost
+price x 24 x paid x max(T, t) (paid = available under a contract, else n) instead of H x price.
+
 Offer rule: a region with `offers` sells exactly the listed GPUs, at the offer's price/available,
 falling back to the GPU entry's; a region without `offers` sells every GPU at the GPU's own
 price/available; no price => not sold. Serving offers use the same rule, availability ignored.
 
 Formulas (own arithmetic):
 
-    mfu(N)  = min(mfu_max, mfu0 (N/mfu_ref_params)^mfu_size_exponent)      mfu0 = mfu, or mfu_fp8
+    mfu(N)  = min(mfu_max, mfu0 (N'/mfu_ref_params)^mfu_size_exponent)     mfu0 = mfu, or mfu_fp8
+              N' = N, or mfu_max_params where N is larger
     rate    = peak 1e12 mfu(N) moe.mfu_factor                               peak = bf16 or fp8 peak
     S       = k N D / rate + N sum_s k_s T_s / (rate mfu_factor_s)          GPU-seconds (ideal)
     waste   = sqrt(2 delta n / M) + R n / M   (0 without mtbf_hours)        (6.2)
     S_eff   = S (1 + waste);  H = S_eff / 3600;  T = S_eff / (86400 n)
     cost    = H price + staff T + usd_per_token D + annotation_m + fixed_m
-    CO2     = H (w pue carbon / 1e6 + embodied_kg / (lifetime 8766) / 1000)
+    CO2     = H (w pue carbon / 1e6 + embodied_kg / (lifetime 8766) / 1000)   w = energy_watts or watts
+    grid, peak, swing use node_watts / gpus_per_node per GPU where given (else watts)
     dev     = (development_factor - 1) H GPU-hours: + dev H price USD, + dev H co2/GPU-h t (6.3)
     budget / carbon budget / objectives use cost + dev cost, CO2 + dev CO2; deadline uses T;
     FLOPs = k N D + N sum_s k_s T_s (ideal, not scaled by waste)
     serving = f_s N tokens / (peak_s 1e12 mfu_s) / 3600 GPU-hours on the serving offer that
               minimises the objective's own measure (cost, co2, cost + carbon_price co2; the
               lowest cost under time and loss, which it then does not affect) (6.4)
+
+Scale (`scale:` block): a count n is useful only while n <= mp x multiple x c (k N D)^e / seq_tokens,
+mp = max(1, ceil(replica_bytes x N_total / (share x memory_gb 1e9))); checked at the chosen D
+(for `loss` the largest D the limits allow: if the count is not useful there it is useful at no
+smaller D).
 
 Tokens: for every objective except `loss` the optimal D is Dmin(N), the least D with
 L(N, D) <= target (closed form through the inverse of the repetition formula, checked against a
@@ -39,6 +49,9 @@ data settings, infinite when the sample's floor E + A/N^alpha is at or above the
 For `loss` the best D of each discrete choice is the largest D every limit that grows with D
 allows; each such quantity is v0 + v1 D, so D = min(U max_epochs, min over limits of
 (limit - v0) / v1); feasible iff D > 0 and D >= Dmin(N) when a target is given.
+
+Ties: among plans within 1e-9 (relative) of the best value, less CO2 wins (lifetime with serving),
+then less cost, less time, fewer GPUs, the smaller model, then GPU, region and recipe names.
 
 The winner is then priced again by a scalar pure-Python path (`price_plan`) and must match.
 
@@ -56,6 +69,8 @@ from planner.input.schema import FixedPlan, Instance
 
 #: Relative tolerance of every limit test here.
 FEAS_TOL = 1e-9
+#: Relative difference under which two objective values tie (then less CO2, cost, time, GPUs win).
+TIE = 1e-9
 HOURS_PER_YEAR = 8766.0
 #: Elements per chunk of the (sizes, recipes, counts) arrays (about 20 live arrays of 8 bytes).
 CHUNK = 1_000_000
@@ -94,6 +109,22 @@ def offer(instance: Instance, gpu, region, serving: bool = False):
     if not serving and (available is None or available < gpu.gpus_per_node):
         return None
     return float(price), (None if available is None else int(available))
+
+
+def rental(gpu, region):
+    """(minimum term in days or None, contracted?) of the offer of `gpu` in `region`: only an
+    offer listed by the region carries them."""
+    own = (region.offers or {}).get(gpu.name)
+    if own is None:
+        return None, False
+    return own.min_term_days, bool(own.contracted)
+
+
+def rent_usd(price, n, available, term, contracted, days):
+    """What the GPUs cost to rent: price x 24 x (GPUs paid) x max(days, term); GPUs paid = all the
+    available ones under a contract, else the n used."""
+    paid = available if contracted else n
+    return price * 24.0 * paid * np.maximum(days, 0.0 if term is None else term)
 
 
 def law_loss(law, params, tokens, unique=None, rstar=15.4):
@@ -228,9 +259,26 @@ def training_rate(instance: Instance, gpu, params):
         mfu0 = gpu.mfu_fp8 if gpu.mfu_fp8 is not None else gpu.mfu
     else:
         peak, mfu0 = gpu.peak_tflops, gpu.mfu
-    mfu = np.minimum(gpu.mfu_max, mfu0 * (params / gpu.mfu_ref_params) ** gpu.mfu_size_exponent)
+    measured = params if gpu.mfu_max_params is None else np.where(params > gpu.mfu_max_params,
+                                                                   gpu.mfu_max_params, params)
+    mfu = np.minimum(gpu.mfu_max, mfu0 * (measured / gpu.mfu_ref_params) ** gpu.mfu_size_exponent)
     moe = instance.moe.mfu_factor if instance.moe is not None else 1.0
     return peak * 1e12 * mfu * moe
+
+
+def useful_gpus(instance: Instance, gpu, params, tokens):
+    """Most GPUs a run keeps busy under `scale:` (inf without it): a replica spans mp GPUs by memory
+    and holds one sequence per step, the global batch at most multiple x 0.292-style C^e."""
+    sc = instance.scale
+    if sc is None:
+        return np.inf
+    moe = instance.moe.total_params_per_active if instance.moe is not None else 1.0
+    params = np.asarray(params, dtype=float)
+    replica = np.maximum(1.0, np.ceil(sc.replica_bytes_per_param * params * moe
+                                      / (sc.replica_memory_share * gpu.memory_gb * 1e9) * (1 - 1e-12)))
+    compute = instance.flops_per_param_token * params * np.asarray(tokens, dtype=float)
+    sequences = sc.batch_multiple * sc.batch_coefficient * compute ** sc.batch_exponent / sc.sequence_tokens
+    return replica * sequences
 
 
 def waste(instance: Instance, gpu, n):
@@ -242,8 +290,18 @@ def waste(instance: Instance, gpu, n):
     return np.sqrt(2.0 * rel.checkpoint_hours * n / gpu.mtbf_hours) + rel.restart_hours * n / gpu.mtbf_hours
 
 
+def kw_energy(gpu) -> float:
+    """kW per GPU that energy and operational CO2 count: the measured energy_watts, else TDP."""
+    return (gpu.watts if gpu.energy_watts is None else gpu.energy_watts) / 1000.0
+
+
+def kw_site(gpu) -> float:
+    """kW per GPU the grid sees (capacity, peak, swing): the node's rating over its GPUs, else TDP."""
+    return gpu.watts / 1000.0 if gpu.node_watts is None else gpu.node_watts / 1000.0 / gpu.gpus_per_node
+
+
 def co2_per_gpu_hour(gpu, region) -> float:
-    return gpu.watts / 1000.0 * region.pue * region.carbon_g_per_kwh / 1e6 \
+    return kw_energy(gpu) * region.pue * region.carbon_g_per_kwh / 1e6 \
         + gpu.embodied_kg / (gpu.lifetime_years * HOURS_PER_YEAR) / 1000.0
 
 
@@ -309,9 +367,12 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
     sec_eff = sec * (1.0 + w)
     hours = sec_eff / 3600.0
     days = sec_eff / (86400.0 * n)
-    kw = gpu.watts / 1000.0
+    kw = kw_site(gpu)
     co2 = hours * co2_per_gpu_hour(gpu, region)
     compute = hours * price
+    term, contracted = rental(gpu, region)
+    if term is not None or contracted:
+        compute = float(rent_usd(price, n, offer(instance, gpu, region)[1], term, contracted, days))
     cost = compute + instance.staff_usd_per_day * days + instance.data.usd_per_token * D + annotation
     dev_hours = (instance.development_factor - 1.0) * hours
     dev_cost = dev_hours * price
@@ -321,13 +382,14 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
         "mfu": rate / (1e12 * (gpu.peak_fp8_tflops if instance.precision == "fp8" else gpu.peak_tflops)
                        * (instance.moe.mfu_factor if instance.moe else 1.0)),
         "waste": w, "gpu_hours": hours, "development_gpu_hours": dev_hours, "duration_days": days,
-        "energy_mwh": hours * kw * region.pue / 1000.0,
+        "energy_mwh": hours * kw_energy(gpu) * region.pue / 1000.0,
         "peak_power_mw": n * kw * region.pue / 1000.0, "swing_mw": n * kw * region.swing_fraction / 1000.0,
         "flops": f_pre + f_align, "loss": float(law_loss(instance.scaling_law, N, D, d.unique_tokens,
                                                          d.repetition_rstar)),
         "cost_compute": compute, "cost_development": dev_cost, "cost": cost + dev_cost,
         "co2_development": dev_co2, "co2": co2 + dev_co2,
         "serving_cost": 0.0, "serving_co2": 0.0, "serving_gpu_hours": 0.0,
+        "max_useful_gpus": float(useful_gpus(instance, gpu, N, D)),
     }
     if serving is not None and instance.serving is not None:
         sg, sr = instance.gpu(serving[0]), instance.region(serving[1])
@@ -336,7 +398,7 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
         peak = sg.peak_fp8_tflops if sv.precision == "fp8" else sg.peak_tflops
         sh = sv.flops_per_param_token * N * sv.tokens / (peak * 1e12 * mfu) / 3600.0
         fig.update(serving_gpu_hours=sh, serving_cost=sh * offer(instance, sg, sr, serving=True)[0],
-                   serving_co2=sh * co2_per_gpu_hour(sg, sr), serving_energy_mwh=sh * sg.watts / 1000 * sr.pue / 1000,
+                   serving_co2=sh * co2_per_gpu_hour(sg, sr), serving_energy_mwh=sh * kw_energy(sg) * sr.pue / 1000,
                    serving_gpu=sg.name, serving_region=sr.name)
     fig["lifetime_cost"] = fig["cost"] + fig["serving_cost"]
     fig["lifetime_co2"] = fig["co2"] + fig["serving_co2"]
@@ -400,6 +462,7 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
     moe_ratio = instance.moe.total_params_per_active if instance.moe is not None else 1.0
 
     best_value, best_plan = math.inf, None
+    tied: list = []        # (value, tie key, plan) of every plan within TIE of the best so far
     candidates = feasible = 0
     if serve == "none":
         return BruteForceResult("infeasible", objective, None, None, None, None, 0, 0)
@@ -409,8 +472,10 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
             if terms is None:
                 continue
             price, available = terms
+            term, contracted = rental(gpu, region)
+            rented = term is not None or contracted
             counts = np.arange(gpu.gpus_per_node, available + 1, gpu.gpus_per_node, dtype=float)
-            kw = gpu.watts / 1000.0
+            kw = kw_site(gpu)
             keep = np.ones(counts.shape, bool)
             if region.grid_capacity_mw is not None:
                 keep &= counts * kw * region.pue / 1000.0 <= region.grid_capacity_mw * (1 + FEAS_TOL)
@@ -443,9 +508,18 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                     usd_per_sec = eff * (price * f_dev / 3600.0 + staff / (86400.0 * n))
                     co2_per_sec = eff * f_dev * co2ph / 3600.0
                     day_per_sec = eff / (86400.0 * n)
+                    budget_cap = _cap(limits.budget_usd, usd_per_sec * a_sec + fixed,
+                                      usd_per_sec * s_tok + data.usd_per_token)
+                    if rented:   # cost = max(use branch, term branch) + the rest, each affine in D
+                        rest = eff * (price * (f_dev - 1.0) / 3600.0 + staff / (86400.0 * n))
+                        use = rest + price * 24.0 * (available if contracted else n) * day_per_sec
+                        floor_usd = rent_usd(price, n, available, term, contracted, 0.0)
+                        budget_cap = np.minimum(
+                            _cap(limits.budget_usd, use * a_sec + fixed, use * s_tok + data.usd_per_token),
+                            _cap(limits.budget_usd, floor_usd + rest * a_sec + fixed, rest * s_tok + data.usd_per_token))
                     tokens = np.minimum.reduce(np.broadcast_arrays(
                         np.full((1, 1, 1), cap),
-                        _cap(limits.budget_usd, usd_per_sec * a_sec + fixed, usd_per_sec * s_tok + data.usd_per_token),
+                        budget_cap,
                         _cap(limits.max_co2_t, co2_per_sec * a_sec, co2_per_sec * s_tok),
                         _cap(limits.deadline_days, day_per_sec * a_sec, day_per_sec * s_tok),
                         _cap(limits.max_training_flops, align_flops[:, :, None], k * N),
@@ -463,7 +537,11 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                 sec = (s_tok * tokens + a_sec) * eff
                 hours = sec / 3600.0
                 days = sec / (86400.0 * n)
+                ok &= n <= useful_gpus(instance, gpu, N, tokens) * (1 + FEAS_TOL)
                 cost = hours * price * f_dev + staff * days + data.usd_per_token * tokens + fixed
+                if rented:
+                    cost = (rent_usd(price, n, available, term, contracted, days) + hours * price * (f_dev - 1.0)
+                            + staff * days + data.usd_per_token * tokens + fixed)
                 co2 = hours * co2ph * f_dev
                 flops = k * N * tokens + align_flops[:, :, None]
                 ok &= _within(cost, limits.budget_usd) & _within(co2, limits.max_co2_t)
@@ -483,13 +561,30 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                 if not ok.any():
                     continue
                 masked = np.where(ok, value, np.inf)
-                i, m, j = np.unravel_index(np.argmin(masked), masked.shape)
-                if masked[i, m, j] < best_value:
-                    best_value = float(masked[i, m, j])
-                    best_plan = FixedPlan.model_construct(model_params=float(params[i]),
-                                          tokens=float(np.broadcast_to(tokens, domain.shape)[i, m, j]),
-                                          gpu=gpu.name, gpu_count=int(n[0, 0, j]), region=region.name,
-                                          alignment=names[m])
+                low = float(masked.min())
+                if low > best_value + TIE * abs(best_value):
+                    continue
+                best_value = min(best_value, low)
+                shape = domain.shape
+                life_cost = np.broadcast_to(cost + (serve[3] * N if serve is not None else 0.0), shape)
+                life_co2 = np.broadcast_to(co2 + (serve[4] * N if serve is not None else 0.0), shape)
+                every_days = np.broadcast_to(days, shape)
+                every_tokens = np.broadcast_to(tokens, shape)
+                for i, m, j in np.argwhere(masked <= low + TIE * abs(low)):
+                    tied.append((float(masked[i, m, j]), (
+                        float(life_co2[i, m, j]), float(life_cost[i, m, j]), float(every_days[i, m, j]),
+                        int(n[0, 0, j]), float(params[i]), gpu.name, region.name, names[m] or ""),
+                        FixedPlan.model_construct(model_params=float(params[i]), tokens=float(every_tokens[i, m, j]),
+                                                  gpu=gpu.name, gpu_count=int(n[0, 0, j]), region=region.name,
+                                                  alignment=names[m])))
+    if tied:
+        # ties (equal values within TIE relative): less CO2, less cost, less time, fewer GPUs, then
+        # the smaller model and the names in alphabetical order
+        finalists = [t for t in tied if t[0] <= best_value + TIE * abs(best_value)]
+        for position in range(3):       # CO2, cost, days: each within TIE of the least
+            least = min(t[1][position] for t in finalists)
+            finalists = [t for t in finalists if t[1][position] <= least + TIE * abs(least)]
+        best_plan = min(finalists, key=lambda t: t[1][3:])[2]
     if best_plan is None:
         return BruteForceResult("infeasible", objective, None, None, None, None, candidates, feasible)
     serving = (serve[0].name, serve[1].name) if serve is not None else None
