@@ -1,11 +1,12 @@
 """The Pyomo-free evaluator: every figure of a plan from the spec's formulas (sections 2 and 6).
 
-    F_pre   = k N D                         F_align = sum_s k_s N T_s
-    S       = F_pre/rate + sum_s k_s N T_s/(rate mfu_factor_s)    ideal GPU-seconds
+    F_pre   = k N D                         F_align = post-training FLOPs (planner.formulas.post_training)
+    S       = F_pre/rate + S_align          ideal GPU-seconds; S_align = post_training.recipe_seconds
+                                            (sum_s k_s N T_s/(rate mfu_factor_s) for stages given as tokens)
     rate    = throughput.flop_rate: peak x mfu(N) x moe.mfu_factor (size-dependent MFU, 6.1)
     then every time-like figure is S times a rate of planner.formulas.cluster (failures 6.2,
     development 6.3):  H = S (1+w)/3600,  T = S (1+w)/(86400 n),  cost, CO2, energy likewise
-    cost    = H price + staff T + usd_per_token D + sum_s samples_s usd_per_sample_s + fixed_usd
+    cost    = H price + staff T + usd_per_token D + labels and verifiers (post_training.stage_usd) + fixed_usd
               + development: (f-1) H price
     CO2     = H (c_op + c_emb) + (f-1) H (c_op + c_emb)       (offers.co2_t_per_gpu_hour)
     P       = n (watts/1000) pue/1000 MW    swing = n (watts/1000) swing_fraction/1000 MW
@@ -32,7 +33,8 @@ from planner.formulas.cluster import cluster_rates, operations
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
 from planner.formulas.serving import best_serving_offer
 from planner.formulas.targets import target_loss, target_probability
-from planner.formulas.throughput import flop_rate
+from planner.formulas.post_training import recipe_coefficients, recipe_flops, recipe_seconds, stage_usd
+from planner.formulas.throughput import flop_rate, peak_flops
 from planner.input.schema import FixedPlan, Instance
 
 __all__ = ["evaluate_plan", "find_violations", "target_loss", "flop_rate", "memory_floor_gpus", "total_params",
@@ -180,13 +182,14 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
     rate = flop_rate(instance, gpu, n_params)  # FLOP/s per GPU at this size
     flops_pre = instance.flops_per_param_token * n_params * tokens
     seconds = flops_pre / rate                 # ideal GPU-seconds S
-    flops_align = annotation = fixed = 0.0
+    flops_align = annotation = fixed = align_seconds = 0.0
     if recipe is not None:
-        for stage in recipe.stages:
-            stage_flops = stage.flops_per_param_token * n_params * stage.tokens
-            flops_align += stage_flops
-            seconds += stage_flops / (rate * stage.mfu_factor)
-            annotation += stage.samples * stage.usd_per_sample
+        coef = recipe_coefficients(recipe)
+        k = instance.flops_per_param_token
+        flops_align = recipe_flops(coef, n_params, tokens, k)
+        align_seconds = recipe_seconds(coef, n_params, tokens, rate, peak_flops(gpu, instance.precision), k)
+        seconds += align_seconds
+        annotation = sum(stage_usd(stage) for stage in recipe.stages)
         fixed = recipe.fixed_usd
 
     oper, emb = co2_t_per_gpu_hour(gpu, region)

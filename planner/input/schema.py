@@ -122,15 +122,66 @@ class Region(Strict):
     source: str | None = Field(None, description="where the numbers come from (text, not used)")
 
 
+#: Bounds of the post-training keys (issue 20), on the fields themselves.
+RlCount = Annotated[float, Field(strict=True, ge=1, le=1e9)]
+RlTokens = Annotated[float, Field(strict=True, ge=0, le=1e7)]
+RlResponseTokens = Annotated[float, Field(strict=True, gt=0, le=1e7)]
+RolloutMfu = Annotated[float, Field(strict=True, gt=0, le=1)]
+LearnerFlops = Annotated[float, Field(strict=True, gt=0, le=1e3)]
+ModelRatio = Annotated[float, Field(strict=True, ge=0, le=1e3)]
+UsdPerSample = Annotated[float, Field(strict=True, ge=0, le=1e6)]
+ShareOfPretraining = Annotated[float, Field(strict=True, gt=0, le=100)]
+
+
+class Rl(Strict):
+    """An RL stage from its mechanics (planner.formulas.post_training): every step samples
+    `samples_per_prompt` responses to each of `prompts_per_step` prompts, scores them, and trains on
+    them. Rollouts are decoded at `rollout_mfu` of the GPU's peak at the instance precision; the
+    learner, the prompt prefill and the reward model run at the training rate."""
+
+    prompts_per_step: RlCount = Field(description="prompts per RL step (the batch of unique prompts), count")
+    samples_per_prompt: RlCount = Field(description="responses sampled per prompt (the GRPO group), count")
+    steps: RlCount = Field(description="RL steps (policy updates), count")
+    response_tokens: RlResponseTokens = Field(description="mean generated response length, tokens")
+    prompt_tokens: RlTokens = Field(0.0, description="mean prompt length (prefilled, not decoded), tokens")
+    rollout_mfu: RolloutMfu = Field(description="share of the GPU's peak (at `precision`) reached while "
+                                                "decoding rollouts, dimensionless")
+    learner_flops_per_param_token: LearnerFlops = Field(
+        8.0, description="learner FLOPs per parameter per trained token: policy 6 + reference 2 (GRPO); "
+                         "PPO adds a critic's 6 + 2, FLOP")
+    reward_model_params_ratio: ModelRatio = Field(
+        0.0, description="reward-model size / policy size; it reads every sample once (2 FLOP per "
+                         "parameter-token); 0 = rule-based rewards, dimensionless")
+    verifier_usd_per_sample: UsdPerSample = Field(
+        0.0, description="cost of checking one sample outside the GPUs (sandboxes, unit tests), USD")
+
+
 class Stage(Strict):
-    """One alignment stage, run after pretraining on the same cluster."""
+    """One alignment stage, run after pretraining on the same cluster. Given as `tokens` x
+    `flops_per_param_token` (processed tokens), as `rl:` mechanics, or as `share_of_pretraining`."""
 
     name: str = Field(description="label of the stage (SFT, DPO, RL, ...)")
-    tokens: Positive = Field(description="tokens processed by the stage, tokens")
-    flops_per_param_token: Positive = Field(description="FLOPs per parameter per token of the stage, FLOP")
+    tokens: Positive | None = Field(None, description="tokens processed by the stage, tokens (with "
+                                                      "flops_per_param_token; not with rl or share_of_pretraining)")
+    flops_per_param_token: Positive | None = Field(None, description="FLOPs per parameter per token of the stage, FLOP")
+    rl: Rl | None = Field(None, description="an RL stage from its mechanics (prompts, samples, steps, lengths)")
+    share_of_pretraining: ShareOfPretraining | None = Field(
+        None, description="the stage's compute as a share of the plan's pretraining compute (0.1 = 10%), "
+                          "dimensionless")
     mfu_factor: Positive = Field(1.0, description="the stage's MFU relative to pretraining (RL rollouts < 1)")
     samples: NonNegative = Field(0.0, description="human or AI labels bought for the stage, count")
     usd_per_sample: NonNegative = Field(0.0, description="price per label, USD")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Stage":
+        forms = [name for name, given in (("tokens", self.tokens is not None), ("rl", self.rl is not None),
+                                          ("share_of_pretraining", self.share_of_pretraining is not None)) if given]
+        if len(forms) != 1:
+            raise ValueError("give exactly one of tokens (with flops_per_param_token), rl, share_of_pretraining"
+                             + (f"; got {', '.join(forms)}" if forms else ""))
+        if (self.tokens is None) != (self.flops_per_param_token is None):
+            raise ValueError("tokens and flops_per_param_token go together")
+        return self
 
 
 class Recipe(Strict):
