@@ -45,6 +45,16 @@ def test_rl_coefficients_by_hand():
     assert coef.share_work == 0 and coef.share_flops == 0
 
 
+def test_split_cluster_by_hand():
+    # a quarter of the GPUs decode while three quarters wait, then three quarters train:
+    # decode work 1.024e7 / (0.1 x 0.25) = 4.096e8; learner 5.1712e7 / (0.5 x 0.75) = 1.378987e8
+    coef = recipe_coefficients(_recipe([{"name": "rl", "rl": {**RL, "generation_share": 0.25},
+                                         "mfu_factor": 0.5}]))
+    assert coef.decode_work == pytest.approx(4.096e8)
+    assert coef.train_work == pytest.approx(5.1712e7 / 0.375)
+    assert coef.flops == pytest.approx(1.024e7 + 5.1712e7)   # the FLOPs do not change
+
+
 def test_tokens_stage_keeps_its_meaning():
     coef = recipe_coefficients(_recipe([{"name": "sft", "tokens": 1e9, "flops_per_param_token": 6,
                                          "mfu_factor": 0.5, "samples": 100, "usd_per_sample": 5}]))
@@ -101,3 +111,63 @@ def test_bad_post_training_stages(stage, field):
     with pytest.raises(InputError) as err:
         instance_from_dict(d)
     assert field in str(err.value)
+
+
+def test_reasoning_rl_is_a_few_percent_of_a_v3_sized_plan():
+    """With reasoning RL required, a DeepSeek-V3-sized plan spends a few percent of its GPU-hours on
+    post-training (DeepSeek-R1: 147K of V3's 2.664M H800-hours, 5.5%); an instruct recipe far less."""
+    from planner.input.loading import load_instance
+    from planner.optimize.pipeline import solve_instance
+    from planner.optimize.solve import SolveOptions
+
+    base = load_instance("instances/deepseek-v3-like.yaml")
+    shares = {}
+    for recipe in ("R1-Reasoning", "GRPO"):
+        data = base.model_dump(exclude_none=True)
+        data["alignment"]["recipes"] = [r for r in data["alignment"]["recipes"] if r["name"] == recipe] or [recipe]
+        result = solve_instance(instance_from_dict(data), SolveOptions(), explain=False)
+        post = result.metrics.post_training
+        # the share, by hand from the plan's own figures
+        assert post.gpu_hours_share == pytest.approx(post.gpu_hours / result.metrics.gpu_hours)
+        shares[recipe] = post.gpu_hours_share
+    assert 0.01 < shares["R1-Reasoning"] < 0.10
+    assert shares["GRPO"] < 0.005
+
+
+def test_post_training_in_json_and_csv():
+    from planner.present.report import flatten, plan_dict
+
+    inst = instance_from_dict(BASE)
+    m = evaluate_plan(inst, inst.plan)
+    row = flatten(plan_dict(m))
+    for key in ("gpu_hours", "cost_usd", "co2_t", "flops", "gpu_hours_share", "cost_share", "co2_share"):
+        assert f"post_training.{key}" in row
+    # the part of the cost the recipe causes: its GPU-seconds at the plan's price, its labels and fixed cost
+    post = m.post_training
+    assert post.cost_usd == pytest.approx(post.gpu_hours * 2.0 + 51.2 + 1000)
+    assert post.cost_share == pytest.approx(post.cost_usd / m.cost_usd.total)
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({}, "RLAIF"),
+    ({("RLAIF", 1, "usd_per_sample"): 0.2}, "GRPO"),                 # a dearer judge: RLVR instead
+    ({"min_quality": 0.95}, "R1-Reasoning"),
+    ({"min_quality": 0.95, ("R1-Reasoning", 1, "rollout_mfu"): 0.004}, "V3.2-Reasoning"),  # slower decoding
+])
+def test_recipe_choice_moves_with_label_price_and_rollout_throughput(changes, expected):
+    """docs/post-training.md's what-if, on instances/post-training-choice.yaml."""
+    from planner.input.loading import load_instance
+    from planner.optimize.pipeline import solve_instance
+    from planner.optimize.solve import SolveOptions
+
+    data = load_instance("instances/post-training-choice.yaml").model_dump(exclude_none=True)
+    for key, value in changes.items():
+        if key == "min_quality":
+            data["alignment"]["min_quality"] = value
+            continue
+        name, stage, field = key
+        recipe = next(r for r in data["alignment"]["recipes"] if r["name"] == name)
+        target = recipe["stages"][stage]
+        (target["rl"] if field == "rollout_mfu" else target)[field] = value
+    result = solve_instance(instance_from_dict(data), SolveOptions(), explain=False)
+    assert result.plan.alignment == expected

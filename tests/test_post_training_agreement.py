@@ -35,6 +35,8 @@ def _rl_stage(rng: random.Random, j: int) -> dict:
         rl["reward_model_params_ratio"] = rng.choice([0.1, 1.0])
     if rng.random() < 0.4:
         rl["verifier_usd_per_sample"] = rng.choice([0.0001, 0.01])
+    if rng.random() < 0.4:
+        rl["generation_share"] = rng.choice([0.0625, 0.25, 0.5])
     stage = {"name": f"rl{j}", "rl": rl}
     if rng.random() < 0.3:
         stage["mfu_factor"] = rng.choice([0.5, 0.8])

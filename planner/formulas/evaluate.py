@@ -90,6 +90,22 @@ class Lifetime:
 
 
 @dataclass(frozen=True)
+class PostTraining:
+    """The recipe's part of the plan (issue 20): its ideal GPU-seconds priced at the cluster's rates
+    (failures and development included, as pretraining's), plus its labels, verifiers and fixed cost;
+    each share is of the plan's training total."""
+
+    gpu_hours: float
+    flops: float
+    cost_usd: float
+    co2_t: float
+    gpu_hours_share: float
+    flops_share: float
+    cost_share: float
+    co2_share: float
+
+
+@dataclass(frozen=True)
 class PlanMetrics:
     """Every figure of one plan (the `plan` object of spec section 5)."""
 
@@ -115,6 +131,7 @@ class PlanMetrics:
     serving: ServingFigures | None = None
     lifetime: Lifetime | None = None
     target_probability: float | None = None
+    post_training: PostTraining | None = None
 
     def objective_value(self, objective: str, carbon_price_usd_per_t: float = 0.0) -> float:
         """The value of one of the five objectives (spec sections 4 and 6.4: with serving, cost,
@@ -182,15 +199,8 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
     rate = flop_rate(instance, gpu, n_params)  # FLOP/s per GPU at this size
     flops_pre = instance.flops_per_param_token * n_params * tokens
     seconds = flops_pre / rate                 # ideal GPU-seconds S
-    flops_align = annotation = fixed = align_seconds = 0.0
-    if recipe is not None:
-        coef = recipe_coefficients(recipe)
-        k = instance.flops_per_param_token
-        flops_align = recipe_flops(coef, n_params, tokens, k)
-        align_seconds = recipe_seconds(coef, n_params, tokens, rate, peak_flops(gpu, instance.precision), k)
-        seconds += align_seconds
-        annotation = sum(stage_usd(stage) for stage in recipe.stages)
-        fixed = recipe.fixed_usd
+    flops_align, align_seconds, annotation, fixed = _recipe_part(instance, recipe, gpu, n_params, tokens, rate)
+    seconds += align_seconds
 
     oper, emb = co2_t_per_gpu_hour(gpu, region)
     rates = cluster_rates(count, price, oper, emb, mwh_per_gpu_hour(gpu, region), gpu.mtbf_hours,
@@ -203,6 +213,12 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
     co2 = Co2T(seconds * rates.co2_oper_t, seconds * rates.co2_emb_t, seconds * rates.co2_t,
                seconds * rates.development_co2_t)
     serving, lifetime = _serving(instance, n_params, cost, co2)
+    post = None
+    if recipe is not None:
+        post = _post_training(align_seconds * rates.gpu_hours, seconds * rates.gpu_hours, flops_align,
+                              flops_pre + flops_align,
+                              align_seconds * (rates.compute_usd + rates.staff_usd + rates.development_usd)
+                              + annotation + fixed, cost.total, align_seconds * rates.co2_t, co2.total)
     loss = scaling_law.loss(instance.scaling_law, n_params, tokens, instance.data.unique_tokens,
                             instance.data.repetition_rstar)
     return PlanMetrics(
@@ -228,7 +244,28 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
         serving=serving,
         lifetime=lifetime,
         target_probability=target_probability(instance, n_params, tokens),
+        post_training=post,
     )
+
+
+def _recipe_part(instance: Instance, recipe, gpu, n_params: float, tokens: float, rate: float):
+    """(FLOPs, ideal GPU-seconds, labels and verifiers USD, fixed USD) of the plan's recipe
+    (planner.formulas.post_training); zeros without one."""
+    if recipe is None:
+        return 0.0, 0.0, 0.0, 0.0
+    coef = recipe_coefficients(recipe)
+    k = instance.flops_per_param_token
+    seconds = recipe_seconds(coef, n_params, tokens, rate, peak_flops(gpu, instance.precision), k)
+    return (recipe_flops(coef, n_params, tokens, k), seconds, sum(stage_usd(stage) for stage in recipe.stages),
+            recipe.fixed_usd)
+
+
+def _post_training(hours: float, total_hours: float, flops: float, total_flops: float, usd: float,
+                   total_usd: float, co2: float, total_co2: float) -> PostTraining:
+    def share(part: float, whole: float) -> float:
+        return part / whole if whole > 0 else 0.0
+    return PostTraining(hours, flops, usd, co2, share(hours, total_hours), share(flops, total_flops),
+                        share(usd, total_usd), share(co2, total_co2))
 
 
 def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -> list[Violation]:

@@ -14,9 +14,15 @@ A recipe's stages run one after another after pretraining. Each stage is one of 
                                        for GRPO, Shao et al. 2024, arXiv:2402.03300; PPO adds a critic),
                                        the prompt prefill (2 L_p) and a reward model rho N parameters in
                                        size reading each sequence once (2 rho (L_p + L_r))
-       GPU-seconds = F_gen / (peak rollout_mfu) + F_lrn / (rate(N) mfu_factor_s)
+       GPU-seconds = F_gen / (peak rollout_mfu phi) + F_lrn / (rate(N) mfu_factor_s (1 - phi))
+   with phi = generation_share < 1: a synchronous split cluster, phi of the GPUs decode while the
+   others wait, then the others train while these wait (open-instruct's PPO: one vLLM engine beside
+   the learners, Lambert et al. 2024, arXiv:2411.15124); every GPU is paid for the whole time, so
+   each phase's GPU-seconds are its work over the share of GPUs doing it. phi = 1 (the default) is
+   a colocated cluster (every GPU generates, then every GPU trains: DeepSeek's and veRL's hybrid
+   engine): GPU-seconds = F_gen / (peak rollout_mfu) + F_lrn / (rate(N) mfu_factor_s).
    Decoding is memory-bound (Pope et al. 2022, arXiv:2211.05102), so rollouts run at their own
-   share `rollout_mfu` of the GPU's peak, not at the training MFU curve. `peak` is the dense peak at
+   share `rollout_mfu` of the GPU's peak (per generating GPU), not at the training MFU curve. `peak` is the dense peak at
    the instance `precision` and `rate(N)` the training rate at the same precision
    (planner.formulas.throughput), so a change of precision moves rollouts and learner together.
    Verifiers outside the GPUs (sandboxes, unit tests) cost verifier_usd_per_sample x Q.
@@ -91,8 +97,9 @@ def recipe_coefficients(recipe: Recipe) -> RecipeCoefficients:
         if stage.rl is not None:
             train = rl_train_flops_per_param(stage.rl)
             decode = rl_decode_flops_per_param(stage.rl)
-            train_work += train / stage.mfu_factor
-            decode_work += decode / stage.rl.rollout_mfu
+            phi = stage.rl.generation_share
+            train_work += train / (stage.mfu_factor * (1.0 - phi if phi < 1.0 else 1.0))
+            decode_work += decode / (stage.rl.rollout_mfu * phi)
             flops += train + decode
         elif stage.share_of_pretraining is not None:
             share_work += stage.share_of_pretraining / stage.mfu_factor

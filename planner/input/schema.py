@@ -130,6 +130,7 @@ RolloutMfu = Annotated[float, Field(strict=True, gt=0, le=1)]
 LearnerFlops = Annotated[float, Field(strict=True, gt=0, le=1e3)]
 ModelRatio = Annotated[float, Field(strict=True, ge=0, le=1e3)]
 UsdPerSample = Annotated[float, Field(strict=True, ge=0, le=1e6)]
+GenerationShare = Annotated[float, Field(strict=True, gt=0, le=1)]
 ShareOfPretraining = Annotated[float, Field(strict=True, gt=0, le=100)]
 
 
@@ -154,6 +155,10 @@ class Rl(Strict):
                          "parameter-token); 0 = rule-based rewards, dimensionless")
     verifier_usd_per_sample: UsdPerSample = Field(
         0.0, description="cost of checking one sample outside the GPUs (sandboxes, unit tests), USD")
+    generation_share: GenerationShare = Field(
+        1.0, description="share of the cluster's GPUs that decode rollouts: 1 = colocated (every GPU "
+                         "generates, then every GPU trains); below 1 the cluster is split and synchronous (the "
+                         "rest train while these wait, and wait while these generate), dimensionless")
 
 
 class Stage(Strict):

@@ -46,6 +46,7 @@ def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
         **({"serving": asdict(metrics.serving), "lifetime": asdict(metrics.lifetime)}
            if metrics.serving is not None else {}),
         **({"target_probability": metrics.target_probability} if metrics.target_probability is not None else {}),
+        **({"post_training": asdict(metrics.post_training)} if metrics.post_training is not None else {}),
     }
 
 
@@ -120,6 +121,11 @@ def plan_tables(metrics: PlanMetrics) -> list[Table]:
         ("peak facility power", f"{metrics.peak_power_mw:,.2f} MW"),
     ):
         decisions.add_row(label, value)
+    if metrics.post_training is not None:
+        post = metrics.post_training
+        decisions.add_row("post-training", f"{post.gpu_hours:,.0f} GPU-hours ({post.gpu_hours_share:.1%}), "
+                                           f"{_usd(post.cost_usd)} ({post.cost_share:.1%}), {post.co2_t:,.1f} t "
+                                           f"CO2e ({post.co2_share:.1%}); {post.flops_share:.2%} of the FLOPs")
     if metrics.target_probability is not None:
         decisions.add_row("target probability", f"{metrics.target_probability:.1%} of the sampled laws meet the target")
     if metrics.serving is not None:

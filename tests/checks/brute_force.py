@@ -224,7 +224,9 @@ def stage_parts(stage) -> tuple[float, float, float, float, float, float]:
     train_step = (tokens_step * rl.learner_flops_per_param_token + sequences_per_step * rl.prompt_tokens * 2.0
                   + tokens_step * 2.0 * rl.reward_model_params_ratio)
     usd += sequences_per_step * rl.steps * rl.verifier_usd_per_sample
-    return (rl.steps * train_step / stage.mfu_factor, rl.steps * decode_step / rl.rollout_mfu,
+    generating = rl.generation_share                          # share of the GPUs decoding
+    training = 1.0 if generating == 1.0 else 1.0 - generating  # colocated: all train; split: the rest
+    return (rl.steps * train_step / stage.mfu_factor / training, rl.steps * decode_step / rl.rollout_mfu / generating,
             rl.steps * (train_step + decode_step), 0.0, 0.0, usd)
 
 
