@@ -32,6 +32,7 @@ from planner.formulas import scaling_law
 from planner.formulas.cluster import cluster_rates, operations
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
 from planner.formulas.serving import best_serving_offer
+from planner.formulas.spread import ThroughputSpread, cell_for, throughput_spread
 from planner.formulas.targets import target_loss, target_probability
 from planner.formulas.post_training import recipe_coefficients, recipe_flops, recipe_seconds, stage_usd
 from planner.formulas.throughput import flop_rate, peak_flops
@@ -132,6 +133,7 @@ class PlanMetrics:
     lifetime: Lifetime | None = None
     target_probability: float | None = None
     post_training: PostTraining | None = None
+    throughput_spread: ThroughputSpread | None = None   # P10/P50/P90 and P(limits met) (planner.formulas.spread)
 
     def objective_value(self, objective: str, carbon_price_usd_per_t: float = 0.0) -> float:
         """The value of one of the five objectives (spec sections 4 and 6.4: with serving, cost,
@@ -245,7 +247,27 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
         lifetime=lifetime,
         target_probability=target_probability(instance, n_params, tokens),
         post_training=post,
+        throughput_spread=_spread(instance, gpu, n_params, seconds * rates.gpu_hours, seconds * rates.days, cost,
+                                  co2.total),
     )
+
+
+def _spread(instance: Instance, gpu, n_params: float, gpu_hours: float, days: float, cost: CostUsd,
+            co2_t: float) -> ThroughputSpread | None:
+    """The plan under its GPU's throughput spread (planner.formulas.spread); None without one."""
+    cell = cell_for(gpu.mfu_spread, n_params)
+    if cell is None:
+        return None
+    scaled = cost.compute + cost.staff + cost.development
+    fixed = cost.data + cost.annotation + cost.fixed
+    limits = {}
+    if instance.limits.deadline_days is not None:
+        limits["deadline_days"] = (instance.limits.deadline_days, days, 0.0)
+    if instance.limits.budget_usd is not None:
+        limits["budget_usd"] = (instance.limits.budget_usd, scaled, fixed)
+    if instance.limits.max_co2_t is not None:
+        limits["max_co2_t"] = (instance.limits.max_co2_t, co2_t, 0.0)
+    return throughput_spread(cell, gpu_hours, days, scaled, fixed, co2_t, limits)
 
 
 def _recipe_part(instance: Instance, recipe, gpu, n_params: float, tokens: float, rate: float):

@@ -106,7 +106,7 @@ def _printable_name(value: Any) -> Any:
 
 
 #: Rebuild order: a model after the models it contains.
-_ORDER = ("ScalingLaw", "SampleLaw", "Gpu", "Offer", "Region", "Rl", "Stage", "Recipe", "Alignment", "SizeGrid", "Data",
+_ORDER = ("ScalingLaw", "SampleLaw", "MfuSpread", "Gpu", "Offer", "Region", "Rl", "Stage", "Recipe", "Alignment", "SizeGrid", "Data",
           "Match", "Targets", "Limits", "FixedPlan", "Moe", "Reliability", "Serving")
 
 

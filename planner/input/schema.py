@@ -62,6 +62,21 @@ class ScalingLaw(Strict):
     source: str | None = Field(None, description="where the constants come from")
 
 
+class MfuSpread(Strict):
+    """The scatter of published runs around the MFU curve for one size class (issue 20):
+    GPU-hours = predicted x exp(r), r ~ Normal(log_mean, log_sd^2): a lognormal MFU factor.
+    Catalog GPUs carry it from planner/input/catalog/mfu_spread.yaml (scripts/fit_mfu_spread.py)."""
+
+    min_params: Annotated[float, Field(strict=True, ge=0, le=1e15)] = Field(
+        description="smallest active-parameter count of the class (inclusive), parameters")
+    max_params: Annotated[float, Field(strict=True, gt=0, le=1e15)] = Field(
+        description="largest active-parameter count of the class (exclusive), parameters")
+    log_mean: Annotated[float, Field(strict=True, ge=-3, le=3)] = Field(
+        0.0, description="mean of ln(published GPU-hours / predicted), dimensionless")
+    log_sd: Annotated[float, Field(strict=True, ge=0, le=3)] = Field(
+        description="standard deviation of ln(published GPU-hours / predicted), dimensionless")
+
+
 class Gpu(Strict):
     """One accelerator type. Prices and availability here apply where a region lists no offers."""
 
@@ -90,6 +105,10 @@ class Gpu(Strict):
         None, description="mean time between job interruptions per GPU, hours; absent = never fails")
     serving_mfu: Fraction | None = Field(
         None, description="utilisation when serving (decode-bound), (0, 1]; used by `serving`")
+    mfu_spread: list[MfuSpread] | None = Field(
+        None, max_length=100, description="throughput spread by size class (P10/P50/P90 and the chance of "
+                                          "meeting deadline and budget); catalog GPUs carry the measured one; "
+                                          "absent = no band")
     source: str | None = Field(None, description="where the numbers come from (text, not used)")
 
 

@@ -47,6 +47,7 @@ def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
            if metrics.serving is not None else {}),
         **({"target_probability": metrics.target_probability} if metrics.target_probability is not None else {}),
         **({"post_training": asdict(metrics.post_training)} if metrics.post_training is not None else {}),
+        **({"throughput_spread": asdict(metrics.throughput_spread)} if metrics.throughput_spread is not None else {}),
     }
 
 
@@ -155,7 +156,26 @@ def plan_tables(metrics: PlanMetrics) -> list[Table]:
         row.append(f"{metrics.co2_t.development:,.2f}")
     co2.add_column("total", style="bold")
     co2.add_row(*row, f"{metrics.co2_t.total:,.2f}")
-    return [decisions, cost, co2]
+    return [decisions, cost, co2] + ([spread_table(metrics.throughput_spread)] if metrics.throughput_spread else [])
+
+
+def spread_table(spread) -> Table:
+    """P10/P50/P90 under the measured throughput spread, and the chance of meeting each limit."""
+    from rich.table import Table
+
+    names = {"deadline_days": "deadline", "budget_usd": "budget", "max_co2_t": "CO2 cap", "all": "all limits"}
+    chances = "; ".join(f"{names.get(k, k)} {v:.0%}" for k, v in spread.probability.items())
+    caption = f"P(met): {chances}" if chances else None
+    table = Table(title=f"Throughput spread of published runs (log sd {spread.log_sd:.2f})", title_justify="left",
+                  caption=caption, caption_justify="left")
+    for name in ("figure", "P10", "P50", "P90"):
+        table.add_column(name, justify="left" if name == "figure" else "right")
+    for label, band, text in (("GPU-hours", spread.gpu_hours, lambda v: f"{v:,.0f}"),
+                              ("days", spread.duration_days, lambda v: f"{v:,.2f}"),
+                              ("cost", spread.cost_usd, _usd),
+                              ("CO2e t", spread.co2_t, lambda v: f"{v:,.1f}")):
+        table.add_row(label, text(band.p10), text(band.p50), text(band.p90))
+    return table
 
 
 def objective_text(objective: str, value: float) -> str:
