@@ -325,7 +325,7 @@ class Uncertainty:
 def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: int = 1000, *, seed: int = 0,
                     dists: Sequence[str] = (), reoptimize: bool = False, options: Any = None,
                     runner: Any = None, progress: Progress | None = None,
-                    base_dir: str | Path | None = None) -> Uncertainty:
+                    base_dir: str | Path | None = None, throughput_spread: bool = True) -> Uncertainty:
     """Draw `samples` scenarios and answer each (module docstring). `options`: SolveOptions of
     every solve; `runner`: planner.analysis.executor.Runner (serial when None)."""
     from planner.analysis.executor import Runner
@@ -340,10 +340,11 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
     else:
         instance, folder = load_instance(source), Path(base_dir) if base_dir else Path(source).parent
     base = instance.model_dump(exclude_none=True, exclude={"uncertainty"})
-    uncertain = _declared(instance, base, folder, dists)
+    plan, plan_source, note = _studied_plan(instance, options, reoptimize)
+    defaults = spread_dists(instance, plan) if throughput_spread else {}
+    uncertain = _declared(instance, base, folder, dists, defaults)
     check_draws(uncertain, count)
     setters, draws = _draw(uncertain, count, seed)
-    plan, plan_source, note = _studied_plan(instance, options, reoptimize)
     mip_gap = getattr(options, "mip_gap", None) if options is not None else None
     time_limit = getattr(options, "time_limit_s", None) if options is not None else None
     state = ScenarioState(base, tuple(setters), plan.model_dump(exclude_none=True) if plan is not None else None,
@@ -357,10 +358,34 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
                        instance.limits.model_dump(exclude_none=True), dict(runner.cpu))
 
 
-def _declared(instance: Instance, base: dict, folder: Path, dists: Sequence[str]) -> list:
+def spread_dists(instance: Instance, plan: FixedPlan | None) -> dict[str, str]:
+    """The measured throughput spread (planner.formulas.spread) as default distributions: for each
+    GPU carrying `mfu_spread`, its MFU (mfu_fp8 under fp8) times a lognormal factor exp(-r),
+    r ~ Normal(log_mean, log_sd^2), of the cell at the studied plan's size (the first candidate size
+    without a plan). Left out when the instance or --dist declares any distribution on a GPU's MFU."""
+    from planner.formulas.spread import cell_for
+
+    size = plan.model_params if plan is not None else instance.sizes[0]
+    key = "mfu_fp8" if instance.precision == "fp8" else "mfu"
+    out = {}
+    for gpu in instance.gpus:
+        cell = cell_for(gpu.mfu_spread, size)
+        if cell is not None and (key == "mfu" or gpu.mfu_fp8 is not None):
+            out[f"gpus[{gpu.name}].{key}"] = f"*lognormal({-cell.log_mean:.6g}, {cell.log_sd:.6g})"
+    return out
+
+
+def _declared(instance: Instance, base: dict, folder: Path, dists: Sequence[str],
+              defaults: Mapping[str, str] | None = None) -> list:
     """The distributions of the `uncertainty:` block and --dist (which replaces a block entry for
-    the same path), resolved against the instance; each input drawn by one distribution only."""
+    the same path), resolved against the instance; each input drawn by one distribution only.
+    `defaults` (the measured throughput spread) apply unless a declared path sets a GPU's MFU."""
     specs: dict[str, tuple[str, str, Path]] = {}
+    declared = [p for p in (instance.uncertainty or {})] + [d.partition("=")[0] for d in dists]
+    if defaults and not any(p.strip().startswith("gpus") and p.strip().split(".")[-1] in ("mfu", "mfu_fp8")
+                            for p in declared):
+        for path, text in defaults.items():
+            specs[path] = (text, "the measured throughput spread (mfu_spread)", folder)
     for path, text in (instance.uncertainty or {}).items():
         specs[path.strip()] = (text, f"uncertainty.{path.strip()}", folder)
     for item in dists:

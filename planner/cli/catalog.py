@@ -113,13 +113,31 @@ def _stage_names(item: dict[str, Any]) -> str:
     return " -> ".join(s["name"] for s in item.get("stages", []))
 
 
-def _align_sum(item: dict[str, Any], work: bool) -> float:
-    return sum(s["flops_per_param_token"] * s["tokens"] / (s.get("mfu_factor", 1.0) if work else 1.0)
-               for s in item.get("stages", []))
+def _coefficients(item: dict[str, Any]):
+    """The recipe's per-parameter coefficients (planner.formulas.post_training)."""
+    from planner.formulas.post_training import recipe_coefficients
+    from planner.input.schema import Recipe
+
+    fields = {k: v for k, v in item.items() if k in Recipe.model_fields}
+    fields["stages"] = [{k: v for k, v in s.items() if k != "sources"} for s in item.get("stages", [])]
+    return recipe_coefficients(Recipe.model_validate(fields))
+
+
+def _align_sum(item: dict[str, Any], work: bool) -> str:
+    """FLOP per parameter (work: FLOP-equivalents, each part divided by its share of the rate it runs
+    at, rollouts by rollout_mfu); a share of pretraining is written as such."""
+    coef = _coefficients(item)
+    value = coef.train_work + coef.decode_work if work else coef.flops
+    share = coef.share_work if work else coef.share_flops
+    text = f"{value:.3g}" if value or not share else ""
+    if share:
+        text += ("+" if text else "") + f"{share:.3g} pre"
+    return text
 
 
 def _labels_usd(item: dict[str, Any]) -> float:
-    return sum(s.get("samples", 0) * s.get("usd_per_sample", 0) for s in item.get("stages", []))
+    coef = _coefficients(item)
+    return coef.usd - item.get("fixed_usd", 0)
 
 
 def _tokens_per_param(item: dict[str, Any]) -> str:
@@ -173,8 +191,8 @@ _COLUMNS: dict[str, list[tuple[Col, Any]]] = {
     "recipes": [
         (Col("name", keep=True), lambda e: e["name"]),
         (Col("stages"), _stage_names),
-        (Col("FLOP per param", numeric=True, short="FLOP /param"), lambda e: f"{_align_sum(e, work=False):.3g}"),
-        (Col("work per param", numeric=True, short="work /param"), lambda e: f"{_align_sum(e, work=True):.3g}"),
+        (Col("FLOP per param", numeric=True, short="FLOP /param"), lambda e: _align_sum(e, work=False)),
+        (Col("work per param", numeric=True, short="work /param"), lambda e: _align_sum(e, work=True)),
         (Col("labels $", numeric=True), lambda e: f"{_labels_usd(e):,.0f}"),
         (Col("fixed $", numeric=True), lambda e: f"{e.get('fixed_usd', 0):,.0f}"),
         (Col("quality", numeric=True), lambda e: _num(e.get("quality", 0))),

@@ -40,9 +40,12 @@ from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
               help="Stop HiGHS after this many seconds per solve.")
 @click.option("--mip-gap", type=click.FloatRange(min=0), default=None,
               help="Relative MIP gap at which HiGHS stops (default: plan solve's).")
+@click.option("--throughput-spread/--no-throughput-spread", default=True, show_default=True,
+              help="Draw each catalog GPU's MFU from its measured spread (mfu_spread), unless a distribution "
+                   "on a GPU's MFU is declared.")
 def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, ...], reoptimize: bool,
                 workers: int, scheduler: str | None, fmt: str, plot: str | None, quiet: bool,
-                time_limit: float | None, mip_gap: float | None) -> None:
+                time_limit: float | None, mip_gap: float | None, throughput_spread: bool = True) -> None:
     """Draw K scenarios of INSTANCE_FILE's uncertain inputs and report how sure its plan is: P10/P50/P90
     of cost, CO2, days and loss, and the probability of meeting each limit and the loss target."""
     from planner.analysis.executor import Runner
@@ -63,7 +66,8 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
     with progress_bar(quiet, f"uncertainty, {samples} scenarios") as progress:
         try:
             result = run_uncertainty(instance_file, samples, seed=seed, dists=dists, reoptimize=reoptimize,
-                                     options=options, runner=runner, progress=progress)
+                                     options=options, runner=runner, progress=progress,
+                                     throughput_spread=throughput_spread)
         except NoPlanError as exc:
             click.echo(f"error: {exc}", err=True)
             if fmt == "json":  # --format json is always one JSON document, an infeasible run's too

@@ -1,11 +1,12 @@
 """The Pyomo-free evaluator: every figure of a plan from the spec's formulas (sections 2 and 6).
 
-    F_pre   = k N D                         F_align = sum_s k_s N T_s
-    S       = F_pre/rate + sum_s k_s N T_s/(rate mfu_factor_s)    ideal GPU-seconds
+    F_pre   = k N D                         F_align = post-training FLOPs (planner.formulas.post_training)
+    S       = F_pre/rate + S_align          ideal GPU-seconds; S_align = post_training.recipe_seconds
+                                            (sum_s k_s N T_s/(rate mfu_factor_s) for stages given as tokens)
     rate    = throughput.flop_rate: peak x mfu(N) x moe.mfu_factor (size-dependent MFU, 6.1)
     then every time-like figure is S times a rate of planner.formulas.cluster (failures 6.2,
     development 6.3):  H = S (1+w)/3600,  T = S (1+w)/(86400 n),  cost, CO2, energy likewise
-    cost    = rent + staff T + usd_per_token D + sum_s samples_s usd_per_sample_s + fixed_usd
+    cost    = rent + staff T + usd_per_token D + labels and verifiers (post_training.stage_usd) + fixed_usd
               + development: (f-1) H price;  rent = price m 24 max(T, t_min) (= H price on demand;
               m = available GPUs of a contracted offer, else n; t_min the offer's min_term_days)
     CO2     = H (c_op + c_emb) + (f-1) H (c_op + c_emb)       (offers.co2_t_per_gpu_hour)
@@ -33,8 +34,10 @@ from planner.formulas.cluster import cluster_rates, operations
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
 from planner.formulas import scale as scaling
 from planner.formulas.serving import best_serving_offer
+from planner.formulas.spread import ThroughputSpread, cell_for, throughput_spread
 from planner.formulas.targets import target_loss, target_probability
-from planner.formulas.throughput import flop_rate
+from planner.formulas.post_training import recipe_coefficients, recipe_flops, recipe_seconds, stage_usd
+from planner.formulas.throughput import flop_rate, peak_flops
 from planner.input.schema import FixedPlan, Instance
 
 __all__ = ["evaluate_plan", "find_violations", "target_loss", "flop_rate", "memory_floor_gpus", "total_params",
@@ -102,6 +105,22 @@ class Lifetime:
 
 
 @dataclass(frozen=True)
+class PostTraining:
+    """The recipe's part of the plan (issue 20): its ideal GPU-seconds priced at the cluster's rates
+    (failures and development included, as pretraining's), plus its labels, verifiers and fixed cost;
+    each share is of the plan's training total."""
+
+    gpu_hours: float
+    flops: float
+    cost_usd: float
+    co2_t: float
+    gpu_hours_share: float
+    flops_share: float
+    cost_share: float
+    co2_share: float
+
+
+@dataclass(frozen=True)
 class PlanMetrics:
     """Every figure of one plan (the `plan` object of spec section 5)."""
 
@@ -128,6 +147,8 @@ class PlanMetrics:
     lifetime: Lifetime | None = None
     target_probability: float | None = None
     scale: ScaleFigures | None = None    # with the instance's `scale:` block
+    post_training: PostTraining | None = None
+    throughput_spread: ThroughputSpread | None = None   # P10/P50/P90 and P(limits met) (planner.formulas.spread)
 
     def objective_value(self, objective: str, carbon_price_usd_per_t: float = 0.0) -> float:
         """The value of one of the five objectives (spec sections 4 and 6.4: with serving, cost,
@@ -195,14 +216,8 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
     rate = flop_rate(instance, gpu, n_params)  # FLOP/s per GPU at this size
     flops_pre = instance.flops_per_param_token * n_params * tokens
     seconds = flops_pre / rate                 # ideal GPU-seconds S
-    flops_align = annotation = fixed = 0.0
-    if recipe is not None:
-        for stage in recipe.stages:
-            stage_flops = stage.flops_per_param_token * n_params * stage.tokens
-            flops_align += stage_flops
-            seconds += stage_flops / (rate * stage.mfu_factor)
-            annotation += stage.samples * stage.usd_per_sample
-        fixed = recipe.fixed_usd
+    flops_align, align_seconds, annotation, fixed = _recipe_part(instance, recipe, gpu, n_params, tokens, rate)
+    seconds += align_seconds
 
     oper, emb = co2_t_per_gpu_hour(gpu, region)
     rates = cluster_rates(count, price, oper, emb, mwh_per_gpu_hour(gpu, region), gpu.mtbf_hours,
@@ -218,6 +233,12 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
     co2 = Co2T(seconds * rates.co2_oper_t, seconds * rates.co2_emb_t, seconds * rates.co2_t,
                seconds * rates.development_co2_t)
     serving, lifetime = _serving(instance, n_params, cost, co2)
+    post = None
+    if recipe is not None:
+        post = _post_training(align_seconds * rates.gpu_hours, seconds * rates.gpu_hours, flops_align,
+                              flops_pre + flops_align,
+                              align_seconds * (rates.compute_usd + rates.staff_usd + rates.development_usd)
+                              + annotation + fixed, cost.total, align_seconds * rates.co2_t, co2.total)
     loss = scaling_law.loss(instance.scaling_law, n_params, tokens, instance.data.unique_tokens,
                             instance.data.repetition_rstar)
     return PlanMetrics(
@@ -244,7 +265,48 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
         lifetime=lifetime,
         target_probability=target_probability(instance, n_params, tokens),
         scale=scale_figures(instance, gpu, n_params, tokens, count),
+        post_training=post,
+        throughput_spread=_spread(instance, gpu, n_params, seconds * rates.gpu_hours, seconds * rates.days, cost,
+                                  co2.total),
     )
+
+
+def _spread(instance: Instance, gpu, n_params: float, gpu_hours: float, days: float, cost: CostUsd,
+            co2_t: float) -> ThroughputSpread | None:
+    """The plan under its GPU's throughput spread (planner.formulas.spread); None without one."""
+    cell = cell_for(gpu.mfu_spread, n_params)
+    if cell is None:
+        return None
+    scaled = cost.compute + cost.staff + cost.development
+    fixed = cost.data + cost.annotation + cost.fixed
+    limits = {}
+    if instance.limits.deadline_days is not None:
+        limits["deadline_days"] = (instance.limits.deadline_days, days, 0.0)
+    if instance.limits.budget_usd is not None:
+        limits["budget_usd"] = (instance.limits.budget_usd, scaled, fixed)
+    if instance.limits.max_co2_t is not None:
+        limits["max_co2_t"] = (instance.limits.max_co2_t, co2_t, 0.0)
+    return throughput_spread(cell, gpu_hours, days, scaled, fixed, co2_t, limits)
+
+
+def _recipe_part(instance: Instance, recipe, gpu, n_params: float, tokens: float, rate: float):
+    """(FLOPs, ideal GPU-seconds, labels and verifiers USD, fixed USD) of the plan's recipe
+    (planner.formulas.post_training); zeros without one."""
+    if recipe is None:
+        return 0.0, 0.0, 0.0, 0.0
+    coef = recipe_coefficients(recipe)
+    k = instance.flops_per_param_token
+    seconds = recipe_seconds(coef, n_params, tokens, rate, peak_flops(gpu, instance.precision), k)
+    return (recipe_flops(coef, n_params, tokens, k), seconds, sum(stage_usd(stage) for stage in recipe.stages),
+            recipe.fixed_usd)
+
+
+def _post_training(hours: float, total_hours: float, flops: float, total_flops: float, usd: float,
+                   total_usd: float, co2: float, total_co2: float) -> PostTraining:
+    def share(part: float, whole: float) -> float:
+        return part / whole if whole > 0 else 0.0
+    return PostTraining(hours, flops, usd, co2, share(hours, total_hours), share(flops, total_flops),
+                        share(usd, total_usd), share(co2, total_co2))
 
 
 def scale_figures(instance: Instance, gpu, n_params: float, tokens: float, count: int) -> ScaleFigures | None:

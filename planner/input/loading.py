@@ -267,6 +267,8 @@ def resolve_catalog_names(data: dict[str, Any]) -> dict[str, Any]:
     for key, kind in (("gpus", "gpus"), ("regions", "regions")):
         if isinstance(out.get(key), list):
             out[key] = [_resolve_one(f"{key}[{i}]", item, kind) for i, item in enumerate(out[key])]
+    if isinstance(out.get("gpus"), list):   # a catalog GPU carries its measured throughput spread
+        out["gpus"] = [_with_spread(item) for item in out["gpus"]]
     if isinstance(out.get("regions"), list):
         out["regions"] = [_resolve_grid(f"regions[{i}]", resolved, inline)
                           for i, (resolved, inline) in enumerate(zip(out["regions"], data["regions"]))]
@@ -278,6 +280,14 @@ def resolve_catalog_names(data: dict[str, Any]) -> dict[str, Any]:
             for i, item in enumerate(alignment["recipes"])
         ]
     return out
+
+
+def _with_spread(item: Any) -> Any:
+    if isinstance(item, dict) and isinstance(item.get("name"), str) and "mfu_spread" not in item:
+        spread = catalog.mfu_spread(item["name"])
+        if spread:
+            return {**item, "mfu_spread": spread}
+    return item
 
 
 def _resolve_one(path: str, item: Any, kind: catalog.Kind, require_known: bool = False) -> Any:

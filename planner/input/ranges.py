@@ -126,8 +126,9 @@ def check_name(value: str) -> str:
 
 
 #: Rebuild order: a model after the models it contains.
-_ORDER = ("FittedRange", "ScalingLaw", "SampleLaw", "Gpu", "Offer", "Region", "Stage", "Recipe", "Alignment", "SizeGrid", "Data",
-          "Match", "Targets", "Limits", "FixedPlan", "Moe", "Scale", "Reliability", "Serving")
+_ORDER = ("FittedRange", "ScalingLaw", "SampleLaw", "MfuSpread", "Gpu", "Offer", "Region", "Rl", "Stage", "Recipe",
+          "Alignment", "SizeGrid", "Data", "Match", "Targets", "Limits", "FixedPlan", "Moe", "Scale", "Reliability",
+          "Serving")
 
 
 def _fmt(value: float) -> str:

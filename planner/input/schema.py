@@ -92,6 +92,21 @@ class ScalingLaw(Strict):
         "it carries a warning; absent = unknown, no warning")
 
 
+class MfuSpread(Strict):
+    """The scatter of published runs around the MFU curve for one size class (issue 20):
+    GPU-hours = predicted x exp(r), r ~ Normal(log_mean, log_sd^2): a lognormal MFU factor.
+    Catalog GPUs carry it from planner/input/catalog/mfu_spread.yaml (scripts/fit_mfu_spread.py)."""
+
+    min_params: Annotated[float, Field(strict=True, ge=0, le=1e15)] = Field(
+        description="smallest active-parameter count of the class (inclusive), parameters")
+    max_params: Annotated[float, Field(strict=True, gt=0, le=1e15)] = Field(
+        description="largest active-parameter count of the class (exclusive), parameters")
+    log_mean: Annotated[float, Field(strict=True, ge=-3, le=3)] = Field(
+        0.0, description="mean of ln(published GPU-hours / predicted), dimensionless")
+    log_sd: Annotated[float, Field(strict=True, ge=0, le=3)] = Field(
+        description="standard deviation of ln(published GPU-hours / predicted), dimensionless")
+
+
 class Gpu(Strict):
     """One accelerator type. Prices and availability here apply where a region lists no offers."""
 
@@ -129,6 +144,10 @@ class Gpu(Strict):
         None, description="mean time between job interruptions per GPU, hours; absent = never fails")
     serving_mfu: Fraction | None = Field(
         None, description="utilisation when serving (decode-bound), (0, 1]; used by `serving`")
+    mfu_spread: list[MfuSpread] | None = Field(
+        None, max_length=100, description="throughput spread by size class (P10/P50/P90 and the chance of "
+                                          "meeting deadline and budget); catalog GPUs carry the measured one; "
+                                          "absent = no band")
     source: str | None = Field(None, description="where the numbers come from (text, not used)")
 
 
@@ -167,15 +186,71 @@ class Region(Strict):
     source: str | None = Field(None, description="where the numbers come from (text, not used)")
 
 
+#: Bounds of the post-training keys (issue 20), on the fields themselves.
+RlCount = Annotated[float, Field(strict=True, ge=1, le=1e9)]
+RlTokens = Annotated[float, Field(strict=True, ge=0, le=1e7)]
+RlResponseTokens = Annotated[float, Field(strict=True, gt=0, le=1e7)]
+RolloutMfu = Annotated[float, Field(strict=True, gt=0, le=1)]
+LearnerFlops = Annotated[float, Field(strict=True, gt=0, le=1e3)]
+ModelRatio = Annotated[float, Field(strict=True, ge=0, le=1e3)]
+UsdPerSample = Annotated[float, Field(strict=True, ge=0, le=1e6)]
+GenerationShare = Annotated[float, Field(strict=True, gt=0, le=1)]
+ShareOfPretraining = Annotated[float, Field(strict=True, gt=0, le=100)]
+
+
+class Rl(Strict):
+    """An RL stage from its mechanics (planner.formulas.post_training): every step samples
+    `samples_per_prompt` responses to each of `prompts_per_step` prompts, scores them, and trains on
+    them. Rollouts are decoded at `rollout_mfu` of the GPU's peak at the instance precision; the
+    learner, the prompt prefill and the reward model run at the training rate."""
+
+    prompts_per_step: RlCount = Field(description="prompts per RL step (the batch of unique prompts), count")
+    samples_per_prompt: RlCount = Field(description="responses sampled per prompt (the GRPO group), count")
+    steps: RlCount = Field(description="RL steps (policy updates), count")
+    response_tokens: RlResponseTokens = Field(description="mean generated response length, tokens")
+    prompt_tokens: RlTokens = Field(0.0, description="mean prompt length (prefilled, not decoded), tokens")
+    rollout_mfu: RolloutMfu = Field(description="share of the GPU's peak (at `precision`) reached while "
+                                                "decoding rollouts, dimensionless")
+    learner_flops_per_param_token: LearnerFlops = Field(
+        8.0, description="learner FLOPs per parameter per trained token: policy 6 + reference 2 (GRPO); "
+                         "PPO adds a critic's 6 + 2, FLOP")
+    reward_model_params_ratio: ModelRatio = Field(
+        0.0, description="reward-model size / policy size; it reads every sample once (2 FLOP per "
+                         "parameter-token); 0 = rule-based rewards, dimensionless")
+    verifier_usd_per_sample: UsdPerSample = Field(
+        0.0, description="cost of checking one sample outside the GPUs (sandboxes, unit tests), USD")
+    generation_share: GenerationShare = Field(
+        1.0, description="share of the cluster's GPUs that decode rollouts: 1 = colocated (every GPU "
+                         "generates, then every GPU trains); below 1 the cluster is split and synchronous (the "
+                         "rest train while these wait, and wait while these generate), dimensionless")
+
+
 class Stage(Strict):
-    """One alignment stage, run after pretraining on the same cluster."""
+    """One alignment stage, run after pretraining on the same cluster. Given as `tokens` x
+    `flops_per_param_token` (processed tokens), as `rl:` mechanics, or as `share_of_pretraining`."""
 
     name: str = Field(description="label of the stage (SFT, DPO, RL, ...)")
-    tokens: Positive = Field(description="tokens processed by the stage, tokens")
-    flops_per_param_token: Positive = Field(description="FLOPs per parameter per token of the stage, FLOP")
+    tokens: Positive | None = Field(None, description="tokens processed by the stage, tokens (with "
+                                                      "flops_per_param_token; not with rl or share_of_pretraining)")
+    flops_per_param_token: Positive | None = Field(None, description="FLOPs per parameter per token of the stage, FLOP")
+    rl: Rl | None = Field(None, description="an RL stage from its mechanics (prompts, samples, steps, lengths)")
+    share_of_pretraining: ShareOfPretraining | None = Field(
+        None, description="the stage's compute as a share of the plan's pretraining compute (0.1 = 10%), "
+                          "dimensionless")
     mfu_factor: Positive = Field(1.0, description="the stage's MFU relative to pretraining (RL rollouts < 1)")
     samples: NonNegative = Field(0.0, description="human or AI labels bought for the stage, count")
     usd_per_sample: NonNegative = Field(0.0, description="price per label, USD")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Stage":
+        forms = [name for name, given in (("tokens", self.tokens is not None), ("rl", self.rl is not None),
+                                          ("share_of_pretraining", self.share_of_pretraining is not None)) if given]
+        if len(forms) != 1:
+            raise ValueError("give exactly one of tokens (with flops_per_param_token), rl, share_of_pretraining"
+                             + (f"; got {', '.join(forms)}" if forms else ""))
+        if (self.tokens is None) != (self.flops_per_param_token is None):
+            raise ValueError("tokens and flops_per_param_token go together")
+        return self
 
 
 class Recipe(Strict):

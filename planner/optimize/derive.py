@@ -5,7 +5,9 @@ need no optimisation; its GPU count n (a multiple of the node size) is left open
 
     Dmin       = least D meeting the loss target (planner.formulas.targets; 0 without a target)
     a          = k N / rate_g(N)              ideal GPU-seconds per pretraining token (6.1 mfu(N))
-    b          = c_m N / rate_g(N)            ideal alignment GPU-seconds, c_m = sum_s k_s T_s / mfu_factor_s
+    b          = N (c_m / rate_g(N) + g_m / peak_g)   ideal alignment GPU-seconds (planner.formulas.post_training:
+               c_m = train_work, sum_s k_s T_s / mfu_factor_s for stages given as tokens; g_m = decode_work)
+    a          = k N (1 + f_m) / rate_g(N)    with a recipe stated as a share f_m of pretraining compute
     nodes      in [min_nodes, max_nodes]:     min_nodes = ceil(memory floor / gpus_per_node) (at least 1)
                max_nodes = floor(min(available, grid, swing) / gpus_per_node), where
                grid: n w pue/1000 <= grid_capacity_mw, swing: n w swing_fraction/1000 <= max_swing_mw
@@ -34,7 +36,8 @@ from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
 from planner.formulas.serving import best_serving_offer
 from planner.formulas.targets import min_tokens, target_loss
-from planner.formulas.throughput import flop_rate
+from planner.formulas.post_training import recipe_coefficients
+from planner.formulas.throughput import flop_rate, peak_flops
 from planner.input.schema import Instance
 
 #: Relative tolerance when flooring a power limit into a GPU count (n exactly at the limit is allowed).
@@ -64,15 +67,18 @@ class OfferOption:
 @dataclass(frozen=True)
 class RecipeOption:
     name: str
-    work_per_param: float      # c_m = sum_s k_s T_s / mfu_factor_s (FLOP-equivalents per parameter)
-    flops_per_param: float     # sum_s k_s T_s
-    fixed_usd: float           # annotation + fixed
+    work_per_param: float      # c_m = train_work (planner.formulas.post_training), at the training rate
+    flops_per_param: float     # post-training FLOPs per parameter (not counting a share of pretraining)
+    fixed_usd: float           # annotation + verifiers + fixed
     min_model_params: float
+    decode_work_per_param: float = 0.0   # g_m = decode_work, at the GPU's peak x rollout_mfu
+    share_work: float = 0.0              # sum f_s / mfu_factor_s: extra seconds per pretraining second
+    share_flops: float = 0.0             # sum f_s: extra FLOPs per pretraining FLOP
 
 
 #: The per-row arrays of Candidates.
 ROW_FIELDS = ("size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd",
-              "min_nodes", "serving", "model_parallel")
+              "min_nodes", "serving", "model_parallel", "flops_per_token")
 
 
 @dataclass
@@ -94,6 +100,7 @@ class Candidates:
     min_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     serving: np.ndarray = field(default_factory=lambda: np.zeros(0))   # objective measure of serving
     model_parallel: np.ndarray = field(default_factory=lambda: np.zeros(0))  # mp(N) on the row's GPU (scale)
+    flops_per_token: np.ndarray = field(default_factory=lambda: np.zeros(0))  # k N (1 + f_m) per row
     ruled_out: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -152,10 +159,14 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
     work = np.array([r.work_per_param for r in out.recipes] or [0.0])
     align_fpp = np.array([r.flops_per_param for r in out.recipes] or [0.0])
     fixed = np.array([r.fixed_usd for r in out.recipes] or [0.0])
+    decode = np.array([r.decode_work_per_param for r in out.recipes] or [0.0])
+    share_work = 1.0 + np.array([r.share_work for r in out.recipes] or [0.0])
+    share_flops = 1.0 + np.array([r.share_flops for r in out.recipes] or [0.0])
+    peak = {}
     big_enough = out.sizes[None, :] >= min_params[:, None]                     # recipe x size
     chunks: dict[str, list[np.ndarray]] = {k: [] for k in (
         "size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd", "min_nodes",
-        "model_parallel")}
+        "model_parallel", "flops_per_token")}
     per_gpu: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # GPU -> (FLOP/s by size, least nodes by size)
     for o, offer in enumerate(out.offers):
         if o and o % deadline.CHECK_EVERY == 0:
@@ -164,6 +175,7 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
         if offer.gpu_index not in per_gpu:  # the same in every region: computed once per GPU
             floor = np.ceil(memory_floor_gpus(instance, out.sizes, gpu.memory_gb) / offer.node * (1 - 1e-12))
             per_gpu[offer.gpu_index] = (flop_rate(instance, gpu, out.sizes), np.maximum(floor, 1).astype(np.int64))
+            peak[offer.gpu_index] = peak_flops(gpu, instance.precision)
         rate, min_nodes = per_gpu[offer.gpu_index]
         fits = min_nodes <= offer.max_nodes
         for i in np.flatnonzero(reachable & ~fits & (out.sizes >= least_min)):
@@ -172,8 +184,9 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
         chunks["size"].append(i)
         chunks["offer"].append(np.full(len(i), o))
         chunks["recipe"].append(recipe_ids[m])
-        chunks["seconds_per_token"].append(instance.flops_per_param_token * out.sizes[i] / rate[i])
-        chunks["align_seconds"].append(work[m] * out.sizes[i] / rate[i])
+        chunks["seconds_per_token"].append(instance.flops_per_param_token * out.sizes[i] * share_work[m] / rate[i])
+        chunks["flops_per_token"].append(instance.flops_per_param_token * out.sizes[i] * share_flops[m])
+        chunks["align_seconds"].append(work[m] * out.sizes[i] / rate[i] + decode[m] * out.sizes[i] / peak[offer.gpu_index])
         chunks["align_flops"].append(align_fpp[m] * out.sizes[i])
         chunks["fixed_usd"].append(fixed[m])
         chunks["min_nodes"].append(min_nodes[i])
@@ -263,12 +276,11 @@ def _recipes(instance: Instance, ruled_out: list[str]) -> list[RecipeOption]:
         if recipe.needs_verifiable_tasks and not alignment.verifiable_tasks:
             ruled_out.append(f"recipe {recipe.name}: needs verifiable tasks (alignment.verifiable_tasks is false)")
             continue
+        coef = recipe_coefficients(recipe)
         out.append(RecipeOption(
-            name=recipe.name,
-            work_per_param=sum(s.flops_per_param_token * s.tokens / s.mfu_factor for s in recipe.stages),
-            flops_per_param=sum(s.flops_per_param_token * s.tokens for s in recipe.stages),
-            fixed_usd=sum(s.samples * s.usd_per_sample for s in recipe.stages) + recipe.fixed_usd,
-            min_model_params=recipe.min_model_params,
+            name=recipe.name, work_per_param=coef.train_work, flops_per_param=coef.flops, fixed_usd=coef.usd,
+            min_model_params=recipe.min_model_params, decode_work_per_param=coef.decode_work,
+            share_work=coef.share_work, share_flops=coef.share_flops,
         ))
     if not out:
         ruled_out.append("alignment: no recipe meets min_quality and the verifiable-tasks rule")

@@ -226,7 +226,7 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
         seconds_per_token=pick(cand.seconds_per_token), align_seconds=pick(cand.align_seconds),
         usd_per_second=pick(usd_rate), co2_t_per_second=pick(rates.co2_t), days_per_second=pick(rates.days),
         usd_per_token=instance.data.usd_per_token, fixed_usd=pick(cand.fixed_usd),
-        flops_per_token=pick(instance.flops_per_param_token * fig.params), align_flops=pick(cand.align_flops),
+        flops_per_token=pick(cand.flops_per_token), align_flops=pick(cand.align_flops),
         serving=pick(cand.serving if instance.objective in ("cost", "co2", "weighted") else 0.0),
         base_loss=pick(cand.base_loss_by_size[cand.size]),
         budget_usd=limits.budget_usd, max_co2_t=limits.max_co2_t, deadline_days=limits.deadline_days,

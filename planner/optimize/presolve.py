@@ -107,7 +107,7 @@ class RowFigures:
         return self.seconds(tokens) * self.rates(nodes).days
 
     def flops(self, tokens):
-        return self.instance.flops_per_param_token * self.params * tokens + self.cand.align_flops
+        return self.cand.flops_per_token * tokens + self.cand.align_flops
 
     def scale_nodes(self, tokens) -> np.ndarray:
         """The most nodes the `scale:` limit allows at `tokens` (planner.formulas.scale); the offer's
@@ -287,7 +287,7 @@ def token_cap(instance: Instance, cand: Candidates, rows: RowFigures, nodes: np.
     cap = np.full(len(cand), data_token_cap(instance.data))
     with np.errstate(divide="ignore", invalid="ignore"):
         if limits.max_training_flops is not None:
-            per_token = instance.flops_per_param_token * rows.params
+            per_token = cand.flops_per_token
             cap = np.minimum(cap, (limits.max_training_flops - cand.align_flops) / per_token)
         if limits.budget_usd is None and limits.max_co2_t is None and limits.deadline_days is None:
             return cap

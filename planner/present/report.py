@@ -47,6 +47,8 @@ def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
            if metrics.serving is not None else {}),
         **({"target_probability": metrics.target_probability} if metrics.target_probability is not None else {}),
         **({"scale": asdict(metrics.scale)} if metrics.scale is not None else {}),
+        **({"post_training": asdict(metrics.post_training)} if metrics.post_training is not None else {}),
+        **({"throughput_spread": asdict(metrics.throughput_spread)} if metrics.throughput_spread is not None else {}),
     }
 
 
@@ -131,6 +133,11 @@ def plan_tables(metrics: PlanMetrics) -> list[Table | str]:
         decisions.add_row("global batch", f"{_si(sf.global_batch_tokens)} tokens at least ({sf.tokens_per_gpu:,.0f} "
                                           f"tokens/GPU, {sf.model_parallel_gpus:,.0f}-GPU replicas); useful up to "
                                           f"{_si(sf.batch_limit_tokens)}: {sf.max_useful_gpus:,.0f} GPUs")
+    if metrics.post_training is not None:
+        post = metrics.post_training
+        decisions.add_row("post-training", f"{post.gpu_hours:,.0f} GPU-hours ({post.gpu_hours_share:.1%}), "
+                                           f"{_usd(post.cost_usd)} ({post.cost_share:.1%}), {post.co2_t:,.1f} t "
+                                           f"CO2e ({post.co2_share:.1%}); {post.flops_share:.2%} of the FLOPs")
     if metrics.target_probability is not None:
         decisions.add_row("target probability", f"{metrics.target_probability:.1%} of the sampled laws meet the target")
     if metrics.serving is not None:
@@ -160,7 +167,8 @@ def plan_tables(metrics: PlanMetrics) -> list[Table | str]:
         row.append(f"{metrics.co2_t.development:,.2f}")
     co2.add_column("total", style="bold")
     co2.add_row(*row, f"{metrics.co2_t.total:,.2f}")
-    return [decisions, cost, co2, equivalents_text(metrics.co2_t.total)]
+    return ([decisions, cost, co2, equivalents_text(metrics.co2_t.total)]
+            + ([spread_table(metrics.throughput_spread)] if metrics.throughput_spread else []))
 
 
 def equivalents_text(co2_t: float) -> str:
@@ -170,6 +178,25 @@ def equivalents_text(co2_t: float) -> str:
 
     return (f"CO2e ~ {flights(co2_t):,.0f} transatlantic return flights (1 passenger), "
             f"{cars(co2_t):,.1f} car lifetimes")
+
+
+def spread_table(spread) -> Table:
+    """P10/P50/P90 under the measured throughput spread, and the chance of meeting each limit."""
+    from rich.table import Table
+
+    names = {"deadline_days": "deadline", "budget_usd": "budget", "max_co2_t": "CO2 cap", "all": "all limits"}
+    chances = "; ".join(f"{names.get(k, k)} {v:.0%}" for k, v in spread.probability.items())
+    caption = f"P(met): {chances}" if chances else None
+    table = Table(title=f"Throughput spread of published runs (log sd {spread.log_sd:.2f})", title_justify="left",
+                  caption=caption, caption_justify="left")
+    for name in ("figure", "P10", "P50", "P90"):
+        table.add_column(name, justify="left" if name == "figure" else "right")
+    for label, band, text in (("GPU-hours", spread.gpu_hours, lambda v: f"{v:,.0f}"),
+                              ("days", spread.duration_days, lambda v: f"{v:,.2f}"),
+                              ("cost", spread.cost_usd, _usd),
+                              ("CO2e t", spread.co2_t, lambda v: f"{v:,.1f}")):
+        table.add_row(label, text(band.p10), text(band.p50), text(band.p90))
+    return table
 
 
 def objective_text(objective: str, value: float) -> str:

@@ -235,20 +235,54 @@ def dmin_tokens(instance: Instance, params: np.ndarray) -> np.ndarray:
     return np.maximum(d, 1.0)
 
 
+def stage_parts(stage) -> tuple[float, float, float, float, float, float]:
+    """One stage, per policy parameter: (GPU-second numerator at the training rate, numerator at the
+    peak, FLOPs, extra pretraining seconds per pretraining second, extra FLOPs per pretraining FLOP,
+    USD). Written step by step, as a team would count an RL run:
+        per step, P x G sequences; each is decoded (2 FLOP per parameter per response token, at
+        rollout_mfu of the peak), prefilled (2 per prompt token), read by a reward model of rho N
+        parameters (2 rho per token) and trained on (k_l per token), at the training rate."""
+    usd = stage.samples * stage.usd_per_sample
+    if stage.share_of_pretraining is not None:
+        return 0.0, 0.0, 0.0, stage.share_of_pretraining / stage.mfu_factor, stage.share_of_pretraining, usd
+    rl = stage.rl
+    if rl is None:
+        f = stage.flops_per_param_token * stage.tokens
+        return f / stage.mfu_factor, 0.0, f, 0.0, 0.0, usd
+    sequences_per_step = rl.prompts_per_step * rl.samples_per_prompt
+    decode_step = sequences_per_step * rl.response_tokens * 2.0
+    tokens_step = sequences_per_step * (rl.prompt_tokens + rl.response_tokens)
+    train_step = (tokens_step * rl.learner_flops_per_param_token + sequences_per_step * rl.prompt_tokens * 2.0
+                  + tokens_step * 2.0 * rl.reward_model_params_ratio)
+    usd += sequences_per_step * rl.steps * rl.verifier_usd_per_sample
+    generating = rl.generation_share                          # share of the GPUs decoding
+    training = 1.0 if generating == 1.0 else 1.0 - generating  # colocated: all train; split: the rest
+    return (rl.steps * train_step / stage.mfu_factor / training, rl.steps * decode_step / rl.rollout_mfu / generating,
+            rl.steps * (train_step + decode_step), 0.0, 0.0, usd)
+
+
 def recipes_of(instance: Instance):
-    """Per recipe: name, allowed (quality, verifiable tasks), min N, sum k_s T_s / mfu_factor_s,
-    sum k_s T_s, annotation + fixed USD. One pseudo-recipe None without an alignment section."""
+    """Per recipe: name, allowed (quality, verifiable tasks), min N, then per parameter (stage_parts
+    summed): work at the training rate, work at the peak, FLOPs, pretraining seconds and FLOPs factors
+    (1 + shares), annotation + verifiers + fixed USD. One pseudo-recipe None without an alignment section."""
     if instance.alignment is None:
-        return [None], np.array([True]), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1)
+        return [None], np.array([True]), *(np.zeros(1) for _ in range(3)), np.ones(1), np.ones(1), \
+            np.zeros(1), np.zeros(1)
     al = instance.alignment
-    rows = [(r.name,
-             r.quality >= al.min_quality and (al.verifiable_tasks or not r.needs_verifiable_tasks),
-             r.min_model_params,
-             sum(s.flops_per_param_token * s.tokens / s.mfu_factor for s in r.stages),
-             sum(s.flops_per_param_token * s.tokens for s in r.stages),
-             sum(s.samples * s.usd_per_sample for s in r.stages) + r.fixed_usd) for r in al.recipes]
-    names, allowed, min_n, work, flops, usd = zip(*rows)
-    return list(names), np.array(allowed), *(np.array(x, dtype=float) for x in (min_n, work, flops, usd))
+    rows = []
+    for r in al.recipes:
+        parts = np.array([stage_parts(s) for s in r.stages]).sum(axis=0)
+        rows.append((r.name, r.quality >= al.min_quality and (al.verifiable_tasks or not r.needs_verifiable_tasks),
+                     r.min_model_params, parts[0], parts[2], 1.0 + parts[3], 1.0 + parts[4],
+                     parts[5] + r.fixed_usd, parts[1]))
+    names, allowed, min_n, work, flops, sec_factor, flop_factor, usd, peak_work = zip(*rows)
+    return list(names), np.array(allowed), *(np.array(x, dtype=float) for x in (
+        min_n, work, flops, sec_factor, flop_factor, usd, peak_work))
+
+
+def peak_rate(instance: Instance, gpu) -> float:
+    """Dense peak FLOP/s at the instance precision."""
+    return 1e12 * (gpu.peak_fp8_tflops if instance.precision == "fp8" else gpu.peak_tflops)
 
 
 def training_rate(instance: Instance, gpu, params):
@@ -360,9 +394,10 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
     if plan.alignment is not None:
         recipe = instance.recipe(plan.alignment)
         for s in recipe.stages:
-            f_align += s.flops_per_param_token * N * s.tokens
-            sec += s.flops_per_param_token * N * s.tokens / (rate * s.mfu_factor)
-            annotation += s.samples * s.usd_per_sample
+            at_rate, at_peak, flops, sec_share, flop_share, usd = stage_parts(s)
+            f_align += flops * N + flop_share * f_pre
+            sec += at_rate * N / rate + at_peak * N / peak_rate(instance, gpu) + sec_share * f_pre / rate
+            annotation += usd
         annotation += recipe.fixed_usd
     sec_eff = sec * (1.0 + w)
     hours = sec_eff / 3600.0
@@ -448,7 +483,7 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
     compatibility; the internal cross-checks always run."""
     objective = instance.objective
     params = candidate_sizes(instance)
-    names, allowed, min_n, work, align_fpp, fixed_usd = recipes_of(instance)
+    names, allowed, min_n, work, align_fpp, sec_factor, flop_factor, fixed_usd, peak_work = recipes_of(instance)
     k = instance.flops_per_param_token
     data, limits = instance.data, instance.limits
     cap = data_cap(instance)
@@ -485,8 +520,10 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
             if counts.size == 0:
                 continue
             rate = training_rate(instance, gpu, params)                      # (S,)
-            spt = k * params / rate                                          # GPU-s per token
-            align_sec = params[:, None] * work[None, :] / rate[:, None]      # (S, M)
+            spt = k * params[:, None] * sec_factor[None, :] / rate[:, None]  # GPU-s per token (S, M)
+            align_sec = (params[:, None] * work[None, :] / rate[:, None]
+                         + params[:, None] * peak_work[None, :] / peak_rate(instance, gpu))   # (S, M)
+            flop_tok = k * params[:, None] * flop_factor[None, :]            # FLOPs per token (S, M)
             align_flops = params[:, None] * align_fpp[None, :]               # (S, M)
             rec_ok = allowed[None, :] & (params[:, None] >= min_n[None, :])  # (S, M)
             floor = instance.bytes_per_param * params * moe_ratio / (gpu.memory_gb * 1e9)   # (S,)
@@ -502,7 +539,8 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                     continue
                 N = params[:, None, None]
                 a_sec = align_sec[:, :, None]
-                s_tok = spt[:, None, None]
+                s_tok = spt[:, :, None]
+                f_tok = flop_tok[:, :, None]
                 fixed = fixed_usd[None, :, None]
                 if objective == "loss":
                     usd_per_sec = eff * (price * f_dev / 3600.0 + staff / (86400.0 * n))
@@ -522,7 +560,7 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                         budget_cap,
                         _cap(limits.max_co2_t, co2_per_sec * a_sec, co2_per_sec * s_tok),
                         _cap(limits.deadline_days, day_per_sec * a_sec, day_per_sec * s_tok),
-                        _cap(limits.max_training_flops, align_flops[:, :, None], k * N),
+                        _cap(limits.max_training_flops, align_flops[:, :, None], f_tok),
                         np.full(domain.shape, np.inf)))
                     ok = domain & (tokens > 0)
                     if target is not None:
@@ -543,7 +581,7 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                     cost = (rent_usd(price, n, available, term, contracted, days) + hours * price * (f_dev - 1.0)
                             + staff * days + data.usd_per_token * tokens + fixed)
                 co2 = hours * co2ph * f_dev
-                flops = k * N * tokens + align_flops[:, :, None]
+                flops = f_tok * tokens + align_flops[:, :, None]
                 ok &= _within(cost, limits.budget_usd) & _within(co2, limits.max_co2_t)
                 ok &= _within(days, limits.deadline_days) & _within(flops, limits.max_training_flops)
                 if objective == "cost":
