@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from planner.errors import InputError
 from planner.input.loading import instance_from_dict, read_yaml, resolve_catalog_names
 from planner.input.schema import Instance
-from planner.input.sweep_paths import Vary, parse_spec, parse_vary, set_path
+from planner.input.sweep_paths import Vary, check_distinct, parse_spec, parse_vary, set_path
 
 if TYPE_CHECKING:  # pandas and the solver stack load only when a sweep runs
     import pandas as pd
@@ -93,8 +93,8 @@ def run_whatif(source: Source, vary: Sequence[str | Vary] | Mapping[str, Any], *
     from planner.analysis.executor import Runner
     from planner.optimize.solve import SolveOptions
 
-    varies = parse_varies(vary)
     base = resolve_catalog_names(source_dict(source))
+    varies = parse_varies(vary, base)
     cells = list(itertools.product(*(v.values for v in varies)))
     instances = [point_instance(base, varies, cell) for cell in cells]  # all validated first
     runner = runner or Runner()
@@ -130,8 +130,9 @@ def solve_point(session: Any, instance: Instance) -> tuple[PlanResult | None, st
     return result, reason_of(result)
 
 
-def parse_varies(vary: Sequence[str | Vary] | Mapping[str, Any]) -> list[Vary]:
-    """`["PATH=SPEC", ...]`, Vary objects, or `{PATH: "SPEC" | [values]}` -> [Vary]."""
+def parse_varies(vary: Sequence[str | Vary] | Mapping[str, Any], data: Mapping[str, Any] | None = None) -> list[Vary]:
+    """`["PATH=SPEC", ...]`, Vary objects, or `{PATH: "SPEC" | [values]}` -> [Vary]; with `data`
+    (the instance, catalog names resolved) `gpus[0]` and `gpus[H100]` are known as one field."""
     if isinstance(vary, str):
         vary = [vary]
     if isinstance(vary, Mapping):
@@ -147,14 +148,10 @@ def parse_varies(vary: Sequence[str | Vary] | Mapping[str, Any]) -> list[Vary]:
         out = [v if isinstance(v, Vary) else parse_vary(v) for v in vary]
     if not out:
         raise InputError("--vary", "give at least one PATH=SPEC")
-    seen: set[str] = set()
     for v in out:
         if not v.values:
             raise InputError(f"--vary {v.path}", "no values")
-        key = ".".join(map(str, v.steps))
-        if key in seen:
-            raise InputError(f"--vary {v.path}", "given twice; one --vary per path (a list or range gives the values)")
-        seen.add(key)
+    check_distinct(dict(data or {}), [(v.path, v.steps) for v in out], "--vary")
     total = math.prod(len(v.values) for v in out)
     if total > MAX_POINTS:
         sizes = " x ".join(f"{len(v.values):,}" for v in out)

@@ -28,7 +28,7 @@ OBJECTIVES = ["cost", "co2", "time", "loss", "weighted"]
               help="Minimise this instead of the file's objective.")
 @click.option("--set", "settings", multiple=True, metavar="PATH=VALUE",
               help="Change one input, e.g. limits.budget_usd=5e6 or regions[sweden].pue=1.1 (the --vary "
-                   "paths of `plan whatif`; VALUE as in YAML, `none` removes the key). Repeatable.")
+                   "paths of `plan whatif`; VALUE as in YAML, `none` is null: the value switched off). Repeatable.")
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
               help="Write the answer to FILE (atomically) instead of printing it.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,

@@ -117,11 +117,13 @@ def load_instance(path: str | Path, *, for_solving: bool = True,
     if isinstance(samples, dict):
         data = {**data, "scaling_law_samples": read_samples_file(samples, Path(path).parent)}
     if changes:
-        from planner.input.sweep_paths import parse_path, set_path
+        from planner.input.sweep_paths import check_distinct, parse_path, set_path
 
         data = resolve_catalog_names(data)
-        for path_text, value in changes:
-            data = set_path(data, parse_path(path_text, "--set"), value, path_text, "--set")
+        paths = [(path_text, parse_path(path_text, "--set")) for path_text, _ in changes]
+        check_distinct(data, paths, "--set")
+        for (path_text, steps), (_, value) in zip(paths, changes):
+            data = set_path(data, steps, value, path_text, "--set")
     return instance_from_dict(data, for_solving=for_solving)
 
 
