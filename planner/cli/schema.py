@@ -12,16 +12,17 @@ import click
 
 @click.command("schema")
 def schema_command() -> None:
-    """Print the JSON Schema of an instance file: every key with its type, default, allowed range and
-    meaning (docs/instance-keys.md is the same as tables)."""
+    """Print the JSON Schema of an instance file as written (catalog names, `all`, entries with
+    overrides): every key with its type, default, allowed range and meaning
+    (docs/instance-keys.md is the same as tables)."""
+    from planner.input.file_schema import file_schema
     from planner.input.schema import Instance, Strict
 
     # Sections are built lazily (Strict's defer_build); a JSON Schema encodes section defaults
     # (`limits: {}`), which needs each section's serializer, so build them all first.
     for section in _sections(Strict):
         section.model_rebuild(force=True)
-    document = Instance.model_json_schema()
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document = file_schema(Instance.model_json_schema())
     click.echo(json.dumps(document, indent=2, sort_keys=False))
 
 
