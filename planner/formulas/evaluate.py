@@ -229,7 +229,9 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
 
 
 def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -> list[Violation]:
-    """Every limit of spec section 3 that the plan breaks, by how much (relative tolerance REL_TOL)."""
+    """Every limit that the plan breaks, by how much (relative tolerance REL_TOL); docs/README's
+    "Constraints". `model_sizes` is not one of them: it lists what the solver may choose, and a
+    plan of the user's own may be any size."""
     out: list[Violation] = []
 
     def above(limit: str, value: float, allowed: float | None, unit: str, what: str) -> None:
@@ -265,9 +267,6 @@ def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -
     if plan.gpu_count < floor * (1 - 1e-12):
         out.append(Violation("memory", plan.gpu_count, floor, "GPUs",
                              f"training state needs at least {math.ceil(floor)} GPUs of {gpu.memory_gb:g} GB"))
-    if plan.model_params not in instance.sizes:
-        out.append(Violation("model_sizes", plan.model_params, 0, "params",
-                             f"{plan.model_params:g} is not one of the candidate model sizes"))
     if instance.alignment is not None and plan.alignment is not None:
         recipe = instance.recipe(plan.alignment)
         if recipe.quality < instance.alignment.min_quality:

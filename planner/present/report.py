@@ -274,8 +274,6 @@ def violation_text(v: Violation) -> str:
         verb = "is above" if v.limit == "max_loss" else "exceeds"
         return (f"{what} {show_quantity(v.value, v.unit)} {verb} {word} {show_quantity(v.allowed, v.unit)} "
                 f"(by {show_quantity(v.value - v.allowed, v.unit)})")
-    if v.limit == "model_sizes":
-        return f"{_si(v.value)} params is not one of the candidate model sizes"
     if v.limit == "min_model_params":
         return f"{v.message.split(' needs ')[0]} needs at least {_si(v.allowed)} parameters"
     return v.message
