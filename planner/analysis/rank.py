@@ -65,6 +65,7 @@ class Ranking:
     rows: list[RankRow]                # plans best first, then the values without a plan
     seconds: float = 0.0
     omitted: int = 0                   # plans left out by --top
+    omitted_without_plan: int = 0      # values without a plan left out by --top
     stats: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -141,8 +142,9 @@ def label_of(by: str, value: Any) -> str:
 
 def rank(source: Any, by: str = "region", top: int | None = None, *, options: SolveOptions | None = None,
          explain: bool = True, progress: Progress | None = None) -> Ranking:
-    """The best plan for each value of `by` (module docstring). `top` keeps the `top` best plans;
-    values without a plan are always listed (with why)."""
+    """The best plan for each value of `by` (module docstring). `top` keeps the first `top` rows:
+    the best plans, then values without a plan (with why) if fewer than `top` have one; the rows
+    left out are counted (omitted, omitted_without_plan)."""
     from planner.analysis.frontier import load_source
     from planner.optimize.pipeline import solve_instance
     from planner.optimize.solve import SolveOptions
@@ -176,13 +178,11 @@ def rank(source: Any, by: str = "region", top: int | None = None, *, options: So
             value = row.result.objective_value  # type: ignore[union-attr]
             row.gap = (value - best) / abs(best) if best else (0.0 if value == best else math.inf)
             row.rank = position
-    omitted = 0
-    if top is not None and len(planned) > top:
-        omitted = len(planned) - top
-        planned = planned[:top]
     without = [r for r in rows if not r.has_plan]
-    return Ranking(instance.name or "instance", by, instance.objective, planned + without,
-                   time.perf_counter() - start, omitted, {"solves": solves})
+    keep = len(planned) + len(without) if top is None else top
+    omitted, omitted_without = max(0, len(planned) - keep), max(0, len(without) - max(0, keep - len(planned)))
+    return Ranking(instance.name or "instance", by, instance.objective, (planned + without)[:keep],
+                   time.perf_counter() - start, omitted, omitted_without, {"solves": solves})
 
 
 def _reason(result: PlanResult) -> str:
@@ -235,6 +235,7 @@ def rank_json(ranking: Ranking) -> dict[str, Any]:
     winner = ranking.winner
     return {"name": ranking.name, "by": ranking.by, "objective": ranking.objective,
             "winner": winner.value if winner else None, "rows": rows, "omitted": ranking.omitted,
+            "omitted_without_plan": ranking.omitted_without_plan,
             "seconds": ranking.seconds}
 
 

@@ -22,7 +22,7 @@ from planner.optimize.solve import DEFAULT_MIP_GAP
 @click.option("--by", "by", type=click.Choice(["region", "gpu", "size", "recipe"]), default="region",
               show_default=True, help="The decision fixed to each of its values in turn.")
 @click.option("--top", type=click.IntRange(min=1), default=None, metavar="K",
-              help="Only the K best plans (values without a plan are still listed).")
+              help="Only the first K rows: the best plans, then values without a plan (the rest are counted).")
 @format_option()
 @click.option("--explain/--no-explain", default=True, show_default=True,
               help="Say why each value without a plan has none (more solves).")
@@ -94,9 +94,11 @@ def print_rank(ranking: Any) -> None:
     title = f"{ranking.name}: the best plan for each {BY[ranking.by]}, minimising {ranking.objective}"
     console.print(fit_table(columns, rows, console.width, title=title))
     planned = sum(1 for r in ranking.rows if r.has_plan)
-    note = f"{planned + ranking.omitted} of {len(ranking.rows) + ranking.omitted} values have a plan"
-    if ranking.omitted:
-        note += f" ({ranking.omitted} not shown: --top)"
+    total = len(ranking.rows) + ranking.omitted + ranking.omitted_without_plan
+    note = f"{planned + ranking.omitted} of {total} values have a plan"
+    hidden = ranking.omitted + ranking.omitted_without_plan
+    if hidden:
+        note += f" ({hidden} not shown: --top)"
     console.print(f"{note}; each an exact optimum with the {BY[ranking.by]} fixed ({ranking.seconds:.2f} s)",
                   markup=False)
 
