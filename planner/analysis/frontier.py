@@ -183,8 +183,10 @@ def frontier(source: Any, minimize: str = "cost", limit: str = "co2", points: in
 
 def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points: int | str = 10, *,
                  options: SolveOptions | None = None, progress: Progress | None = None,
-                 session: SweepSession | None = None, name: str | None = None) -> Frontier:
-    """The frontier with the PlanResult of every point (module docstring for the method)."""
+                 session: SweepSession | None = None, name: str | None = None,
+                 resolution: float = 0.0) -> Frontier:
+    """The frontier with the PlanResult of every point (module docstring for the method).
+    `resolution` > 0 thins the walked staircase (`points="all"`): thin_staircase()."""
     from planner.optimize.solve import SolveOptions
     from planner.optimize.sweep_session import SweepSession
 
@@ -222,9 +224,13 @@ def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points
         if end_b.g < end_a.g * (1 - STEP):
             found += _between(session, instance, f, g, count, end_a, end_b, tick)
     kept = non_dominated(found)
+    stats = vars(session.stats).copy()
+    if not count and resolution > 0:
+        stats["staircase"] = len(kept)  # every step walked, before thinning
+        kept = thin_staircase(kept, resolution)
     if progress is not None:
         progress(total, total)
-    return Frontier(label, f, g, kept, [], time.perf_counter() - start, vars(session.stats).copy())
+    return Frontier(label, f, g, kept, [], time.perf_counter() - start, stats)
 
 
 def _between(session: SweepSession, instance: Instance, f: str, g: str, count: int, end_a: FrontierPoint,
@@ -383,6 +389,34 @@ def non_dominated(points: Sequence[FrontierPoint], tol: float = 1e-9) -> list[Fr
     return kept
 
 
+def thin_staircase(points: Sequence[FrontierPoint], resolution: float) -> list[FrontierPoint]:
+    """The staircase without its near-duplicates: a point is kept when it moves f or g by at least
+    `resolution` x the frontier's span in that quantity from the last point kept, or changes a
+    choice other than the GPU count (size, GPU type, region, recipe); both ends are always kept.
+    (A frontier over GPU counts has a step per node: hundreds of plans $1,500 apart.)"""
+    if len(points) <= 2:
+        return list(points)
+    span_f = abs(points[-1].f - points[0].f)
+    span_g = abs(points[-1].g - points[0].g)
+
+    def apart(a: FrontierPoint, b: FrontierPoint) -> bool:
+        return (abs(a.f - b.f) >= resolution * span_f or abs(a.g - b.g) >= resolution * span_g
+                or _choices(a) != _choices(b))
+
+    kept = [points[0]]
+    for p in points[1:-1]:
+        if apart(p, kept[-1]):
+            kept.append(p)
+    if len(kept) > 1 and not apart(points[-1], kept[-1]):
+        kept.pop()  # the far end replaces a kept point too close to it
+    return [*kept, points[-1]]
+
+
+def _choices(point: FrontierPoint) -> tuple:
+    plan = point.result.plan
+    return (plan.model_params, plan.gpu, plan.region, plan.alignment) if plan is not None else ()
+
+
 def decision_label(result: PlanResult) -> str:
     """`70B H100x4096 us-east DPO`: the decisions of a plan in a few characters."""
     plan = result.plan
@@ -498,5 +532,5 @@ def compare_frame(fronts: Sequence[Frontier]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-__all__ = ["Frontier", "FrontierPoint", "WinRange", "frontier", "run_frontier", "run_compare", "win_ranges",
+__all__ = ["thin_staircase", "Frontier", "FrontierPoint", "WinRange", "frontier", "run_frontier", "run_compare", "win_ranges",
            "non_dominated", "decision_label", "QUANTITIES"]

@@ -20,7 +20,8 @@ QUANTITY = click.Choice(list(QUANTITIES))
 def points_option():
     return click.option("--points", default="10", show_default=True, metavar="K|all",
                         help="Levels of the limit from one end to the other (each an exact optimum); "
-                             "'all' walks every step of the staircase (cost, co2, time only).")
+                             "'all' walks every step of the staircase (cost, co2, time only; `plan frontier` "
+                             "leaves out steps within 5% of the span that change only the GPU count).")
 
 
 @click.command("frontier")
@@ -46,7 +47,7 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
     try:
         with progress_bar(quiet, f"frontier {minimize} vs {limit}") as progress:
             front = run_frontier(instance_file, minimize, limit, points, options=solver_options(time_limit, mip_gap),
-                                 progress=progress)
+                                 progress=progress, resolution=ALL_RESOLUTION)
     except StoppedByTimeLimit as exc:
         click.echo(f"stopped: {exc}", err=True)
         sys.exit(EXIT_LIMIT)
@@ -66,6 +67,10 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
         print_frontier(front)
     sys.exit(EXIT_OK if front.points else EXIT_INFEASIBLE)
 
+
+#: `--points all`: steps closer than this share of the frontier's span (with the same size, GPU,
+#: region and recipe) are left out of every output (planner.analysis.frontier.thin_staircase).
+ALL_RESOLUTION = 0.05
 
 _SHORT = {"cost": "cost $", "co2": "CO2e t", "time": "days", "loss": "loss"}
 
@@ -94,7 +99,10 @@ def print_frontier(front: Any) -> None:
         return
     console.print(frontier_table(front, console.width))
     stats = front.stats
-    console.print(f"{len(front.points)} non-dominated points in {front.seconds:.2f} s "
-                  f"({stats.get('solves', 0)} solves)")
+    shown = f"{len(front.points)} non-dominated points"
+    if stats.get("staircase", len(front.points)) > len(front.points):
+        shown = (f"{len(front.points)} of the staircase's {stats['staircase']:,} non-dominated points (steps under "
+                 f"{ALL_RESOLUTION:.0%} of the span that change only the GPU count left out)")
+    console.print(f"{shown} in {front.seconds:.2f} s ({stats.get('solves', 0)} solves)")
 
 

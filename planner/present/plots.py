@@ -427,18 +427,20 @@ def _spread_order(groups: list[int]) -> list[int]:
 
 
 def _numbered(fig, ax, pending: list[tuple[float, float, str, str]], groups: list[int] | None = None,
-              limit: int = 30, start: int = 1) -> list[tuple[str, str]]:
+              limit: int = 30, start: int = 1, numbers: list[int] | None = None) -> list[tuple[str, str]]:
     """Number the points that have room for a label (at most `limit`, spread along each line),
-    1, 2, ... in their given order, and return the notes (colour, "k: text"); the points left
-    without a number are counted in a last note."""
+    1, 2, ... in their given order, or each with its own number from `numbers` (the table's #),
+    and return the notes (colour, "k: text"); the points left without a number are counted in a
+    last note."""
     groups = groups if groups is not None else [0] * len(pending)
     order = _spread_order(groups)[:limit]
     labels = _place_numbers(fig, ax, [(x, y, c) for x, y, c, _ in pending], order)
     notes = []
-    for label, (_, _, colour, text) in zip(labels, pending):
+    for k, (label, (_, _, colour, text)) in enumerate(zip(labels, pending)):
         if label is not None:
-            label.set_text(str(start + len(notes)))
-            notes.append((colour, f"{start + len(notes)}: {text}"))
+            number = numbers[k] if numbers is not None else start + len(notes)
+            label.set_text(str(number))
+            notes.append((colour, f"{number}: {text}"))
     left = len(pending) - len(notes)
     if left:
         notes.append(("black", f"{left} more points without a number: too close together (see --format csv)"))
@@ -527,13 +529,19 @@ def frontiers_figure(fronts: Sequence[Frontier], label_points: bool = True):
     _plain_ticks(ax.xaxis, False)
     _plain_ticks(ax.yaxis, False)
     ax.margins(x=0.08, y=0.1)
+    if y_kind == "usd":  # money from zero: a 6% rise is not drawn as a cliff
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.06)
+    if x_kind == "usd":
+        ax.set_xlim(0, ax.get_xlim()[1])
     title = (f"Pareto frontier: {first.minimize} vs {first.limit}" if len(fronts) == 1
              else f"Pareto frontiers: {first.minimize} vs {first.limit}")
     ax.set_title(title + (f" - {first.name}" if len(fronts) == 1 else ""), fontsize=11)
     ax.grid(True, alpha=0.3)
     if len(fronts) > 1:
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    _notes(fig, ax, _numbered(fig, ax, pending, groups), "plans (numbered on the frontier):")
+    # one frontier: each point carries its row number of the table (`plan frontier`'s #)
+    numbers = list(range(1, len(pending) + 1)) if len(fronts) == 1 else None
+    _notes(fig, ax, _numbered(fig, ax, pending, groups, numbers=numbers), "plans (numbered on the frontier):")
     return fig
 
 
