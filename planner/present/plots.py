@@ -126,7 +126,7 @@ def quantity_kind(name: str) -> str:
     return ""
 
 
-def _plain_ticks(axis, log: bool) -> None:
+def plain_ticks(axis, log: bool) -> None:
     """Tick labels as plain numbers (1.5, 20, 1,000): no offset, no scientific notation."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, ScalarFormatter
 
@@ -348,14 +348,14 @@ def _whatif_axes(ax, sweep: WhatIf, x_vary, x_axis: tuple, y_axis: tuple) -> Non
     if log:
         ax.set_xscale("log")
     if numeric_x:
-        _plain_ticks(ax.xaxis, log)
+        plain_ticks(ax.xaxis, log)
         if no_limit_x is not None:
             lowest, highest = min(numbers) / x_div, max(numbers) / x_div
             ticks = [t for t in ax.get_xticks() if lowest * (1 - 1e-9) - 1e-12 <= t <= highest * (1 + 1e-9)]
             ax.set_xticks([*ticks, no_limit_x / x_div], [*(_tick(t) for t in ticks), "none"])
     else:
         ax.set_xticks(list(categories.values()), list(categories.keys()))
-    _plain_ticks(ax.yaxis, False)
+    plain_ticks(ax.yaxis, False)
     ax.set_xlabel(_axis_label(x_vary.path, x_kind, x_unit) if numeric_x else x_vary.path)
     ax.set_ylabel(_axis_label(sweep.objective, y_kind, y_unit))
     ax.set_title(f"what-if: {sweep.objective} against {x_vary.path}", fontsize=11)
@@ -526,8 +526,8 @@ def frontiers_figure(fronts: Sequence[Frontier], label_points: bool = True):
                             f"{first.limit} {_value_words(p.g, x_kind)}"))
     ax.set_xlabel(_axis_label(first.limit, x_kind, x_unit) + " (limit)")
     ax.set_ylabel(_axis_label(first.minimize, y_kind, y_unit) + " (minimised)")
-    _plain_ticks(ax.xaxis, False)
-    _plain_ticks(ax.yaxis, False)
+    plain_ticks(ax.xaxis, False)
+    plain_ticks(ax.yaxis, False)
     ax.margins(x=0.08, y=0.1)
     if y_kind == "usd":  # money from zero: a 6% rise is not drawn as a cliff
         ax.set_ylim(0, ax.get_ylim()[1] * 1.06)
