@@ -268,8 +268,10 @@ def _whatif_panel(fig, ax, sweep: WhatIf, start: int = 1) -> list[tuple[str, str
                 continue
             xs = [xpos(p) for p in run.points]
             yv = [p.result.objective_value / y_div for p in run.points]
-            # one plan: its points joined (the plan is the same in between); never across a switch
-            ax.plot(xs, yv, marker="o", markersize=4, linewidth=1.6, color=colour, label=label if first else None)
+            # one plan: its points joined (the plan is the same in between); never across a switch,
+            # and never between categories (nothing lies between `chinchilla` and `epoch2024`)
+            ax.plot(xs, yv, marker="o", markersize=4 if numeric_x else 6, linewidth=1.6,
+                    linestyle="-" if numeric_x else "none", color=colour, label=label if first else None)
             first = False
             middle = len(run.points) // 2
             where = _range_words(short_path, [p.inputs[x_vary.path] for p in run.points], numeric_x, x_kind)
