@@ -38,3 +38,24 @@ def test_numeric_points_of_one_plan_stay_joined():
         assert drawn and all(line.get_linestyle() == "-" for line in drawn)
     finally:
         plt.close(fig)
+
+
+def test_serving_sweep_ticks_are_short_and_apart():
+    """The sweep docs/serving.md suggests (0 and four decades): 17-digit tick labels used to overlap."""
+    from planner.present.plots import plain_text, whatif_figure
+
+    sweep = run_whatif(ROOT / "instances" / "serving-demand.yaml", ["serving.tokens=0,1e12,1e13,1e14,1e15"])
+    with plain_text():
+        fig = whatif_figure(sweep)
+    import matplotlib.pyplot as plt
+
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        labels = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+        assert [t.get_text() for t in labels] == ["0", "1T", "10T", "100T", "1,000T"]
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:]))
+    finally:
+        plt.close(fig)

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.errors import InputError
+from planner.numbers import tick
+from planner.numbers import value as number_value
 
 if TYPE_CHECKING:
     from planner.analysis.frontier import Frontier
@@ -127,25 +129,14 @@ def quantity_kind(name: str) -> str:
 
 
 def plain_ticks(axis, log: bool) -> None:
-    """Tick labels as plain numbers (1.5, 20, 1,000): no offset, no scientific notation."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, ScalarFormatter
+    """Tick labels as plain numbers (1.5, 20, 1,000, 200T): no offset, no scientific notation, never
+    17 digits (planner.numbers.tick)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     if log:
         axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        axis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v)))
         axis.set_minor_formatter(NullFormatter())
-    else:
-        formatter = ScalarFormatter(useOffset=False)
-        formatter.set_scientific(False)
-        axis.set_major_formatter(formatter)
-
-
-def _tick(value: float) -> str:
-    if value == 0:
-        return "0"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.6g}"
+    axis.set_major_formatter(FuncFormatter(lambda v, _: tick(v)))
 
 
 def _axis_label(name: str, kind: str, unit: str) -> str:
@@ -291,7 +282,13 @@ def _whatif_x(x_vary, numeric_x: bool) -> tuple:
     """The swept input's axis: its numeric values, log scale or not, unit kind, divisor and unit,
     where "none" (no limit) is drawn, and the positions of categorical values."""
     numbers = [float(x) for x in x_vary.values if _numeric(x)]
-    log = bool(x_vary.log and numeric_x and numbers and min(numbers) > 0)
+    # log for a log range, and for values over three decades or more (1e12 ... 1e15 on a linear
+    # axis puts all but the last at the left edge)
+    positive = [x for x in numbers if x > 0]
+    wide = bool(positive) and max(positive) >= 1e3 * min(positive)
+    log: bool | str = bool(numeric_x and numbers and min(numbers) > 0 and (x_vary.log or wide))
+    if numeric_x and wide and min(numbers) == 0:
+        log = "symlog"  # 0, 1e12, ..., 1e15: linear up to the smallest positive value, log above
     x_kind = quantity_kind(x_vary.path) if numeric_x else ""
     x_div, x_unit = axis_unit(x_kind, numbers)
     no_limit_x = None
@@ -347,14 +344,19 @@ def _whatif_axes(ax, sweep: WhatIf, x_vary, x_axis: tuple, y_axis: tuple) -> Non
     """Scales, ticks ("none" for no limit), labels, title, grid and legend of the what-if plot."""
     numeric_x, log, numbers, x_div, no_limit_x, categories, x_kind, x_unit = x_axis
     y_kind, y_unit = y_axis
-    if log:
+    if log == "symlog":
+        low, high = (f(x for x in numbers if x > 0) / x_div for f in (min, max))
+        ax.set_xscale("symlog", linthresh=low)
+        decades = range(math.ceil(math.log10(low) - 1e-9), math.floor(math.log10(high) + 1e-9) + 1)
+        ax.set_xticks([0.0, *(10.0 ** k for k in decades)])
+    elif log:
         ax.set_xscale("log")
     if numeric_x:
-        plain_ticks(ax.xaxis, log)
+        plain_ticks(ax.xaxis, log is True)
         if no_limit_x is not None:
             lowest, highest = min(numbers) / x_div, max(numbers) / x_div
             ticks = [t for t in ax.get_xticks() if lowest * (1 - 1e-9) - 1e-12 <= t <= highest * (1 + 1e-9)]
-            ax.set_xticks([*ticks, no_limit_x / x_div], [*(_tick(t) for t in ticks), "none"])
+            ax.set_xticks([*ticks, no_limit_x / x_div], [*(tick(t) for t in ticks), "none"])
     else:
         ax.set_xticks(list(categories.values()), list(categories.keys()))
     plain_ticks(ax.yaxis, False)
@@ -566,9 +568,7 @@ def _numeric(value: Any) -> bool:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return "none" if value is None else str(value)
+    return number_value(value)
 
 
 def _si(value: float) -> str:
