@@ -53,18 +53,17 @@ def catalog_command(kind: str | None, fmt: str, pattern: str | None) -> None:
         click.echo(json.dumps(data, indent=2))
         return
     console = Console()
-    for k in kinds:
+    shown = [k for k in kinds if data[k] or not pattern]  # --match: only the kinds with a match
+    if not shown:
+        click.echo(f"no {kind or 'catalog'} entry matches {pattern!r} (names, keys and locations are searched)")
+    for k in shown:
         _print_kind(console, k, data[k])
 
 
 def _filter(items: list[dict[str, Any]], pattern: str | None) -> list[dict[str, Any]]:
     if not pattern:
         return items
-    needle = pattern.lower()
-    # the name, a grid's key, and where the entry is: a region's location (its `source`, the table's
-    # `where` column), its grid key, a grid's name ("virginia" finds us-east, aws-us-east-1, US-VA...)
-    fields = ("name", "key", "source", "grid")
-    return [e for e in items if any(needle in str(e.get(f) or "").lower() for f in fields)]
+    return [e for e in items if catalog.matches(e, pattern)]
 
 
 def _num(value: Any, digits: int = 4) -> str:

@@ -257,8 +257,12 @@ def _resolve_grid(path: str, resolved: Any, inline: Any) -> Any:
 
 def _unknown_name(name: str, kind: catalog.Kind) -> str:
     known = catalog.names(kind)
+    located = catalog.located(kind, name) if len(name) >= 3 else []
     near = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    if located:  # a place, not a misspelt name: `virginia` -> the entries located there
+        hint = f" (entries at '{name}': {', '.join(located)})"
+    else:
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
     return f"unknown catalog name '{name}'{hint}; built in: {', '.join(known)}, or write the entry inline"
 
 
