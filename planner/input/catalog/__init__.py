@@ -140,9 +140,11 @@ def matches(item: dict, text: str) -> bool:
 
 
 def located(kind: Kind, text: str) -> list[str]:
-    """Names of the built-in entries of `kind` whose name or location mentions `text`
+    """Names of the built-in entries of `kind` whose location (source text, grid key) mentions `text`
     ("virginia" -> us-east, aws-us-east-1, gcp-us-east4)."""
-    return [name for name in names(kind) if matches({**(entry(kind, name) or {}), "name": name}, text)]
+    needle = text.lower()
+    return [name for name in names(kind)
+            if any(needle in str((entry(kind, name) or {}).get(f) or "").lower() for f in ("source", "grid"))]
 
 
 def grid_intensity(key: str) -> GridIntensity | None:
