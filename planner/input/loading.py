@@ -257,7 +257,7 @@ def _resolve_grid(path: str, resolved: Any, inline: Any) -> Any:
 
 def _unknown_name(name: str, kind: catalog.Kind) -> str:
     known = catalog.names(kind)
-    located = catalog.located(kind, name) if len(name) >= 3 else []
+    located = catalog.located(kind, name) if kind == "regions" and len(name) >= 3 else []
     near = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
     if located:  # a place, not a misspelt name: `virginia` -> the entries located there
         hint = f" (entries at '{name}': {', '.join(located)})"
