@@ -51,6 +51,7 @@ def test_what_the_loader_refuses_the_schema_refuses(validator, change):
 
 @pytest.mark.parametrize("change", [
     {"gpus": "all", "regions": "all"},
+    {"gpus": {"all": {"available": 1024}}, "regions": "all"},
     {"gpus": [{"name": "H100", "mfu": 0.38}]},
     {"regions": [{"name": "my-dc", "grid": "SWE"}]},
     {"scaling_law_samples": {"file": "laws.csv"}},

@@ -4,7 +4,7 @@ planner.input.schema describes the instance after the loader has resolved catalo
 may say less (planner.input.loading.resolve_catalog_names):
 
 - `scaling_law: epoch2024`, `gpus: [H100]`, `regions: all`, `alignment.recipes: [DPO]`: catalog
-  names (and `all` for gpus and regions);
+  names (and `all` for gpus and regions, or `{all: {available: 1024}}`: every entry, keys overridden);
 - `{name: H100, mfu: 0.38}`: a catalog entry with keys overridden, every other key optional;
 - an entry whose name is not in the catalog: complete (the model's required keys), except that
   a region may give `grid` (a key of the carbon-intensity table) instead of carbon_g_per_kwh;
@@ -32,9 +32,13 @@ def file_schema(instance_schema: dict[str, Any]) -> dict[str, Any]:
     for name, kind in _CATALOG_DEFS.items():
         defs[name] = _entry_or_name(defs[name], catalog.names(kind), with_grid=name == "Region")
     props = out["properties"]
-    for key in ("gpus", "regions"):
+    for key, entry in (("gpus", "Gpu"), ("regions", "Region")):
+        every = {"type": "object", "additionalProperties": False, "required": ["all"],
+                 "properties": {"all": {"type": "object", "additionalProperties": False,
+                                        "properties": {k: v for k, v in defs[entry]["anyOf"][1]["properties"].items()
+                                                       if k != "name"}}}}
         props[key] = {"description": props[key].get("description", ""),
-                      "anyOf": [{"const": "all"}, {k: v for k, v in props[key].items() if k != "description"}]}
+                      "anyOf": [{"const": "all"}, every, {k: v for k, v in props[key].items() if k != "description"}]}
     samples = props.get("scaling_law_samples")
     if samples is not None:
         samples["anyOf"].insert(0, {"type": "object", "additionalProperties": False,

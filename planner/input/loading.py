@@ -199,6 +199,9 @@ def resolve_catalog_names(data: dict[str, Any]) -> dict[str, Any]:
     for key, kind in (("gpus", "gpus"), ("regions", "regions")):
         if isinstance(out.get(key), str) and out[key].strip().lower() == "all":
             out[key] = catalog.names(kind)  # `gpus: all`, `regions: all`: every catalog entry
+        elif isinstance(out.get(key), dict) and list(out[key]) == ["all"] and isinstance(out[key]["all"], dict):
+            # `gpus: {all: {available: 4096}}`: every catalog entry, these keys overriding each
+            out[key] = [{**out[key]["all"], "name": name} for name in catalog.names(kind)]
     data = out
     out = dict(data)
     if "scaling_law" in out:

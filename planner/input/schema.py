@@ -310,10 +310,10 @@ class Instance(Strict):
                                       "weights and gradients, FP32 master weights and Adam moments)")
     precision: Precision = Field("bf16", description="training precision: the GPU peak (and MFU) used")
     moe: Moe | None = Field(None, description="mixture-of-experts: model_sizes are active parameters; absent = dense")
-    gpus: list[Gpu] = Field(min_length=1, description="candidate GPU types: catalog names, inline entries, or `all` "
-                            "(every catalog GPU)")
-    regions: list[Region] = Field(min_length=1, description="candidate regions: catalog names, inline entries, or "
-                                  "`all` (every catalog region)")
+    gpus: list[Gpu] = Field(min_length=1, description="candidate GPU types: catalog names, inline entries, `all` "
+                            "(every catalog GPU) or `{all: {available: 1024}}` (every catalog GPU, keys overridden)")
+    regions: list[Region] = Field(min_length=1, description="candidate regions: catalog names, inline entries, "
+                                  "`all` (every catalog region) or `{all: {pue: 1.2}}` (keys overridden)")
     alignment: Alignment | None = Field(None, description="post-training recipes; absent = pretraining only")
     development_factor: Annotated[float, Field(strict=True, ge=1)] = Field(
         1.0, description="project GPU-hours / final-run GPU-hours (ablations, failed runs), >= 1")
@@ -369,7 +369,8 @@ class Instance(Strict):
                     if gpu.usd_per_gpu_hour is not None and gpu.available is None:
                         raise ValueError(
                             f"gpus[{j}].available: required (how many {gpu.name} can be had?) because "
-                            f"region '{region.name}' lists no offers; availability is always finite"
+                            f"region '{region.name}' lists no offers; availability is always finite "
+                            "(catalog GPUs carry no count: `gpus: {all: {available: 1024}}` gives each one)"
                         )
                 continue
             for gpu_name, offer in region.offers.items():
