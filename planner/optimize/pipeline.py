@@ -25,6 +25,7 @@ from planner.formulas import scaling_law
 from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
 from planner.formulas.evaluate import memory_floor_gpus, target_loss
+from planner.formulas.targets import min_tokens
 from planner.input.schema import FixedPlan, Instance, Objective, loss_target_problem
 from planner.optimize import presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
@@ -266,6 +267,10 @@ def binding_limits(instance: Instance, plan: FixedPlan, metrics: PlanMetrics,
     target = target_loss(instance)
     if target is not None and metrics.loss >= target * (1 - 1e-9):
         out.append("max_loss")
+    if target is not None and instance.targets.confidence is not None:
+        needed = float(min_tokens(instance, [plan.model_params])[0])
+        if plan.tokens <= needed * (1 + REL_TOL):
+            out.append("confidence")  # the samples' quantile, not the point law, holds D down
     limits = instance.limits
     for name, value, limit in (
         ("budget_usd", metrics.cost_usd.total, limits.budget_usd),
