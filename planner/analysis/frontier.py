@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from planner.constants import FRONTIER_SLACK, FRONTIER_STEP, REL_TOL
 from planner.errors import InputError
 from planner.input.schema import Instance, Targets
 
@@ -51,9 +52,9 @@ QUANTITIES: tuple[str, ...] = get_args(Quantity)
 
 #: Lexicographic second stage: the first objective may rise by this much (relative), far inside
 #: the spec's 1e-6 optimality tolerance, so the point stays optimal for it.
-SLACK = 1e-7
+SLACK = FRONTIER_SLACK
 #: Walking the staircase: the next point must improve g by more than this (relative).
-STEP = 1e-6
+STEP = FRONTIER_STEP
 #: At most this many points when walking the whole staircase.
 MAX_WALK = 500
 
@@ -347,7 +348,7 @@ def _point(instance: Instance, result: PlanResult, f: str, g: str, eps: float | 
 #: binding-limit name of the pipeline -> the quantity it limits
 _LIMIT_QUANTITY = {"max_loss": "loss", "budget_usd": "cost", "max_co2_t": "co2", "deadline_days": "time"}
 #: A limit binds when the plan's value is within this (relative) of it.
-BINDING_TOL = 1e-6
+BINDING_TOL = REL_TOL
 
 
 def binding_of(instance: Instance, result: PlanResult, limit: str | None = None,

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from planner.constants import DEFAULT_MIP_GAP
 from planner.cli.atomic import check_output_path, write_atomic
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 from planner.input.loading import load_instance
@@ -34,7 +35,7 @@ OBJECTIVES = ["cost", "co2", "time", "loss", "weighted"]
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop HiGHS after this many seconds; the best plan found is returned (exit 4).")
 @click.option("--mip-gap", type=click.FloatRange(min=0), default=None,
-              help="Relative MIP gap at which HiGHS stops (default: the planner's own, 1e-6).")
+              help=f"Relative MIP gap at which HiGHS stops  [default: {DEFAULT_MIP_GAP:g}]")
 def solve(instance_file: str, fmt: str, objective: str | None, settings: tuple[str, ...], output: str | None,
           time_limit: float | None, mip_gap: float | None) -> None:
     """Find the optimal plan for INSTANCE_FILE (exit 0 optimal, 2 bad input, 3 infeasible, 4 limit)."""

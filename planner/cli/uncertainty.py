@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from planner.constants import DEFAULT_MIP_GAP
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
 
 
@@ -39,7 +40,7 @@ from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop HiGHS after this many seconds per solve.")
 @click.option("--mip-gap", type=click.FloatRange(min=0), default=None,
-              help="Relative MIP gap at which HiGHS stops (default: plan solve's).")
+              help=f"Relative MIP gap at which HiGHS stops  [default: {DEFAULT_MIP_GAP:g}]")
 def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, ...], reoptimize: bool,
                 workers: int, scheduler: str | None, fmt: str, plot: str | None, quiet: bool,
                 time_limit: float | None, mip_gap: float | None) -> None:

@@ -37,8 +37,7 @@ from planner.input.schema import FixedPlan, Instance
 
 __all__ = ["evaluate_plan", "find_violations", "target_loss", "flop_rate", "memory_floor_gpus", "total_params",
            "PlanMetrics", "Violation", "REL_TOL"]
-#: Relative slack under which a limit counts as binding, and over which it counts as violated.
-REL_TOL = 1e-6
+from planner.constants import REL_TOL  # noqa: E402 -- binding within it, violated beyond it
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,7 @@ from planner.formulas.targets import min_tokens, target_loss
 from planner.formulas.throughput import flop_rate
 from planner.input.schema import Instance
 
-#: Relative tolerance when flooring a power limit into a GPU count (n exactly at the limit is allowed).
-COUNT_TOL = 1e-9
+from planner.constants import COUNT_TOL  # noqa: E402 -- flooring a power limit into a GPU count
 
 
 @dataclass(frozen=True)

@@ -31,14 +31,12 @@ from planner.optimize import presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
 from planner.optimize.solve import SolveOptions, SolveResult, Solver
 
-#: For `loss`: stop adding tangent cuts once the exact loss is within this of the MIP bound.
-LOSS_TOL = 1e-7
+from planner.constants import LOSS_TOL, OPTIMALITY_TOL  # noqa: E402 -- tangent cuts stop; optimal means
 MAX_LOSS_ROUNDS = 60
 #: What an answer is: spec section 5's statuses, plus a plan found within a user-given --mip-gap
 #: looser than the spec's 1e-6 (not proven optimal).
 PlanStatus = Literal["optimal", "within_gap", "infeasible", "time_limit", "error"]
 WITHIN_GAP: PlanStatus = "within_gap"
-OPTIMALITY_TOL = 1e-6
 
 
 @dataclass(frozen=True)

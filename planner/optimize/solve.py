@@ -22,14 +22,12 @@ from pyomo.repn.standard_repn import generate_standard_repn
 
 Status = Literal["optimal", "infeasible", "time_limit", "error"]
 
-#: Relative MIP gap: tighter than the spec's 1e-6 optimality tolerance.
-DEFAULT_MIP_GAP = 1e-9
+from planner.constants import DEFAULT_MIP_GAP, HIGHS_STATUS, SMALL_ENTRY  # noqa: E402,F401 -- re-exported
 
 
-#: Matrix entries at or below this are left out (HiGHS would drop them with a warning: its
-#: small_matrix_value). Rows are scaled to O(1) by models.training_plan and every variable lies in
-#: [0, 1] (or is the objective), so an entry this small moves its row by at most 1e-9 relative.
-SMALL_ENTRY = 1e-9
+# SMALL_ENTRY (planner.constants): matrix entries at or below it are left out (HiGHS would drop
+# them with a warning: its small_matrix_value). Rows are scaled to O(1) by models.training_plan and
+# every variable lies in [0, 1] (or is the objective), so such an entry moves its row by at most 1e-9.
 
 
 class SolverError(RuntimeError):
@@ -187,15 +185,7 @@ class Solver:
         model_status = h.getModelStatus()
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        S = highspy.HighsModelStatus
-        if model_status == S.kOptimal:
-            status: Status = "optimal"
-        elif model_status in (S.kInfeasible, S.kUnboundedOrInfeasible):
-            status = "infeasible"
-        elif model_status in (S.kTimeLimit, S.kIterationLimit, S.kInterrupt, S.kSolutionLimit):
-            status = "time_limit"
-        else:
-            status = "error"
+        status: Status = HIGHS_STATUS.get(getattr(model_status, "name", ""), "error")  # type: ignore[assignment]
         objective = bound = gap = None
         if has_solution:
             values = h.getSolution().col_value
