@@ -240,7 +240,7 @@ def _between(session: SweepSession, instance: Instance, f: str, g: str, count: i
     a walk that tightens g just below each point found until the far end."""
     found: list[FrontierPoint] = []
     if count:
-        # descending levels: an optimum found at a looser level is reused when it fits
+        # descending levels, each an independent solve
         for k in range(1, count - 1):
             eps = end_a.g + (end_b.g - end_a.g) * k / (count - 1)
             result = _lexicographic(session, instance, f, g, eps)

@@ -5,9 +5,10 @@
 Each `--vary PATH=SPEC` (planner.input.sweep_paths) gives a list of values; several make a grid (the
 first varies slowest). Every point is the instance with those values set, re-validated as a full
 instance (a value the format refuses stops the sweep with an InputError naming the point, before
-anything is solved), then solved by one planner.optimize.sweep_session.SweepSession: points that differ in
-limits only share one built model and are re-solved, or answered without a solve when an earlier
-optimum stays optimal. Rows equal independent `plan solve` answers (up to ties between optima).
+anything is solved), then solved through planner.optimize.sweep_session.SweepSession, which keeps no
+model between points: each point is an independent pipeline solve (the numpy presolve leaves the
+MIP a handful of rows, so a rebuild costs little). Rows equal independent `plan solve` answers (up
+to ties between optima).
 
 A point with no plan is a row too: status `infeasible` and the reason (how far each limit would
 have to move, as `plan solve` explains it), or status `invalid` when the point has no optimum to
@@ -61,7 +62,7 @@ class WhatIf:
     varies: list[Vary]
     points: list[WhatIfPoint]
     seconds: float = 0.0
-    stats: dict[str, int] = field(default_factory=dict)  # builds / solves / reused (SweepSession)
+    stats: dict[str, int] = field(default_factory=dict)  # solves / infeasible (SweepSession), workers
 
     def to_frame(self) -> pd.DataFrame:
         """One row per point: the varied inputs, status, objective value, decisions, every metric
@@ -187,7 +188,7 @@ def point_instance(base: dict[str, Any], varies: list[Vary], cell: tuple) -> Ins
 
 def solve_order(varies: list[Vary], cells: list[tuple]) -> list[int]:
     """Points with the same non-limit values together, each group from the loosest limits to the
-    tightest: the order in which an optimum can be reused for the most later points."""
+    tightest (the order of the table's groups; each point is solved on its own)."""
     def key(k: int) -> tuple:
         cell = cells[k]
         fixed = tuple(_sortable(value) for v, value in zip(varies, cell) if not v.is_limit)

@@ -177,6 +177,9 @@ def _strip(annotation: Any) -> Any:
 
 
 def _default(info: FieldInfo) -> str:
+    filled = info.json_schema_extra.get("default") if isinstance(info.json_schema_extra, dict) else None
+    if info.is_required() and filled is not None:
+        return f"`{filled}`"  # required by the model, filled in by the loader when the file has none
     if info.is_required():
         return "required"
     default = info.default

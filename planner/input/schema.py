@@ -297,7 +297,7 @@ class Instance(Strict):
         "weighted (cost + carbon_price_usd_per_t x CO2)")
     carbon_price_usd_per_t: NonNegative = Field(
         0.0, description="carbon price of objective weighted, USD per t CO2e (0: weighted = cost)")
-    scaling_law: ScalingLaw = Field(description="catalog name (`plan catalog laws`) or inline {E, A, B, alpha, beta}; "
+    scaling_law: ScalingLaw = Field(json_schema_extra={"default": "epoch2024"}, description="catalog name (`plan catalog laws`) or inline {E, A, B, alpha, beta}; "
                                     "absent = epoch2024")
     flops_per_param_token: Positive = Field(6.0, description="pretraining FLOPs per parameter per token (6: C = 6 N D)")
     model_sizes: Annotated[list[Positive], Field(min_length=1)] | SizeGrid = Field(
