@@ -1,6 +1,6 @@
 """plan: choose an LLM training run (size, tokens, GPUs, region, alignment) as one exact MIP.
 
-Subpackages follow the data flow: input (YAML -> validated Instance) -> formulas (the spec's
+Subpackages follow the data flow: input (YAML -> validated Instance) -> formulas (README's
 formulas, once) -> optimize (derive, presolve, the MIP, HiGHS, explanations) -> analysis (what-if,
 frontier, compare, fit) -> present (tables, JSON, plots) -> cli (one module per command).
 

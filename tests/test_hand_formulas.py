@@ -1,6 +1,6 @@
-"""Hand-derived values of the spec formulas (planning-model.md sections 2, 3 and 6).
+"""Hand-derived values of the formulas of README "The model".
 
-Every expected number below is derived in the comment beside it, from the spec, with a pocket
+Every expected number below is derived in the comment beside it, from README's formulas, with a pocket
 calculator's arithmetic; none is copied from the product's output. Each test runs twice: on the
 product (planner.formulas.evaluate.evaluate_plan / planner.optimize.pipeline.solve_instance) and on
 the independent brute force (checks.brute_force), so a disagreement points at the one that is off.

@@ -43,3 +43,17 @@ def test_no_top_level_cli_module_is_installed():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "py-modules" not in project.get("tool", {}).get("setuptools", {})
     assert project["project"]["scripts"]["plan"].startswith("planner.")
+
+
+def test_no_file_cites_a_spec_that_is_not_in_the_repository():
+    """Comments and docs cite the repository's own docs (README sections, docs/*.md)."""
+    pattern = re.compile(r"spec section|spec \d|the spec'?s?\b|planning-model\.md|instance-format\.md", re.I)
+    found = []
+    for path in [*ROOT.glob("*.md"), *ROOT.glob("*.py"), *(ROOT / "docs").glob("*.md"),
+                 *(p for d in ("planner", "models", "tests", "scripts", "benchmarks") for p in (ROOT / d).rglob("*.py"))]:
+        if path.name == "test_readme_and_help.py":
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if pattern.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert found == []

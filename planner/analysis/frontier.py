@@ -19,7 +19,7 @@ that removes weakly dominated ties):
    g <= eps, then lexicographically g with f <= f*(1 + SLACK).
    With `points="all"` the whole staircase is walked instead: from A, the next point minimises f
    with g <= g_prev (1 - STEP); this finds every non-dominated plan (plans are discrete, so the
-   frontier of cost/co2/time is a finite staircase), up to the spec's 1e-6 optimality tolerance.
+   frontier of cost/co2/time is a finite staircase), up to the 1e-6 optimality tolerance (planner.constants).
 4. Duplicates (the same plan) and dominated points are dropped; points are sorted by f ascending,
    so g descends: from the cheapest plan to the cleanest (or fastest, or lowest loss).
 
@@ -51,7 +51,7 @@ Quantity = Literal["cost", "co2", "time", "loss"]
 QUANTITIES: tuple[str, ...] = get_args(Quantity)
 
 #: Lexicographic second stage: the first objective may rise by this much (relative), far inside
-#: the spec's 1e-6 optimality tolerance, so the point stays optimal for it.
+#: the 1e-6 optimality tolerance (README "Objectives"), so the point stays optimal for it.
 SLACK = FRONTIER_SLACK
 #: Walking the staircase: the next point must improve g by more than this (relative).
 STEP = FRONTIER_STEP
@@ -71,7 +71,7 @@ Progress = Callable[[int, int], None]
 
 def value_of(result: PlanResult, quantity: str, objective: bool = False) -> float:
     """The plan's value of cost, co2, time or loss. As an objective (`objective=True`) cost and co2
-    are lifetime values when the instance has `serving` (spec 6.4); as a limit they are training's
+    are lifetime values when the instance has `serving` (docs/serving.md); as a limit they are training's
     (the limits bind training alone), so a frontier of a serving instance is lifetime f against
     training g."""
     metrics = result.metrics

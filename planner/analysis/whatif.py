@@ -223,7 +223,7 @@ _TAIL = ["binding", "reason"]
 
 def columns(paths: list[str], serving: bool = False) -> list[str]:
     """The varied paths, then the answer's columns (varying `objective` fills both at once); with
-    `serving`, also the serving offer and the lifetime totals (spec 6.4)."""
+    `serving`, also the serving offer and the lifetime totals (docs/serving.md)."""
     return [*paths, *(c for c in [*_LEAD, *plan_columns(serving), *_TAIL] if c not in paths)]
 
 

@@ -1,4 +1,4 @@
-"""`plan evaluate FILE`: price a fixed plan (the instance's `plan:` key) with the spec's formulas.
+"""`plan evaluate FILE`: price a fixed plan (the instance's `plan:` key) with the formulas of README "The model".
 
 No loss target is needed to evaluate a plan; with one, the answer says whether the plan meets it.
 `--check` turns broken limits into exit code 3 (as an infeasible `plan solve`), for scripts.

@@ -1,6 +1,6 @@
 """`plan` command line: a thin click layer over the planner package.
 
-Exit codes (spec section 5): 0 optimal / done; 2 invalid input; 3 infeasible; 4 stopped by a limit.
+Exit codes (README "Commands"): 0 optimal / done; 2 invalid input; 3 infeasible; 4 stopped by a limit.
 Each command lives in planner/cli/<name>.py and is imported only when it runs (so `plan solve` does
 not pay for scipy, pandas or matplotlib).
 """

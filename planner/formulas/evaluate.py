@@ -1,4 +1,4 @@
-"""The Pyomo-free evaluator: every figure of a plan from the spec's formulas (sections 2 and 6).
+"""The Pyomo-free evaluator: every figure of a plan from the formulas of README "The model".
 
     F_pre   = k N D                         F_align = sum_s k_s N T_s
     S       = F_pre/rate + sum_s k_s N T_s/(rate mfu_factor_s)    ideal GPU-seconds
@@ -88,7 +88,7 @@ class Lifetime:
 
 @dataclass(frozen=True)
 class PlanMetrics:
-    """Every figure of one plan (the `plan` object of spec section 5)."""
+    """Every figure of one plan (the `plan` object of `plan solve --format json`)."""
 
     model_params: float
     tokens: float
@@ -114,7 +114,7 @@ class PlanMetrics:
     target_probability: float | None = None
 
     def objective_value(self, objective: str, carbon_price_usd_per_t: float = 0.0) -> float:
-        """The value of one of the five objectives (spec sections 4 and 6.4: with serving, cost,
+        """The value of one of the five objectives (README "Objectives" and docs/serving.md: with serving, cost,
         co2 and weighted are lifetime values)."""
         cost = self.lifetime.cost_usd if self.lifetime is not None else self.cost_usd.total
         co2 = self.lifetime.co2_t if self.lifetime is not None else self.co2_t.total
@@ -173,7 +173,7 @@ def _serving(instance: Instance, n_params: float, cost: CostUsd, co2: Co2T):
 
 
 def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
-    """Price a fixed plan with the spec's formulas (no optimisation)."""
+    """Price a fixed plan with the formulas of README "The model" (no optimisation)."""
     gpu, region, recipe, price = _choices(instance, plan)
     n_params, tokens, count = plan.model_params, plan.tokens, plan.gpu_count
     rate = flop_rate(instance, gpu, n_params)  # FLOP/s per GPU at this size

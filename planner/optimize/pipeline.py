@@ -33,8 +33,8 @@ from planner.optimize.solve import SolveOptions, SolveResult, Solver
 
 from planner.constants import LOSS_TOL, OPTIMALITY_TOL  # noqa: E402 -- tangent cuts stop; optimal means
 MAX_LOSS_ROUNDS = 60
-#: What an answer is: spec section 5's statuses, plus a plan found within a user-given --mip-gap
-#: looser than the spec's 1e-6 (not proven optimal).
+#: What an answer is: the statuses of README "Commands", plus a plan found within a user-given --mip-gap
+#: looser than the 1e-6 optimality tolerance (not proven optimal).
 PlanStatus = Literal["optimal", "within_gap", "infeasible", "time_limit", "error"]
 WITHIN_GAP: PlanStatus = "within_gap"
 
@@ -53,7 +53,7 @@ class SolverInfo:
 
 @dataclass
 class PlanResult:
-    """What `plan solve` answers (spec section 5)."""
+    """What `plan solve` answers (README "Commands")."""
 
     status: PlanStatus
     objective: Objective

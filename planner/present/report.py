@@ -1,4 +1,4 @@
-"""Answers as JSON (spec section 5, exactly its keys) and as readable rich tables."""
+"""Answers as JSON (the keys README "How the solve is exact" lists) and as readable rich tables."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from planner.optimize.pipeline import PlanResult
 
 
 def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
-    """The `plan` object of spec section 5. A recipe's fixed cost (e.g. building verifiers) is
+    """The `plan` object of `plan solve --format json`. A recipe's fixed cost (e.g. building verifiers) is
     reported inside `annotation`, the recipe's one-off cost, so the parts add up to `total`."""
     cost = metrics.cost_usd
     return {
