@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from planner.constants import FRONTIER_SLACK, FRONTIER_STEP, REL_TOL
 from planner.errors import InputError
+from planner.formulas.record import LIST_SEPARATOR
 from planner.input.schema import Instance, Targets
 
 if TYPE_CHECKING:
@@ -153,14 +154,15 @@ class Frontier:
             row = {"scenario": self.name, self.minimize: p.f, self.limit: p.g, "epsilon": p.epsilon,
                    "label": decision_label(p.result)}
             row.update(flat_plan(p.result))
-            row["binding"] = ",".join(p.binding)
+            row["binding"] = LIST_SEPARATOR.join(p.binding)
             rows.append(row)
-        cols = ["scenario", self.minimize, self.limit, "epsilon", "label", *plan_columns(), "binding"]
+        serving = any(p.result.metrics is not None and p.result.metrics.serving is not None for p in self.points)
+        cols = ["scenario", self.minimize, self.limit, "epsilon", "label", *plan_columns(serving), "binding"]
         return pd.DataFrame(rows, columns=cols)
 
     def to_json(self) -> dict[str, Any]:
         """`plan frontier --format json`."""
-        from planner.present.report import plan_dict
+        from planner.formulas.record import plan_record as plan_dict
 
         points = []
         for p in self.points:

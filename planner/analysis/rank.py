@@ -193,45 +193,35 @@ def _reason(result: PlanResult) -> str:
 
 
 def rank_rows(ranking: Ranking) -> list[dict[str, Any]]:
-    """One flat dict per row (JSON and CSV): the decision (`by`) and its `value`, status, rank,
-    objective, gap, the four figures, the plan's decisions, binding limits and the reason."""
+    """One flat dict per row (CSV): the decision (`by`) and its `value`, status, rank, objective,
+    gap, the plan's record in the columns of every CSV (planner.formulas.record), binding, reason."""
+    from planner.formulas.record import LIST_SEPARATOR, flat_record
+
+    serving = any(r.result is not None and r.result.metrics is not None and r.result.metrics.serving is not None
+                  for r in ranking.rows)
     out = []
     for row in ranking.rows:
         m = row.result.metrics if row.result is not None else None
-        plan = row.result.plan if row.result is not None else None
-        out.append({
-            "by": ranking.by,
-            "value": row.value,
-            "status": row.status,
-            "rank": row.rank,
-            "objective": ranking.objective,
-            "objective_value": row.result.objective_value if row.result is not None else None,
-            "gap": row.gap,
-            "cost_usd": m.cost_usd.total if m else None,
-            "co2_t": m.co2_t.total if m else None,
-            "duration_days": m.duration_days if m else None,
-            "loss": m.loss if m else None,
-            "model_params": plan.model_params if plan else None,
-            "tokens": plan.tokens if plan else None,
-            "gpu": plan.gpu if plan else None,
-            "gpu_count": plan.gpu_count if plan else None,
-            "region": plan.region if plan else None,
-            "alignment": plan.alignment if plan else None,
-            "binding": list(row.result.binding) if row.result is not None else [],
-            "reason": row.reason,
-        })
+        out.append({**_head(ranking, row), **flat_record(m, serving=serving),
+                    "binding": LIST_SEPARATOR.join(row.result.binding) if row.result is not None else "",
+                    "reason": row.reason})
     return out
+
+
+def _head(ranking: Ranking, row: RankRow) -> dict[str, Any]:
+    return {"by": ranking.by, "value": row.value, "status": row.status, "rank": row.rank,
+            "objective": ranking.objective,
+            "objective_value": row.result.objective_value if row.result is not None else None, "gap": row.gap}
 
 
 def rank_json(ranking: Ranking) -> dict[str, Any]:
     """`plan rank --format json`: the rows, each with the `plan solve` plan object."""
-    from planner.present.report import plan_dict
+    from planner.formulas.record import plan_record
 
-    rows = rank_rows(ranking)
-    for flat, row in zip(rows, ranking.rows):
-        for key in ("model_params", "tokens", "gpu", "gpu_count", "region", "alignment"):
-            flat.pop(key)
-        flat["plan"] = plan_dict(row.result.metrics) if row.has_plan else None  # type: ignore[union-attr]
+    rows = [{**_head(ranking, row),
+             "plan": plan_record(row.result.metrics) if row.has_plan else None,  # type: ignore[union-attr]
+             "binding": list(row.result.binding) if row.result is not None else [], "reason": row.reason}
+            for row in ranking.rows]
     winner = ranking.winner
     return {"name": ranking.name, "by": ranking.by, "objective": ranking.objective,
             "winner": winner.value if winner else None, "rows": rows, "omitted": ranking.omitted,
@@ -240,13 +230,10 @@ def rank_json(ranking: Ranking) -> dict[str, Any]:
 
 
 def rank_frame(ranking: Ranking):
-    """`plan rank --format csv`: one row per value (binding joined by commas)."""
+    """`plan rank --format csv`: one row per value (rank_rows)."""
     import pandas as pd
 
-    rows = rank_rows(ranking)
-    for row in rows:
-        row["binding"] = ",".join(row["binding"])
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rank_rows(ranking))
 
 
 __all__ = ["BY", "RankRow", "Ranking", "rank", "restricted", "values_of", "rank_json", "rank_frame", "rank_rows"]

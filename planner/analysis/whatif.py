@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.errors import InputError
+from planner.formulas.record import LIST_SEPARATOR
 from planner.input.loading import instance_from_dict, read_yaml, resolve_catalog_names
 from planner.input.schema import Instance
 from planner.input.sweep_paths import Vary, check_distinct, parse_spec, parse_vary, set_path
@@ -227,37 +228,18 @@ def columns(paths: list[str], serving: bool = False) -> list[str]:
     return [*paths, *(c for c in [*_LEAD, *plan_columns(serving), *_TAIL] if c not in paths)]
 
 
-#: The flat names of `plan.serving` and `plan.lifetime` (an instance with `serving:`).
-SERVING_COLUMNS = ["serving.gpu", "serving.region", "serving.gpu_hours", "serving.energy_mwh", "serving.cost_usd",
-                   "serving.co2_t", "lifetime.cost_usd", "lifetime.co2_t"]
-
-
 def plan_columns(serving: bool = False) -> list[str]:
-    """The flat names of the `plan` object of `plan solve --format json` (with `serving`, also
-    plan.serving and plan.lifetime)."""
-    return [*_PLAN_COLUMNS, *(SERVING_COLUMNS if serving else [])]
+    """The flat names of a plan's record (planner.formulas.record)."""
+    from planner.formulas.record import record_columns
 
-
-_PLAN_COLUMNS = ["model_params", "tokens", "tokens_per_param", "gpu", "gpu_count", "region", "alignment",
-                 "duration_days", "gpu_hours", "loss", "energy_mwh", "peak_power_mw",
-                 "flops.pretraining", "flops.alignment", "flops.total",
-                 "cost_usd.compute", "cost_usd.staff", "cost_usd.data", "cost_usd.annotation", "cost_usd.total",
-                 "co2_t.operational", "co2_t.embodied", "co2_t.total"]
+    return record_columns(serving)
 
 
 def flat_plan(result: PlanResult | None) -> dict[str, Any]:
-    """plan_dict flattened with dotted keys; every value None without a plan."""
-    if result is None or result.metrics is None:
-        return dict.fromkeys(plan_columns())
-    from planner.present.report import plan_dict
+    """The plan's record flattened with dotted keys; every value None without a plan."""
+    from planner.formulas.record import flat_record
 
-    out: dict[str, Any] = {}
-    for key, value in plan_dict(result.metrics).items():
-        if isinstance(value, dict):
-            out.update({f"{key}.{sub}": v for sub, v in value.items()})
-        else:
-            out[key] = value
-    return out
+    return flat_record(result.metrics if result is not None else None)
 
 
 def point_row(point: WhatIfPoint, objective: str) -> dict[str, Any]:
@@ -267,14 +249,14 @@ def point_row(point: WhatIfPoint, objective: str) -> dict[str, Any]:
     row["objective"] = result.objective if result is not None else point.instance.objective
     row["objective_value"] = result.objective_value if result is not None else None
     row.update(flat_plan(result))
-    row["binding"] = ",".join(result.binding) if result is not None else ""
+    row["binding"] = LIST_SEPARATOR.join(result.binding) if result is not None else ""
     row["reason"] = point.reason
     return row
 
 
 def point_json(point: WhatIfPoint) -> dict[str, Any]:
     """One row of `plan whatif --format json`: the inputs, and the `plan solve` answer's keys."""
-    from planner.present.report import plan_dict
+    from planner.formulas.record import plan_record as plan_dict
 
     result = point.result
     return {

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from planner.cli.grammar import changes_of, output_option, set_option
+
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 from planner.cli.options import common_options, format_number, format_option, progress_bar, solver_options, wide_console
 from planner.analysis.frontier import QUANTITIES
@@ -33,8 +35,10 @@ def points_option():
 @points_option()
 @format_option()
 @common_options
+@set_option
+@output_option(lambda kwargs: (kwargs["instance_file"],))
 def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: str, plot: str | None, quiet: bool,
-             time_limit: float | None, mip_gap: float) -> None:
+             time_limit: float | None, mip_gap: float, settings: tuple[str, ...]) -> None:
     """The exact Pareto frontier of INSTANCE_FILE between --minimize and --limit (epsilon-constraint,
     lexicographic), from the best plan in one to the best in the other."""
     from planner.analysis.frontier import check_request, run_frontier
@@ -42,11 +46,14 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
 
     check_request(minimize, limit, points)
     plot_path = check_plot_path(plot, [instance_file]) if plot else None
+    from planner.input.loading import load_instance
+
+    source = load_instance(instance_file, changes=changes_of(settings)) if settings else instance_file
     from planner.analysis.frontier import StoppedByTimeLimit
 
     try:
         with progress_bar(quiet, f"frontier {minimize} vs {limit}") as progress:
-            front = run_frontier(instance_file, minimize, limit, points, options=solver_options(time_limit, mip_gap),
+            front = run_frontier(source, minimize, limit, points, options=solver_options(time_limit, mip_gap),
                                  progress=progress, resolution=ALL_RESOLUTION)
     except StoppedByTimeLimit as exc:
         click.echo(f"stopped: {exc}", err=True)

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from planner.cli.grammar import changes_of, output_option, set_option
+
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
 from planner.cli.options import format_option, progress_bar, solver_options, wide_console
 from planner.optimize.solve import DEFAULT_MIP_GAP
@@ -31,15 +33,17 @@ from planner.optimize.solve import DEFAULT_MIP_GAP
               help="Stop HiGHS after this many seconds per solve.")
 @click.option("--mip-gap", type=click.FloatRange(min=0), default=DEFAULT_MIP_GAP, show_default=True,
               help="Relative MIP gap at which HiGHS stops.")
+@set_option
+@output_option(lambda kwargs: (kwargs["instance_file"],))
 def rank(instance_file: str, by: str, top: int | None, fmt: str, explain: bool, quiet: bool,
-         time_limit: float | None, mip_gap: float) -> None:
+         time_limit: float | None, mip_gap: float, settings: tuple[str, ...]) -> None:
     """The best plan of INSTANCE_FILE for each value of --by (e.g. every region), each the exact
     optimum with that decision fixed, sorted by the objective with the gap to the winner."""
     from planner.analysis.rank import rank as run_rank
     from planner.analysis.rank import values_of
     from planner.input.loading import load_instance
 
-    instance = load_instance(instance_file)
+    instance = load_instance(instance_file, changes=changes_of(settings))
     values_of(instance, by)  # refuses --by recipe without recipes before any solve
     with progress_bar(quiet, f"rank by {by}") as progress:
         ranking = run_rank(instance, by, top, options=solver_options(time_limit, mip_gap), explain=explain,

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
+
+from planner.cli.grammar import changes_of, output_option, set_option
 
 from planner.constants import DEFAULT_MIP_GAP
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
@@ -41,9 +44,11 @@ from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
               help="Stop HiGHS after this many seconds per solve.")
 @click.option("--mip-gap", type=click.FloatRange(min=0), default=None,
               help=f"Relative MIP gap at which HiGHS stops  [default: {DEFAULT_MIP_GAP:g}]")
+@set_option
+@output_option(lambda kwargs: (kwargs["instance_file"],))
 def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, ...], reoptimize: bool,
                 workers: int, scheduler: str | None, fmt: str, plot: str | None, quiet: bool,
-                time_limit: float | None, mip_gap: float | None) -> None:
+                time_limit: float | None, mip_gap: float | None, settings: tuple[str, ...]) -> None:
     """Draw K scenarios of INSTANCE_FILE's uncertain inputs and report how sure its plan is: P10/P50/P90
     of cost, CO2, days and loss, and the probability of meeting each limit and the loss target."""
     from planner.analysis.executor import Runner
@@ -61,8 +66,9 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
                                                                                           mip_gap=mip_gap)
     with progress_bar(quiet, f"uncertainty, {samples} scenarios") as progress:
         try:
-            result = run_uncertainty(instance_file, samples, seed=seed, dists=dists, reoptimize=reoptimize,
-                                     options=options, runner=runner, progress=progress)
+            result = run_uncertainty(_source(instance_file, settings), samples, seed=seed, dists=dists,
+                                     reoptimize=reoptimize, options=options, runner=runner, progress=progress,
+                                     base_dir=Path(instance_file).parent)
         except NoPlanError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_INFEASIBLE)
@@ -177,6 +183,15 @@ def _print_reoptimized(console: Any, re: dict | None, units: dict[str, str]) -> 
             shares.add_row("", f"... {len(entries) - 8} more", "")
     console.print(shares)
 
+
+
+def _source(instance_file: str, settings: tuple[str, ...]) -> Any:
+    """The file, or with --set the instance it gives (files it names still read next to it)."""
+    if not settings:
+        return instance_file
+    from planner.input.loading import load_instance
+
+    return load_instance(instance_file, changes=changes_of(settings))
 
 
 def _si(value: float) -> str:

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from planner.cli.grammar import changes_of, output_option, set_option
+
 from planner.cli.options import common_options, format_option, progress_bar, solver_options, wide_console
 from planner.cli.support import EXIT_LIMIT, EXIT_OK
 
@@ -30,12 +32,16 @@ from planner.cli.support import EXIT_LIMIT, EXIT_OK
 @click.option("--scheduler", envvar="PLAN_DASK_SCHEDULER", default=None, metavar="ADDRESS",
               help="Solve the points on this Dask scheduler (tcp://host:8786); env PLAN_DASK_SCHEDULER.")
 @common_options
+@set_option
+@output_option(lambda kwargs: (kwargs["instance_file"],))
 def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool, workers: int,
-           scheduler: str | None, plot: str | None, quiet: bool, time_limit: float | None, mip_gap: float) -> None:
+           scheduler: str | None, plot: str | None, quiet: bool, time_limit: float | None, mip_gap: float,
+           settings: tuple[str, ...]) -> None:
     """Solve INSTANCE_FILE at every point of the --vary grid: one row per point with the inputs, the
     decisions and every metric; infeasible points are rows too, with the reason."""
     from planner.present.plots import check_plot_path
     from planner.analysis.whatif import parse_varies, run_whatif
+    from planner.input.loading import read_with_changes
 
     parsed = parse_varies(list(varies))
     plot_path = check_plot_path(plot, [instance_file]) if plot else None
@@ -46,7 +52,8 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
 
     runner = Runner(workers=workers, scheduler=scheduler)
     with progress_bar(quiet, f"what-if, {total} points") as progress:
-        sweep = run_whatif(instance_file, parsed, options=solver_options(time_limit, mip_gap), progress=progress,
+        source = read_with_changes(instance_file, changes_of(settings)) if settings else instance_file
+        sweep = run_whatif(source, parsed, options=solver_options(time_limit, mip_gap), progress=progress,
                            explain=explain, runner=runner)
     if plot_path is not None:
         from planner.present.plots import plot_whatif
@@ -122,7 +129,8 @@ def _whatif_columns(sweep: Any, objective: str) -> list:
     columns = []
     for v in sweep.varies:
         numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) or x is None for x in v.values)
-        short_path = "obj." if v.path == "objective" else v.path.split(".")[-1]
+        # the full path, broken after its dots when space is short (two `mfu` columns stay apart)
+        short_path = "obj." if v.path == "objective" else v.path.replace(".", ".\n")
         columns.append(Col(v.path, numeric=numeric, keep=not numeric, short=short_path))
     names = ["status", "plan", "cost (USD)", "CO2e (t)", "days", "loss", "binding / reason"]
     if sweep.objective not in _FIGURES:

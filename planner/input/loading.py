@@ -108,10 +108,16 @@ def load_instance(path: str | Path, *, for_solving: bool = True,
     """Read, resolve catalog names and validate one instance file (a `scaling_law_samples:
     {file: x.csv}` is read relative to the instance file).
 
-    `changes` are (dotted path, value) pairs set before validation (`plan solve --set PATH=VALUE`,
-    the paths of planner.input.sweep_paths). `for_solving` also requires what solving needs (a loss
-    target unless the objective is loss); `plan evaluate` passes False.
+    `changes` are (dotted path, value) pairs set before validation (`--set PATH=VALUE`, the paths
+    of planner.input.sweep_paths). `for_solving` also requires what solving needs (a loss target
+    unless the objective is loss); `plan evaluate` passes False.
     """
+    return instance_from_dict(read_with_changes(path, changes), for_solving=for_solving)
+
+
+def read_with_changes(path: str | Path, changes: Sequence[tuple[str, Any]] = ()) -> dict[str, Any]:
+    """The instance file as a mapping (samples file read), with `changes` set on its catalog-resolved
+    form (None is YAML null); not validated yet (instance_from_dict does that)."""
     data = read_yaml(path)
     samples = data.get("scaling_law_samples")
     if isinstance(samples, dict):
@@ -124,7 +130,7 @@ def load_instance(path: str | Path, *, for_solving: bool = True,
         check_distinct(data, paths, "--set")
         for (path_text, steps), (_, value) in zip(paths, changes):
             data = set_path(data, steps, value, path_text, "--set")
-    return instance_from_dict(data, for_solving=for_solving)
+    return data
 
 
 def check_solvable(instance: schema.Instance) -> schema.Instance:

@@ -14,39 +14,9 @@ if TYPE_CHECKING:  # rich is imported where a table is drawn: `--format json` do
     from rich.table import Table
 
 from planner.formulas.evaluate import PlanMetrics, Violation
+from planner.formulas.record import LIST_SEPARATOR, flat, flat_record
+from planner.formulas.record import plan_record as plan_dict  # the `plan` object, built in one place
 from planner.optimize.pipeline import PlanResult
-
-
-def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
-    """The `plan` object of `plan solve --format json`. A recipe's fixed cost (e.g. building verifiers) is
-    reported inside `annotation`, the recipe's one-off cost, so the parts add up to `total`."""
-    cost = metrics.cost_usd
-    return {
-        "model_params": metrics.model_params,
-        "tokens": metrics.tokens,
-        "tokens_per_param": metrics.tokens_per_param,
-        "gpu": metrics.gpu,
-        "gpu_count": metrics.gpu_count,
-        "region": metrics.region,
-        "alignment": metrics.alignment,
-        "duration_days": metrics.duration_days,
-        "gpu_hours": metrics.gpu_hours,
-        "loss": metrics.loss,
-        "energy_mwh": metrics.energy_mwh,
-        "peak_power_mw": metrics.peak_power_mw,
-        "flops": {"pretraining": metrics.flops.pretraining, "alignment": metrics.flops.alignment,
-                  "total": metrics.flops.total},
-        "cost_usd": {"compute": cost.compute, "staff": cost.staff, "data": cost.data,
-                     "annotation": cost.annotation + cost.fixed, "development": cost.development,
-                     "total": cost.total},
-        "co2_t": {"operational": metrics.co2_t.operational, "embodied": metrics.co2_t.embodied,
-                  "development": metrics.co2_t.development, "total": metrics.co2_t.total},
-        "development_gpu_hours": metrics.development_gpu_hours,
-        "failures": {"waste_fraction": metrics.failure_waste, "days": metrics.failure_days},
-        **({"serving": asdict(metrics.serving), "lifetime": asdict(metrics.lifetime)}
-           if metrics.serving is not None else {}),
-        **({"target_probability": metrics.target_probability} if metrics.target_probability is not None else {}),
-    }
 
 
 def violation_dict(v: Violation) -> dict[str, Any]:
@@ -203,29 +173,19 @@ def print_evaluation(metrics: PlanMetrics, violations: list[Violation], console:
         console.print("violations: none")
 
 
-def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested keys joined by dots (`cost_usd.total`); lists joined by ';'."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{name}."))
-        elif isinstance(value, list):
-            out[name] = ";".join(map(str, value))
-        else:
-            out[name] = value
-    return out
-
-
 def result_csv(result: PlanResult) -> str:
-    """`plan solve --format csv`: a header and one row, the JSON's keys flattened (plan.cost_usd.total)."""
+    """`plan solve --format csv`: a header and one row: status, objective, objective_value, the
+    plan's record (planner.formulas.record, the same columns as whatif/frontier/rank), binding,
+    solver.*, and the explanation of a plan-less answer (lists joined by LIST_SEPARATOR)."""
     import csv
     import io
 
     data = result_dict(result)
-    if data.get("plan") is None:
-        data.pop("plan", None)
-    row = flatten(_finite(data))
+    row = {"status": data["status"], "objective": data["objective"], "objective_value": data["objective_value"],
+           **flat_record(result.metrics, serving=False),
+           "binding": LIST_SEPARATOR.join(result.binding), **flat({"solver": data["solver"]})}
+    row.update(flat({k: v for k, v in data.items() if k in ("explanation", "needed")}))
+    row = _finite(row)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
     writer.writeheader()
