@@ -1,7 +1,7 @@
 """How numbers are written, once for every layer (tables, plots, messages, labels).
 
     si(13e9) -> '13B'        si(6.22e11) -> '622B'      si(4096) -> '4.1k'     si(0.5) -> '0.5'
-    whole(1069577.47) -> '1,069,577'                     sig(2.06471) -> '2.065'
+    whole(1069577.47) -> '1,069,577'                     sig(2.06471) -> '2.065'      sci(3.3e8) -> '3.3e8'
     usd(66.5e6) -> '$66.5M'  usd(1234) -> '$1,234'       value(2e6) -> '2,000,000'   value(1e15) -> '1e15'
     tick(1e15) -> '1,000T'   tick(0.35) -> '0.35'        tick(2500) -> '2,500'
 
@@ -33,12 +33,26 @@ def whole(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
-def sig(value: float | None, digits: int = 4) -> str:
+def sig(value: Any, digits: int = 4) -> str:
     """`2.065`, `1,221` -> significant digits with thousands separators, never an exponent
-    below 1e15."""
+    below 1e15; a whole number as it is (`1,024`), text as it is, None as `-`."""
     if value is None:
         return "-"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
     return _digits(value, digits)
+
+
+def sci(value: float, digits: int = 3) -> str:
+    """`3.3e8`, `2.25e9`, `0.5`: a mantissa of `digits` significant digits and a plain exponent
+    (for quantities spanning many decades, e.g. FLOP per parameter)."""
+    text = f"{value:.{digits}g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def usd(value: float) -> str:
@@ -89,4 +103,4 @@ def _digits(x: float, digits: int) -> str:
     return text if "e" not in text else f"{x:,.{max(digits - 1 - math.floor(math.log10(abs(x))), 0)}f}"
 
 
-__all__ = ["si", "whole", "sig", "usd", "value", "tick"]
+__all__ = ["si", "whole", "sig", "sci", "usd", "value", "tick"]

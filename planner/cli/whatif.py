@@ -100,7 +100,7 @@ def print_whatif(sweep: Any) -> None:
             m = result.metrics
             values = [f"{m.objective_value('cost'):,.0f}", f"{m.objective_value('co2'):,.2f}", f"{m.duration_days:,.2f}",
                       f"{m.loss:.4f}", ", ".join(result.binding) or "-"]
-            extra = [f"{result.objective_value:,.6g}"] if sweep.objective not in _FIGURES else []
+            extra = [_objective_cell(result.objective, result.objective_value)] if sweep.objective not in _FIGURES else []
             label = decision_label(result) + ("" if point.status == "optimal" else f" ({point.status})")
             cells += [point.status, *extra, label, *values]
         else:
@@ -115,6 +115,13 @@ def print_whatif(sweep: Any) -> None:
     stats = sweep.stats
     console.print(f"{len(sweep.points)} points in {sweep.seconds:.2f} s: {stats.get('solves', 0)} solves",
                   markup=False)
+
+
+def _objective_cell(objective: str, value: float | None) -> str:
+    """Dollars whole (1,075,990), other objectives to 6 significant digits: never an exponent."""
+    from planner.numbers import sig, whole
+
+    return whole(value) if objective in ("cost", "weighted") else sig(value, 6)
 
 
 #: The figure columns of the what-if table, by the objective shown in bold under them.
@@ -164,6 +171,7 @@ def short_reason(reason: str) -> str:
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return "none" if value is None else str(value)
+    """A swept value as the user wrote it (2,000,000, 0.35, 1e15, none): planner.numbers.value."""
+    from planner.numbers import value as written
+
+    return written(value)
