@@ -55,6 +55,12 @@ def sci(value: float, digits: int = 3) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
+def plain(value: float) -> str:
+    """`1e7`, `0.95`, `1e-6`, `16384`: Python's `g` (6 digits) without `+` and leading zeros in the
+    exponent (bounds in messages and docs)."""
+    return sci(value, 6)
+
+
 def usd(value: float) -> str:
     """`$66.5M`, `$2M`, `$1,234`: dollars, millions and billions abbreviated."""
     for factor, suffix in ((1e9, "B"), (1e6, "M")):
@@ -103,4 +109,4 @@ def _digits(x: float, digits: int) -> str:
     return text if "e" not in text else f"{x:,.{max(digits - 1 - math.floor(math.log10(abs(x))), 0)}f}"
 
 
-__all__ = ["si", "whole", "sig", "sci", "usd", "value", "tick"]
+__all__ = ["si", "whole", "sig", "sci", "plain", "usd", "value", "tick"]

@@ -50,3 +50,14 @@ def test_catalog_recipes_piped_keeps_numbers_whole(monkeypatch, capsys):
     assert "RLHF" in [r["name"] for r in entries("recipes")]
     assert "3,710,468" in out  # RLHF's labels: one cell, not 3,710,46|8
     assert "e+" not in out and sci(3.3e8) in out
+
+
+def test_numbers_are_written_by_one_module():
+    """No private copy of a number formatter (_si, _show, _num, _fmt, _tick) outside planner/numbers.py."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "planner"
+    copies = [f"{p.relative_to(root)}: {m.group(0)}" for p in root.rglob("*.py")
+              for m in re.finditer(r"def _(si|show|num|fmt|tick)\(", p.read_text(encoding="utf-8"))]
+    assert copies == []

@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from planner.numbers import si
 from planner.constants import FRONTIER_SLACK, FRONTIER_STEP, REL_TOL
 from planner.errors import InputError
 from planner.formulas.record import LIST_SEPARATOR
@@ -425,16 +426,9 @@ def decision_label(result: PlanResult) -> str:
     plan = result.plan
     if plan is None:
         return result.status
-    size = _si(plan.model_params)
+    size = si(plan.model_params)
     recipe = f" {plan.alignment}" if plan.alignment else ""
     return f"{size} {plan.gpu}x{plan.gpu_count} {plan.region}{recipe}"
-
-
-def _si(value: float) -> str:
-    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:.3g}{suffix}"
-    return f"{value:.3g}"
 
 
 # -- comparing scenarios -----------------------------------------------------------------------

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner.numbers import value as value_text
 from planner.errors import InputError
 from planner.formulas.record import LIST_SEPARATOR
 from planner.input.loading import instance_from_dict, read_yaml, resolve_catalog_names
@@ -183,7 +184,7 @@ def point_instance(base: dict[str, Any], varies: list[Vary], cell: tuple) -> Ins
     try:
         return instance_from_dict(data)
     except InputError as exc:
-        where = ", ".join(f"{v.path}={_show(value)}" for v, value in zip(varies, cell))
+        where = ", ".join(f"{v.path}={value_text(value)}" for v, value in zip(varies, cell))
         raise InputError(exc.field, f"{exc.problem} (at --vary {where})") from None
 
 
@@ -268,12 +269,6 @@ def point_json(point: WhatIfPoint) -> dict[str, Any]:
         "binding": list(result.binding) if result is not None else [],
         "reason": point.reason,
     }
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    return "none" if value is None else str(value)
 
 
 __all__ = ["WhatIf", "WhatIfPoint", "whatif", "run_whatif", "parse_varies", "parse_spec"]

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from planner.numbers import si
 from planner.cli.grammar import changes_of, output_option, set_option
 
 from planner.constants import DEFAULT_MIP_GAP
@@ -122,7 +123,7 @@ def print_uncertainty(result: Any) -> None:
     if fixed is not None:
         p = result.plan
         recipe = f", {p.alignment}" if p.alignment else ""
-        console.print(escape(f"plan ({result.plan_source}): {_si(p.model_params)} params, {p.tokens:.4g} tokens, "
+        console.print(escape(f"plan ({result.plan_source}): {si_m(p.model_params)} params, {p.tokens:.4g} tokens, "
                              f"{p.gpu_count} {p.gpu} in {p.region}{recipe}"))
         if result.plan_note:
             console.print(escape(f"  {result.plan_note}"))
@@ -175,7 +176,7 @@ def _print_reoptimized(console: Any, re: dict | None, units: dict[str, str]) -> 
         for k, entry in enumerate(entries[:8]):
             value = entry["value"]
             if key == "model_params":
-                text = f"{_si(value)} params"
+                text = f"{si_m(value)} params"
             else:
                 text = "none" if value is None else str(value)
             shares.add_row(label if k == 0 else "", escape(text), f"{entry['share']:.1%}")
@@ -185,6 +186,11 @@ def _print_reoptimized(console: Any, re: dict | None, units: dict[str, str]) -> 
 
 
 
+def si_m(value: float) -> str:
+    """`13B`, `1.07M`: no `k` (planner.numbers.si)."""
+    return si(value, 4, floor=1e6)
+
+
 def _source(instance_file: str, settings: tuple[str, ...]) -> Any:
     """The file, or with --set the instance it gives (files it names still read next to it)."""
     if not settings:
@@ -192,13 +198,6 @@ def _source(instance_file: str, settings: tuple[str, ...]) -> Any:
     from planner.input.loading import load_instance
 
     return load_instance(instance_file, changes=changes_of(settings))
-
-
-def _si(value: float) -> str:
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
-        if value >= div:
-            return f"{value / div:.4g}{suffix}"
-    return f"{value:.4g}"
 
 
 def _num(value: float | None, quantity: str) -> str:

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from planner.numbers import plain
 from planner.input import catalog, schema
 from planner.errors import InputError
 from planner.input.yaml_safe import YamlRefused, YamlTooDeep, load_text
@@ -474,14 +475,10 @@ def _interval(bounds: dict[str, float]) -> str:
     high = sorted(((k, v) for k, v in bounds.items() if k in ("lt", "le")), key=lambda kv: (kv[1], kv[0] != "lt"))
     if low and high:
         (lk, lv), (hk, hv) = low[0], high[0]
-        return f"must be in {'(' if lk == 'gt' else '['}{_num(lv)}, {_num(hv)}{')' if hk == 'lt' else ']'}"
+        return f"must be in {'(' if lk == 'gt' else '['}{plain(lv)}, {plain(hv)}{')' if hk == 'lt' else ']'}"
     symbol = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
     (key, limit), = (low or high)[:1]
-    return f"must be {symbol[key]} {_num(limit)}"
-
-
-def _num(value: float) -> str:
-    return f"{value:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+    return f"must be {symbol[key]} {plain(limit)}"
 
 
 def _describe(err: dict) -> str:

@@ -31,6 +31,7 @@ planner.input.schema (called once, at the end of that module).
 
 from __future__ import annotations
 
+from planner.numbers import plain
 import math
 from typing import Any
 
@@ -110,11 +111,6 @@ _ORDER = ("ScalingLaw", "SampleLaw", "Gpu", "Offer", "Region", "Stage", "Recipe"
           "Match", "Targets", "Limits", "FixedPlan", "Moe", "Reliability", "Serving")
 
 
-def _fmt(value: float) -> str:
-    """1e+07 -> 1e7, 1e-06 -> 1e-6."""
-    return f"{value:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
-
-
 def _describe(old: str | None, text: str) -> str:
     if not old:
         return text
@@ -123,7 +119,7 @@ def _describe(old: str | None, text: str) -> str:
 
 
 def _range_text(low: float, high: float, strict_low: bool) -> str:
-    return f"Range: {'(' if strict_low else '['}{_fmt(low)}, {_fmt(high)}]."
+    return f"Range: {'(' if strict_low else '['}{plain(low)}, {plain(high)}]."
 
 
 def _has_strict_zero(info: Any) -> bool:
@@ -184,7 +180,7 @@ def install(namespace: dict[str, Any]) -> None:
         info = instance.model_fields["model_sizes"]
         size = Annotated[float, Field(strict=True, ge=PARAMS[0], le=PARAMS[1])]
         info.annotation = Annotated[list[size], Field(min_length=1, max_length=MAX_MODEL_SIZES)] | namespace["SizeGrid"]
-        text = (f"Range: each size in [{_fmt(PARAMS[0])}, {_fmt(PARAMS[1])}] parameters, at most "
+        text = (f"Range: each size in [{plain(PARAMS[0])}, {plain(PARAMS[1])}] parameters, at most "
                 f"{MAX_MODEL_SIZES:,} sizes.")
         info.description = _describe(info.description, text)
     for name in (*_ORDER, *(n for n in RANGES if n not in _ORDER and n != "Instance"), "Instance"):

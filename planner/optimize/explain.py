@@ -125,11 +125,11 @@ def explain(instance: Instance, time_budget_s: float = TIME_BUDGET_S) -> Explana
             continue
         out.needed[lim.path] = value
         if note == "infimum":
-            out.lines.append(f"{lim.label} must be above {_show(value, lim.unit, up=False)} ({_now(lim)}): "
+            out.lines.append(f"{lim.label} must be above {_bound_text(value, lim.unit, up=False)} ({_now(lim)}): "
                              "the lowest loss the other limits allow, approached only as tokens grow "
                              "without bound")
         else:
-            out.lines.append(f"{lim.label} must be at least {_show(value, lim.unit)} ({_now(lim)}){note}")
+            out.lines.append(f"{lim.label} must be at least {_bound_text(value, lim.unit)} ({_now(lim)}){note}")
     return out
 
 
@@ -351,11 +351,11 @@ def _now(lim: _Limit) -> str:
     elif lim.unit == "loss":
         shown = f"{lim.current:.6g}"
     else:
-        shown = _show(lim.current, lim.unit, up=None)
+        shown = _bound_text(lim.current, lim.unit, up=None)
     return f"{lim.path} now {shown}"
 
 
-def _show(value: float, unit: str, up: bool | None = True) -> str:
+def _bound_text(value: float, unit: str, up: bool | None = True) -> str:
     if unit == "usd":
         return f"${math.ceil(value - 1e-9) if up else math.floor(value):,}"
     if unit == "loss":

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner.numbers import si
 from planner.errors import InputError
 from planner.numbers import tick
 from planner.numbers import value as number_value
@@ -96,7 +97,7 @@ def decisions(point: WhatIfPoint) -> tuple | None:
 def plan_words(choice: tuple) -> str:
     """`2B params, 256 x H100 in us-east, DPO`."""
     size, gpu, count, region, recipe = choice
-    return f"{_si(size)} params, {count:,} x {gpu} in {region}" + (f", {recipe}" if recipe else "")
+    return f"{si(size)} params, {count:,} x {gpu} in {region}" + (f", {recipe}" if recipe else "")
 
 
 # -- units on the axes -------------------------------------------------------------------------
@@ -571,8 +572,3 @@ def _show(value: Any) -> str:
     return number_value(value)
 
 
-def _si(value: float) -> str:
-    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:.3g}{suffix}"
-    return f"{value:.3g}"

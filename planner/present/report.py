@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # rich is imported where a table is drawn: `--format json` do
     from rich.console import Console
     from rich.table import Table
 
+from planner.numbers import si
 from planner.formulas.evaluate import PlanMetrics, Violation
 from planner.formulas.record import LIST_SEPARATOR, flat, flat_record
 from planner.formulas.record import plan_record as plan_dict  # the `plan` object, built in one place
@@ -57,13 +58,6 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _si(value: float, unit: str = "") -> str:
-    for factor, prefix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:,.3g}{prefix}{unit}"
-    return f"{value:,.4g}{unit}"
-
-
 def _usd(value: float) -> str:
     return f"${value:,.0f}"
 
@@ -73,8 +67,8 @@ def plan_tables(metrics: PlanMetrics) -> list[Table]:
 
     decisions = Table(title="Plan", show_header=False, title_justify="left")
     for label, value in (
-        ("model size N", f"{_si(metrics.model_params)} params"),
-        ("pretraining tokens D", f"{_si(metrics.tokens)} ({metrics.tokens_per_param:,.1f} tokens/param)"),
+        ("model size N", f"{si(metrics.model_params)} params"),
+        ("pretraining tokens D", f"{si(metrics.tokens)} ({metrics.tokens_per_param:,.1f} tokens/param)"),
         ("GPUs", f"{metrics.gpu_count:,} x {metrics.gpu}"),
         ("region", metrics.region),
         ("alignment", metrics.alignment or "none (pretraining only)"),
@@ -221,7 +215,7 @@ def show_quantity(value: float, unit: str) -> str:
     if unit == "GPUs":
         return f"{value:,.0f} GPUs" if float(value).is_integer() else f"{value:,.1f} GPUs"
     if unit in ("tokens", "params"):
-        return _si(value, f" {unit}")
+        return si(value, 3, f" {unit}")
     return f"{value:,.4g}{' ' + unit if unit else ''}"
 
 
@@ -235,5 +229,5 @@ def violation_text(v: Violation) -> str:
         return (f"{what} {show_quantity(v.value, v.unit)} {verb} {word} {show_quantity(v.allowed, v.unit)} "
                 f"(by {show_quantity(v.value - v.allowed, v.unit)})")
     if v.limit == "min_model_params":
-        return f"{v.message.split(' needs ')[0]} needs at least {_si(v.allowed)} parameters"
+        return f"{v.message.split(' needs ')[0]} needs at least {si(v.allowed)} parameters"
     return v.message
