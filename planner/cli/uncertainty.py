@@ -152,7 +152,7 @@ def _percentile_table(title: str, percentiles: dict, units: dict[str, str], pref
         table.add_column(name, justify="left" if name == "quantity" else "right")
     for q, (label, _) in QUANTITIES.items():
         s = percentiles[q]
-        table.add_row(f"{prefix}{label} ({units[q]})", *(_num(s[k], q) for k in ("p10", "p50", "p90", "mean")))
+        table.add_row(f"{prefix}{label} ({units[q]})", *(_figure(s[k], q) for k in ("p10", "p50", "p90", "mean")))
     return table
 
 
@@ -200,11 +200,10 @@ def _source(instance_file: str, settings: tuple[str, ...]) -> Any:
     return load_instance(instance_file, changes=changes_of(settings))
 
 
-def _num(value: float | None, quantity: str) -> str:
-    if value is None:
-        return "-"
+def _figure(value: float | None, quantity: str) -> str:
+    """Dollars whole, loss to 5 significant digits (2.0647), the rest to 4 (planner.numbers)."""
+    from planner.numbers import sig, whole
+
     if quantity == "cost_usd":
-        return f"{value:,.0f}"
-    if quantity == "loss":
-        return f"{value:.4f}"
-    return f"{value:,.4g}"
+        return whole(value)
+    return sig(value, 5 if quantity == "loss" else 4)

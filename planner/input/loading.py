@@ -396,8 +396,8 @@ def _input_error(exc: ValidationError, data: dict[str, Any]) -> InputError:
         return InputError(loc, message)
     if mismatched := [e for e in errors if e["loc"][:1] == raw_loc[:1] and _is_branch_label(e["loc"][-1])]:
         if len(mismatched) > 1 and all(e["type"] in _TYPE_MISMATCH for e in mismatched) and err in mismatched:
-            return InputError(loc, f"{_union_expected(raw_loc)}, got {_show(value)}")
-    return InputError(loc, f"{_describe(err)}, got {_show(value)}")
+            return InputError(loc, f"{_union_expected(raw_loc)}, got {_described(value)}")
+    return InputError(loc, f"{_describe(err)}, got {_described(value)}")
 
 
 def _unknown_key(key: str, parent: tuple) -> str:
@@ -515,7 +515,7 @@ def _describe(err: dict) -> str:
     return err["msg"][0].lower() + err["msg"][1:]
 
 
-def _show(value: Any) -> str:
+def _described(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):

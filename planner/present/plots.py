@@ -170,7 +170,7 @@ def _x_vary(sweep: WhatIf):
     candidates = [v for v in sweep.varies if numeric(v)]
     if not candidates:
         return sweep.varies[0], False
-    return max(candidates, key=lambda v: len(set(map(_show, v.values)))), True
+    return max(candidates, key=lambda v: len(set(map(number_value, v.values)))), True
 
 
 def plot_whatif(sweep: WhatIf, path: str | Path) -> None:
@@ -232,13 +232,13 @@ def _whatif_panel(fig, ax, sweep: WhatIf, start: int = 1) -> list[tuple[str, str
     def xpos(point: WhatIfPoint) -> float:
         value = point.inputs[x_vary.path]
         if not numeric_x:
-            return float(categories[_show(value)])
+            return float(categories[number_value(value)])
         return (no_limit_x if value is None else float(value)) / x_div
 
     def sort_key(point: WhatIfPoint) -> float:
         value = point.inputs[x_vary.path]
         if not numeric_x:
-            return float(categories[_show(value)])
+            return float(categories[number_value(value)])
         return math.inf if value is None else float(value)
 
     y_kind = quantity_kind(sweep.objective)
@@ -296,7 +296,7 @@ def _whatif_x(x_vary, numeric_x: bool) -> tuple:
     if numeric_x and any(x is None for x in x_vary.values):
         low, high = (min(numbers), max(numbers)) if numbers else (1.0, 1.0)
         no_limit_x = high * 2.5 if log else high + max(0.25 * (high - low), abs(high) * 0.25 or 1.0)
-    categories = {_show(x): k for k, x in enumerate(x_vary.values)}
+    categories = {number_value(x): k for k, x in enumerate(x_vary.values)}
     return numbers, log, x_kind, x_div, x_unit, no_limit_x, categories
 
 
@@ -305,7 +305,7 @@ def _whatif_lines(sweep: WhatIf, others: list, sort_key) -> tuple[dict, dict]:
     x; and the lines merged where identical (same plans and values everywhere): signature -> keys."""
     groups: dict[tuple, list[WhatIfPoint]] = {}
     for point in sweep.points:
-        key = tuple((v.path, _show(point.inputs[v.path])) for v in others)
+        key = tuple((v.path, number_value(point.inputs[v.path])) for v in others)
         groups.setdefault(key, []).append(point)
     merged: dict[tuple, list[tuple]] = {}
     for key, points in groups.items():
@@ -459,7 +459,7 @@ def _range_words(path: str, values: list, numeric_x: bool, kind: str = "") -> st
     def word(v) -> str:
         if v is None:
             return "none (no limit)"
-        return _value_words(float(v), kind) if numeric_x and kind in ("usd", "t", "days") else _show(v)
+        return _value_words(float(v), kind) if numeric_x and kind in ("usd", "t", "days") else number_value(v)
     shown = [word(v) for v in values]
     if len(values) == 1:
         return f"{path} = {shown[0]}"
@@ -566,9 +566,5 @@ def _has_value(point: WhatIfPoint) -> bool:
 
 def _numeric(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _show(value: Any) -> str:
-    return number_value(value)
 
 
