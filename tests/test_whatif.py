@@ -220,9 +220,10 @@ def test_package_functions_survive_submodule_imports():
     """`planner.whatif` / `planner.frontier` stay the functions after their modules are imported."""
     import importlib
 
-    module = importlib.import_module("planner.analysis.whatif")
-    assert planner.whatif is module.whatif
-    assert planner.frontier is importlib.import_module("planner.analysis.frontier").frontier
+    importlib.import_module("planner.analysis.whatif")
+    importlib.import_module("planner.analysis.frontier")
+    api = importlib.import_module("planner.api")  # the public functions (docs/python-api.md)
+    assert planner.whatif is api.whatif and planner.frontier is api.frontier
 
 
 # -- issue 11.5 / 11.6: what-if plots -----------------------------------------------------------

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 from planner.numbers import si
 from planner.constants import FRONTIER_SLACK, FRONTIER_STEP, REL_TOL
 from planner.errors import InputError
+from planner.formulas.limits import LIMITS
 from planner.formulas.record import LIST_SEPARATOR
 from planner.input.schema import Instance, Targets
 
@@ -61,10 +62,10 @@ STEP = FRONTIER_STEP
 MAX_WALK = 500
 
 #: quantity -> (column / JSON key, unit, the limit key it maps to)
+_COLUMN = {"cost": "cost_usd", "co2": "co2_t", "time": "duration_days", "loss": "loss"}
+_UNIT = {"USD": "USD", "t": "t CO2e", "days": "days"}
 _INFO = {
-    "cost": ("cost_usd", "USD", "limits.budget_usd"),
-    "co2": ("co2_t", "t CO2e", "limits.max_co2_t"),
-    "time": ("duration_days", "days", "limits.deadline_days"),
+    **{limit.quantity: (_COLUMN[limit.quantity], _UNIT[limit.unit], limit.path) for limit in LIMITS if limit.quantity},
     "loss": ("loss", "nats/token", "targets.max_loss"),
 }
 
@@ -80,8 +81,9 @@ def value_of(result: PlanResult, quantity: str, objective: bool = False) -> floa
     assert metrics is not None
     if objective and quantity in ("cost", "co2"):
         return metrics.objective_value(quantity)
-    return {"cost": metrics.cost_usd.total, "co2": metrics.co2_t.total,
-            "time": metrics.duration_days, "loss": metrics.loss}[quantity]
+    if quantity == "loss":
+        return metrics.loss
+    return next(limit for limit in LIMITS if limit.quantity == quantity).read(metrics)
 
 
 def column_of(quantity: str) -> str:
@@ -349,7 +351,7 @@ def _point(instance: Instance, result: PlanResult, f: str, g: str, eps: float | 
 
 
 #: binding-limit name of the pipeline -> the quantity it limits
-_LIMIT_QUANTITY = {"max_loss": "loss", "budget_usd": "cost", "max_co2_t": "co2", "deadline_days": "time"}
+_LIMIT_QUANTITY = {"max_loss": "loss", **{limit.key: limit.quantity for limit in LIMITS if limit.quantity}}
 #: A limit binds when the plan's value is within this (relative) of it.
 BINDING_TOL = REL_TOL
 

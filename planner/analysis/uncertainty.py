@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planner.formulas.limits import LIMITS
 from planner.numbers import si
 from planner.numbers import value as value_text
 from planner.errors import InputError
@@ -57,7 +58,7 @@ MAX_SAMPLES = 1_000_000
 #: The quantities summarised: key -> (label, unit).
 QUANTITIES = {"cost_usd": ("cost", "USD"), "co2_t": ("CO2e", "t"), "duration_days": ("duration", "days"),
               "loss": ("loss", "nats/token")}
-LIMIT_NAMES = ("budget_usd", "max_co2_t", "deadline_days", "max_training_flops")
+LIMIT_NAMES = tuple(limit.key for limit in LIMITS)
 PERCENTILES = (10, 50, 90)
 #: Columns of a scaling-law samples file.
 LAW_COLUMNS = ("E", "A", "B", "alpha", "beta")

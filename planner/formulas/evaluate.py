@@ -33,6 +33,7 @@ from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu
 from planner.formulas.serving import best_serving_offer
 from planner.formulas.targets import target_loss, target_probability
 from planner.formulas.throughput import flop_rate
+from planner.formulas.limits import LIMITS
 from planner.input.schema import FixedPlan, Instance
 
 __all__ = ["evaluate_plan", "find_violations", "target_loss", "flop_rate", "memory_floor_gpus", "total_params",
@@ -116,15 +117,9 @@ class PlanMetrics:
     def objective_value(self, objective: str, carbon_price_usd_per_t: float = 0.0) -> float:
         """The value of one of the five objectives (README "Objectives" and docs/serving.md: with serving, cost,
         co2 and weighted are lifetime values)."""
-        cost = self.lifetime.cost_usd if self.lifetime is not None else self.cost_usd.total
-        co2 = self.lifetime.co2_t if self.lifetime is not None else self.co2_t.total
-        return {
-            "cost": lambda: cost,
-            "co2": lambda: co2,
-            "time": lambda: self.duration_days,
-            "loss": lambda: self.loss,
-            "weighted": lambda: cost + carbon_price_usd_per_t * co2,
-        }[objective]()
+        from planner.formulas.limits import OBJECTIVES
+
+        return OBJECTIVES[str(objective)].read(self, carbon_price_usd_per_t)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -244,10 +239,8 @@ def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -
     if target is not None and metrics.loss > target + REL_TOL * 1e-2 * target:
         out.append(Violation("max_loss", metrics.loss, target, "nats/token",
                              f"loss {metrics.loss:.6f} is above the target {target:.6f}"))
-    above("budget_usd", metrics.cost_usd.total, limits.budget_usd, "USD", "cost")
-    above("max_co2_t", metrics.co2_t.total, limits.max_co2_t, "t", "CO2")
-    above("deadline_days", metrics.duration_days, limits.deadline_days, "days", "duration")
-    above("max_training_flops", metrics.flops.total, limits.max_training_flops, "FLOP", "training compute")
+    for limit in LIMITS:
+        above(limit.key, limit.read(metrics), getattr(limits, limit.key), limit.unit, limit.label)
     above("grid_capacity_mw", metrics.peak_power_mw, region.grid_capacity_mw, "MW", "facility power")
     if region.max_swing_mw is not None:
         above("max_swing_mw", metrics.swing_mw, region.max_swing_mw, "MW", "power swing")

@@ -42,6 +42,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from planner.formulas.limits import BY_KEY, LIMITS
 from planner.errors import InputError
 from planner.input.schema import Instance
 from planner.formulas.offers import facility_mw, offer_terms, swing_mw
@@ -141,15 +142,10 @@ def _limits_of(instance: Instance) -> list[_Limit]:
     if target is not None:
         out.append(_Limit("targets.max_loss", "loss target", target, "loss"))
     limits = instance.limits
-    for key, label, unit in (
-        ("budget_usd", "budget", "usd"),
-        ("deadline_days", "deadline", "days"),
-        ("max_co2_t", "carbon budget", "t"),
-        ("max_training_flops", "FLOP limit", "flop"),
-    ):
-        value = getattr(limits, key)
+    for row in LIMITS:
+        value = getattr(limits, row.key)
         if value is not None:
-            out.append(_Limit(f"limits.{key}", label, value, unit))
+            out.append(_Limit(row.path, row.noun, value, row.unit.lower()))
     if instance.data.max_epochs is not None:
         out.append(_Limit("data.max_epochs", "epoch limit", instance.data.max_epochs, "epochs"))
     for r, region in enumerate(instance.regions):
@@ -251,7 +247,7 @@ class _Context:
             key = lim.path.removeprefix("limits.")
             if key == "max_training_flops":
                 return self._least(lim.path, "flops"), ""
-            measure = {"budget_usd": "cost", "deadline_days": "time", "max_co2_t": "co2"}[key]
+            measure = BY_KEY[key].quantity
             return self.best(_relaxed(self.instance, {lim.path}, {}, objective=measure), measure)[0], ""
         if lim.path == "data.max_epochs":
             tokens = self._least(lim.path, "tokens")

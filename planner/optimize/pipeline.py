@@ -25,6 +25,7 @@ from planner.formulas import scaling_law
 from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
 from planner.formulas.evaluate import memory_floor_gpus, target_loss
+from planner.formulas.limits import LIMITS
 from planner.formulas.targets import min_tokens
 from planner.input.schema import FixedPlan, Instance, Objective, loss_target_problem
 from planner.optimize import presolve
@@ -270,14 +271,10 @@ def binding_limits(instance: Instance, plan: FixedPlan, metrics: PlanMetrics,
         if plan.tokens <= needed * (1 + REL_TOL):
             out.append("confidence")  # the samples' quantile, not the point law, holds D down
     limits = instance.limits
-    for name, value, limit in (
-        ("budget_usd", metrics.cost_usd.total, limits.budget_usd),
-        ("max_co2_t", metrics.co2_t.total, limits.max_co2_t),
-        ("deadline_days", metrics.duration_days, limits.deadline_days),
-        ("max_training_flops", metrics.flops.total, limits.max_training_flops),
-    ):
-        if limit is not None and value >= limit * (1 - REL_TOL):
-            out.append(name)
+    for row in LIMITS:
+        limit = getattr(limits, row.key)
+        if limit is not None and row.read(metrics) >= limit * (1 - REL_TOL):
+            out.append(row.key)
     if instance.data.max_epochs is not None and plan.tokens >= data_token_cap(instance.data) * (1 - REL_TOL):
         out.append("max_epochs")
     if offer is not None and plan.gpu_count == offer.node * offer.max_nodes:

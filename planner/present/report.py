@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # rich is imported where a table is drawn: `--format json` do
 
 from planner.numbers import si
 from planner.formulas.evaluate import PlanMetrics, Violation
+from planner.formulas.limits import LIMITS
 from planner.formulas.record import LIST_SEPARATOR, flat, flat_record
 from planner.formulas.record import plan_record as plan_dict  # the `plan` object, built in one place
 from planner.optimize.pipeline import PlanResult
@@ -189,10 +190,12 @@ def result_csv(result: PlanResult) -> str:
 
 #: limit -> (what is limited, how its figures are written)
 _VIOLATION_LABELS = {
-    "max_loss": "loss", "budget_usd": "cost", "max_co2_t": "CO2", "deadline_days": "duration",
-    "max_training_flops": "training compute", "grid_capacity_mw": "facility power", "max_swing_mw": "power swing",
+    "max_loss": "loss", **{limit.key: limit.label for limit in LIMITS},
+    "grid_capacity_mw": "facility power", "max_swing_mw": "power swing",
     "max_epochs": "tokens", "available": "GPUs", "memory": "GPUs", "gpus_per_node": "GPUs",
 }
+#: violations written as "<what> <value> exceeds the limit <allowed> (by ...)"
+_QUANTITY_LIMITS = ("max_loss", *(limit.key for limit in LIMITS), "grid_capacity_mw", "max_swing_mw", "max_epochs")
 
 
 def show_quantity(value: float, unit: str) -> str:
@@ -221,8 +224,7 @@ def show_quantity(value: float, unit: str) -> str:
 
 def violation_text(v: Violation) -> str:
     """One violation in table units: `cost $66.5M exceeds the limit $15M (by $51.5M)`."""
-    if v.limit in ("max_loss", "budget_usd", "max_co2_t", "deadline_days", "max_training_flops",
-                   "grid_capacity_mw", "max_swing_mw", "max_epochs"):
+    if v.limit in _QUANTITY_LIMITS:
         what = _VIOLATION_LABELS[v.limit]
         word = "the target" if v.limit == "max_loss" else "the limit"
         verb = "is above" if v.limit == "max_loss" else "exceeds"

@@ -7,12 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from planner.formulas.limits import LIMITS
 from planner.present.plots import axis_unit, plain_text, plain_ticks, pyplot, save_figure
 
 if TYPE_CHECKING:
     from planner.analysis.uncertainty import Uncertainty
 
-_LIMIT_OF = {"cost_usd": "budget_usd", "co2_t": "max_co2_t", "duration_days": "deadline_days"}
+#: the figure of each histogram -> the limit drawn on it (planner.formulas.limits)
+_FIGURE = {"cost": "cost_usd", "co2": "co2_t", "time": "duration_days"}
+_LIMIT_OF = {_FIGURE[limit.quantity]: limit.key for limit in LIMITS if limit.quantity in _FIGURE}
 _TITLES = {"cost_usd": "cost (USD)", "co2_t": "CO2e (t)", "duration_days": "duration (days)",
            "loss": "loss (nats/token)"}
 _KIND = {"cost_usd": "usd", "co2_t": "t", "duration_days": "days", "loss": "loss"}
