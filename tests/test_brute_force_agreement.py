@@ -273,7 +273,7 @@ def _tighten(rng: random.Random, d: dict, ref_loss: float) -> None:
                        ("max_co2_t", m["co2"]), ("max_training_flops", m["flops"])):
         if rng.random() < (0.5 if key == "deadline_days" else 0.35) and value > 0:
             value *= _log_uniform(rng, 0.6 if key == "deadline_days" else 0.85, 2.5)
-            d["limits"][key] = max(value, LOWEST[key])   # the schema's ranges (planner.input.ranges)
+            d["limits"][key] = max(value, LOWEST[key])   # the schema's ranges (planner.input.schema)
     region = next(r for r in d["regions"] if r["name"] == plan.region)
     if rng.random() < 0.2:
         region["grid_capacity_mw"] = m["peak_power_mw"] * rng.uniform(0.5, 1.5)

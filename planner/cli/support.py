@@ -50,7 +50,7 @@ def fail_on_input_errors(command: click.Command) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except (OverflowError, ZeroDivisionError, FloatingPointError) as exc:
-        # Last resort (issue 13): every key is range-checked (planner.input.ranges), so this means a
+        # Last resort (issue 13): every key is range-checked (planner.input.schema), so this means a
         # combination of extreme but valid numbers still overflowed: one line, not a traceback.
         click.echo(f"error: the inputs are too extreme to compute with ({one_line(str(exc), 200)}); "
                    "bring the numbers closer to real training runs", err=True)

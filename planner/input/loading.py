@@ -470,7 +470,7 @@ def _bounds(loc: tuple) -> dict[str, float]:
 
 
 def _interval(bounds: dict[str, float]) -> str:
-    # the tightest bounds (a key may carry gt 0 from its type and ge/le from planner.input.ranges)
+    # the tightest bounds of the field's type (planner.input.schema's named quantities)
     low = sorted(((k, v) for k, v in bounds.items() if k in ("gt", "ge")), key=lambda kv: (-kv[1], kv[0] != "gt"))
     high = sorted(((k, v) for k, v in bounds.items() if k in ("lt", "le")), key=lambda kv: (kv[1], kv[0] != "lt"))
     if low and high:
@@ -509,7 +509,7 @@ def _describe(err: dict) -> str:
     if kind == "too_short":
         return "must list at least one entry"
     if kind == "too_long":
-        return f"must list at most {ctx.get('max_length', 0):,} entries (see planner/input/ranges.py)"
+        return f"must list at most {ctx.get('max_length', 0):,} entries (planner/input/schema.py: MAX_ENTRIES, MAX_STAGES, MAX_MODEL_SIZES)"
     if kind == "literal_error":
         return "must be one of " + str(ctx.get("expected", ""))
     return err["msg"][0].lower() + err["msg"][1:]
