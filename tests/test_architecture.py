@@ -102,3 +102,36 @@ def test_every_command_has_a_help_line():
     import cli
 
     assert set(cli.SUMMARIES) == set(cli.COMMANDS)
+
+
+#: The floors, lowest first: a module may import its own floor and those below it, never above.
+LAYERS = (
+    ("planner.errors", "planner.numbers", "planner.constants", "planner.outputs"),
+    ("planner.input",),
+    ("planner.formulas",),
+    ("models",),
+    ("planner.optimize",),
+    ("planner.analysis",),
+    ("planner.present",),
+    ("planner.cli", "planner.api", "planner", "cli"),
+)
+
+
+def _floor(module: str) -> int:
+    best = None
+    for level, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            if module == prefix or module.startswith(prefix + "."):
+                if best is None or len(prefix) > best[1]:
+                    best = (level, len(prefix))
+    assert best is not None, f"{module} is on no floor of LAYERS"
+    return best[0]
+
+
+def test_no_module_imports_from_a_floor_above_its_own():
+    """input -> formulas -> models -> optimize -> analysis -> present -> cli: data flows one way
+    (analysis returns records; present prints them; cli parses options)."""
+    edges = _internal_edges(_modules())
+    upward = [f"{a} (floor {_floor(a)}) imports {b} (floor {_floor(b)})"
+              for a, targets in edges.items() for b in targets if _floor(b) > _floor(a)]
+    assert upward == []
