@@ -14,7 +14,7 @@ class MipInputs:
     """One entry per candidate t (a size, offer, GPU count and recipe) in every tuple.
 
     Units: tokens; GPU-seconds; USD; t CO2e; days; FLOP. `*_per_second` are per ideal GPU-second
-    of the candidate's cluster (failures and development included where the spec says)."""
+    of the candidate's cluster (failures and development included where README "Second edition" says)."""
 
     objective: Objective
     carbon_price_usd_per_t: float

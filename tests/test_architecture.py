@@ -20,7 +20,7 @@ def _modules() -> dict[str, ast.Module]:
             parts = path.relative_to(ROOT).with_suffix("").parts
             name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
             out[name] = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    out["cli"] = ast.parse((ROOT / "cli.py").read_text(encoding="utf-8"))
+    out["cli"] = ast.parse((ROOT / "cli.py").read_text(encoding="utf-8"))  # the checkout shim
     return out
 
 
@@ -119,3 +119,36 @@ def test_page_is_the_top_layer():
             if module.split(".")[0] == "nicegui" and name not in UI_MODULES:
                 problems.append(f"{name} imports nicegui (only {', '.join(sorted(UI_MODULES))})")
     assert not problems, "\n".join(problems)
+
+
+#: The floors, lowest first: a module may import its own floor and those below it, never above.
+LAYERS = (
+    ("planner.errors", "planner.numbers", "planner.constants", "planner.outputs"),
+    ("planner.input",),
+    ("planner.formulas",),
+    ("models",),
+    ("planner.optimize",),
+    ("planner.analysis",),
+    ("planner.present",),
+    ("planner.cli", "planner.api", "planner.page", "planner", "cli"),
+)
+
+
+def _floor(module: str) -> int:
+    best = None
+    for level, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            if module == prefix or module.startswith(prefix + "."):
+                if best is None or len(prefix) > best[1]:
+                    best = (level, len(prefix))
+    assert best is not None, f"{module} is on no floor of LAYERS"
+    return best[0]
+
+
+def test_no_module_imports_from_a_floor_above_its_own():
+    """input -> formulas -> models -> optimize -> analysis -> present -> cli: data flows one way
+    (analysis returns records; present prints them; cli parses options)."""
+    edges = _internal_edges(_modules())
+    upward = [f"{a} (floor {_floor(a)}) imports {b} (floor {_floor(b)})"
+              for a, targets in edges.items() for b in targets if _floor(b) > _floor(a)]
+    assert upward == []

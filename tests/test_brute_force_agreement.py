@@ -1,5 +1,5 @@
 """The MIP (planner.optimize.pipeline.solve_instance) against the independent brute-force
-enumerator (checks.brute_force, its own arithmetic of the spec) on random instances.
+enumerator (checks.brute_force, its own arithmetic of README's formulas) on random instances.
 
 Two families, seeded:
 
@@ -166,7 +166,7 @@ def _extend(rng: random.Random, d: dict, law: dict, ref_n: float, ref_d: float) 
             serving["regions"] = rng.sample(regions, rng.randint(1, len(regions)))
         sellers = [(g, r["name"]) for r in d["regions"] for g in names if r.get("offers") is None or g in r["offers"]]
         if not any(g in serving.get("gpus", names) and r in serving.get("regions", regions) for g, r in sellers):
-            serving.pop("gpus", None)   # the spec does not say what serving with no offer means
+            serving.pop("gpus", None)   # docs/serving.md does not say what serving with no offer means
             serving.pop("regions", None)
         if rng.random() < 0.25:
             serving["precision"] = "fp8"
@@ -273,7 +273,7 @@ def _tighten(rng: random.Random, d: dict, ref_loss: float) -> None:
                        ("max_co2_t", m["co2"]), ("max_training_flops", m["flops"])):
         if rng.random() < (0.5 if key == "deadline_days" else 0.35) and value > 0:
             value *= _log_uniform(rng, 0.6 if key == "deadline_days" else 0.85, 2.5)
-            d["limits"][key] = max(value, LOWEST[key])   # the schema's ranges (planner.input.ranges)
+            d["limits"][key] = max(value, LOWEST[key])   # the schema's ranges (planner.input.schema)
     region = next(r for r in d["regions"] if r["name"] == plan.region)
     if rng.random() < 0.2:
         region["grid_capacity_mw"] = m["peak_power_mw"] * rng.uniform(0.5, 1.5)
@@ -297,7 +297,7 @@ def _rel(a: float, b: float) -> float:
 
 
 def plan_problems(instance, plan, fig) -> list[str]:
-    """The limits a plan breaks by the brute force's own figures (relative 1e-6, as the spec)."""
+    """The limits a plan breaks by the brute force's own figures (relative 1e-6, as README "Objectives")."""
     tol = 1e-6
     out = []
     lim = instance.limits
@@ -499,7 +499,7 @@ def test_coverage_of_the_extended_instances() -> None:
 def _scalar_optimum(instance) -> tuple[str, float | None]:
     """The optimum by plain loops over every discrete plan, pricing each with price_plan (scalar
     floats), Dmin and (for `loss`) Dmax found by bisection on the priced figures, every serving
-    offer tried: a second path through the spec to catch broadcasting or algebra slips in the
+    offer tried: a second path through the formulas to catch broadcasting or algebra slips in the
     vectorised enumerator (the formulas themselves are checked by hand in test_hand_formulas)."""
     from checks.brute_force import law_loss, offer, recipes_of, serving_offers
     from planner.input.schema import FixedPlan

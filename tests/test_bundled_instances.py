@@ -27,6 +27,7 @@ def test_solver_objective_equals_evaluator(path):
     tol = 1e-4 if instance.objective == "loss" else 1e-6
     assert result.model_objective == pytest.approx(recomputed, rel=tol)
     assert find_violations(instance, result.plan, metrics) == []
+    assert result.plan.model_params in instance.sizes
 
 
 @pytest.mark.parametrize("path", INSTANCES, ids=[p.stem for p in INSTANCES])

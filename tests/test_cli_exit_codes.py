@@ -1,4 +1,4 @@
-"""Exit codes of the whole CLI (spec section 5): 0 optimal, 2 invalid input, 3 infeasible,
+"""Exit codes of the whole CLI (README "Commands"): 0 optimal, 2 invalid input, 3 infeasible,
 4 stopped by a limit with the best plan found and its gap.
 
 `--time-limit` is checked end to end twice: deterministically, by making HiGHS report a stop after

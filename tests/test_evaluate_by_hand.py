@@ -1,4 +1,4 @@
-"""The evaluator against arithmetic written out by hand (spec section 2)."""
+"""The evaluator against arithmetic written out by hand (README "Derived quantities")."""
 
 import pytest
 

@@ -19,7 +19,7 @@ from checks.plan_enumeration import enumerate_feasible
 from cli_run import run_main
 
 TINY = Path(__file__).parent / "data" / "sweep_tiny.yaml"
-#: The spec's optimality tolerances: relative 1e-6, 1e-4 for loss.
+#: The optimality tolerances (README "Objectives"): relative 1e-6, 1e-4 for loss.
 TOL = {"cost": 1e-6, "co2": 1e-6, "time": 1e-6, "loss": 1e-4}
 
 

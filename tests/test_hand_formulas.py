@@ -1,6 +1,6 @@
-"""Hand-derived values of the spec formulas (planning-model.md sections 2, 3 and 6).
+"""Hand-derived values of the formulas of README "The model".
 
-Every expected number below is derived in the comment beside it, from the spec, with a pocket
+Every expected number below is derived in the comment beside it, from README's formulas, with a pocket
 calculator's arithmetic; none is copied from the product's output. Each test runs twice: on the
 product (planner.formulas.evaluate.evaluate_plan / planner.optimize.pipeline.solve_instance) and on
 the independent brute force (checks.brute_force), so a disagreement points at the one that is off.
@@ -396,3 +396,16 @@ def test_development_shrinks_the_tokens_a_budget_buys(who: str, factor: float, t
     d = base(objective="loss", targets={}, development_factor=factor, limits={"budget_usd": 4e5})
     status, got, plan = solve(who, d)
     assert status == "optimal" and close(plan.tokens, tokens, 1e-9) and close(got, loss, 1e-7)
+
+
+def test_a_confidence_target_that_sets_the_tokens_is_binding() -> None:
+    """With confidence 0.9 the plan's D = 4.0812e12 (the 9th sample's Dmin, above); the point law
+    then gives loss 1 + 1.5 + 1e6/sqrt(4.0812e12) = 2.995 < 3.025, so max_loss is slack and what
+    holds D down is the confidence target: it is listed as binding (it was listed as nothing)."""
+    from planner.optimize.pipeline import solve_instance
+
+    d = base(targets={"max_loss": 3.025, "confidence": 0.9}, scaling_law_samples=SAMPLES)
+    result = solve_instance(instance_from_dict(d), explain=False)
+    assert close(result.plan.tokens, 4.0812162024e12, 1e-9)
+    assert result.metrics.loss < 3.025 * (1 - 1e-3)
+    assert "confidence" in result.binding and "max_loss" not in result.binding

@@ -2,7 +2,7 @@
 
 Every figure the explanation gives (least budget, shortest deadline, smallest carbon budget, FLOP
 limit, epochs, best reachable loss, grid capacity, power swing) is checked against an enumeration
-written here: every plan of spec section 1 -- each size, GPU, region that offers it, EVERY node
+written here: every plan of README "Decisions" -- each size, GPU, region that offers it, EVERY node
 multiple up to the availability and each recipe -- with the tokens found by bisection on the
 evaluator's own figures, kept when planner.formulas.evaluate.find_violations finds nothing with the limit
 in question removed. The least value of the limited quantity over those plans is the answer; the

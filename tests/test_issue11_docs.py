@@ -63,7 +63,7 @@ def test_plan_schema_prints_the_json_schema(monkeypatch, capsys):
     document = json.loads(out)
     assert document["$schema"].startswith("https://json-schema.org/")
     assert set(document["properties"]) == set(schema.Instance.model_fields)
-    gpu = document["$defs"]["Gpu"]["properties"]["mfu"]
+    gpu = document["$defs"]["Gpu"]["anyOf"][1]["properties"]["mfu"]  # a catalog name, or the entry
     assert gpu["exclusiveMinimum"] == 0 and gpu["maximum"] == 1 and "utilisation" in gpu["description"]
 
 

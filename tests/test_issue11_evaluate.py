@@ -119,3 +119,16 @@ def test_weighted_without_carbon_price_warns(monkeypatch, capsys, tmp_path):
     priced = _write(tmp_path, {"objective": "weighted", "carbon_price_usd_per_t": 100.0})
     code, _, err = run_main(monkeypatch, capsys, "solve", priced)
     assert code == 0 and "warning" not in err
+
+
+def test_a_size_off_the_candidate_list_is_no_violation(monkeypatch, capsys, tmp_path):
+    """`model_sizes` lists what the solver may choose; a user's own plan may be any size (a 70B
+    plan evaluated against an instance whose candidates stop at 13B is priced, not refused)."""
+    own = _write(tmp_path, {"plan": {**PLAN, "model_params": 5.5e9}}, drop=("targets",))
+    code, out, err = run_main(monkeypatch, capsys, "evaluate", own, "--check", "--format", "json")
+    assert code == 0, out + err
+    assert json.loads(out)["violations"] == []
+    broken = _write(tmp_path, {"plan": {**PLAN, "model_params": 5.5e9}, "limits": {"budget_usd": 1000.0}},
+                    drop=("targets",))
+    code, out, _ = run_main(monkeypatch, capsys, "evaluate", broken, "--check", "--format", "json")
+    assert code == 3 and [v["limit"] for v in json.loads(out)["violations"]] == ["budget_usd"]

@@ -69,8 +69,9 @@ def test_format_csv_is_one_row_of_the_json_keys(monkeypatch, capsys):
     assert len(rows) == 1
     row = rows[0]
     assert row["status"] == "optimal"
-    assert float(row["plan.cost_usd.total"]) == pytest.approx(data["plan"]["cost_usd"]["total"], rel=1e-12)
-    assert row["plan.gpu"] == data["plan"]["gpu"]
+    # the plan's keys unprefixed, as in every other command's CSV (planner.formulas.record)
+    assert float(row["cost_usd.total"]) == pytest.approx(data["plan"]["cost_usd"]["total"], rel=1e-12)
+    assert row["gpu"] == data["plan"]["gpu"]
 
 
 def test_output_is_written_atomically(monkeypatch, capsys, tmp_path):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from cli_run import run_main
-from planner.present.report import flatten
+from planner.formulas.record import flat as flatten
 
 INSTANCES = sorted((Path(__file__).resolve().parent.parent / "instances").glob("*.yaml"))
 EXPECT = re.compile(r"^#\s*expect(?:\s+with\s+(?P<options>.+?))?:\s+(?P<pairs>\S.*)$")

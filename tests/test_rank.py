@@ -74,8 +74,18 @@ def test_values_without_a_plan_are_listed_last_with_why():
     assert [r.has_plan for r in ranking.rows] == [True, True, False, False]
     for row in ranking.rows[2:]:
         assert row.rank is None and row.gap is None and "must be at least" in row.reason
-    top = rank(data, "region", top=1)
-    assert [r.value for r in top.rows][0] == ranking.rows[0].value and len(top.rows) == 3 and top.omitted == 1
+
+def test_top_keeps_k_rows_and_counts_the_rest():
+    """`--top 1` used to list every value without a plan after the one plan asked for."""
+    data = read_yaml(TINY)
+    data["limits"] = {"max_co2_t": 0.05}  # two of four regions have a plan
+    ranking = rank(data, "region", explain=False)
+    top = rank(data, "region", top=1, explain=False)
+    assert [r.value for r in top.rows] == [ranking.rows[0].value]
+    assert (top.omitted, top.omitted_without_plan) == (1, 2)
+    three = rank(data, "region", top=3, explain=False)  # two plans, then one value without
+    assert [r.value for r in three.rows] == [r.value for r in ranking.rows[:3]]
+    assert (three.omitted, three.omitted_without_plan) == (0, 1)
 
 
 def test_cli_table_json_csv_and_exit_codes(monkeypatch, capsys, tmp_path):

@@ -1,4 +1,4 @@
-"""Serving over the model's life (spec section 6.4, docs/serving.md): a two-size instance whose
+"""Serving over the model's life (docs/serving.md): a two-size instance whose
 switch to the smaller model is derived by hand, the JSON answer's serving and lifetime blocks,
 bad serving keys (exit 2, one line naming the field) and `plan whatif --vary serving.tokens`.
 

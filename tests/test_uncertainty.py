@@ -1,7 +1,7 @@
 """`plan uncertainty`: percentiles and probabilities checked by hand, reproducible draws, serial =
 process pool = Dask, bad distributions (exit 2, nothing written), and fit -> solve with confidence.
 
-Expected values are recomputed here from the spec's formulas (section 2) and the documented draw
+Expected values are recomputed here from README's formulas ("Derived quantities") and the documented draw
 order (docs/uncertainty.md), never by calling the code under test.
 """
 
@@ -72,7 +72,7 @@ def hand_percentile(xs: list[float], q: float) -> float:
 
 
 def hand_figures(mfu: float, carbon: float, law: tuple) -> dict[str, float]:
-    """Spec section 2 for the fixed plan: N = 1e9, D = 2e10, 64 GPUs of 1000 TFLOP/s, 700 W, $2/h,
+    """README's derived quantities for the fixed plan: N = 1e9, D = 2e10, 64 GPUs of 1000 TFLOP/s, 700 W, $2/h,
     PUE 1.2, staff $1000/day, no embodied CO2."""
     n, d, count = 1.0e9, 2.0e10, 64
     seconds = 6 * n * d / (1000e12 * mfu)

@@ -84,7 +84,7 @@ def test_set_path_by_name_index_and_catalog_text():
     out = set_path({}, parse_path("limits.max_co2_t"), 5.0)
     assert out == {"limits": {"max_co2_t": 5.0}}
     out = set_path({"limits": {"budget_usd": 1.0}}, parse_path("limits.budget_usd"), None)
-    assert out == {"limits": {}}
+    assert out == {"limits": {"budget_usd": None}}  # YAML null: the key stays, switched off
     out = set_path({"targets": {"match": {"params": 1, "tokens": 2}}}, parse_path("targets.max_loss"), 2.0)
     assert out == {"targets": {"max_loss": 2.0}}
 
@@ -220,9 +220,10 @@ def test_package_functions_survive_submodule_imports():
     """`planner.whatif` / `planner.frontier` stay the functions after their modules are imported."""
     import importlib
 
-    module = importlib.import_module("planner.analysis.whatif")
-    assert planner.whatif is module.whatif
-    assert planner.frontier is importlib.import_module("planner.analysis.frontier").frontier
+    importlib.import_module("planner.analysis.whatif")
+    importlib.import_module("planner.analysis.frontier")
+    api = importlib.import_module("planner.api")  # the public functions (docs/python-api.md)
+    assert planner.whatif is api.whatif and planner.frontier is api.frontier
 
 
 # -- issue 11.5 / 11.6: what-if plots -----------------------------------------------------------

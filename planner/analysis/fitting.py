@@ -78,7 +78,7 @@ _BOUNDS = [(-50.0, 50.0), (-50.0, 50.0), (-20.0, 10.0), (0.0, 10.0), (0.0, 10.0)
 _LOWER, _UPPER = np.array(_BOUNDS).T
 _DEGENERATE_EXPONENT = 1e-6
 _BOOTSTRAP_CANDIDATES = 200
-#: --at-flops: the range of an instance's limits.max_training_flops (planner.input.ranges).
+#: --at-flops: the range of an instance's limits.max_training_flops (planner.input.schema).
 AT_FLOPS_RANGE = (1e6, 1e35)  # grid starts a bootstrap replicate screens: the full data's best 200
 
 
@@ -230,7 +230,7 @@ def parse_runs(text: str, where: str = "runs.csv", columns: dict[str, str] | Non
 
 
 #: Highest loss a run may report (nats/token): the range of a scaling law's E and of a loss target
-#: (planner.input.ranges); a uniform guess over a million-token vocabulary is about 14.
+#: (planner.input.schema); a uniform guess over a million-token vocabulary is about 14.
 MAX_RUN_LOSS = 100.0
 
 
@@ -245,7 +245,7 @@ def check_loss_column(runs: Runs, where: str) -> None:
 
 
 def check_law_range(fit: LawFit, where: str) -> None:
-    """The fitted law must be one an instance can use (the ranges of planner.input.ranges): else
+    """The fitted law must be one an instance can use (the ranges of planner.input.schema): else
     InputError naming the constant, before any bootstrap or output (a loss column that is
     perplexity gives A or B far beyond any published fit)."""
     from pydantic import ValidationError
@@ -596,9 +596,9 @@ class FitReport:
 
 def default_law_name(stem: str) -> str:
     """`fit-<csv stem>`, made a valid name whatever the file is called: control and bidirectional
-    characters written as escapes, at most planner.input.ranges.MAX_NAME_CHARS characters."""
+    characters written as escapes, at most planner.input.schema.MAX_NAME_CHARS characters."""
     from planner.errors import escape_control
-    from planner.input.ranges import BIDI_CONTROLS, MAX_NAME_CHARS
+    from planner.input.schema import BIDI_CONTROLS, MAX_NAME_CHARS
 
     text = escape_control("".join(f"\\u{ord(c):04x}" if c in BIDI_CONTROLS else c for c in stem))
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates of odd file names

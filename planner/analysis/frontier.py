@@ -19,7 +19,7 @@ that removes weakly dominated ties):
    g <= eps, then lexicographically g with f <= f*(1 + SLACK).
    With `points="all"` the whole staircase is walked instead: from A, the next point minimises f
    with g <= g_prev (1 - STEP); this finds every non-dominated plan (plans are discrete, so the
-   frontier of cost/co2/time is a finite staircase), up to the spec's 1e-6 optimality tolerance.
+   frontier of cost/co2/time is a finite staircase), up to the 1e-6 optimality tolerance (planner.constants).
 4. Duplicates (the same plan) and dominated points are dropped; points are sorted by f ascending,
    so g descends: from the cheapest plan to the cleanest (or fastest, or lowest loss).
 
@@ -36,7 +36,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from planner.numbers import si
+from planner.constants import FRONTIER_SLACK, FRONTIER_STEP, REL_TOL
 from planner.errors import InputError
+from planner.formulas.limits import LIMITS
+from planner.formulas.record import LIST_SEPARATOR
 from planner.input.schema import Instance, Targets
 
 if TYPE_CHECKING:
@@ -50,18 +54,18 @@ Quantity = Literal["cost", "co2", "time", "loss"]
 QUANTITIES: tuple[str, ...] = get_args(Quantity)
 
 #: Lexicographic second stage: the first objective may rise by this much (relative), far inside
-#: the spec's 1e-6 optimality tolerance, so the point stays optimal for it.
-SLACK = 1e-7
+#: the 1e-6 optimality tolerance (README "Objectives"), so the point stays optimal for it.
+SLACK = FRONTIER_SLACK
 #: Walking the staircase: the next point must improve g by more than this (relative).
-STEP = 1e-6
+STEP = FRONTIER_STEP
 #: At most this many points when walking the whole staircase.
 MAX_WALK = 500
 
 #: quantity -> (column / JSON key, unit, the limit key it maps to)
+_COLUMN = {"cost": "cost_usd", "co2": "co2_t", "time": "duration_days", "loss": "loss"}
+_UNIT = {"USD": "USD", "t": "t CO2e", "days": "days"}
 _INFO = {
-    "cost": ("cost_usd", "USD", "limits.budget_usd"),
-    "co2": ("co2_t", "t CO2e", "limits.max_co2_t"),
-    "time": ("duration_days", "days", "limits.deadline_days"),
+    **{limit.quantity: (_COLUMN[limit.quantity], _UNIT[limit.unit], limit.path) for limit in LIMITS if limit.quantity},
     "loss": ("loss", "nats/token", "targets.max_loss"),
 }
 
@@ -70,15 +74,16 @@ Progress = Callable[[int, int], None]
 
 def value_of(result: PlanResult, quantity: str, objective: bool = False) -> float:
     """The plan's value of cost, co2, time or loss. As an objective (`objective=True`) cost and co2
-    are lifetime values when the instance has `serving` (spec 6.4); as a limit they are training's
+    are lifetime values when the instance has `serving` (docs/serving.md); as a limit they are training's
     (the limits bind training alone), so a frontier of a serving instance is lifetime f against
     training g."""
     metrics = result.metrics
     assert metrics is not None
     if objective and quantity in ("cost", "co2"):
         return metrics.objective_value(quantity)
-    return {"cost": metrics.cost_usd.total, "co2": metrics.co2_t.total,
-            "time": metrics.duration_days, "loss": metrics.loss}[quantity]
+    if quantity == "loss":
+        return metrics.loss
+    return next(limit for limit in LIMITS if limit.quantity == quantity).read(metrics)
 
 
 def column_of(quantity: str) -> str:
@@ -152,14 +157,15 @@ class Frontier:
             row = {"scenario": self.name, self.minimize: p.f, self.limit: p.g, "epsilon": p.epsilon,
                    "label": decision_label(p.result)}
             row.update(flat_plan(p.result))
-            row["binding"] = ",".join(p.binding)
+            row["binding"] = LIST_SEPARATOR.join(p.binding)
             rows.append(row)
-        cols = ["scenario", self.minimize, self.limit, "epsilon", "label", *plan_columns(), "binding"]
+        serving = any(p.result.metrics is not None and p.result.metrics.serving is not None for p in self.points)
+        cols = ["scenario", self.minimize, self.limit, "epsilon", "label", *plan_columns(serving), "binding"]
         return pd.DataFrame(rows, columns=cols)
 
     def to_json(self) -> dict[str, Any]:
         """`plan frontier --format json`."""
-        from planner.present.report import plan_dict
+        from planner.formulas.record import plan_record as plan_dict
 
         points = []
         for p in self.points:
@@ -183,8 +189,10 @@ def frontier(source: Any, minimize: str = "cost", limit: str = "co2", points: in
 
 def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points: int | str = 10, *,
                  options: SolveOptions | None = None, progress: Progress | None = None,
-                 session: SweepSession | None = None, name: str | None = None) -> Frontier:
-    """The frontier with the PlanResult of every point (module docstring for the method)."""
+                 session: SweepSession | None = None, name: str | None = None,
+                 resolution: float = 0.0) -> Frontier:
+    """The frontier with the PlanResult of every point (module docstring for the method).
+    `resolution` > 0 thins the walked staircase (`points="all"`): thin_staircase()."""
     from planner.optimize.solve import SolveOptions
     from planner.optimize.sweep_session import SweepSession
 
@@ -222,9 +230,13 @@ def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points
         if end_b.g < end_a.g * (1 - STEP):
             found += _between(session, instance, f, g, count, end_a, end_b, tick)
     kept = non_dominated(found)
+    stats = vars(session.stats).copy()
+    if not count and resolution > 0:
+        stats["staircase"] = len(kept)  # every step walked, before thinning
+        kept = thin_staircase(kept, resolution)
     if progress is not None:
         progress(total, total)
-    return Frontier(label, f, g, kept, [], time.perf_counter() - start, vars(session.stats).copy())
+    return Frontier(label, f, g, kept, [], time.perf_counter() - start, stats)
 
 
 def _between(session: SweepSession, instance: Instance, f: str, g: str, count: int, end_a: FrontierPoint,
@@ -233,7 +245,7 @@ def _between(session: SweepSession, instance: Instance, f: str, g: str, count: i
     a walk that tightens g just below each point found until the far end."""
     found: list[FrontierPoint] = []
     if count:
-        # descending levels: an optimum found at a looser level is reused when it fits
+        # descending levels, each an independent solve
         for k in range(1, count - 1):
             eps = end_a.g + (end_b.g - end_a.g) * k / (count - 1)
             result = _lexicographic(session, instance, f, g, eps)
@@ -339,9 +351,9 @@ def _point(instance: Instance, result: PlanResult, f: str, g: str, eps: float | 
 
 
 #: binding-limit name of the pipeline -> the quantity it limits
-_LIMIT_QUANTITY = {"max_loss": "loss", "budget_usd": "cost", "max_co2_t": "co2", "deadline_days": "time"}
+_LIMIT_QUANTITY = {"max_loss": "loss", **{limit.key: limit.quantity for limit in LIMITS if limit.quantity}}
 #: A limit binds when the plan's value is within this (relative) of it.
-BINDING_TOL = 1e-6
+BINDING_TOL = REL_TOL
 
 
 def binding_of(instance: Instance, result: PlanResult, limit: str | None = None,
@@ -383,21 +395,42 @@ def non_dominated(points: Sequence[FrontierPoint], tol: float = 1e-9) -> list[Fr
     return kept
 
 
+def thin_staircase(points: Sequence[FrontierPoint], resolution: float) -> list[FrontierPoint]:
+    """The staircase without its near-duplicates: a point is kept when it moves f or g by at least
+    `resolution` x the frontier's span in that quantity from the last point kept, or changes a
+    choice other than the GPU count (size, GPU type, region, recipe); both ends are always kept.
+    (A frontier over GPU counts has a step per node: hundreds of plans $1,500 apart.)"""
+    if len(points) <= 2:
+        return list(points)
+    span_f = abs(points[-1].f - points[0].f)
+    span_g = abs(points[-1].g - points[0].g)
+
+    def apart(a: FrontierPoint, b: FrontierPoint) -> bool:
+        return (abs(a.f - b.f) >= resolution * span_f or abs(a.g - b.g) >= resolution * span_g
+                or _choices(a) != _choices(b))
+
+    kept = [points[0]]
+    for p in points[1:-1]:
+        if apart(p, kept[-1]):
+            kept.append(p)
+    if len(kept) > 1 and not apart(points[-1], kept[-1]):
+        kept.pop()  # the far end replaces a kept point too close to it
+    return [*kept, points[-1]]
+
+
+def _choices(point: FrontierPoint) -> tuple:
+    plan = point.result.plan
+    return (plan.model_params, plan.gpu, plan.region, plan.alignment) if plan is not None else ()
+
+
 def decision_label(result: PlanResult) -> str:
     """`70B H100x4096 us-east DPO`: the decisions of a plan in a few characters."""
     plan = result.plan
     if plan is None:
         return result.status
-    size = _si(plan.model_params)
+    size = si(plan.model_params)
     recipe = f" {plan.alignment}" if plan.alignment else ""
     return f"{size} {plan.gpu}x{plan.gpu_count} {plan.region}{recipe}"
-
-
-def _si(value: float) -> str:
-    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:.3g}{suffix}"
-    return f"{value:.3g}"
 
 
 # -- comparing scenarios -----------------------------------------------------------------------
@@ -498,5 +531,5 @@ def compare_frame(fronts: Sequence[Frontier]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-__all__ = ["Frontier", "FrontierPoint", "WinRange", "frontier", "run_frontier", "run_compare", "win_ranges",
+__all__ = ["thin_staircase", "Frontier", "FrontierPoint", "WinRange", "frontier", "run_frontier", "run_compare", "win_ranges",
            "non_dominated", "decision_label", "QUANTITIES"]

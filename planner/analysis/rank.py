@@ -66,6 +66,7 @@ class Ranking:
     rows: list[RankRow]                # plans best first, then the values without a plan
     seconds: float = 0.0
     omitted: int = 0                   # plans left out by --top
+    omitted_without_plan: int = 0      # values without a plan left out by --top
     stats: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -142,8 +143,9 @@ def label_of(by: str, value: Any) -> str:
 
 def rank(source: Any, by: str = "region", top: int | None = None, *, options: SolveOptions | None = None,
          explain: bool = True, progress: Progress | None = None) -> Ranking:
-    """The best plan for each value of `by` (module docstring). `top` keeps the `top` best plans;
-    values without a plan are always listed (with why)."""
+    """The best plan for each value of `by` (module docstring). `top` keeps the first `top` rows:
+    the best plans, then values without a plan (with why) if fewer than `top` have one; the rows
+    left out are counted (omitted, omitted_without_plan)."""
     from planner.analysis.frontier import load_source
     from planner.optimize.pipeline import solve_instance
     from planner.optimize.solve import SolveOptions
@@ -177,13 +179,11 @@ def rank(source: Any, by: str = "region", top: int | None = None, *, options: So
             value = row.result.objective_value  # type: ignore[union-attr]
             row.gap = (value - best) / abs(best) if best else (0.0 if value == best else math.inf)
             row.rank = position
-    omitted = 0
-    if top is not None and len(planned) > top:
-        omitted = len(planned) - top
-        planned = planned[:top]
     without = [r for r in rows if not r.has_plan]
-    return Ranking(instance.name or "instance", by, instance.objective, planned + without,
-                   time.perf_counter() - start, omitted, {"solves": solves})
+    keep = len(planned) + len(without) if top is None else top
+    omitted, omitted_without = max(0, len(planned) - keep), max(0, len(without) - max(0, keep - len(planned)))
+    return Ranking(instance.name or "instance", by, instance.objective, (planned + without)[:keep],
+                   time.perf_counter() - start, omitted, omitted_without, {"solves": solves})
 
 
 def _tie_order(planned: list[RankRow]) -> list[RankRow]:
@@ -214,60 +214,47 @@ def _reason(result: PlanResult) -> str:
 
 
 def rank_rows(ranking: Ranking) -> list[dict[str, Any]]:
-    """One flat dict per row (JSON and CSV): the decision (`by`) and its `value`, status, rank,
-    objective, gap, the four figures, the plan's decisions, binding limits and the reason."""
+    """One flat dict per row (CSV): the decision (`by`) and its `value`, status, rank, objective,
+    gap, the plan's record in the columns of every CSV (planner.formulas.record), binding, reason."""
+    from planner.formulas.record import LIST_SEPARATOR, flat_record
+
+    serving = any(r.result is not None and r.result.metrics is not None and r.result.metrics.serving is not None
+                  for r in ranking.rows)
     out = []
     for row in ranking.rows:
         m = row.result.metrics if row.result is not None else None
-        plan = row.result.plan if row.result is not None else None
-        out.append({
-            "by": ranking.by,
-            "value": row.value,
-            "status": row.status,
-            "rank": row.rank,
-            "objective": ranking.objective,
-            "objective_value": row.result.objective_value if row.result is not None else None,
-            "gap": row.gap,
-            "tie": row.tie,
-            "cost_usd": m.cost_usd.total if m else None,
-            "co2_t": m.co2_t.total if m else None,
-            "duration_days": m.duration_days if m else None,
-            "loss": m.loss if m else None,
-            "model_params": plan.model_params if plan else None,
-            "tokens": plan.tokens if plan else None,
-            "gpu": plan.gpu if plan else None,
-            "gpu_count": plan.gpu_count if plan else None,
-            "region": plan.region if plan else None,
-            "alignment": plan.alignment if plan else None,
-            "binding": list(row.result.binding) if row.result is not None else [],
-            "reason": row.reason,
-        })
+        out.append({**_head(ranking, row), **flat_record(m, serving=serving),
+                    "binding": LIST_SEPARATOR.join(row.result.binding) if row.result is not None else "",
+                    "tie": row.tie, "reason": row.reason})
     return out
+
+
+def _head(ranking: Ranking, row: RankRow) -> dict[str, Any]:
+    return {"by": ranking.by, "value": row.value, "status": row.status, "rank": row.rank,
+            "objective": ranking.objective,
+            "objective_value": row.result.objective_value if row.result is not None else None, "gap": row.gap}
 
 
 def rank_json(ranking: Ranking) -> dict[str, Any]:
     """`plan rank --format json`: the rows, each with the `plan solve` plan object."""
-    from planner.present.report import plan_dict
+    from planner.formulas.record import plan_record
 
-    rows = rank_rows(ranking)
-    for flat, row in zip(rows, ranking.rows):
-        for key in ("model_params", "tokens", "gpu", "gpu_count", "region", "alignment"):
-            flat.pop(key)
-        flat["plan"] = plan_dict(row.result.metrics) if row.has_plan else None  # type: ignore[union-attr]
+    rows = [{**_head(ranking, row),
+             "plan": plan_record(row.result.metrics) if row.has_plan else None,  # type: ignore[union-attr]
+             "binding": list(row.result.binding) if row.result is not None else [], "reason": row.reason}
+            for row in ranking.rows]
     winner = ranking.winner
     return {"name": ranking.name, "by": ranking.by, "objective": ranking.objective,
             "winner": winner.value if winner else None, "rows": rows, "omitted": ranking.omitted,
+            "omitted_without_plan": ranking.omitted_without_plan,
             "seconds": ranking.seconds}
 
 
 def rank_frame(ranking: Ranking):
-    """`plan rank --format csv`: one row per value (binding joined by commas)."""
+    """`plan rank --format csv`: one row per value (rank_rows)."""
     import pandas as pd
 
-    rows = rank_rows(ranking)
-    for row in rows:
-        row["binding"] = ",".join(row["binding"])
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rank_rows(ranking))
 
 
 __all__ = ["BY", "RankRow", "Ranking", "rank", "restricted", "values_of", "rank_json", "rank_frame", "rank_rows"]

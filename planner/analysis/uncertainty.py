@@ -43,6 +43,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planner.formulas.limits import LIMITS
+from planner.numbers import si
+from planner.numbers import value as value_text
 from planner.errors import InputError
 from planner.input.distributions import Distribution, parse_distribution
 from planner.input.schema import FixedPlan, Instance
@@ -61,7 +64,7 @@ MAX_TABLE_ROWS = 1_000_000
 #: The quantities summarised: key -> (label, unit).
 QUANTITIES = {"cost_usd": ("cost", "USD"), "co2_t": ("CO2e", "t"), "duration_days": ("duration", "days"),
               "loss": ("loss", "nats/token")}
-LIMIT_NAMES = ("budget_usd", "max_co2_t", "deadline_days", "max_training_flops")
+LIMIT_NAMES = tuple(limit.key for limit in LIMITS)
 PERCENTILES = (10, 50, 90)
 #: Columns of a scaling-law samples file.
 LAW_COLUMNS = ("E", "A", "B", "alpha", "beta")
@@ -531,7 +534,7 @@ def probe(base: dict[str, Any], u: Uncertain) -> None:
     except InputError as exc:
         if exc.field.startswith("--vary"):  # set_path: the path leads nowhere
             raise InputError(u.field, exc.problem) from None
-        raise InputError(u.field, f"{exc} (checked with the value {_show(values[0])})") from None
+        raise InputError(u.field, f"{exc} (checked with the value {value_text(values[0])})") from None
 
 
 def expand(base: dict[str, Any], steps: tuple[Step, ...], where: str) -> tuple[tuple[Step, ...], ...]:
@@ -632,7 +635,7 @@ def share(part: int, whole: int) -> float | None:
 
 def decision_label(r: ScenarioResult) -> str:
     recipe = f", {r.opt_alignment}" if r.opt_alignment else ""
-    return f"{_si(r.opt_model_params)} on {r.opt_gpu_count:,} {r.opt_gpu} in {r.opt_region}{recipe}"
+    return f"{si(r.opt_model_params, floor=1e6)} on {r.opt_gpu_count:,} {r.opt_gpu} in {r.opt_region}{recipe}"
 
 
 def _fit(value: float, base_value: Any, column: str | None = None) -> Any:
@@ -650,19 +653,6 @@ def _text(steps: Sequence[Step]) -> str:
         text = str(step)
         out = text if not out else (out + text if text.startswith("[") else f"{out}.{text}")
     return out
-
-
-def _si(value: float | None) -> str:
-    if value is None:
-        return "-"
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
-        if value >= div:
-            return f"{value / div:.3g}{suffix}"
-    return f"{value:.3g}"
-
-
-def _show(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 __all__ = ["run_uncertainty", "Uncertainty", "ScenarioResult", "NoPlanError", "percentiles"]

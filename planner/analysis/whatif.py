@@ -5,9 +5,10 @@
 Each `--vary PATH=SPEC` (planner.input.sweep_paths) gives a list of values; several make a grid (the
 first varies slowest). Every point is the instance with those values set, re-validated as a full
 instance (a value the format refuses stops the sweep with an InputError naming the point, before
-anything is solved), then solved by one planner.optimize.sweep_session.SweepSession: points that differ in
-limits only share one built model and are re-solved, or answered without a solve when an earlier
-optimum stays optimal. Rows equal independent `plan solve` answers (up to ties between optima).
+anything is solved), then solved through planner.optimize.sweep_session.SweepSession, which keeps no
+model between points: each point is an independent pipeline solve (the numpy presolve leaves the
+MIP a handful of rows, so a rebuild costs little). Rows equal independent `plan solve` answers (up
+to ties between optima).
 
 A point with no plan is a row too: status `infeasible` and the reason (how far each limit would
 have to move, as `plan solve` explains it), or status `invalid` when the point has no optimum to
@@ -24,10 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner.numbers import value as value_text
 from planner.errors import InputError
+from planner.formulas.record import LIST_SEPARATOR
 from planner.input.loading import instance_from_dict, read_yaml, resolve_catalog_names
 from planner.input.schema import Instance
-from planner.input.sweep_paths import Vary, parse_spec, parse_vary, set_path
+from planner.input.sweep_paths import Vary, check_distinct, parse_spec, parse_vary, set_path
 
 if TYPE_CHECKING:  # pandas and the solver stack load only when a sweep runs
     import pandas as pd
@@ -61,7 +64,7 @@ class WhatIf:
     varies: list[Vary]
     points: list[WhatIfPoint]
     seconds: float = 0.0
-    stats: dict[str, int] = field(default_factory=dict)  # builds / solves / reused (SweepSession)
+    stats: dict[str, int] = field(default_factory=dict)  # solves / infeasible (SweepSession), workers
 
     def to_frame(self) -> pd.DataFrame:
         """One row per point: the varied inputs, status, objective value, decisions, every metric
@@ -93,8 +96,8 @@ def run_whatif(source: Source, vary: Sequence[str | Vary] | Mapping[str, Any], *
     from planner.analysis.executor import Runner
     from planner.optimize.solve import SolveOptions
 
-    varies = parse_varies(vary)
     base = resolve_catalog_names(source_dict(source))
+    varies = parse_varies(vary, base)
     cells = list(itertools.product(*(v.values for v in varies)))
     instances = [point_instance(base, varies, cell) for cell in cells]  # all validated first
     runner = runner or Runner()
@@ -130,8 +133,9 @@ def solve_point(session: Any, instance: Instance) -> tuple[PlanResult | None, st
     return result, reason_of(result)
 
 
-def parse_varies(vary: Sequence[str | Vary] | Mapping[str, Any]) -> list[Vary]:
-    """`["PATH=SPEC", ...]`, Vary objects, or `{PATH: "SPEC" | [values]}` -> [Vary]."""
+def parse_varies(vary: Sequence[str | Vary] | Mapping[str, Any], data: Mapping[str, Any] | None = None) -> list[Vary]:
+    """`["PATH=SPEC", ...]`, Vary objects, or `{PATH: "SPEC" | [values]}` -> [Vary]; with `data`
+    (the instance, catalog names resolved) `gpus[0]` and `gpus[H100]` are known as one field."""
     if isinstance(vary, str):
         vary = [vary]
     if isinstance(vary, Mapping):
@@ -147,14 +151,10 @@ def parse_varies(vary: Sequence[str | Vary] | Mapping[str, Any]) -> list[Vary]:
         out = [v if isinstance(v, Vary) else parse_vary(v) for v in vary]
     if not out:
         raise InputError("--vary", "give at least one PATH=SPEC")
-    seen: set[str] = set()
     for v in out:
         if not v.values:
             raise InputError(f"--vary {v.path}", "no values")
-        key = ".".join(map(str, v.steps))
-        if key in seen:
-            raise InputError(f"--vary {v.path}", "given twice; one --vary per path (a list or range gives the values)")
-        seen.add(key)
+    check_distinct(dict(data or {}), [(v.path, v.steps) for v in out], "--vary")
     total = math.prod(len(v.values) for v in out)
     if total > MAX_POINTS:
         sizes = " x ".join(f"{len(v.values):,}" for v in out)
@@ -190,13 +190,13 @@ def point_instance(base: dict[str, Any], varies: list[Vary], cell: tuple) -> Ins
     try:
         return instance_from_dict(data)
     except InputError as exc:
-        where = ", ".join(f"{v.path}={_show(value)}" for v, value in zip(varies, cell))
+        where = ", ".join(f"{v.path}={value_text(value)}" for v, value in zip(varies, cell))
         raise InputError(exc.field, f"{exc.problem} (at --vary {where})") from None
 
 
 def solve_order(varies: list[Vary], cells: list[tuple]) -> list[int]:
     """Points with the same non-limit values together, each group from the loosest limits to the
-    tightest: the order in which an optimum can be reused for the most later points."""
+    tightest (the order of the table's groups; each point is solved on its own)."""
     def key(k: int) -> tuple:
         cell = cells[k]
         fixed = tuple(_sortable(value) for v, value in zip(varies, cell) if not v.is_limit)
@@ -231,41 +231,22 @@ _TAIL = ["binding", "reason"]
 
 def columns(paths: list[str], serving: bool = False) -> list[str]:
     """The varied paths, then the answer's columns (varying `objective` fills both at once); with
-    `serving`, also the serving offer and the lifetime totals (spec 6.4)."""
+    `serving`, also the serving offer and the lifetime totals (docs/serving.md)."""
     return [*paths, *(c for c in [*_LEAD, *plan_columns(serving), *_TAIL] if c not in paths)]
 
 
-#: The flat names of `plan.serving` and `plan.lifetime` (an instance with `serving:`).
-SERVING_COLUMNS = ["serving.gpu", "serving.region", "serving.gpu_hours", "serving.energy_mwh", "serving.cost_usd",
-                   "serving.co2_t", "lifetime.cost_usd", "lifetime.co2_t"]
-
-
 def plan_columns(serving: bool = False) -> list[str]:
-    """The flat names of the `plan` object of `plan solve --format json` (with `serving`, also
-    plan.serving and plan.lifetime)."""
-    return [*_PLAN_COLUMNS, *(SERVING_COLUMNS if serving else [])]
+    """The flat names of a plan's record (planner.formulas.record)."""
+    from planner.formulas.record import record_columns
 
-
-_PLAN_COLUMNS = ["model_params", "tokens", "tokens_per_param", "gpu", "gpu_count", "region", "alignment",
-                 "duration_days", "gpu_hours", "loss", "energy_mwh", "peak_power_mw",
-                 "flops.pretraining", "flops.alignment", "flops.total",
-                 "cost_usd.compute", "cost_usd.staff", "cost_usd.data", "cost_usd.annotation", "cost_usd.total",
-                 "co2_t.operational", "co2_t.embodied", "co2_t.total"]
+    return record_columns(serving)
 
 
 def flat_plan(result: PlanResult | None) -> dict[str, Any]:
-    """plan_dict flattened with dotted keys; every value None without a plan."""
-    if result is None or result.metrics is None:
-        return dict.fromkeys(plan_columns())
-    from planner.present.report import plan_dict
+    """The plan's record flattened with dotted keys; every value None without a plan."""
+    from planner.formulas.record import flat_record
 
-    out: dict[str, Any] = {}
-    for key, value in plan_dict(result.metrics).items():
-        if isinstance(value, dict):
-            out.update({f"{key}.{sub}": v for sub, v in value.items()})
-        else:
-            out[key] = value
-    return out
+    return flat_record(result.metrics if result is not None else None)
 
 
 def point_row(point: WhatIfPoint, objective: str) -> dict[str, Any]:
@@ -275,14 +256,14 @@ def point_row(point: WhatIfPoint, objective: str) -> dict[str, Any]:
     row["objective"] = result.objective if result is not None else point.instance.objective
     row["objective_value"] = result.objective_value if result is not None else None
     row.update(flat_plan(result))
-    row["binding"] = ",".join(result.binding) if result is not None else ""
+    row["binding"] = LIST_SEPARATOR.join(result.binding) if result is not None else ""
     row["reason"] = point.reason
     return row
 
 
 def point_json(point: WhatIfPoint) -> dict[str, Any]:
     """One row of `plan whatif --format json`: the inputs, and the `plan solve` answer's keys."""
-    from planner.present.report import plan_dict
+    from planner.formulas.record import plan_record as plan_dict
 
     result = point.result
     return {
@@ -294,12 +275,6 @@ def point_json(point: WhatIfPoint) -> dict[str, Any]:
         "binding": list(result.binding) if result is not None else [],
         "reason": point.reason,
     }
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    return "none" if value is None else str(value)
 
 
 __all__ = ["WhatIf", "WhatIfPoint", "whatif", "run_whatif", "parse_varies", "parse_spec"]

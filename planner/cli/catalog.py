@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 
 from planner.input import catalog
+from planner.numbers import sci, sig
 from planner.present.tables import Col, fit_table
 
 #: CLI kind -> catalog kind ("laws" is the short name of scaling_laws).
@@ -53,26 +54,17 @@ def catalog_command(kind: str | None, fmt: str, pattern: str | None) -> None:
         click.echo(json.dumps(data, indent=2))
         return
     console = Console(emoji=False)
-    for k in kinds:
+    shown = [k for k in kinds if data[k] or not pattern]  # --match: only the kinds with a match
+    if not shown:
+        click.echo(f"no {kind or 'catalog'} entry matches {pattern!r} (names, keys and locations are searched)")
+    for k in shown:
         _print_kind(console, k, data[k])
 
 
 def _filter(items: list[dict[str, Any]], pattern: str | None) -> list[dict[str, Any]]:
     if not pattern:
         return items
-    needle = pattern.lower()
-    # the name, a grid's key, and where the entry is: a region's location (its `source`, the table's
-    # `where` column), its grid key, a grid's name ("virginia" finds us-east, aws-us-east-1, US-VA...)
-    fields = ("name", "key", "source", "grid")
-    return [e for e in items if any(needle in str(e.get(f) or "").lower() for f in fields)]
-
-
-def _num(value: Any, digits: int = 4) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.{digits}g}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    return [e for e in items if catalog.matches(e, pattern)]
 
 
 def _print_kind(console: Console, kind: str, items: list[dict[str, Any]]) -> None:
@@ -161,41 +153,41 @@ _TITLES = {
 _COLUMNS: dict[str, list[tuple[Col, Any]]] = {
     "gpus": [
         (Col("name", keep=True), lambda e: e["name"]),
-        (Col("BF16 TFLOP/s", numeric=True, short="BF16 TF/s"), lambda e: _num(e["peak_tflops"])),
-        (Col("FP8 TFLOP/s", numeric=True, short="FP8 TF/s"), lambda e: _num(e.get("peak_fp8_tflops"))),
-        (Col("mfu", numeric=True), lambda e: _num(e["mfu"])),
-        (Col("mfu fp8", numeric=True), lambda e: _num(e.get("mfu_fp8"))),
-        (Col("W", numeric=True), lambda e: _num(e["watts"])),
-        (Col("GB", numeric=True), lambda e: _num(e["memory_gb"])),
-        (Col("per node", numeric=True, short="node", drop=2), lambda e: _num(e.get("gpus_per_node", 8))),
-        (Col("embodied kg", numeric=True, short="emb. kg", drop=3), lambda e: _num(e.get("embodied_kg", 0))),
-        (Col("life y", numeric=True, short="life", drop=4), lambda e: _num(e.get("lifetime_years", 5))),
-        (Col("$/GPU-h", numeric=True), lambda e: _num(e.get("usd_per_gpu_hour"))),
+        (Col("BF16 TFLOP/s", numeric=True, short="BF16 TF/s"), lambda e: sig(e["peak_tflops"])),
+        (Col("FP8 TFLOP/s", numeric=True, short="FP8 TF/s"), lambda e: sig(e.get("peak_fp8_tflops"))),
+        (Col("mfu", numeric=True), lambda e: sig(e["mfu"])),
+        (Col("mfu fp8", numeric=True), lambda e: sig(e.get("mfu_fp8"))),
+        (Col("W", numeric=True), lambda e: sig(e["watts"])),
+        (Col("GB", numeric=True), lambda e: sig(e["memory_gb"])),
+        (Col("per node", numeric=True, short="node", drop=2), lambda e: sig(e.get("gpus_per_node", 8))),
+        (Col("embodied kg", numeric=True, short="emb. kg", drop=3), lambda e: sig(e.get("embodied_kg", 0))),
+        (Col("life y", numeric=True, short="life", drop=4), lambda e: sig(e.get("lifetime_years", 5))),
+        (Col("$/GPU-h", numeric=True), lambda e: sig(e.get("usd_per_gpu_hour"))),
     ],
     "regions": [
         (Col("name", keep=True), lambda e: e["name"]),
         (Col("grid", keep=True, drop=1), lambda e: e.get("grid") or "-"),
-        (Col("gCO2e/kWh", numeric=True, short="g/kWh"), lambda e: _num(e["carbon_g_per_kwh"])),
-        (Col("PUE", numeric=True), lambda e: _num(e.get("pue", 1.0))),
+        (Col("gCO2e/kWh", numeric=True, short="g/kWh"), lambda e: sig(e["carbon_g_per_kwh"])),
+        (Col("PUE", numeric=True), lambda e: sig(e.get("pue", 1.0))),
         (Col("where"), lambda e: e.get("source") or ""),
     ],
     "laws": [
         (Col("name", keep=True), lambda e: e["name"]),
-        (Col("E", numeric=True), lambda e: _num(e["E"], 6)),
-        (Col("A", numeric=True), lambda e: _num(e["A"], 6)),
-        (Col("B", numeric=True), lambda e: _num(e["B"], 6)),
-        (Col("alpha", numeric=True), lambda e: _num(e["alpha"], 6)),
-        (Col("beta", numeric=True), lambda e: _num(e["beta"], 6)),
+        (Col("E", numeric=True), lambda e: sig(e["E"], 6)),
+        (Col("A", numeric=True), lambda e: sig(e["A"], 6)),
+        (Col("B", numeric=True), lambda e: sig(e["B"], 6)),
+        (Col("alpha", numeric=True), lambda e: sig(e["alpha"], 6)),
+        (Col("beta", numeric=True), lambda e: sig(e["beta"], 6)),
         (Col("D/N at 1e24 FLOP", numeric=True, short="D/N 1e24"), _tokens_per_param),
     ],
     "recipes": [
         (Col("name", keep=True), lambda e: e["name"]),
         (Col("stages"), _stage_names),
-        (Col("FLOP per param", numeric=True, short="FLOP /param"), lambda e: _align_sum(e, work=False)),
-        (Col("work per param", numeric=True, short="work /param"), lambda e: _align_sum(e, work=True)),
+        (Col("FLOP per param", numeric=True, short="FLOP /param"), lambda e: sci(_align_sum(e, work=False))),
+        (Col("work per param", numeric=True, short="work /param"), lambda e: sci(_align_sum(e, work=True))),
         (Col("labels $", numeric=True), lambda e: f"{_labels_usd(e):,.0f}"),
         (Col("fixed $", numeric=True), lambda e: f"{e.get('fixed_usd', 0):,.0f}"),
-        (Col("quality", numeric=True), lambda e: _num(e.get("quality", 0))),
+        (Col("quality", numeric=True), lambda e: sig(e.get("quality", 0))),
         (Col("verifiable only", short="verif. only", drop=1),
          lambda e: "yes" if e.get("needs_verifiable_tasks") else "no"),
     ],
@@ -203,7 +195,7 @@ _COLUMNS: dict[str, list[tuple[Col, Any]]] = {
         (Col("key", keep=True), lambda e: e["key"]),
         (Col("kind", keep=True), lambda e: e["kind"]),
         (Col("name"), lambda e: e["name"]),
-        (Col("gCO2e/kWh", numeric=True), lambda e: _num(e["carbon_g_per_kwh"])),
+        (Col("gCO2e/kWh", numeric=True), lambda e: sig(e["carbon_g_per_kwh"])),
         (Col("year", numeric=True), lambda e: e["year"] or "-"),
     ],
 }

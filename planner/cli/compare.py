@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from planner.cli.grammar import changes_of, output_option, set_option
+
 from planner.cli.frontier import QUANTITY, frontier_table, points_option
 from planner.cli.options import format_number, wide_console
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
@@ -28,9 +30,11 @@ from planner.cli.options import common_options, format_option, progress_bar, sol
 @click.option("--scheduler", envvar="PLAN_DASK_SCHEDULER", default=None, metavar="ADDRESS",
               help="Run the scenarios' frontiers on this Dask scheduler; env PLAN_DASK_SCHEDULER.")
 @common_options
+@set_option
+@output_option(lambda kwargs: tuple(kwargs["instance_files"]))
 def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: str, fmt: str, details: bool,
             workers: int, scheduler: str | None, plot: str | None, quiet: bool, time_limit: float | None,
-            mip_gap: float) -> None:
+            mip_gap: float, settings: tuple[str, ...]) -> None:
     """Compare the frontiers of several INSTANCE_FILES (e.g. H100s in Virginia vs B200s in Sweden):
     which scenario gives the lowest --minimize for each value of --limit."""
     from planner.analysis.frontier import check_request, load_source, run_compare, unique_names
@@ -38,7 +42,10 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
 
     check_request(minimize, limit, points)
     plot_path = check_plot_path(plot, input_files(instance_files)) if plot else None
-    instances = [load_source(path) for path in instance_files]
+    from planner.input.loading import load_instance
+
+    changes = changes_of(settings)  # every scenario changed alike
+    instances = [load_instance(path, changes=changes) if changes else load_source(path) for path in instance_files]
     names = unique_names([inst.name or Path(path).stem for inst, path in zip(instances, instance_files)])
     from planner.analysis.executor import Runner
 

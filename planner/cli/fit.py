@@ -129,7 +129,7 @@ def check_law_name(name: str | None) -> None:
     bidirectional characters, at most 200 characters), checked before the fit, not after it."""
     if name is None:
         return
-    from planner.input.ranges import check_name
+    from planner.input.schema import check_name
 
     if not name.strip():
         raise InputError("--name", "empty name")

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from planner.cli.grammar import changes_of, output_option, set_option
+
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 from planner.cli.options import common_options, format_number, format_option, progress_bar, solver_options, wide_console
 from planner.analysis.frontier import QUANTITIES
@@ -20,7 +22,8 @@ QUANTITY = click.Choice(list(QUANTITIES))
 def points_option():
     return click.option("--points", default="10", show_default=True, metavar="K|all",
                         help="Levels of the limit from one end to the other (each an exact optimum); "
-                             "'all' walks every step of the staircase (cost, co2, time only).")
+                             "'all' walks every step of the staircase (cost, co2, time only; `plan frontier` "
+                             "leaves out steps within 5% of the span that change only the GPU count).")
 
 
 @click.command("frontier")
@@ -32,23 +35,26 @@ def points_option():
 @points_option()
 @format_option()
 @common_options
+@set_option
+@output_option(lambda kwargs: (kwargs["instance_file"],))
 def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: str, plot: str | None, quiet: bool,
-             time_limit: float | None, mip_gap: float) -> None:
+             time_limit: float | None, mip_gap: float, settings: tuple[str, ...]) -> None:
     """The exact Pareto frontier of INSTANCE_FILE between --minimize and --limit (epsilon-constraint,
     lexicographic), from the best plan in one to the best in the other."""
     from planner.analysis.frontier import check_request, run_frontier
     from planner.present.plots import check_plot_path
 
     check_request(minimize, limit, points)
-    from planner.input.loading import named_files
+    from planner.input.loading import load_instance, named_files
 
     plot_path = check_plot_path(plot, [instance_file, *named_files(instance_file)]) if plot else None
+    source = load_instance(instance_file, changes=changes_of(settings)) if settings else instance_file
     from planner.analysis.frontier import StoppedByTimeLimit
 
     try:
         with progress_bar(quiet, f"frontier {minimize} vs {limit}") as progress:
-            front = run_frontier(instance_file, minimize, limit, points, options=solver_options(time_limit, mip_gap),
-                                 progress=progress)
+            front = run_frontier(source, minimize, limit, points, options=solver_options(time_limit, mip_gap),
+                                 progress=progress, resolution=ALL_RESOLUTION)
     except StoppedByTimeLimit as exc:
         print_stopped(exc, fmt, minimize=minimize, limit=limit, points=[])
         sys.exit(EXIT_LIMIT)
@@ -80,6 +86,10 @@ def print_stopped(exc: Exception, fmt: str, **fields: Any) -> None:
         click.echo(to_json({"status": "time_limit", "stopped": str(exc), **fields}))
 
 
+#: `--points all`: steps closer than this share of the frontier's span (with the same size, GPU,
+#: region and recipe) are left out of every output (planner.analysis.frontier.thin_staircase).
+ALL_RESOLUTION = 0.05
+
 _SHORT = {"cost": "cost $", "co2": "CO2e t", "time": "days", "loss": "loss"}
 
 
@@ -107,7 +117,10 @@ def print_frontier(front: Any) -> None:
         return
     console.print(frontier_table(front, console.width))
     stats = front.stats
-    console.print(f"{len(front.points)} non-dominated points in {front.seconds:.2f} s "
-                  f"({stats.get('solves', 0)} solves)")
+    shown = f"{len(front.points)} non-dominated points"
+    if stats.get("staircase", len(front.points)) > len(front.points):
+        shown = (f"{len(front.points)} of the staircase's {stats['staircase']:,} non-dominated points (steps under "
+                 f"{ALL_RESOLUTION:.0%} of the span that change only the GPU count left out)")
+    console.print(f"{shown} in {front.seconds:.2f} s ({stats.get('solves', 0)} solves)")
 
 

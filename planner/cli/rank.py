@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from planner.cli.grammar import changes_of, output_option, set_option
+
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
 from planner.cli.options import format_option, progress_bar, solver_options, wide_console
 from planner.optimize.solve import DEFAULT_MIP_GAP
@@ -22,7 +24,7 @@ from planner.optimize.solve import DEFAULT_MIP_GAP
 @click.option("--by", "by", type=click.Choice(["region", "gpu", "size", "recipe"]), default="region",
               show_default=True, help="The decision fixed to each of its values in turn.")
 @click.option("--top", type=click.IntRange(min=1), default=None, metavar="K",
-              help="Only the K best plans (values without a plan are still listed).")
+              help="Only the first K rows: the best plans, then values without a plan (the rest are counted).")
 @format_option()
 @click.option("--explain/--no-explain", default=True, show_default=True,
               help="Say why each value without a plan has none (more solves).")
@@ -31,15 +33,17 @@ from planner.optimize.solve import DEFAULT_MIP_GAP
               help="Stop HiGHS after this many seconds per solve.")
 @click.option("--mip-gap", type=click.FloatRange(min=0), default=DEFAULT_MIP_GAP, show_default=True,
               help="Relative MIP gap at which HiGHS stops.")
+@set_option
+@output_option(lambda kwargs: (kwargs["instance_file"],))
 def rank(instance_file: str, by: str, top: int | None, fmt: str, explain: bool, quiet: bool,
-         time_limit: float | None, mip_gap: float) -> None:
+         time_limit: float | None, mip_gap: float, settings: tuple[str, ...]) -> None:
     """The best plan of INSTANCE_FILE for each value of --by (e.g. every region), each the exact
     optimum with that decision fixed, sorted by the objective with the gap to the winner."""
     from planner.analysis.rank import rank as run_rank
     from planner.analysis.rank import values_of
     from planner.input.loading import load_instance
 
-    instance = load_instance(instance_file)
+    instance = load_instance(instance_file, changes=changes_of(settings))
     values_of(instance, by)  # refuses --by recipe without recipes before any solve
     with progress_bar(quiet, f"rank by {by}") as progress:
         ranking = run_rank(instance, by, top, options=solver_options(time_limit, mip_gap), explain=explain,
@@ -95,9 +99,11 @@ def print_rank(ranking: Any) -> None:
     title = f"{ranking.name}: the best plan for each {BY[ranking.by]}, minimising {ranking.objective}"
     console.print(fit_table(columns, rows, console.width, title=title))
     planned = sum(1 for r in ranking.rows if r.has_plan)
-    note = f"{planned + ranking.omitted} of {len(ranking.rows) + ranking.omitted} values have a plan"
-    if ranking.omitted:
-        note += f" ({ranking.omitted} not shown: --top)"
+    total = len(ranking.rows) + ranking.omitted + ranking.omitted_without_plan
+    note = f"{planned + ranking.omitted} of {total} values have a plan"
+    hidden = ranking.omitted + ranking.omitted_without_plan
+    if hidden:
+        note += f" ({hidden} not shown: --top)"
     console.print(f"{note}; each an exact optimum with the {BY[ranking.by]} fixed ({ranking.seconds:.2f} s)",
                   markup=False)
 

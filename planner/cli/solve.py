@@ -7,12 +7,12 @@
 
 from __future__ import annotations
 
-import io
 import sys
 
 import click
 
-from planner.cli.atomic import check_output_path, write_atomic
+from planner.constants import DEFAULT_MIP_GAP
+from planner.cli.grammar import changes_of, output_option, set_option
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 from planner.input.loading import load_instance
 from planner.input.schema import Instance
@@ -26,37 +26,26 @@ OBJECTIVES = ["cost", "co2", "time", "loss", "weighted"]
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--objective", type=click.Choice(OBJECTIVES), default=None,
               help="Minimise this instead of the file's objective.")
-@click.option("--set", "settings", multiple=True, metavar="PATH=VALUE",
-              help="Change one input, e.g. limits.budget_usd=5e6 or regions[sweden].pue=1.1 (the --vary "
-                   "paths of `plan whatif`; VALUE as in YAML, `none` removes the key). Repeatable.")
-@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
-              help="Write the answer to FILE (atomically) instead of printing it.")
+@set_option
+@output_option(lambda kwargs: (kwargs["instance_file"],))
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop HiGHS after this many seconds; the best plan found is returned (exit 4).")
 @click.option("--mip-gap", type=click.FloatRange(min=0), default=None,
-              help="Relative MIP gap at which HiGHS stops (default: the planner's own, 1e-6).")
-def solve(instance_file: str, fmt: str, objective: str | None, settings: tuple[str, ...], output: str | None,
+              help=f"Relative MIP gap at which HiGHS stops  [default: {DEFAULT_MIP_GAP:g}]")
+def solve(instance_file: str, fmt: str, objective: str | None, settings: tuple[str, ...],
           time_limit: float | None, mip_gap: float | None) -> None:
     """Find the optimal plan for INSTANCE_FILE (exit 0 optimal, 2 bad input, 3 infeasible, 4 limit)."""
     import time
 
     started = time.monotonic()  # --time-limit bounds the command: reading the instance counts too
-    changes = []
-    if settings:
-        from planner.input.sweep_paths import parse_set  # only --set needs the path grammar
-
-        changes = [parse_set(text) for text in settings]
+    changes = changes_of(settings)
     if objective is not None:
         changes.append(("objective", objective))
-    from planner.input.loading import named_files
-
-    # the instance and every file it names (a law-samples file) are inputs, never overwritten
-    check_output_path(output, inputs=(instance_file, *named_files(instance_file)))
     instance = load_instance(instance_file, changes=changes)
     warn_weighted_without_price(instance)
 
     from planner.optimize.pipeline import solve_instance
-    from planner.optimize.solve import DEFAULT_MIP_GAP, SolveOptions
+    from planner.optimize.solve import SolveOptions
     from planner.present.report import print_result, result_csv, result_dict, to_json
 
     if time_limit is not None:
@@ -64,22 +53,9 @@ def solve(instance_file: str, fmt: str, objective: str | None, settings: tuple[s
     options = SolveOptions(time_limit_s=time_limit, mip_gap=DEFAULT_MIP_GAP if mip_gap is None else mip_gap)
     result = solve_instance(instance, options)
     if fmt == "json":
-        text = to_json(result_dict(result)) + "\n"
+        click.echo(to_json(result_dict(result)))
     elif fmt == "csv":
-        text = result_csv(result)
-    else:
-        text = None
-    if output is not None:
-        if text is None:
-            from rich.console import Console
-
-            buffer = io.StringIO()
-            print_result(result, Console(file=buffer, width=120, force_terminal=False, color_system=None, emoji=False))
-            text = buffer.getvalue()
-        write_atomic(output, text)
-        click.echo(f"wrote {output} (status {result.status})", err=True)
-    elif text is not None:
-        click.echo(text, nl=False)
+        click.echo(result_csv(result), nl=False)
     else:
         print_result(result)
     sys.exit(_EXIT.get(result.status, 1))

@@ -192,7 +192,7 @@ def map_exception(exc: BaseException) -> tuple[str, int]:
         name = signal.Signals(exc.signum).name if exc.signum in signal.Signals._value2member_map_ else exc.signum
         return f"terminated ({name})", 128 + int(exc.signum)
     if isinstance(exc, (OverflowError, ZeroDivisionError, FloatingPointError)):
-        # Every key is range-checked (planner.input.ranges), so this means a combination of extreme
+        # Every key is range-checked (planner.input.schema), so this means a combination of extreme
         # but valid numbers still overflowed: one line, naming the most extreme value when known.
         from planner.cli.extremes import too_extreme
 

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
+from planner.numbers import si
+from planner.cli.grammar import changes_of, output_option, set_option
+
+from planner.constants import DEFAULT_MIP_GAP
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
 
 
@@ -39,13 +44,16 @@ from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop HiGHS after this many seconds per solve.")
 @click.option("--mip-gap", type=click.FloatRange(min=0), default=None,
-              help="Relative MIP gap at which HiGHS stops (default: plan solve's).")
+              help=f"Relative MIP gap at which HiGHS stops  [default: {DEFAULT_MIP_GAP:g}]")
 @click.option("--throughput-spread/--no-throughput-spread", default=True, show_default=True,
               help="Draw each catalog GPU's MFU from its measured spread (mfu_spread), unless a distribution "
                    "on a GPU's MFU is declared.")
+@set_option
+@output_option(lambda kwargs: (kwargs["instance_file"],))
 def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, ...], reoptimize: bool,
                 workers: int, scheduler: str | None, fmt: str, plot: str | None, quiet: bool,
-                time_limit: float | None, mip_gap: float | None, throughput_spread: bool = True) -> None:
+                time_limit: float | None, mip_gap: float | None, settings: tuple[str, ...],
+                throughput_spread: bool = True) -> None:
     """Draw K scenarios of INSTANCE_FILE's uncertain inputs and report how sure its plan is: P10/P50/P90
     of cost, CO2, days and loss, and the probability of meeting each limit and the loss target."""
     from planner.analysis.executor import Runner
@@ -65,8 +73,9 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
                                                                                           mip_gap=mip_gap)
     with progress_bar(quiet, f"uncertainty, {samples} scenarios") as progress:
         try:
-            result = run_uncertainty(instance_file, samples, seed=seed, dists=dists, reoptimize=reoptimize,
-                                     options=options, runner=runner, progress=progress,
+            result = run_uncertainty(_source(instance_file, settings), samples, seed=seed, dists=dists,
+                                     reoptimize=reoptimize, options=options, runner=runner, progress=progress,
+                                     base_dir=Path(instance_file).parent,
                                      throughput_spread=throughput_spread)
         except NoPlanError as exc:
             click.echo(f"error: {exc}", err=True)
@@ -126,7 +135,7 @@ def print_uncertainty(result: Any) -> None:
     if fixed is not None:
         p = result.plan
         recipe = f", {p.alignment}" if p.alignment else ""
-        console.print(escape(f"plan ({result.plan_source}): {_si(p.model_params)} params, {p.tokens:.4g} tokens, "
+        console.print(escape(f"plan ({result.plan_source}): {si_m(p.model_params)} params, {p.tokens:.4g} tokens, "
                              f"{p.gpu_count} {p.gpu} in {p.region}{recipe}"))
         if result.plan_note:
             console.print(escape(f"  {result.plan_note}"))
@@ -155,7 +164,7 @@ def _percentile_table(title: str, percentiles: dict, units: dict[str, str], pref
         table.add_column(name, justify="left" if name == "quantity" else "right")
     for q, (label, _) in QUANTITIES.items():
         s = percentiles[q]
-        table.add_row(f"{prefix}{label} ({units[q]})", *(_num(s[k], q) for k in ("p10", "p50", "p90", "mean")))
+        table.add_row(f"{prefix}{label} ({units[q]})", *(_figure(s[k], q) for k in ("p10", "p50", "p90", "mean")))
     return table
 
 
@@ -179,7 +188,7 @@ def _print_reoptimized(console: Any, re: dict | None, units: dict[str, str]) -> 
         for k, entry in enumerate(entries[:8]):
             value = entry["value"]
             if key == "model_params":
-                text = f"{_si(value)} params"
+                text = f"{si_m(value)} params"
             else:
                 text = "none" if value is None else str(value)
             shares.add_row(label if k == 0 else "", escape(text), f"{entry['share']:.1%}")
@@ -189,18 +198,24 @@ def _print_reoptimized(console: Any, re: dict | None, units: dict[str, str]) -> 
 
 
 
-def _si(value: float) -> str:
-    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
-        if value >= div:
-            return f"{value / div:.4g}{suffix}"
-    return f"{value:.4g}"
+def si_m(value: float) -> str:
+    """`13B`, `1.07M`: no `k` (planner.numbers.si)."""
+    return si(value, 4, floor=1e6)
 
 
-def _num(value: float | None, quantity: str) -> str:
-    if value is None:
-        return "-"
+def _source(instance_file: str, settings: tuple[str, ...]) -> Any:
+    """The file, or with --set the instance it gives (files it names still read next to it)."""
+    if not settings:
+        return instance_file
+    from planner.input.loading import load_instance
+
+    return load_instance(instance_file, changes=changes_of(settings))
+
+
+def _figure(value: float | None, quantity: str) -> str:
+    """Dollars whole, loss to 5 significant digits (2.0647), the rest to 4 (planner.numbers)."""
+    from planner.numbers import sig, whole
+
     if quantity == "cost_usd":
-        return f"{value:,.0f}"
-    if quantity == "loss":
-        return f"{value:.4f}"
-    return f"{value:,.4g}"
+        return whole(value)
+    return sig(value, 5 if quantity == "loss" else 4)

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from planner.cli.grammar import changes_of, output_option, set_option
+
 from planner.cli.options import common_options, format_option, progress_bar, solver_options, wide_console
 from planner.cli.support import EXIT_LIMIT, EXIT_OK
 
@@ -30,12 +32,16 @@ from planner.cli.support import EXIT_LIMIT, EXIT_OK
 @click.option("--scheduler", envvar="PLAN_DASK_SCHEDULER", default=None, metavar="ADDRESS",
               help="Solve the points on this Dask scheduler (tcp://host:8786); env PLAN_DASK_SCHEDULER.")
 @common_options
+@set_option
+@output_option(lambda kwargs: (kwargs["instance_file"],))
 def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool, workers: int,
-           scheduler: str | None, plot: str | None, quiet: bool, time_limit: float | None, mip_gap: float) -> None:
+           scheduler: str | None, plot: str | None, quiet: bool, time_limit: float | None, mip_gap: float,
+           settings: tuple[str, ...]) -> None:
     """Solve INSTANCE_FILE at every point of the --vary grid: one row per point with the inputs, the
     decisions and every metric; infeasible points are rows too, with the reason."""
     from planner.present.plots import check_plot_path
     from planner.analysis.whatif import parse_varies, run_whatif
+    from planner.input.loading import read_with_changes
 
     parsed = parse_varies(list(varies))
     from planner.input.loading import named_files
@@ -48,7 +54,8 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
 
     runner = Runner(workers=workers, scheduler=scheduler)
     with progress_bar(quiet, f"what-if, {total} points") as progress:
-        sweep = run_whatif(instance_file, parsed, options=solver_options(time_limit, mip_gap), progress=progress,
+        source = read_with_changes(instance_file, changes_of(settings)) if settings else instance_file
+        sweep = run_whatif(source, parsed, options=solver_options(time_limit, mip_gap), progress=progress,
                            explain=explain, runner=runner)
     if plot_path is not None:
         from planner.present.plots import plot_whatif
@@ -95,7 +102,7 @@ def print_whatif(sweep: Any) -> None:
             m = result.metrics
             values = [f"{m.objective_value('cost'):,.0f}", f"{m.objective_value('co2'):,.2f}", f"{m.duration_days:,.2f}",
                       f"{m.loss:.4f}", ", ".join(result.binding) or "-"]
-            extra = [f"{result.objective_value:,.6g}"] if sweep.objective not in _FIGURES else []
+            extra = [_objective_cell(result.objective, result.objective_value)] if sweep.objective not in _FIGURES else []
             label = decision_label(result) + ("" if point.status == "optimal" else f" ({point.status})")
             cells += [point.status, *extra, label, *values]
         else:
@@ -112,6 +119,13 @@ def print_whatif(sweep: Any) -> None:
                   markup=False)
 
 
+def _objective_cell(objective: str, value: float | None) -> str:
+    """Dollars whole (1,075,990), other objectives to 6 significant digits: never an exponent."""
+    from planner.numbers import sig, whole
+
+    return whole(value) if objective in ("cost", "weighted") else sig(value, 6)
+
+
 #: The figure columns of the what-if table, by the objective shown in bold under them.
 _FIGURES = {"cost": "cost (USD)", "co2": "CO2e (t)", "time": "days", "loss": "loss"}
 
@@ -124,7 +138,8 @@ def _whatif_columns(sweep: Any, objective: str) -> list:
     columns = []
     for v in sweep.varies:
         numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) or x is None for x in v.values)
-        short_path = "obj." if v.path == "objective" else v.path.split(".")[-1]
+        # the full path, broken after its dots when space is short (two `mfu` columns stay apart)
+        short_path = "obj." if v.path == "objective" else v.path.replace(".", ".\n")
         columns.append(Col(v.path, numeric=numeric, keep=not numeric, short=short_path))
     names = ["status", "plan", "cost (USD)", "CO2e (t)", "days", "loss", "binding / reason"]
     if sweep.objective not in _FIGURES:
@@ -158,6 +173,7 @@ def short_reason(reason: str) -> str:
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return "none" if value is None else str(value)
+    """A swept value as the user wrote it (2,000,000, 0.35, 1e15, none): planner.numbers.value."""
+    from planner.numbers import value as written
+
+    return written(value)

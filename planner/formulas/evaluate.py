@@ -1,4 +1,4 @@
-"""The Pyomo-free evaluator: every figure of a plan from the spec's formulas (sections 2 and 6).
+"""The Pyomo-free evaluator: every figure of a plan from the formulas of README "The model".
 
     F_pre   = k N D                         F_align = post-training FLOPs (planner.formulas.post_training)
     S       = F_pre/rate + S_align          ideal GPU-seconds; S_align = post_training.recipe_seconds
@@ -38,12 +38,12 @@ from planner.formulas.spread import ThroughputSpread, cell_for, throughput_sprea
 from planner.formulas.targets import target_loss, target_probability
 from planner.formulas.post_training import recipe_coefficients, recipe_flops, recipe_seconds, stage_usd
 from planner.formulas.throughput import flop_rate, peak_flops
+from planner.formulas.limits import LIMITS
 from planner.input.schema import FixedPlan, Instance
 
 __all__ = ["evaluate_plan", "find_violations", "target_loss", "flop_rate", "memory_floor_gpus", "total_params",
            "PlanMetrics", "Violation", "REL_TOL"]
-#: Relative slack under which a limit counts as binding, and over which it counts as violated.
-REL_TOL = 1e-6
+from planner.constants import REL_TOL  # noqa: E402 -- binding within it, violated beyond it
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class PostTraining:
 
 @dataclass(frozen=True)
 class PlanMetrics:
-    """Every figure of one plan (the `plan` object of spec section 5)."""
+    """Every figure of one plan (the `plan` object of `plan solve --format json`)."""
 
     model_params: float
     tokens: float
@@ -151,17 +151,11 @@ class PlanMetrics:
     throughput_spread: ThroughputSpread | None = None   # P10/P50/P90 and P(limits met) (planner.formulas.spread)
 
     def objective_value(self, objective: str, carbon_price_usd_per_t: float = 0.0) -> float:
-        """The value of one of the five objectives (spec sections 4 and 6.4: with serving, cost,
+        """The value of one of the five objectives (README "Objectives" and docs/serving.md: with serving, cost,
         co2 and weighted are lifetime values)."""
-        cost = self.lifetime.cost_usd if self.lifetime is not None else self.cost_usd.total
-        co2 = self.lifetime.co2_t if self.lifetime is not None else self.co2_t.total
-        return {
-            "cost": lambda: cost,
-            "co2": lambda: co2,
-            "time": lambda: self.duration_days,
-            "loss": lambda: self.loss,
-            "weighted": lambda: cost + carbon_price_usd_per_t * co2,
-        }[objective]()
+        from planner.formulas.limits import OBJECTIVES
+
+        return OBJECTIVES[str(objective)].read(self, carbon_price_usd_per_t)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -210,7 +204,7 @@ def _serving(instance: Instance, n_params: float, cost: CostUsd, co2: Co2T):
 
 
 def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
-    """Price a fixed plan with the spec's formulas (no optimisation)."""
+    """Price a fixed plan with the formulas of README "The model" (no optimisation)."""
     gpu, region, recipe, price, terms = _choices(instance, plan)
     n_params, tokens, count = plan.model_params, plan.tokens, plan.gpu_count
     rate = flop_rate(instance, gpu, n_params)  # FLOP/s per GPU at this size
@@ -321,7 +315,9 @@ def scale_figures(instance: Instance, gpu, n_params: float, tokens: float, count
 
 
 def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -> list[Violation]:
-    """Every limit of spec section 3 that the plan breaks, by how much (relative tolerance REL_TOL)."""
+    """Every limit that the plan breaks, by how much (relative tolerance REL_TOL); docs/README's
+    "Constraints". `model_sizes` is not one of them: it lists what the solver may choose, and a
+    plan of the user's own may be any size."""
     out: list[Violation] = []
 
     def above(limit: str, value: float, allowed: float | None, unit: str, what: str) -> None:
@@ -335,10 +331,8 @@ def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -
     if target is not None and metrics.loss > target + REL_TOL * 1e-2 * target:
         out.append(Violation("max_loss", metrics.loss, target, "nats/token",
                              f"loss {metrics.loss:.6f} is above the target {target:.6f}"))
-    above("budget_usd", metrics.cost_usd.total, limits.budget_usd, "USD", "cost")
-    above("max_co2_t", metrics.co2_t.total, limits.max_co2_t, "t", "CO2")
-    above("deadline_days", metrics.duration_days, limits.deadline_days, "days", "duration")
-    above("max_training_flops", metrics.flops.total, limits.max_training_flops, "FLOP", "training compute")
+    for limit in LIMITS:
+        above(limit.key, limit.read(metrics), getattr(limits, limit.key), limit.unit, limit.label)
     above("grid_capacity_mw", metrics.peak_power_mw, region.grid_capacity_mw, "MW", "facility power")
     if region.max_swing_mw is not None:
         above("max_swing_mw", metrics.swing_mw, region.max_swing_mw, "MW", "power swing")
@@ -362,9 +356,6 @@ def find_violations(instance: Instance, plan: FixedPlan, metrics: PlanMetrics) -
         out.append(Violation("scale", plan.gpu_count, sf.max_useful_gpus, "GPUs",
                              f"{plan.gpu_count} GPUs need a global batch of at least {sf.global_batch_tokens:.4g} "
                              f"tokens, above the useful {sf.batch_limit_tokens:.4g} (scale.batch_multiple x B_opt)"))
-    if plan.model_params not in instance.sizes:
-        out.append(Violation("model_sizes", plan.model_params, 0, "params",
-                             f"{plan.model_params:g} is not one of the candidate model sizes"))
     if instance.alignment is not None and plan.alignment is not None:
         recipe = instance.recipe(plan.alignment)
         if recipe.quality < instance.alignment.min_quality:

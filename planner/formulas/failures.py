@@ -1,4 +1,4 @@
-"""Failures and restarts (spec section 6.2): the time a job on n GPUs loses to interruptions.
+"""Failures and restarts (README "Second edition": waste(n)): the time a job on n GPUs loses to interruptions.
 
 With a per-GPU mean time between interruptions M hours, a checkpoint taking delta hours to write
 and R hours lost per interruption (restart, reload), checkpointing at the Young/Daly interval

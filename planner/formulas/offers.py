@@ -2,7 +2,7 @@
 
 A region with `offers` sells exactly those GPU types; an offer's missing price or count falls back
 to the GPU entry's own. A region without `offers` sells every GPU at the entry's price and count.
-A GPU type with no price in a region is not offered there (spec section 3).
+A GPU type with no price in a region is not offered there (README "Constraints": availability).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def swing_mw(gpu: Gpu, region: Region, gpu_count) -> float:
 
 def serving_price(gpu: Gpu, region: Region) -> float | None:
     """USD per GPU-hour of `gpu` in `region` for serving: the offer rule without availability
-    (spec 6.4: the serving fleet is sized by demand over time)."""
+    (docs/serving.md: the serving fleet is sized by demand over time)."""
     if region.offers is None:
         return gpu.usd_per_gpu_hour
     if gpu.name not in region.offers:

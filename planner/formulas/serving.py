@@ -1,4 +1,4 @@
-"""Serving over the model's life (spec section 6.4): what each serving offer costs per parameter.
+"""Serving over the model's life (docs/serving.md): what each serving offer costs per parameter.
 
 For a serving offer (GPU g_s sold in region r_s by the offer rule, availability not binding) and a
 model of N (active) parameters serving `tokens` tokens at `flops_per_param_token` FLOPs each:

@@ -1,4 +1,4 @@
-"""The loss target and the tokens it needs, with the confidence targets of spec section 6.5.
+"""The loss target and the tokens it needs, with the confidence targets of README "Second edition".
 
     target      = targets.max_loss, or L(match.params, match.tokens) under the instance's law
                   (the reference run's tokens taken as unique: its own data, not this instance's)

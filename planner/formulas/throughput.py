@@ -1,4 +1,4 @@
-"""Achieved FLOP/s per GPU, with the size-dependent utilisation of spec section 6.1.
+"""Achieved FLOP/s per GPU, with the size-dependent utilisation of README "Second edition" (mfu(N)).
 
     mfu_g(N)  = min(mfu_max, mfu * (min(N, mfu_max_params) / mfu_ref_params) ^ mfu_size_exponent)
     rate_g(N) = peak_g * mfu_g(N) * moe.mfu_factor                       FLOP/s per GPU

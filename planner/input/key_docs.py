@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from planner.numbers import plain
 from planner.input import schema
 
 HEADER = """# Instance keys
@@ -138,20 +139,16 @@ def _constraints(annotation: Any, metadata: list) -> dict[str, Any]:
     return found
 
 
-def _num(value: float) -> str:
-    return f"{value:g}"
-
-
 def _allowed(info: FieldInfo) -> str:
     c = _constraints(info.annotation, info.metadata)
     parts = []
     low, high = c.get("low"), c.get("high")
     if low and high:
-        parts.append(f"{'(' if low[1] else '['}{_num(low[0])}, {_num(high[0])}{')' if high[1] else ']'}")
+        parts.append(f"{'(' if low[1] else '['}{plain(low[0])}, {plain(high[0])}{')' if high[1] else ']'}")
     elif low:
-        parts.append(f"{'>' if low[1] else '>='} {_num(low[0])}")
+        parts.append(f"{'>' if low[1] else '>='} {plain(low[0])}")
     elif high:
-        parts.append(f"{'<' if high[1] else '<='} {_num(high[0])}")
+        parts.append(f"{'<' if high[1] else '<='} {plain(high[0])}")
     if "min_length" in c:
         parts.append(f"at least {c['min_length']} entry")
     if "max_length" in c:
@@ -177,6 +174,9 @@ def _strip(annotation: Any) -> Any:
 
 
 def _default(info: FieldInfo) -> str:
+    filled = info.json_schema_extra.get("default") if isinstance(info.json_schema_extra, dict) else None
+    if info.is_required() and filled is not None:
+        return f"`{filled}`"  # required by the model, filled in by the loader when the file has none
     if info.is_required():
         return "required"
     default = info.default

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from planner.numbers import plain
 from planner.input import catalog, schema
 from planner.errors import InputError
 from planner.input.yaml_safe import YamlRefused, YamlTooDeep, load_text
@@ -146,22 +147,31 @@ def load_instance(path: str | Path, *, for_solving: bool = True,
     """Read, resolve catalog names and validate one instance file (a `scaling_law_samples:
     {file: x.csv}` is read relative to the instance file).
 
-    `changes` are (dotted path, value) pairs set before validation (`plan solve --set PATH=VALUE`,
-    the paths of planner.input.sweep_paths). `for_solving` also requires what solving needs (a loss
-    target unless the objective is loss); `plan evaluate` passes False.
+    `changes` are (dotted path, value) pairs set before validation (`--set PATH=VALUE`, the paths
+    of planner.input.sweep_paths). `for_solving` also requires what solving needs (a loss target
+    unless the objective is loss); `plan evaluate` passes False.
     """
+    data = read_with_changes(path, changes)
+    _LAST_LOADED[0] = data
+    return instance_from_dict(data, for_solving=for_solving)
+
+
+def read_with_changes(path: str | Path, changes: Sequence[tuple[str, Any]] = ()) -> dict[str, Any]:
+    """The instance file as a mapping (samples file read), with `changes` set on its catalog-resolved
+    form (None is YAML null); not validated yet (instance_from_dict does that)."""
     data = read_yaml(path)
     samples = data.get("scaling_law_samples")
     if isinstance(samples, dict):
         data = {**data, "scaling_law_samples": read_samples_file(samples, Path(path).parent)}
     if changes:
-        from planner.input.sweep_paths import parse_path, set_path
+        from planner.input.sweep_paths import check_distinct, parse_path, set_path
 
         data = resolve_catalog_names(data)
-        for path_text, value in changes:
-            data = set_path(data, parse_path(path_text, "--set"), value, path_text, "--set")
-    _LAST_LOADED[0] = data
-    return instance_from_dict(data, for_solving=for_solving)
+        paths = [(path_text, parse_path(path_text, "--set")) for path_text, _ in changes]
+        check_distinct(data, paths, "--set")
+        for (path_text, steps), (_, value) in zip(paths, changes):
+            data = set_path(data, steps, value, path_text, "--set")
+    return data
 
 
 def named_files(path: str | Path) -> list[Path]:
@@ -258,6 +268,9 @@ def resolve_catalog_names(data: dict[str, Any]) -> dict[str, Any]:
     for key, kind in (("gpus", "gpus"), ("regions", "regions")):
         if isinstance(out.get(key), str) and out[key].strip().lower() == "all":
             out[key] = catalog.names(kind)  # `gpus: all`, `regions: all`: every catalog entry
+        elif isinstance(out.get(key), dict) and list(out[key]) == ["all"] and isinstance(out[key]["all"], dict):
+            # `gpus: {all: {available: 4096}}`: every catalog entry, these keys overriding each
+            out[key] = [{**out[key]["all"], "name": name} for name in catalog.names(kind)]
     data = out
     out = dict(data)
     if "scaling_law" in out:
@@ -326,8 +339,12 @@ def _resolve_grid(path: str, resolved: Any, inline: Any) -> Any:
 
 def _unknown_name(name: str, kind: catalog.Kind) -> str:
     known = catalog.names(kind)
+    located = catalog.located(kind, name) if kind == "regions" and len(name) >= 3 else []
     near = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    if located:  # a place, not a misspelt name: `virginia` -> the entries located there
+        hint = f" (entries at '{name}': {', '.join(located)})"
+    else:
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
     return f"unknown catalog name '{name}'{hint}; built in: {', '.join(known)}, or write the entry inline"
 
 
@@ -451,8 +468,8 @@ def _input_error(exc: ValidationError, data: dict[str, Any]) -> InputError:
         return InputError(loc, message)
     if mismatched := [e for e in errors if e["loc"][:1] == raw_loc[:1] and _is_branch_label(e["loc"][-1])]:
         if len(mismatched) > 1 and all(e["type"] in _TYPE_MISMATCH for e in mismatched) and err in mismatched:
-            return InputError(loc, f"{_union_expected(raw_loc)}, got {_show(value)}")
-    return InputError(loc, f"{_describe(err)}, got {_show(value)}")
+            return InputError(loc, f"{_union_expected(raw_loc)}, got {_described(value)}")
+    return InputError(loc, f"{_describe(err)}, got {_described(value)}")
 
 
 def _unknown_key(key: str, parent: tuple) -> str:
@@ -525,19 +542,15 @@ def _bounds(loc: tuple) -> dict[str, float]:
 
 
 def _interval(bounds: dict[str, float]) -> str:
-    # the tightest bounds (a key may carry gt 0 from its type and ge/le from planner.input.ranges)
+    # the tightest bounds of the field's type (planner.input.schema's named quantities)
     low = sorted(((k, v) for k, v in bounds.items() if k in ("gt", "ge")), key=lambda kv: (-kv[1], kv[0] != "gt"))
     high = sorted(((k, v) for k, v in bounds.items() if k in ("lt", "le")), key=lambda kv: (kv[1], kv[0] != "lt"))
     if low and high:
         (lk, lv), (hk, hv) = low[0], high[0]
-        return f"must be in {'(' if lk == 'gt' else '['}{_num(lv)}, {_num(hv)}{')' if hk == 'lt' else ']'}"
+        return f"must be in {'(' if lk == 'gt' else '['}{plain(lv)}, {plain(hv)}{')' if hk == 'lt' else ']'}"
     symbol = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
     (key, limit), = (low or high)[:1]
-    return f"must be {symbol[key]} {_num(limit)}"
-
-
-def _num(value: float) -> str:
-    return f"{value:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+    return f"must be {symbol[key]} {plain(limit)}"
 
 
 def describe_error(err: dict) -> str:
@@ -574,13 +587,13 @@ def _describe(err: dict) -> str:
     if kind == "too_short":
         return "must list at least one entry"
     if kind == "too_long":
-        return f"must list at most {ctx.get('max_length', 0):,} entries (see planner/input/ranges.py)"
+        return f"must list at most {ctx.get('max_length', 0):,} entries (planner/input/schema.py: MAX_ENTRIES, MAX_STAGES, MAX_MODEL_SIZES)"
     if kind == "literal_error":
         return "must be one of " + str(ctx.get("expected", ""))
     return err["msg"][0].lower() + err["msg"][1:]
 
 
-def _show(value: Any) -> str:
+def _described(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):

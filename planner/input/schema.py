@@ -47,11 +47,98 @@ def _bounded(low: float, high: float, strict_low: bool = False):
     return Annotated[float, Field(strict=True, **({"gt": low} if strict_low else {"ge": low}), le=high)]
 
 
+# -- named quantities: each field's type carries its physically meaningful range (issue 13): values
+# outside it are refused at load time (exit 2, the key named), far from float overflow and from
+# the solver's tolerances. The ranges are generous: every real run and GPU lies well inside.
+def _real(*, ge: float | None = None, gt: float | None = None, le: float) -> Any:
+    return Annotated[float, Field(strict=True, ge=ge, gt=gt, le=le)]
+
+
+def _whole(*, ge: int, le: int) -> Any:
+    return Annotated[int, BeforeValidator(_integral), Field(strict=True, ge=ge, le=le)]
+
+
+Params = _real(ge=1e3, le=1e15)                 # model sizes, parameters: a thousand .. a quadrillion
+ParamsOrZero = _real(ge=0, le=1e15)
+Tokens = _real(gt=0, le=1e18)                   # 1e18 is ~50,000x the largest corpora
+ServingTokens = _real(ge=0, le=1e20)            # a lifetime of traffic
+LawLoss = _real(ge=0, le=100)                   # nats/token: a uniform 1M-token vocabulary is ~14
+LossTarget = _real(gt=0, le=100)
+LawCoefficient = _real(gt=0, le=1e8)            # published A, B are 10 .. 1e4
+LawExponent = _real(ge=0.01, le=3)              # published alpha, beta are 0.05 .. 0.8
+TeraFlops = _real(gt=0, le=1e6)
+HardwareSize = _real(ge=1e-3, le=1e6)           # watts, GB
+UpToMillion = _real(ge=0, le=1e6)               # kg, USD per GPU-hour or label, quality, USD/t
+UpToTrillion = _real(ge=0, le=1e12)             # labels, USD
+Years = _real(ge=1e-2, le=100)
+MtbfHours = _real(ge=1e-2, le=1e9)
+CarbonIntensity = _real(ge=0, le=1e4)           # gCO2e/kWh
+Pue = _real(ge=1, le=10)
+PowerMw = _real(ge=1e-6, le=1e6)                # up to a terawatt
+PerParamToken = _real(ge=1e-3, le=1e4)          # FLOPs per parameter-token; epochs
+MfuFactor = _real(ge=1e-3, le=10)
+Factor = _real(ge=1e-2, le=1e4)                 # R*, bytes per parameter
+UsdPerToken = _real(ge=0, le=1)
+BudgetUsd = _real(ge=1e-2, le=1e15)             # a cent .. a quadrillion dollars
+DeadlineDays = _real(ge=1e-3, le=1e5)           # ~1.5 minutes .. ~270 years
+TrainingFlops = _real(ge=1e6, le=1e35)
+Co2Tonnes = _real(ge=1e-6, le=1e12)
+MoeRatio = _real(ge=1, le=1e4)
+Hours = _real(ge=0, le=1e4)
+StaffUsdPerDay = _real(ge=0, le=1e9)
+DevelopmentFactor = _real(ge=1, le=1e3)
+NodeSize = _whole(ge=1, le=10_000)
+GpuCount = _whole(ge=0, le=10_000_000)          # ten million accelerators
+ClusterSize = _whole(ge=1, le=10_000_000)
+SizeCount = _whole(ge=1, le=10_000)             # each size is a column block of the MIP
+#: Largest number of candidate model sizes (a list or a {min, max, count} grid).
+MAX_MODEL_SIZES = 10_000
+#: Longest lists: every GPU type x region x size is a block of the MIP, so these bound the model.
+MAX_ENTRIES = 1000
+MAX_STAGES = 100
+
+
+#: Longest name (characters): names are printed in every table, plot and message, and a
+#: 100,000-character name took minutes to lay out in a plot.
+MAX_NAME_CHARS = 200
+#: Bidirectional controls (embeddings, overrides, isolates, marks): they reorder the text printed
+#: after them, so a name could make a table or a message read other than it is.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _printable_name(value: Any) -> Any:
+    """A name holds no control characters (newline, tab, ESC...) and no lone surrogates (`"\\ud800"`,
+    which cannot be written as UTF-8): it is printed in tables, plots and messages, where they would
+    break lines, drive the terminal or fail to encode."""
+    import unicodedata
+
+    if isinstance(value, str):
+        if len(value) > MAX_NAME_CHARS:
+            raise ValueError(f"a name is at most {MAX_NAME_CHARS} characters, got {len(value):,}")
+        for char in value:
+            if unicodedata.category(char) in ("Cc", "Cs"):  # control characters, lone surrogates
+                raise ValueError(f"a name may not hold control characters (found {char!r}); "
+                                 "use letters, digits, spaces and punctuation")
+            if char in BIDI_CONTROLS:
+                raise ValueError(f"a name may not hold bidirectional controls (found U+{ord(char):04X}); "
+                                 "they reorder the text printed after them")
+    return value
+
+
+def check_name(value: str) -> str:
+    """A name under the rules of every instance name (ValueError saying what is wrong): for names
+    given outside an instance (`plan fit --name`)."""
+    return _printable_name(value)
+
+
+Name = Annotated[str, AfterValidator(_printable_name)]
+
+
 class Strict(BaseModel):
     """Every section: unknown keys refused, frozen, no inf/nan, no type coercion.
 
     defer_build: a model's validator is built when it is first used, not when the class is defined
-    (planner.input.ranges adds the bounds to the fields first). `plan solve` then builds the one
+    (the bounds are on the fields' own types). `plan solve` then builds the one
     validator of Instance, with every section inside it, instead of one per section twice over
     (0.05-0.08 s of start-up)."""
 
@@ -80,12 +167,12 @@ class FittedRange(Strict):
 class ScalingLaw(Strict):
     """L(N, D) = E + A / N^alpha + B / Deff^beta (nats/token)."""
 
-    name: str = Field("custom", description="catalog name or a label")
-    E: NonNegative = Field(description="irreducible loss, nats/token")
-    A: Positive = Field(description="coefficient of the parameter term A/N^alpha, nats/token x params^alpha")
-    B: Positive = Field(description="coefficient of the data term B/D^beta, nats/token x tokens^beta")
-    alpha: Positive = Field(description="exponent of the parameter term, dimensionless")
-    beta: Positive = Field(description="exponent of the data term, dimensionless")
+    name: Name = Field("custom", description="catalog name or a label")
+    E: LawLoss = Field(description="irreducible loss, nats/token")
+    A: LawCoefficient = Field(description="coefficient of the parameter term A/N^alpha, nats/token x params^alpha")
+    B: LawCoefficient = Field(description="coefficient of the data term B/D^beta, nats/token x tokens^beta")
+    alpha: LawExponent = Field(description="exponent of the parameter term, dimensionless")
+    beta: LawExponent = Field(description="exponent of the data term, dimensionless")
     source: str | None = Field(None, description="where the constants come from")
     fitted: FittedRange | None = Field(
         None, description="the range of the runs the law was fitted on (`plan fit` writes it); a plan outside "
@@ -110,29 +197,29 @@ class MfuSpread(Strict):
 class Gpu(Strict):
     """One accelerator type. Prices and availability here apply where a region lists no offers."""
 
-    name: str = Field(description="catalog name (`plan catalog gpus`) or your own label")
-    peak_tflops: Positive = Field(description="dense BF16 peak per GPU, TFLOP/s")
+    name: Name = Field(description="catalog name (`plan catalog gpus`) or your own label")
+    peak_tflops: TeraFlops = Field(description="dense BF16 peak per GPU, TFLOP/s")
     mfu: Fraction = Field(description="model FLOPs utilisation, (0, 1]")
-    peak_fp8_tflops: Positive | None = Field(
+    peak_fp8_tflops: TeraFlops | None = Field(
         None, description="dense FP8 peak per GPU, TFLOP/s; required by `precision: fp8`")
     mfu_fp8: Fraction | None = Field(
         None, description="MFU against the FP8 peak under `precision: fp8`; absent = mfu")
-    watts: Positive = Field(description="board power per GPU, W")
+    watts: HardwareSize = Field(description="board power per GPU, W")
     node_watts: _bounded(0.0, 1e7, True) | None = Field(
         None, description="rated power of one node (GPUs + host), W, e.g. DGX H100 10,200; grid capacity, "
         "peak power and swing see node_watts / gpus_per_node per GPU; absent = watts")
     energy_watts: _bounded(0.0, 1e6, True) | None = Field(
         None, description="average draw per GPU for energy and operational CO2, W (a measured figure "
         "incl. host share); absent = watts (GPU-hours x TDP x PUE, the model-card convention)")
-    memory_gb: Positive = Field(description="HBM per GPU, GB (1e9 bytes)")
-    gpus_per_node: PositiveCount = Field(8, description="GPUs per node: the GPU count is a multiple of it")
-    embodied_kg: NonNegative = Field(0.0, description="embodied CO2e per GPU, kg")
-    lifetime_years: Positive = Field(5.0, description="service life over which embodied CO2e is amortised, years")
-    usd_per_gpu_hour: NonNegative | None = Field(
+    memory_gb: HardwareSize = Field(description="HBM per GPU, GB (1e9 bytes)")
+    gpus_per_node: NodeSize = Field(8, description="GPUs per node: the GPU count is a multiple of it")
+    embodied_kg: UpToMillion = Field(0.0, description="embodied CO2e per GPU, kg")
+    lifetime_years: Years = Field(5.0, description="service life over which embodied CO2e is amortised, years")
+    usd_per_gpu_hour: UpToMillion | None = Field(
         None, description="price per GPU-hour, USD, where a region lists no offer; absent = not sold there")
-    available: Count | None = Field(
+    available: GpuCount | None = Field(
         None, description="GPUs that can be had, where a region lists no offer; required with a price")
-    mfu_ref_params: Positive = Field(
+    mfu_ref_params: Params = Field(
         1e11, description="model size (active parameters) at which `mfu` was measured")
     mfu_size_exponent: Annotated[float, Field(strict=True, ge=-1, le=1)] = Field(
         0.0, description="mfu(N) = min(mfu_max, mfu (N/mfu_ref_params)^exponent); 0 = constant mfu")
@@ -140,7 +227,7 @@ class Gpu(Strict):
     mfu_max_params: _bounded(1e3, 1e15) | None = Field(
         None, description="size (active parameters) above which mfu(N) stops rising: the largest calibrated "
         "run; absent = the size curve extrapolates")
-    mtbf_hours: Positive | None = Field(
+    mtbf_hours: MtbfHours | None = Field(
         None, description="mean time between job interruptions per GPU, hours; absent = never fails")
     serving_mfu: Fraction | None = Field(
         None, description="utilisation when serving (decode-bound), (0, 1]; used by `serving`")
@@ -154,9 +241,9 @@ class Gpu(Strict):
 class Offer(Strict):
     """A GPU type sold in a region: price and how many can be had."""
 
-    usd_per_gpu_hour: NonNegative | None = Field(
+    usd_per_gpu_hour: UpToMillion | None = Field(
         None, description="price per GPU-hour in this region, USD; absent = the GPU's usd_per_gpu_hour")
-    available: Count | None = Field(
+    available: GpuCount | None = Field(
         None, description="GPUs of this type that can be had in this region; absent = the GPU's available")
     min_term_days: Annotated[float, Field(strict=True, ge=0, le=1e5)] | None = Field(
         None, description="rental paid for at least this many days (reserved instances, capacity blocks); "
@@ -169,15 +256,15 @@ class Offer(Strict):
 class Region(Strict):
     """A datacenter location."""
 
-    name: str = Field(description="catalog name (`plan catalog regions`) or your own label")
-    carbon_g_per_kwh: NonNegative = Field(description="grid carbon intensity, gCO2e/kWh")
+    name: Name = Field(description="catalog name (`plan catalog regions`) or your own label")
+    carbon_g_per_kwh: CarbonIntensity = Field(description="grid carbon intensity, gCO2e/kWh")
     grid: str | None = Field(None, description="key of the bundled carbon-intensity table (SWE, "
                              "gcp:europe-north1, US-VA) that carbon_g_per_kwh was read from")
-    pue: Annotated[float, Field(strict=True, ge=1)] = Field(
+    pue: Pue = Field(
         1.0, description="power usage effectiveness: facility energy / IT energy, >= 1")
-    grid_capacity_mw: Positive | None = Field(
+    grid_capacity_mw: PowerMw | None = Field(
         None, description="most facility power the site can draw, MW; absent = unlimited")
-    max_swing_mw: Positive | None = Field(
+    max_swing_mw: PowerMw | None = Field(
         None, description="largest power swing the grid tolerates, MW (n x watts x swing_fraction); absent = unlimited")
     swing_fraction: Fraction = Field(
         1.0, description="share of board power that swings (between compute and communication phases), (0, 1]")
@@ -229,17 +316,18 @@ class Stage(Strict):
     """One alignment stage, run after pretraining on the same cluster. Given as `tokens` x
     `flops_per_param_token` (processed tokens), as `rl:` mechanics, or as `share_of_pretraining`."""
 
-    name: str = Field(description="label of the stage (SFT, DPO, RL, ...)")
-    tokens: Positive | None = Field(None, description="tokens processed by the stage, tokens (with "
-                                                      "flops_per_param_token; not with rl or share_of_pretraining)")
-    flops_per_param_token: Positive | None = Field(None, description="FLOPs per parameter per token of the stage, FLOP")
+    name: Name = Field(description="label of the stage (SFT, DPO, RL, ...)")
+    tokens: Tokens | None = Field(None, description="tokens processed by the stage, tokens (with "
+                                                    "flops_per_param_token; not with rl or share_of_pretraining)")
+    flops_per_param_token: PerParamToken | None = Field(
+        None, description="FLOPs per parameter per token of the stage, FLOP")
     rl: Rl | None = Field(None, description="an RL stage from its mechanics (prompts, samples, steps, lengths)")
     share_of_pretraining: ShareOfPretraining | None = Field(
         None, description="the stage's compute as a share of the plan's pretraining compute (0.1 = 10%), "
                           "dimensionless")
-    mfu_factor: Positive = Field(1.0, description="the stage's MFU relative to pretraining (RL rollouts < 1)")
-    samples: NonNegative = Field(0.0, description="human or AI labels bought for the stage, count")
-    usd_per_sample: NonNegative = Field(0.0, description="price per label, USD")
+    mfu_factor: MfuFactor = Field(1.0, description="the stage's MFU relative to pretraining (RL rollouts < 1)")
+    samples: UpToTrillion = Field(0.0, description="human or AI labels bought for the stage, count")
+    usd_per_sample: UpToMillion = Field(0.0, description="price per label, USD")
 
     @model_validator(mode="after")
     def _one_form(self) -> "Stage":
@@ -256,21 +344,21 @@ class Stage(Strict):
 class Recipe(Strict):
     """An alignment recipe (SFT, DPO, RLHF, GRPO, ...): its stages run one after another."""
 
-    name: str = Field(description="catalog name (`plan catalog recipes`) or your own label")
-    quality: NonNegative = Field(0.0, description="quality score compared with alignment.min_quality (a ranking)")
-    min_model_params: NonNegative = Field(0.0, description="smallest model the recipe works for, parameters")
+    name: Name = Field(description="catalog name (`plan catalog recipes`) or your own label")
+    quality: UpToMillion = Field(0.0, description="quality score compared with alignment.min_quality (a ranking)")
+    min_model_params: ParamsOrZero = Field(0.0, description="smallest model the recipe works for, parameters")
     needs_verifiable_tasks: bool = Field(False, description="usable only with alignment.verifiable_tasks: true")
-    fixed_usd: NonNegative = Field(0.0, description="one-off cost (e.g. building verifiers), USD")
-    stages: list[Stage] = Field(min_length=1, description="the stages, run one after another")
+    fixed_usd: UpToTrillion = Field(0.0, description="one-off cost (e.g. building verifiers), USD")
+    stages: Annotated[list[Stage], Field(max_length=MAX_STAGES)] = Field(min_length=1, description="the stages, run one after another")
     source: str | None = Field(None, description="where the numbers come from (text, not used)")
 
 
 class Alignment(Strict):
     """Post-training: the plan picks one of the recipes."""
 
-    min_quality: NonNegative = Field(0.0, description="least recipe quality accepted")
+    min_quality: UpToMillion = Field(0.0, description="least recipe quality accepted")
     verifiable_tasks: bool = Field(False, description="the tasks can be checked automatically (math, code)")
-    recipes: list[Recipe] = Field(min_length=1, description="candidate recipes: catalog names or inline")
+    recipes: Annotated[list[Recipe], Field(max_length=MAX_ENTRIES)] = Field(min_length=1, description="candidate recipes: catalog names or inline")
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Alignment":
@@ -281,9 +369,9 @@ class Alignment(Strict):
 class SizeGrid(Strict):
     """Log-spaced candidate sizes: `count` values from `min` to `max` inclusive."""
 
-    min: Positive = Field(description="smallest candidate size, parameters")
-    max: Positive = Field(description="largest candidate size, parameters (>= min)")
-    count: PositiveCount = Field(description="number of sizes, log-spaced, ends included")
+    min: Params = Field(description="smallest candidate size, parameters")
+    max: Params = Field(description="largest candidate size, parameters (>= min)")
+    count: SizeCount = Field(description="number of sizes, log-spaced, ends included")
 
     @model_validator(mode="after")
     def _ordered(self) -> "SizeGrid":
@@ -301,24 +389,24 @@ class SizeGrid(Strict):
 class Data(Strict):
     """The pretraining data."""
 
-    unique_tokens: Positive | None = Field(None, description="U, unique tokens available; absent = unlimited")
-    max_epochs: Positive | None = Field(None, description="passes over the data: D <= U x max_epochs; needs unique_tokens")
-    repetition_rstar: Positive = Field(
+    unique_tokens: Tokens | None = Field(None, description="U, unique tokens available; absent = unlimited")
+    max_epochs: PerParamToken | None = Field(None, description="passes over the data: D <= U x max_epochs; needs unique_tokens")
+    repetition_rstar: Factor = Field(
         15.4, description="R*, how fast repeated tokens lose value (Muennighoff et al. 2023), epochs")
-    usd_per_token: NonNegative = Field(0.0, description="price of each pretraining token, USD/token")
+    usd_per_token: UsdPerToken = Field(0.0, description="price of each pretraining token, USD/token")
 
 
 class Match(Strict):
     """Target the loss of a reference model (params, tokens) under the instance's law."""
 
-    params: Positive = Field(description="reference model size, parameters")
-    tokens: Positive = Field(description="reference training tokens (counted as unique), tokens")
+    params: Params = Field(description="reference model size, parameters")
+    tokens: Tokens = Field(description="reference training tokens (counted as unique), tokens")
 
 
 class Targets(Strict):
     """The quality the plan must reach: one of max_loss or match (needed to solve unless objective is loss)."""
 
-    max_loss: Positive | None = Field(None, description="highest loss accepted, nats/token")
+    max_loss: LossTarget | None = Field(None, description="highest loss accepted, nats/token")
     match: Match | None = Field(None, description="the loss of a reference run under the instance's law")
     confidence: Annotated[float, Field(strict=True, gt=0, le=1)] | None = Field(
         None, description="share of scaling_law_samples that must meet the target")
@@ -333,25 +421,25 @@ class Targets(Strict):
 class Limits(Strict):
     """Hard limits on the plan; an absent limit does not apply."""
 
-    budget_usd: Positive | None = Field(None, description="most the run may cost, USD")
-    deadline_days: Positive | None = Field(None, description="longest the run may take (pretraining + alignment), days")
+    budget_usd: BudgetUsd | None = Field(None, description="most the run may cost, USD")
+    deadline_days: DeadlineDays | None = Field(None, description="longest the run may take (pretraining + alignment), days")
     deadline: str | None = Field(
         None, description="the deadline as a date, YYYY-MM-DD; needs top-level `start`; the loader sets "
         "deadline_days = deadline - start (whole days) and leaves this key empty; not with deadline_days")
-    max_training_flops: Positive | None = Field(
+    max_training_flops: TrainingFlops | None = Field(
         None, description="most training compute (pretraining + alignment), FLOP (e.g. 1e26, a reporting line)")
-    max_co2_t: Positive | None = Field(None, description="carbon budget, t CO2e (operational + embodied)")
+    max_co2_t: Co2Tonnes | None = Field(None, description="carbon budget, t CO2e (operational + embodied)")
 
 
 class FixedPlan(Strict):
     """The choices of a plan, fixed by the user (`plan evaluate`)."""
 
-    model_params: Positive = Field(description="model size N, parameters (active parameters for an MoE)")
-    tokens: Positive = Field(description="pretraining tokens D, tokens")
-    gpu: str = Field(description="name of one of the instance's gpus")
-    gpu_count: PositiveCount = Field(description="GPUs in the cluster, a multiple of the GPU's gpus_per_node")
-    region: str = Field(description="name of one of the instance's regions")
-    alignment: str | None = Field(None, description="name of one of alignment.recipes; absent = none")
+    model_params: Params = Field(description="model size N, parameters (active parameters for an MoE)")
+    tokens: Tokens = Field(description="pretraining tokens D, tokens")
+    gpu: Name = Field(description="name of one of the instance's gpus")
+    gpu_count: ClusterSize = Field(description="GPUs in the cluster, a multiple of the GPU's gpus_per_node")
+    region: Name = Field(description="name of one of the instance's regions")
+    alignment: Name | None = Field(None, description="name of one of alignment.recipes; absent = none")
 
     @model_validator(mode="before")
     @classmethod
@@ -369,7 +457,7 @@ class Moe(Strict):
     """A mixture-of-experts model: the candidate sizes N are ACTIVE parameters (compute 6 N D, the
     scaling law at N); the training state holds total_params_per_active x N parameters."""
 
-    total_params_per_active: Annotated[float, Field(strict=True, ge=1)] = Field(
+    total_params_per_active: MoeRatio = Field(
         description="total / active parameters, e.g. 671/37 = 18.14 for DeepSeek-V3")
     mfu_factor: Fraction = Field(1.0, description="MFU of the MoE run relative to a dense run "
                                  "(expert all-to-all, load imbalance), (0, 1]")
@@ -403,25 +491,25 @@ class Scale(Strict):
 class Reliability(Strict):
     """Checkpoint/restart figures of the failure model, used with gpus[*].mtbf_hours."""
 
-    checkpoint_hours: NonNegative = Field(0.01, description="time to write one checkpoint, hours")
-    restart_hours: NonNegative = Field(0.1, description="time lost per interruption (restart, reload), hours")
+    checkpoint_hours: Hours = Field(0.01, description="time to write one checkpoint, hours")
+    restart_hours: Hours = Field(0.1, description="time lost per interruption (restart, reload), hours")
 
 
 class SampleLaw(Strict):
     """One sampled scaling law (a bootstrap replicate): L = E + A/N^alpha + B/D^beta."""
 
-    E: NonNegative = Field(description="irreducible loss, nats/token")
-    A: Positive = Field(description="coefficient of the parameter term, nats/token x params^alpha")
-    B: Positive = Field(description="coefficient of the data term, nats/token x tokens^beta")
-    alpha: Positive = Field(description="exponent of the parameter term, dimensionless")
-    beta: Positive = Field(description="exponent of the data term, dimensionless")
+    E: LawLoss = Field(description="irreducible loss, nats/token")
+    A: LawCoefficient = Field(description="coefficient of the parameter term, nats/token x params^alpha")
+    B: LawCoefficient = Field(description="coefficient of the data term, nats/token x tokens^beta")
+    alpha: LawExponent = Field(description="exponent of the parameter term, dimensionless")
+    beta: LawExponent = Field(description="exponent of the data term, dimensionless")
 
 
 class Serving(Strict):
     """Lifetime serving demand: the plan also picks the serving GPU and region."""
 
-    tokens: NonNegative = Field(description="tokens processed over the model's life (prompt + generated)")
-    flops_per_param_token: Positive = Field(2.0, description="forward-pass FLOPs per (active) parameter-token")
+    tokens: ServingTokens = Field(description="tokens processed over the model's life (prompt + generated)")
+    flops_per_param_token: PerParamToken = Field(2.0, description="forward-pass FLOPs per (active) parameter-token")
     mfu: Fraction | None = Field(None, description="serving utilisation; default each GPU's serving_mfu")
     precision: Precision = Field("bf16", description="serving precision: bf16 peak, or fp8 peak")
     gpus: list[str] | None = Field(None, description="GPUs that may serve; default every instance GPU")
@@ -431,18 +519,18 @@ class Serving(Strict):
 class Instance(Strict):
     """One planning problem (docs/instance-keys.md)."""
 
-    name: str = Field("", description="label of the instance")
+    name: Name = Field("", description="label of the instance")
     start: str | None = Field(
         None, description="date the run starts, YYYY-MM-DD; used with limits.deadline")
     objective: Objective = Field(
         "cost", description="what to minimise: cost (USD), co2 (t), time (days), loss (nats/token), or "
         "weighted (cost + carbon_price_usd_per_t x CO2)")
-    carbon_price_usd_per_t: NonNegative = Field(
+    carbon_price_usd_per_t: UpToMillion = Field(
         0.0, description="carbon price of objective weighted, USD per t CO2e (0: weighted = cost)")
-    scaling_law: ScalingLaw = Field(description="catalog name (`plan catalog laws`) or inline {E, A, B, alpha, beta}; "
+    scaling_law: ScalingLaw = Field(json_schema_extra={"default": "epoch2024"}, description="catalog name (`plan catalog laws`) or inline {E, A, B, alpha, beta}; "
                                     "absent = epoch2024")
-    flops_per_param_token: Positive = Field(6.0, description="pretraining FLOPs per parameter per token (6: C = 6 N D)")
-    model_sizes: Annotated[list[Positive], Field(min_length=1)] | SizeGrid = Field(
+    flops_per_param_token: PerParamToken = Field(6.0, description="pretraining FLOPs per parameter per token (6: C = 6 N D)")
+    model_sizes: Annotated[list[Params], Field(min_length=1, max_length=MAX_MODEL_SIZES)] | SizeGrid = Field(
         description="candidate model sizes N, parameters: a list, or {min, max, count} log-spaced")
     data: Data = Field(Data.model_construct(), description="the pretraining data: unique tokens, epochs, price")
     targets: Targets = Field(Targets.model_construct(), description="the loss the plan must reach")
@@ -450,20 +538,20 @@ class Instance(Strict):
     staff_usd_per_year: _bounded(0.0, 1e11) | None = Field(
         None, description="team cost per year (headcount x loaded salary), USD/year, charged for the run's "
         "duration: staff_usd_per_day = staff_usd_per_year / 365.25; give this or staff_usd_per_day")
-    staff_usd_per_day: NonNegative = Field(0.0, description="team cost while the run lasts, USD/day "
-                                           "(or give staff_usd_per_year)")
+    staff_usd_per_day: StaffUsdPerDay = Field(0.0, description="team cost while the run lasts, USD/day "
+                                              "(or give staff_usd_per_year)")
     scale: Scale | None = Field(None, description="how far a cluster scales: the global-batch limit on the GPU "
                                 "count (planner.formulas.scale); absent = no limit; `scale: {}` = the defaults")
-    bytes_per_param: Positive = Field(16.0, description="training-state memory per parameter, bytes (16: BF16 "
+    bytes_per_param: Factor = Field(16.0, description="training-state memory per parameter, bytes (16: BF16 "
                                       "weights and gradients, FP32 master weights and Adam moments)")
     precision: Precision = Field("bf16", description="training precision: the GPU peak (and MFU) used")
     moe: Moe | None = Field(None, description="mixture-of-experts: model_sizes are active parameters; absent = dense")
-    gpus: list[Gpu] = Field(min_length=1, description="candidate GPU types: catalog names, inline entries, or `all` "
-                            "(every catalog GPU)")
-    regions: list[Region] = Field(min_length=1, description="candidate regions: catalog names, inline entries, or "
-                                  "`all` (every catalog region)")
+    gpus: Annotated[list[Gpu], Field(max_length=MAX_ENTRIES)] = Field(min_length=1, description="candidate GPU types: catalog names, inline entries, `all` "
+                            "(every catalog GPU) or `{all: {available: 1024}}` (every catalog GPU, keys overridden)")
+    regions: Annotated[list[Region], Field(max_length=MAX_ENTRIES)] = Field(min_length=1, description="candidate regions: catalog names, inline entries, "
+                                  "`all` (every catalog region) or `{all: {pue: 1.2}}` (keys overridden)")
     alignment: Alignment | None = Field(None, description="post-training recipes; absent = pretraining only")
-    development_factor: Annotated[float, Field(strict=True, ge=1)] = Field(
+    development_factor: DevelopmentFactor = Field(
         1.0, description="project GPU-hours / final-run GPU-hours (ablations, failed runs), >= 1")
     reliability: Reliability = Field(Reliability.model_construct(), description="checkpoint and restart times of the failure model")
     serving: Serving | None = Field(None, description="lifetime serving demand; absent = training only")
@@ -534,7 +622,8 @@ class Instance(Strict):
                     if gpu.usd_per_gpu_hour is not None and gpu.available is None:
                         raise ValueError(
                             f"gpus[{j}].available: required (how many {gpu.name} can be had?) because "
-                            f"region '{region.name}' lists no offers; availability is always finite"
+                            f"region '{region.name}' lists no offers; availability is always finite "
+                            "(catalog GPUs carry no count: `gpus: {all: {available: 1024}}` gives each one)"
                         )
                 continue
             for gpu_name, offer in region.offers.items():
@@ -649,8 +738,3 @@ def _check_unique(names: list[str], field: str) -> None:
             raise ValueError(f"{field}[{i}].name: duplicate name '{name}'")
         seen.add(name)
 
-
-# Physically meaningful ranges of every numeric key (planner.input.ranges, issue 13).
-from planner.input import ranges as _ranges  # noqa: E402
-
-_ranges.install(globals())

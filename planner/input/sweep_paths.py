@@ -9,10 +9,15 @@ PATH is a dotted path into the instance as written in YAML, after catalog names 
     regions[sweden].offers.H100.available a mapping key (also `offers[H100]`, for names with dots)
     scaling_law.alpha                     the law's constants (the catalog law, overridden)
 
-SPEC is either a comma list, `1e6,5e6,1e7` (numbers, `true`/`false`, `none` to drop the key so
-its default applies, or text such as `cost,co2` for `objective`), or a range
-`START:STOP:COUNT[log|lin]`, e.g. `1e6:1e8:20log` (COUNT values from START to STOP inclusive,
-log- or linearly spaced; linear when the spacing is left out).
+SPEC is either a comma list, `1e6,5e6,1e7` (numbers, `true`/`false`, `none` for YAML null: the
+value switched off, a catalog value too, as `mtbf_hours: null` in the file; or text such as
+`cost,co2` for `objective`), or a range `START:STOP:COUNT[log|lin]`, e.g. `1e6:1e8:20log` (COUNT
+values from START to STOP inclusive, log- or linearly spaced; linear when the spacing is left out).
+A range over a whole-number key (`gpus[H100].available`, `gpus_per_node`) is rounded to whole
+numbers (repeats after rounding dropped), and the rounded values are the ones shown.
+
+One field named two ways (`gpus[0].mfu` and `gpus[H100].mfu`, `offers.H100` and `offers[H100]`)
+is one field: field_key() gives both the same key, and check_distinct() refuses it given twice.
 
 Setting a value never validates by itself: every point becomes a full instance and goes through
 planner.input.loading.instance_from_dict, so a typo in the last key is reported like one in a file
@@ -69,7 +74,67 @@ def parse_vary(text: str) -> Vary:
         raise InputError("--vary", f"expected PATH=SPEC (e.g. limits.budget_usd=1e6:1e8:20log), got {text!r}")
     steps = parse_path(path)
     values, log = parse_spec(spec, where=f"--vary {path}")
+    if ":" in spec and integer_field(steps):
+        values = list(dict.fromkeys(round(v) for v in values))  # whole numbers, each once
     return Vary(path, steps, tuple(values), log)
+
+
+def integer_field(steps: tuple[Step, ...]) -> bool:
+    """True when the path ends at a whole-number field of the schema (GPU counts, node sizes)."""
+    from typing import get_args, get_origin
+
+    from pydantic import BaseModel
+
+    from planner.input import schema
+
+    node: Any = schema.Instance
+    for step in steps:
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(str(step.key)) if not isinstance(step.key, int) else None
+            if field is None:
+                return False
+            node = field.annotation
+        else:  # a list or mapping: the type of its entries
+            node = next((a for a in get_args(node) if a is not str), None)
+        while get_origin(node) is not None and get_origin(node) not in (list, dict):
+            node = next((a for a in get_args(node) if a is not type(None)), None)  # Optional, Annotated
+        if node is None:
+            return False
+    return node is int
+
+
+def field_key(data: dict[str, Any], steps: tuple[Step, ...]) -> tuple[str, ...]:
+    """The field a path names, the same however it is written: a list index becomes the entry's
+    name when it has one (`gpus[0]` = `gpus[H100]`), `offers.H100` = `offers[H100]`."""
+    node: Any = data
+    out = []
+    for step in steps:
+        key = step.key
+        if isinstance(node, list) and isinstance(key, int) and not step.by_name and -len(node) <= key < len(node):
+            name = _entry_name(node[key])
+            key = name if name is not None else key
+        out.append(str(key))
+        if isinstance(node, dict):
+            node = node.get(str(step.key))
+        elif isinstance(node, list):
+            names = [_entry_name(item) for item in node]
+            found = (names.index(step.key) if step.key in names else None) if step.by_name or not isinstance(
+                step.key, int) else (step.key if -len(node) <= step.key < len(node) else None)
+            node = node[found] if found is not None else None
+        else:
+            node = None
+    return tuple(out)
+
+
+def check_distinct(data: dict[str, Any], paths: list[tuple[str, tuple[Step, ...]]], option: str) -> None:
+    """InputError when two of the (path as written, steps) name one field."""
+    seen: dict[tuple[str, ...], str] = {}
+    for written, steps in paths:
+        key = field_key(data, steps)
+        if key in seen:
+            same = "" if seen[key] == written else f" (as {seen[key]!r})"
+            raise InputError(f"{option} {written}", f"given twice{same}; one {option} per field")
+        seen[key] = written
 
 
 def parse_path(path: str, option: str = "--vary") -> tuple[Step, ...]:
@@ -184,7 +249,8 @@ def _scalar(text: str) -> Any:
 
 def parse_set(text: str, option: str = "--set") -> tuple[str, Any]:
     """`PATH=VALUE` -> (path, value): one value, read as YAML (`5e6`, `true`, `[H100, B200]`,
-    `{max_loss: 2.1}`, `2027-03-01` as text); `none` or `null` drops the key so its default applies."""
+    `{max_loss: 2.1}`, `2027-03-01` as text); `none` or `null` is YAML null (the value switched off,
+    a catalog value too)."""
     import yaml
 
     from planner.input.yaml_safe import SafeLoader
@@ -223,8 +289,8 @@ _EXCLUSIVE = {("targets", "max_loss"): "match", ("targets", "match"): "max_loss"
 
 def set_path(data: dict[str, Any], steps: tuple[Step, ...], value: Any, path: str = "",
              option: str = "--vary") -> dict[str, Any]:
-    """A copy of `data` with the value at `steps` replaced (None removes the key); `data` itself is
-    not changed (the mappings and lists along the path are copied, the rest is shared).
+    """A copy of `data` with the value at `steps` replaced (None writes YAML null: the key stays, so
+    a catalog entry's value is switched off rather than restored); `data` itself is not changed (the mappings and lists along the path are copied, the rest is shared).
 
     Missing mappings on the way are created (`limits` in a file without limits), except `offers`.
     A catalog name written as plain text (`regions: [us-east]`) should be expanded before
@@ -245,12 +311,9 @@ def set_path(data: dict[str, Any], steps: tuple[Step, ...], value: Any, path: st
                 key = step.key
             if last:
                 exclusive = _EXCLUSIVE.get((walked, key))
-                if exclusive is not None:
-                    node.pop(exclusive, None)
-                if value is None:
-                    node.pop(key, None)
-                else:
-                    node[key] = value
+                if exclusive is not None and value is not None:
+                    node.pop(exclusive, None)  # a value for one drops the other; null drops nothing
+                node[key] = value
                 return out
             child = node.get(key)
             if child is None:
@@ -264,10 +327,7 @@ def set_path(data: dict[str, Any], steps: tuple[Step, ...], value: Any, path: st
         elif isinstance(node, list):
             index = _list_index(node, step, here, where)
             if last:
-                if value is None:
-                    node.pop(index)
-                else:
-                    node[index] = value
+                node[index] = value
                 return out
             child = {"name": node[index]} if isinstance(node[index], str) else node[index]
             node[index] = child = _copy(child)

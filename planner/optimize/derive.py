@@ -40,8 +40,7 @@ from planner.formulas.post_training import recipe_coefficients
 from planner.formulas.throughput import flop_rate, peak_flops
 from planner.input.schema import Instance
 
-#: Relative tolerance when flooring a power limit into a GPU count (n exactly at the limit is allowed).
-COUNT_TOL = 1e-9
+from planner.constants import COUNT_TOL  # noqa: E402 -- flooring a power limit into a GPU count
 
 
 @dataclass(frozen=True)

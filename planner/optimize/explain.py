@@ -47,6 +47,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from planner.formulas.limits import BY_KEY, LIMITS
 from planner.errors import InputError
 from planner.input.schema import Instance
 from planner.formulas.offers import facility_mw, offer_terms, swing_mw
@@ -130,11 +131,11 @@ def explain(instance: Instance, time_budget_s: float = TIME_BUDGET_S) -> Explana
             continue
         out.needed[lim.path] = value
         if note == "infimum":
-            out.lines.append(f"{lim.label} must be above {_show(value, lim.unit, up=False)} ({_now(lim)}): "
+            out.lines.append(f"{lim.label} must be above {_bound_text(value, lim.unit, up=False)} ({_now(lim)}): "
                              "the lowest loss the other limits allow, approached only as tokens grow "
                              "without bound")
         else:
-            out.lines.append(f"{lim.label} must be at least {_show(value, lim.unit)} ({_now(lim)}){note}")
+            out.lines.append(f"{lim.label} must be at least {_bound_text(value, lim.unit)} ({_now(lim)}){note}")
     if conflict:
         _availability_lines(ctx, out)
     return out
@@ -194,15 +195,10 @@ def _limits_of(instance: Instance) -> list[_Limit]:
     if target is not None:
         out.append(_Limit("targets.max_loss", "loss target", target, "loss"))
     limits = instance.limits
-    for key, label, unit in (
-        ("budget_usd", "budget", "usd"),
-        ("deadline_days", "deadline", "days"),
-        ("max_co2_t", "carbon budget", "t"),
-        ("max_training_flops", "FLOP limit", "flop"),
-    ):
-        value = getattr(limits, key)
+    for row in LIMITS:
+        value = getattr(limits, row.key)
         if value is not None:
-            out.append(_Limit(f"limits.{key}", label, value, unit))
+            out.append(_Limit(row.path, row.noun, value, row.unit.lower()))
     if instance.data.max_epochs is not None:
         out.append(_Limit("data.max_epochs", "epoch limit", instance.data.max_epochs, "epochs"))
     for r, region in enumerate(instance.regions):
@@ -304,7 +300,7 @@ class _Context:
             key = lim.path.removeprefix("limits.")
             if key == "max_training_flops":
                 return self._least(lim.path, "flops"), ""
-            measure = {"budget_usd": "cost", "deadline_days": "time", "max_co2_t": "co2"}[key]
+            measure = BY_KEY[key].quantity
             return self.best(_relaxed(self.instance, {lim.path}, {}, objective=measure), measure)[0], ""
         if lim.path == "data.max_epochs":
             tokens = self._least(lim.path, "tokens")
@@ -438,11 +434,11 @@ def _now(lim: _Limit) -> str:
     elif lim.unit == "loss":
         shown = f"{lim.current:.6g}"
     else:
-        shown = _show(lim.current, lim.unit, up=None)
+        shown = _bound_text(lim.current, lim.unit, up=None)
     return f"{lim.path} now {shown}"
 
 
-def _show(value: float, unit: str, up: bool | None = True) -> str:
+def _bound_text(value: float, unit: str, up: bool | None = True) -> str:
     if unit == "usd":
         return f"${math.ceil(value - 1e-9) if up else math.floor(value):,}"
     if unit == "loss":

@@ -26,20 +26,20 @@ from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
 from planner.formulas.evaluate import memory_floor_gpus, target_loss
 from planner.formulas.extrapolation import plan_warnings
+from planner.formulas.limits import LIMITS
+from planner.formulas.targets import min_tokens
 from planner.input.schema import FixedPlan, Instance, Objective, loss_target_problem
 from planner.optimize import deadline, presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
 from planner.optimize.ties import equal_values, preferred, tie_key
 from planner.optimize.solve import SolveOptions, SolveResult, Solver
 
-#: For `loss`: stop adding tangent cuts once the exact loss is within this of the MIP bound.
-LOSS_TOL = 1e-7
+from planner.constants import LOSS_TOL, OPTIMALITY_TOL  # noqa: E402 -- tangent cuts stop; optimal means
 MAX_LOSS_ROUNDS = 60
-#: What an answer is: spec section 5's statuses, plus a plan found within a user-given --mip-gap
-#: looser than the spec's 1e-6 (not proven optimal).
+#: What an answer is: the statuses of README "Commands", plus a plan found within a user-given --mip-gap
+#: looser than the 1e-6 optimality tolerance (not proven optimal).
 PlanStatus = Literal["optimal", "within_gap", "infeasible", "time_limit", "error"]
 WITHIN_GAP: PlanStatus = "within_gap"
-OPTIMALITY_TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class SolverInfo:
 
 @dataclass
 class PlanResult:
-    """What `plan solve` answers (spec section 5)."""
+    """What `plan solve` answers (README "Commands")."""
 
     status: PlanStatus
     objective: Objective
@@ -298,15 +298,15 @@ def binding_limits(instance: Instance, plan: FixedPlan, metrics: PlanMetrics,
     target = target_loss(instance)
     if target is not None and metrics.loss >= target * (1 - 1e-9):
         out.append("max_loss")
+    if target is not None and instance.targets.confidence is not None:
+        needed = float(min_tokens(instance, [plan.model_params])[0])
+        if plan.tokens <= needed * (1 + REL_TOL):
+            out.append("confidence")  # the samples' quantile, not the point law, holds D down
     limits = instance.limits
-    for name, value, limit in (
-        ("budget_usd", metrics.cost_usd.total, limits.budget_usd),
-        ("max_co2_t", metrics.co2_t.total, limits.max_co2_t),
-        ("deadline_days", metrics.duration_days, limits.deadline_days),
-        ("max_training_flops", metrics.flops.total, limits.max_training_flops),
-    ):
-        if limit is not None and value >= limit * (1 - REL_TOL):
-            out.append(name)
+    for row in LIMITS:
+        limit = getattr(limits, row.key)
+        if limit is not None and row.read(metrics) >= limit * (1 - REL_TOL):
+            out.append(row.key)
     if instance.data.max_epochs is not None and plan.tokens >= data_token_cap(instance.data) * (1 - REL_TOL):
         out.append("max_epochs")
     if offer is not None and plan.gpu_count == offer.node * offer.max_nodes:

@@ -51,10 +51,7 @@ from planner.input.schema import Instance
 from planner.optimize.derive import Candidates
 from planner.optimize.ties import TIE_TOL
 
-#: Relative slack of a limit (a plan at the limit within rounding is feasible).
-LIMIT_TOL = 1e-9
-#: Rows within this relative distance of the best value stay for the MIP.
-KEEP_TOL = 1e-9
+from planner.constants import KEEP_TOL, LIMIT_TOL  # noqa: E402 -- a limit's slack; rows kept near the best
 
 
 @dataclass

@@ -10,6 +10,7 @@ loaded back into the Pyomo variables (models.training_plan.extract reads them).
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -21,14 +22,12 @@ from pyomo.repn.standard_repn import generate_standard_repn
 
 Status = Literal["optimal", "infeasible", "time_limit", "error"]
 
-#: Relative MIP gap: tighter than the spec's 1e-6 optimality tolerance.
-DEFAULT_MIP_GAP = 1e-9
+from planner.constants import DEFAULT_MIP_GAP, HIGHS_STATUS, SMALL_ENTRY  # noqa: E402,F401 -- re-exported
 
 
-#: Matrix entries at or below this are left out (HiGHS would drop them with a warning: its
-#: small_matrix_value). Rows are scaled to O(1) by models.training_plan and every variable lies in
-#: [0, 1] (or is the objective), so an entry this small moves its row by at most 1e-9 relative.
-SMALL_ENTRY = 1e-9
+# SMALL_ENTRY (planner.constants): matrix entries at or below it are left out (HiGHS would drop
+# them with a warning: its small_matrix_value). Rows are scaled to O(1) by models.training_plan and
+# every variable lies in [0, 1] (or is the objective), so such an entry moves its row by at most 1e-9.
 
 
 class SolverError(RuntimeError):
@@ -122,6 +121,35 @@ def _check(status, what: str) -> None:
         raise SolverError(f"HiGHS refused {what}")
 
 
+_banner_swallowed = False
+
+
+def new_highs() -> highspy.Highs:
+    """A Highs object, without the copyright banner highspy (1.16) writes to file descriptor 1 when
+    the first one of a process is made, before any option can switch output off (HiGHS issue
+    #1932: "it can't be switched off independently"). The first construction runs with fd 1 on
+    /dev/null and C's stdio flushed before it is given back; later ones print nothing."""
+    global _banner_swallowed
+    if _banner_swallowed or os.name != "posix":
+        return highspy.Highs()
+    import ctypes
+    import sys
+
+    sys.stdout.flush()
+    libc = ctypes.CDLL(None)
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        h = highspy.Highs()
+        libc.fflush(None)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    _banner_swallowed = True
+    return h
+
+
 class Solver:
     """HiGHS on one Pyomo model; solve() compiles the model as it is now (after cuts or limit
     changes) and runs it."""
@@ -131,7 +159,7 @@ class Solver:
         self.options = options
 
     def _highs(self, compiled: _Compiled) -> highspy.Highs:
-        h = highspy.Highs()
+        h = new_highs()
         _check(h.setOptionValue("output_flag", False), "output_flag")
         _check(h.setOptionValue("log_to_console", False), "log_to_console")
         options = {"mip_rel_gap": self.options.mip_gap, "mip_abs_gap": 0.0,
@@ -157,15 +185,7 @@ class Solver:
         model_status = h.getModelStatus()
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        S = highspy.HighsModelStatus
-        if model_status == S.kOptimal:
-            status: Status = "optimal"
-        elif model_status in (S.kInfeasible, S.kUnboundedOrInfeasible):
-            status = "infeasible"
-        elif model_status in (S.kTimeLimit, S.kIterationLimit, S.kInterrupt, S.kSolutionLimit):
-            status = "time_limit"
-        else:
-            status = "error"
+        status: Status = HIGHS_STATUS.get(getattr(model_status, "name", ""), "error")  # type: ignore[assignment]
         objective = bound = gap = None
         if has_solution:
             values = h.getSolution().col_value

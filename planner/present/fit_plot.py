@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from planner.numbers import si
 from planner.analysis.fitting import FitReport
 from planner.errors import clip
 from planner.outputs import save_figure_atomic
@@ -54,7 +55,7 @@ def plot_fit(report: FitReport, path: str | Path) -> None:
         mine = group == g
         colour = colours[g]
         ax.scatter(runs.compute_flops[mine], runs.loss[mine], s=18, color=colour, alpha=0.8,
-                   label=f"N {'~' if binned else '='} {_si(size)}")
+                   label=f"N {'~' if binned else '='} {si(size)}")
         lo, hi = runs.tokens[mine].min(), runs.tokens[mine].max()
         tokens = np.geomspace(lo / 1.5, hi * 1.5, 120)
         ax.plot(6.0 * size * tokens, fit.predict(np.full_like(tokens, size), tokens), color=colour, lw=1.4)
@@ -79,8 +80,3 @@ def plot_fit(report: FitReport, path: str | Path) -> None:
     save_figure_atomic(fig, path, "--plot", dpi=120)  # plain-text labels, temporary file + rename
 
 
-def _si(x: float) -> str:
-    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if x >= factor:
-            return f"{x / factor:.3g}{suffix}"
-    return f"{x:.3g}"

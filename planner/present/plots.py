@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner.numbers import si
 from planner.errors import InputError
+from planner.numbers import tick
+from planner.numbers import value as number_value
 
 if TYPE_CHECKING:
     from planner.analysis.frontier import Frontier
@@ -94,7 +97,7 @@ def decisions(point: WhatIfPoint) -> tuple | None:
 def plan_words(choice: tuple) -> str:
     """`2B params, 256 x H100 in us-east, DPO`."""
     size, gpu, count, region, recipe = choice
-    return f"{_si(size)} params, {count:,} x {gpu} in {region}" + (f", {recipe}" if recipe else "")
+    return f"{si(size)} params, {count:,} x {gpu} in {region}" + (f", {recipe}" if recipe else "")
 
 
 # -- units on the axes -------------------------------------------------------------------------
@@ -126,26 +129,15 @@ def quantity_kind(name: str) -> str:
     return ""
 
 
-def _plain_ticks(axis, log: bool) -> None:
-    """Tick labels as plain numbers (1.5, 20, 1,000): no offset, no scientific notation."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, ScalarFormatter
+def plain_ticks(axis, log: bool) -> None:
+    """Tick labels as plain numbers (1.5, 20, 1,000, 200T): no offset, no scientific notation, never
+    17 digits (planner.numbers.tick)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     if log:
         axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        axis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v)))
         axis.set_minor_formatter(NullFormatter())
-    else:
-        formatter = ScalarFormatter(useOffset=False)
-        formatter.set_scientific(False)
-        axis.set_major_formatter(formatter)
-
-
-def _tick(value: float) -> str:
-    if value == 0:
-        return "0"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.6g}"
+    axis.set_major_formatter(FuncFormatter(lambda v, _: tick(v)))
 
 
 def _axis_label(name: str, kind: str, unit: str) -> str:
@@ -178,7 +170,7 @@ def _x_vary(sweep: WhatIf):
     candidates = [v for v in sweep.varies if numeric(v)]
     if not candidates:
         return sweep.varies[0], False
-    return max(candidates, key=lambda v: len(set(map(_show, v.values)))), True
+    return max(candidates, key=lambda v: len(set(map(number_value, v.values)))), True
 
 
 def plot_whatif(sweep: WhatIf, path: str | Path) -> None:
@@ -240,13 +232,13 @@ def _whatif_panel(fig, ax, sweep: WhatIf, start: int = 1) -> list[tuple[str, str
     def xpos(point: WhatIfPoint) -> float:
         value = point.inputs[x_vary.path]
         if not numeric_x:
-            return float(categories[_show(value)])
+            return float(categories[number_value(value)])
         return (no_limit_x if value is None else float(value)) / x_div
 
     def sort_key(point: WhatIfPoint) -> float:
         value = point.inputs[x_vary.path]
         if not numeric_x:
-            return float(categories[_show(value)])
+            return float(categories[number_value(value)])
         return math.inf if value is None else float(value)
 
     y_kind = quantity_kind(sweep.objective)
@@ -268,8 +260,10 @@ def _whatif_panel(fig, ax, sweep: WhatIf, start: int = 1) -> list[tuple[str, str
                 continue
             xs = [xpos(p) for p in run.points]
             yv = [p.result.objective_value / y_div for p in run.points]
-            # one plan: its points joined (the plan is the same in between); never across a switch
-            ax.plot(xs, yv, marker="o", markersize=4, linewidth=1.6, color=colour, label=label if first else None)
+            # one plan: its points joined (the plan is the same in between); never across a switch,
+            # and never between categories (nothing lies between `chinchilla` and `epoch2024`)
+            ax.plot(xs, yv, marker="o", markersize=4 if numeric_x else 6, linewidth=1.6,
+                    linestyle="-" if numeric_x else "none", color=colour, label=label if first else None)
             first = False
             middle = len(run.points) // 2
             where = _range_words(short_path, [p.inputs[x_vary.path] for p in run.points], numeric_x, x_kind)
@@ -289,14 +283,20 @@ def _whatif_x(x_vary, numeric_x: bool) -> tuple:
     """The swept input's axis: its numeric values, log scale or not, unit kind, divisor and unit,
     where "none" (no limit) is drawn, and the positions of categorical values."""
     numbers = [float(x) for x in x_vary.values if _numeric(x)]
-    log = bool(x_vary.log and numeric_x and numbers and min(numbers) > 0)
+    # log for a log range, and for values over three decades or more (1e12 ... 1e15 on a linear
+    # axis puts all but the last at the left edge)
+    positive = [x for x in numbers if x > 0]
+    wide = bool(positive) and max(positive) >= 1e3 * min(positive)
+    log: bool | str = bool(numeric_x and numbers and min(numbers) > 0 and (x_vary.log or wide))
+    if numeric_x and wide and min(numbers) == 0:
+        log = "symlog"  # 0, 1e12, ..., 1e15: linear up to the smallest positive value, log above
     x_kind = quantity_kind(x_vary.path) if numeric_x else ""
     x_div, x_unit = axis_unit(x_kind, numbers)
     no_limit_x = None
     if numeric_x and any(x is None for x in x_vary.values):
         low, high = (min(numbers), max(numbers)) if numbers else (1.0, 1.0)
         no_limit_x = high * 2.5 if log else high + max(0.25 * (high - low), abs(high) * 0.25 or 1.0)
-    categories = {_show(x): k for k, x in enumerate(x_vary.values)}
+    categories = {number_value(x): k for k, x in enumerate(x_vary.values)}
     return numbers, log, x_kind, x_div, x_unit, no_limit_x, categories
 
 
@@ -305,7 +305,7 @@ def _whatif_lines(sweep: WhatIf, others: list, sort_key) -> tuple[dict, dict]:
     x; and the lines merged where identical (same plans and values everywhere): signature -> keys."""
     groups: dict[tuple, list[WhatIfPoint]] = {}
     for point in sweep.points:
-        key = tuple((v.path, _show(point.inputs[v.path])) for v in others)
+        key = tuple((v.path, number_value(point.inputs[v.path])) for v in others)
         groups.setdefault(key, []).append(point)
     merged: dict[tuple, list[tuple]] = {}
     for key, points in groups.items():
@@ -345,17 +345,22 @@ def _whatif_axes(ax, sweep: WhatIf, x_vary, x_axis: tuple, y_axis: tuple) -> Non
     """Scales, ticks ("none" for no limit), labels, title, grid and legend of the what-if plot."""
     numeric_x, log, numbers, x_div, no_limit_x, categories, x_kind, x_unit = x_axis
     y_kind, y_unit = y_axis
-    if log:
+    if log == "symlog":
+        low, high = (f(x for x in numbers if x > 0) / x_div for f in (min, max))
+        ax.set_xscale("symlog", linthresh=low)
+        decades = range(math.ceil(math.log10(low) - 1e-9), math.floor(math.log10(high) + 1e-9) + 1)
+        ax.set_xticks([0.0, *(10.0 ** k for k in decades)])
+    elif log:
         ax.set_xscale("log")
     if numeric_x:
-        _plain_ticks(ax.xaxis, log)
+        plain_ticks(ax.xaxis, log is True)
         if no_limit_x is not None:
             lowest, highest = min(numbers) / x_div, max(numbers) / x_div
             ticks = [t for t in ax.get_xticks() if lowest * (1 - 1e-9) - 1e-12 <= t <= highest * (1 + 1e-9)]
-            ax.set_xticks([*ticks, no_limit_x / x_div], [*(_tick(t) for t in ticks), "none"])
+            ax.set_xticks([*ticks, no_limit_x / x_div], [*(tick(t) for t in ticks), "none"])
     else:
         ax.set_xticks(list(categories.values()), list(categories.keys()))
-    _plain_ticks(ax.yaxis, False)
+    plain_ticks(ax.yaxis, False)
     ax.set_xlabel(_axis_label(x_vary.path, x_kind, x_unit) if numeric_x else x_vary.path)
     ax.set_ylabel(_axis_label(sweep.objective, y_kind, y_unit))
     ax.set_title(f"what-if: {sweep.objective} against {x_vary.path}", fontsize=11)
@@ -427,18 +432,20 @@ def _spread_order(groups: list[int]) -> list[int]:
 
 
 def _numbered(fig, ax, pending: list[tuple[float, float, str, str]], groups: list[int] | None = None,
-              limit: int = 30, start: int = 1) -> list[tuple[str, str]]:
+              limit: int = 30, start: int = 1, numbers: list[int] | None = None) -> list[tuple[str, str]]:
     """Number the points that have room for a label (at most `limit`, spread along each line),
-    1, 2, ... in their given order, and return the notes (colour, "k: text"); the points left
-    without a number are counted in a last note."""
+    1, 2, ... in their given order, or each with its own number from `numbers` (the table's #),
+    and return the notes (colour, "k: text"); the points left without a number are counted in a
+    last note."""
     groups = groups if groups is not None else [0] * len(pending)
     order = _spread_order(groups)[:limit]
     labels = _place_numbers(fig, ax, [(x, y, c) for x, y, c, _ in pending], order)
     notes = []
-    for label, (_, _, colour, text) in zip(labels, pending):
+    for k, (label, (_, _, colour, text)) in enumerate(zip(labels, pending)):
         if label is not None:
-            label.set_text(str(start + len(notes)))
-            notes.append((colour, f"{start + len(notes)}: {text}"))
+            number = numbers[k] if numbers is not None else start + len(notes)
+            label.set_text(str(number))
+            notes.append((colour, f"{number}: {text}"))
     left = len(pending) - len(notes)
     if left:
         notes.append(("black", f"{left} more points without a number: too close together (see --format csv)"))
@@ -452,7 +459,7 @@ def _range_words(path: str, values: list, numeric_x: bool, kind: str = "") -> st
     def word(v) -> str:
         if v is None:
             return "none (no limit)"
-        return _value_words(float(v), kind) if numeric_x and kind in ("usd", "t", "days") else _show(v)
+        return _value_words(float(v), kind) if numeric_x and kind in ("usd", "t", "days") else number_value(v)
     shown = [word(v) for v in values]
     if len(values) == 1:
         return f"{path} = {shown[0]}"
@@ -524,16 +531,22 @@ def frontiers_figure(fronts: Sequence[Frontier], label_points: bool = True):
                             f"{first.limit} {_value_words(p.g, x_kind)}"))
     ax.set_xlabel(_axis_label(first.limit, x_kind, x_unit) + " (limit)")
     ax.set_ylabel(_axis_label(first.minimize, y_kind, y_unit) + " (minimised)")
-    _plain_ticks(ax.xaxis, False)
-    _plain_ticks(ax.yaxis, False)
+    plain_ticks(ax.xaxis, False)
+    plain_ticks(ax.yaxis, False)
     ax.margins(x=0.08, y=0.1)
+    if y_kind == "usd":  # money from zero: a 6% rise is not drawn as a cliff
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.06)
+    if x_kind == "usd":
+        ax.set_xlim(0, ax.get_xlim()[1])
     title = (f"Pareto frontier: {first.minimize} vs {first.limit}" if len(fronts) == 1
              else f"Pareto frontiers: {first.minimize} vs {first.limit}")
     ax.set_title(title + (f" - {first.name}" if len(fronts) == 1 else ""), fontsize=11)
     ax.grid(True, alpha=0.3)
     if len(fronts) > 1:
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    _notes(fig, ax, _numbered(fig, ax, pending, groups), "plans (numbered on the frontier):")
+    # one frontier: each point carries its row number of the table (`plan frontier`'s #)
+    numbers = list(range(1, len(pending) + 1)) if len(fronts) == 1 else None
+    _notes(fig, ax, _numbered(fig, ax, pending, groups, numbers=numbers), "plans (numbered on the frontier):")
     return fig
 
 
@@ -555,14 +568,3 @@ def _numeric(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return "none" if value is None else str(value)
-
-
-def _si(value: float) -> str:
-    for factor, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:.3g}{suffix}"
-    return f"{value:.3g}"

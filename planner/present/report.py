@@ -1,4 +1,4 @@
-"""Answers as JSON (spec section 5, exactly its keys) and as readable rich tables."""
+"""Answers as JSON (the keys README "How the solve is exact" lists) and as readable rich tables."""
 
 from __future__ import annotations
 
@@ -13,43 +13,12 @@ if TYPE_CHECKING:  # rich is imported where a table is drawn: `--format json` do
     from rich.console import Console
     from rich.table import Table
 
+from planner.numbers import si
 from planner.formulas.evaluate import PlanMetrics, Violation
+from planner.formulas.limits import LIMITS
+from planner.formulas.record import LIST_SEPARATOR, flat, flat_record
+from planner.formulas.record import plan_record as plan_dict  # the `plan` object, built in one place
 from planner.optimize.pipeline import PlanResult
-
-
-def plan_dict(metrics: PlanMetrics) -> dict[str, Any]:
-    """The `plan` object of spec section 5. A recipe's fixed cost (e.g. building verifiers) is
-    reported inside `annotation`, the recipe's one-off cost, so the parts add up to `total`."""
-    cost = metrics.cost_usd
-    return {
-        "model_params": metrics.model_params,
-        "tokens": metrics.tokens,
-        "tokens_per_param": metrics.tokens_per_param,
-        "gpu": metrics.gpu,
-        "gpu_count": metrics.gpu_count,
-        "region": metrics.region,
-        "alignment": metrics.alignment,
-        "duration_days": metrics.duration_days,
-        "gpu_hours": metrics.gpu_hours,
-        "loss": metrics.loss,
-        "energy_mwh": metrics.energy_mwh,
-        "peak_power_mw": metrics.peak_power_mw,
-        "flops": {"pretraining": metrics.flops.pretraining, "alignment": metrics.flops.alignment,
-                  "total": metrics.flops.total},
-        "cost_usd": {"compute": cost.compute, "staff": cost.staff, "data": cost.data,
-                     "annotation": cost.annotation + cost.fixed, "development": cost.development,
-                     "total": cost.total, **({"idle": cost.idle} if cost.idle else {})},
-        "co2_t": {"operational": metrics.co2_t.operational, "embodied": metrics.co2_t.embodied,
-                  "development": metrics.co2_t.development, "total": metrics.co2_t.total},
-        "development_gpu_hours": metrics.development_gpu_hours,
-        "failures": {"waste_fraction": metrics.failure_waste, "days": metrics.failure_days},
-        **({"serving": asdict(metrics.serving), "lifetime": asdict(metrics.lifetime)}
-           if metrics.serving is not None else {}),
-        **({"target_probability": metrics.target_probability} if metrics.target_probability is not None else {}),
-        **({"scale": asdict(metrics.scale)} if metrics.scale is not None else {}),
-        **({"post_training": asdict(metrics.post_training)} if metrics.post_training is not None else {}),
-        **({"throughput_spread": asdict(metrics.throughput_spread)} if metrics.throughput_spread is not None else {}),
-    }
 
 
 def violation_dict(v: Violation) -> dict[str, Any]:
@@ -92,13 +61,6 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _si(value: float, unit: str = "") -> str:
-    for factor, prefix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= factor:
-            return f"{value / factor:,.3g}{prefix}{unit}"
-    return f"{value:,.4g}{unit}"
-
-
 def _usd(value: float) -> str:
     return f"${value:,.0f}"
 
@@ -108,8 +70,8 @@ def plan_tables(metrics: PlanMetrics) -> list[Table | str]:
 
     decisions = Table(title="Plan", show_header=False, title_justify="left")
     for label, value in (
-        ("model size N", f"{_si(metrics.model_params)} params"),
-        ("pretraining tokens D", f"{_si(metrics.tokens)} ({metrics.tokens_per_param:,.1f} tokens/param)"),
+        ("model size N", f"{si(metrics.model_params)} params"),
+        ("pretraining tokens D", f"{si(metrics.tokens)} ({metrics.tokens_per_param:,.1f} tokens/param)"),
         ("GPUs", f"{metrics.gpu_count:,} x {metrics.gpu}"),
         ("region", metrics.region),
         ("alignment", metrics.alignment or "none (pretraining only)"),
@@ -252,29 +214,19 @@ def print_evaluation(metrics: PlanMetrics, violations: list[Violation], console:
         console.print("violations: none")
 
 
-def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested keys joined by dots (`cost_usd.total`); lists joined by ';'."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{name}."))
-        elif isinstance(value, list):
-            out[name] = ";".join(map(str, value))
-        else:
-            out[name] = value
-    return out
-
-
 def result_csv(result: PlanResult) -> str:
-    """`plan solve --format csv`: a header and one row, the JSON's keys flattened (plan.cost_usd.total)."""
+    """`plan solve --format csv`: a header and one row: status, objective, objective_value, the
+    plan's record (planner.formulas.record, the same columns as whatif/frontier/rank), binding,
+    solver.*, and the explanation of a plan-less answer (lists joined by LIST_SEPARATOR)."""
     import csv
     import io
 
     data = result_dict(result)
-    if data.get("plan") is None:
-        data.pop("plan", None)
-    row = flatten(_finite(data))
+    row = {"status": data["status"], "objective": data["objective"], "objective_value": data["objective_value"],
+           **flat_record(result.metrics, serving=False),
+           "binding": LIST_SEPARATOR.join(result.binding), **flat({"solver": data["solver"]})}
+    row.update(flat({k: v for k, v in data.items() if k in ("explanation", "needed")}))
+    row = _finite(row)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
     writer.writeheader()
@@ -284,10 +236,12 @@ def result_csv(result: PlanResult) -> str:
 
 #: limit -> (what is limited, how its figures are written)
 _VIOLATION_LABELS = {
-    "max_loss": "loss", "budget_usd": "cost", "max_co2_t": "CO2", "deadline_days": "duration",
-    "max_training_flops": "training compute", "grid_capacity_mw": "facility power", "max_swing_mw": "power swing",
+    "max_loss": "loss", **{limit.key: limit.label for limit in LIMITS},
+    "grid_capacity_mw": "facility power", "max_swing_mw": "power swing",
     "max_epochs": "tokens", "available": "GPUs", "memory": "GPUs", "gpus_per_node": "GPUs", "scale": "GPUs",
 }
+#: violations written as "<what> <value> exceeds the limit <allowed> (by ...)"
+_QUANTITY_LIMITS = ("max_loss", *(limit.key for limit in LIMITS), "grid_capacity_mw", "max_swing_mw", "max_epochs")
 
 
 def show_quantity(value: float, unit: str) -> str:
@@ -310,21 +264,18 @@ def show_quantity(value: float, unit: str) -> str:
     if unit == "GPUs":
         return f"{value:,.0f} GPUs" if float(value).is_integer() else f"{value:,.1f} GPUs"
     if unit in ("tokens", "params"):
-        return _si(value, f" {unit}")
+        return si(value, 3, f" {unit}")
     return f"{value:,.4g}{' ' + unit if unit else ''}"
 
 
 def violation_text(v: Violation) -> str:
     """One violation in table units: `cost $66.5M exceeds the limit $15M (by $51.5M)`."""
-    if v.limit in ("max_loss", "budget_usd", "max_co2_t", "deadline_days", "max_training_flops",
-                   "grid_capacity_mw", "max_swing_mw", "max_epochs"):
+    if v.limit in _QUANTITY_LIMITS:
         what = _VIOLATION_LABELS[v.limit]
         word = "the target" if v.limit == "max_loss" else "the limit"
         verb = "is above" if v.limit == "max_loss" else "exceeds"
         return (f"{what} {show_quantity(v.value, v.unit)} {verb} {word} {show_quantity(v.allowed, v.unit)} "
                 f"(by {show_quantity(v.value - v.allowed, v.unit)})")
-    if v.limit == "model_sizes":
-        return f"{_si(v.value)} params is not one of the candidate model sizes"
     if v.limit == "min_model_params":
-        return f"{v.message.split(' needs ')[0]} needs at least {_si(v.allowed)} parameters"
+        return f"{v.message.split(' needs ')[0]} needs at least {si(v.allowed)} parameters"
     return v.message

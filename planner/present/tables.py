@@ -62,7 +62,7 @@ FOLD_WORDS_OVER = 12
 def _minimum(col: Col, header: str, cells: list[str]) -> int:
     """Numbers and kept names: their longest word (a range `7,254 -> 6,265` may wrap at its
     spaces, a number never); other text: its longest word up to FOLD_WORDS_OVER."""
-    head = _longest_word(header)
+    head = min(_longest_word(header), FOLD_WORDS_OVER)  # a long header word folds; a number never
     words = max((_longest_word(c) for c in cells), default=1)
     if col.numeric or col.keep:
         return max(head, words)
@@ -92,7 +92,28 @@ def layout(columns: Sequence[Col], rows: Sequence[Sequence[str]], width: int) ->
         shown.remove(droppable.pop(0))
     if sum(natural[k] for k in shown) + _overhead(len(shown)) <= width:
         return shown, [short[k] for k in shown], None
+    _squeeze_text(columns, shown, minimum, width)
     return shown, [short[k] for k in shown], _widths(shown, natural, minimum, width)
+
+
+#: A text column is never narrower than this (it folds its words to fit).
+NARROWEST_TEXT = 6
+
+
+def _squeeze_text(columns: Sequence[Col], shown: list[int], minimum: list[int], width: int) -> None:
+    """When even the minimum widths do not fit, the text columns give way (their words fold), the
+    widest first, down to NARROWEST_TEXT: numbers stay whole; only if that is not enough does the
+    table run past `width`. Changes `minimum` in place."""
+    over = sum(minimum[k] for k in shown) + _overhead(len(shown)) - width
+    for kept in (False, True):  # free text first, then names (`keep`)
+        text = [k for k in shown if not columns[k].numeric and columns[k].keep == kept]
+        while over > 0:
+            wide = [k for k in text if minimum[k] > NARROWEST_TEXT]
+            if not wide:
+                break
+            k = max(wide, key=lambda j: minimum[j])
+            minimum[k] -= 1
+            over -= 1
 
 
 def _widths(shown: list[int], natural: list[int], minimum: list[int], width: int) -> list[int]:

@@ -7,14 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.present.plots import plain_text, pyplot, save_figure
+from planner.formulas.limits import LIMITS
+from planner.present.plots import axis_unit, plain_text, plain_ticks, pyplot, save_figure
 
 if TYPE_CHECKING:
     from planner.analysis.uncertainty import Uncertainty
 
-_LIMIT_OF = {"cost_usd": "budget_usd", "co2_t": "max_co2_t", "duration_days": "deadline_days"}
+#: the figure of each histogram -> the limit drawn on it (planner.formulas.limits)
+_FIGURE = {"cost": "cost_usd", "co2": "co2_t", "time": "duration_days"}
+_LIMIT_OF = {_FIGURE[limit.quantity]: limit.key for limit in LIMITS if limit.quantity in _FIGURE}
 _TITLES = {"cost_usd": "cost (USD)", "co2_t": "CO2e (t)", "duration_days": "duration (days)",
            "loss": "loss (nats/token)"}
+_KIND = {"cost_usd": "usd", "co2_t": "t", "duration_days": "days", "loss": "loss"}
 _OBJECTIVE = {"cost": "optimal cost (USD)", "co2": "optimal CO2e (t)", "time": "optimal duration (days)",
               "loss": "optimal loss (nats/token)", "weighted": "optimal cost + carbon price x CO2 (USD)"}
 
@@ -22,10 +26,11 @@ _OBJECTIVE = {"cost": "optimal cost (USD)", "co2": "optimal CO2e (t)", "time": "
 def plot_uncertainty(result: Uncertainty, path: str | Path) -> None:
     """The histograms of `plan uncertainty --plot`, built as plain text (a name may hold `$`)."""
     with plain_text():
-        _draw_uncertainty(result, path)
+        save_figure(uncertainty_figure(result), Path(path))
 
 
-def _draw_uncertainty(result: Uncertainty, path: str | Path) -> None:
+def uncertainty_figure(result: Uncertainty):
+    """The figure of plot_uncertainty (the caller saves or closes it)."""
     plt = pyplot()
     fixed = result.fixed_summary()
     re = result.reoptimized_summary()
@@ -36,19 +41,7 @@ def _draw_uncertainty(result: Uncertainty, path: str | Path) -> None:
     if fixed is not None:
         limits = _limits(result)
         for k, q in enumerate(_TITLES):
-            ax = axes[r + k // 2][k % 2]
-            values = [getattr(s, q) for s in valid]
-            _hist(ax, values, fixed["percentiles"][q])
-            limit = limits.get(q)
-            if limit is not None:
-                ax.axvline(limit, color="tab:red", lw=1.5, label="limit" if q != "loss" else "target")
-                meet = fixed["probabilities"].get(_LIMIT_OF.get(q, "max_loss"))
-                if meet is not None:
-                    ax.set_title(f"{_TITLES[q]}: meets {'target' if q == 'loss' else 'limit'} in {meet:.0%}",
-                                 fontsize=10)
-            if not ax.get_title():
-                ax.set_title(_TITLES[q], fontsize=10)
-            ax.legend(fontsize=7, loc="upper right")
+            _fixed_panel(axes[r + k // 2][k % 2], q, [getattr(s, q) for s in valid], fixed, limits.get(q))
         r += 2
     if re is not None:
         optimal = [s.opt_objective for s in result.valid if s.opt_status == "optimal"]
@@ -72,7 +65,35 @@ def _draw_uncertainty(result: Uncertainty, path: str | Path) -> None:
     fig.suptitle(f"{result.name}: {result.samples} scenarios, seed {result.seed}"
                  + (f" (plan: {result.plan_source})" if fixed is not None else ""), fontsize=11)
     fig.tight_layout()
-    save_figure(fig, Path(path))
+    return fig
+
+
+def _fixed_panel(ax, q: str, values: list, fixed: dict, limit: float | None) -> None:
+    """One histogram of the fixed plan: in $M (or $k) for money, plain ticks (no 1e6 offset); the
+    limit drawn when it lies near the values (a far one would squash them into one bar: its value
+    goes in the title instead), and the legend lists only what is drawn."""
+    kind = _KIND[q]
+    div, unit = axis_unit(kind, [v for v in values if v is not None])
+    stats = {k: (v / div if v is not None else None) for k, v in fixed["percentiles"][q].items()}
+    shown = [v / div for v in values if v is not None]
+    _hist(ax, shown, stats)
+    title = _TITLES[q].replace("(USD)", f"({unit})") if kind == "usd" else _TITLES[q]
+    word = "target" if q == "loss" else "limit"
+    if limit is not None and shown:
+        low, high, x = min(shown), max(shown), limit / div
+        near = abs(x - min(max(x, low), high)) <= max(high - low, 1e-9 * abs(high))
+        if near:
+            ax.axvline(x, color="tab:red", lw=1.5, label=word)
+            left, right = ax.get_xlim()
+            ax.set_xlim(min(left, x - 0.02 * (right - left)), max(right, x + 0.02 * (right - left)))
+        meet = fixed["probabilities"].get(_LIMIT_OF.get(q, "max_loss"))
+        title += f": meets {word} in {meet:.0%}" if meet is not None else ""
+        written = f"${x:,.4g}{unit[1:]}" if kind == "usd" else f"{x:,.4g} {unit}"
+        title += "" if near else f" ({word} {written}, off the axis)"
+    ax.set_title(title, fontsize=10)
+    plain_ticks(ax.xaxis, False)
+    if ax.get_legend_handles_labels()[1]:
+        ax.legend(fontsize=7, loc="upper right")
 
 
 def _hist(ax, values, stats) -> None:

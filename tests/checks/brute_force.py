@@ -1,10 +1,10 @@
 """Brute-force optimum of an instance: an independent check of the product, not part of it.
 
 It imports nothing from `planner` except the validated instance (planner.input.schema, and
-planner.input.loading to read a file): every formula of planning-model.md sections 2, 3, 4 and 6
+planner.input.loading to read a file): every formula of README "The model" and docs/serving.md
 is written out again here, vectorised with numpy.
 
-Enumeration (spec section 1): every candidate size N x GPU g x region r that sells g (offer rule
+Enumeration (README "Decisions"): every candidate size N x GPU g x region r that sells g (offer rule
 below) x recipe m allowed by min_quality, the verifiable-tasks rule and min_model_params (one
 pseudo-recipe "none" without an alignment section) x EVERY GPU count n = gpus_per_node,
 2 gpus_per_node, ... with memory floor <= n <= available(g, r), n w pue / 1000 <= grid_capacity_mw
@@ -219,7 +219,7 @@ def _dmin_laws(laws, params, target, data) -> np.ndarray:
 
 
 def dmin_tokens(instance: Instance, params: np.ndarray) -> np.ndarray:
-    """Dmin(N) per size (spec sections 3 and 6.5), at least 1 token; inf when unreachable; zeros
+    """Dmin(N) per size (README "Constraints" and "Second edition"), at least 1 token; inf when unreachable; zeros
     when there is no target (objective loss without one)."""
     target = target_of(instance)
     if target is None:

@@ -50,7 +50,7 @@ def _most_tokens(instance: Instance, plan: FixedPlan) -> float | None:
 
 
 def enumerate_feasible(instance: Instance, maximise_tokens: bool = False) -> list[tuple[FixedPlan, PlanMetrics]]:
-    """Every plan of spec section 1 that breaks no limit of `instance` (tokens: the least that meets
+    """Every plan of README "Decisions" that breaks no limit of `instance` (tokens: the least that meets
     the loss target, or with `maximise_tokens` the most the limits allow)."""
     recipes = [None] if instance.alignment is None else [m.name for m in instance.alignment.recipes]
     out = []

@@ -147,6 +147,25 @@ def sources(kind: Kind, name: str) -> dict[str, str]:
     return out
 
 
+#: What `plan catalog --match` and an unknown name's suggestions search: the name, a grid's key,
+#: and where the entry is (a region's `source` text, its grid key, a grid's name).
+MATCH_FIELDS = ("name", "key", "source", "grid")
+
+
+def matches(item: dict, text: str) -> bool:
+    """True when `text` (case-insensitive) is in one of the entry's MATCH_FIELDS."""
+    needle = text.lower()
+    return any(needle in str(item.get(f) or "").lower() for f in MATCH_FIELDS)
+
+
+def located(kind: Kind, text: str) -> list[str]:
+    """Names of the built-in entries of `kind` whose location (source text, grid key) mentions `text`
+    ("virginia" -> us-east, aws-us-east-1, gcp-us-east4)."""
+    needle = text.lower()
+    return [name for name in names(kind)
+            if any(needle in str((entry(kind, name) or {}).get(f) or "").lower() for f in ("source", "grid"))]
+
+
 def grid_intensity(key: str) -> GridIntensity | None:
     """The carbon-intensity row for a grid key (`SWE`, `gcp:europe-north1`, `US-VA`), or None."""
     return _grid().get(key)

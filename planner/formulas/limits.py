@@ -1,0 +1,83 @@
+"""The limits and objectives of a plan, one row each: what the evaluator checks, what binding
+lists, what explanations relax, what a frontier moves, what uncertainty counts and how reports
+label them all loop over these tables (the shape of PyPSA's variables.csv). A new limit is one
+row here plus its schema field (tests/test_limits_table.py fails when a field has no row).
+
+    key                 path                       quantity  unit   label             read from a plan    in n
+    budget_usd          limits.budget_usd          cost      USD    cost              cost_usd.total      up
+    max_co2_t           limits.max_co2_t           co2       t      CO2               co2_t.total         up
+    deadline_days       limits.deadline_days       time      days   duration          duration_days       down
+    max_training_flops  limits.max_training_flops  -         FLOP   training compute  flops.total         none
+
+`in n`: how the limited figure moves as the GPU count n grows (tokens and size fixed): cost and CO2
+rise (staff days fall, but failure waste and node rounding rise; convex, README "How the solve is
+exact"), the duration falls, training FLOPs do not move.
+
+The loss target (targets.max_loss, or the loss of targets.match) is checked beside them as `max_loss`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+PlanMetrics = Any  # planner.formulas.evaluate.PlanMetrics (which reads its objectives from here)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit of `limits:` (module docstring)."""
+
+    key: str                                   # binding / violation name; the field of `limits`
+    quantity: str | None                       # the frontier quantity it caps (cost, co2, time), if any
+    unit: str                                  # of the limited figure
+    label: str                                 # what is limited, in messages: "cost exceeds ..."
+    noun: str                                  # the limit itself, in explanations: "budget"
+    read: Callable[[PlanMetrics], float]       # the plan's figure the limit caps
+    in_gpus: Literal["up", "down", "none"]     # how that figure moves as the GPU count grows
+
+    @property
+    def path(self) -> str:
+        return f"limits.{self.key}"
+
+
+LIMITS: tuple[Limit, ...] = (
+    Limit("budget_usd", "cost", "USD", "cost", "budget", lambda m: m.cost_usd.total, "up"),
+    Limit("max_co2_t", "co2", "t", "CO2", "carbon budget", lambda m: m.co2_t.total, "up"),
+    Limit("deadline_days", "time", "days", "duration", "deadline", lambda m: m.duration_days, "down"),
+    Limit("max_training_flops", None, "FLOP", "training compute", "FLOP limit", lambda m: m.flops.total, "none"),
+)
+BY_KEY = {limit.key: limit for limit in LIMITS}
+#: limits.deadline (a date) is read into deadline_days by the loader: not a limit of its own.
+ALIASES = {"deadline": "deadline_days"}
+
+
+@dataclass(frozen=True)
+class ObjectiveRow:
+    """One objective: its unit, whether serving counts (lifetime values), how it is read."""
+
+    name: str
+    unit: str
+    with_serving: bool
+    read: Callable[[PlanMetrics, float], float]   # (metrics, carbon price USD/t) -> value
+
+
+def _cost(m: PlanMetrics) -> float:
+    return m.lifetime.cost_usd if m.lifetime is not None else m.cost_usd.total
+
+
+def _co2(m: PlanMetrics) -> float:
+    return m.lifetime.co2_t if m.lifetime is not None else m.co2_t.total
+
+
+OBJECTIVES: dict[str, ObjectiveRow] = {row.name: row for row in (
+    ObjectiveRow("cost", "USD", True, lambda m, price: _cost(m)),
+    ObjectiveRow("co2", "t", True, lambda m, price: _co2(m)),
+    ObjectiveRow("time", "days", False, lambda m, price: m.duration_days),
+    ObjectiveRow("loss", "nats/token", False, lambda m, price: m.loss),
+    # weighted = cost + carbon_price_usd_per_t x CO2 (both lifetime values with serving)
+    ObjectiveRow("weighted", "USD", True, lambda m, price: _cost(m) + price * _co2(m)),
+)}
+
+__all__ = ["Limit", "LIMITS", "BY_KEY", "ALIASES", "ObjectiveRow", "OBJECTIVES"]

@@ -1,0 +1,63 @@
+"""At 80 columns every table keeps its numbers whole (text columns fold or go first): `plan rank`
+kept its '#' column, a weighted what-if no longer writes `8.61775|e+06`, `plan catalog recipes`
+no longer `3,710,46|8`. Each number is looked for, whole, in the printed table."""
+
+import json
+
+import pytest
+from cli_run import run_main
+
+NORDIC = "instances/us-vs-nordic.yaml"
+
+
+@pytest.fixture(autouse=True)
+def eighty(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+
+
+def _lines_fit(out: str) -> None:
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_rank_keeps_the_rank_and_whole_costs(monkeypatch, capsys):
+    code, out, _ = run_main(monkeypatch, capsys, "rank", NORDIC, "--format", "json")
+    rows = [r for r in json.loads(out)["rows"] if r["plan"] is not None]
+    code, out, _ = run_main(monkeypatch, capsys, "rank", NORDIC)
+    _lines_fit(out)
+    assert "┃ # ┃" in out
+    for row in rows:
+        assert f"{row['plan']['cost_usd']['total']:,.0f}" in out
+        assert f"│ {row['rank']} │" in out
+
+
+def test_weighted_whatif_writes_whole_dollars(monkeypatch, capsys):
+    args = ["whatif", NORDIC, "--vary", "objective=weighted,cost", "--vary", "carbon_price_usd_per_t=100,1000"]
+    code, out, _ = run_main(monkeypatch, capsys, *args, "--format", "json")
+    values = [p["objective_value"] for p in json.loads(out)["rows"]]
+    code, out, _ = run_main(monkeypatch, capsys, *args)
+    _lines_fit(out)
+    assert "e+0" not in out
+    for value in values:
+        assert f"{value:,.0f}" in out
+
+
+def test_catalog_recipes_piped_keeps_numbers_whole(monkeypatch, capsys):
+    from planner.cli.catalog import entries
+    from planner.numbers import sci
+
+    code, out, _ = run_main(monkeypatch, capsys, "catalog", "recipes")
+    _lines_fit(out)
+    assert "RLHF" in [r["name"] for r in entries("recipes")]
+    assert "3,710,468" in out  # RLHF's labels: one cell, not 3,710,46|8
+    assert "e+" not in out and sci(3.3e8) in out
+
+
+def test_numbers_are_written_by_one_module():
+    """No private copy of a number formatter (_si, _show, _num, _fmt, _tick) outside planner/numbers.py."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "planner"
+    copies = [f"{p.relative_to(root)}: {m.group(0)}" for p in root.rglob("*.py")
+              for m in re.finditer(r"def _(si|show|num|fmt|tick)\(", p.read_text(encoding="utf-8"))]
+    assert copies == []
