@@ -87,27 +87,7 @@ def plan_tables(metrics: PlanMetrics) -> list[Table | str]:
         ("peak facility power", f"{metrics.peak_power_mw:,.2f} MW"),
     ):
         decisions.add_row(label, value)
-    if metrics.cost_usd.idle:
-        decisions.add_row("rent", f"compute includes {_usd(metrics.cost_usd.idle)} for GPUs paid but idle "
-                                  "(contracted cluster or minimum term)")
-    if metrics.scale is not None:
-        sf = metrics.scale
-        decisions.add_row("global batch", f"{_si(sf.global_batch_tokens)} tokens at least ({sf.tokens_per_gpu:,.0f} "
-                                          f"tokens/GPU, {sf.model_parallel_gpus:,.0f}-GPU replicas); useful up to "
-                                          f"{_si(sf.batch_limit_tokens)}: {sf.max_useful_gpus:,.0f} GPUs")
-    if metrics.post_training is not None:
-        post = metrics.post_training
-        decisions.add_row("post-training", f"{post.gpu_hours:,.0f} GPU-hours ({post.gpu_hours_share:.1%}), "
-                                           f"{_usd(post.cost_usd)} ({post.cost_share:.1%}), {post.co2_t:,.1f} t "
-                                           f"CO2e ({post.co2_share:.1%}); {post.flops_share:.2%} of the FLOPs")
-    if metrics.target_probability is not None:
-        decisions.add_row("target probability", f"{metrics.target_probability:.1%} of the sampled laws meet the target")
-    if metrics.serving is not None:
-        srv, life = metrics.serving, metrics.lifetime
-        decisions.add_row("serving", f"{srv.gpu} in {srv.region}: {srv.gpu_hours:,.0f} GPU-hours, "
-                                     f"{_usd(srv.cost_usd)}, {srv.co2_t:,.1f} t CO2e")
-        decisions.add_row("lifetime", f"{_usd(life.cost_usd)} (training {_usd(metrics.cost_usd.total)} + serving "
-                                      f"{_usd(srv.cost_usd)}); {life.co2_t:,.1f} t CO2e")
+    _optional_rows(decisions, metrics)
     cost = Table(title="Cost (USD)", title_justify="left")
     cost.add_column("compute")
     cost.add_column("staff")
@@ -131,6 +111,32 @@ def plan_tables(metrics: PlanMetrics) -> list[Table | str]:
     co2.add_row(*row, f"{metrics.co2_t.total:,.2f}")
     return ([decisions, cost, co2, equivalents_text(metrics.co2_t.total)]
             + ([spread_table(metrics.throughput_spread)] if metrics.throughput_spread else []))
+
+
+def _optional_rows(decisions: Table, metrics: PlanMetrics) -> None:
+    """The plan table's rows that only some plans have (idle rent, batch, post-training, target
+    probability, serving)."""
+    if metrics.cost_usd.idle:
+        decisions.add_row("rent", f"compute includes {_usd(metrics.cost_usd.idle)} for GPUs paid but idle "
+                                  "(contracted cluster or minimum term)")
+    if metrics.scale is not None:
+        sf = metrics.scale
+        decisions.add_row("global batch", f"{si(sf.global_batch_tokens)} tokens at least ({sf.tokens_per_gpu:,.0f} "
+                                          f"tokens/GPU, {sf.model_parallel_gpus:,.0f}-GPU replicas); useful up to "
+                                          f"{si(sf.batch_limit_tokens)}: {sf.max_useful_gpus:,.0f} GPUs")
+    if metrics.post_training is not None:
+        post = metrics.post_training
+        decisions.add_row("post-training", f"{post.gpu_hours:,.0f} GPU-hours ({post.gpu_hours_share:.1%}), "
+                                           f"{_usd(post.cost_usd)} ({post.cost_share:.1%}), {post.co2_t:,.1f} t "
+                                           f"CO2e ({post.co2_share:.1%}); {post.flops_share:.2%} of the FLOPs")
+    if metrics.target_probability is not None:
+        decisions.add_row("target probability", f"{metrics.target_probability:.1%} of the sampled laws meet the target")
+    if metrics.serving is not None:
+        srv, life = metrics.serving, metrics.lifetime
+        decisions.add_row("serving", f"{srv.gpu} in {srv.region}: {srv.gpu_hours:,.0f} GPU-hours, "
+                                     f"{_usd(srv.cost_usd)}, {srv.co2_t:,.1f} t CO2e")
+        decisions.add_row("lifetime", f"{_usd(life.cost_usd)} (training {_usd(metrics.cost_usd.total)} + serving "
+                                      f"{_usd(srv.cost_usd)}); {life.co2_t:,.1f} t CO2e")
 
 
 def equivalents_text(co2_t: float) -> str:
