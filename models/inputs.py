@@ -38,6 +38,8 @@ class MipInputs:
     objective_unit: float = 1.0              # a typical objective value (rows and objective scaled by it)
     #: objective loss: initial tangent cuts per candidate, (tokens d, phi(d), phi'(d)), phi(D) = B/Deff(D)^beta
     initial_cuts: tuple[tuple[tuple[float, float, float], ...], ...] = field(default_factory=tuple)
+    #: CO2 not proportional to the cluster's GPU-seconds (a separate rollout fleet), per candidate; () = none
+    fixed_co2_t: tuple[float, ...] = ()
 
     def __len__(self) -> int:
         return len(self.min_tokens)
