@@ -42,6 +42,8 @@ class MipInputs:
     rent_floor_usd: tuple[float, ...] = field(default_factory=tuple)
     #: objective loss: initial tangent cuts per candidate, (tokens d, phi(d), phi'(d)), phi(D) = B/Deff(D)^beta
     initial_cuts: tuple[tuple[tuple[float, float, float], ...], ...] = field(default_factory=tuple)
+    #: CO2 not proportional to the cluster's GPU-seconds (a separate rollout fleet), per candidate; () = none
+    fixed_co2_t: tuple[float, ...] = ()
 
     def __len__(self) -> int:
         return len(self.min_tokens)

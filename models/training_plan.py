@@ -14,7 +14,7 @@ its convex-hull, disaggregated form, exact because the choice is binary):
     cost     = sum_t usd_t S_t + usd_per_token Dmax_t x_t + fixed_t z_t     (budget measure)
                (+ sum_t r_t with a rental term: r_t >= rent_t S_t, r_t >= floor_t z_t, rent_usd[t];
                cost is minimised or only bounded above, so r_t = max(rent_t S_t, floor_t z_t) suffices)
-    CO2      = sum_t co2_t S_t                          duration = sum_t days_t S_t
+    CO2      = sum_t co2_t S_t + fixed_co2_t z_t        duration = sum_t days_t S_t
     FLOPs    = sum_t k N_t Dmax_t x_t + align_flops_t z_t
 
 Constraints (`def_` defines, `res_` restricts):
@@ -73,7 +73,9 @@ def build(inputs: MipInputs) -> pyo.ConcreteModel:
     m.cost_usd = pyo.Expression(expr=rent + pyo.quicksum(
         inputs.usd_per_second[t] * seconds(t) + inputs.usd_per_token * unit[t] * m.token_share[t]
         + inputs.fixed_usd[t] * m.select[t] for t in m.CANDIDATES))
-    m.co2_t = pyo.Expression(expr=pyo.quicksum(inputs.co2_t_per_second[t] * seconds(t) for t in m.CANDIDATES))
+    fixed_co2 = inputs.fixed_co2_t or (0.0,) * count
+    m.co2_t = pyo.Expression(expr=pyo.quicksum(inputs.co2_t_per_second[t] * seconds(t)
+                                               + fixed_co2[t] * m.select[t] for t in m.CANDIDATES))
     m.duration_days = pyo.Expression(expr=pyo.quicksum(inputs.days_per_second[t] * seconds(t) for t in m.CANDIDATES))
     m.training_flops = pyo.Expression(expr=pyo.quicksum(
         inputs.flops_per_token[t] * unit[t] * m.token_share[t] + inputs.align_flops[t] * m.select[t]

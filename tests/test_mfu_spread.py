@@ -156,3 +156,35 @@ def test_plan_uncertainty_draws_the_same_spread_by_default():
     assert [u.path for u in told.uncertain] == ["gpus[H100].mfu"]
     with pytest.raises(InputError):
         run_uncertainty(path, 50, seed=3, throughput_spread=False)
+
+
+def test_planning_for_a_confidence_by_hand():
+    """limits.confidence p: every GPU-second x exp(mu + sigma z_p); the band stays around the curve,
+    and a limit the plan meets exactly at its priced figure holds with probability p."""
+    from statistics import NormalDist
+
+    point = evaluate_plan(instance_from_dict(BASE), instance_from_dict(BASE).plan)
+    d = copy.deepcopy(BASE)
+    d["limits"]["confidence"] = 0.9
+    q = math.exp(0.1 + 0.3 * NormalDist().inv_cdf(0.9))       # the small cell, by hand: 1.62
+    m = evaluate_plan(instance_from_dict(d), instance_from_dict(d).plan)
+    assert m.gpu_hours == pytest.approx(point.gpu_hours * q)
+    assert m.duration_days == pytest.approx(point.duration_days * q)
+    assert m.cost_usd.compute == pytest.approx(point.cost_usd.compute * q)
+    assert m.throughput_spread.gpu_hours.p50 == pytest.approx(point.throughput_spread.gpu_hours.p50)
+    # a deadline equal to the priced duration is met with probability 0.9
+    d["limits"]["deadline_days"] = m.duration_days
+    m = evaluate_plan(instance_from_dict(d), instance_from_dict(d).plan)
+    assert m.throughput_spread.probability["deadline_days"] == pytest.approx(0.9)
+
+
+def test_solving_for_a_confidence_meets_the_deadline_with_that_probability():
+    from planner.optimize.pipeline import solve_instance
+    from planner.optimize.solve import SolveOptions
+
+    base = load_instance(ROOT / "instances" / "deepseek-v3-like.yaml").model_dump(exclude_none=True)
+    base["limits"].update(confidence=0.9, deadline_days=90)
+    result = solve_instance(instance_from_dict(base), SolveOptions(), explain=False)
+    assert result.metrics.throughput_spread.probability["deadline_days"] >= 0.9 - 1e-9
+    assert result.metrics.duration_days <= 90 * (1 + 1e-9)
+    assert result.metrics.duration_days == pytest.approx(result.metrics.throughput_spread.duration_days.p90)

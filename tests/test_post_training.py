@@ -171,3 +171,31 @@ def test_recipe_choice_moves_with_label_price_and_rollout_throughput(changes, ex
         (target["rl"] if field == "rollout_mfu" else target)[field] = value
     result = solve_instance(instance_from_dict(data), SolveOptions(), explain=False)
     assert result.plan.alignment == expected
+
+
+def test_separate_rollout_fleet_by_hand():
+    """Rollouts on a separate fleet: paid GPU-hours at the plan's price and CO2, not on the clock."""
+    d = copy.deepcopy(BASE)
+    d["alignment"]["recipes"][0]["stages"][0]["rl"] = {**RL, "rollout_fleet": "separate"}
+    inst = instance_from_dict(d)
+    m = evaluate_plan(inst, inst.plan)
+    cluster_seconds = 2.4e7 + 5.1712e17 / 2.5e14          # pretraining + learner, as above
+    fleet_hours = 1.024e17 / 1e14 / 3600                   # rollouts at 1e15 x 0.1, beside the cluster
+    assert m.duration_days == pytest.approx(cluster_seconds / (86400 * 64))
+    assert m.gpu_hours == pytest.approx(cluster_seconds / 3600 + fleet_hours)
+    assert m.cost_usd.compute == pytest.approx((cluster_seconds / 3600 + fleet_hours) * 2.0)
+    # energy = all GPU-hours x 0.5 kW (PUE 1); operational CO2 = energy x 300 g/kWh = 0.3 t per MWh
+    assert m.energy_mwh == pytest.approx((cluster_seconds / 3600 + fleet_hours) * 0.5 / 1000)
+    assert m.co2_t.operational == pytest.approx(m.energy_mwh * 0.3)
+    post = m.post_training
+    assert post.fleet_gpu_hours == pytest.approx(fleet_hours)
+    # the fleet that keeps pace: its GPU-hours over the post-training's wall-clock hours on 64 GPUs
+    assert post.fleet_gpus == pytest.approx(fleet_hours / (5.1712e17 / 2.5e14 / 64 / 3600))
+
+
+def test_separate_fleet_needs_no_generation_share():
+    d = copy.deepcopy(BASE)
+    d["alignment"]["recipes"][0]["stages"][0]["rl"] = {**RL, "rollout_fleet": "separate", "generation_share": 0.5}
+    with pytest.raises(InputError) as err:
+        instance_from_dict(d)
+    assert "generation_share" in str(err.value)

@@ -35,8 +35,11 @@ def _rl_stage(rng: random.Random, j: int) -> dict:
         rl["reward_model_params_ratio"] = rng.choice([0.1, 1.0])
     if rng.random() < 0.4:
         rl["verifier_usd_per_sample"] = rng.choice([0.0001, 0.01])
-    if rng.random() < 0.4:
+    draw = rng.random()
+    if draw < 0.3:
         rl["generation_share"] = rng.choice([0.0625, 0.25, 0.5])
+    elif draw < 0.6:
+        rl["rollout_fleet"] = "separate"
     stage = {"name": f"rl{j}", "rl": rl}
     if rng.random() < 0.3:
         stage["mfu_factor"] = rng.choice([0.5, 0.8])
@@ -67,11 +70,20 @@ def make_post_training_instance(seed: int) -> dict:
             recipe["fixed_usd"] = rng.uniform(0, 20000)
         recipes.append(recipe)
     d["alignment"] = {"recipes": recipes}
+    for gpu in d["gpus"]:           # a measured throughput spread on some GPUs (issue 20)
+        if rng.random() < 0.5:
+            split = _log_uniform(rng, 1e8, 3e10)
+            gpu["mfu_spread"] = [{"min_params": 0.0, "max_params": split, "log_mean": rng.uniform(-0.1, 0.1),
+                                  "log_sd": rng.uniform(0.1, 0.4)},
+                                 {"min_params": split, "max_params": 1e15, "log_mean": 0.0,
+                                  "log_sd": rng.uniform(0.1, 0.4)}]
     d["limits"] = {}
     ref_loss = d.get("targets", {}).get("max_loss", 2.5)
     _tighten(rng, d, ref_loss)
     if d["objective"] == "loss" and not d["limits"] and "max_epochs" not in d.get("data", {}):
         d["limits"] = {"max_training_flops": 1e22 * _log_uniform(rng, 0.01, 10)}
+    if rng.random() < 0.4:
+        d["limits"]["confidence"] = rng.choice([0.5, 0.8, 0.9, 0.95])
     return d
 
 

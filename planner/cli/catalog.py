@@ -123,7 +123,7 @@ def _align_sum(item: dict[str, Any], work: bool) -> str:
     share = coef.share_work if work else coef.share_flops
     text = f"{value:.3g}" if value or not share else ""
     if share:
-        text += ("+" if text else "") + f"{share:.3g} pre"
+        text += ("+" if text else "") + f"{share:.0%}pre"
     return text
 
 

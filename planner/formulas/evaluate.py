@@ -15,6 +15,9 @@
     memory  : n >= bytes_per_param N_total/(memory_gb 1e9),  N_total = N total_params_per_active
     serving (6.4): the best serving offer's per-parameter figures x N (planner.formulas.serving);
     lifetime = training + serving.  target_probability (6.5): planner.formulas.targets.
+    rollouts on a separate fleet (post_training.fleet_gpu_hours H_f): + H_f to the GPU-hours, H_f price
+    to compute, H_f (c_op + c_emb) to CO2, H_f x MWh per GPU-hour to energy; not to the days.
+    throughput spread: planner.formulas.spread (P10/P50/P90, P(limits met)).
 
 For a mixture-of-experts model (`moe:`) N is the ACTIVE parameter count: it sets the compute and the
 scaling-law loss (the law at the active count, an assumption), while the memory floor holds all
@@ -34,9 +37,10 @@ from planner.formulas.cluster import cluster_rates, operations
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
 from planner.formulas import scale as scaling
 from planner.formulas.serving import best_serving_offer
-from planner.formulas.spread import ThroughputSpread, cell_for, throughput_spread
+from planner.formulas.spread import ThroughputSpread, cell_for, confidence_factor, throughput_spread
 from planner.formulas.targets import target_loss, target_probability
-from planner.formulas.post_training import recipe_coefficients, recipe_flops, recipe_seconds, stage_usd
+from planner.formulas.post_training import (fleet_gpu_hours, recipe_coefficients, recipe_flops, recipe_seconds,
+                                             stage_usd)
 from planner.formulas.throughput import flop_rate, peak_flops
 from planner.formulas.limits import LIMITS
 from planner.input.schema import FixedPlan, Instance
@@ -118,6 +122,8 @@ class PostTraining:
     flops_share: float
     cost_share: float
     co2_share: float
+    fleet_gpu_hours: float = 0.0   # rollouts on a separate inference fleet (in gpu_hours, not in the days)
+    fleet_gpus: float = 0.0        # the fleet that keeps pace: its GPU-hours / post-training wall-clock hours
 
 
 @dataclass(frozen=True)
@@ -210,29 +216,36 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
     rate = flop_rate(instance, gpu, n_params)  # FLOP/s per GPU at this size
     flops_pre = instance.flops_per_param_token * n_params * tokens
     seconds = flops_pre / rate                 # ideal GPU-seconds S
-    flops_align, align_seconds, annotation, fixed = _recipe_part(instance, recipe, gpu, n_params, tokens, rate)
+    flops_align, align_seconds, annotation, fixed, fleet = _recipe_part(instance, recipe, gpu, n_params, tokens, rate)
     seconds += align_seconds
+    q = confidence_factor(gpu.mfu_spread, n_params, instance.limits.confidence)   # 1 unless planning for one
+    seconds, align_seconds, fleet = seconds * q, align_seconds * q, fleet * q
 
     oper, emb = co2_t_per_gpu_hour(gpu, region)
-    rates = cluster_rates(count, price, oper, emb, mwh_per_gpu_hour(gpu, region), gpu.mtbf_hours,
+    mwh = mwh_per_gpu_hour(gpu, region)
+    rates = cluster_rates(count, price, oper, emb, mwh, gpu.mtbf_hours,
                           operations(instance), terms.paid_gpus if terms else None,
                           terms.min_term_days if terms else None)
-    # the rent: idle contracted GPUs and a minimum term included (planner.formulas.cluster)
-    compute, staff = max(seconds * rates.compute_usd, rates.rent_floor_usd), seconds * rates.staff_usd
+    # the rent: idle contracted GPUs and a minimum term included (planner.formulas.cluster); a
+    # separate rollout fleet's GPU-hours (post_training) are paid on top, at the offer's price
+    rent = max(seconds * rates.compute_usd, rates.rent_floor_usd)
+    compute, staff = rent + fleet * price, seconds * rates.staff_usd
     development_usd = seconds * rates.development_usd
     data = instance.data.usd_per_token * tokens
     cost = CostUsd(compute, staff, data, annotation, fixed,
                    compute + staff + data + annotation + fixed + development_usd, development_usd,
-                   compute - seconds * (price * rates.gpu_hours))
-    co2 = Co2T(seconds * rates.co2_oper_t, seconds * rates.co2_emb_t, seconds * rates.co2_t,
-               seconds * rates.development_co2_t)
+                   rent - seconds * (price * rates.gpu_hours))
+    co2 = Co2T(seconds * rates.co2_oper_t + fleet * oper, seconds * rates.co2_emb_t + fleet * emb,
+               seconds * rates.co2_t + fleet * (oper + emb), seconds * rates.development_co2_t)
     serving, lifetime = _serving(instance, n_params, cost, co2)
     post = None
     if recipe is not None:
-        post = _post_training(align_seconds * rates.gpu_hours, seconds * rates.gpu_hours, flops_align,
-                              flops_pre + flops_align,
+        post = _post_training(align_seconds * rates.gpu_hours + fleet, seconds * rates.gpu_hours + fleet,
+                              flops_align, flops_pre + flops_align,
                               align_seconds * (rates.compute_usd + rates.staff_usd + rates.development_usd)
-                              + annotation + fixed, cost.total, align_seconds * rates.co2_t, co2.total)
+                              + annotation + fixed + fleet * price, cost.total,
+                              align_seconds * rates.co2_t + fleet * (oper + emb), co2.total,
+                              fleet, align_seconds * rates.days * 24.0)
     loss = scaling_law.loss(instance.scaling_law, n_params, tokens, instance.data.unique_tokens,
                             instance.data.repetition_rstar)
     return PlanMetrics(
@@ -244,9 +257,9 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
         region=region.name,
         alignment=recipe.name if recipe else None,
         duration_days=seconds * rates.days,
-        gpu_hours=seconds * rates.gpu_hours,
+        gpu_hours=seconds * rates.gpu_hours + fleet,
         loss=loss,
-        energy_mwh=seconds * rates.energy_mwh,
+        energy_mwh=seconds * rates.energy_mwh + fleet * mwh,
         peak_power_mw=facility_mw(gpu, region, count),
         swing_mw=swing_mw(gpu, region, count),
         flops=Flops(flops_pre, flops_align, flops_pre + flops_align),
@@ -260,19 +273,22 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
         target_probability=target_probability(instance, n_params, tokens),
         scale=scale_figures(instance, gpu, n_params, tokens, count),
         post_training=post,
-        throughput_spread=_spread(instance, gpu, n_params, seconds * rates.gpu_hours, seconds * rates.days, cost,
-                                  co2.total),
+        throughput_spread=_spread(instance, gpu, n_params, (seconds * rates.gpu_hours + fleet) / q,
+                                  seconds * rates.days / q, cost, co2.total, q),
     )
 
 
 def _spread(instance: Instance, gpu, n_params: float, gpu_hours: float, days: float, cost: CostUsd,
-            co2_t: float) -> ThroughputSpread | None:
-    """The plan under its GPU's throughput spread (planner.formulas.spread); None without one."""
+            co2_t: float, q: float = 1.0) -> ThroughputSpread | None:
+    """The plan under its GPU's throughput spread (planner.formulas.spread); None without one.
+    `gpu_hours` and `days` are at the curve (r = 0); cost and CO2 are divided by the confidence
+    factor q the plan was priced at."""
     cell = cell_for(gpu.mfu_spread, n_params)
     if cell is None:
         return None
-    scaled = cost.compute + cost.staff + cost.development
+    scaled = (cost.compute + cost.staff + cost.development) / q
     fixed = cost.data + cost.annotation + cost.fixed
+    co2_t = co2_t / q
     limits = {}
     if instance.limits.deadline_days is not None:
         limits["deadline_days"] = (instance.limits.deadline_days, days, 0.0)
@@ -284,23 +300,25 @@ def _spread(instance: Instance, gpu, n_params: float, gpu_hours: float, days: fl
 
 
 def _recipe_part(instance: Instance, recipe, gpu, n_params: float, tokens: float, rate: float):
-    """(FLOPs, ideal GPU-seconds, labels and verifiers USD, fixed USD) of the plan's recipe
-    (planner.formulas.post_training); zeros without one."""
+    """(FLOPs, ideal GPU-seconds on the cluster, labels and verifiers USD, fixed USD, GPU-hours of a
+    separate rollout fleet) of the plan's recipe (planner.formulas.post_training); zeros without one."""
     if recipe is None:
-        return 0.0, 0.0, 0.0, 0.0
+        return 0.0, 0.0, 0.0, 0.0, 0.0
     coef = recipe_coefficients(recipe)
     k = instance.flops_per_param_token
-    seconds = recipe_seconds(coef, n_params, tokens, rate, peak_flops(gpu, instance.precision), k)
+    peak = peak_flops(gpu, instance.precision)
+    seconds = recipe_seconds(coef, n_params, tokens, rate, peak, k)
     return (recipe_flops(coef, n_params, tokens, k), seconds, sum(stage_usd(stage) for stage in recipe.stages),
-            recipe.fixed_usd)
+            recipe.fixed_usd, fleet_gpu_hours(coef, n_params, peak))
 
 
 def _post_training(hours: float, total_hours: float, flops: float, total_flops: float, usd: float,
-                   total_usd: float, co2: float, total_co2: float) -> PostTraining:
+                   total_usd: float, co2: float, total_co2: float, fleet_hours: float,
+                   wall_hours: float) -> PostTraining:
     def share(part: float, whole: float) -> float:
         return part / whole if whole > 0 else 0.0
     return PostTraining(hours, flops, usd, co2, share(hours, total_hours), share(flops, total_flops),
-                        share(usd, total_usd), share(co2, total_co2))
+                        share(usd, total_usd), share(co2, total_co2), fleet_hours, share(fleet_hours, wall_hours))
 
 
 def scale_figures(instance: Instance, gpu, n_params: float, tokens: float, count: int) -> ScaleFigures | None:

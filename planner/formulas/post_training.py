@@ -21,6 +21,11 @@ A recipe's stages run one after another after pretraining. Each stage is one of 
    each phase's GPU-seconds are its work over the share of GPUs doing it. phi = 1 (the default) is
    a colocated cluster (every GPU generates, then every GPU trains: DeepSeek's and veRL's hybrid
    engine): GPU-seconds = F_gen / (peak rollout_mfu) + F_lrn / (rate(N) mfu_factor_s).
+   With rollout_fleet: separate the responses are decoded on a separate inference fleet of the plan's
+   GPU type in its region (asynchronous RL, e.g. MiniMax-M1, arXiv:2506.13585): the fleet's
+   GPU-hours F_gen / (peak rollout_mfu) / 3600 are paid at the plan's price and CO2 per GPU-hour
+   but are not on the training cluster's critical path (no failure waste, no development factor);
+   the fleet is sized to keep pace: GPUs = its GPU-hours / the post-training's wall-clock hours.
    Decoding is memory-bound (Pope et al. 2022, arXiv:2211.05102), so rollouts run at their own
    share `rollout_mfu` of the GPU's peak (per generating GPU), not at the training MFU curve. `peak` is the dense peak at
    the instance `precision` and `rate(N)` the training rate at the same precision
@@ -38,6 +43,7 @@ Every figure is linear in N (and, for form 3, in N D), so a recipe reduces to pe
 coefficients (RecipeCoefficients) that the evaluator and planner.optimize.derive both use:
 
     GPU-seconds = N (train_work / rate(N) + decode_work / peak) + D N k share_work / rate(N)
+    fleet GPU-hours = N fleet_work / peak / 3600     (rollout_fleet: separate; beside the cluster)
     FLOPs       = N flops + D N k share_flops
     USD         = usd
 """
@@ -46,6 +52,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner.formulas.units import SECONDS_PER_HOUR
 from planner.input.schema import Recipe, Rl, Stage
 
 #: FLOPs per parameter per token of a forward pass (decoding, prefill, a reward model reading a sample).
@@ -62,6 +69,7 @@ class RecipeCoefficients:
     share_work: float     # sum f_s / mfu_factor_s (form 3): seconds = D N k share_work / rate(N)
     share_flops: float    # sum f_s (form 3): FLOPs = D N k share_flops
     usd: float            # labels + verifiers + fixed_usd
+    fleet_work: float = 0.0   # sum F_gen/(N rollout_mfu) decoded on a separate fleet: GPU-s = N fleet_work / peak
 
 
 def rl_samples(rl: Rl) -> float:
@@ -92,14 +100,17 @@ def stage_usd(stage: Stage) -> float:
 
 def recipe_coefficients(recipe: Recipe) -> RecipeCoefficients:
     """The per-parameter coefficients of `recipe` (module docstring), summed over its stages."""
-    train_work = decode_work = flops = share_work = share_flops = 0.0
+    train_work = decode_work = flops = share_work = share_flops = fleet_work = 0.0
     for stage in recipe.stages:
         if stage.rl is not None:
             train = rl_train_flops_per_param(stage.rl)
             decode = rl_decode_flops_per_param(stage.rl)
             phi = stage.rl.generation_share
             train_work += train / (stage.mfu_factor * (1.0 - phi if phi < 1.0 else 1.0))
-            decode_work += decode / (stage.rl.rollout_mfu * phi)
+            if stage.rl.rollout_fleet == "separate":
+                fleet_work += decode / stage.rl.rollout_mfu
+            else:
+                decode_work += decode / (stage.rl.rollout_mfu * phi)
             flops += train + decode
         elif stage.share_of_pretraining is not None:
             share_work += stage.share_of_pretraining / stage.mfu_factor
@@ -108,7 +119,7 @@ def recipe_coefficients(recipe: Recipe) -> RecipeCoefficients:
             train_work += stage.flops_per_param_token * stage.tokens / stage.mfu_factor
             flops += stage.flops_per_param_token * stage.tokens
     usd = sum(stage_usd(s) for s in recipe.stages) + recipe.fixed_usd
-    return RecipeCoefficients(train_work, decode_work, flops, share_work, share_flops, usd)
+    return RecipeCoefficients(train_work, decode_work, flops, share_work, share_flops, usd, fleet_work)
 
 
 def recipe_seconds(coef: RecipeCoefficients, params, tokens, rate, peak, flops_per_param_token: float):
@@ -121,3 +132,8 @@ def recipe_seconds(coef: RecipeCoefficients, params, tokens, rate, peak, flops_p
 def recipe_flops(coef: RecipeCoefficients, params, tokens, flops_per_param_token: float):
     """FLOPs of the recipe: N flops + D N k share_flops."""
     return params * coef.flops + tokens * params * flops_per_param_token * coef.share_flops
+
+
+def fleet_gpu_hours(coef: RecipeCoefficients, params, peak):
+    """GPU-hours of the separate rollout fleet: N fleet_work / peak / 3600."""
+    return coef.fleet_work * params / peak / SECONDS_PER_HOUR

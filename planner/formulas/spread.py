@@ -21,7 +21,12 @@ and a limit L on a figure a exp(r) + b is met when r <= ln((L - b) / a):
     P(met) = Phi((ln((L - b)/a) - mu) / sigma)          (0 when L <= b)
 
 All limits are increasing in r, so all are met together when r is below the least of their
-thresholds: P(all met) = Phi((min_k threshold_k - mu) / sigma). The point estimate the planner
+thresholds: P(all met) = Phi((min_k threshold_k - mu) / sigma).
+
+Planning for a confidence p (`limits.confidence`): every GPU-second of a candidate is multiplied by
+q = exp(mu + sigma z_p) of its GPU's cell at its size (1 for a GPU without a spread), so the plan is
+priced, limited and optimised at the throughput it beats with probability p: its limits then hold
+with probability at least p (exactly p for a binding one), since every limit is increasing in r. The point estimate the planner
 optimises is r = 0 (the curve); it is the median when mu = 0. Serving (its own serving_mfu) and the
 lifetime's serving part do not scale.
 """
@@ -109,3 +114,16 @@ def throughput_spread(cell, gpu_hours: float, days: float, scaled_usd: float, fi
         probability["all"] = probability_below(least, mu, sigma)
     return ThroughputSpread(mu, sigma, band(gpu_hours, 0.0, mu, sigma), band(days, 0.0, mu, sigma),
                             band(scaled_usd, fixed_usd, mu, sigma), band(co2_t, 0.0, mu, sigma), probability)
+
+
+def confidence_factor(spread, params: float, confidence: float | None) -> float:
+    """q = exp(mu + sigma z_p) of the cell holding `params` (module docstring); 1 without a
+    confidence or a cell."""
+    if confidence is None:
+        return 1.0
+    cell = cell_for(spread, params)
+    if cell is None:
+        return 1.0
+    from statistics import NormalDist
+
+    return math.exp(cell.log_mean + cell.log_sd * NormalDist().inv_cdf(confidence))

@@ -306,10 +306,22 @@ class Rl(Strict):
                          "parameter-token); 0 = rule-based rewards, dimensionless")
     verifier_usd_per_sample: UsdPerSample = Field(
         0.0, description="cost of checking one sample outside the GPUs (sandboxes, unit tests), USD")
+    rollout_fleet: Literal["training", "separate"] = Field(
+        "training", description="where rollouts are decoded: on the training cluster, or on a separate inference "
+                                "fleet of the same GPU in the same region, sized to keep pace with the learner "
+                                "(paid GPU-hours, not on the critical path)")
     generation_share: GenerationShare = Field(
         1.0, description="share of the cluster's GPUs that decode rollouts: 1 = colocated (every GPU "
                          "generates, then every GPU trains); below 1 the cluster is split and synchronous (the "
                          "rest train while these wait, and wait while these generate), dimensionless")
+
+
+    @model_validator(mode="after")
+    def _fleet(self) -> "Rl":
+        if self.rollout_fleet == "separate" and self.generation_share != 1.0:
+            raise ValueError("generation_share applies to rollouts on the training cluster; with rollout_fleet "
+                             "separate leave it out")
+        return self
 
 
 class Stage(Strict):
@@ -429,6 +441,10 @@ class Limits(Strict):
     max_training_flops: TrainingFlops | None = Field(
         None, description="most training compute (pretraining + alignment), FLOP (e.g. 1e26, a reporting line)")
     max_co2_t: Co2Tonnes | None = Field(None, description="carbon budget, t CO2e (operational + embodied)")
+    confidence: Annotated[float, Field(strict=True, ge=0.5, lt=1)] | None = Field(
+        None, description="plan at the throughput met with this probability under the GPUs' measured spread "
+                          "(mfu_spread): every GPU-hour figure is its P(confidence) value, so deadline, budget and "
+                          "carbon budget hold with at least this probability; absent = the calibrated curve (P50)")
 
 
 class FixedPlan(Strict):

@@ -8,12 +8,15 @@ need no optimisation; its GPU count n (a multiple of the node size) is left open
     b          = N (c_m / rate_g(N) + g_m / peak_g)   ideal alignment GPU-seconds (planner.formulas.post_training:
                c_m = train_work, sum_s k_s T_s / mfu_factor_s for stages given as tokens; g_m = decode_work)
     a          = k N (1 + f_m) / rate_g(N)    with a recipe stated as a share f_m of pretraining compute
+    a, b, H_f  x q_g(N) with limits.confidence p: q = exp(mu + sigma z_p) (planner.formulas.spread; else 1)
     nodes      in [min_nodes, max_nodes]:     min_nodes = ceil(memory floor / gpus_per_node) (at least 1)
                max_nodes = floor(min(available, grid, swing) / gpus_per_node), where
                grid: n w pue/1000 <= grid_capacity_mw, swing: n w swing_fraction/1000 <= max_swing_mw
                (and with `scale:`, n <= n_max(N, D): planner.formulas.scale, applied by the presolve
                since it depends on D; the row carries model_parallel = mp(N) on its GPU)
-    fixed_usd  = annotation + fixed of the recipe;   serving = N x the best serving offer's measure
+    fixed_usd  = annotation + fixed of the recipe + H_f price;   fixed_co2 = H_f (c_op + c_emb)
+               H_f = N fleet_work_m / peak_g / 3600: rollouts on a separate fleet (post_training)
+    serving    = N x the best serving offer's measure
 
 Rows that cannot be part of any plan are ruled out here with the reason kept for the
 infeasibility explanation: the target is out of reach for N, N's tokens exceed the data, the
@@ -37,7 +40,9 @@ from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu
 from planner.formulas.serving import best_serving_offer
 from planner.formulas.targets import min_tokens, target_loss
 from planner.formulas.post_training import recipe_coefficients
+from planner.formulas.spread import confidence_factor
 from planner.formulas.throughput import flop_rate, peak_flops
+from planner.formulas.units import SECONDS_PER_HOUR
 from planner.input.schema import Instance
 
 from planner.constants import COUNT_TOL  # noqa: E402 -- flooring a power limit into a GPU count
@@ -73,11 +78,12 @@ class RecipeOption:
     decode_work_per_param: float = 0.0   # g_m = decode_work, at the GPU's peak x rollout_mfu
     share_work: float = 0.0              # sum f_s / mfu_factor_s: extra seconds per pretraining second
     share_flops: float = 0.0             # sum f_s: extra FLOPs per pretraining FLOP
+    fleet_work_per_param: float = 0.0    # decoded on a separate fleet: GPU-hours N fleet_work / peak / 3600
 
 
 #: The per-row arrays of Candidates.
 ROW_FIELDS = ("size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd",
-              "min_nodes", "serving", "model_parallel", "flops_per_token")
+              "min_nodes", "serving", "model_parallel", "flops_per_token", "fixed_co2")
 
 
 @dataclass
@@ -100,6 +106,7 @@ class Candidates:
     serving: np.ndarray = field(default_factory=lambda: np.zeros(0))   # objective measure of serving
     model_parallel: np.ndarray = field(default_factory=lambda: np.zeros(0))  # mp(N) on the row's GPU (scale)
     flops_per_token: np.ndarray = field(default_factory=lambda: np.zeros(0))  # k N (1 + f_m) per row
+    fixed_co2: np.ndarray = field(default_factory=lambda: np.zeros(0))   # a separate rollout fleet's CO2, t
     ruled_out: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -161,11 +168,12 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
     decode = np.array([r.decode_work_per_param for r in out.recipes] or [0.0])
     share_work = 1.0 + np.array([r.share_work for r in out.recipes] or [0.0])
     share_flops = 1.0 + np.array([r.share_flops for r in out.recipes] or [0.0])
-    peak = {}
+    fleet = np.array([r.fleet_work_per_param for r in out.recipes] or [0.0])
+    peak, confidence = {}, {}   # GPU -> peak FLOP/s; GPU -> q by size (planner.formulas.spread, 1 by default)
     big_enough = out.sizes[None, :] >= min_params[:, None]                     # recipe x size
     chunks: dict[str, list[np.ndarray]] = {k: [] for k in (
         "size", "offer", "recipe", "seconds_per_token", "align_seconds", "align_flops", "fixed_usd", "min_nodes",
-        "model_parallel", "flops_per_token")}
+        "model_parallel", "flops_per_token", "fixed_co2")}
     per_gpu: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # GPU -> (FLOP/s by size, least nodes by size)
     for o, offer in enumerate(out.offers):
         if o and o % deadline.CHECK_EVERY == 0:
@@ -175,6 +183,8 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
             floor = np.ceil(memory_floor_gpus(instance, out.sizes, gpu.memory_gb) / offer.node * (1 - 1e-12))
             per_gpu[offer.gpu_index] = (flop_rate(instance, gpu, out.sizes), np.maximum(floor, 1).astype(np.int64))
             peak[offer.gpu_index] = peak_flops(gpu, instance.precision)
+            confidence[offer.gpu_index] = np.array([confidence_factor(gpu.mfu_spread, n, instance.limits.confidence)
+                                                    for n in out.sizes])
         rate, min_nodes = per_gpu[offer.gpu_index]
         fits = min_nodes <= offer.max_nodes
         for i in np.flatnonzero(reachable & ~fits & (out.sizes >= least_min)):
@@ -183,11 +193,15 @@ def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
         chunks["size"].append(i)
         chunks["offer"].append(np.full(len(i), o))
         chunks["recipe"].append(recipe_ids[m])
-        chunks["seconds_per_token"].append(instance.flops_per_param_token * out.sizes[i] * share_work[m] / rate[i])
+        q = confidence[offer.gpu_index][i]
+        chunks["seconds_per_token"].append(instance.flops_per_param_token * out.sizes[i] * share_work[m] / rate[i] * q)
         chunks["flops_per_token"].append(instance.flops_per_param_token * out.sizes[i] * share_flops[m])
-        chunks["align_seconds"].append(work[m] * out.sizes[i] / rate[i] + decode[m] * out.sizes[i] / peak[offer.gpu_index])
+        chunks["align_seconds"].append((work[m] * out.sizes[i] / rate[i] + decode[m] * out.sizes[i] / peak[offer.gpu_index])
+                                       * q)
         chunks["align_flops"].append(align_fpp[m] * out.sizes[i])
-        chunks["fixed_usd"].append(fixed[m])
+        fleet_hours = fleet[m] * out.sizes[i] / peak[offer.gpu_index] / SECONDS_PER_HOUR * q
+        chunks["fixed_usd"].append(fixed[m] + fleet_hours * offer.usd_per_gpu_hour)
+        chunks["fixed_co2"].append(fleet_hours * (offer.co2_oper_t_per_gpu_hour + offer.co2_emb_t_per_gpu_hour))
         chunks["min_nodes"].append(min_nodes[i])
         chunks["model_parallel"].append(
             model_parallel_gpus(instance.scale, total_params(instance, out.sizes[i]), gpu.memory_gb)
@@ -279,7 +293,7 @@ def _recipes(instance: Instance, ruled_out: list[str]) -> list[RecipeOption]:
         out.append(RecipeOption(
             name=recipe.name, work_per_param=coef.train_work, flops_per_param=coef.flops, fixed_usd=coef.usd,
             min_model_params=recipe.min_model_params, decode_work_per_param=coef.decode_work,
-            share_work=coef.share_work, share_flops=coef.share_flops,
+            share_work=coef.share_work, share_flops=coef.share_flops, fleet_work_per_param=coef.fleet_work,
         ))
     if not out:
         ruled_out.append("alignment: no recipe meets min_quality and the verifiable-tasks rule")

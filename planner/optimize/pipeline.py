@@ -232,7 +232,8 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
         budget_usd=limits.budget_usd, max_co2_t=limits.max_co2_t, deadline_days=limits.deadline_days,
         max_training_flops=limits.max_training_flops,
         objective_unit=abs(best) if math.isfinite(best) and best != 0 else 1.0,
-        initial_cuts=cuts, rent_usd_per_second=rent_rate, rent_floor_usd=rent_floor)
+        initial_cuts=cuts, rent_usd_per_second=rent_rate, rent_floor_usd=rent_floor,
+        fixed_co2_t=pick(cand.fixed_co2) if np.any(cand.fixed_co2) else ())
 
 
 def _cut(instance: Instance, tokens: float) -> tuple[float, float, float]:

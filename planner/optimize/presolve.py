@@ -98,7 +98,7 @@ class RowFigures:
         return self.rates(nodes).total_usd(self.seconds(tokens)) + self.data_usd * tokens + self.cand.fixed_usd
 
     def co2(self, nodes, tokens):
-        return self.seconds(tokens) * self.rates(nodes).co2_t
+        return self.seconds(tokens) * self.rates(nodes).co2_t + self.cand.fixed_co2
 
     def days(self, nodes, tokens):
         return self.seconds(tokens) * self.rates(nodes).days
@@ -164,7 +164,7 @@ def lower_bound(instance: Instance, cand: Candidates, objective: str) -> np.ndar
     hours = seconds / 3600.0 * instance.development_factor
     days = seconds / (86400.0 * rows.node * rows.max_nodes)
     cost = hours * rows.price + instance.staff_usd_per_day * days + rows.data_usd * tokens + cand.fixed_usd
-    co2 = hours * (rows.co2_oper + rows.co2_emb)
+    co2 = hours * (rows.co2_oper + rows.co2_emb) + cand.fixed_co2
     if objective == "time":
         return days
     bound = {"cost": cost, "co2": co2, "weighted": cost + instance.carbon_price_usd_per_t * co2}[objective]
@@ -296,9 +296,10 @@ def token_cap(instance: Instance, cand: Candidates, rows: RowFigures, nodes: np.
                 rest = rates.usd - rates.compute_usd
                 cap = np.minimum(cap, _most_tokens(limits.budget_usd - cand.fixed_usd - rates.rent_floor_usd
                                                    - b * rest, a * rest + rows.data_usd))
-        for limit, rate in ((limits.max_co2_t, rates.co2_t), (limits.deadline_days, rates.days)):
+        for limit, rate, fixed in ((limits.max_co2_t, rates.co2_t, cand.fixed_co2),
+                                   (limits.deadline_days, rates.days, 0.0)):
             if limit is not None:
-                cap = np.minimum(cap, _most_tokens(limit - b * rate, a * rate))
+                cap = np.minimum(cap, _most_tokens(limit - fixed - b * rate, a * rate))
     return cap
 
 

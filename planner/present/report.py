@@ -128,7 +128,9 @@ def _optional_rows(decisions: Table, metrics: PlanMetrics) -> None:
         post = metrics.post_training
         decisions.add_row("post-training", f"{post.gpu_hours:,.0f} GPU-hours ({post.gpu_hours_share:.1%}), "
                                            f"{_usd(post.cost_usd)} ({post.cost_share:.1%}), {post.co2_t:,.1f} t "
-                                           f"CO2e ({post.co2_share:.1%}); {post.flops_share:.2%} of the FLOPs")
+                                           f"CO2e ({post.co2_share:.1%}); {post.flops_share:.2%} of the FLOPs"
+                                           + (f"; rollouts on a separate fleet of ~{post.fleet_gpus:,.0f} GPUs "
+                                              f"({post.fleet_gpu_hours:,.0f} GPU-hours)" if post.fleet_gpu_hours else ""))
     if metrics.target_probability is not None:
         decisions.add_row("target probability", f"{metrics.target_probability:.1%} of the sampled laws meet the target")
     if metrics.serving is not None:

@@ -235,20 +235,20 @@ def dmin_tokens(instance: Instance, params: np.ndarray) -> np.ndarray:
     return np.maximum(d, 1.0)
 
 
-def stage_parts(stage) -> tuple[float, float, float, float, float, float]:
+def stage_parts(stage) -> tuple[float, float, float, float, float, float, float]:
     """One stage, per policy parameter: (GPU-second numerator at the training rate, numerator at the
     peak, FLOPs, extra pretraining seconds per pretraining second, extra FLOPs per pretraining FLOP,
-    USD). Written step by step, as a team would count an RL run:
+    USD, numerator at the peak on a separate rollout fleet (paid, not on the cluster's clock)). Written step by step, as a team would count an RL run:
         per step, P x G sequences; each is decoded (2 FLOP per parameter per response token, at
         rollout_mfu of the peak), prefilled (2 per prompt token), read by a reward model of rho N
         parameters (2 rho per token) and trained on (k_l per token), at the training rate."""
     usd = stage.samples * stage.usd_per_sample
     if stage.share_of_pretraining is not None:
-        return 0.0, 0.0, 0.0, stage.share_of_pretraining / stage.mfu_factor, stage.share_of_pretraining, usd
+        return 0.0, 0.0, 0.0, stage.share_of_pretraining / stage.mfu_factor, stage.share_of_pretraining, usd, 0.0
     rl = stage.rl
     if rl is None:
         f = stage.flops_per_param_token * stage.tokens
-        return f / stage.mfu_factor, 0.0, f, 0.0, 0.0, usd
+        return f / stage.mfu_factor, 0.0, f, 0.0, 0.0, usd, 0.0
     sequences_per_step = rl.prompts_per_step * rl.samples_per_prompt
     decode_step = sequences_per_step * rl.response_tokens * 2.0
     tokens_step = sequences_per_step * (rl.prompt_tokens + rl.response_tokens)
@@ -257,8 +257,10 @@ def stage_parts(stage) -> tuple[float, float, float, float, float, float]:
     usd += sequences_per_step * rl.steps * rl.verifier_usd_per_sample
     generating = rl.generation_share                          # share of the GPUs decoding
     training = 1.0 if generating == 1.0 else 1.0 - generating  # colocated: all train; split: the rest
-    return (rl.steps * train_step / stage.mfu_factor / training, rl.steps * decode_step / rl.rollout_mfu / generating,
-            rl.steps * (train_step + decode_step), 0.0, 0.0, usd)
+    decoded = rl.steps * decode_step / rl.rollout_mfu
+    elsewhere = rl.rollout_fleet == "separate"
+    return (rl.steps * train_step / stage.mfu_factor / training, 0.0 if elsewhere else decoded / generating,
+            rl.steps * (train_step + decode_step), 0.0, 0.0, usd, decoded if elsewhere else 0.0)
 
 
 def recipes_of(instance: Instance):
@@ -267,17 +269,34 @@ def recipes_of(instance: Instance):
     (1 + shares), annotation + verifiers + fixed USD. One pseudo-recipe None without an alignment section."""
     if instance.alignment is None:
         return [None], np.array([True]), *(np.zeros(1) for _ in range(3)), np.ones(1), np.ones(1), \
-            np.zeros(1), np.zeros(1)
+            np.zeros(1), np.zeros(1), np.zeros(1)
     al = instance.alignment
     rows = []
     for r in al.recipes:
         parts = np.array([stage_parts(s) for s in r.stages]).sum(axis=0)
         rows.append((r.name, r.quality >= al.min_quality and (al.verifiable_tasks or not r.needs_verifiable_tasks),
                      r.min_model_params, parts[0], parts[2], 1.0 + parts[3], 1.0 + parts[4],
-                     parts[5] + r.fixed_usd, parts[1]))
-    names, allowed, min_n, work, flops, sec_factor, flop_factor, usd, peak_work = zip(*rows)
+                     parts[5] + r.fixed_usd, parts[1], parts[6]))
+    names, allowed, min_n, work, flops, sec_factor, flop_factor, usd, peak_work, fleet_work = zip(*rows)
     return list(names), np.array(allowed), *(np.array(x, dtype=float) for x in (
-        min_n, work, flops, sec_factor, flop_factor, usd, peak_work))
+        min_n, work, flops, sec_factor, flop_factor, usd, peak_work, fleet_work))
+
+
+def confidence_q(instance: Instance, gpu, params):
+    """limits.confidence p: GPU-seconds x exp(mu + sigma z_p) of the GPU's spread cell holding N
+    (1 without a confidence or a cell). Works on a float N or an array."""
+    sizes = np.atleast_1d(np.asarray(params, dtype=float))
+    out = np.ones(sizes.shape)
+    p = instance.limits.confidence
+    if p is not None:
+        from statistics import NormalDist
+        z = NormalDist().inv_cdf(p)
+        for j, n in enumerate(sizes):
+            for cell in gpu.mfu_spread or ():
+                if cell.min_params <= n < cell.max_params:
+                    out[j] = math.exp(cell.log_mean + cell.log_sd * z)
+                    break
+    return out if np.ndim(params) else float(out[0])
 
 
 def peak_rate(instance: Instance, gpu) -> float:
@@ -390,24 +409,28 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
     w = float(waste(instance, gpu, n))
     f_pre = k * N * D
     sec = f_pre / rate
-    f_align = annotation = 0.0
+    f_align = annotation = fleet_hours = 0.0
     if plan.alignment is not None:
         recipe = instance.recipe(plan.alignment)
         for s in recipe.stages:
-            at_rate, at_peak, flops, sec_share, flop_share, usd = stage_parts(s)
+            at_rate, at_peak, flops, sec_share, flop_share, usd, on_fleet = stage_parts(s)
             f_align += flops * N + flop_share * f_pre
             sec += at_rate * N / rate + at_peak * N / peak_rate(instance, gpu) + sec_share * f_pre / rate
+            fleet_hours += on_fleet * N / peak_rate(instance, gpu) / 3600.0
             annotation += usd
         annotation += recipe.fixed_usd
+    q = confidence_q(instance, gpu, N)
+    sec, fleet_hours = sec * q, fleet_hours * q
     sec_eff = sec * (1.0 + w)
     hours = sec_eff / 3600.0
     days = sec_eff / (86400.0 * n)
     kw = kw_site(gpu)
-    co2 = hours * co2_per_gpu_hour(gpu, region)
+    co2 = (hours + fleet_hours) * co2_per_gpu_hour(gpu, region)
     compute = hours * price
     term, contracted = rental(gpu, region)
     if term is not None or contracted:
         compute = float(rent_usd(price, n, offer(instance, gpu, region)[1], term, contracted, days))
+    compute += fleet_hours * price
     cost = compute + instance.staff_usd_per_day * days + instance.data.usd_per_token * D + annotation
     dev_hours = (instance.development_factor - 1.0) * hours
     dev_cost = dev_hours * price
@@ -416,8 +439,8 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
     fig = {
         "mfu": rate / (1e12 * (gpu.peak_fp8_tflops if instance.precision == "fp8" else gpu.peak_tflops)
                        * (instance.moe.mfu_factor if instance.moe else 1.0)),
-        "waste": w, "gpu_hours": hours, "development_gpu_hours": dev_hours, "duration_days": days,
-        "energy_mwh": hours * kw_energy(gpu) * region.pue / 1000.0,
+        "waste": w, "gpu_hours": hours + fleet_hours, "development_gpu_hours": dev_hours, "duration_days": days,
+        "energy_mwh": (hours + fleet_hours) * kw_energy(gpu) * region.pue / 1000.0,
         "peak_power_mw": n * kw * region.pue / 1000.0, "swing_mw": n * kw * region.swing_fraction / 1000.0,
         "flops": f_pre + f_align, "loss": float(law_loss(instance.scaling_law, N, D, d.unique_tokens,
                                                          d.repetition_rstar)),
@@ -483,7 +506,8 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
     compatibility; the internal cross-checks always run."""
     objective = instance.objective
     params = candidate_sizes(instance)
-    names, allowed, min_n, work, align_fpp, sec_factor, flop_factor, fixed_usd, peak_work = recipes_of(instance)
+    names, allowed, min_n, work, align_fpp, sec_factor, flop_factor, fixed_usd, peak_work, fleet_work = \
+        recipes_of(instance)
     k = instance.flops_per_param_token
     data, limits = instance.data, instance.limits
     cap = data_cap(instance)
@@ -520,10 +544,12 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
             if counts.size == 0:
                 continue
             rate = training_rate(instance, gpu, params)                      # (S,)
-            spt = k * params[:, None] * sec_factor[None, :] / rate[:, None]  # GPU-s per token (S, M)
+            q = confidence_q(instance, gpu, params)[:, None]                 # (S, 1)
+            spt = k * params[:, None] * sec_factor[None, :] / rate[:, None] * q  # GPU-s per token (S, M)
             align_sec = (params[:, None] * work[None, :] / rate[:, None]
-                         + params[:, None] * peak_work[None, :] / peak_rate(instance, gpu))   # (S, M)
+                         + params[:, None] * peak_work[None, :] / peak_rate(instance, gpu)) * q   # (S, M)
             flop_tok = k * params[:, None] * flop_factor[None, :]            # FLOPs per token (S, M)
+            fleet_h = params[:, None] * fleet_work[None, :] / peak_rate(instance, gpu) / 3600.0 * q   # (S, M)
             align_flops = params[:, None] * align_fpp[None, :]               # (S, M)
             rec_ok = allowed[None, :] & (params[:, None] >= min_n[None, :])  # (S, M)
             floor = instance.bytes_per_param * params * moe_ratio / (gpu.memory_gb * 1e9)   # (S,)
@@ -541,7 +567,8 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                 a_sec = align_sec[:, :, None]
                 s_tok = spt[:, :, None]
                 f_tok = flop_tok[:, :, None]
-                fixed = fixed_usd[None, :, None]
+                fixed = fixed_usd[None, :, None] + fleet_h[:, :, None] * price
+                fleet_co2 = fleet_h[:, :, None] * co2_per_gpu_hour(gpu, region)
                 if objective == "loss":
                     usd_per_sec = eff * (price * f_dev / 3600.0 + staff / (86400.0 * n))
                     co2_per_sec = eff * f_dev * co2ph / 3600.0
@@ -558,7 +585,7 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                     tokens = np.minimum.reduce(np.broadcast_arrays(
                         np.full((1, 1, 1), cap),
                         budget_cap,
-                        _cap(limits.max_co2_t, co2_per_sec * a_sec, co2_per_sec * s_tok),
+                        _cap(limits.max_co2_t, co2_per_sec * a_sec + fleet_co2, co2_per_sec * s_tok),
                         _cap(limits.deadline_days, day_per_sec * a_sec, day_per_sec * s_tok),
                         _cap(limits.max_training_flops, align_flops[:, :, None], f_tok),
                         np.full(domain.shape, np.inf)))
@@ -580,7 +607,7 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                 if rented:
                     cost = (rent_usd(price, n, available, term, contracted, days) + hours * price * (f_dev - 1.0)
                             + staff * days + data.usd_per_token * tokens + fixed)
-                co2 = hours * co2ph * f_dev
+                co2 = hours * co2ph * f_dev + fleet_co2
                 flops = f_tok * tokens + align_flops[:, :, None]
                 ok &= _within(cost, limits.budget_usd) & _within(co2, limits.max_co2_t)
                 ok &= _within(days, limits.deadline_days) & _within(flops, limits.max_training_flops)
