@@ -135,7 +135,7 @@ def test_reasoning_rl_is_a_few_percent_of_a_v3_sized_plan():
 
 
 def test_post_training_in_json_and_csv():
-    from planner.present.report import flatten, plan_dict
+    from planner.formulas.record import flat as flatten, plan_record as plan_dict
 
     inst = instance_from_dict(BASE)
     m = evaluate_plan(inst, inst.plan)

@@ -160,8 +160,10 @@ class Frontier:
             row["binding"] = LIST_SEPARATOR.join(p.binding)
             rows.append(row)
         serving = any(p.result.metrics is not None and p.result.metrics.serving is not None for p in self.points)
+        from planner.formulas.record import with_row_keys
+
         cols = ["scenario", self.minimize, self.limit, "epsilon", "label", *plan_columns(serving), "binding"]
-        return pd.DataFrame(rows, columns=cols)
+        return pd.DataFrame(rows, columns=with_row_keys(cols, rows, "binding"))
 
     def to_json(self) -> dict[str, Any]:
         """`plan frontier --format json`."""

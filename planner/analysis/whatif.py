@@ -71,9 +71,12 @@ class WhatIf:
         (nested keys of the `plan solve` JSON joined by dots: `cost_usd.total`), binding, reason."""
         import pandas as pd
 
+        from planner.formulas.record import with_row_keys
+
         serving = any(p.instance.serving is not None for p in self.points)
-        frame = pd.DataFrame([point_row(p, self.objective) for p in self.points],
-                             columns=columns([v.path for v in self.varies], serving=serving))
+        rows = [point_row(p, self.objective) for p in self.points]
+        frame = pd.DataFrame(rows, columns=with_row_keys(columns([v.path for v in self.varies], serving=serving),
+                                                         rows, "binding"))
         if "gpu_count" in frame and "gpu_count" not in (v.path for v in self.varies):
             frame["gpu_count"] = frame["gpu_count"].astype("Int64")  # whole GPUs, empty without a plan
         return frame

@@ -88,7 +88,22 @@ def record_columns(serving: bool = False) -> list[str]:
     return names
 
 
+def with_row_keys(columns: list[str], rows: list[dict[str, Any]], before: str) -> list[str]:
+    """`columns`, with every key some row has and `columns` lacks (a plan's optional sections:
+    post_training.*, scale.*, throughput_spread.*, cost_usd.idle) inserted before `before`, in
+    the order they first appear: so every CSV carries the record's figures the plans have."""
+    extra: list[str] = []
+    known = set(columns)
+    for row in rows:
+        for key in row:
+            if key not in known:
+                known.add(key)
+                extra.append(key)
+    at = columns.index(before) if before in columns else len(columns)
+    return columns[:at] + extra + columns[at:]
+
+
 _TEMPLATE = PlanMetrics(0.0, 0.0, 0.0, "", 0, "", None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, Flops(0.0, 0.0, 0.0),
                         CostUsd(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), Co2T(0.0, 0.0, 0.0, 0.0))
 
-__all__ = ["plan_record", "flat", "flat_record", "record_columns", "LIST_SEPARATOR"]
+__all__ = ["plan_record", "flat", "flat_record", "record_columns", "with_row_keys", "LIST_SEPARATOR"]

@@ -225,14 +225,15 @@ def print_evaluation(metrics: PlanMetrics, violations: list[Violation], console:
 def result_csv(result: PlanResult) -> str:
     """`plan solve --format csv`: a header and one row: status, objective, objective_value, the
     plan's record (planner.formulas.record, the same columns as whatif/frontier/rank), binding,
-    solver.*, and the explanation of a plan-less answer (lists joined by LIST_SEPARATOR)."""
+    warnings (extrapolations, planner.formulas.extrapolation), solver.*, and the explanation of a plan-less answer (lists joined by LIST_SEPARATOR)."""
     import csv
     import io
 
     data = result_dict(result)
     row = {"status": data["status"], "objective": data["objective"], "objective_value": data["objective_value"],
            **flat_record(result.metrics, serving=False),
-           "binding": LIST_SEPARATOR.join(result.binding), **flat({"solver": data["solver"]})}
+           "binding": LIST_SEPARATOR.join(result.binding), "warnings": LIST_SEPARATOR.join(result.warnings),
+           **flat({"solver": data["solver"]})}
     row.update(flat({k: v for k, v in data.items() if k in ("explanation", "needed")}))
     row = _finite(row)
     buffer = io.StringIO()
