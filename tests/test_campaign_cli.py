@@ -121,3 +121,31 @@ def test_infeasible_budget_says_by_how_much(monkeypatch, capsys, tmp_path):
     explanation = " ".join(json.loads(out)["explanation"])
     # the cheapest plan is the shared-block plan of test_campaign_hand_solved: 46,080 + 33,984
     assert "80,064" in explanation and "30,064" in explanation
+
+
+def test_infeasible_channels_short_by_hand(monkeypatch, capsys, tmp_path):
+    """r1 alone, due in January, may hold 64 GPUs, but site a has 16 owned + one block of 16 (no
+    on-demand) = 32 GPUs x 744 h = 23,808 GPU-hours, and site b's 0.02 MW allow 13 GPUs (one node:
+    5,952): the best site is 33,333.3 - 23,808 = 9,525 GPU-hours short, 12.8 GPUs a month."""
+    data = tiny()
+    data["runs"] = data["runs"][:1]
+    data["runs"][0].update(deadline="2027-01", max_gpus=64)
+    del data["fleet"][0]["on_demand"]
+    data["sites"][1]["grid_mw"] = 0.02
+    code, out, err = run_main(monkeypatch, capsys, "campaign", _write(tmp_path, data), "--format", "json")
+    assert code == 3
+    explanation = " ".join(json.loads(out)["explanation"])
+    assert "9,525 short" in explanation and "about 13 more GPUs" in explanation
+
+
+def test_infeasible_runs_compete(monkeypatch, capsys, tmp_path):
+    """Two runs due in January, no precedence, 64 GPUs each allowed: each alone fits site a (16 owned
+    + 16 reserved + 32 on demand = 64 GPUs x 744 h = 47,616 >= 33,333.3), both do not (66,666.7)."""
+    data = tiny()
+    for run in data["runs"]:
+        run.update(deadline="2027-01", max_gpus=64, after=[])
+    data["sites"][1]["grid_mw"] = 0.02
+    code, out, err = run_main(monkeypatch, capsys, "campaign", _write(tmp_path, data), "--format", "json")
+    assert code == 3
+    explanation = " ".join(json.loads(out)["explanation"])
+    assert "alone it would fit" in explanation
