@@ -11,10 +11,11 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from campaign_cases import tiny
 from cli_run import run_main
-from planner.input.campaign_loading import load_campaign
+from planner.input.campaign_loading import campaign_from_dict, load_campaign
 from planner.optimize.campaign_solve import solve_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,3 +150,18 @@ def test_infeasible_runs_compete(monkeypatch, capsys, tmp_path):
     assert code == 3
     explanation = " ".join(json.loads(out)["explanation"])
     assert "alone it would fit" in explanation
+
+
+def test_llama3_family_reads_as_its_comment_says(solved):
+    """The 405B run waits for May and runs three months at 16,384 GPUs; with its deadline moved to
+    2027-04 the plan reserves three blocks of 1,024 from January instead."""
+    campaign, result = solved["campaign-llama3-family.yaml"]
+    plan = next(p for p in result.plan.runs if p.run == "base-405b")
+    months = [campaign.labels()[t] for t, n in enumerate(plan.gpus_by_month) if n]
+    assert months == ["2027-05", "2027-06", "2027-07"] and max(plan.gpus_by_month) == 16_384
+    assert result.plan.reservations == () and result.metrics.cost_on_demand_usd < 1.0
+    data = yaml.safe_load((ROOT / "instances" / "campaigns" / "campaign-llama3-family.yaml").read_text())
+    next(r for r in data["runs"] if r["name"] == "base-405b")["deadline"] = "2027-04"
+    tight = solve_campaign(campaign_from_dict(data))
+    assert [(r.month, r.blocks) for r in tight.plan.reservations] == [("2027-01", 3)]
+    assert 15e6 < tight.objective_value - result.objective_value < 18e6
