@@ -11,11 +11,11 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from campaign_cases import tiny
 from cli_run import run_main
 from planner.input.campaign_loading import campaign_from_dict, load_campaign
+from planner.input.loading import read_yaml
 from planner.optimize.campaign_solve import solve_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,7 +160,7 @@ def test_llama3_family_reads_as_its_comment_says(solved):
     months = [campaign.labels()[t] for t, n in enumerate(plan.gpus_by_month) if n]
     assert months == ["2027-05", "2027-06", "2027-07"] and max(plan.gpus_by_month) == 16_384
     assert result.plan.reservations == () and result.metrics.cost_on_demand_usd < 1.0
-    data = yaml.safe_load((ROOT / "instances" / "campaigns" / "campaign-llama3-family.yaml").read_text())
+    data = read_yaml(ROOT / "instances" / "campaigns" / "campaign-llama3-family.yaml")
     next(r for r in data["runs"] if r["name"] == "base-405b")["deadline"] = "2027-04"
     tight = solve_campaign(campaign_from_dict(data))
     assert [(r.month, r.blocks) for r in tight.plan.reservations] == [("2027-01", 3)]
