@@ -28,10 +28,13 @@ _EXIT = {"optimal": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_L
               help="Also solve the earliest-deadline greedy, the run-by-run planner and the LP bound.")
 @click.option("--frontier", "frontier_points", type=click.IntRange(min=2, max=50), default=None,
               help="Also the cost / CO2 frontier with this many points (epsilon-constraint, each exact).")
+@click.option("--vary", "varies", multiple=True, metavar="PATH=SPEC",
+              help="Re-solve over a grid instead (the paths and specs of `plan whatif`, e.g. "
+                   "runs[base-405b].deadline=2027-04,2027-06). Repeatable.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Also draw the plan to FILE.png (Gantt by site, MW against the limit, GPUs by channel).")
 def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float | None, mip_gap: float | None,
-             baselines: bool, frontier_points: int | None, plot: str | None) -> None:
+             baselines: bool, frontier_points: int | None, varies: tuple[str, ...], plot: str | None) -> None:
     """Plan CAMPAIGN_FILE jointly: every run's variant, site, GPUs by month, and the blocks to reserve."""
     check_output_path(output, inputs=(campaign_file,))
     if plot is not None:
@@ -42,8 +45,11 @@ def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float
     from planner.optimize.campaign_solve import CAMPAIGN_MIP_GAP, solve_campaign
     from planner.optimize.solve import SolveOptions
 
-    loaded = load_campaign(campaign_file)
     options = SolveOptions(time_limit_s=time_limit, mip_gap=CAMPAIGN_MIP_GAP if mip_gap is None else mip_gap)
+    if varies:
+        _sweep(campaign_file, varies, options, fmt, output)
+        return
+    loaded = load_campaign(campaign_file)
     result = solve_campaign(loaded, options)
     if result.status == "infeasible" and not result.explanation:
         from planner.analysis.campaign_explain import explain_infeasible
@@ -105,3 +111,50 @@ def _render(result, fmt: str, compared, front) -> str:
         extra += frontier_lines(front)
     print_campaign(result, console, extra or None)
     return buffer.getvalue()
+
+
+def _sweep(campaign_file: str, varies: tuple[str, ...], options, fmt: str, output: str | None) -> None:
+    """`--vary`: one row per grid point (planner.analysis.campaign_whatif); exit 0 even when some
+    points are infeasible (their status says so)."""
+    import csv
+    import json
+
+    from planner.analysis.campaign_whatif import campaign_sweep, sweep_rows
+    from planner.analysis.whatif import parse_varies
+
+    parsed = parse_varies(list(varies))
+    header, rows = sweep_rows(parsed, campaign_sweep(campaign_file, parsed, options))
+    if fmt == "json":
+        text = json.dumps([dict(zip(header, row)) for row in rows], indent=2) + "\n"
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows([header] + rows)
+        text = buffer.getvalue()
+    else:
+        from rich.console import Console
+
+        from planner.present.tables import Col, fit_table
+
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=_width(), force_terminal=False, color_system=None)
+        names = [v.path.split(".")[-1] for v in parsed]
+        columns = [Col(n, keep=True) for n in names] + [
+            Col("status", keep=True), Col("objective", numeric=True, drop=3), Col("cost USD", numeric=True),
+            Col("CO2 t", numeric=True), Col("blocks", numeric=True, drop=1), Col("runs at", drop=2)]
+        console.print(fit_table(columns, rows, console.width, title="Campaign what-if",
+                                caption="; ".join(f"{n} = {v.path}" for n, v in zip(names, parsed))), markup=False)
+        text = buffer.getvalue()
+    if output is not None:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _width() -> int:
+    import os
+    import shutil
+
+    if os.environ.get("COLUMNS", "").strip().isdigit():
+        return int(os.environ["COLUMNS"])
+    return shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
