@@ -14,7 +14,8 @@ import pytest
 
 from campaign_cases import tiny
 from cli_run import run_main
-from planner.input.campaign_loading import load_campaign
+from planner.input.campaign_loading import campaign_from_dict, load_campaign
+from planner.input.loading import read_yaml
 from planner.optimize.campaign_solve import solve_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,3 +122,46 @@ def test_infeasible_budget_says_by_how_much(monkeypatch, capsys, tmp_path):
     explanation = " ".join(json.loads(out)["explanation"])
     # the cheapest plan is the shared-block plan of test_campaign_hand_solved: 46,080 + 33,984
     assert "80,064" in explanation and "30,064" in explanation
+
+
+def test_infeasible_channels_short_by_hand(monkeypatch, capsys, tmp_path):
+    """r1 alone, due in January, may hold 64 GPUs, but site a has 16 owned + one block of 16 (no
+    on-demand) = 32 GPUs x 744 h = 23,808 GPU-hours, and site b's 0.02 MW allow 13 GPUs (one node:
+    5,952): the best site is 33,333.3 - 23,808 = 9,525 GPU-hours short, 12.8 GPUs a month."""
+    data = tiny()
+    data["runs"] = data["runs"][:1]
+    data["runs"][0].update(deadline="2027-01", max_gpus=64)
+    del data["fleet"][0]["on_demand"]
+    data["sites"][1]["grid_mw"] = 0.02
+    code, out, err = run_main(monkeypatch, capsys, "campaign", _write(tmp_path, data), "--format", "json")
+    assert code == 3
+    explanation = " ".join(json.loads(out)["explanation"])
+    assert "9,525 short" in explanation and "about 13 more GPUs" in explanation
+
+
+def test_infeasible_runs_compete(monkeypatch, capsys, tmp_path):
+    """Two runs due in January, no precedence, 64 GPUs each allowed: each alone fits site a (16 owned
+    + 16 reserved + 32 on demand = 64 GPUs x 744 h = 47,616 >= 33,333.3), both do not (66,666.7)."""
+    data = tiny()
+    for run in data["runs"]:
+        run.update(deadline="2027-01", max_gpus=64, after=[])
+    data["sites"][1]["grid_mw"] = 0.02
+    code, out, err = run_main(monkeypatch, capsys, "campaign", _write(tmp_path, data), "--format", "json")
+    assert code == 3
+    explanation = " ".join(json.loads(out)["explanation"])
+    assert "alone it would fit" in explanation
+
+
+def test_llama3_family_reads_as_its_comment_says(solved):
+    """The 405B run waits for May and runs three months at 16,384 GPUs; with its deadline moved to
+    2027-04 the plan reserves three blocks of 1,024 from January instead."""
+    campaign, result = solved["campaign-llama3-family.yaml"]
+    plan = next(p for p in result.plan.runs if p.run == "base-405b")
+    months = [campaign.labels()[t] for t, n in enumerate(plan.gpus_by_month) if n]
+    assert months == ["2027-05", "2027-06", "2027-07"] and max(plan.gpus_by_month) == 16_384
+    assert result.plan.reservations == () and result.metrics.cost_on_demand_usd < 1.0
+    data = read_yaml(ROOT / "instances" / "campaigns" / "campaign-llama3-family.yaml")
+    next(r for r in data["runs"] if r["name"] == "base-405b")["deadline"] = "2027-04"
+    tight = solve_campaign(campaign_from_dict(data))
+    assert [(r.month, r.blocks) for r in tight.plan.reservations] == [("2027-01", 3)]
+    assert 15e6 < tight.objective_value - result.objective_value < 18e6

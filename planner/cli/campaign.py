@@ -26,10 +26,15 @@ _EXIT = {"optimal": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_L
               help="Relative MIP gap at which HiGHS stops (default 1e-4).")
 @click.option("--baselines", is_flag=True,
               help="Also solve the earliest-deadline greedy, the run-by-run planner and the LP bound.")
+@click.option("--frontier", "frontier_points", type=click.IntRange(min=2, max=50), default=None,
+              help="Also the cost / CO2 frontier with this many points (epsilon-constraint, each exact).")
+@click.option("--vary", "varies", multiple=True, metavar="PATH=SPEC",
+              help="Re-solve over a grid instead (the paths and specs of `plan whatif`, e.g. "
+                   "runs[base-405b].deadline=2027-04,2027-06). Repeatable.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Also draw the plan to FILE.png (Gantt by site, MW against the limit, GPUs by channel).")
 def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float | None, mip_gap: float | None,
-             baselines: bool, plot: str | None) -> None:
+             baselines: bool, frontier_points: int | None, varies: tuple[str, ...], plot: str | None) -> None:
     """Plan CAMPAIGN_FILE jointly: every run's variant, site, GPUs by month, and the blocks to reserve."""
     check_output_path(output, inputs=(campaign_file,))
     if plot is not None:
@@ -40,8 +45,11 @@ def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float
     from planner.optimize.campaign_solve import CAMPAIGN_MIP_GAP, solve_campaign
     from planner.optimize.solve import SolveOptions
 
-    loaded = load_campaign(campaign_file)
     options = SolveOptions(time_limit_s=time_limit, mip_gap=CAMPAIGN_MIP_GAP if mip_gap is None else mip_gap)
+    if varies:
+        _sweep(campaign_file, varies, options, fmt, output)
+        return
+    loaded = load_campaign(campaign_file)
     result = solve_campaign(loaded, options)
     if result.status == "infeasible" and not result.explanation:
         from planner.analysis.campaign_explain import explain_infeasible
@@ -52,7 +60,12 @@ def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float
         from planner.analysis.campaign_baselines import compare_baselines
 
         compared = compare_baselines(loaded, result, options)
-    text = _render(result, fmt, compared)
+    front = None
+    if frontier_points is not None and result.plan is not None:
+        from planner.analysis.campaign_frontier import campaign_frontier
+
+        front = campaign_frontier(loaded, frontier_points, options)
+    text = _render(result, fmt, compared, front)
     if output is not None:
         write_atomic(output, text)
         click.echo(f"wrote {output} (status {result.status})", err=True)
@@ -66,11 +79,15 @@ def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float
     sys.exit(_EXIT.get(result.status, 1))
 
 
-def _render(result, fmt: str, compared) -> str:
+def _render(result, fmt: str, compared, front) -> str:
     from planner.present.campaign_report import campaign_csv, campaign_dict, print_campaign, to_json
 
     if fmt == "json":
-        return to_json(campaign_dict(result, compared)) + "\n"
+        data = campaign_dict(result, compared)
+        if front is not None:
+            data["frontier"] = [{"cost_usd": p.cost_usd, "co2_t": p.co2_t, "max_co2_t": p.max_co2_t,
+                                 "sites": {r.run: r.site for r in p.result.plan.runs}} for p in front]
+        return to_json(data) + "\n"
     if fmt == "csv":
         return campaign_csv(result)
     import os
@@ -87,5 +104,57 @@ def _render(result, fmt: str, compared) -> str:
         width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
-    print_campaign(result, console, baseline_lines(compared) if compared else None)
+    extra = baseline_lines(compared) if compared else []
+    if front is not None:
+        from planner.analysis.campaign_frontier import frontier_lines
+
+        extra += frontier_lines(front)
+    print_campaign(result, console, extra or None)
     return buffer.getvalue()
+
+
+def _sweep(campaign_file: str, varies: tuple[str, ...], options, fmt: str, output: str | None) -> None:
+    """`--vary`: one row per grid point (planner.analysis.campaign_whatif); exit 0 even when some
+    points are infeasible (their status says so)."""
+    import csv
+    import json
+
+    from planner.analysis.campaign_whatif import campaign_sweep, sweep_rows
+    from planner.analysis.whatif import parse_varies
+
+    parsed = parse_varies(list(varies))
+    header, rows = sweep_rows(parsed, campaign_sweep(campaign_file, parsed, options))
+    if fmt == "json":
+        text = json.dumps([dict(zip(header, row)) for row in rows], indent=2) + "\n"
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows([header] + rows)
+        text = buffer.getvalue()
+    else:
+        from rich.console import Console
+
+        from planner.present.tables import Col, fit_table
+
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=_width(), force_terminal=False, color_system=None)
+        names = [v.path.split(".")[-1] for v in parsed]
+        columns = [Col(n, keep=True) for n in names] + [
+            Col("status", keep=True), Col("objective", numeric=True, drop=3), Col("cost USD", numeric=True),
+            Col("CO2 t", numeric=True), Col("blocks", numeric=True, drop=1), Col("runs at", drop=2)]
+        console.print(fit_table(columns, rows, console.width, title="Campaign what-if",
+                                caption="; ".join(f"{n} = {v.path}" for n, v in zip(names, parsed))), markup=False)
+        text = buffer.getvalue()
+    if output is not None:
+        write_atomic(output, text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _width() -> int:
+    import os
+    import shutil
+
+    if os.environ.get("COLUMNS", "").strip().isdigit():
+        return int(os.environ["COLUMNS"])
+    return shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100

@@ -162,15 +162,18 @@ def campaign_tables(result: CampaignResult, width: int) -> list:
         if im.held_gpus or im.reserved_gpus:
             mw = m.site_mw.get((im.site, im.month), 0.0)
             limit = result.data.inputs.grid_mw[result.data.sites.index(im.site)][months.index(im.month)]
-            site_rows.append([im.site + ("" if single else f" {im.gpu}"), im.month, f"{im.held_gpus:,}", f"{im.owned_gpus:,}",
-                              f"{im.reserved_gpus:,}", f"{im.on_demand_gpu_hours:,.0f}", f"{mw:.2f}",
+            capacity = im.owned_gpus + im.reserved_gpus + im.on_demand_available
+            site_rows.append([im.site + ("" if single else f" {im.gpu}"), im.month, f"{im.held_gpus:,}", f"{capacity:,}",
+                              f"{im.owned_gpus:,}", f"{im.reserved_gpus:,}", f"{im.on_demand_gpu_hours:,.0f}", f"{mw:.2f}",
                               "-" if limit is None else f"{limit:g}"])
     sites = fit_table([Col("site", keep=True), Col("month", keep=True),
-                       Col("GPUs held", numeric=True, short="held"), Col("owned", numeric=True),
+                       Col("GPUs held", numeric=True, short="held"), Col("capacity", numeric=True, short="cap."),
+                       Col("owned", numeric=True, drop=1),
                        Col("reserved", numeric=True, short="resv"),
                        Col("on-demand GPU-h", numeric=True, short="OD GPU-h"), Col("MW", numeric=True),
-                       Col("MW limit", numeric=True, short="limit")],
-                      site_rows, width, title="Sites by month (months with GPUs held or reserved)"
+                       Col("MW limit", numeric=True, short="max")],
+                      site_rows, width, caption="capacity: owned + reserved + on-demand GPUs available",
+                      title="Sites by month (months with GPUs held or reserved)"
                       + ("" if not single else f", {result.data.islands[0][1]}"))
     return [runs, sites] + _procurement_and_cost(result, width)
 

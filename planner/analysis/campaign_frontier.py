@@ -1,0 +1,83 @@
+"""The cost / CO2 frontier of a campaign by the epsilon-constraint method (`plan campaign --frontier K`).
+
+1. End A, the cheapest plan: objective cost; then, among plans within SLACK of that cost, the
+   least CO2 (a second solve with limits.budget_usd = cost (1 + SLACK), objective co2).
+2. End B, the cleanest plan: objective co2 (which already takes the cheapest of the cleanest).
+3. Between them, K - 2 carbon budgets evenly spaced from A's CO2 to B's: at each, objective cost
+   with limits.max_co2_t = eps.
+4. Repeated plans and dominated points are dropped; points run from the cheapest to the cleanest.
+
+Every point is an optimal plan of the campaign with its carbon budget at the point's CO2 (each
+solve exact to the MIP gap given); the campaign's own budget and carbon budget stay in force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.input.campaign_schema import Campaign, CampaignLimits
+from planner.optimize.campaign_solve import CampaignResult, solve_campaign
+from planner.optimize.solve import SolveOptions
+
+SLACK = 1e-6
+
+
+@dataclass(frozen=True)
+class CampaignFrontierPoint:
+    cost_usd: float
+    co2_t: float
+    max_co2_t: float | None      # the carbon budget the point was solved under (None: an end)
+    result: CampaignResult
+
+
+def _least(*values: float | None) -> float | None:
+    given = [v for v in values if v is not None]
+    return min(given) if given else None
+
+
+def _with(campaign: Campaign, objective: str, budget: float | None = None, co2: float | None = None) -> Campaign:
+    """`campaign` with another objective and limits tightened to `budget` and `co2` (its own kept)."""
+    limits = campaign.limits
+    new = CampaignLimits.model_construct(budget_usd=_least(budget, limits.budget_usd),
+                                         max_co2_t=_least(co2, limits.max_co2_t))
+    return campaign.model_copy(update={"objective": objective, "limits": new})
+
+
+def _point(result: CampaignResult, eps: float | None) -> CampaignFrontierPoint | None:
+    if result.metrics is None:
+        return None
+    return CampaignFrontierPoint(result.metrics.cost_usd, result.metrics.co2_t, eps, result)
+
+
+def campaign_frontier(campaign: Campaign, points: int, options: SolveOptions) -> list[CampaignFrontierPoint]:
+    """The frontier (module docstring); empty when the campaign has no plan."""
+    cheapest = solve_campaign(_with(campaign, "cost"), options)
+    if cheapest.metrics is None:
+        return []
+    end_a = _point(solve_campaign(_with(campaign, "co2", budget=cheapest.metrics.cost_usd * (1 + SLACK)), options),
+                   None) or _point(cheapest, None)
+    end_b = _point(solve_campaign(_with(campaign, "co2"), options), None)
+    found = [end_a, end_b]
+    for k in range(1, max(points, 2) - 1):
+        eps = end_a.co2_t + (end_b.co2_t - end_a.co2_t) * k / (points - 1)
+        found.append(_point(solve_campaign(_with(campaign, "cost", co2=eps), options), eps))
+    return non_dominated([p for p in found if p is not None])
+
+
+def non_dominated(found: list[CampaignFrontierPoint]) -> list[CampaignFrontierPoint]:
+    """Points no other point beats on both cost and CO2 (ties within SLACK kept once), cheapest first."""
+    out: list[CampaignFrontierPoint] = []
+    for p in sorted(found, key=lambda p: (p.cost_usd, p.co2_t)):
+        if out and p.co2_t >= out[-1].co2_t * (1 - SLACK):
+            continue
+        out.append(p)
+    return out
+
+
+def frontier_lines(front: list[CampaignFrontierPoint]) -> list[str]:
+    """One line per point: cost, CO2 and where each run goes."""
+    lines = ["cost / CO2 frontier (cheapest first; each point the cheapest plan within its CO2):"]
+    for n, p in enumerate(front, 1):
+        where = ", ".join(f"{r.run}@{r.site}" for r in p.result.plan.runs)
+        lines.append(f"  {n}. {p.cost_usd:,.0f} USD, {p.co2_t:,.1f} t CO2e: {where}")
+    return lines
