@@ -9,7 +9,7 @@ Per run (variant N, D, recipe on GPU g at site s; GPUs n_t held and GPU-hours u_
     under `lateness`), after every run it follows has ended.
 Per site s, GPU g, month t: held H = sum n_t, used U = sum u_t over the runs there; owned O_t,
 reserved R_t = block x blocks in term, on-demand rented GPU-hours = max(0, U - h_t (O_t + R_t));
-H <= O_t + R_t + available_t.  Per site and month: MW = sum_g H board kW x PUE / 1000 <= grid_mw.
+H <= O_t + R_t + available_t.  Per site and month: MW = sum_g H site kW (node_watts / gpus_per_node, else board watts) x PUE / 1000 <= grid_mw.
     cost = owned GPU-hours x amortised price (all of them) + blocks x block term price
            + on-demand GPU-hours x price + fixed (recipe fixed + labels + data tokens)
            + staff_usd_per_month x months holding GPUs
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from planner.formulas.failures import waste_fraction
 from planner.formulas.evaluate import memory_floor_gpus
-from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw
+from planner.formulas.offers import co2_t_per_gpu_hour, energy_watts, facility_mw
 from planner.formulas.targets import min_tokens
 from planner.formulas.throughput import flop_rate
 from planner.input.campaign_schema import Campaign, CampaignRun
@@ -192,7 +192,7 @@ def _run_figures(campaign: Campaign, run: CampaignRun, p: RunPlan, violations: l
     for t, used in enumerate(p.gpu_hours_by_month):
         region = _site_region(campaign, p.site, t)
         co2 += used * sum(co2_t_per_gpu_hour(gpu, region))
-        energy += used * gpu.watts / 1e6 * region.pue
+        energy += used * energy_watts(gpu) / 1e6 * region.pue
         if used > p.gpus_by_month[t] * hours[t] * (1 + TOL) + 1e-6:
             violations.append(f"use: {p.run} uses {used:,.0f} GPU-hours in {labels[t]} on {p.gpus_by_month[t]} GPUs")
     recipe = _recipe(run, p.recipe)
