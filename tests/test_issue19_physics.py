@@ -412,3 +412,50 @@ def test_offer_availability_lever_uses_the_offer_path():
     assert brute_force(instance_from_dict(d)).status == "optimal"
     d["regions"][0]["offers"]["H100x"]["available"] = int(need) - 8
     assert brute_force(instance_from_dict(d)).status == "infeasible"
+
+
+# ---- every bundled instance, read as a training lead would ---------------------------------------
+
+from pathlib import Path as _Path  # noqa: E402
+
+_INSTANCES = sorted((_Path(__file__).resolve().parent.parent / "instances").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", _INSTANCES, ids=[p.stem for p in _INSTANCES])
+def test_bundled_instance_reads_right_to_a_training_lead(path):
+    """Global batch within the useful batch; grid power and swing from the vendor node rating;
+    contracted GPUs paid in full; a warning wherever the plan leaves the law's fitted range."""
+    import re
+
+    from planner.formulas.offers import offer_terms
+    from planner.input.loading import load_instance
+    inst = load_instance(path)
+    assert inst.scale is not None, "bundled instances carry the scale limit"
+    text = path.read_text(encoding="utf-8")
+    # every g/kWh a comment cites is a value the instance's regions carry (the tables they cite)
+    region_values = {round(r.carbon_g_per_kwh, 1) for r in inst.regions}
+    for cited in re.findall(r"([0-9][0-9.,]*) g/kWh", text):
+        assert round(float(cited.replace(",", "")), 1) in region_values, (path.name, cited, region_values)
+    result = solve_instance(inst, explain=False)
+    if result.plan is None:
+        return
+    m, plan = result.metrics, result.plan
+    gpu, region = inst.gpu(plan.gpu), inst.region(plan.region)
+    sf = m.scale
+    assert sf.global_batch_tokens == pytest.approx(plan.gpu_count / sf.model_parallel_gpus * inst.scale.sequence_tokens)
+    assert sf.global_batch_tokens <= sf.batch_limit_tokens * (1 + 1e-9)
+    assert sf.batch_limit_tokens == pytest.approx(
+        inst.scale.batch_multiple * 0.292 * (inst.flops_per_param_token * plan.model_params * plan.tokens) ** 0.3271)
+    assert gpu.node_watts is not None, "catalog GPUs carry the vendor node rating"
+    per_gpu_kw = gpu.node_watts / gpu.gpus_per_node / 1000
+    assert m.peak_power_mw == pytest.approx(plan.gpu_count * per_gpu_kw * region.pue / 1000, rel=1e-12)
+    assert m.swing_mw == pytest.approx(plan.gpu_count * per_gpu_kw * region.swing_fraction / 1000, rel=1e-12)
+    terms = offer_terms(gpu, region)
+    if terms.contracted:
+        paid = terms.usd_per_gpu_hour * terms.available * 24 * m.duration_days
+        assert m.cost_usd.compute >= paid * (1 - 1e-9)
+    fitted = inst.scaling_law.fitted
+    if fitted is not None and plan.model_params > fitted.params[1]:
+        assert any("model size" in w and "fitted on" in w for w in result.warnings)
+    if fitted is not None and plan.tokens > fitted.tokens[1]:
+        assert any(w.startswith("tokens ") for w in result.warnings)
