@@ -459,3 +459,15 @@ def test_bundled_instance_reads_right_to_a_training_lead(path):
         assert any("model size" in w and "fitted on" in w for w in result.warnings)
     if fitted is not None and plan.tokens > fitted.tokens[1]:
         assert any(w.startswith("tokens ") for w in result.warnings)
+
+
+def test_the_useful_batch_is_a_lever_too():
+    """A deadline only more GPUs could meet, with the batch limit holding them back: the explanation
+    gives the least batch_multiple that admits a plan (checked by the brute force either side)."""
+    d = _base(scale={"batch_multiple": 0.1}, limits={"deadline_days": 1.0})
+    result = solve_instance(instance_from_dict(d))
+    assert result.status == "infeasible"
+    need = result.needed["scale.batch_multiple"]
+    assert any("scale.batch_multiple" in line for line in result.explanation)
+    assert brute_force(instance_from_dict({**d, "scale": {"batch_multiple": need}})).status == "optimal"
+    assert brute_force(instance_from_dict({**d, "scale": {"batch_multiple": need * 0.999}})).status == "infeasible"
