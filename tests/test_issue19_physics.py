@@ -471,3 +471,20 @@ def test_the_useful_batch_is_a_lever_too():
     assert any("scale.batch_multiple" in line for line in result.explanation)
     assert brute_force(instance_from_dict({**d, "scale": {"batch_multiple": need}})).status == "optimal"
     assert brute_force(instance_from_dict({**d, "scale": {"batch_multiple": need * 0.999}})).status == "infeasible"
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("scale={batch_exponent: 1.5}", "scale.batch_exponent: must be in [0.01, 0.99]"),
+    ("scale={sequence_tokens: 0}", "scale.sequence_tokens: must be in [1, 1e8]"),
+    ("staff_usd_per_year=-5", "staff_usd_per_year: must be in [0, 1e11]"),
+    ("staff_usd_per_year=1e6", "staff_usd_per_year: give either staff_usd_per_year or staff_usd_per_day"),
+    ("regions=[{name: x, carbon_g_per_kwh: 1, offers: {H100: {min_term_days: -1, available: 8}}}]",
+     "regions[0].offers.H100.min_term_days: must be in [0, 100000]"),
+    ("gpus=[{name: H100, available: 8, node_watts: 0}]", "gpus[0].node_watts: must be"),
+])
+def test_new_keys_refuse_bad_values_in_one_line(monkeypatch, capsys, setting, message):
+    from cli_run import run_main
+    path = _Path(__file__).resolve().parent.parent / "instances" / "startup-7b.yaml"
+    code, out, err = run_main(monkeypatch, capsys, "solve", path, "--set", setting)
+    assert code == 2
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
