@@ -488,3 +488,17 @@ def test_new_keys_refuse_bad_values_in_one_line(monkeypatch, capsys, setting, me
     code, out, err = run_main(monkeypatch, capsys, "solve", path, "--set", setting)
     assert code == 2
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_plan_evaluate_carries_the_warnings(monkeypatch, capsys, tmp_path):
+    import json
+
+    from cli_run import run_main
+    path = tmp_path / "ev.yaml"
+    path.write_text("name: ev\nscaling_law: epoch2024\nmodel_sizes: [405e9]\ngpus: [{name: H100, available: 16384}]\n"
+                    "regions: [meta-us]\nplan: {model_params: 405e9, tokens: 15.6e12, gpu: H100, gpu_count: 16384, "
+                    "region: meta-us}\n", encoding="utf-8")
+    code, out, _ = run_main(monkeypatch, capsys, "evaluate", path, "--format", "json")
+    warnings = json.loads(out)["warnings"]
+    # 405B > 16B, 15.6T > 500B tokens, 3.8e25 > 1e22 FLOP: the three ranges of epoch2024's fit
+    assert [w.split(" ")[0] for w in warnings] == ["model", "tokens", "pretraining"]
