@@ -412,3 +412,93 @@ def test_offer_availability_lever_uses_the_offer_path():
     assert brute_force(instance_from_dict(d)).status == "optimal"
     d["regions"][0]["offers"]["H100x"]["available"] = int(need) - 8
     assert brute_force(instance_from_dict(d)).status == "infeasible"
+
+
+# ---- every bundled instance, read as a training lead would ---------------------------------------
+
+from pathlib import Path as _Path  # noqa: E402
+
+_INSTANCES = sorted((_Path(__file__).resolve().parent.parent / "instances").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", _INSTANCES, ids=[p.stem for p in _INSTANCES])
+def test_bundled_instance_reads_right_to_a_training_lead(path):
+    """Global batch within the useful batch; grid power and swing from the vendor node rating;
+    contracted GPUs paid in full; a warning wherever the plan leaves the law's fitted range."""
+    import re
+
+    from planner.formulas.offers import offer_terms
+    from planner.input.loading import load_instance
+    inst = load_instance(path)
+    assert inst.scale is not None, "bundled instances carry the scale limit"
+    text = path.read_text(encoding="utf-8")
+    # every g/kWh a comment cites is a value the instance's regions carry (the tables they cite)
+    region_values = {round(r.carbon_g_per_kwh, 1) for r in inst.regions}
+    for cited in re.findall(r"([0-9][0-9.,]*) g/kWh", text):
+        assert round(float(cited.replace(",", "")), 1) in region_values, (path.name, cited, region_values)
+    result = solve_instance(inst, explain=False)
+    if result.plan is None:
+        return
+    m, plan = result.metrics, result.plan
+    gpu, region = inst.gpu(plan.gpu), inst.region(plan.region)
+    sf = m.scale
+    assert sf.global_batch_tokens == pytest.approx(plan.gpu_count / sf.model_parallel_gpus * inst.scale.sequence_tokens)
+    assert sf.global_batch_tokens <= sf.batch_limit_tokens * (1 + 1e-9)
+    assert sf.batch_limit_tokens == pytest.approx(
+        inst.scale.batch_multiple * 0.292 * (inst.flops_per_param_token * plan.model_params * plan.tokens) ** 0.3271)
+    assert gpu.node_watts is not None, "catalog GPUs carry the vendor node rating"
+    per_gpu_kw = gpu.node_watts / gpu.gpus_per_node / 1000
+    assert m.peak_power_mw == pytest.approx(plan.gpu_count * per_gpu_kw * region.pue / 1000, rel=1e-12)
+    assert m.swing_mw == pytest.approx(plan.gpu_count * per_gpu_kw * region.swing_fraction / 1000, rel=1e-12)
+    terms = offer_terms(gpu, region)
+    if terms.contracted:
+        paid = terms.usd_per_gpu_hour * terms.available * 24 * m.duration_days
+        assert m.cost_usd.compute >= paid * (1 - 1e-9)
+    fitted = inst.scaling_law.fitted
+    if fitted is not None and plan.model_params > fitted.params[1]:
+        assert any("model size" in w and "fitted on" in w for w in result.warnings)
+    if fitted is not None and plan.tokens > fitted.tokens[1]:
+        assert any(w.startswith("tokens ") for w in result.warnings)
+
+
+def test_the_useful_batch_is_a_lever_too():
+    """A deadline only more GPUs could meet, with the batch limit holding them back: the explanation
+    gives the least batch_multiple that admits a plan (checked by the brute force either side)."""
+    d = _base(scale={"batch_multiple": 0.1}, limits={"deadline_days": 1.0})
+    result = solve_instance(instance_from_dict(d))
+    assert result.status == "infeasible"
+    need = result.needed["scale.batch_multiple"]
+    assert any("scale.batch_multiple" in line for line in result.explanation)
+    assert brute_force(instance_from_dict({**d, "scale": {"batch_multiple": need}})).status == "optimal"
+    assert brute_force(instance_from_dict({**d, "scale": {"batch_multiple": need * 0.999}})).status == "infeasible"
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("scale={batch_exponent: 1.5}", "scale.batch_exponent: must be in [0.01, 0.99]"),
+    ("scale={sequence_tokens: 0}", "scale.sequence_tokens: must be in [1, 1e8]"),
+    ("staff_usd_per_year=-5", "staff_usd_per_year: must be in [0, 1e11]"),
+    ("staff_usd_per_year=1e6", "staff_usd_per_year: give either staff_usd_per_year or staff_usd_per_day"),
+    ("regions=[{name: x, carbon_g_per_kwh: 1, offers: {H100: {min_term_days: -1, available: 8}}}]",
+     "regions[0].offers.H100.min_term_days: must be in [0, 100000]"),
+    ("gpus=[{name: H100, available: 8, node_watts: 0}]", "gpus[0].node_watts: must be"),
+])
+def test_new_keys_refuse_bad_values_in_one_line(monkeypatch, capsys, setting, message):
+    from cli_run import run_main
+    path = _Path(__file__).resolve().parent.parent / "instances" / "startup-7b.yaml"
+    code, out, err = run_main(monkeypatch, capsys, "solve", path, "--set", setting)
+    assert code == 2
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_plan_evaluate_carries_the_warnings(monkeypatch, capsys, tmp_path):
+    import json
+
+    from cli_run import run_main
+    path = tmp_path / "ev.yaml"
+    path.write_text("name: ev\nscaling_law: epoch2024\nmodel_sizes: [405e9]\ngpus: [{name: H100, available: 16384}]\n"
+                    "regions: [meta-us]\nplan: {model_params: 405e9, tokens: 15.6e12, gpu: H100, gpu_count: 16384, "
+                    "region: meta-us}\n", encoding="utf-8")
+    code, out, _ = run_main(monkeypatch, capsys, "evaluate", path, "--format", "json")
+    warnings = json.loads(out)["warnings"]
+    # 405B > 16B, 15.6T > 500B tokens, 3.8e25 > 1e22 FLOP: the three ranges of epoch2024's fit
+    assert [w.split(" ")[0] for w in warnings] == ["model", "tokens", "pretraining"]

@@ -35,12 +35,19 @@ def evaluate(instance_file: str, fmt: str, check: bool, settings: tuple[str, ...
     metrics = evaluate_plan(instance, instance.plan)
     violations = find_violations(instance, instance.plan, metrics)
     target = target_loss(instance)
+    from planner.formulas.extrapolation import plan_warnings
+
+    warnings = plan_warnings(instance, metrics)
     if fmt == "json":
         out = {"plan": plan_dict(metrics), "violations": [violation_dict(v) for v in violations]}
         if target is not None:
             out["target"] = {"max_loss": target, "loss": metrics.loss,
                              "met": not any(v.limit == "max_loss" for v in violations)}
+        if warnings:
+            out["warnings"] = warnings
         click.echo(to_json(out))
     else:
         print_evaluation(metrics, violations, target=target)
+        for line in warnings:
+            click.echo(f"warning: {line}")
     sys.exit(EXIT_INFEASIBLE if check and violations else EXIT_OK)

@@ -227,6 +227,7 @@ def report_json(report: FitReport, name: str | None = None) -> dict[str, Any]:
             for d in report.dropped
         ],
         "name": report.law(name).name,
+        "fitted": report.law(name).fitted.model_dump(),
         "source": report.runs.source,
         "warnings": report.warnings,
     }

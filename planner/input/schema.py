@@ -586,7 +586,7 @@ class Instance(Strict):
         if not isinstance(data, dict) or data.get("staff_usd_per_year") is None:
             return data
         per_year = data["staff_usd_per_year"]
-        if not isinstance(per_year, (int, float)) or isinstance(per_year, bool):
+        if not isinstance(per_year, (int, float)) or isinstance(per_year, bool) or not 0 <= per_year <= 1e11:
             return data   # the field's own validation names the problem
         per_day = per_year / DAYS_PER_YEAR
         given = data.get("staff_usd_per_day")

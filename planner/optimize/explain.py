@@ -18,6 +18,7 @@ planner.optimize.presolve, the same numbers `plan solve` is built on), never gue
        max_loss / match    lowest reachable loss     max_epochs      least tokens / unique_tokens
        grid_capacity_mw    least facility power in that region at which a plan exists
        max_swing_mw        least power swing in that region at which a plan exists
+       scale.batch_multiple  least useful-batch multiple at which a plan exists (bisection)
 
    The limit is feasible exactly when it is at least that optimum, so the optimum is the answer.
    If the relaxed problem has no plan, moving that limit alone does not help (said so).
@@ -163,6 +164,9 @@ def _availability_levers(instance: Instance) -> list[_Limit]:
     return out
 
 
+#: Largest scale.batch_multiple the explanation tries (the key's own bound).
+BATCH_MULTIPLE_MAX = 100.0
+
 #: Most GPUs of one offer the availability lever searches up to.
 MAX_AVAILABLE = 1_000_000
 
@@ -201,6 +205,9 @@ def _limits_of(instance: Instance) -> list[_Limit]:
             out.append(_Limit(row.path, row.noun, value, row.unit.lower()))
     if instance.data.max_epochs is not None:
         out.append(_Limit("data.max_epochs", "epoch limit", instance.data.max_epochs, "epochs"))
+    if instance.scale is not None:
+        out.append(_Limit("scale.batch_multiple", "useful batch (scale.batch_multiple x B_opt)",
+                          instance.scale.batch_multiple, "multiple"))
     for r, region in enumerate(instance.regions):
         if region.grid_capacity_mw is not None:
             out.append(_Limit(f"regions[{r}].grid_capacity_mw", f"grid capacity of {region.name}",
@@ -308,7 +315,23 @@ class _Context:
         match = re.fullmatch(r"regions\[(\d+)\]\.(grid_capacity_mw|max_swing_mw)", lim.path)
         if match:
             return self._least_power(int(match.group(1)), match.group(2))
+        if lim.path == "scale.batch_multiple":
+            return self._least_batch_multiple(lim), ""
         return None, ""
+
+    def _least_batch_multiple(self, lim: _Limit) -> float | None:
+        """The least scale.batch_multiple at which a plan exists (bisection on its logarithm to a
+        relative 1e-4; feasibility grows with it: a larger useful batch only adds GPU counts)."""
+        low, high = lim.current, BATCH_MULTIPLE_MAX
+        if self.feasible([], ((lim.path, high),)) is not True:
+            return None
+        while high / low > 1 + 1e-4:
+            mid = math.sqrt(low * high)
+            if self.feasible([], ((lim.path, mid),)):
+                high = mid
+            else:
+                low = mid
+        return high
 
     def _least(self, path: str, quantity: str) -> float | None:
         """The least FLOPs or tokens of any plan with the limit at `path` dropped."""
@@ -390,10 +413,13 @@ def _relaxed(instance: Instance, removed: Iterable[str], changes: dict[str, floa
     targets = instance.targets.model_dump()
     regions = [r.model_dump() for r in instance.regions]
     gpus = [g.model_dump() for g in instance.gpus]
+    scale = instance.scale.model_dump() if instance.scale is not None else None
     for path, value in [(p, None) for p in removed] + list(changes.items()):
         offer = re.fullmatch(r"regions\[(\d+)\]\.offers\.(.+)\.available", path)
         gpu_count = re.fullmatch(r"gpus\[(\d+)\]\.available", path)
-        if offer:
+        if path == "scale.batch_multiple":
+            scale = None if value is None else {**scale, "batch_multiple": value}
+        elif offer:
             regions[int(offer.group(1))]["offers"][offer.group(2)]["available"] = int(value)
         elif gpu_count:
             gpus[int(gpu_count.group(1))]["available"] = int(value)
@@ -408,7 +434,7 @@ def _relaxed(instance: Instance, removed: Iterable[str], changes: dict[str, floa
             assert match, path
             regions[int(match.group(1))][match.group(2)] = value
     return instance.updated(objective=objective, limits=limits, data=data, targets=targets, regions=regions,
-                            gpus=gpus)
+                            gpus=gpus, scale=scale)
 
 
 # -- printing: rounded up, so the printed figure is itself enough ------------------------------
@@ -447,5 +473,5 @@ def _bound_text(value: float, unit: str, up: bool | None = True) -> str:
     rounded = value if up is None else _ceil_sig(value) if up else _floor_sig(value)
     if unit == "flop":
         return f"{rounded:.5g} FLOP"
-    suffix = {"days": " days", "t": " t CO2e", "mw": " MW", "epochs": " epochs", "gpus": " GPUs"}.get(unit, "")
+    suffix = {"days": " days", "t": " t CO2e", "mw": " MW", "epochs": " epochs", "gpus": " GPUs", "multiple": " x B_opt"}.get(unit, "")
     return f"{rounded:,.6g}{suffix}"

@@ -28,7 +28,9 @@ increases with k, so Dmax is unimodal (quasi-concave; flat only at its maximum, 
 cap binds) and its integer argmax is found the same way. The row's loss is L(N, Dmax(k*)).
 
 With `scale:` (planner.formulas.scale) the count is also at most n_max(N, D), which grows with D:
-at D = Dmin it caps max_nodes; for `loss` a count k needs D >= D_scale(k), and since Dmax(k)/k does
+at D = Dmin it caps the count; a count k above the cap needs D = D_scale(k) > Dmin, and from the
+first such count on every measure grows with k, so each row compares its best count up to the cap
+(at Dmin) with the first count above it (at D_scale); for `loss` a count k needs D >= D_scale(k), and since Dmax(k)/k does
 not grow with k while D_scale(k)/k does, the counts with Dmax(k) >= D_scale(k) form an interval
 [min_nodes, last], found by bisection; Dmax's argmax is then taken on it.
 
@@ -201,11 +203,32 @@ def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimu
     rows = RowFigures(instance, cand)
     if objective == "loss":
         return _loss_rows(instance, cand, rows)
-    limits = instance.limits
     tokens = np.maximum(cand.min_tokens_by_size[cand.size], 1.0) if len(cand) else np.zeros(0)
     lo = cand.min_nodes.astype(np.int64)
-    hi = np.minimum(rows.max_nodes, rows.scale_nodes(tokens)) if len(cand) else rows.max_nodes.copy()
+    hi = rows.max_nodes.copy()
+    if instance.scale is None or not len(cand):
+        return _best_count(instance, cand, rows, objective, tokens, lo, hi)
+    # `scale:` at D = Dmin caps the count (at = cap). Above the cap a count k needs D = D_scale(k) > Dmin;
+    # from the first count above it on, every measure grows with k (D grows as k^(1/e), e < 1), so
+    # the row's optimum is the best count up to the cap at Dmin, or the first count above it
+    cap = rows.scale_nodes(tokens)
+    below = _best_count(instance, cand, rows, objective, tokens, lo, np.minimum(hi, cap))
+    first_above = np.maximum(cap + 1, lo)
+    above = _best_count(instance, cand, rows, objective, np.maximum(tokens, rows.scale_tokens(first_above)),
+                        first_above, np.minimum(hi, first_above))
+    with np.errstate(invalid="ignore"):   # inf - inf where neither is feasible
+        take = above.feasible & (~below.feasible | (above.value < below.value - TIE_TOL * np.abs(below.value)))
+    pick = lambda a, b: np.where(take, a, b)  # noqa: E731
+    return RowOptimum(below.feasible | above.feasible, pick(above.nodes, below.nodes), pick(above.tokens, below.tokens),
+                      pick(above.value, below.value), np.zeros(len(cand), bool))
+
+
+def _best_count(instance: Instance, cand: Candidates, rows: RowFigures, objective: str, tokens: np.ndarray,
+                lo: np.ndarray, hi: np.ndarray) -> RowOptimum:
+    """The best count of every row in [lo, hi] at the given tokens (module docstring)."""
+    limits = instance.limits
     feasible = lo <= hi
+    feasible &= tokens <= data_token_cap(instance.data) * (1 + LIMIT_TOL)
     if limits.max_training_flops is not None:
         feasible &= rows.flops(tokens) <= limits.max_training_flops * (1 + LIMIT_TOL)
     if limits.deadline_days is not None:

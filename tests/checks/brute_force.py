@@ -39,7 +39,8 @@ Formulas (own arithmetic):
 Scale (`scale:` block): a count n is useful only while n <= mp x multiple x c (k N D)^e / seq_tokens,
 mp = max(1, ceil(replica_bytes x N_total / (share x memory_gb 1e9))); checked at the chosen D
 (for `loss` the largest D the limits allow: if the count is not useful there it is useful at no
-smaller D).
+smaller D); for the other objectives D = max(Dmin, the least D at which n is useful), since every
+objective grows with D.
 
 Tokens: for every objective except `loss` the optimal D is Dmin(N), the least D with
 L(N, D) <= target (closed form through the inverse of the repetition formula, checked against a
@@ -334,6 +335,17 @@ def useful_gpus(instance: Instance, gpu, params, tokens):
     return replica * sequences
 
 
+def scale_tokens(instance: Instance, gpu, params, n):
+    """The least D at which n GPUs are useful: solve n = mp x multiple x c (k N D)^e / seq for D."""
+    sc = instance.scale
+    moe = instance.moe.total_params_per_active if instance.moe is not None else 1.0
+    params = np.asarray(params, dtype=float)
+    replica = np.maximum(1.0, np.ceil(sc.replica_bytes_per_param * params * moe
+                                      / (sc.replica_memory_share * gpu.memory_gb * 1e9) * (1 - 1e-12)))
+    compute = (n * sc.sequence_tokens / (replica * sc.batch_multiple * sc.batch_coefficient)) ** (1.0 / sc.batch_exponent)
+    return compute / (instance.flops_per_param_token * params) * (1 - 1e-12)
+
+
 def waste(instance: Instance, gpu, n):
     """Young/Daly waste fraction of n GPUs (6.2); 0 without mtbf_hours."""
     n = np.asarray(n, dtype=float)
@@ -597,6 +609,8 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
                     tokens = np.where(ok, tokens, 1.0)
                 else:
                     tokens = np.broadcast_to(dmin[:, None, None], domain.shape)
+                    if instance.scale is not None:   # a count needs the tokens that keep it useful
+                        tokens = np.maximum(tokens, scale_tokens(instance, gpu, N, n))
                     ok = domain & np.isfinite(tokens) & (tokens <= cap * (1 + FEAS_TOL))
                     tokens = np.where(ok, tokens, 1.0)
                 sec = (s_tok * tokens + a_sec) * eff
