@@ -153,12 +153,13 @@ def test_infeasible_runs_compete(monkeypatch, capsys, tmp_path):
 
 
 def test_llama3_family_reads_as_its_comment_says(solved):
-    """The 405B run waits for May and runs three months at 16,384 GPUs; with its deadline moved to
-    2027-04 the plan reserves three blocks of 1,024 from January instead."""
+    """The 405B run waits for the second tranche (May) and runs three months, at 16,384 GPUs at its
+    peak (which months after May is a tie: the owned fleet is paid either way); with its deadline
+    moved to 2027-04 the plan reserves three blocks of 1,024 from January instead."""
     campaign, result = solved["campaign-llama3-family.yaml"]
     plan = next(p for p in result.plan.runs if p.run == "base-405b")
     months = [campaign.labels()[t] for t, n in enumerate(plan.gpus_by_month) if n]
-    assert months == ["2027-05", "2027-06", "2027-07"] and max(plan.gpus_by_month) == 16_384
+    assert len(months) == 3 and months[0] >= "2027-05" and max(plan.gpus_by_month) == 16_384
     assert result.plan.reservations == () and result.metrics.cost_on_demand_usd < 1.0
     data = read_yaml(ROOT / "instances" / "campaigns" / "campaign-llama3-family.yaml")
     next(r for r in data["runs"] if r["name"] == "base-405b")["deadline"] = "2027-04"

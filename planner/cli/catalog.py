@@ -121,7 +121,7 @@ def _align_sum(item: dict[str, Any], work: bool) -> str:
     coef = _coefficients(item)
     value = coef.train_work + coef.decode_work if work else coef.flops
     share = coef.share_work if work else coef.share_flops
-    text = f"{value:.3g}" if value or not share else ""
+    text = sci(value) if value or not share else ""
     if share:
         text += ("+" if text else "") + f"{share:.0%}pre"
     return text
@@ -183,8 +183,8 @@ _COLUMNS: dict[str, list[tuple[Col, Any]]] = {
     "recipes": [
         (Col("name", keep=True), lambda e: e["name"]),
         (Col("stages"), _stage_names),
-        (Col("FLOP per param", numeric=True, short="FLOP /param"), lambda e: sci(_align_sum(e, work=False))),
-        (Col("work per param", numeric=True, short="work /param"), lambda e: sci(_align_sum(e, work=True))),
+        (Col("FLOP per param", numeric=True, short="FLOP /param"), lambda e: _align_sum(e, work=False)),
+        (Col("work per param", numeric=True, short="work /param"), lambda e: _align_sum(e, work=True)),
         (Col("labels $", numeric=True), lambda e: f"{_labels_usd(e):,.0f}"),
         (Col("fixed $", numeric=True), lambda e: f"{e.get('fixed_usd', 0):,.0f}"),
         (Col("quality", numeric=True), lambda e: sig(e.get("quality", 0))),

@@ -226,26 +226,14 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
     rates = cluster_rates(count, price, oper, emb, mwh, gpu.mtbf_hours,
                           operations(instance), terms.paid_gpus if terms else None,
                           terms.min_term_days if terms else None)
-    # the rent: idle contracted GPUs and a minimum term included (planner.formulas.cluster); a
-    # separate rollout fleet's GPU-hours (post_training) are paid on top, at the offer's price
-    rent = max(seconds * rates.compute_usd, rates.rent_floor_usd)
-    compute, staff = rent + fleet * price, seconds * rates.staff_usd
-    development_usd = seconds * rates.development_usd
-    data = instance.data.usd_per_token * tokens
-    cost = CostUsd(compute, staff, data, annotation, fixed,
-                   compute + staff + data + annotation + fixed + development_usd, development_usd,
-                   rent - seconds * (price * rates.gpu_hours))
-    co2 = Co2T(seconds * rates.co2_oper_t + fleet * oper, seconds * rates.co2_emb_t + fleet * emb,
-               seconds * rates.co2_t + fleet * (oper + emb), seconds * rates.development_co2_t)
+    cost, co2 = _cost_co2(seconds, fleet, price, rates, oper, emb, instance.data.usd_per_token * tokens,
+                          annotation, fixed)
     serving, lifetime = _serving(instance, n_params, cost, co2)
-    post = None
-    if recipe is not None:
-        post = _post_training(align_seconds * rates.gpu_hours + fleet, seconds * rates.gpu_hours + fleet,
-                              flops_align, flops_pre + flops_align,
-                              align_seconds * (rates.compute_usd + rates.staff_usd + rates.development_usd)
-                              + annotation + fixed + fleet * price, cost.total,
-                              align_seconds * rates.co2_t + fleet * (oper + emb), co2.total,
-                              fleet, align_seconds * rates.days * 24.0)
+    post = None if recipe is None else _post_training(
+        align_seconds * rates.gpu_hours + fleet, seconds * rates.gpu_hours + fleet, flops_align, flops_pre + flops_align,
+        align_seconds * (rates.compute_usd + rates.staff_usd + rates.development_usd) + annotation + fixed
+        + fleet * price, cost.total, align_seconds * rates.co2_t + fleet * (oper + emb), co2.total,
+        fleet, align_seconds * rates.days * 24.0)
     loss = scaling_law.loss(instance.scaling_law, n_params, tokens, instance.data.unique_tokens,
                             instance.data.repetition_rstar)
     return PlanMetrics(
@@ -276,6 +264,23 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
         throughput_spread=_spread(instance, gpu, n_params, (seconds * rates.gpu_hours + fleet) / q,
                                   seconds * rates.days / q, cost, co2.total, q),
     )
+
+
+def _cost_co2(seconds: float, fleet: float, price: float, rates, oper: float, emb: float, data: float,
+              annotation: float, fixed: float) -> tuple[CostUsd, Co2T]:
+    """Cost and CO2 of S ideal GPU-seconds at the cluster's rates (planner.formulas.cluster): the
+    rent includes idle contracted GPUs and a minimum term (max(S compute_usd, rent floor)); a
+    separate rollout fleet's GPU-hours (post_training) are paid on top at the offer's price and
+    emit at its CO2 per GPU-hour."""
+    rent = max(seconds * rates.compute_usd, rates.rent_floor_usd)
+    compute, staff = rent + fleet * price, seconds * rates.staff_usd
+    development_usd = seconds * rates.development_usd
+    cost = CostUsd(compute, staff, data, annotation, fixed,
+                   compute + staff + data + annotation + fixed + development_usd, development_usd,
+                   rent - seconds * (price * rates.gpu_hours))
+    co2 = Co2T(seconds * rates.co2_oper_t + fleet * oper, seconds * rates.co2_emb_t + fleet * emb,
+               seconds * rates.co2_t + fleet * (oper + emb), seconds * rates.development_co2_t)
+    return cost, co2
 
 
 def _spread(instance: Instance, gpu, n_params: float, gpu_hours: float, days: float, cost: CostUsd,

@@ -51,6 +51,9 @@ LIMITS: tuple[Limit, ...] = (
 BY_KEY = {limit.key: limit for limit in LIMITS}
 #: limits.deadline (a date) is read into deadline_days by the loader: not a limit of its own.
 ALIASES = {"deadline": "deadline_days"}
+#: Keys of `limits:` that say how the limits hold, not what they cap: limits.confidence (plan at the
+#: throughput met with that probability, planner.formulas.spread).
+SETTINGS = {"confidence"}
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,9 @@ def changes(source: Source, levers: Levers) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     if levers.objective != base.objective:
         out.append(("objective", levers.objective))
-    for name in ("budget_usd", "deadline_days", "max_co2_t"):
+    from planner.formulas.limits import LIMITS
+
+    for name in (limit.key for limit in LIMITS if limit.quantity is not None):   # budget, CO2, deadline
         if getattr(levers, name) != getattr(base, name):
             out.append((f"limits.{name}", getattr(levers, name)))
     if levers.carbon_price_usd_per_t != base.carbon_price_usd_per_t:

@@ -14,15 +14,9 @@ import json
 import math
 from typing import Any
 
+from planner.numbers import si as _si
 from planner.optimize.campaign_solve import CampaignResult
 from planner.present.tables import Col, fit_table
-
-
-def _si(value: float) -> str:
-    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g}{suffix}"
-    return f"{value:.3g}"
 
 
 def run_on_demand_usd(result: CampaignResult) -> dict[str, float]:
