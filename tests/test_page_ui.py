@@ -270,7 +270,7 @@ async def test_rank_by_region_and_gpu_is_plan_rank(monkeypatch, capsys):
             expected = json.loads(out)["rows"]
             rows = one(user, "rank").rows
             assert [r["value"] for r in rows] == [str(e["value"]) for e in expected]
-            assert [r["cost"] for r in rows] == [f"${e['cost_usd']:,.0f}" if e["cost_usd"] is not None else "-"
+            assert [r["cost"] for r in rows] == [f"${e['plan']['cost_usd']['total']:,.0f}" if e.get("plan") else "-"
                                                  for e in expected]
 
 

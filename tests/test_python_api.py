@@ -61,5 +61,5 @@ def test_the_documented_example_runs(monkeypatch):
     code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
     namespace: dict = {}
     exec(compile(code, "python-api.md", "exec"), namespace)  # noqa: S102 -- the repository's own doc
-    assert namespace["answer"]["plan"]["gpu_count"] == 3392
+    assert namespace["answer"]["plan"]["gpu_count"] == 1872
     assert namespace["priced"]["violations"] == []

@@ -19,8 +19,12 @@ def test_categorical_points_are_not_joined():
     import matplotlib.pyplot as plt
 
     try:
-        drawn = [line for ax in fig.axes for line in ax.get_lines() if len(line.get_xdata()) == 3]
-        assert drawn and all(line.get_linestyle() == "None" for line in drawn)
+        # one model size, but the GPU count moves with each law's tokens (the scale limit): however
+        # the points group, no two categories are joined by a line
+        drawn = [line for ax in fig.axes for line in ax.get_lines()
+                 if len(set(line.get_xdata())) >= 2]   # (a vertical marker between plans joins nothing)
+        points = sum(len(line.get_xdata()) for ax in fig.axes for line in ax.get_lines())
+        assert points >= 3 and all(line.get_linestyle() == "None" for line in drawn)
     finally:
         plt.close(fig)
 
