@@ -193,7 +193,6 @@ class SingleRunView:
 
     async def follow_up(self) -> None:
         request = self.state.request
-        self.state.note = ""
         await self.state.run_frontier()
         if request == self.state.request:
             self.draw_frontier()
@@ -251,7 +250,7 @@ class SingleRunView:
                           on_change=self.frontier_limit).props("dense").mark("frontier-limit")
             front = state.frontier
             if front is None:
-                ui.label(state.note or "no frontier").classes("text-sm text-gray-600")
+                ui.label(state.notes.get("frontier", "no frontier")).classes("text-sm text-gray-600")
                 return
             chart = answers.frontier_chart(front, state.result)
             if not chart.points:
@@ -290,7 +289,7 @@ class SingleRunView:
                           on_change=self.rank_by).props("dense").mark("rank-by")
             ranking = self.state.ranking
             if ranking is None:
-                ui.label(self.state.note or "no ranking").classes("text-sm text-gray-600")
+                ui.label(self.state.notes.get("rank", "no ranking")).classes("text-sm text-gray-600")
                 return
             columns = [{"name": k, "label": label, "field": k, "align": "left" if k in ("value", "plan") else "right"}
                        for k, label in (("rank", "#"), ("value", ranking.by), ("gap", "gap"), ("cost", "cost (USD)"),
@@ -316,7 +315,7 @@ class SingleRunView:
                           on_change=lambda e: self.samples(e.value)).props("dense").classes("w-28").mark("band-samples")
                 ui.button("run", on_click=self.run_band).props("dense").classes("plan-band-run").mark("band-run")
             if band is None:
-                ui.label(self.state.note or "the instance's uncertainty: block; run it to see P10-P90").classes(
+                ui.label(self.state.notes.get("uncertainty", "the instance's uncertainty: block; run it to see P10-P90")).classes(
                     "text-sm text-gray-600")
                 return
             columns = [{"name": k, "label": k.upper() if k != "figure" else "figure", "field": k,
@@ -326,21 +325,23 @@ class SingleRunView:
             ui.label(answers.band_probabilities(band)).classes("text-sm")
 
     def draw_work(self) -> None:
-        box = self.boxes["work"]
-        work = self.state.work
-        box.clear()
-        if work is None:
-            return
+        """What runs now (frontier, ranking, band), with progress, time and one cancel button."""
         import time
 
+        box = self.boxes["work"]
+        works = list(self.state.works.values())
+        box.clear()
+        if not works:
+            return
         with box:
-            elapsed = time.monotonic() - work.started
-            if work.total:
-                ui.linear_progress(value=work.done / work.total, show_value=False).classes("w-64")
-                ui.label(f"{work.what}: {work.done} of {work.total}, {elapsed:.1f} s").classes("text-sm")
-            else:
-                ui.spinner(size="sm")
-                ui.label(f"{work.what}: running, {elapsed:.1f} s").classes("text-sm")
+            for work in works:
+                elapsed = time.monotonic() - work.started
+                if work.total:
+                    ui.linear_progress(value=work.done / work.total, show_value=False).classes("w-48")
+                    ui.label(f"{work.what}: {work.done} of {work.total}, {elapsed:.1f} s").classes("text-sm")
+                else:
+                    ui.spinner(size="sm")
+                    ui.label(f"{work.what}: running, {elapsed:.1f} s").classes("text-sm")
             ui.button("cancel", on_click=self.cancel).props("dense outline color=red").mark("cancel")
 
     # -- downloads ----------------------------------------------------------------------------
