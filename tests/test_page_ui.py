@@ -325,6 +325,15 @@ async def test_uncertainty_band_is_plan_uncertainty(monkeypatch, capsys, tmp_pat
                 assert rows[label][q] == shown
         png = await download(user, "uncertainty (PNG)")
         assert png.startswith(b"\x89PNG")
+        # the band on the frontier: P10-P90 of CO2e across and of cost (thousand USD) up, crossing at the P50s
+        await wait_for(lambda: len(one(user, "frontier").options["series"]) == 4)
+        across, up = (s["data"] for s in one(user, "frontier").options["series"][2:])
+        cost, co2 = summary["cost_usd"], summary["co2_t"]
+        flat = [v for point in across + up for v in point]
+        assert flat == pytest.approx([co2["p10"], cost["p50"] / 1e3, co2["p90"], cost["p50"] / 1e3,
+                                      co2["p50"], cost["p10"] / 1e3, co2["p50"], cost["p90"] / 1e3])
+        set_value(user, "deadline_days", slider_value(user, "deadline_days", 0.9))  # another plan: no band
+        await wait_for(lambda: not has(user, "band") and len(one(user, "frontier").options["series"]) == 2)
 
 
 async def test_cancel_stops_long_work_and_the_page_goes_on(monkeypatch, capsys, tmp_path):

@@ -209,6 +209,7 @@ class SingleRunView:
     async def run_band(self) -> None:
         await self.state.run_band()
         self.draw_band()
+        self.draw_frontier()  # the band's whiskers on the current plan
 
     def cancel(self) -> None:
         self.state.cancel()
@@ -252,7 +253,7 @@ class SingleRunView:
             if front is None:
                 ui.label(state.notes.get("frontier", "no frontier")).classes("text-sm text-gray-600")
                 return
-            chart = answers.frontier_chart(front, state.result)
+            chart = answers.frontier_chart(front, state.result, state.band)
             if not chart.points:
                 ui.label("no frontier: no plan meets the limits (what would have to move is in the plan's answer)"
                          ).classes("text-sm text-red-700")
@@ -406,6 +407,10 @@ def frontier_options(chart: answers.Chart) -> dict[str, Any]:
     if chart.current is not None:
         series.append({"type": "scatter", "name": "current plan", "symbol": "diamond", "symbolSize": 18,
                        "data": [{"value": list(chart.current), "name": "current plan"}], "z": 5})
+    for k, whisker in enumerate(chart.band or []):
+        series.append({"type": "line", "name": "P10-P90 of this plan", "data": whisker, "symbol": "rect",
+                       "symbolSize": [2, 10] if k == 0 else [10, 2], "lineStyle": {"color": "#b91c1c", "width": 2},
+                       "itemStyle": {"color": "#b91c1c"}, "tooltip": {"show": False}, "z": 4})
     axis = {"type": "value", "scale": True, "nameLocation": "middle", "nameTextStyle": {"fontSize": 13}}
     return {
         "animation": False,

@@ -84,6 +84,7 @@ class RunState:
         """Solve the levers' instance; False when a newer request came meanwhile (answer dropped)."""
         self.request += 1
         mine = self.request
+        self.band = None  # the band was of the previous plan
         start = time.perf_counter()
         try:
             data = self.data()
