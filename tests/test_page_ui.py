@@ -4,6 +4,7 @@ CLI gives for the same question (`plan solve --set ...`, `plan frontier`, `plan 
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -462,3 +463,22 @@ async def test_downloads_yaml_solves_to_the_same_plan_json_csv_png(monkeypatch, 
 
         image = matplotlib.image.imread(io.BytesIO(png), format="png")
         assert image.shape[0] > 300 and image.shape[1] > 500
+
+
+async def test_upload_refused_by_the_browser_for_its_size_and_downloads_without_a_plan(monkeypatch, capsys):
+    from nicegui import ui
+
+    async with page_user(NORDIC) as user:
+        await settle(user)
+        user.find(kind=ui.upload).trigger("rejected")  # the browser refuses a file over max-file-size
+        message = await wait_for(lambda: text_of(user, "upload-error"))
+        assert message == "upload: file is larger than 5,000,000 bytes; an instance is at most that"
+        for name in ("gcp-us-central1", "us-east", "gcp-us-west1", "sweden", "norway"):
+            set_value(user, f"regions:{name}", False)
+        error = await wait_for(lambda: text_of(user, "error"))
+        user.find(content="plan (JSON)").click()
+        await user.should_see(f"no plan to download: {error}")
+        user.find(content="instance (YAML)").click()
+        await user.should_see(f"no instance to download: {error}")
+        await asyncio.sleep(0.3)
+        assert not user.download.http_responses  # nothing was downloaded

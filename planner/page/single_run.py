@@ -363,10 +363,13 @@ class SingleRunView:
     def download_yaml(self) -> None:
         from planner.errors import InputError
 
+        from planner.input.loading import instance_from_dict
+
         try:
             data = self.state.data()
+            instance_from_dict(data)  # only an instance `plan solve` accepts is offered
         except InputError as exc:
-            ui.notify(str(exc), type="negative")
+            ui.notify(f"no instance to download: {exc}", type="negative")
             return
         ui.download.content(answers.yaml_text(data).encode(), f"{self._stem()}-edited.yaml", "application/yaml")
 
