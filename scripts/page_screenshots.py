@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BAND = """\
-# The start-up run of startup-7b.yaml on H100s only, with the GPUs' MFU uncertain (normal, sd 0.05).
+# The start-up run of startup-7b.yaml on H100s only, with the H100 MFU uncertain around its catalog
+# value (0.318 at 1e11 parameters): normal, sd 0.03.
 name: startup-7b-uncertain-mfu
 objective: cost
 scaling_law: epoch2024
@@ -31,7 +32,7 @@ staff_usd_per_day: 5000
 gpus: [{name: H100, available: 4096}]
 regions: [us-east]
 uncertainty:
-  gpus[H100].mfu: normal(0.4, 0.05)
+  gpus[H100].mfu: normal(0.318, 0.03)
 """
 
 

@@ -4,6 +4,7 @@ CLI gives for the same question (`plan solve --set ...`, `plan frontier`, `plan 
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -78,20 +79,26 @@ def slider_value(user, marker: str, fraction: float) -> float:
     return snap(low + k * step, Scale(low, high, step))
 
 
-async def check_against_cli(user, monkeypatch, capsys, file, args, before):
-    """The page's plan (or error) equals `plan solve FILE ARGS`."""
-    await settle(user, before)
+async def check_against_cli(user, monkeypatch, capsys, file, args, before=None, base=None):
+    """The page comes to show `plan solve FILE ARGS`: the same table line by line (or the same
+    one-line error), then the same plan in its JSON download. (`before`, the text shown before the
+    change, is not needed: the page is waited for until it shows the CLI's answer.)"""
     code, expected = cli_json(monkeypatch, capsys, file, *args)
+    if base is not None:  # the change must move the answer, or the test would pass with the lever ignored
+        _, own = cli_json(monkeypatch, capsys, base)
+        assert (own.get("plan") and decisions(own["plan"])) != (expected.get("plan") and decisions(expected["plan"]))
     if code == 2:
-        assert text_of(user, "error") == expected["error"]
+        await wait_for(lambda: text_of(user, "error") == expected["error"], timeout=30)
         return
+    table = without_timing(cli_table(monkeypatch, capsys, file, *args))
+    await wait_for(lambda: without_timing(text_of(user, "plan") or "") == table, timeout=30)
+    await wait_for(lambda: not has(user, "cancel"), timeout=30)
     shown = await page_plan(user)
     assert shown["status"] == expected["status"]
     if expected["plan"] is not None:
         assert decisions(shown["plan"]) == decisions(expected["plan"])
     else:
         assert shown["plan"] is None
-    assert without_timing(text_of(user, "plan")) == without_timing(cli_table(monkeypatch, capsys, file, *args))
 
 
 async def test_budget_slider_and_switch(monkeypatch, capsys):
@@ -100,7 +107,8 @@ async def test_budget_slider_and_switch(monkeypatch, capsys):
         value = slider_value(user, "budget_usd", 0.05)
         assert value < 4.6e6  # below the file's plan's cost: the plan must change
         set_value(user, "budget_usd", value)
-        await check_against_cli(user, monkeypatch, capsys, CO2, ["--set", f"limits.budget_usd={value!r}"], before)
+        await check_against_cli(user, monkeypatch, capsys, CO2, ["--set", f"limits.budget_usd={value!r}"], before,
+                                base=CO2)
         assert one(user, "budget_usd-value").text == f"${value:,.0f}"
         before = text_of(user, "plan")
         set_value(user, "budget_usd-on", False)
@@ -113,7 +121,8 @@ async def test_deadline_and_carbon_budget(monkeypatch, capsys):
         before = await settle(user)
         days = slider_value(user, "deadline_days", 0.02)
         set_value(user, "deadline_days", days)
-        await check_against_cli(user, monkeypatch, capsys, CO2, ["--set", f"limits.deadline_days={days!r}"], before)
+        await check_against_cli(user, monkeypatch, capsys, CO2, ["--set", f"limits.deadline_days={days!r}"], before,
+                                base=CO2)
         before = text_of(user, "plan")
         set_value(user, "objective", "cost")
         set_value(user, "max_co2_t-on", True)
@@ -134,16 +143,25 @@ async def test_grid_limit_caps_every_region_but_keeps_a_smaller_own(monkeypatch,
         args = [a for r in ("us-east", "germany", "france") for a in ("--set", f"regions[{r}].grid_capacity_mw={cap!r}")]
         if cap < own:
             args += ["--set", f"regions[sweden].grid_capacity_mw={cap!r}"]
-        await check_against_cli(user, monkeypatch, capsys, CO2, args, before)
+        await check_against_cli(user, monkeypatch, capsys, CO2, args, before, base=CO2)
 
 
 async def test_weighted_objective_with_a_carbon_price(monkeypatch, capsys):
+    """Without the carbon budget the cheapest run goes to Iowa; at $2,500/t the weighted optimum
+    pays for Sweden (the instance's comment: about $2,000 per tonne avoided)."""
     async with page_user(NORDIC) as user:
         before = await settle(user)
+        set_value(user, "max_co2_t-on", False)
         set_value(user, "objective", "weighted")
         set_value(user, "carbon_price", 2500.0)
+        args = ["--objective", "weighted", "--set", "carbon_price_usd_per_t=2500.0", "--set", "limits.max_co2_t=none"]
+        await check_against_cli(user, monkeypatch, capsys, NORDIC, args, before)
+        _, priced = cli_json(monkeypatch, capsys, NORDIC, *args)
+        _, unpriced = cli_json(monkeypatch, capsys, NORDIC, "--objective", "weighted", "--set", "limits.max_co2_t=none")
+        assert decisions(priced["plan"]) != decisions(unpriced["plan"])  # the price moves the plan
+        set_value(user, "carbon_price", 0.0)
         await check_against_cli(user, monkeypatch, capsys, NORDIC,
-                                ["--objective", "weighted", "--set", "carbon_price_usd_per_t=2500.0"], before)
+                                ["--objective", "weighted", "--set", "limits.max_co2_t=none"], before)
 
 
 async def test_loss_target_max_loss_and_match(monkeypatch, capsys):
@@ -151,13 +169,15 @@ async def test_loss_target_max_loss_and_match(monkeypatch, capsys):
         before = await settle(user)
         set_value(user, "target-kind", "max_loss")
         set_value(user, "max_loss", 2.0)
-        await check_against_cli(user, monkeypatch, capsys, NORDIC, ["--set", "targets.max_loss=2.0"], before)
+        await check_against_cli(user, monkeypatch, capsys, NORDIC, ["--set", "targets.max_loss=2.0"], before,
+                                base=NORDIC)
         before = text_of(user, "plan")
         set_value(user, "target-kind", "match")
         set_value(user, "match_params", 34)
         set_value(user, "match_tokens", 15)
         await check_against_cli(user, monkeypatch, capsys, NORDIC,
-                                ["--set", "targets.match={params: 34.0e9, tokens: 15.0e12}"], before)
+                                ["--set", "targets.match={params: 34.0e9, tokens: 15.0e12}"], before,
+                                base=NORDIC)
 
 
 async def test_regions_and_gpu_types_on_and_off(monkeypatch, capsys, tmp_path):
@@ -170,7 +190,7 @@ async def test_regions_and_gpu_types_on_and_off(monkeypatch, capsys, tmp_path):
         text = startup.read_text().replace("  - {name: A100, available: 1024}\n", "").replace("  - us-east\n", "")
         edited = tmp_path / "startup-edited.yaml"
         edited.write_text(text)
-        await check_against_cli(user, monkeypatch, capsys, edited, [], before)
+        await check_against_cli(user, monkeypatch, capsys, edited, [], before, base=startup)
 
 
 async def test_no_region_left_is_one_line_naming_the_field(monkeypatch, capsys):
@@ -306,6 +326,15 @@ async def test_uncertainty_band_is_plan_uncertainty(monkeypatch, capsys, tmp_pat
                 assert rows[label][q] == shown
         png = await download(user, "uncertainty (PNG)")
         assert png.startswith(b"\x89PNG")
+        # the band on the frontier: P10-P90 of CO2e across and of cost (thousand USD) up, crossing at the P50s
+        await wait_for(lambda: len(one(user, "frontier").options["series"]) == 4)
+        across, up = (s["data"] for s in one(user, "frontier").options["series"][2:])
+        cost, co2 = summary["cost_usd"], summary["co2_t"]
+        flat = [v for point in across + up for v in point]
+        assert flat == pytest.approx([co2["p10"], cost["p50"] / 1e3, co2["p90"], cost["p50"] / 1e3,
+                                      co2["p50"], cost["p10"] / 1e3, co2["p50"], cost["p90"] / 1e3])
+        set_value(user, "deadline_days", slider_value(user, "deadline_days", 0.9))  # another plan: no band
+        await wait_for(lambda: not has(user, "band") and len(one(user, "frontier").options["series"]) == 2)
 
 
 async def test_cancel_stops_long_work_and_the_page_goes_on(monkeypatch, capsys, tmp_path):
@@ -405,12 +434,15 @@ async def test_instance_picker_and_reset(monkeypatch, capsys):
 
 async def test_downloads_yaml_solves_to_the_same_plan_json_csv_png(monkeypatch, capsys, tmp_path):
     async with page_user(CO2) as user:
-        before = await settle(user)
-        set_value(user, "budget_usd", slider_value(user, "budget_usd", 0.2))
+        await settle(user)
+        budget = slider_value(user, "budget_usd", (3.0e6 - 1.0e6) / (37.6e6 - 1.0e6))
+        set_value(user, "budget_usd", budget)
         set_value(user, "regions:germany", False)
-        set_value(user, "grid_mw-on", True)
-        set_value(user, "grid_mw", slider_value(user, "grid_mw", 0.9))
-        await settle(user, before)
+        germany = "  - {name: germany, offers: {H100: {usd_per_gpu_hour: 3.0, available: 2048}}}\n"
+        by_hand = tmp_path / "by-hand.yaml"  # the same edits written by hand
+        by_hand.write_text(CO2.read_text().replace(germany, "").replace(
+            "  budget_usd: 1.5e7\n", f"  budget_usd: {budget!r}\n"))
+        await check_against_cli(user, monkeypatch, capsys, by_hand, [], base=CO2)
         await wait_for(lambda: has(user, "frontier") and not has(user, "cancel"))
         shown = await page_plan(user)
         edited = tmp_path / "edited.yaml"
@@ -431,3 +463,22 @@ async def test_downloads_yaml_solves_to_the_same_plan_json_csv_png(monkeypatch, 
 
         image = matplotlib.image.imread(io.BytesIO(png), format="png")
         assert image.shape[0] > 300 and image.shape[1] > 500
+
+
+async def test_upload_refused_by_the_browser_for_its_size_and_downloads_without_a_plan(monkeypatch, capsys):
+    from nicegui import ui
+
+    async with page_user(NORDIC) as user:
+        await settle(user)
+        user.find(kind=ui.upload).trigger("rejected")  # the browser refuses a file over max-file-size
+        message = await wait_for(lambda: text_of(user, "upload-error"))
+        assert message == "upload: file is larger than 5,000,000 bytes; an instance is at most that"
+        for name in ("gcp-us-central1", "us-east", "gcp-us-west1", "sweden", "norway"):
+            set_value(user, f"regions:{name}", False)
+        error = await wait_for(lambda: text_of(user, "error"))
+        user.find(content="plan (JSON)").click()
+        await user.should_see(f"no plan to download: {error}")
+        user.find(content="instance (YAML)").click()
+        await user.should_see(f"no instance to download: {error}")
+        await asyncio.sleep(0.3)
+        assert not user.download.http_responses  # nothing was downloaded

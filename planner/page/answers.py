@@ -76,9 +76,13 @@ class Chart:
     y_title: str
     current: tuple[float, float] | None
     explanation: list[str]
+    x_div: float = 1.0
+    y_div: float = 1.0
+    x_key: str = "co2_t"      # the plan figure across (co2_t or duration_days)
+    band: list[list[float]] | None = None  # whiskers: [[x10, y50], [x90, y50]], [[x50, y10], [x50, y90]]
 
 
-def frontier_chart(front: Any, current: PlanResult | None) -> Chart:
+def frontier_chart(front: Any, current: PlanResult | None, band: Any = None) -> Chart:
     """Frontier -> Chart: cost in $M (or $k, $) up, CO2 in t or duration in days across; points
     by the limited quantity ascending (a staircase: the least cost is constant from one point's
     x to the next's)."""
@@ -97,7 +101,22 @@ def frontier_chart(front: Any, current: PlanResult | None) -> Chart:
     at = None
     if current is not None and current.metrics is not None:
         at = (value_of(current, front.limit) / x_div, value_of(current, front.minimize) / y_div)
-    return Chart(points, x_title, y_title, at, list(front.explanation))
+    x_key = {"co2": "co2_t", "time": "duration_days"}.get(front.limit, "co2_t")
+    return Chart(points, x_title, y_title, at, list(front.explanation), x_div, y_div, x_key,
+                 band_whiskers(band, x_key, x_div, y_div))
+
+
+def band_whiskers(band: Any, x_key: str, x_div: float, y_div: float) -> list[list[list[float]]] | None:
+    """P10-P90 of the plan's cost (up) and of the quantity across, crossing at their P50s, in the
+    chart's units (the uncertainty band on the frontier); None without a band."""
+    summary = band.fixed_summary() if band is not None else None
+    if summary is None:
+        return None
+    cost, across = summary["percentiles"].get("cost_usd") or {}, summary["percentiles"].get(x_key) or {}
+    if any(v.get(q) is None for v in (cost, across) for q in ("p10", "p50", "p90")):
+        return None
+    return [[[across["p10"] / x_div, cost["p50"] / y_div], [across["p90"] / x_div, cost["p50"] / y_div]],
+            [[across["p50"] / x_div, cost["p10"] / y_div], [across["p50"] / x_div, cost["p90"] / y_div]]]
 
 
 def _percent(gap: float) -> str:

@@ -70,7 +70,6 @@ class Jobs:
         self.workers = workers
         self._pool: Any = None
         self._lock = threading.Lock()
-        self.generation = 0  # bumped by cancel(): a runner of an older generation stops submitting
 
     def _executor(self) -> Any:
         import multiprocessing
@@ -103,7 +102,6 @@ class Jobs:
 
         with self._lock:
             pool, self._pool = self._pool, None
-            self.generation += 1
         if pool is not None:
             terminate_pool(pool)
 
@@ -115,8 +113,9 @@ class PoolRunner:
     """A planner.analysis.executor.Runner look-alike that sends its chunks to the page's pool
     (run_uncertainty takes a runner): items in order, progress per chunk, stopped by cancel()."""
 
-    def __init__(self, jobs: Jobs) -> None:
+    def __init__(self, jobs: Jobs, stop: Callable[[], bool] = lambda: False) -> None:
         self.jobs = jobs
+        self.stop = stop  # True once the page cancelled this work: no more chunks, Cancelled raised
         self.memory: dict[int, int] = {}
         self.cpu: dict[int, float] = {}
 
@@ -128,13 +127,16 @@ class PoolRunner:
         from planner.analysis.executor import chunked, run_chunk
 
         token = uuid.uuid4().hex
-        generation = self.jobs.generation
         chunks = chunked(list(items), self.jobs.workers)
-        futures = [self.jobs.submit(run_chunk, token, prepare, state, work, chunk) for chunk in chunks]
+        futures = []
+        for chunk in chunks:
+            if self.stop():
+                raise Cancelled()
+            futures.append(self.jobs.submit(run_chunk, token, prepare, state, work, chunk))
         out: list[Any] = []
         done = 0
         for chunk, future in zip(chunks, futures):
-            if self.jobs.generation != generation:
+            if self.stop():
                 raise Cancelled()
             answers, pid, rss, cpu = future.result()
             self.memory[pid] = max(rss, self.memory.get(pid, 0))
@@ -151,7 +153,7 @@ class Cancelled(RuntimeError):
 
 
 def uncertainty_job(jobs: Jobs, data: dict[str, Any], folder: Any, samples: int,
-                    progress: Callable[[int, int], None]) -> Answer:
+                    progress: Callable[[int, int], None], stop: Callable[[], bool] = lambda: False) -> Answer:
     """P10/P50/P90 of the plan's figures over the instance's `uncertainty:` block (run in a
     thread of the page: the scenarios go to the pool in chunks, as `plan uncertainty --workers`)."""
     from planner.analysis.uncertainty import run_uncertainty
@@ -159,7 +161,7 @@ def uncertainty_job(jobs: Jobs, data: dict[str, Any], folder: Any, samples: int,
 
     try:
         instance = instance_from_dict(data)
-        return "ok", run_uncertainty(instance, samples, runner=PoolRunner(jobs), progress=progress,
+        return "ok", run_uncertainty(instance, samples, runner=PoolRunner(jobs, stop), progress=progress,
                                      base_dir=folder)
     except InputError as exc:
         return "input", one_line(str(exc))

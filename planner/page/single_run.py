@@ -193,7 +193,6 @@ class SingleRunView:
 
     async def follow_up(self) -> None:
         request = self.state.request
-        self.state.note = ""
         await self.state.run_frontier()
         if request == self.state.request:
             self.draw_frontier()
@@ -210,6 +209,7 @@ class SingleRunView:
     async def run_band(self) -> None:
         await self.state.run_band()
         self.draw_band()
+        self.draw_frontier()  # the band's whiskers on the current plan
 
     def cancel(self) -> None:
         self.state.cancel()
@@ -251,9 +251,9 @@ class SingleRunView:
                           on_change=self.frontier_limit).props("dense").mark("frontier-limit")
             front = state.frontier
             if front is None:
-                ui.label(state.note or "no frontier").classes("text-sm text-gray-600")
+                ui.label(state.notes.get("frontier", "no frontier")).classes("text-sm text-gray-600")
                 return
-            chart = answers.frontier_chart(front, state.result)
+            chart = answers.frontier_chart(front, state.result, state.band)
             if not chart.points:
                 ui.label("no frontier: no plan meets the limits (what would have to move is in the plan's answer)"
                          ).classes("text-sm text-red-700")
@@ -290,7 +290,7 @@ class SingleRunView:
                           on_change=self.rank_by).props("dense").mark("rank-by")
             ranking = self.state.ranking
             if ranking is None:
-                ui.label(self.state.note or "no ranking").classes("text-sm text-gray-600")
+                ui.label(self.state.notes.get("rank", "no ranking")).classes("text-sm text-gray-600")
                 return
             columns = [{"name": k, "label": label, "field": k, "align": "left" if k in ("value", "plan") else "right"}
                        for k, label in (("rank", "#"), ("value", ranking.by), ("gap", "gap"), ("cost", "cost (USD)"),
@@ -316,7 +316,7 @@ class SingleRunView:
                           on_change=lambda e: self.samples(e.value)).props("dense").classes("w-28").mark("band-samples")
                 ui.button("run", on_click=self.run_band).props("dense").classes("plan-band-run").mark("band-run")
             if band is None:
-                ui.label(self.state.note or "the instance's uncertainty: block; run it to see P10-P90").classes(
+                ui.label(self.state.notes.get("uncertainty", "the instance's uncertainty: block; run it to see P10-P90")).classes(
                     "text-sm text-gray-600")
                 return
             columns = [{"name": k, "label": k.upper() if k != "figure" else "figure", "field": k,
@@ -326,21 +326,23 @@ class SingleRunView:
             ui.label(answers.band_probabilities(band)).classes("text-sm")
 
     def draw_work(self) -> None:
-        box = self.boxes["work"]
-        work = self.state.work
-        box.clear()
-        if work is None:
-            return
+        """What runs now (frontier, ranking, band), with progress, time and one cancel button."""
         import time
 
+        box = self.boxes["work"]
+        works = list(self.state.works.values())
+        box.clear()
+        if not works:
+            return
         with box:
-            elapsed = time.monotonic() - work.started
-            if work.total:
-                ui.linear_progress(value=work.done / work.total, show_value=False).classes("w-64")
-                ui.label(f"{work.what}: {work.done} of {work.total}, {elapsed:.1f} s").classes("text-sm")
-            else:
-                ui.spinner(size="sm")
-                ui.label(f"{work.what}: running, {elapsed:.1f} s").classes("text-sm")
+            for work in works:
+                elapsed = time.monotonic() - work.started
+                if work.total:
+                    ui.linear_progress(value=work.done / work.total, show_value=False).classes("w-48")
+                    ui.label(f"{work.what}: {work.done} of {work.total}, {elapsed:.1f} s").classes("text-sm")
+                else:
+                    ui.spinner(size="sm")
+                    ui.label(f"{work.what}: running, {elapsed:.1f} s").classes("text-sm")
             ui.button("cancel", on_click=self.cancel).props("dense outline color=red").mark("cancel")
 
     # -- downloads ----------------------------------------------------------------------------
@@ -361,10 +363,13 @@ class SingleRunView:
     def download_yaml(self) -> None:
         from planner.errors import InputError
 
+        from planner.input.loading import instance_from_dict
+
         try:
             data = self.state.data()
+            instance_from_dict(data)  # only an instance `plan solve` accepts is offered
         except InputError as exc:
-            ui.notify(str(exc), type="negative")
+            ui.notify(f"no instance to download: {exc}", type="negative")
             return
         ui.download.content(answers.yaml_text(data).encode(), f"{self._stem()}-edited.yaml", "application/yaml")
 
@@ -405,6 +410,10 @@ def frontier_options(chart: answers.Chart) -> dict[str, Any]:
     if chart.current is not None:
         series.append({"type": "scatter", "name": "current plan", "symbol": "diamond", "symbolSize": 18,
                        "data": [{"value": list(chart.current), "name": "current plan"}], "z": 5})
+    for k, whisker in enumerate(chart.band or []):
+        series.append({"type": "line", "name": "P10-P90 of this plan", "data": whisker, "symbol": "rect",
+                       "symbolSize": [2, 10] if k == 0 else [10, 2], "lineStyle": {"color": "#b91c1c", "width": 2},
+                       "itemStyle": {"color": "#b91c1c"}, "tooltip": {"show": False}, "z": 4})
     axis = {"type": "value", "scale": True, "nameLocation": "middle", "nameTextStyle": {"fontSize": 13}}
     return {
         "animation": False,

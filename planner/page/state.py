@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.errors import InputError, one_line
-from planner.page.jobs import Cancelled, Jobs, frontier_job, rank_job, solve_job, uncertainty_job
+from planner.page.jobs import Jobs, frontier_job, rank_job, solve_job, uncertainty_job
 from planner.page.levers import Levers, Scales, changes, levers_of, scales_for
 from planner.page.source import Source, edited_data
 
@@ -26,6 +26,7 @@ class Work:
     started: float = field(default_factory=time.monotonic)
     done: int = 0
     total: int = 0
+    cancelled: bool = False
 
 
 @dataclass
@@ -44,8 +45,8 @@ class RunState:
     rank_by: str = "region"
     band: Any = None               # Uncertainty of the latest run
     band_samples: int = 200
-    note: str = ""                 # last word on the long work: cancelled, failed, seconds taken
-    work: Work | None = None
+    notes: dict[str, str] = field(default_factory=dict)  # kind -> why it has no answer: cancelled, failed
+    works: dict[str, Work] = field(default_factory=dict)  # what runs now, by kind
     request: int = 0               # bumped by every change: answers to older requests are dropped
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -72,6 +73,10 @@ class RunState:
         future = self.jobs.submit(fn, *args)
         try:
             return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            if future.cancelled():  # cancel() ended the pool before this job started
+                return "cancelled", "cancelled"
+            raise
         except Exception as exc:  # BrokenProcessPool after cancel(), or a worker that died
             return "cancelled", one_line(f"{type(exc).__name__}: {exc}")
 
@@ -79,6 +84,7 @@ class RunState:
         """Solve the levers' instance; False when a newer request came meanwhile (answer dropped)."""
         self.request += 1
         mine = self.request
+        self.band = None  # the band was of the previous plan
         start = time.perf_counter()
         try:
             data = self.data()
@@ -100,17 +106,19 @@ class RunState:
     async def long(self, what: str, fn: Any, *args: Any) -> tuple[str, Any] | None:
         """A frontier or ranking off the UI thread, shown as running; None when dropped."""
         mine = self.request
-        self.work = Work(what)
+        self.notes.pop(what, None)
+        work = self.works[what] = Work(what)
         start = time.perf_counter()
         try:
             status, answer = await self._run(fn, *args)
         finally:
-            self.work = None
+            if self.works.get(what) is work:
+                del self.works[what]
         if mine != self.request:
             return None
         self.seconds[what] = time.perf_counter() - start
         if status != "ok":
-            self.note = f"{what}: {'cancelled' if status == 'cancelled' else answer}"
+            self.notes[what] = f"{what}: {'cancelled' if status == 'cancelled' else answer}"
             return None
         return status, answer
 
@@ -138,12 +146,13 @@ class RunState:
         """The uncertainty band (instances with an `uncertainty:` block), scenarios in chunks on the
         pool with progress; cancel() stops it."""
         self.band = None
+        self.notes.pop("uncertainty", None)
         try:
             data = self.data()
         except InputError as exc:
-            self.note = f"uncertainty: {one_line(str(exc))}"
+            self.notes["uncertainty"] = f"uncertainty: {one_line(str(exc))}"
             return
-        work = self.work = Work("uncertainty", total=self.band_samples)
+        work = self.works["uncertainty"] = Work("uncertainty", total=self.band_samples)
 
         def progress(done: int, total: int) -> None:
             work.done, work.total = done, total
@@ -151,22 +160,26 @@ class RunState:
         start = time.perf_counter()
         try:
             status, answer = await asyncio.to_thread(uncertainty_job, self.jobs, data, self.source.folder,
-                                                     self.band_samples, progress)
-        except (Cancelled, Exception) as exc:  # cancelled: the pool was ended under it
+                                                     self.band_samples, progress, lambda: work.cancelled)
+        except Exception as exc:  # Cancelled, BrokenProcessPool, CancelledError: the pool was ended under it
             status, answer = "cancelled", one_line(str(exc))
         finally:
-            self.work = None
+            if self.works.get("uncertainty") is work:
+                del self.works["uncertainty"]
+        if work.cancelled:
+            status, answer = "cancelled", "cancelled"
         self.seconds["uncertainty"] = time.perf_counter() - start
         if status == "ok":
             self.band = answer
         else:
-            self.note = f"uncertainty: {'cancelled' if status == 'cancelled' else answer}"
+            self.notes["uncertainty"] = f"uncertainty: {'cancelled' if status == 'cancelled' else answer}"
 
     def cancel(self) -> None:
         """End the running long work (the pool's workers are ended and restarted on next use)."""
         self.request += 1
+        for work in self.works.values():
+            work.cancelled = True
         self.jobs.cancel()
-        self.note = "cancelled"
 
 
 def _figures(result: Any) -> dict[str, float] | None:
