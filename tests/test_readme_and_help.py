@@ -16,8 +16,12 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_readme_makes_a_virtual_environment_first():
     block = README.split("```bash", 1)[1].split("```", 1)[0].strip().splitlines()
-    assert "venv" in block[0] and "activate" in block[0]
-    assert block[1].startswith("pip install -e .") and "plan solve" in block[1]
+    assert len(block) == 2   # two commands: install and solve, install and test
+    for line in block:
+        assert line.startswith("python3 -m venv .venv && . .venv/bin/activate && pip install -e ")
+    assert "plan solve instances/" in block[0] and block[1].endswith("python -m pytest -q")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert block[1] in ci.splitlines()   # .ci/run runs exactly the README's test command
 
 
 def test_readme_lists_every_exit_code():
