@@ -233,6 +233,7 @@ def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points
     stats = vars(session.stats).copy()
     if not count and resolution > 0:
         stats["staircase"] = len(kept)  # every step walked, before thinning
+        stats["resolution"] = resolution
         kept = thin_staircase(kept, resolution)
     if progress is not None:
         progress(total, total)

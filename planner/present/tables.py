@@ -150,4 +150,24 @@ def fit_table(columns: Sequence[Col], rows: Sequence[Sequence[str]], width: int,
     return table
 
 
-__all__ = ["Col", "fit_table", "layout"]
+def wide_console():
+    """A console on stdout; 160 columns when stdout is not a terminal (tables piped to a file),
+    unless COLUMNS sets the width."""
+    import os
+
+    from rich.console import Console
+
+    console = Console()
+    if console.is_terminal or os.environ.get("COLUMNS", "").strip().isdigit():
+        return console
+    return Console(width=max(console.width, 160))
+
+
+def format_number(value: float) -> str:
+    """A figure for a table cell: thousands separated above 1,000, else 6 significant digits."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.6g}"
+
+
+__all__ = ["Col", "fit_table", "layout", "wide_console", "format_number"]
