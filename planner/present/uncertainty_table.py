@@ -28,8 +28,8 @@ def print_uncertainty(result: Any) -> None:
     if fixed is not None:
         p = result.plan
         recipe = f", {p.alignment}" if p.alignment else ""
-        console.print(escape(f"plan ({result.plan_source}): {si_m(p.model_params)} params, {p.tokens:.4g} tokens, "
-                             f"{p.gpu_count} {p.gpu} in {p.region}{recipe}"))
+        console.print(escape(f"plan ({result.plan_source}): {si_m(p.model_params)} params, {si_m(p.tokens)} tokens, "
+                             f"{p.gpu_count:,} {p.gpu} in {p.region}{recipe}"))
         if result.plan_note:
             console.print(escape(f"  {result.plan_note}"))
         console.print(_percentile_table(f"the plan over {fixed['scenarios']} valid scenarios",
