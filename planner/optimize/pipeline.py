@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 import numpy as np
 
@@ -32,12 +31,12 @@ from planner.optimize import presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
 from planner.optimize.solve import SolveOptions, SolveResult, Solver
 
+from planner.constants import PlanStatus
 from planner.constants import LOSS_TOL, OPTIMALITY_TOL  # noqa: E402 -- tangent cuts stop; optimal means
 MAX_LOSS_ROUNDS = 60
 #: What an answer is: the statuses of README "Commands", plus a plan found within a user-given --mip-gap
 #: looser than the 1e-6 optimality tolerance (not proven optimal).
-PlanStatus = Literal["optimal", "within_gap", "infeasible", "time_limit", "error"]
-WITHIN_GAP: PlanStatus = "within_gap"
+WITHIN_GAP = PlanStatus.WITHIN_GAP
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,10 @@ class PlanResult:
     ruled_out: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
     needed: dict[str, float] = field(default_factory=dict)  # infeasible: limit path -> least value admitting a plan
+
+    def __post_init__(self) -> None:
+        """The status as the one enum (planner.constants), whatever text the solver gave."""
+        self.status = PlanStatus.process(str(self.status))
 
 
 @dataclass
