@@ -24,7 +24,7 @@ from planner.formulas import scaling_law
 from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
 from planner.formulas.evaluate import memory_floor_gpus, target_loss
-from planner.formulas.limits import LIMITS
+from planner.formulas.limits import LIMITS, OBJECTIVES
 from planner.formulas.targets import min_tokens
 from planner.input.schema import FixedPlan, Instance, Objective, loss_target_problem
 from planner.optimize import presolve
@@ -198,10 +198,9 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
         usd_per_second=pick(rates.usd), co2_t_per_second=pick(rates.co2_t), days_per_second=pick(rates.days),
         usd_per_token=instance.data.usd_per_token, fixed_usd=pick(cand.fixed_usd),
         flops_per_token=pick(instance.flops_per_param_token * fig.params), align_flops=pick(cand.align_flops),
-        serving=pick(cand.serving if instance.objective in ("cost", "co2", "weighted") else 0.0),
+        serving=pick(cand.serving if OBJECTIVES[instance.objective].with_serving else 0.0),
         base_loss=pick(cand.base_loss_by_size[cand.size]),
-        budget_usd=limits.budget_usd, max_co2_t=limits.max_co2_t, deadline_days=limits.deadline_days,
-        max_training_flops=limits.max_training_flops,
+        **{row.key: getattr(limits, row.key) for row in LIMITS},  # the model's limit rows, from the table
         objective_unit=abs(best) if math.isfinite(best) and best != 0 else 1.0,
         initial_cuts=cuts)
 
