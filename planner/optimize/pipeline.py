@@ -31,7 +31,7 @@ from planner.optimize import presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
 from planner.optimize.solve import SolveOptions, SolveResult, Solver
 
-from planner.constants import PlanStatus
+from planner.constants import Objective, PlanStatus
 from planner.constants import LOSS_TOL, OPTIMALITY_TOL  # noqa: E402 -- tangent cuts stop; optimal means
 MAX_LOSS_ROUNDS = 60
 #: What an answer is: the statuses of README "Commands", plus a plan found within a user-given --mip-gap
@@ -92,7 +92,7 @@ def presolve_instance(instance: Instance) -> Presolved:
     optimum because nothing limits some candidate's tokens)."""
     cand = derive(instance)
     rows = presolve.optimise_rows(instance, cand)
-    if instance.objective == "loss" and rows.unbounded.any():
+    if instance.objective == Objective.LOSS and rows.unbounded.any():
         t = int(np.flatnonzero(rows.unbounded)[0])
         offer = cand.offers[cand.offer[t]]
         raise InputError(
@@ -127,12 +127,12 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
     solver = Solver(model, options)
     result = solver.solve()
     rounds = 1
-    if result.has_solution and instance.objective == "loss":
+    if result.has_solution and instance.objective == Objective.LOSS:
         result, rounds = _refine_loss(instance, pre, model, solver, result)
     info = SolverInfo("highs", result.seconds, result.mip_gap, _natural(result.bound, model),
                       result.termination, rounds, len(pre.candidates), len(pre.kept))
     if not result.has_solution:
-        if result.status == "infeasible":
+        if result.status == PlanStatus.INFEASIBLE:
             return _no_plan(instance, pre.candidates, info, explain)
         if result.status == "time_limit":
             return _stopped(instance, pre, f"HiGHS stopped ({result.termination}) without a plan")
@@ -143,7 +143,7 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
     row = int(pre.kept[choice.candidate])
     answer = _answer(instance, pre, row, result.status, info, choice.objective_value)
     proven = float(pre.rows.value[pre.best_row])
-    if answer.status == "optimal" and instance.objective != "loss" \
+    if answer.status == PlanStatus.OPTIMAL and instance.objective != Objective.LOSS \
             and answer.objective_value > proven + OPTIMALITY_TOL * abs(proven):
         answer.status = WITHIN_GAP  # a loose --mip-gap let HiGHS stop at a worse plan
     return answer
@@ -180,7 +180,7 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
     fig = presolve.RowFigures(instance, cand)
     rates = fig.rates(nodes)
     dmin = np.maximum(cand.min_tokens_by_size[cand.size], 0.0)
-    if instance.objective == "loss":
+    if instance.objective == Objective.LOSS:
         dmax = np.maximum(tokens, dmin)
     else:
         dmin = dmax = tokens
@@ -188,7 +188,7 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
     limits = instance.limits
     best = float(pre.rows.value[pre.best_row])
     cuts: tuple = ()
-    if instance.objective == "loss":
+    if instance.objective == Objective.LOSS:
         cuts = tuple(tuple(_cut(instance, d) for d in sorted({float(top), 0.9 * float(top)}) if d > 0)
                      for top in dmax)
     return MipInputs(

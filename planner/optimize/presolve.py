@@ -42,7 +42,7 @@ from planner.formulas.cluster import ClusterRates, cluster_rates, operations
 from planner.input.schema import Instance
 from planner.optimize.derive import Candidates
 
-from planner.constants import KEEP_TOL, LIMIT_TOL  # noqa: E402 -- a limit's slack; rows kept near the best
+from planner.constants import KEEP_TOL, LIMIT_TOL, Objective  # noqa: E402 -- a limit's slack; rows kept near the best
 
 
 @dataclass
@@ -166,7 +166,7 @@ def optimise_rows(instance: Instance, cand: Candidates, objective: str | None = 
 
 def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimum:
     rows = RowFigures(instance, cand)
-    if objective == "loss":
+    if objective == Objective.LOSS:
         return _loss_rows(instance, cand, rows)
     limits = instance.limits
     tokens = np.maximum(cand.min_tokens_by_size[cand.size], 1.0) if len(cand) else np.zeros(0)

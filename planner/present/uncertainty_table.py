@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner.constants import Objective
 from planner.numbers import si
 
 
@@ -101,7 +102,7 @@ def _figure(value: float | None, quantity: str) -> str:
 
     if quantity == "cost_usd":
         return whole(value)
-    return sig(value, 5 if quantity == "loss" else 4)
+    return sig(value, 5 if quantity == Objective.LOSS else 4)
 
 
 __all__ = ["print_uncertainty"]
