@@ -164,10 +164,11 @@ def wide_console():
 
 
 def format_number(value: float) -> str:
-    """A figure for a table cell: thousands separated above 1,000, else 6 significant digits."""
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.6g}"
+    """A figure for a table cell: thousands separated above 1,000, else 6 significant digits
+    (planner.numbers, never an exponent)."""
+    from planner.numbers import sig, whole
+
+    return whole(value) if abs(value) >= 1000 else sig(value, 6)
 
 
 __all__ = ["Col", "fit_table", "layout", "wide_console", "format_number"]
