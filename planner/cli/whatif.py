@@ -61,14 +61,9 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
         plot_whatif(sweep, plot_path)
     if fmt == "json":
         from planner.present.report import to_json
-        from planner.analysis.whatif import point_json
+        from planner.present.whatif_table import whatif_json
 
-        click.echo(to_json({
-            "objective": sweep.objective,
-            "vary": [{"path": v.path, "values": list(v.values)} for v in sweep.varies],
-            "rows": [point_json(p) for p in sweep.points],
-            "solver": {"name": "highs", "seconds": sweep.seconds, **sweep.stats},
-        }))
+        click.echo(to_json(whatif_json(sweep)))
     elif fmt == "csv":
         click.echo(sweep.to_frame().to_csv(index=False), nl=False)
     else:
