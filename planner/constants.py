@@ -24,6 +24,8 @@ class PlanStatus(str, Enum):
     def __str__(self) -> str:
         return self.value
 
+    __hash__ = str.__hash__  # equal to its text, so it must hash as its text (dict keys, sets)
+
     @classmethod
     def process(cls, text: str) -> PlanStatus:
         """`"optimal"` -> PlanStatus.OPTIMAL; any text not listed -> PlanStatus.UNKNOWN."""
@@ -44,6 +46,8 @@ class Objective(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+    __hash__ = str.__hash__
 
 
 #: HiGHS model status (highspy.HighsModelStatus member name) -> the solver run's status; every

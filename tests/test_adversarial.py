@@ -303,6 +303,7 @@ def test_fit_screening_is_chunked_and_exact(monkeypatch):
     assert np.array_equal(whole, chunked)
 
 
+@pytest.mark.slow
 def test_fit_screening_of_100k_runs_in_bounded_memory():
     """100,000 runs: screening the 4,500 grid starts at once is a 4,500 x 100,000 array per
     temporary (3.4 GiB each); chunked, memory stays bounded. Here a tenth of the grid (unchunked:

@@ -152,3 +152,11 @@ def test_no_module_imports_from_a_floor_above_its_own():
     upward = [f"{a} (floor {_floor(a)}) imports {b} (floor {_floor(b)})"
               for a, targets in edges.items() for b in targets if _floor(b) > _floor(a)]
     assert upward == []
+
+
+def test_the_brute_force_checker_shares_no_arithmetic_with_the_product():
+    """tests/checks/brute_force.py reads the instance (planner.input: the file and its validated
+    form) and computes everything else itself: it imports no formula, optimizer or analysis module."""
+    tree = ast.parse((ROOT / "tests" / "checks" / "brute_force.py").read_text(encoding="utf-8"))
+    used = {module for module, _ in _imports(tree) if module.split(".")[0] in PACKAGES}
+    assert used and all(m.startswith("planner.input") or m == "planner.errors" for m in used), used

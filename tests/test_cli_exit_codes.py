@@ -172,6 +172,7 @@ def test_exit_4_real_time_limit(monkeypatch, capsys, tmp_path):
         assert any("stopped" in line for line in doc["explanation"])
 
 
+@pytest.mark.slow
 def test_exit_codes_in_a_real_process(tmp_path):
     ok = write(tmp_path, instance(), "ok.yaml")
     tight = write(tmp_path, instance(limits={"budget_usd": 100.0}), "tight.yaml")

@@ -2,13 +2,12 @@
 same way everywhere, `-o/--output FILE` writes what would be printed (and nothing on bad input)."""
 
 import json
-from pathlib import Path
-
 import pytest
 from cli_run import run_main
 
 STARTUP = "instances/startup-7b.yaml"
-EVALUATED = Path(__file__).parent / "data" / "sweep_tiny.yaml"
+PLAN = {"model_params": 4.0e9, "tokens": 8.0e10, "gpu": "H100", "gpu_count": 64, "region": "us-east",
+        "alignment": "DPO"}
 
 COMMANDS = {
     "solve": [STARTUP],
@@ -21,8 +20,8 @@ COMMANDS = {
 
 
 @pytest.mark.parametrize("command", [*COMMANDS, "evaluate"])
-def test_every_command_takes_set_and_output(monkeypatch, capsys, tmp_path, command):
-    args = COMMANDS.get(command) or [_with_plan(tmp_path)]
+def test_every_command_takes_set_and_output(monkeypatch, capsys, tmp_path, command, write_instance):
+    args = COMMANDS.get(command) or [write_instance({"plan": PLAN})]
     target = tmp_path / "answer.txt"
     code, out, err = run_main(monkeypatch, capsys, command, *args, "--set", "staff_usd_per_day=5000",
                               "-o", target)
@@ -31,8 +30,9 @@ def test_every_command_takes_set_and_output(monkeypatch, capsys, tmp_path, comma
 
 
 @pytest.mark.parametrize("command", [*COMMANDS, "evaluate"])
-def test_set_with_an_unknown_path_is_refused_and_nothing_written(monkeypatch, capsys, tmp_path, command):
-    args = COMMANDS.get(command) or [_with_plan(tmp_path)]
+def test_set_with_an_unknown_path_is_refused_and_nothing_written(monkeypatch, capsys, tmp_path, command,
+                                                                 write_instance):
+    args = COMMANDS.get(command) or [write_instance({"plan": PLAN})]
     target = tmp_path / "answer.txt"
     code, out, err = run_main(monkeypatch, capsys, command, *args, "--set", "limits.budget=1", "-o", target)
     assert code == 2 and "limits.budget" in err and not target.exists(), err
@@ -46,9 +46,3 @@ def test_set_changes_the_answer_of_rank(monkeypatch, capsys):
     code, _, _ = run_main(monkeypatch, capsys, "solve", STARTUP, "--set", "limits.budget_usd=1000")
     assert code == 3
 
-
-def _with_plan(tmp_path: Path) -> Path:
-    path = tmp_path / "with_plan.yaml"
-    path.write_text(EVALUATED.read_text() + "plan: {model_params: 4.0e9, tokens: 8.0e10, gpu: H100, "
-                    "gpu_count: 64, region: us-east, alignment: DPO}\n")
-    return path

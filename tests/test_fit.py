@@ -33,6 +33,7 @@ def synthetic(n: int = 250, sigma: float = 0.01, seed: int = 0, law: ScalingLaw 
 # --- recovery -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_noiseless_data_recovers_the_law_exactly():
     fit = fit_law(synthetic(n=60, sigma=0.0))
     # With no noise the minimum is the truth (objective 0); L-BFGS-B gets there to ~1e-6.
@@ -41,6 +42,7 @@ def test_noiseless_data_recovers_the_law_exactly():
         assert getattr(fit, name) == pytest.approx(getattr(TRUE, name), rel=1e-4), name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_noisy_data_recovers_the_law_within_tolerances(seed):
     runs = synthetic(n=250, sigma=0.01, seed=seed)
@@ -69,6 +71,7 @@ def test_noisy_data_recovers_the_law_within_tolerances(seed):
 TRUE_RATIO = (lambda n_d: n_d[1] / n_d[0])(scaling_law.compute_optimal_split(TRUE, 1e24))
 
 
+@pytest.mark.slow
 def test_bootstrap_intervals_cover_the_truth_and_bracket_the_estimate():
     runs = synthetic(n=120, sigma=0.01, seed=3)
     report = fit_runs(runs, bootstrap=30, seed=1)
@@ -90,6 +93,7 @@ def test_bootstrap_intervals_cover_the_truth_and_bracket_the_estimate():
     assert not np.array_equal(first, fitting.bootstrap_fits(runs, report.fit, 4, seed=8))
 
 
+@pytest.mark.slow
 def test_screened_starts_reach_the_minimum_of_polishing_every_start():
     runs = synthetic(n=40, sigma=0.02, seed=5)
     grid = fitting.hoffmann_grid()[::25]  # 180 starts spread over the whole grid
@@ -292,6 +296,7 @@ def test_bad_files_get_one_clear_input_error(tmp_path, content, problem):
         read_runs(tmp_path)
 
 
+@pytest.mark.slow
 def test_fixture_runs_fit_close_to_the_law_they_were_drawn_from(data_dir):
     """tests/data/fit_runs.csv: 36 runs, 6 sizes x 6 token ratios (5-160 tokens/param),
     epoch2024 constants, 1% log-normal noise (numpy seed 2024)."""

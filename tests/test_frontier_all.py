@@ -32,6 +32,7 @@ def test_thinned_points_are_apart_and_keep_the_ends(exact):
             or a.result.plan.gpu != b.result.plan.gpu or a.result.plan.region != b.result.plan.region
 
 
+@pytest.mark.slow
 def test_cli_outputs_show_the_same_points(monkeypatch, capsys, exact, tmp_path):
     code, out, err = run_main(monkeypatch, capsys, "frontier", NORDIC, "--points", "all", "--format", "csv")
     assert code == 0, err

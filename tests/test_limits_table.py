@@ -66,3 +66,13 @@ def test_no_layer_lists_the_limits_again():
             if len(named) >= 2:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno} {sorted(named)}")
     assert found == []
+
+
+def test_the_model_has_an_input_for_every_limit():
+    """The MIP's inputs are filled from the table (planner.optimize.pipeline.mip_inputs): each
+    limit row needs its field in models.inputs.MipInputs."""
+    import dataclasses
+
+    from models.inputs import MipInputs
+
+    assert set(BY_KEY) <= {f.name for f in dataclasses.fields(MipInputs)}

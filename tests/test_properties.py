@@ -15,6 +15,7 @@ Total time is kept under a minute: a fixed number of examples, no deadline, no e
 
 from __future__ import annotations
 
+import pytest
 import contextlib
 import copy
 import io
@@ -266,6 +267,7 @@ def _run(path: Path) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.slow
 @settings(max_examples=500, **FIXED)
 @given(corrupted())
 def test_corrupted_instances_give_exit_2_and_never_a_traceback(case):

@@ -175,6 +175,7 @@ def _strip(doc: dict) -> dict:
     return doc
 
 
+@pytest.mark.slow
 def test_serial_pool_and_dask_are_identical(monkeypatch, capsys, tmp_path):
     args = ["uncertainty", TINY, "--samples", 16, "--seed", 11, "--reoptimize", "--format", "json",
             "--dist", "gpus[H100].mfu=normal(0.4, 0.06)", "--dist", "regions[*].carbon_g_per_kwh=*lognormal(0, 0.5)",

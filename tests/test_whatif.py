@@ -326,6 +326,7 @@ def test_whatif_identical_lines_are_drawn_once_with_all_their_labels():
         plt.close(fig)
 
 
+@pytest.mark.slow
 def test_whatif_on_a_pool_and_on_dask_equals_serial(monkeypatch, capsys):
     """`plan whatif --workers 2` and `--scheduler` (a loopback Dask LocalCluster) give the same rows
     as the serial sweep, infeasible points and reasons included."""

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from planner.numbers import si
-from planner.constants import FRONTIER_SLACK, FRONTIER_STEP, REL_TOL
+from planner.constants import FRONTIER_SLACK, FRONTIER_STEP, Objective, PlanStatus, REL_TOL
 from planner.errors import InputError
 from planner.formulas.limits import LIMITS
 from planner.formulas.record import LIST_SEPARATOR
@@ -81,7 +81,7 @@ def value_of(result: PlanResult, quantity: str, objective: bool = False) -> floa
     assert metrics is not None
     if objective and quantity in ("cost", "co2"):
         return metrics.objective_value(quantity)
-    if quantity == "loss":
+    if quantity == Objective.LOSS:
         return metrics.loss
     return next(limit for limit in LIMITS if limit.quantity == quantity).read(metrics)
 
@@ -107,7 +107,7 @@ def with_limit(instance: Instance, quantity: str, value: float | None, objective
     if objective is not None:
         update["objective"] = objective
     if value is not None:
-        if quantity == "loss":
+        if quantity == Objective.LOSS:
             from planner.formulas.evaluate import target_loss
 
             own = target_loss(instance)
@@ -117,7 +117,7 @@ def with_limit(instance: Instance, quantity: str, value: float | None, objective
             own = getattr(instance.limits, key)
             update["limits"] = {**instance.limits.model_dump(), key: value if own is None else min(own, value)}
     out = instance.updated(**update)
-    if out.objective != "loss" and out.targets.max_loss is None and out.targets.match is None:
+    if out.objective != Objective.LOSS and out.targets.max_loss is None and out.targets.match is None:
         raise InputError("targets", f"minimising {out.objective} needs a loss target (targets.max_loss or "
                                     "targets.match) in the instance: without one the cheapest plan trains nothing")
     return out
@@ -235,6 +235,7 @@ def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points
     stats = vars(session.stats).copy()
     if not count and resolution > 0:
         stats["staircase"] = len(kept)  # every step walked, before thinning
+        stats["resolution"] = resolution
         kept = thin_staircase(kept, resolution)
     if progress is not None:
         progress(total, total)
@@ -333,7 +334,7 @@ def _lexicographic(session: SweepSession, instance: Instance, first: str, second
         polished = session.solve(polish, explain=False)
     except InputError:
         return primary  # e.g. minimising loss with nothing bounding tokens: keep the first stage's plan
-    if polished.status == "optimal" and value_of(polished, first, objective=True) <= best * (1 + SLACK) * (1 + 1e-9):
+    if polished.status == PlanStatus.OPTIMAL and value_of(polished, first, objective=True) <= best * (1 + SLACK) * (1 + 1e-9):
         return polished
     return primary
 
@@ -372,7 +373,7 @@ def binding_of(instance: Instance, result: PlanResult, limit: str | None = None,
 
     out = []
     for name, quantity in _LIMIT_QUANTITY.items():
-        bound = target_loss(instance) if quantity == "loss" else getattr(instance.limits, name)
+        bound = target_loss(instance) if quantity == Objective.LOSS else getattr(instance.limits, name)
         if quantity == limit and eps is not None:
             bound = eps if bound is None else min(bound, eps)
         if bound is not None and abs(value_of(result, quantity) - bound) <= BINDING_TOL * abs(bound):

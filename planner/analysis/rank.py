@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from planner.constants import PlanStatus
 from planner.errors import InputError
 from planner.input.schema import Instance
 
@@ -164,7 +165,7 @@ def rank(source: Any, by: str = "region", top: int | None = None, *, options: So
         try:
             result = solve_instance(inst, options, explain=False)
             solves += 1
-            if result.metrics is None and result.status == "infeasible" and explain:
+            if result.metrics is None and result.status == PlanStatus.INFEASIBLE and explain:
                 result = solve_instance(inst, options, explain=True)
                 solves += 1
             rows.append(RankRow(value, label_of(by, value), result, _reason(result)))

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planner.constants import PlanStatus
 from planner.formulas.limits import LIMITS
 from planner.numbers import si
 from planner.numbers import value as value_text
@@ -257,7 +258,7 @@ class Uncertainty:
         if not self.reoptimize:
             return None
         rows = [r for r in self.valid if r.opt_status is not None]
-        optimal = [r for r in rows if r.opt_status == "optimal"]
+        optimal = [r for r in rows if r.opt_status == PlanStatus.OPTIMAL]
         status = Counter(r.opt_status for r in rows)
         out: dict[str, Any] = {
             "scenarios": len(rows),

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from planner.constants import PlanStatus
 from planner.numbers import value as value_text
 from planner.errors import InputError
 from planner.formulas.record import LIST_SEPARATOR
@@ -113,7 +114,7 @@ def run_whatif(source: Source, vary: Sequence[str | Vary] | Mapping[str, Any], *
               for k, cell in enumerate(cells)]
     objectives = {inst.objective for inst in instances}
     objective = objectives.pop() if len(objectives) == 1 else "mixed"
-    stats = {"solves": len(cells), "infeasible": sum(p.status == "infeasible" for p in points),
+    stats = {"solves": len(cells), "infeasible": sum(p.status == PlanStatus.INFEASIBLE for p in points),
              **({"workers": runner.describe()} if runner.kind != "serial" else {})}
     return WhatIf(objective, varies, points, time.perf_counter() - start, stats)
 
@@ -221,7 +222,7 @@ def _sortable(value: Any) -> tuple:
 
 
 def reason_of(result: PlanResult) -> str:
-    if result.status == "optimal":
+    if result.status == PlanStatus.OPTIMAL:
         return ""
     lines = list(result.explanation) or [f"ruled out: {r}" for r in result.ruled_out[:3]]
     return "; ".join(lines) or result.status

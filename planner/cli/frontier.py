@@ -13,7 +13,7 @@ import click
 from planner.cli.grammar import changes_of, output_option, set_option
 
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
-from planner.cli.options import common_options, format_number, format_option, progress_bar, solver_options, wide_console
+from planner.cli.options import common_options, format_option, progress_bar, solver_options
 from planner.analysis.frontier import QUANTITIES
 
 QUANTITY = click.Choice(list(QUANTITIES))
@@ -71,6 +71,8 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
     elif fmt == "csv":
         click.echo(front.to_frame().to_csv(index=False), nl=False)
     else:
+        from planner.present.frontier_table import print_frontier
+
         print_frontier(front)
     sys.exit(EXIT_OK if front.points else EXIT_INFEASIBLE)
 
@@ -89,38 +91,5 @@ def print_stopped(exc: Exception, fmt: str, **fields: Any) -> None:
 #: `--points all`: steps closer than this share of the frontier's span (with the same size, GPU,
 #: region and recipe) are left out of every output (planner.analysis.frontier.thin_staircase).
 ALL_RESOLUTION = 0.05
-
-_SHORT = {"cost": "cost $", "co2": "CO2e t", "time": "days", "loss": "loss"}
-
-
-def frontier_table(front: Any, width: int):
-    from planner.analysis.frontier import QUANTITIES, decision_label, unit_of, value_of
-    from planner.present.tables import Col, fit_table
-
-    others = [q for q in QUANTITIES if q not in (front.minimize, front.limit)]
-    columns = [Col("#", numeric=True)]
-    for q in (front.minimize, front.limit, *others):
-        columns.append(Col(f"{q} ({unit_of(q)})", numeric=True, short=_SHORT[q],
-                           style="bold" if q == front.minimize else None))
-    columns.append(Col("plan"))
-    rows = [[str(k), format_number(p.f), format_number(p.g), *(format_number(value_of(p.result, q)) for q in others), decision_label(p.result)]
-            for k, p in enumerate(front.points, start=1)]
-    return fit_table(columns, rows, width, title=f"{front.name}: minimise {front.minimize} with a limit on {front.limit}")
-
-
-def print_frontier(front: Any) -> None:
-    console = wide_console()
-    if not front.points:
-        console.print(f"{front.name}: no plan meets the instance's limits, so there is no frontier", markup=False)
-        for line in front.explanation:
-            console.print(f"  - {line}", markup=False)
-        return
-    console.print(frontier_table(front, console.width))
-    stats = front.stats
-    shown = f"{len(front.points)} non-dominated points"
-    if stats.get("staircase", len(front.points)) > len(front.points):
-        shown = (f"{len(front.points)} of the staircase's {stats['staircase']:,} non-dominated points (steps under "
-                 f"{ALL_RESOLUTION:.0%} of the span that change only the GPU count left out)")
-    console.print(f"{shown} in {front.seconds:.2f} s ({stats.get('solves', 0)} solves)")
 
 

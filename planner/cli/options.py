@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import click
 
 from planner.optimize.solve import DEFAULT_MIP_GAP, SolveOptions
+from planner.present.tables import format_number, wide_console  # noqa: F401 -- where the commands found them
 
 
 @contextmanager
@@ -53,21 +54,3 @@ def common_options(command: Callable) -> Callable:
     return command
 
 
-def wide_console():
-    """A console on stdout; 160 columns when stdout is not a terminal (tables piped to a file),
-    unless COLUMNS sets the width."""
-    import os
-
-    from rich.console import Console
-
-    console = Console(emoji=False)  # a name such as `:smile:` is text, not an emoji shortcode
-    if console.is_terminal or os.environ.get("COLUMNS", "").strip().isdigit():
-        return console
-    return Console(width=max(console.width, 160), emoji=False)
-
-
-def format_number(value: float) -> str:
-    """A figure for a table cell: thousands separated above 1,000, else 6 significant digits."""
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.6g}"

@@ -8,13 +8,12 @@ A point stopped by --time-limit is a row with status time_limit, and the sweep e
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
 from planner.cli.grammar import changes_of, output_option, set_option
 
-from planner.cli.options import common_options, format_option, progress_bar, solver_options, wide_console
+from planner.cli.options import common_options, format_option, progress_bar, solver_options
 from planner.cli.support import EXIT_LIMIT, EXIT_OK
 
 
@@ -63,17 +62,14 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
         plot_whatif(sweep, plot_path)
     if fmt == "json":
         from planner.present.report import to_json
-        from planner.analysis.whatif import point_json
+        from planner.present.whatif_table import whatif_json
 
-        click.echo(to_json({
-            "objective": sweep.objective,
-            "vary": [{"path": v.path, "values": list(v.values)} for v in sweep.varies],
-            "rows": [point_json(p) for p in sweep.points],
-            "solver": {"name": "highs", "seconds": sweep.seconds, **sweep.stats},
-        }))
+        click.echo(to_json(whatif_json(sweep)))
     elif fmt == "csv":
         click.echo(sweep.to_frame().to_csv(index=False), nl=False)
     else:
+        from planner.present.whatif_table import print_whatif
+
         print_whatif(sweep)
     stopped = any(p.status == "time_limit" for p in sweep.points)
     if stopped:
@@ -82,98 +78,3 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
     sys.exit(EXIT_LIMIT if stopped else EXIT_OK)
 
 
-def print_whatif(sweep: Any) -> None:
-    """The table of `plan whatif`: one row per point; infeasible rows show what would have to move
-    (the full reasons are in --format json / csv). It fits the terminal (planner.present.tables):
-    numbers never break; at 80 columns headers shorten and the status column goes (a point without
-    a plan says its status in the plan column); narrower, "objective value" of a sweep over
-    `objective` goes first (the same number is under cost, CO2e, days or loss; not when a point
-    minimises weighted), then status, days and loss, each only if no point minimises it."""
-    from planner.analysis.frontier import decision_label
-    from planner.present.tables import fit_table
-
-    objective = "objective value" if sweep.objective == "mixed" else sweep.objective
-    columns = _whatif_columns(sweep, objective)
-    rows = []
-    for point in sweep.points:
-        result = point.result
-        cells = [_cell(point.inputs[v.path]) for v in sweep.varies]
-        if result is not None and result.metrics is not None:
-            m = result.metrics
-            values = [f"{m.objective_value('cost'):,.0f}", f"{m.objective_value('co2'):,.2f}", f"{m.duration_days:,.2f}",
-                      f"{m.loss:.4f}", ", ".join(result.binding) or "-"]
-            extra = [_objective_cell(result.objective, result.objective_value)] if sweep.objective not in _FIGURES else []
-            label = decision_label(result) + ("" if point.status == "optimal" else f" ({point.status})")
-            cells += [point.status, *extra, label, *values]
-        else:
-            extra = ["-"] if sweep.objective not in _FIGURES else []
-            cells += [point.status, *extra, f"({point.status})", "-", "-", "-", "-", short_reason(point.reason)]
-        rows.append(cells)
-    console = wide_console()
-    lifetime = any(p.result is not None and p.result.metrics is not None and p.result.metrics.lifetime is not None
-                   for p in sweep.points)
-    note = "; cost and CO2e over the model's life (training + serving)" if lifetime else ""
-    console.print(fit_table(columns, rows, console.width, title=f"what-if, minimising {objective}{note}"))
-    stats = sweep.stats
-    console.print(f"{len(sweep.points)} points in {sweep.seconds:.2f} s: {stats.get('solves', 0)} solves",
-                  markup=False)
-
-
-def _objective_cell(objective: str, value: float | None) -> str:
-    """Dollars whole (1,075,990), other objectives to 6 significant digits: never an exponent."""
-    from planner.numbers import sig, whole
-
-    return whole(value) if objective in ("cost", "weighted") else sig(value, 6)
-
-
-#: The figure columns of the what-if table, by the objective shown in bold under them.
-_FIGURES = {"cost": "cost (USD)", "co2": "CO2e (t)", "time": "days", "loss": "loss"}
-
-
-def _whatif_columns(sweep: Any, objective: str) -> list:
-    """The columns of print_whatif (its docstring says which may be left out, and in what order)."""
-    from planner.present.tables import Col
-
-    short = {"cost (USD)": "cost $", "CO2e (t)": "CO2e t"}
-    columns = []
-    for v in sweep.varies:
-        numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) or x is None for x in v.values)
-        # the full path, broken after its dots when space is short (two `mfu` columns stay apart)
-        short_path = "obj." if v.path == "objective" else v.path.replace(".", ".\n")
-        columns.append(Col(v.path, numeric=numeric, keep=not numeric, short=short_path))
-    names = ["status", "plan", "cost (USD)", "CO2e (t)", "days", "loss", "binding / reason"]
-    if sweep.objective not in _FIGURES:
-        names.insert(1, objective)
-    minimised = {p.instance.objective for p in sweep.points}
-    # what may be left out when the terminal is narrow, the highest first; a figure some point
-    # minimises never is (a mixed sweep's "objective value" is under cost, CO2e, days or loss too)
-    drop = {"status": 3}
-    if sweep.objective == "mixed" and "weighted" not in minimised:
-        drop[objective] = 4
-    drop.update({column: rank for column, rank, minimised_as in (("days", 2, "time"), ("loss", 1, "loss"))
-                 if minimised_as not in minimised})
-    for name in names:
-        if name == "status":
-            columns.append(Col(name, keep=True, drop=drop[name]))
-        elif name in drop:
-            columns.append(Col(name, numeric=True, short="value" if name == objective else None, drop=drop[name]))
-        elif name in ("plan", "binding / reason"):
-            columns.append(Col(name))
-        else:
-            bold = "bold" if name == _FIGURES.get(sweep.objective) else None
-            columns.append(Col(name, numeric=True, short=short.get(name), style=bold))
-    return columns
-
-
-def short_reason(reason: str) -> str:
-    """The 'must be at least' parts of an explanation (what would have to move), else all of it."""
-    parts = [p.strip() for p in reason.split("; ")]
-    needed = [p.split(" (")[0] for p in parts if "must be at least" in p or "must be at most" in p]
-    return "; ".join(needed) if needed else reason
-
-
-def _cell(value: Any) -> str:
-    """A swept value as the user wrote it (2,000,000, 0.35, 1e15, none): planner.numbers.value."""
-    from planner.numbers import value as written
-
-    return written(value)

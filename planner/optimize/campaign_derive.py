@@ -20,7 +20,6 @@ at once are dropped (they can never be the better choice under any objective or 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from models.campaign_inputs import CampaignInputs, IslandNumbers, RunNumbers, VariantNumbers

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 import numpy as np
 
@@ -26,20 +25,20 @@ from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
 from planner.formulas.evaluate import memory_floor_gpus, target_loss
 from planner.formulas.extrapolation import plan_warnings
-from planner.formulas.limits import LIMITS
+from planner.formulas.limits import LIMITS, OBJECTIVES
 from planner.formulas.targets import min_tokens
-from planner.input.schema import FixedPlan, Instance, Objective, loss_target_problem
+from planner.input.schema import FixedPlan, Instance, loss_target_problem
 from planner.optimize import deadline, presolve
 from planner.optimize.derive import Candidates, OfferOption, derive
 from planner.optimize.ties import equal_values, preferred, tie_key
 from planner.optimize.solve import SolveOptions, SolveResult, Solver
 
+from planner.constants import Objective, PlanStatus
 from planner.constants import LOSS_TOL, OPTIMALITY_TOL  # noqa: E402 -- tangent cuts stop; optimal means
 MAX_LOSS_ROUNDS = 60
 #: What an answer is: the statuses of README "Commands", plus a plan found within a user-given --mip-gap
 #: looser than the 1e-6 optimality tolerance (not proven optimal).
-PlanStatus = Literal["optimal", "within_gap", "infeasible", "time_limit", "error"]
-WITHIN_GAP: PlanStatus = "within_gap"
+WITHIN_GAP = PlanStatus.WITHIN_GAP
 
 
 @dataclass(frozen=True)
@@ -72,6 +71,10 @@ class PlanResult:
     needed: dict[str, float] = field(default_factory=dict)  # infeasible: limit path -> least value admitting a plan
     warnings: list[str] = field(default_factory=list)       # where the plan extrapolates (formulas.extrapolation)
 
+    def __post_init__(self) -> None:
+        """The status as the one enum (planner.constants), whatever text the solver gave."""
+        self.status = PlanStatus.process(str(self.status))
+
 
 @dataclass
 class Presolved:
@@ -92,7 +95,7 @@ def presolve_instance(instance: Instance) -> Presolved:
     optimum because nothing limits some candidate's tokens)."""
     cand = derive(instance)
     rows = presolve.optimise_rows(instance, cand)
-    if instance.objective == "loss" and rows.unbounded.any():
+    if instance.objective == Objective.LOSS and rows.unbounded.any():
         t = int(np.flatnonzero(rows.unbounded)[0])
         offer = cand.offers[cand.offer[t]]
         raise InputError(
@@ -133,12 +136,12 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
     solver = Solver(model, options)
     result = solver.solve()
     rounds = 1
-    if result.has_solution and instance.objective == "loss":
+    if result.has_solution and instance.objective == Objective.LOSS:
         result, rounds = _refine_loss(instance, pre, model, solver, result)
     info = SolverInfo("highs", result.seconds, result.mip_gap, _natural(result.bound, model),
                       result.termination, rounds, len(pre.candidates), len(pre.kept))
     if not result.has_solution:
-        if result.status == "infeasible":
+        if result.status == PlanStatus.INFEASIBLE:
             return _no_plan(instance, pre.candidates, info, explain)
         if result.status == "time_limit":
             return _stopped(instance, pre, f"HiGHS stopped ({result.termination}) without a plan")
@@ -149,7 +152,7 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
     row = _tie_break(instance, pre, int(pre.kept[choice.candidate]))
     answer = _answer(instance, pre, row, result.status, info, choice.objective_value)
     proven = float(pre.rows.value[pre.best_row])
-    if answer.status == "optimal" and instance.objective != "loss" \
+    if answer.status == PlanStatus.OPTIMAL and instance.objective != Objective.LOSS \
             and answer.objective_value > proven + OPTIMALITY_TOL * abs(proven):
         answer.status = WITHIN_GAP  # a loose --mip-gap let HiGHS stop at a worse plan
     return answer
@@ -202,7 +205,7 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
     fig = presolve.RowFigures(instance, cand)
     rates = fig.rates(nodes)
     dmin = np.maximum(cand.min_tokens_by_size[cand.size], 0.0)
-    if instance.objective == "loss":
+    if instance.objective == Objective.LOSS:
         dmin = np.maximum(dmin, fig.scale_tokens(nodes))   # `scale:`: the least D the count is useful at
         dmax = np.maximum(tokens, dmin)
     else:
@@ -217,7 +220,7 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
         usd_rate = rates.usd - rates.compute_usd
         rent_rate, rent_floor = pick(rates.compute_usd), pick(rates.rent_floor_usd)
     cuts: tuple = ()
-    if instance.objective == "loss":
+    if instance.objective == Objective.LOSS:
         cuts = tuple(tuple(_cut(instance, d) for d in sorted({float(top), 0.9 * float(top)}) if d > 0)
                      for top in dmax)
     return MipInputs(
@@ -227,10 +230,9 @@ def mip_inputs(instance: Instance, pre: Presolved) -> MipInputs:
         usd_per_second=pick(usd_rate), co2_t_per_second=pick(rates.co2_t), days_per_second=pick(rates.days),
         usd_per_token=instance.data.usd_per_token, fixed_usd=pick(cand.fixed_usd),
         flops_per_token=pick(cand.flops_per_token), align_flops=pick(cand.align_flops),
-        serving=pick(cand.serving if instance.objective in ("cost", "co2", "weighted") else 0.0),
+        serving=pick(cand.serving if OBJECTIVES[instance.objective].with_serving else 0.0),
         base_loss=pick(cand.base_loss_by_size[cand.size]),
-        budget_usd=limits.budget_usd, max_co2_t=limits.max_co2_t, deadline_days=limits.deadline_days,
-        max_training_flops=limits.max_training_flops,
+        **{row.key: getattr(limits, row.key) for row in LIMITS},  # the model's limit rows, from the table
         objective_unit=abs(best) if math.isfinite(best) and best != 0 else 1.0,
         initial_cuts=cuts, rent_usd_per_second=rent_rate, rent_floor_usd=rent_floor,
         fixed_co2_t=pick(cand.fixed_co2) if np.any(cand.fixed_co2) else ())

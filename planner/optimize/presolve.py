@@ -53,7 +53,7 @@ from planner.input.schema import Instance
 from planner.optimize.derive import Candidates
 from planner.optimize.ties import TIE_TOL
 
-from planner.constants import KEEP_TOL, LIMIT_TOL  # noqa: E402 -- a limit's slack; rows kept near the best
+from planner.constants import KEEP_TOL, LIMIT_TOL, Objective  # noqa: E402 -- a limit's slack; rows kept near the best
 
 
 @dataclass
@@ -201,7 +201,7 @@ def optimise_rows(instance: Instance, cand: Candidates, objective: str | None = 
 
 def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimum:
     rows = RowFigures(instance, cand)
-    if objective == "loss":
+    if objective == Objective.LOSS:
         return _loss_rows(instance, cand, rows)
     tokens = np.maximum(cand.min_tokens_by_size[cand.size], 1.0) if len(cand) else np.zeros(0)
     lo = cand.min_nodes.astype(np.int64)

@@ -5,8 +5,6 @@ on the right. Every answer comes from planner.page.state (solves on the process 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from typing import Any
 
 from nicegui import background_tasks, ui

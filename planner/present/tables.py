@@ -150,4 +150,25 @@ def fit_table(columns: Sequence[Col], rows: Sequence[Sequence[str]], width: int,
     return table
 
 
-__all__ = ["Col", "fit_table", "layout"]
+def wide_console():
+    """A console on stdout; 160 columns when stdout is not a terminal (tables piped to a file),
+    unless COLUMNS sets the width."""
+    import os
+
+    from rich.console import Console
+
+    console = Console(emoji=False)  # a name such as `:smile:` is text, not an emoji shortcode
+    if console.is_terminal or os.environ.get("COLUMNS", "").strip().isdigit():
+        return console
+    return Console(width=max(console.width, 160), emoji=False)
+
+
+def format_number(value: float) -> str:
+    """A figure for a table cell: thousands separated above 1,000, else 6 significant digits
+    (planner.numbers, never an exponent)."""
+    from planner.numbers import sig, whole
+
+    return whole(value) if abs(value) >= 1000 else sig(value, 6)
+
+
+__all__ = ["Col", "fit_table", "layout", "wide_console", "format_number"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from planner.constants import Objective, PlanStatus
 from planner.formulas.limits import LIMITS
 from planner.present.plots import axis_unit, plain_text, plain_ticks, pyplot, save_figure
 
@@ -44,7 +45,7 @@ def uncertainty_figure(result: Uncertainty):
             _fixed_panel(axes[r + k // 2][k % 2], q, [getattr(s, q) for s in valid], fixed, limits.get(q))
         r += 2
     if re is not None:
-        optimal = [s.opt_objective for s in result.valid if s.opt_status == "optimal"]
+        optimal = [s.opt_objective for s in result.valid if s.opt_status == PlanStatus.OPTIMAL]
         ax = axes[r][0]
         _hist(ax, optimal, re["percentiles"]["objective_value"])
         ax.set_title(_OBJECTIVE.get(result.objective, "optimal objective") + " per scenario", fontsize=10)
@@ -78,7 +79,7 @@ def _fixed_panel(ax, q: str, values: list, fixed: dict, limit: float | None) -> 
     shown = [v / div for v in values if v is not None]
     _hist(ax, shown, stats)
     title = _TITLES[q].replace("(USD)", f"({unit})") if kind == "usd" else _TITLES[q]
-    word = "target" if q == "loss" else "limit"
+    word = "target" if q == Objective.LOSS else "limit"
     if limit is not None and shown:
         low, high, x = min(shown), max(shown), limit / div
         near = abs(x - min(max(x, low), high)) <= max(high - low, 1e-9 * abs(high))

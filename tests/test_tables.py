@@ -1,4 +1,4 @@
-"""Issue 11.7: tables fit an 80-column terminal without breaking a number or cutting a name across
+"""Tables fit an 80-column terminal without breaking a number or cutting a name across
 lines; words wrap, columns are abbreviated or left out first."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 11 items 8 and 9: every instance key documented in the repository, generated from the schema
+"""The documentation: every instance key documented in the repository, generated from the schema
 (docs/instance-keys.md, `plan schema`); no link leaves the repository; no citation a reader cannot
 open; the README's test command ends with pytest's summary line and is what .ci/run runs."""
 

@@ -1,35 +1,21 @@
-"""Issue 11 items 1 and 12, and a solve JSON pasted into `plan:`: evaluate needs no loss target (and
+"""`plan evaluate`, and a solve JSON pasted into `plan:`: evaluate needs no loss target (and
 says whether a given one is met), solving still does; `--check` exits 3 on violations; violations
 are written like the tables; `objective: weighted` without a carbon price warns."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-import yaml
-
 from cli_run import run_main
-from planner.input.loading import parse_yaml
+from conftest import TINY
 
-TINY = Path(__file__).parent / "data" / "sweep_tiny.yaml"
 PLAN = {"model_params": 4.0e9, "tokens": 8.0e10, "gpu": "H100", "gpu_count": 64, "region": "us-east",
         "alignment": "DPO"}
 
 
-def _write(tmp_path: Path, changes: dict, drop: tuple[str, ...] = ()) -> Path:
-    data = parse_yaml(TINY.read_text())
-    for key in drop:
-        data.pop(key, None)
-    data.update(changes)
-    path = tmp_path / "instance.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
-
-
-def test_evaluate_needs_no_loss_target(monkeypatch, capsys, tmp_path):
-    path = _write(tmp_path, {"plan": PLAN}, drop=("targets",))
+def test_evaluate_needs_no_loss_target(monkeypatch, capsys, tmp_path, write_instance):
+    path = write_instance({"plan": PLAN}, drop=("targets",))
     code, out, err = run_main(monkeypatch, capsys, "evaluate", path, "--format", "json")
     assert code == 0, err
     answer = json.loads(out)
@@ -41,21 +27,21 @@ def test_evaluate_needs_no_loss_target(monkeypatch, capsys, tmp_path):
 
 
 @pytest.mark.parametrize("command", ["solve", "whatif", "frontier", "compare"])
-def test_solving_still_needs_a_loss_target(monkeypatch, capsys, tmp_path, command):
-    path = _write(tmp_path, {}, drop=("targets",))
+def test_solving_still_needs_a_loss_target(monkeypatch, capsys, tmp_path, command, write_instance):
+    path = write_instance({}, drop=("targets",))
     extra = {"whatif": ["--vary", "staff_usd_per_day=0,10"], "frontier": [], "solve": [], "compare": [TINY]}[command]
     code, out, err = run_main(monkeypatch, capsys, command, path, *extra)
     assert code == 2, (out, err)
     assert "targets" in err and "needs a loss target" in err
 
 
-def test_evaluate_says_whether_the_target_is_met(monkeypatch, capsys, tmp_path):
-    met = _write(tmp_path, {"plan": PLAN, "targets": {"max_loss": 3.0}})
+def test_evaluate_says_whether_the_target_is_met(monkeypatch, capsys, tmp_path, write_instance):
+    met = write_instance({"plan": PLAN, "targets": {"max_loss": 3.0}})
     code, out, _ = run_main(monkeypatch, capsys, "evaluate", met, "--format", "json")
     assert code == 0 and json.loads(out)["target"]["met"] is True
     code, out, _ = run_main(monkeypatch, capsys, "evaluate", met)
     assert "loss target 3.0000 nats/token: met" in out
-    missed = _write(tmp_path, {"plan": PLAN, "targets": {"max_loss": 2.0}})
+    missed = write_instance({"plan": PLAN, "targets": {"max_loss": 2.0}})
     code, out, _ = run_main(monkeypatch, capsys, "evaluate", missed, "--format", "json")
     answer = json.loads(out)
     assert code == 0 and answer["target"]["met"] is False
@@ -63,19 +49,19 @@ def test_evaluate_says_whether_the_target_is_met(monkeypatch, capsys, tmp_path):
     assert "NOT met" in out
 
 
-def test_check_exits_3_on_violations_and_0_without(monkeypatch, capsys, tmp_path):
-    broken = _write(tmp_path, {"plan": PLAN, "limits": {"budget_usd": 1000.0, "max_co2_t": 0.001}})
+def test_check_exits_3_on_violations_and_0_without(monkeypatch, capsys, tmp_path, write_instance):
+    broken = write_instance({"plan": PLAN, "limits": {"budget_usd": 1000.0, "max_co2_t": 0.001}})
     code, out, _ = run_main(monkeypatch, capsys, "evaluate", broken)
     assert code == 0  # without --check evaluate reports and exits 0
     code, out, _ = run_main(monkeypatch, capsys, "evaluate", broken, "--check")
     assert code == 3
-    fine = _write(tmp_path, {"plan": PLAN}, drop=("targets",))
+    fine = write_instance({"plan": PLAN}, drop=("targets",))
     code, _, _ = run_main(monkeypatch, capsys, "evaluate", fine, "--check")
     assert code == 0
 
 
-def test_violations_are_formatted_like_the_tables(monkeypatch, capsys, tmp_path):
-    broken = _write(tmp_path, {"plan": {**PLAN, "tokens": 8.0e11}, "limits": {"budget_usd": 1000.0}})
+def test_violations_are_formatted_like_the_tables(monkeypatch, capsys, tmp_path, write_instance):
+    broken = write_instance({"plan": {**PLAN, "tokens": 8.0e11}, "limits": {"budget_usd": 1000.0}})
     code, out, _ = run_main(monkeypatch, capsys, "evaluate", broken)
     line = next(text for text in out.splitlines() if "budget_usd" in text)
     assert "$" in line and "e+" not in line, line
@@ -94,41 +80,41 @@ def test_show_quantity_examples():
     assert show_quantity(3.8e25, "FLOP") == "3.800e+25 FLOP"
 
 
-def test_solve_json_plan_pasted_into_plan_is_accepted(monkeypatch, capsys, tmp_path):
+def test_solve_json_plan_pasted_into_plan_is_accepted(monkeypatch, capsys, tmp_path, write_instance):
     code, out, err = run_main(monkeypatch, capsys, "solve", TINY, "--format", "json")
     assert code == 0, err
     solved = json.loads(out)["plan"]
-    path = _write(tmp_path, {"plan": solved})
+    path = write_instance({"plan": solved})
     code, out, err = run_main(monkeypatch, capsys, "evaluate", path, "--format", "json", "--check")
     assert code == 0, err
     evaluated = json.loads(out)
     assert evaluated["violations"] == []
     assert evaluated["plan"]["cost_usd"]["total"] == pytest.approx(solved["cost_usd"]["total"], rel=1e-9)
     # in a plan written by hand (no reported figures) an unknown key is still an error
-    path = _write(tmp_path, {"plan": {**PLAN, "gpu_cnt": 8}})
+    path = write_instance({"plan": {**PLAN, "gpu_cnt": 8}})
     code, _, err = run_main(monkeypatch, capsys, "evaluate", path)
     assert code == 2 and "plan.gpu_cnt" in err
 
 
-def test_weighted_without_carbon_price_warns(monkeypatch, capsys, tmp_path):
-    path = _write(tmp_path, {"objective": "weighted"})
+def test_weighted_without_carbon_price_warns(monkeypatch, capsys, tmp_path, write_instance):
+    path = write_instance({"objective": "weighted"})
     code, out, err = run_main(monkeypatch, capsys, "solve", path, "--format", "json")
     assert code == 0
     assert "warning: objective 'weighted'" in err and "carbon_price_usd_per_t" in err
     json.loads(out)  # stdout stays clean JSON
-    priced = _write(tmp_path, {"objective": "weighted", "carbon_price_usd_per_t": 100.0})
+    priced = write_instance({"objective": "weighted", "carbon_price_usd_per_t": 100.0})
     code, _, err = run_main(monkeypatch, capsys, "solve", priced)
     assert code == 0 and "warning" not in err
 
 
-def test_a_size_off_the_candidate_list_is_no_violation(monkeypatch, capsys, tmp_path):
+def test_a_size_off_the_candidate_list_is_no_violation(monkeypatch, capsys, tmp_path, write_instance):
     """`model_sizes` lists what the solver may choose; a user's own plan may be any size (a 70B
     plan evaluated against an instance whose candidates stop at 13B is priced, not refused)."""
-    own = _write(tmp_path, {"plan": {**PLAN, "model_params": 5.5e9}}, drop=("targets",))
+    own = write_instance({"plan": {**PLAN, "model_params": 5.5e9}}, drop=("targets",))
     code, out, err = run_main(monkeypatch, capsys, "evaluate", own, "--check", "--format", "json")
     assert code == 0, out + err
     assert json.loads(out)["violations"] == []
-    broken = _write(tmp_path, {"plan": {**PLAN, "model_params": 5.5e9}, "limits": {"budget_usd": 1000.0}},
+    broken = write_instance({"plan": {**PLAN, "model_params": 5.5e9}, "limits": {"budget_usd": 1000.0}},
                     drop=("targets",))
     code, out, _ = run_main(monkeypatch, capsys, "evaluate", broken, "--check", "--format", "json")
     assert code == 3 and [v["limit"] for v in json.loads(out)["violations"]] == ["budget_usd"]

@@ -1,4 +1,4 @@
-"""Issue 11 item 10: `plan fit` pins BLAS to one thread, shows progress on long fits (stderr, a
+"""`plan fit`'s options: it pins BLAS to one thread, shows progress on long fits (stderr, a
 terminal only), warns when the intervals mean nothing, maps column names (--columns), and writes
 the bootstrap's laws (--samples-output) in the format `scaling_law_samples: {file: ...}` reads."""
 

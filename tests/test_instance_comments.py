@@ -1,4 +1,4 @@
-"""Issue 11 item 11: what a bundled instance's comment says the planner finds must be true.
+"""What a bundled instance's comment says the planner finds must be true.
 
 Every instances/*.yaml states its figures on structured comment lines, checked here against
 `plan solve FILE --format json` (run in-process, exactly as the console script):

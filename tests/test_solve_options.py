@@ -1,4 +1,4 @@
-"""Issue 11, "missing and expected": `plan solve --objective/--set/--format csv/--output`,
+"""Options of `plan solve --objective/--set/--format csv/--output`,
 `gpus: all` / `regions: all`, deadlines as dates, `plan catalog regions --match virginia`."""
 
 from __future__ import annotations
