@@ -162,3 +162,282 @@ def test_workers_die_with_a_killed_parent(tmp_path):
         for pid in survivors:
             os.kill(pid, signal.SIGKILL)
     assert survivors == []
+
+
+# -- class 1: no traceback reaches the user ----------------------------------------------------------
+
+
+def _perplexity_csv(tmp_path: Path) -> Path:
+    """The fit runs with the loss column replaced by perplexity, exp(loss)."""
+    import csv
+    import math
+
+    rows = list(csv.DictReader(FIT_RUNS.read_text(encoding="utf-8").splitlines()))
+    path = tmp_path / "ppl.csv"
+    path.write_text("params,tokens,loss\n" + "".join(
+        f"{r['params']},{r['tokens']},{math.exp(float(r['loss']))!r}\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_fit_of_perplexity_names_the_fitted_constant(monkeypatch, capsys, tmp_path):
+    """Class 1: a perplexity column fitted, then a 40-line pydantic traceback when the law was
+    built; now exit 2 naming the constant out of range, before the bootstrap, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    csv_path = _perplexity_csv(tmp_path)
+    code, out, err = run_main(monkeypatch, capsys, "fit", csv_path, "--bootstrap", "0", "-o", "law.yaml")
+    assert_bad_input(code, out, err, "the fitted law has ")
+    assert "perplexity" in err and "must be in" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ppl.csv"]
+
+
+def test_fit_swapped_columns_refused_before_the_fit(monkeypatch, capsys):
+    """Class 1: `--columns tokens=loss,loss=tokens` reads token counts as losses: refused from the
+    first line (a loss is at most 100 nats/token), not after a fit."""
+    code, out, err = run_main(monkeypatch, capsys, "fit", FIT_RUNS, "--bootstrap", "0", "--columns",
+                              "tokens=loss,loss=tokens")
+    assert_bad_input(code, out, err, "line 2: loss: 3.5e+08 is above 100 nats/token")
+
+
+@pytest.mark.parametrize("name", ["a\x01b", "x" * 300, "abc\u202edef"])
+def test_fit_name_checked_before_the_fit(monkeypatch, capsys, tmp_path, name):
+    """Class 1: a control character in --name failed after the whole fit, with a traceback."""
+    from planner.analysis import fitting
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the fit must not start")
+
+    monkeypatch.setattr(fitting, "fit_law", no_fit)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(monkeypatch, capsys, "fit", FIT_RUNS, "--bootstrap", "0", "--name", name,
+                              "-o", "law.yaml")
+    assert_bad_input(code, out, err, "--name: ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fit_csv_name_with_control_characters_gives_a_valid_law(monkeypatch, capsys, tmp_path):
+    """Class 1 and 7: the default law name comes from the file name; a control character or a
+    bidi override there failed after the fit; now the name is escaped text and the YAML loads."""
+    csv_path = tmp_path / "a\x01b\u202e\x1b[31m.csv"
+    csv_path.write_bytes(FIT_RUNS.read_bytes())
+    code, out, err = run_main(monkeypatch, capsys, "fit", csv_path, "--bootstrap", "0", "--starts", "2",
+                              "-o", tmp_path / "law.yaml")
+    assert code == 0, err
+    law = yaml.safe_load((tmp_path / "law.yaml").read_text(encoding="utf-8"))["scaling_law"]
+    assert law["name"] == "fit-a\\x01b\\u202e\\x1b[31m"
+    assert "\x1b" not in out and "\u202e" not in out and "\x01" not in out
+
+
+@pytest.mark.parametrize("value", ["1.0e-308", "5.0e-324"])
+@pytest.mark.parametrize("command", ["solve", "whatif", "rank", "frontier", "uncertainty"])
+def test_in_range_extreme_mfu_names_the_field(monkeypatch, capsys, tmp_path, command, value):
+    """Class 1 and 6: `mfu: 1e-308` is within (0, 1]; the arithmetic overflows (or HiGHS refuses
+    the model): one line naming gpus[0].mfu, exit 2, in every command that solves."""
+    path = base_file(tmp_path, BASE.replace("{name: H100, available: 512}",
+                                            "{name: H100, available: 512, mfu: " + value + "}"))
+    args = {"solve": [], "whatif": ["--vary", "staff_usd_per_day=0,1", "-q"], "rank": [],
+            "frontier": ["--points", "2", "-q"],
+            "uncertainty": ["-k", "3", "--dist", "staff_usd_per_day=uniform(0,1)", "--reoptimize"]}[command]
+    if command == "uncertainty":  # no fixed plan: the point estimate is solved
+        path.write_text(path.read_text(encoding="utf-8").split("\nplan:")[0] + "\n", encoding="utf-8")
+        code, out, err = run_main(monkeypatch, capsys, command, path, *args[:-1])
+        # without explaining, a run that takes forever is simply infeasible: exit 3, one line
+        assert code in (2, 3) and "Traceback" not in err and err.count("\n") == 1, (code, err)
+        return
+    code, out, err = run_main(monkeypatch, capsys, command, path, *args)
+    assert_bad_input(code, out, err, "gpus[0].mfu: ")
+    assert "too extreme" in err
+
+
+def test_swing_fraction_5e_324_names_the_field(monkeypatch, capsys, tmp_path):
+    """Class 6: the message named no field ("the inputs are too extreme")."""
+    path = base_file(tmp_path, BASE.replace("  - us-east",
+                                            "  - {name: us-east, max_swing_mw: 50, swing_fraction: 5.0e-324}"))
+    code, out, err = run_main(monkeypatch, capsys, "solve", path)
+    assert_bad_input(code, out, err, "error: regions[0].swing_fraction: 4.94066e-324 is too extreme")
+
+
+def test_at_flops_5e_324_names_the_option(monkeypatch, capsys):
+    code, out, err = run_main(monkeypatch, capsys, "fit", FIT_RUNS, "--bootstrap", "0", "--at-flops", "5e-324")
+    assert_bad_input(code, out, err, "--at-flops: must be in [1e+06, 1e+35]")
+
+
+def test_the_most_extreme_value_is_found_by_its_own_walk():
+    from planner.cli.extremes import most_extreme
+
+    data = {"a": [1.0, {"b": 1e-40}], "c": 1e35, "d": 0.0, "e": True, "f": 1e300}
+    assert most_extreme(data) == ("f", 1e300)
+    assert most_extreme({"a": 1e-29, "b": 1e29}) is None  # within 30 decades of 1: nothing named
+    assert most_extreme({"a": [[[[5e-324]]]]}) == ("a[0][0][0][0]", 5e-324)
+
+
+def test_a_solver_error_is_one_line_naming_the_field(monkeypatch, capsys, tmp_path):
+    """Class 1: `HiGHS refused the model` was a traceback."""
+    from planner.optimize import solve as solve_mod
+
+    def refuse(self):
+        raise solve_mod.SolverError("HiGHS refused the model")
+
+    monkeypatch.setattr(solve_mod.Solver, "solve", refuse)
+    path = base_file(tmp_path, BASE.replace("staff_usd_per_day: 5000", "staff_usd_per_day: 1.0e-40"))
+    code, out, err = run_main(monkeypatch, capsys, "solve", path)
+    assert_bad_input(code, out, err, "staff_usd_per_day: 1e-40 is too extreme to compute with (HiGHS refused the model)")
+
+
+def test_any_other_exception_is_one_line_and_exit_1(monkeypatch, capsys, tmp_path):
+    """Class 1: the top-level guard: an unforeseen error is one line saying where and whom to tell."""
+    import planner.cli.solve as solve_module
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(solve_module, "load_instance", broken)
+    code, out, err = run_main(monkeypatch, capsys, "solve", base_file(tmp_path))
+    assert_internal(code, err, "internal error: KeyError: 'boom' (at planner/cli/solve.py:")
+    assert "report" in err and out == ""
+
+
+def _kill_this_process(*args, **kwargs):
+    """A pool worker killed as the OOM killer does it."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_killed_pool_worker_is_one_line(monkeypatch, capsys, tmp_path):
+    """Class 1: a worker killed as the OOM killer would (SIGKILL): BrokenProcessPool was a traceback."""
+    from planner.analysis import whatif
+
+    real = whatif.solve_point if hasattr(whatif, "solve_point") else None
+    if real is None:
+        pytest.skip("whatif has no solve_point to wrap")
+
+    monkeypatch.setattr(whatif, "solve_point", _kill_this_process)
+    code, out, err = run_main(monkeypatch, capsys, "whatif", base_file(tmp_path), "--vary",
+                              "staff_usd_per_day=0,1,2,3", "--workers", "2", "-q")
+    assert_internal(code, err, "a worker process died")
+
+
+@pytest.mark.parametrize("how", ["dev_full", "closed", "ascii"])
+def test_stdout_failures_are_one_line(tmp_path, how):
+    """Class 1: a full disk on stdout, a closed stdout, an ASCII-only stdout: tracebacks before."""
+    path = base_file(tmp_path, BASE.replace("name: tiny", "name: 'tïny ☃'").replace(
+        "  - us-east", "  - {name: 'é-region', carbon_g_per_kwh: 300}").replace("region: us-east", "region: 'é-region'"))
+    args = [sys.executable, str(ROOT / "cli.py"), "rank", str(path)]
+    env = {**os.environ}
+    if how == "dev_full":
+        if not Path("/dev/full").exists():
+            pytest.skip("no /dev/full")
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, timeout=120)
+    elif how == "closed":
+        done = subprocess.run(f'exec {sys.executable} "{ROOT / "cli.py"}" rank "{path}" >&-', shell=True,
+                              stderr=subprocess.PIPE, timeout=120)
+    else:
+        env["PYTHONIOENCODING"] = "ascii"
+        done = subprocess.run(args, capture_output=True, timeout=120, env=env)
+    err = done.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in err, err
+    if how == "ascii":
+        assert done.returncode == 0 and "\\xe9-region" in done.stdout.decode("ascii"), err
+    else:
+        assert_internal(done.returncode, err, "disk is full" if how == "dev_full" else "standard output is closed")
+
+
+def test_python_cli_py_runs_as_the_console_script(tmp_path):
+    """`python cli.py` did nothing at all (no __main__ block)."""
+    code, out, err = run_plan("solve", base_file(tmp_path), "--format", "json")
+    assert code == 0 and json.loads(out)["status"] == "optimal", err
+
+
+@pytest.mark.parametrize(("option", "value", "fragment"), [
+    ("--set", "staff_usd_per_day=" + "[" * 3000 + "]" * 3000, "--set staff_usd_per_day: the value is nested too deeply"),
+    ("--vary", "staff_usd_per_day=1," + "9" * 5000, "--vary: '999"),
+])
+def test_huge_and_deep_option_values(monkeypatch, capsys, tmp_path, option, value, fragment):
+    """Class 1: a value 3,000 deep in --set (RecursionError) and an integer of 5,000 digits in
+    --vary (Python's int limit) were tracebacks."""
+    command = "solve" if option == "--set" else "whatif"
+    code, out, err = run_main(monkeypatch, capsys, command, base_file(tmp_path), option, value)
+    assert_bad_input(code, out, err, fragment)
+
+
+def test_a_nan_draw_on_a_whole_number_key_is_an_invalid_scenario(monkeypatch, capsys, tmp_path):
+    """Class 1: inf x 0 = NaN drawn for `available` (a whole number): int(round(nan)) was a
+    ValueError traceback; now the scenario is invalid (counted, left out), the run answers."""
+    path = base_file(tmp_path, BASE.replace("available: 512", "available: 0"))
+    code, out, err = run_main(monkeypatch, capsys, "uncertainty", path, "-k", "50", "--dist",
+                              "gpus[0].available=*normal(1e308,1e308)", "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)["scenarios"]
+    # independent count: a normal(1e308, 1e308) draw overflows to inf (x 0 = NaN) when above ~1.8e308
+    import numpy as np
+
+    drawn = np.random.default_rng(0).normal(1e308, 1e308, 50)
+    assert sum(r["status"] == "invalid" for r in rows) == int(np.sum(~np.isfinite(drawn))) > 0
+
+
+def test_a_csv_field_over_the_csv_limit(monkeypatch, capsys, tmp_path):
+    (tmp_path / "big.csv").write_text("mfu\n" + "1" * 200_000 + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(monkeypatch, capsys, "uncertainty", base_file(tmp_path), "-k", "3", "--dist",
+                              "gpus[0].mfu=samples(big.csv)")
+    assert_bad_input(code, out, err, "field larger than field limit")
+
+
+@pytest.mark.parametrize("address", ["tls://127.0.0.1:1", "wss://127.0.0.1:1"])
+def test_a_tls_scheduler_without_certificates(monkeypatch, capsys, tmp_path, address):
+    pytest.importorskip("distributed")
+    code, out, err = run_main(monkeypatch, capsys, "whatif", base_file(tmp_path), "--vary", "staff_usd_per_day=0,1",
+                              "--scheduler", address, "-q")
+    assert_bad_input(code, out, err, "needs TLS certificates")
+
+
+def test_a_scheduler_without_workers_is_refused_not_waited_for(monkeypatch, capsys, tmp_path):
+    """Class 3: a scheduler with no workers held the tasks forever."""
+    distributed = pytest.importorskip("distributed")
+    import asyncio
+    import threading
+    import warnings
+
+    from planner.analysis import executor
+
+    monkeypatch.setattr(executor, "DASK_WORKERS_S", 1.0)
+    ready, stop, address = threading.Event(), threading.Event(), []
+
+    def serve():
+        async def main():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                async with distributed.Scheduler(host="127.0.0.1", port=0, dashboard_address=None) as s:
+                    address.append(s.address)
+                    ready.set()
+                    while not stop.is_set():
+                        await asyncio.sleep(0.05)
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(30)
+        start = time.monotonic()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            code, out, err = run_main(monkeypatch, capsys, "whatif", base_file(tmp_path), "--vary",
+                                      "staff_usd_per_day=0,1", "--scheduler", address[0], "-q")
+        assert time.monotonic() - start < 60
+    finally:
+        stop.set()
+        thread.join(30)
+    assert_bad_input(code, out, err, "has no workers")
+
+
+def test_ctrl_c_during_start_up_shows_no_traceback(tmp_path):
+    """Class 1: SIGINT at several moments of `plan` starting (imports, command module loading)."""
+    path = base_file(tmp_path)
+    # (not earlier than 0.2 s: before that the interpreter itself is still starting -- importing
+    # `site` -- and prints its own traceback for Ctrl-C, before any code of `plan` runs)
+    for delay in (0.2, 0.35, 0.5, 0.8, 1.2):
+        proc = plan_process("solve", path, cwd=tmp_path)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert b"Traceback" not in err, (delay, err.decode())
+        assert proc.returncode in (0, 130), (delay, proc.returncode, err.decode())
