@@ -441,3 +441,315 @@ def test_ctrl_c_during_start_up_shows_no_traceback(tmp_path):
         out, err = proc.communicate(timeout=60)
         assert b"Traceback" not in err, (delay, err.decode())
         assert proc.returncode in (0, 130), (delay, proc.returncode, err.decode())
+
+
+# -- class 3: hangs and unbounded work ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev_zero"])
+@pytest.mark.parametrize("where", ["dist", "instance"])
+def test_a_samples_file_that_is_no_regular_file(monkeypatch, capsys, tmp_path, kind, where):
+    """Class 3: a FIFO with no writer hung forever; /dev/zero read until memory ran out."""
+    if kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no named pipes")
+        target = tmp_path / "laws.csv"
+        os.mkfifo(target)
+    else:
+        if not Path("/dev/zero").exists():
+            pytest.skip("no /dev/zero")
+        target = Path("/dev/zero")
+    monkeypatch.chdir(tmp_path)
+    start = time.monotonic()
+    if where == "dist":
+        args = ["uncertainty", base_file(tmp_path), "-k", "3", "--dist", f"scaling_law=samples({target})"]
+    else:
+        args = ["solve", base_file(tmp_path, BASE.replace("scaling_law: epoch2024",
+                                                          f"scaling_law_samples: {{file: '{target}'}}"))]
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert_bad_input(code, out, err, "not a regular file")
+    assert time.monotonic() - start < 10
+
+
+def test_draws_per_run_are_capped(monkeypatch, capsys, tmp_path):
+    """Class 3: a million scenarios over 1,000 regions was a billion draws; now at most 10 million,
+    refused before any draw (independent arithmetic: 20,000 x 1,000 = 20,000,000 > 10,000,000)."""
+    regions = "\n".join(f"  - {{name: r{k}, carbon_g_per_kwh: {100 + k}}}" for k in range(1000))
+    text = BASE.replace("regions:\n  - us-east", "regions:\n" + regions).replace("region: us-east", "region: r0")
+    code, out, err = run_main(monkeypatch, capsys, "uncertainty", base_file(tmp_path, text), "-k", "20000",
+                              "--dist", "regions[*].carbon_g_per_kwh=*lognormal(0,0.2)")
+    assert_bad_input(code, out, err, "--samples: 20,000 scenarios x 1,000 drawn inputs = 20,000,000 draws")
+
+
+def test_a_100000_character_name_is_refused_at_once(monkeypatch, capsys, tmp_path):
+    """Class 3: a 100,000-character name took a minute in tables and plots; names are now at
+    most 200 characters (refused in well under a second of work, whatever the command)."""
+    name = "x" * 100_000
+    text = BASE.replace("{name: H100, available: 512}", "{name: " + name + ", peak_tflops: 989, mfu: 0.4, "
+                        "watts: 700, memory_gb: 80, usd_per_gpu_hour: 2, available: 512}").replace("gpu: H100", "gpu: " + name)
+    start = time.monotonic()
+    code, out, err = run_main(monkeypatch, capsys, "frontier", base_file(tmp_path, text), "--points", "2", "-q",
+                              "--plot", tmp_path / "f.png")
+    assert_bad_input(code, out, err, "gpus[0].name: a name is at most 200 characters, got 100,000")
+    assert time.monotonic() - start < 20 and not (tmp_path / "f.png").exists()
+
+
+def test_time_limit_bounds_the_whole_solve(monkeypatch, capsys, tmp_path):
+    """Class 3: 500 GPUs x 500 regions: deriving 250,000 offers took 6 s before HiGHS (and its
+    time limit) started. Now the limit stops the derivation: status time_limit, exit 4. (No
+    wall-clock assertion, timings on a shared machine are for benchmarks: the answer must say
+    where it stopped, which only the deadline inside the derivation can.)"""
+    gpus = [{"name": f"G{g}", "peak_tflops": 300 + (97 * g) % 900, "mfu": 0.3 + 0.0004 * g, "watts": 300 + g,
+             "memory_gb": 80, "usd_per_gpu_hour": 1.0 + 0.003 * g, "available": 512} for g in range(500)]
+    regions = [{"name": f"r{r}", "carbon_g_per_kwh": 20 + 0.7 * r, "pue": 1.05 + 0.0002 * r} for r in range(500)]
+    data = {"name": "huge", "objective": "weighted", "carbon_price_usd_per_t": 80.0,
+            "model_sizes": {"min": 1.0e9, "max": 4.0e9, "count": 20}, "targets": {"max_loss": 2.5},
+            "gpus": gpus, "regions": regions}
+    path = tmp_path / "huge.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, out, err = run_main(monkeypatch, capsys, "solve", path, "--time-limit", "0.05", "--format", "json")
+    doc = json.loads(out)
+    assert code == 4 and doc["status"] == "time_limit", err
+    assert any("stopped by the time limit while" in line for line in doc["explanation"]), doc["explanation"]
+
+
+def test_fit_screens_large_files_on_a_subsample_with_the_same_optimum(monkeypatch):
+    """Class 3: `plan fit` on 100k rows screened 4,500 starts x 100k runs (a minute). Above
+    SCREEN_RUNS runs the grid is screened on an evenly spaced subsample; the polish uses every
+    run. Checked here at a scale a test can afford (SCREEN_RUNS lowered to 300 for 3,000 runs):
+    the minimum reached equals the one from screening every run."""
+    import numpy as np
+
+    from planner.analysis import fitting
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    params = 10 ** rng.uniform(7, 10, n)
+    tokens = 10 ** rng.uniform(9, 12, n)
+    loss = (1.8 + 480 / params**0.35 + 2000 / tokens**0.37) * np.exp(rng.normal(0, 0.01, n))
+    runs = fitting.runs_from_arrays(params, tokens, loss)
+    whole = fitting.fit_law(runs, polish=8)
+    monkeypatch.setattr(fitting, "SCREEN_RUNS", 300)
+    assert len(fitting._screening_sample(n)) == 300
+    sampled = fitting.fit_law(runs, polish=8)
+    assert sampled.objective == pytest.approx(whole.objective, rel=1e-9)
+    assert sampled.alpha == pytest.approx(whole.alpha, rel=1e-6) and sampled.beta == pytest.approx(whole.beta, rel=1e-6)
+    assert fitting._values(fitting.hoffmann_grid()[:50], np.log(params) - 20, np.log(tokens) - 25, np.log(loss),
+                           1e-3).tolist() == fitting._terms(fitting.hoffmann_grid()[:50], np.log(params) - 20,
+                                                            np.log(tokens) - 25, np.log(loss), 1e-3)[0].tolist()
+
+
+# -- class 4: silent wrong answers -------------------------------------------------------------------
+
+
+def test_fit_one_column_for_two_roles_is_refused(monkeypatch, capsys):
+    """Class 4: `--columns params=tokens` read the params column as tokens too and fitted, exit 0."""
+    code, out, err = run_main(monkeypatch, capsys, "fit", FIT_RUNS, "--bootstrap", "0", "--columns", "params=tokens")
+    assert_bad_input(code, out, err, "--columns: column 'params' would be both params and tokens")
+
+
+def test_whatif_reads_a_law_samples_file(monkeypatch, capsys, tmp_path):
+    """Class 4: whatif refused a valid instance whose law samples come from a file; its answer
+    must equal solve's on the same instance."""
+    (tmp_path / "laws.csv").write_text("E,A,B,alpha,beta\n1.8,482,2085,0.3478,0.3658\n1.82,480,2000,0.35,0.37\n",
+                                       encoding="utf-8")
+    path = base_file(tmp_path, BASE.replace("scaling_law: epoch2024", "scaling_law_samples: {file: laws.csv}"))
+    code, out, err = run_main(monkeypatch, capsys, "whatif", path, "--vary", "staff_usd_per_day=5000", "--format",
+                              "json", "-q", "--no-explain")
+    assert code == 0, err
+    row = json.loads(out)["rows"][0]
+    code, out, err = run_main(monkeypatch, capsys, "solve", path, "--format", "json")
+    assert code == 0, err
+    assert row["objective_value"] == pytest.approx(json.loads(out)["objective_value"], rel=1e-12)
+
+
+# -- class 5: outputs that overwrite or lose data ----------------------------------------------------
+
+
+def _with_law_file(tmp_path: Path) -> tuple[Path, Path]:
+    laws = tmp_path / "laws.png"  # a name --plot and -o would accept
+    laws.write_text("E,A,B,alpha,beta\n1.8,482,2085,0.3478,0.3658\n1.82,480,2000,0.35,0.37\n", encoding="utf-8")
+    path = base_file(tmp_path, BASE.replace("scaling_law: epoch2024", "scaling_law_samples: {file: laws.png}"))
+    return path, laws
+
+
+@pytest.mark.parametrize("command", ["solve", "frontier", "whatif", "uncertainty", "compare"])
+def test_files_an_instance_names_are_never_written(monkeypatch, capsys, tmp_path, command):
+    """Class 5: `solve -o`, `--plot` onto the instance's law-samples file overwrote it."""
+    path, laws = _with_law_file(tmp_path)
+    before = laws.read_bytes()
+    args = {"solve": ["solve", path, "-o", laws],
+            "frontier": ["frontier", path, "--points", "2", "-q", "--plot", laws],
+            "whatif": ["whatif", path, "--vary", "staff_usd_per_day=0,1", "-q", "--plot", laws],
+            "uncertainty": ["uncertainty", path, "-k", "3", "--dist", "gpus[0].mfu=normal(0.4,0.01)", "--plot", laws],
+            "compare": ["compare", path, path, "--points", "2", "-q", "--plot", laws]}[command]
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert_bad_input(code, out, err, "is an input of this command")
+    assert laws.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["base.yaml", "laws.png"]
+
+
+@pytest.mark.parametrize("existing", [None, 0o644, 0o640])
+def test_outputs_get_the_mode_of_a_plain_write(monkeypatch, capsys, tmp_path, existing):
+    """Class 5: outputs were written 0600 (mkstemp's mode), turning an existing 0644 file into 0600."""
+    target = tmp_path / "plan.json"
+    if existing is not None:
+        target.write_text("old")
+        os.chmod(target, existing)
+    old_umask = os.umask(0o022)
+    try:
+        code, out, err = run_main(monkeypatch, capsys, "solve", base_file(tmp_path), "--format", "json", "-o", target)
+    finally:
+        os.umask(old_umask)
+    assert code == 0, err
+    assert target.stat().st_mode & 0o777 == (existing if existing is not None else 0o666 & ~0o022)
+    assert json.loads(target.read_text())["status"] == "optimal"
+
+
+def test_output_through_a_symlink_keeps_the_link(monkeypatch, capsys, tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    code, out, err = run_main(monkeypatch, capsys, "solve", base_file(tmp_path), "--format", "json", "-o", link)
+    assert code == 0, err
+    assert link.is_symlink() and json.loads(real.read_text())["status"] == "optimal"
+
+
+def test_output_to_dev_stdout_writes_the_stream(tmp_path):
+    """Class 5: `-o /dev/stdout` with stdout redirected to a file replaced the link (as root) or
+    failed; the answer must reach the file stdout goes to."""
+    if not Path("/dev/stdout").exists():
+        pytest.skip("no /dev/stdout")
+    out_file = tmp_path / "out.json"
+    with open(out_file, "w") as handle:
+        done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "solve", str(base_file(tmp_path)), "--format",
+                               "json", "-o", "/dev/stdout"], stdout=handle, stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out_file.read_text())["status"] == "optimal"
+    assert Path("/dev/stdout").is_symlink() or not Path("/dev/stdout").is_file()
+
+
+def test_output_onto_the_file_stdout_goes_to_is_refused(tmp_path):
+    """The plot would replace the file the table is being printed into."""
+    out_file = tmp_path / "out.png"
+    with open(out_file, "w") as handle:
+        done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "frontier", str(base_file(tmp_path)), "--points",
+                               "2", "-q", "--plot", str(out_file)], stdout=handle, stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 2 and b"is the file standard output goes to" in done.stderr, done.stderr
+
+
+def test_a_long_output_name_is_refused_before_the_solve(monkeypatch, capsys, tmp_path):
+    """Class 5: a 250-byte name is legal, but the temporary file's name was longer than 255 bytes,
+    so the write failed after the solve; a 300-byte name failed only after the solve too."""
+    from planner.optimize import pipeline
+
+    calls = []
+    real = pipeline.solve_instance
+    monkeypatch.setattr(pipeline, "solve_instance", lambda *a, **k: calls.append(1) or real(*a, **k))
+    path = base_file(tmp_path)
+    code, out, err = run_main(monkeypatch, capsys, "solve", path, "-o", tmp_path / ("y" * 300 + ".json"))
+    assert_bad_input(code, out, err, "is 305 bytes long; the file system allows at most")
+    assert calls == []
+    legal = tmp_path / ("z" * 245 + ".json")
+    code, out, err = run_main(monkeypatch, capsys, "solve", path, "--format", "json", "-o", legal)
+    assert code == 0 and json.loads(legal.read_text())["status"] == "optimal", err
+
+
+def test_fit_writes_all_outputs_or_none(monkeypatch, capsys, tmp_path):
+    """Class 5: a full disk on fit's second output left the first one written."""
+    from planner import outputs
+
+    real = outputs.write_atomic_with
+    written = []
+
+    def second_fails(path, write, option="--output"):
+        written.append(option)
+        if len(written) == 2:
+            def full(tmp):
+                Path(tmp).write_text("half")
+                raise OSError(28, "No space left on device")
+            return real(path, full, option)
+        return real(path, write, option)
+
+    monkeypatch.setattr(outputs, "write_atomic_with", second_fails)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(monkeypatch, capsys, "fit", FIT_RUNS, "--bootstrap", "3", "--starts", "2",
+                              "-o", "law.yaml", "--samples-output", "samples.csv")
+    assert_bad_input(code, out, err, "--samples-output: cannot write samples.csv (No space left on device)")
+    assert written == ["--output", "--samples-output"]
+    assert list(tmp_path.iterdir()) == [], "neither output (nor a temporary file) may be left"
+
+
+# -- class 7: names printed as text ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["solve", "evaluate", "rank", "frontier", "whatif"])
+def test_emoji_shortcodes_are_text(monkeypatch, capsys, tmp_path, command):
+    """Class 7: rich turned `:smile:` in a name into an emoji in solve and evaluate."""
+    text = BASE.replace("name: tiny", "name: ':smile: tiny'").replace(
+        "  - us-east", "  - {name: ':smile:', carbon_g_per_kwh: 300}").replace("region: us-east", "region: ':smile:'")
+    args = {"frontier": ["--points", "2", "-q"], "whatif": ["--vary", "staff_usd_per_day=0,1", "-q"]}.get(command, [])
+    code, out, err = run_main(monkeypatch, capsys, command, base_file(tmp_path, text), *args)
+    assert code == 0, err
+    assert "\U0001f604" not in out and ":smile:" in out
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200f"])
+def test_bidirectional_controls_in_names_are_refused(monkeypatch, capsys, tmp_path, char):
+    """Class 7: a right-to-left override in a name was printed raw, reordering the table."""
+    text = BASE.replace("  - us-east", "  - {name: 'r" + char + "x', carbon_g_per_kwh: 300}").replace(
+        "region: us-east", "region: 'r" + char + "x'")
+    code, out, err = run_main(monkeypatch, capsys, "rank", base_file(tmp_path, text))
+    assert_bad_input(code, out, err, "regions[0].name: a name may not hold bidirectional controls")
+    assert char not in err
+
+
+def test_the_fit_title_escapes_the_csv_path(monkeypatch, capsys, tmp_path):
+    """Class 7: an escape sequence in the CSV's file name reached the terminal through the title."""
+    csv_path = tmp_path / "a\x1b[2J\u202eb.csv"
+    csv_path.write_bytes(FIT_RUNS.read_bytes())
+    code, out, err = run_main(monkeypatch, capsys, "fit", csv_path, "--bootstrap", "0", "--starts", "2")
+    assert code == 0, err
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "a\\x1b[2J\\u202eb.csv" in "".join(out.split())  # the title may wrap
+
+
+# -- class 8: one JSON document ----------------------------------------------------------------------
+
+
+def _grid_instance(tmp_path: Path) -> Path:
+    gpus = [{"name": f"G{g}", "peak_tflops": 300 + 97 * g, "mfu": 0.3 + 0.02 * g, "watts": 300 + 50 * g,
+             "memory_gb": 80, "usd_per_gpu_hour": 1.0 + 0.3 * g, "available": 512} for g in range(6)]
+    regions = [{"name": f"r{r}", "carbon_g_per_kwh": 20 + 37 * r, "pue": 1.05 + 0.01 * r} for r in range(10)]
+    data = {"name": "big", "objective": "weighted", "carbon_price_usd_per_t": 80.0,
+            "model_sizes": {"min": 1.0e9, "max": 4.0e9, "count": 50}, "targets": {"max_loss": 2.5},
+            "gpus": gpus, "regions": regions}
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", ["frontier", "compare"])
+def test_a_stopped_frontier_still_prints_one_json_document(monkeypatch, capsys, tmp_path, command):
+    """Class 8: `plan frontier X --time-limit 0.001 --format json` exited 4 with nothing on stdout."""
+    from planner.analysis import frontier
+
+    def stopped(*args, **kwargs):
+        raise frontier.StoppedByTimeLimit("minimising cost")
+
+    monkeypatch.setattr(frontier, "run_frontier", stopped)
+    monkeypatch.setattr(frontier, "run_compare", stopped)
+    path = _grid_instance(tmp_path)
+    files = [path] if command == "frontier" else [path, path]
+    code, out, err = run_main(monkeypatch, capsys, command, *files, "--time-limit", "0.001", "--format", "json", "-q")
+    assert code == 4, err
+    doc = json.loads(out)
+    assert doc["status"] == "time_limit" and "minimising cost" in doc["stopped"]
+
+
+def test_an_uncertainty_run_without_a_plan_prints_one_json_document(monkeypatch, capsys, tmp_path):
+    text = BASE.replace("budget_usd: 1.0e8", "budget_usd: 1.0").split("\nplan:")[0] + "\n"
+    code, out, err = run_main(monkeypatch, capsys, "uncertainty", base_file(tmp_path, text), "-k", "3", "--dist",
+                              "gpus[0].mfu=normal(0.4,0.01)", "--format", "json")
+    assert code == 3, err
+    assert json.loads(out)["status"] == "infeasible"
