@@ -432,9 +432,13 @@ def test_a_scheduler_without_workers_is_refused_not_waited_for(monkeypatch, caps
 def test_ctrl_c_during_start_up_shows_no_traceback(tmp_path):
     """Class 1: SIGINT at several moments of `plan` starting (imports, command module loading)."""
     path = base_file(tmp_path)
-    # (not earlier than 0.2 s: before that the interpreter itself is still starting -- importing
-    # `site` -- and prints its own traceback for Ctrl-C, before any code of `plan` runs)
-    for delay in (0.2, 0.35, 0.5, 0.8, 1.2):
+    # Not before the interpreter itself has started (it imports `site` and the .pth files first
+    # and prints its own traceback for a Ctrl-C then, before any code of `plan` runs): measured
+    # here, on this machine now, as the time of `python -c pass`.
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-c", "pass"], check=True, timeout=60)
+    interpreter = time.monotonic() - start
+    for delay in (1.5 * interpreter + extra for extra in (0.0, 0.1, 0.25, 0.5, 0.9)):
         proc = plan_process("solve", path, cwd=tmp_path)
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)
