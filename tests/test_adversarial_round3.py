@@ -520,24 +520,28 @@ def test_time_limit_bounds_the_whole_solve(monkeypatch, capsys, tmp_path):
 def test_fit_screens_large_files_on_a_subsample_with_the_same_optimum(monkeypatch):
     """Class 3: `plan fit` on 100k rows screened 4,500 starts x 100k runs (a minute). Above
     SCREEN_RUNS runs the grid is screened on an evenly spaced subsample; the polish uses every
-    run. Checked here at a scale a test can afford (SCREEN_RUNS lowered to 300 for 3,000 runs):
+    run. Checked here at a scale a test can afford (SCREEN_RUNS lowered to 150 for 1,200 runs):
     the minimum reached equals the one from screening every run."""
     import numpy as np
 
     from planner.analysis import fitting
 
     rng = np.random.default_rng(7)
-    n = 3000
+    n = 1200
     params = 10 ** rng.uniform(7, 10, n)
     tokens = 10 ** rng.uniform(9, 12, n)
     loss = (1.8 + 480 / params**0.35 + 2000 / tokens**0.37) * np.exp(rng.normal(0, 0.01, n))
     runs = fitting.runs_from_arrays(params, tokens, loss)
     whole = fitting.fit_law(runs, polish=8)
-    monkeypatch.setattr(fitting, "SCREEN_RUNS", 300)
-    assert len(fitting._screening_sample(n)) == 300
+    monkeypatch.setattr(fitting, "SCREEN_RUNS", 150)
+    assert len(fitting._screening_sample(n)) == 150
     sampled = fitting.fit_law(runs, polish=8)
     assert sampled.objective == pytest.approx(whole.objective, rel=1e-9)
     assert sampled.alpha == pytest.approx(whole.alpha, rel=1e-6) and sampled.beta == pytest.approx(whole.beta, rel=1e-6)
+    # the bootstrap of a large file polishes 1 grid start besides the full-data optimum, not 4
+    few = fitting.bootstrap_fits(runs, whole, 1, seed=3, polish=1)
+    many = fitting.bootstrap_fits(runs, whole, 1, seed=3, polish=4)
+    assert np.allclose(few, many, rtol=1e-6)
     assert fitting._values(fitting.hoffmann_grid()[:50], np.log(params) - 20, np.log(tokens) - 25, np.log(loss),
                            1e-3).tolist() == fitting._terms(fitting.hoffmann_grid()[:50], np.log(params) - 20,
                                                             np.log(tokens) - 25, np.log(loss), 1e-3)[0].tolist()
