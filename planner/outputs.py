@@ -48,8 +48,17 @@ def names_stdout(path: PathLike) -> bool:
 
 
 def _stdout_file_id() -> tuple[int, int] | None:
+    """(device, inode) of the regular file standard output goes to (None: a terminal, a pipe).
+    sys.stdout's own descriptor first: while a command runs, descriptor 1 is pointed at stderr
+    (planner.cli.support.native_stdout_to_stderr) and sys.stdout writes to a copy of the real one."""
+    import sys
+
     try:
-        st = os.fstat(1)
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = 1
+    try:
+        st = os.fstat(fd)
     except OSError:
         return None
     import stat

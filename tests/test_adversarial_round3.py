@@ -162,3 +162,602 @@ def test_workers_die_with_a_killed_parent(tmp_path):
         for pid in survivors:
             os.kill(pid, signal.SIGKILL)
     assert survivors == []
+
+
+# -- class 1: no traceback reaches the user ----------------------------------------------------------
+
+
+def _perplexity_csv(tmp_path: Path) -> Path:
+    """The fit runs with the loss column replaced by perplexity, exp(loss)."""
+    import csv
+    import math
+
+    rows = list(csv.DictReader(FIT_RUNS.read_text(encoding="utf-8").splitlines()))
+    path = tmp_path / "ppl.csv"
+    path.write_text("params,tokens,loss\n" + "".join(
+        f"{r['params']},{r['tokens']},{math.exp(float(r['loss']))!r}\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_fit_of_perplexity_names_the_fitted_constant(monkeypatch, capsys, tmp_path):
+    """Class 1: a perplexity column fitted, then a 40-line pydantic traceback when the law was
+    built; now exit 2 naming the constant out of range, before the bootstrap, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    csv_path = _perplexity_csv(tmp_path)
+    code, out, err = run_main(monkeypatch, capsys, "fit", csv_path, "--bootstrap", "0", "-o", "law.yaml")
+    assert_bad_input(code, out, err, "the fitted law has ")
+    assert "perplexity" in err and "must be in" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ppl.csv"]
+
+
+def test_fit_swapped_columns_refused_before_the_fit(monkeypatch, capsys):
+    """Class 1: `--columns tokens=loss,loss=tokens` reads token counts as losses: refused from the
+    first line (a loss is at most 100 nats/token), not after a fit."""
+    code, out, err = run_main(monkeypatch, capsys, "fit", FIT_RUNS, "--bootstrap", "0", "--columns",
+                              "tokens=loss,loss=tokens")
+    assert_bad_input(code, out, err, "line 2: loss: 3.5e+08 is above 100 nats/token")
+
+
+@pytest.mark.parametrize("name", ["a\x01b", "x" * 300, "abc\u202edef"])
+def test_fit_name_checked_before_the_fit(monkeypatch, capsys, tmp_path, name):
+    """Class 1: a control character in --name failed after the whole fit, with a traceback."""
+    from planner.analysis import fitting
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the fit must not start")
+
+    monkeypatch.setattr(fitting, "fit_law", no_fit)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(monkeypatch, capsys, "fit", FIT_RUNS, "--bootstrap", "0", "--name", name,
+                              "-o", "law.yaml")
+    assert_bad_input(code, out, err, "--name: ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fit_csv_name_with_control_characters_gives_a_valid_law(monkeypatch, capsys, tmp_path):
+    """Class 1 and 7: the default law name comes from the file name; a control character or a
+    bidi override there failed after the fit; now the name is escaped text and the YAML loads."""
+    csv_path = tmp_path / "a\x01b\u202e\x1b[31m.csv"
+    csv_path.write_bytes(FIT_RUNS.read_bytes())
+    code, out, err = run_main(monkeypatch, capsys, "fit", csv_path, "--bootstrap", "0", "--starts", "2",
+                              "-o", tmp_path / "law.yaml")
+    assert code == 0, err
+    law = yaml.safe_load((tmp_path / "law.yaml").read_text(encoding="utf-8"))["scaling_law"]
+    assert law["name"] == "fit-a\\x01b\\u202e\\x1b[31m"
+    assert "\x1b" not in out and "\u202e" not in out and "\x01" not in out
+
+
+@pytest.mark.parametrize("value", ["1.0e-308", "5.0e-324"])
+@pytest.mark.parametrize("command", ["solve", "whatif", "rank", "frontier", "uncertainty"])
+def test_in_range_extreme_mfu_names_the_field(monkeypatch, capsys, tmp_path, command, value):
+    """Class 1 and 6: `mfu: 1e-308` is within (0, 1]; the arithmetic overflows (or HiGHS refuses
+    the model): one line naming gpus[0].mfu, exit 2, in every command that solves."""
+    path = base_file(tmp_path, BASE.replace("{name: H100, available: 512}",
+                                            "{name: H100, available: 512, mfu: " + value + "}"))
+    args = {"solve": [], "whatif": ["--vary", "staff_usd_per_day=0,1", "-q"], "rank": [],
+            "frontier": ["--points", "2", "-q"],
+            "uncertainty": ["-k", "3", "--dist", "staff_usd_per_day=uniform(0,1)", "--reoptimize"]}[command]
+    if command == "uncertainty":  # no fixed plan: the point estimate is solved
+        path.write_text(path.read_text(encoding="utf-8").split("\nplan:")[0] + "\n", encoding="utf-8")
+        code, out, err = run_main(monkeypatch, capsys, command, path, *args[:-1])
+        # without explaining, a run that takes forever is simply infeasible: exit 3, one line
+        assert code in (2, 3) and "Traceback" not in err and err.count("\n") == 1, (code, err)
+        return
+    code, out, err = run_main(monkeypatch, capsys, command, path, *args)
+    assert_bad_input(code, out, err, "gpus[0].mfu: ")
+    assert "too extreme" in err
+
+
+def test_swing_fraction_5e_324_names_the_field(monkeypatch, capsys, tmp_path):
+    """Class 6: the message named no field ("the inputs are too extreme")."""
+    path = base_file(tmp_path, BASE.replace("  - us-east",
+                                            "  - {name: us-east, max_swing_mw: 50, swing_fraction: 5.0e-324}"))
+    code, out, err = run_main(monkeypatch, capsys, "solve", path)
+    assert_bad_input(code, out, err, "error: regions[0].swing_fraction: 4.94066e-324 is too extreme")
+
+
+def test_at_flops_5e_324_names_the_option(monkeypatch, capsys):
+    code, out, err = run_main(monkeypatch, capsys, "fit", FIT_RUNS, "--bootstrap", "0", "--at-flops", "5e-324")
+    assert_bad_input(code, out, err, "--at-flops: must be in [1e+06, 1e+35]")
+
+
+def test_the_most_extreme_value_is_found_by_its_own_walk():
+    from planner.cli.extremes import most_extreme
+
+    data = {"a": [1.0, {"b": 1e-40}], "c": 1e35, "d": 0.0, "e": True, "f": 1e300}
+    assert most_extreme(data) == ("f", 1e300)
+    assert most_extreme({"a": 1e-29, "b": 1e29}) is None  # within 30 decades of 1: nothing named
+    assert most_extreme({"a": [[[[5e-324]]]]}) == ("a[0][0][0][0]", 5e-324)
+
+
+def test_a_solver_error_is_one_line_naming_the_field(monkeypatch, capsys, tmp_path):
+    """Class 1: `HiGHS refused the model` was a traceback."""
+    from planner.optimize import solve as solve_mod
+
+    def refuse(self):
+        raise solve_mod.SolverError("HiGHS refused the model")
+
+    monkeypatch.setattr(solve_mod.Solver, "solve", refuse)
+    path = base_file(tmp_path, BASE.replace("staff_usd_per_day: 5000", "staff_usd_per_day: 1.0e-40"))
+    code, out, err = run_main(monkeypatch, capsys, "solve", path)
+    assert_bad_input(code, out, err, "staff_usd_per_day: 1e-40 is too extreme to compute with (HiGHS refused the model)")
+
+
+def test_any_other_exception_is_one_line_and_exit_1(monkeypatch, capsys, tmp_path):
+    """Class 1: the top-level guard: an unforeseen error is one line saying where and whom to tell."""
+    import planner.cli.solve as solve_module
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(solve_module, "load_instance", broken)
+    code, out, err = run_main(monkeypatch, capsys, "solve", base_file(tmp_path))
+    assert_internal(code, err, "internal error: KeyError: 'boom' (at planner/cli/solve.py:")
+    assert "report" in err and out == ""
+
+
+def _kill_this_process(*args, **kwargs):
+    """A pool worker killed as the OOM killer does it."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_killed_pool_worker_is_one_line(monkeypatch, capsys, tmp_path):
+    """Class 1: a worker killed as the OOM killer would (SIGKILL): BrokenProcessPool was a traceback."""
+    from planner.analysis import whatif
+
+    real = whatif.solve_point if hasattr(whatif, "solve_point") else None
+    if real is None:
+        pytest.skip("whatif has no solve_point to wrap")
+
+    monkeypatch.setattr(whatif, "solve_point", _kill_this_process)
+    code, out, err = run_main(monkeypatch, capsys, "whatif", base_file(tmp_path), "--vary",
+                              "staff_usd_per_day=0,1,2,3", "--workers", "2", "-q")
+    assert_internal(code, err, "a worker process died")
+
+
+@pytest.mark.parametrize("how", ["dev_full", "closed", "ascii"])
+def test_stdout_failures_are_one_line(tmp_path, how):
+    """Class 1: a full disk on stdout, a closed stdout, an ASCII-only stdout: tracebacks before."""
+    path = base_file(tmp_path, BASE.replace("name: tiny", "name: 'tïny ☃'").replace(
+        "  - us-east", "  - {name: 'é-region', carbon_g_per_kwh: 300}").replace("region: us-east", "region: 'é-region'"))
+    args = [sys.executable, str(ROOT / "cli.py"), "rank", str(path)]
+    env = {**os.environ}
+    if how == "dev_full":
+        if not Path("/dev/full").exists():
+            pytest.skip("no /dev/full")
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, timeout=120)
+    elif how == "closed":
+        done = subprocess.run(f'exec {sys.executable} "{ROOT / "cli.py"}" rank "{path}" >&-', shell=True,
+                              stderr=subprocess.PIPE, timeout=120)
+    else:
+        env["PYTHONIOENCODING"] = "ascii"
+        done = subprocess.run(args, capture_output=True, timeout=120, env=env)
+    err = done.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in err, err
+    if how == "ascii":
+        assert done.returncode == 0 and "\\xe9-region" in done.stdout.decode("ascii"), err
+    else:
+        assert_internal(done.returncode, err, "disk is full" if how == "dev_full" else "standard output is closed")
+
+
+def test_python_cli_py_runs_as_the_console_script(tmp_path):
+    """`python cli.py` did nothing at all (no __main__ block)."""
+    code, out, err = run_plan("solve", base_file(tmp_path), "--format", "json")
+    assert code == 0 and json.loads(out)["status"] == "optimal", err
+
+
+@pytest.mark.parametrize(("option", "value", "fragment"), [
+    ("--set", "staff_usd_per_day=" + "[" * 3000 + "]" * 3000, "--set staff_usd_per_day: the value is nested too deeply"),
+    ("--vary", "staff_usd_per_day=1," + "9" * 5000, "--vary: '999"),
+])
+def test_huge_and_deep_option_values(monkeypatch, capsys, tmp_path, option, value, fragment):
+    """Class 1: a value 3,000 deep in --set (RecursionError) and an integer of 5,000 digits in
+    --vary (Python's int limit) were tracebacks."""
+    command = "solve" if option == "--set" else "whatif"
+    code, out, err = run_main(monkeypatch, capsys, command, base_file(tmp_path), option, value)
+    assert_bad_input(code, out, err, fragment)
+
+
+def test_a_nan_draw_on_a_whole_number_key_is_an_invalid_scenario(monkeypatch, capsys, tmp_path):
+    """Class 1: inf x 0 = NaN drawn for `available` (a whole number): int(round(nan)) was a
+    ValueError traceback; now the scenario is invalid (counted, left out), the run answers."""
+    path = base_file(tmp_path, BASE.replace("available: 512", "available: 0"))
+    code, out, err = run_main(monkeypatch, capsys, "uncertainty", path, "-k", "50", "--dist",
+                              "gpus[0].available=*normal(1e308,1e308)", "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)["scenarios"]
+    # independent count: a normal(1e308, 1e308) draw overflows to inf (x 0 = NaN) when above ~1.8e308
+    import numpy as np
+
+    drawn = np.random.default_rng(0).normal(1e308, 1e308, 50)
+    assert sum(r["status"] == "invalid" for r in rows) == int(np.sum(~np.isfinite(drawn))) > 0
+
+
+def test_a_csv_field_over_the_csv_limit(monkeypatch, capsys, tmp_path):
+    (tmp_path / "big.csv").write_text("mfu\n" + "1" * 200_000 + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(monkeypatch, capsys, "uncertainty", base_file(tmp_path), "-k", "3", "--dist",
+                              "gpus[0].mfu=samples(big.csv)")
+    assert_bad_input(code, out, err, "field larger than field limit")
+
+
+@pytest.mark.parametrize("address", ["tls://127.0.0.1:1", "wss://127.0.0.1:1"])
+def test_a_tls_scheduler_without_certificates(monkeypatch, capsys, tmp_path, address):
+    pytest.importorskip("distributed")
+    code, out, err = run_main(monkeypatch, capsys, "whatif", base_file(tmp_path), "--vary", "staff_usd_per_day=0,1",
+                              "--scheduler", address, "-q")
+    assert_bad_input(code, out, err, "needs TLS certificates")
+
+
+def test_a_scheduler_without_workers_is_refused_not_waited_for(monkeypatch, capsys, tmp_path):
+    """Class 3: a scheduler with no workers held the tasks forever."""
+    distributed = pytest.importorskip("distributed")
+    import asyncio
+    import threading
+    import warnings
+
+    from planner.analysis import executor
+
+    monkeypatch.setattr(executor, "DASK_WORKERS_S", 1.0)
+    ready, stop, address = threading.Event(), threading.Event(), []
+
+    def serve():
+        async def main():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                async with distributed.Scheduler(host="127.0.0.1", port=0, dashboard_address=None) as s:
+                    address.append(s.address)
+                    ready.set()
+                    while not stop.is_set():
+                        await asyncio.sleep(0.05)
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(30)
+        start = time.monotonic()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            code, out, err = run_main(monkeypatch, capsys, "whatif", base_file(tmp_path), "--vary",
+                                      "staff_usd_per_day=0,1", "--scheduler", address[0], "-q")
+        assert time.monotonic() - start < 60
+    finally:
+        stop.set()
+        thread.join(30)
+    assert_bad_input(code, out, err, "has no workers")
+
+
+def test_ctrl_c_during_start_up_shows_no_traceback(tmp_path):
+    """Class 1: SIGINT at several moments of `plan` starting (imports, command module loading)."""
+    path = base_file(tmp_path)
+    # Not before the interpreter itself has started (it imports `site` and the .pth files first
+    # and prints its own traceback for a Ctrl-C then, before any code of `plan` runs): measured
+    # here, on this machine now, as the time of `python -c pass`.
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-c", "pass"], check=True, timeout=60)
+    interpreter = time.monotonic() - start
+    for delay in (1.5 * interpreter + extra for extra in (0.0, 0.1, 0.25, 0.5, 0.9)):
+        proc = plan_process("solve", path, cwd=tmp_path)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert b"Traceback" not in err, (delay, err.decode())
+        assert proc.returncode in (0, 130), (delay, proc.returncode, err.decode())
+
+
+# -- class 3: hangs and unbounded work ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev_zero"])
+@pytest.mark.parametrize("where", ["dist", "instance"])
+def test_a_samples_file_that_is_no_regular_file(monkeypatch, capsys, tmp_path, kind, where):
+    """Class 3: a FIFO with no writer hung forever; /dev/zero read until memory ran out."""
+    if kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no named pipes")
+        target = tmp_path / "laws.csv"
+        os.mkfifo(target)
+    else:
+        if not Path("/dev/zero").exists():
+            pytest.skip("no /dev/zero")
+        target = Path("/dev/zero")
+    monkeypatch.chdir(tmp_path)
+    start = time.monotonic()
+    if where == "dist":
+        args = ["uncertainty", base_file(tmp_path), "-k", "3", "--dist", f"scaling_law=samples({target})"]
+    else:
+        args = ["solve", base_file(tmp_path, BASE.replace("scaling_law: epoch2024",
+                                                          f"scaling_law_samples: {{file: '{target}'}}"))]
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert_bad_input(code, out, err, "not a regular file")
+    assert time.monotonic() - start < 10
+
+
+def test_draws_per_run_are_capped(monkeypatch, capsys, tmp_path):
+    """Class 3: a million scenarios over 1,000 regions was a billion draws; now at most 10 million,
+    refused before any draw (independent arithmetic: 20,000 x 1,000 = 20,000,000 > 10,000,000)."""
+    regions = "\n".join(f"  - {{name: r{k}, carbon_g_per_kwh: {100 + k}}}" for k in range(1000))
+    text = BASE.replace("regions:\n  - us-east", "regions:\n" + regions).replace("region: us-east", "region: r0")
+    code, out, err = run_main(monkeypatch, capsys, "uncertainty", base_file(tmp_path, text), "-k", "20000",
+                              "--dist", "regions[*].carbon_g_per_kwh=*lognormal(0,0.2)")
+    assert_bad_input(code, out, err, "--samples: 20,000 scenarios x 1,000 drawn inputs = 20,000,000 draws")
+
+
+def test_a_100000_character_name_is_refused_at_once(monkeypatch, capsys, tmp_path):
+    """Class 3: a 100,000-character name took a minute in tables and plots; names are now at
+    most 200 characters (refused in well under a second of work, whatever the command)."""
+    name = "x" * 100_000
+    text = BASE.replace("{name: H100, available: 512}", "{name: " + name + ", peak_tflops: 989, mfu: 0.4, "
+                        "watts: 700, memory_gb: 80, usd_per_gpu_hour: 2, available: 512}").replace("gpu: H100", "gpu: " + name)
+    start = time.monotonic()
+    code, out, err = run_main(monkeypatch, capsys, "frontier", base_file(tmp_path, text), "--points", "2", "-q",
+                              "--plot", tmp_path / "f.png")
+    assert_bad_input(code, out, err, "gpus[0].name: a name is at most 200 characters, got 100,000")
+    assert time.monotonic() - start < 20 and not (tmp_path / "f.png").exists()
+
+
+def test_time_limit_bounds_the_whole_solve(monkeypatch, capsys, tmp_path):
+    """Class 3: 500 GPUs x 500 regions: deriving 250,000 offers took 6 s before HiGHS (and its
+    time limit) started. Now the limit stops the derivation: status time_limit, exit 4. (No
+    wall-clock assertion, timings on a shared machine are for benchmarks: the answer must say
+    where it stopped, which only the deadline inside the derivation can.)"""
+    gpus = [{"name": f"G{g}", "peak_tflops": 300 + (97 * g) % 900, "mfu": 0.3 + 0.0004 * g, "watts": 300 + g,
+             "memory_gb": 80, "usd_per_gpu_hour": 1.0 + 0.003 * g, "available": 512} for g in range(500)]
+    regions = [{"name": f"r{r}", "carbon_g_per_kwh": 20 + 0.7 * r, "pue": 1.05 + 0.0002 * r} for r in range(500)]
+    data = {"name": "huge", "objective": "weighted", "carbon_price_usd_per_t": 80.0,
+            "model_sizes": {"min": 1.0e9, "max": 4.0e9, "count": 20}, "targets": {"max_loss": 2.5},
+            "gpus": gpus, "regions": regions}
+    path = tmp_path / "huge.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, out, err = run_main(monkeypatch, capsys, "solve", path, "--time-limit", "0.05", "--format", "json")
+    doc = json.loads(out)
+    assert code == 4 and doc["status"] == "time_limit", err
+    assert any("stopped by the time limit while" in line for line in doc["explanation"]), doc["explanation"]
+
+
+def test_fit_screens_large_files_on_a_subsample_with_the_same_optimum(monkeypatch):
+    """Class 3: `plan fit` on 100k rows screened 4,500 starts x 100k runs (a minute). Above
+    SCREEN_RUNS runs the grid is screened on an evenly spaced subsample; the polish uses every
+    run. Checked here at a scale a test can afford (SCREEN_RUNS lowered to 150 for 1,200 runs):
+    the minimum reached equals the one from screening every run."""
+    import numpy as np
+
+    from planner.analysis import fitting
+
+    rng = np.random.default_rng(7)
+    n = 1200
+    params = 10 ** rng.uniform(7, 10, n)
+    tokens = 10 ** rng.uniform(9, 12, n)
+    loss = (1.8 + 480 / params**0.35 + 2000 / tokens**0.37) * np.exp(rng.normal(0, 0.01, n))
+    runs = fitting.runs_from_arrays(params, tokens, loss)
+    whole = fitting.fit_law(runs, polish=8)
+    monkeypatch.setattr(fitting, "SCREEN_RUNS", 150)
+    assert len(fitting._screening_sample(n)) == 150
+    sampled = fitting.fit_law(runs, polish=8)
+    assert sampled.objective == pytest.approx(whole.objective, rel=1e-9)
+    assert sampled.alpha == pytest.approx(whole.alpha, rel=1e-6) and sampled.beta == pytest.approx(whole.beta, rel=1e-6)
+    # the bootstrap of a large file polishes 1 grid start besides the full-data optimum, not 4
+    few = fitting.bootstrap_fits(runs, whole, 1, seed=3, polish=1)
+    many = fitting.bootstrap_fits(runs, whole, 1, seed=3, polish=4)
+    assert np.allclose(few, many, rtol=1e-6)
+    assert fitting._values(fitting.hoffmann_grid()[:50], np.log(params) - 20, np.log(tokens) - 25, np.log(loss),
+                           1e-3).tolist() == fitting._terms(fitting.hoffmann_grid()[:50], np.log(params) - 20,
+                                                            np.log(tokens) - 25, np.log(loss), 1e-3)[0].tolist()
+
+
+# -- class 4: silent wrong answers -------------------------------------------------------------------
+
+
+def test_fit_one_column_for_two_roles_is_refused(monkeypatch, capsys):
+    """Class 4: `--columns params=tokens` read the params column as tokens too and fitted, exit 0."""
+    code, out, err = run_main(monkeypatch, capsys, "fit", FIT_RUNS, "--bootstrap", "0", "--columns", "params=tokens")
+    assert_bad_input(code, out, err, "--columns: column 'params' would be both params and tokens")
+
+
+def test_whatif_reads_a_law_samples_file(monkeypatch, capsys, tmp_path):
+    """Class 4: whatif refused a valid instance whose law samples come from a file; its answer
+    must equal solve's on the same instance."""
+    (tmp_path / "laws.csv").write_text("E,A,B,alpha,beta\n1.8,482,2085,0.3478,0.3658\n1.82,480,2000,0.35,0.37\n",
+                                       encoding="utf-8")
+    path = base_file(tmp_path, BASE.replace("scaling_law: epoch2024", "scaling_law_samples: {file: laws.csv}"))
+    code, out, err = run_main(monkeypatch, capsys, "whatif", path, "--vary", "staff_usd_per_day=5000", "--format",
+                              "json", "-q", "--no-explain")
+    assert code == 0, err
+    row = json.loads(out)["rows"][0]
+    code, out, err = run_main(monkeypatch, capsys, "solve", path, "--format", "json")
+    assert code == 0, err
+    assert row["objective_value"] == pytest.approx(json.loads(out)["objective_value"], rel=1e-12)
+
+
+# -- class 5: outputs that overwrite or lose data ----------------------------------------------------
+
+
+def _with_law_file(tmp_path: Path) -> tuple[Path, Path]:
+    laws = tmp_path / "laws.png"  # a name --plot and -o would accept
+    laws.write_text("E,A,B,alpha,beta\n1.8,482,2085,0.3478,0.3658\n1.82,480,2000,0.35,0.37\n", encoding="utf-8")
+    path = base_file(tmp_path, BASE.replace("scaling_law: epoch2024", "scaling_law_samples: {file: laws.png}"))
+    return path, laws
+
+
+@pytest.mark.parametrize("command", ["solve", "frontier", "whatif", "uncertainty", "compare"])
+def test_files_an_instance_names_are_never_written(monkeypatch, capsys, tmp_path, command):
+    """Class 5: `solve -o`, `--plot` onto the instance's law-samples file overwrote it."""
+    path, laws = _with_law_file(tmp_path)
+    before = laws.read_bytes()
+    args = {"solve": ["solve", path, "-o", laws],
+            "frontier": ["frontier", path, "--points", "2", "-q", "--plot", laws],
+            "whatif": ["whatif", path, "--vary", "staff_usd_per_day=0,1", "-q", "--plot", laws],
+            "uncertainty": ["uncertainty", path, "-k", "3", "--dist", "gpus[0].mfu=normal(0.4,0.01)", "--plot", laws],
+            "compare": ["compare", path, path, "--points", "2", "-q", "--plot", laws]}[command]
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert_bad_input(code, out, err, "is an input of this command")
+    assert laws.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["base.yaml", "laws.png"]
+
+
+@pytest.mark.parametrize("existing", [None, 0o644, 0o640])
+def test_outputs_get_the_mode_of_a_plain_write(monkeypatch, capsys, tmp_path, existing):
+    """Class 5: outputs were written 0600 (mkstemp's mode), turning an existing 0644 file into 0600."""
+    target = tmp_path / "plan.json"
+    if existing is not None:
+        target.write_text("old")
+        os.chmod(target, existing)
+    old_umask = os.umask(0o022)
+    try:
+        code, out, err = run_main(monkeypatch, capsys, "solve", base_file(tmp_path), "--format", "json", "-o", target)
+    finally:
+        os.umask(old_umask)
+    assert code == 0, err
+    assert target.stat().st_mode & 0o777 == (existing if existing is not None else 0o666 & ~0o022)
+    assert json.loads(target.read_text())["status"] == "optimal"
+
+
+def test_output_through_a_symlink_keeps_the_link(monkeypatch, capsys, tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    code, out, err = run_main(monkeypatch, capsys, "solve", base_file(tmp_path), "--format", "json", "-o", link)
+    assert code == 0, err
+    assert link.is_symlink() and json.loads(real.read_text())["status"] == "optimal"
+
+
+def test_output_to_dev_stdout_writes_the_stream(tmp_path):
+    """Class 5: `-o /dev/stdout` with stdout redirected to a file replaced the link (as root) or
+    failed; the answer must reach the file stdout goes to."""
+    if not Path("/dev/stdout").exists():
+        pytest.skip("no /dev/stdout")
+    out_file = tmp_path / "out.json"
+    with open(out_file, "w") as handle:
+        done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "solve", str(base_file(tmp_path)), "--format",
+                               "json", "-o", "/dev/stdout"], stdout=handle, stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out_file.read_text())["status"] == "optimal"
+    assert Path("/dev/stdout").is_symlink() or not Path("/dev/stdout").is_file()
+
+
+def test_output_onto_the_file_stdout_goes_to_is_refused(tmp_path):
+    """The plot would replace the file the table is being printed into."""
+    out_file = tmp_path / "out.png"
+    with open(out_file, "w") as handle:
+        done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "frontier", str(base_file(tmp_path)), "--points",
+                               "2", "-q", "--plot", str(out_file)], stdout=handle, stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 2 and b"is the file standard output goes to" in done.stderr, done.stderr
+
+
+def test_a_long_output_name_is_refused_before_the_solve(monkeypatch, capsys, tmp_path):
+    """Class 5: a 250-byte name is legal, but the temporary file's name was longer than 255 bytes,
+    so the write failed after the solve; a 300-byte name failed only after the solve too."""
+    from planner.optimize import pipeline
+
+    calls = []
+    real = pipeline.solve_instance
+    monkeypatch.setattr(pipeline, "solve_instance", lambda *a, **k: calls.append(1) or real(*a, **k))
+    path = base_file(tmp_path)
+    code, out, err = run_main(monkeypatch, capsys, "solve", path, "-o", tmp_path / ("y" * 300 + ".json"))
+    assert_bad_input(code, out, err, "is 305 bytes long; the file system allows at most")
+    assert calls == []
+    legal = tmp_path / ("z" * 245 + ".json")
+    code, out, err = run_main(monkeypatch, capsys, "solve", path, "--format", "json", "-o", legal)
+    assert code == 0 and json.loads(legal.read_text())["status"] == "optimal", err
+
+
+def test_fit_writes_all_outputs_or_none(monkeypatch, capsys, tmp_path):
+    """Class 5: a full disk on fit's second output left the first one written."""
+    from planner import outputs
+
+    real = outputs.write_atomic_with
+    written = []
+
+    def second_fails(path, write, option="--output"):
+        written.append(option)
+        if len(written) == 2:
+            def full(tmp):
+                Path(tmp).write_text("half")
+                raise OSError(28, "No space left on device")
+            return real(path, full, option)
+        return real(path, write, option)
+
+    monkeypatch.setattr(outputs, "write_atomic_with", second_fails)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(monkeypatch, capsys, "fit", FIT_RUNS, "--bootstrap", "3", "--starts", "2",
+                              "-o", "law.yaml", "--samples-output", "samples.csv")
+    assert_bad_input(code, out, err, "--samples-output: cannot write samples.csv (No space left on device)")
+    assert written == ["--output", "--samples-output"]
+    assert list(tmp_path.iterdir()) == [], "neither output (nor a temporary file) may be left"
+
+
+# -- class 7: names printed as text ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["solve", "evaluate", "rank", "frontier", "whatif"])
+def test_emoji_shortcodes_are_text(monkeypatch, capsys, tmp_path, command):
+    """Class 7: rich turned `:smile:` in a name into an emoji in solve and evaluate."""
+    text = BASE.replace("name: tiny", "name: ':smile: tiny'").replace(
+        "  - us-east", "  - {name: ':smile:', carbon_g_per_kwh: 300}").replace("region: us-east", "region: ':smile:'")
+    args = {"frontier": ["--points", "2", "-q"], "whatif": ["--vary", "staff_usd_per_day=0,1", "-q"]}.get(command, [])
+    code, out, err = run_main(monkeypatch, capsys, command, base_file(tmp_path, text), *args)
+    assert code == 0, err
+    assert "\U0001f604" not in out and ":smile:" in out
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200f"])
+def test_bidirectional_controls_in_names_are_refused(monkeypatch, capsys, tmp_path, char):
+    """Class 7: a right-to-left override in a name was printed raw, reordering the table."""
+    text = BASE.replace("  - us-east", "  - {name: 'r" + char + "x', carbon_g_per_kwh: 300}").replace(
+        "region: us-east", "region: 'r" + char + "x'")
+    code, out, err = run_main(monkeypatch, capsys, "rank", base_file(tmp_path, text))
+    assert_bad_input(code, out, err, "regions[0].name: a name may not hold bidirectional controls")
+    assert char not in err
+
+
+def test_the_fit_title_escapes_the_csv_path(monkeypatch, capsys, tmp_path):
+    """Class 7: an escape sequence in the CSV's file name reached the terminal through the title."""
+    csv_path = tmp_path / "a\x1b[2J\u202eb.csv"
+    csv_path.write_bytes(FIT_RUNS.read_bytes())
+    code, out, err = run_main(monkeypatch, capsys, "fit", csv_path, "--bootstrap", "0", "--starts", "2")
+    assert code == 0, err
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "a\\x1b[2J\\u202eb.csv" in "".join(out.split())  # the title may wrap
+
+
+# -- class 8: one JSON document ----------------------------------------------------------------------
+
+
+def _grid_instance(tmp_path: Path) -> Path:
+    gpus = [{"name": f"G{g}", "peak_tflops": 300 + 97 * g, "mfu": 0.3 + 0.02 * g, "watts": 300 + 50 * g,
+             "memory_gb": 80, "usd_per_gpu_hour": 1.0 + 0.3 * g, "available": 512} for g in range(6)]
+    regions = [{"name": f"r{r}", "carbon_g_per_kwh": 20 + 37 * r, "pue": 1.05 + 0.01 * r} for r in range(10)]
+    data = {"name": "big", "objective": "weighted", "carbon_price_usd_per_t": 80.0,
+            "model_sizes": {"min": 1.0e9, "max": 4.0e9, "count": 50}, "targets": {"max_loss": 2.5},
+            "gpus": gpus, "regions": regions}
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", ["frontier", "compare"])
+def test_a_stopped_frontier_still_prints_one_json_document(monkeypatch, capsys, tmp_path, command):
+    """Class 8: `plan frontier X --time-limit 0.001 --format json` exited 4 with nothing on stdout."""
+    from planner.analysis import frontier
+
+    def stopped(*args, **kwargs):
+        raise frontier.StoppedByTimeLimit("minimising cost")
+
+    monkeypatch.setattr(frontier, "run_frontier", stopped)
+    monkeypatch.setattr(frontier, "run_compare", stopped)
+    path = _grid_instance(tmp_path)
+    files = [path] if command == "frontier" else [path, path]
+    code, out, err = run_main(monkeypatch, capsys, command, *files, "--time-limit", "0.001", "--format", "json", "-q")
+    assert code == 4, err
+    doc = json.loads(out)
+    assert doc["status"] == "time_limit" and "minimising cost" in doc["stopped"]
+
+
+def test_an_uncertainty_run_without_a_plan_prints_one_json_document(monkeypatch, capsys, tmp_path):
+    text = BASE.replace("budget_usd: 1.0e8", "budget_usd: 1.0").split("\nplan:")[0] + "\n"
+    code, out, err = run_main(monkeypatch, capsys, "uncertainty", base_file(tmp_path, text), "-k", "3", "--dist",
+                              "gpus[0].mfu=normal(0.4,0.01)", "--format", "json")
+    assert code == 3, err
+    assert json.loads(out)["status"] == "infeasible"

@@ -681,6 +681,8 @@ def _fit_runs(runs: Runs, drop_worst: int, max_loss: float | None, bootstrap: in
     ci: dict[str, tuple[float, float]] = {}
     degenerate = 0
     if bootstrap:
+        if len(runs) > SCREEN_RUNS:  # a resample of thousands of runs has its optimum next to the full
+            polish_bootstrap = min(polish_bootstrap, 1)  # data's: one grid start besides it is enough
         samples = bootstrap_fits(runs, fit, bootstrap, seed, polish_bootstrap, progress)
         ratios = _tokens_per_param(samples, at_flops)
         degenerate = int(np.sum(np.min(samples[:, 3:5], axis=1) <= _DEGENERATE_EXPONENT))
