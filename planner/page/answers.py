@@ -137,7 +137,7 @@ def rank_table(ranking: Any) -> list[dict[str, str]]:
     """`plan rank`'s rows as text cells: #, value, gap, cost, CO2e, days, plan or why none (what
     would have to move, as `plan rank` writes it)."""
     from planner.analysis.frontier import decision_label
-    from planner.cli.whatif import short_reason
+    from planner.present.whatif_table import short_reason
 
     rows = []
     for row in ranking.rows:

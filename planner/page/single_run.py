@@ -9,15 +9,18 @@ from typing import Any
 
 from nicegui import background_tasks, ui
 
+from planner.formulas.limits import LIMITS as LIMIT_ROWS
 from planner.page import answers
 from planner.page.levers import OBJECTIVES, Scale, snap
 from planner.page.state import RunState
 
-#: lever -> (label, unit words, how a value is written)
+#: how a limit's value is written, by the unit of its row in planner.formulas.limits
+_UNIT_TEXT = {"USD": ("USD", lambda v: f"${v:,.0f}"), "days": ("days", lambda v: f"{v:,.0f} days"),
+              "t": ("t CO2e", lambda v: f"{v:,.0f} t CO2e")}
+#: lever -> (label, unit words, how a value is written): the limits with a frontier quantity
+#: (budget, carbon budget, deadline: planner.formulas.limits), then the grid limit
 LIMITS = {
-    "budget_usd": ("budget", "USD", lambda v: f"${v:,.0f}"),
-    "deadline_days": ("deadline", "days", lambda v: f"{v:,.0f} days"),
-    "max_co2_t": ("carbon budget", "t CO2e", lambda v: f"{v:,.0f} t CO2e"),
+    **{limit.key: (limit.noun, *_UNIT_TEXT[limit.unit]) for limit in LIMIT_ROWS if limit.quantity is not None},
     "grid_mw": ("grid limit, every region", "MW", lambda v: f"{v:,.2f} MW"),
 }
 
@@ -83,7 +86,7 @@ class SingleRunView:
                       on_change=lambda e: self.set(objective=e.value)).classes("w-full").mark("objective")
             scales = self.state.scales
             if scales is not None:
-                for name in ("budget_usd", "deadline_days", "max_co2_t", "grid_mw"):
+                for name in LIMITS:   # budget, carbon budget, deadline (the limits table), grid
                     self.limit_control(name, getattr(scales, name))
                 self.price_control(scales.carbon_price_usd_per_t)
             self.target_control()
