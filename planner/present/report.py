@@ -153,7 +153,7 @@ def spread_table(spread) -> Table:
     """P10/P50/P90 under the measured throughput spread, and the chance of meeting each limit."""
     from rich.table import Table
 
-    names = {"deadline_days": "deadline", "budget_usd": "budget", "max_co2_t": "CO2 cap", "all": "all limits"}
+    names = {**{limit.key: limit.noun for limit in LIMITS}, "all": "all limits"}
     chances = "; ".join(f"{names.get(k, k)} {v:.0%}" for k, v in spread.probability.items())
     caption = f"P(met): {chances}" if chances else None
     table = Table(title=f"Throughput spread of published runs (log sd {spread.log_sd:.2f})", title_justify="left",
