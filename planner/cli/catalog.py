@@ -123,7 +123,7 @@ def _align_sum(item: dict[str, Any], work: bool) -> str:
     share = coef.share_work if work else coef.share_flops
     text = sci(value) if value or not share else ""
     if share:
-        text += ("+" if text else "") + f"{share:.0%}pre"
+        text += ("+" if text else "") + f"{share:.0%}"   # the title says: % of pretraining
     return text
 
 
@@ -144,7 +144,8 @@ _TITLES = {
     "gpus": "GPUs (dense peaks; mfu = realistic large-run default; price = typical on-demand, an assumption)",
     "regions": "Regions (location-based grid carbon intensity; PUE)",
     "laws": "Scaling laws L = E + A/N^alpha + B/D^beta (nats/token)",
-    "recipes": "Alignment recipes (compute and work per model parameter; labels in USD)",
+    "recipes": "Alignment recipes (compute and work per model parameter, +x%: a share of pretraining "
+               "compute; labels in USD)",
     "grids": "Grid carbon intensity, gCO2e/kWh (bundled table)",
 }
 
