@@ -3,7 +3,6 @@ per-month values read as documented, the key reference generated from the schema
 
 from __future__ import annotations
 
-import copy
 import subprocess
 import sys
 from pathlib import Path

@@ -2,7 +2,6 @@
 has a row, each row reads the plan figure it names, and the layers that name limits take them
 from the table (no module outside it lists them again)."""
 
-import re
 from pathlib import Path
 
 import pytest
