@@ -38,7 +38,7 @@ import csv
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ from planner.numbers import value as value_text
 from planner.errors import InputError
 from planner.input.distributions import Distribution, parse_distribution
 from planner.input.schema import FixedPlan, Instance
-from planner.input.sweep_paths import Step, parse_path, set_path
+from planner.input.sweep_paths import Step, field_key, parse_path, set_path
 
 Progress = Callable[[int, int], None]
 
@@ -184,6 +184,12 @@ def run_scenario(context: _Context, item: tuple[int, tuple[Any, ...]]) -> Scenar
             metrics = evaluate_plan(instance, context.plan)
         except InputError as exc:
             return ScenarioResult(index, "invalid", str(exc))
+        broken = [f"{name} is {number}" for name, number in (
+            ("cost_usd", metrics.cost_usd.total), ("co2_t", metrics.co2_t.total),
+            ("duration_days", metrics.duration_days)) if not math.isfinite(number)]
+        if broken:  # an extreme draw (mfu 1e-308): a row that names it, never a NaN priced as met
+            return ScenarioResult(index, "invalid", f"{_most_extreme_draw(state.setters, values)} is too "
+                                                    f"extreme to compute with ({broken[0]})")
         target = target_loss(instance)
         limits = instance.limits
         checked = (("max_loss",) if target is not None else ()) + tuple(
@@ -333,7 +339,7 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
     """Draw `samples` scenarios and answer each (module docstring). `options`: SolveOptions of
     every solve; `runner`: planner.analysis.executor.Runner (serial when None)."""
     from planner.analysis.executor import Runner
-    from planner.input.loading import instance_from_dict, load_instance
+    from planner.input.loading import instance_from_dict, load_instance, note_changes
 
     count = check_samples(samples)
     seed = check_seed(seed)
@@ -349,6 +355,7 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
     uncertain = _declared(instance, base, folder, dists, defaults)
     check_draws(uncertain, count)
     setters, draws = _draw(uncertain, count, seed)
+    note_changes("--dist", lambda: _drawn_pairs(uncertain, setters, draws))
     mip_gap = getattr(options, "mip_gap", None) if options is not None else None
     time_limit = getattr(options, "time_limit_s", None) if options is not None else None
     state = ScenarioState(base, tuple(setters), plan.model_dump(exclude_none=True) if plan is not None else None,
@@ -360,6 +367,34 @@ def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: 
                        [label for _, label in setters], draws, plan, plan_source, note, rows, reoptimize,
                        runner.describe(), time.perf_counter() - start, dict(runner.memory),
                        instance.limits.model_dump(exclude_none=True), dict(runner.cpu))
+
+
+def _same_field(base: dict[str, Any], first: str, second: str) -> bool:
+    """Whether two paths as written name one field (`gpus[0].mfu`, `gpus[H100].mfu`); False when
+    either does not parse (resolve says why)."""
+    try:
+        return field_key(base, parse_path(first)) == field_key(base, parse_path(second))
+    except InputError:
+        return False
+
+
+def _most_extreme_draw(setters: Sequence[tuple[Any, str]], values: Sequence[Any]) -> str:
+    """`gpus[H100].mfu = 1.2e-308`: the drawn number furthest from 1 in orders of magnitude."""
+    numbers = [(abs(math.log10(abs(v))), label, v) for (_, label), v in zip(setters, values)
+               if isinstance(v, (int, float)) and not isinstance(v, bool) and v != 0 and math.isfinite(v)]
+    if not numbers:
+        return "a drawn value"
+    _, label, value = max(numbers)
+    return f"the drawn {label} = {value:g}"
+
+
+def _drawn_pairs(uncertain: list, setters: list, draws: list) -> Iterable[tuple[str, Any]]:
+    """(where it was declared, and the concrete path when they differ; a drawn value) of every
+    draw, for naming one too extreme to compute with (planner.cli.extremes)."""
+    owners = [u.field for u in uncertain for _ in range(len(u.targets) * max(1, len(u.columns)))]
+    names = [where if label in where else f"{where} ({label})" for where, (_, label) in zip(owners, setters)]
+    for row in draws:
+        yield from zip(names, row)
 
 
 def spread_dists(instance: Instance, plan: FixedPlan | None) -> dict[str, str]:
@@ -396,16 +431,22 @@ def _declared(instance: Instance, base: dict, folder: Path, dists: Sequence[str]
         path, sep, text = item.partition("=")
         if not sep or not path.strip() or not text.strip():
             raise InputError("--dist", f"expected PATH=DISTRIBUTION (e.g. gpus[H100].mfu=normal(0.4, 0.05)), got {item!r}")
+        if specs.get(path.strip(), ("", ""))[1].startswith("--dist"):
+            raise InputError(f"--dist {path.strip()}", "given twice; give each input one distribution")
+        for block_path in [p for p, (_, where, _) in specs.items() if where.startswith("uncertainty.")]:
+            if _same_field(base, block_path, path.strip()):  # --dist replaces the block's entry
+                del specs[block_path]
         specs[path.strip()] = (text, f"--dist {path.strip()}", Path("."))
     if not specs:
         raise InputError("--dist", "no distributions: give --dist PATH=DISTRIBUTION or an `uncertainty:` block")
     uncertain = [resolve(base, path, text, where, folder) for path, (text, where, folder) in specs.items()]
-    claimed: dict[str, str] = {}
+    claimed: dict[tuple[str, ...], str] = {}  # one field however it is written (gpus[0] = gpus[H100])
     for u in uncertain:
-        for label in u.labels:
-            if label in claimed:
-                raise InputError(u.field, f"{label} is also drawn by {claimed[label]}; give each input one distribution")
-            claimed[label] = u.field
+        for steps, label in zip(u.targets, u.labels):
+            key = field_key(base, steps)
+            if key in claimed:
+                raise InputError(u.field, f"{label} is also drawn by {claimed[key]}; give each input one distribution")
+            claimed[key] = u.field
     for u in uncertain:
         probe(base, u)
 

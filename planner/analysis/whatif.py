@@ -29,7 +29,7 @@ from planner.constants import PlanStatus
 from planner.numbers import value as value_text
 from planner.errors import InputError
 from planner.formulas.record import LIST_SEPARATOR
-from planner.input.loading import instance_from_dict, read_yaml, resolve_catalog_names
+from planner.input.loading import instance_from_dict, note_changes, note_loaded, read_yaml, resolve_catalog_names
 from planner.input.schema import Instance
 from planner.input.sweep_paths import Vary, check_distinct, parse_spec, parse_vary, set_path
 
@@ -101,7 +101,9 @@ def run_whatif(source: Source, vary: Sequence[str | Vary] | Mapping[str, Any], *
     from planner.optimize.solve import SolveOptions
 
     base = resolve_catalog_names(source_dict(source))
+    note_loaded(base)
     varies = parse_varies(vary, base)
+    note_changes("--vary", lambda: [(v.path, value) for v in varies for value in v.values])
     cells = list(itertools.product(*(v.values for v in varies)))
     instances = [point_instance(base, varies, cell) for cell in cells]  # all validated first
     runner = runner or Runner()

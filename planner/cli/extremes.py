@@ -1,10 +1,12 @@
-"""Which input made a computation overflow: the most extreme number of the instance last loaded.
+"""Which input made a computation overflow: the most extreme number given (on the command line
+or in the instance last loaded).
 
 Every key is range-checked, but some ranges are open at 0 (`mfu` in (0, 1]) and a combination of
 valid values can still overflow float arithmetic or make HiGHS refuse the model (`mfu: 1e-308`,
 `swing_fraction: 5e-324`). The message then names the number furthest from 1 in orders of
-magnitude among the instance's numbers (`gpus[0].mfu = 1e-308`), which is the one to bring closer
-to real training runs; nothing is named when every number is within 1e-30 .. 1e30 of 1.
+magnitude among the instance's numbers (`gpus[0].mfu = 1e-308`), or among the values `--set`,
+`--vary` and `--dist` gave, named as written there (`--vary gpus[G1].mfu: 1e-308`); that is the
+one to bring closer to real training runs; nothing is named when every number is within 1e-30 .. 1e30 of 1.
 """
 
 from __future__ import annotations
@@ -41,10 +43,26 @@ def most_extreme(data: Any) -> tuple[str, float] | None:
 
 
 def culprit() -> tuple[str, float] | None:
-    """(path, value) of the most extreme number of the instance last loaded, or None."""
-    from planner.input.loading import last_loaded
+    """(path, value) of the most extreme number given: a value set on the command line (`--set`,
+    `--vary`, `--dist` draws; named as written there: `--vary gpus[G1].mfu`) when it is at least
+    as extreme as any of the instance last loaded, else that instance's; None when none is."""
+    from planner.input.loading import last_loaded, noted_changes
 
-    return most_extreme(last_loaded())
+    best: tuple[float, str, float] | None = None
+    for option, pairs in noted_changes().items():
+        for path, value in pairs():
+            found = most_extreme(value)
+            if found is not None and (best is None or _decades(found[1]) > best[0]):
+                where = path if path.startswith(("--", "uncertainty.")) else f"{option} {path}"
+                best = (_decades(found[1]), where + found[0], found[1])
+    base = most_extreme(last_loaded())
+    if base is not None and (best is None or _decades(base[1]) > best[0]):
+        return base
+    return None if best is None else (best[1], best[2])
+
+
+def _decades(value: float) -> float:
+    return abs(math.log10(abs(value)))
 
 
 def too_extreme(what: str) -> str:

@@ -145,6 +145,9 @@ def fail_on_input_errors(command: click.Command) -> None:
 
     _finite_float_options()
     guard_standard_streams()
+    from planner.input.loading import forget_changes
+
+    forget_changes()
     try:
         with termination_raises(), native_stdout_to_stderr(), warnings.catch_warnings():
             # numpy's overflow warnings are not for the user: an overflow that matters is an

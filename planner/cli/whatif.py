@@ -45,6 +45,13 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
     parsed = parse_varies(list(varies))
     from planner.input.loading import named_files
 
+    if settings:  # a --set of a field a --vary sweeps would be silently replaced at every point
+        from planner.input.loading import read_yaml, resolve_catalog_names
+        from planner.input.sweep_paths import check_distinct, parse_path
+
+        set_paths = [(path, parse_path(path, "--set")) for path, _ in changes_of(settings)]
+        check_distinct(resolve_catalog_names(read_yaml(instance_file)),
+                       set_paths + [(v.path, v.steps) for v in parsed], "--set/--vary")
     plot_path = check_plot_path(plot, [instance_file, *named_files(instance_file)]) if plot else None
     total = 1
     for v in parsed:

@@ -10,7 +10,7 @@ import os
 import re
 import types
 from pathlib import Path
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
@@ -142,6 +142,33 @@ def last_loaded() -> Any:
     return _LAST_LOADED[0]
 
 
+#: option (--set, --vary, --dist) -> a function giving the (path as written, value) pairs it set.
+_NOTED: dict[str, Callable[[], Iterable[tuple[str, Any]]]] = {}
+
+
+def note_changes(option: str, pairs: Callable[[], Iterable[tuple[str, Any]]]) -> None:
+    """Remember what `option` set (a function, so a million draws are walked only on an error):
+    an overflow caused by a value given on the command line is named with the path as written
+    (planner.cli.extremes), not as the base instance's most extreme number."""
+    _NOTED[option] = pairs
+
+
+def noted_changes() -> dict[str, Callable[[], Iterable[tuple[str, Any]]]]:
+    """The options' noted changes (note_changes), in the order noted."""
+    return dict(_NOTED)
+
+
+def note_loaded(data: Any) -> None:
+    """Remember `data` as the instance last loaded (last_loaded): what-if reads its file itself."""
+    _LAST_LOADED[0] = data
+
+
+def forget_changes() -> None:
+    """A command starts with nothing noted (a test runs many commands in one process)."""
+    _NOTED.clear()
+    _LAST_LOADED[0] = None
+
+
 def load_instance(path: str | Path, *, for_solving: bool = True,
                   changes: Sequence[tuple[str, Any]] = ()) -> schema.Instance:
     """Read, resolve catalog names and validate one instance file (a `scaling_law_samples:
@@ -169,6 +196,7 @@ def read_with_changes(path: str | Path, changes: Sequence[tuple[str, Any]] = ())
         data = resolve_catalog_names(data)
         paths = [(path_text, parse_path(path_text, "--set")) for path_text, _ in changes]
         check_distinct(data, paths, "--set")
+        note_changes("--set", lambda: list(changes))
         for (path_text, steps), (_, value) in zip(paths, changes):
             data = set_path(data, steps, value, path_text, "--set")
     return data
