@@ -40,6 +40,16 @@ def test_an_extreme_set_value_is_named_as_written(monkeypatch, capsys):
     bad_input(code, out, err, "error: --set gpus[H100].mfu: 1e-308 is too extreme")
 
 
+def test_an_extreme_swing_fraction_set_or_varied_is_named(monkeypatch, capsys):
+    swing = ("--set", "regions[us-east].max_swing_mw=50")
+    code, out, err = run_main(monkeypatch, capsys, "solve", BASE, *swing,
+                              "--set", "regions[us-east].swing_fraction=5e-324")
+    bad_input(code, out, err, "error: --set regions[us-east].swing_fraction: 4.94066e-324 is too extreme")
+    code, out, err = run_main(monkeypatch, capsys, "whatif", BASE, *swing,
+                              "--vary", "regions[0].swing_fraction=5e-324,0.5", "-q")
+    bad_input(code, out, err, "error: --vary regions[0].swing_fraction: 4.94066e-324 is too extreme")
+
+
 def test_the_command_line_value_wins_only_when_it_is_the_more_extreme(tmp_path):
     """The walk's own choice, set by hand: a noted --vary value against the instance's numbers."""
     from planner.cli import extremes
