@@ -11,7 +11,7 @@ PLAN = {"model_params": 4.0e9, "tokens": 8.0e10, "gpu": "H100", "gpu_count": 64,
 
 COMMANDS = {
     "solve": [STARTUP],
-    "whatif": [STARTUP, "--vary", "staff_usd_per_day=5000"],
+    "whatif": [STARTUP, "--vary", "limits.budget_usd=2e6"],  # --set staff_usd_per_day below: another field
     "frontier": [STARTUP, "--points", "2"],
     "compare": [STARTUP, "instances/co2-regions.yaml", "--points", "2"],
     "rank": [STARTUP, "--by", "gpu"],

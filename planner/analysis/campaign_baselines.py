@@ -24,6 +24,7 @@ from planner.input.campaign_schema import Campaign
 from planner.optimize.campaign_derive import CampaignData
 from planner.optimize.campaign_solve import CampaignResult, solve_campaign, to_plan, tidy_nodes
 from planner.optimize.solve import SolveOptions
+from planner.constants import Objective
 
 
 def deadline_order(inputs: CampaignInputs) -> list[int]:
@@ -193,7 +194,7 @@ def compare_baselines(campaign: Campaign, result: CampaignResult, options: Solve
     out["sequential"] = sequential(campaign, data, options)
     out["greedy"] = greedy(campaign, data)
     best = result.objective_value
-    sunk = 0.0 if campaign.objective == "co2" else data.inputs.owned_usd   # paid by every plan alike
+    sunk = 0.0 if campaign.objective == Objective.CO2 else data.inputs.owned_usd   # paid by every plan alike
     for row in out.values():
         value = row.get("objective_value")
         if value is not None and best is not None and best - sunk > 0:

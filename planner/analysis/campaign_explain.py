@@ -19,6 +19,7 @@ from planner.input.campaign_schema import Campaign, CampaignLimits
 from planner.optimize.campaign_derive import CampaignData
 from planner.optimize.campaign_solve import solve_campaign
 from planner.optimize.solve import SolveOptions
+from planner.constants import PlanStatus, Objective
 
 
 def explain_infeasible(campaign: Campaign, data: CampaignData, options: SolveOptions) -> list[str]:
@@ -27,7 +28,7 @@ def explain_infeasible(campaign: Campaign, data: CampaignData, options: SolveOpt
     limits = campaign.limits
     free = campaign.model_copy(update={"limits": CampaignLimits()})
     if limits.budget_usd is not None or limits.max_co2_t is not None:
-        if solve_campaign(free, options).status != "infeasible":
+        if solve_campaign(free, options).status != PlanStatus.INFEASIBLE:
             return limit_lines(campaign, free, options)
     lines += _deadline_lines(free, data, options)
     return lines or ["no plan, and no single limit explains it (runs, precedence and the fleet together)"]
@@ -38,7 +39,7 @@ def least_value(free: Campaign, objective: str, options: SolveOptions) -> float 
     result = solve_campaign(free.model_copy(update={"objective": objective}), options)
     if result.metrics is None:
         return None
-    return result.metrics.cost_usd if objective == "cost" else result.metrics.co2_t
+    return result.metrics.cost_usd if objective == Objective.COST else result.metrics.co2_t
 
 
 def limit_lines(campaign: Campaign, free: Campaign, options: SolveOptions) -> list[str]:

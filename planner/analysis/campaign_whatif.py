@@ -19,6 +19,7 @@ from planner.input.loading import read_yaml
 from planner.input.sweep_paths import Vary, set_path
 from planner.optimize.campaign_solve import CampaignResult, solve_campaign
 from planner.optimize.solve import SolveOptions
+from planner.constants import Objective
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def sweep_rows(varies: list[Vary], points: list[CampaignPoint]) -> tuple[list[st
             rows.append(cells + ["-"] * 5)
             continue
         sites = ", ".join(sorted({run.site for run in r.plan.runs}))
-        rows.append(cells + [f"{r.objective_value:,.6g}" if r.objective == "co2" else f"{r.objective_value:,.0f}",
+        rows.append(cells + [f"{r.objective_value:,.6g}" if r.objective == Objective.CO2 else f"{r.objective_value:,.0f}",
                              f"{r.metrics.cost_usd:,.0f}", f"{r.metrics.co2_t:,.1f}",
                              str(sum(x.blocks for x in r.plan.reservations)), sites])
     return header, rows

@@ -79,7 +79,7 @@ def value_of(result: PlanResult, quantity: str, objective: bool = False) -> floa
     training g."""
     metrics = result.metrics
     assert metrics is not None
-    if objective and quantity in ("cost", "co2"):
+    if objective and quantity in (Objective.COST, Objective.CO2):
         return metrics.objective_value(quantity)
     if quantity == Objective.LOSS:
         return metrics.loss
@@ -89,7 +89,7 @@ def value_of(result: PlanResult, quantity: str, objective: bool = False) -> floa
 def column_of(quantity: str) -> str:
     """The DataFrame column of a quantity's total (`cost_usd.total`, `co2_t.total`, `loss`...)."""
     key = _INFO[quantity][0]
-    return f"{key}.total" if quantity in ("cost", "co2") else key
+    return f"{key}.total" if quantity in (Objective.COST, Objective.CO2) else key
 
 
 def unit_of(quantity: str) -> str:
@@ -324,9 +324,9 @@ def _lexicographic(session: SweepSession, instance: Instance, first: str, second
     `first` <= best (1 + SLACK) as well, so a tie in `first` goes to the best `second`.
     None when the first stage has no optimal plan."""
     primary = session.solve(with_limit(instance, second, eps, objective=first), explain=False)
-    if primary.status == "time_limit":
+    if primary.status == PlanStatus.TIME_LIMIT:
         raise StoppedByTimeLimit(f"minimising {first}" + (f" with {second} <= {eps:.6g}" if eps is not None else ""))
-    if primary.status != "optimal":
+    if primary.status != PlanStatus.OPTIMAL:
         return None
     best = value_of(primary, first, objective=True)
     try:

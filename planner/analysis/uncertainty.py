@@ -485,9 +485,9 @@ def _studied_plan(instance: Instance, options: Any, reoptimize: bool) -> tuple[A
         from planner.optimize.solve import SolveOptions
 
         point = solve_instance(instance, options or SolveOptions(), explain=False)
-        if point.status in ("optimal", "time_limit") and point.plan is not None:
+        if point.status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT) and point.plan is not None:
             plan, plan_source = point.plan, "point estimate"
-            if point.status == "time_limit":
+            if point.status == PlanStatus.TIME_LIMIT:
                 note = "the point estimate's solve stopped at its time limit: its best plan is used"
         else:
             plan_source = "none"

@@ -11,6 +11,7 @@ import click
 
 from planner.cli.atomic import check_output_path, write_atomic
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
+from planner.constants import PlanStatus
 
 _EXIT = {"optimal": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_LIMIT, "error": 1}
 
@@ -51,7 +52,7 @@ def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float
         return
     loaded = load_campaign(campaign_file)
     result = solve_campaign(loaded, options)
-    if result.status == "infeasible" and not result.explanation:
+    if result.status == PlanStatus.INFEASIBLE and not result.explanation:
         from planner.analysis.campaign_explain import explain_infeasible
 
         result.explanation = explain_infeasible(loaded, result.data, options)

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from planner.constants import DEFAULT_MIP_GAP
+from planner.constants import DEFAULT_MIP_GAP, Objective
 from planner.cli.grammar import changes_of, output_option, set_option
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 from planner.input.loading import load_instance
@@ -63,6 +63,6 @@ def solve(instance_file: str, fmt: str, objective: str | None, settings: tuple[s
 
 def warn_weighted_without_price(instance: Instance) -> None:
     """`objective: weighted` with no carbon price is `cost` under another name: say so on stderr."""
-    if instance.objective == "weighted" and instance.carbon_price_usd_per_t == 0:
+    if instance.objective == Objective.WEIGHTED and instance.carbon_price_usd_per_t == 0:
         click.echo("warning: objective 'weighted' with carbon_price_usd_per_t 0 (absent) minimises cost alone; "
                    "set carbon_price_usd_per_t (USD per t CO2e) to price carbon", err=True)

@@ -15,6 +15,7 @@ from planner.cli.grammar import changes_of, output_option, set_option
 
 from planner.cli.options import common_options, format_option, progress_bar, solver_options
 from planner.cli.support import EXIT_LIMIT, EXIT_OK
+from planner.constants import PlanStatus
 
 
 @click.command("whatif")
@@ -78,7 +79,7 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
         from planner.present.whatif_table import print_whatif
 
         print_whatif(sweep)
-    stopped = any(p.status == "time_limit" for p in sweep.points)
+    stopped = any(p.status == PlanStatus.TIME_LIMIT for p in sweep.points)
     if stopped:
         click.echo("stopped: some points hit --time-limit (status time_limit): their plans are the best "
                    "found, not proven optimal", err=True)

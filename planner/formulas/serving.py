@@ -24,6 +24,7 @@ from planner.formulas.offers import co2_t_per_gpu_hour, mwh_per_gpu_hour, servin
 from planner.formulas.throughput import peak_flops
 from planner.formulas.units import SECONDS_PER_HOUR
 from planner.input.schema import Instance
+from planner.constants import Objective
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,9 @@ class ServingOffer:
 
     def measure_per_param(self, objective: str, carbon_price_usd_per_t: float) -> float:
         """What the serving offer adds to the objective per parameter (module docstring)."""
-        if objective == "co2":
+        if objective == Objective.CO2:
             return self.co2_t_per_param
-        if objective == "weighted":
+        if objective == Objective.WEIGHTED:
             return self.usd_per_param + carbon_price_usd_per_t * self.co2_t_per_param
         return self.usd_per_param
 

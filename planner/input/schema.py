@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from planner.constants import Objective as ObjectiveName  # the enum; `Objective` below is the schema type
+
 
 def _integral(value: object) -> object:
     """Accept 16384 and 1.6384e4 as the integer 16384; leave anything else to pydantic."""
@@ -659,7 +661,7 @@ class Instance(Strict):
     def _second_edition(self) -> "Instance":
         confidence = self.targets.confidence
         if confidence is not None:
-            if self.objective == "loss":
+            if self.objective == ObjectiveName.LOSS:
                 raise ValueError("targets.confidence: not with objective 'loss' (maximise the loss of what?)")
             if not self.scaling_law_samples:
                 raise ValueError("targets.confidence: needs scaling_law_samples (a list of laws or {file: x.csv})")
@@ -741,7 +743,7 @@ def _date(value: Any, field: str) -> datetime.date:
 def loss_target_problem(instance: Instance) -> str | None:
     """Why `instance` cannot be solved for lack of a loss target (None when it can): minimising
     cost, CO2 or time without a target would train nothing. Evaluating a fixed plan needs none."""
-    if instance.objective != "loss" and instance.targets.max_loss is None and instance.targets.match is None:
+    if instance.objective != ObjectiveName.LOSS and instance.targets.max_loss is None and instance.targets.match is None:
         return (f"objective '{instance.objective}' needs a loss target (targets.max_loss or targets.match); "
                 "only objective 'loss' may omit it (`plan evaluate` needs none)")
     return None

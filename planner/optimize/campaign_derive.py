@@ -28,6 +28,7 @@ from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw
 from planner.input.campaign_schema import Campaign, CampaignRun
 from planner.input.schema import Instance, Region
 from planner.optimize.derive import derive
+from planner.constants import Objective
 
 #: The neutral region a run's variants are derived in (placement and carbon are the campaign's).
 NEUTRAL_REGION = {"name": "campaign", "carbon_g_per_kwh": 0.0, "pue": 1.0}
@@ -165,7 +166,7 @@ def campaign_data(campaign: Campaign) -> CampaignData:
 def _objective_unit(campaign: Campaign, variants: list[list[Variant]], constant: float) -> float:
     """A typical objective value (USD or t): the objective row is divided by it."""
     work = sum(min((v.work_gpu_hours for v in vs), default=0.0) for vs in variants)
-    if campaign.objective == "co2":
+    if campaign.objective == Objective.CO2:
         return max(work * 1e-4, 1e-3)   # ~0.1 kg per GPU-hour
     del constant  # the owned GPUs' cost is left out of the MIP's objective (models.campaign_plan)
     return max(work * 2.0, 1.0)

@@ -19,6 +19,7 @@ from planner.input.campaign_schema import Campaign
 from planner.input.months import month_label
 from planner.optimize.campaign_derive import CampaignData, campaign_data
 from planner.optimize.solve import SolveOptions, Solver
+from planner.constants import PlanStatus, Objective
 
 #: Default relative MIP gap of `plan campaign` (0.01%): the issue asks 0.1%, the MIP proves 10x better.
 CAMPAIGN_MIP_GAP = 1e-4
@@ -124,14 +125,14 @@ def solve_campaign(campaign: Campaign, options: SolveOptions = SolveOptions(mip_
     model = campaign_plan.build(data.inputs, relax=relax)
     built = time.perf_counter() - start
     result = Solver(model, options).solve()
-    if campaign.objective == "co2" and result.status == "optimal" and not relax:
+    if campaign.objective == Objective.CO2 and result.status == PlanStatus.OPTIMAL and not relax:
         result = least_cost_among_cleanest(model, data, options, result)
     info = CampaignSolverInfo(result.seconds + built, built, result.mip_gap,
                               None if result.bound is None else
                               result.bound * data.inputs.objective_unit + campaign_plan.objective_offset(data.inputs),
                               result.termination, model.nvariables(), model.nconstraints())
     if not result.has_solution:
-        status = result.status if result.status != "optimal" else "error"
+        status = result.status if result.status != PlanStatus.OPTIMAL else PlanStatus.ERROR
         return CampaignResult(status, campaign.objective, None, None, None, None, info, data)
     choice = campaign_plan.extract(model)
     if relax:
@@ -139,5 +140,5 @@ def solve_campaign(campaign: Campaign, options: SolveOptions = SolveOptions(mip_
     plan = to_plan(campaign, data, choice)
     metrics = evaluate_campaign(campaign, plan)
     value = metrics.objective_value(campaign.objective, campaign.carbon_price_usd_per_t)
-    status = "optimal" if result.status == "optimal" else result.status
+    status = PlanStatus.OPTIMAL if result.status == PlanStatus.OPTIMAL else result.status
     return CampaignResult(status, campaign.objective, value, choice.objective_value, plan, metrics, info, data)

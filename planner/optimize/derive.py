@@ -45,7 +45,7 @@ from planner.formulas.throughput import flop_rate, peak_flops
 from planner.formulas.units import SECONDS_PER_HOUR
 from planner.input.schema import Instance
 
-from planner.constants import COUNT_TOL  # noqa: E402 -- flooring a power limit into a GPU count
+from planner.constants import COUNT_TOL, Objective  # noqa: E402 -- flooring a power limit into a GPU count
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def derive(instance: Instance) -> Candidates:
 def _rows(instance: Instance, out: Candidates, reachable: np.ndarray) -> None:
     serving = best_serving_offer(instance)
     serving_per_param = (serving.measure_per_param(instance.objective, instance.carbon_price_usd_per_t)
-                         if serving is not None and instance.objective in ("cost", "co2", "weighted") else 0.0)
+                         if serving is not None and instance.objective in (Objective.COST, Objective.CO2, Objective.WEIGHTED) else 0.0)
     least_min = min((r.min_model_params for r in out.recipes), default=0.0)
     for i in np.flatnonzero(out.sizes < least_min):
         if reachable[i]:

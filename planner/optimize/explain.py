@@ -54,6 +54,7 @@ from planner.input.schema import Instance
 from planner.formulas.offers import facility_mw, offer_terms, swing_mw
 from planner.optimize.derive import derive
 from planner.optimize.presolve import optimise_rows
+from planner.constants import Objective
 
 
 @dataclass
@@ -238,7 +239,7 @@ class _Context:
         alone); (None, False) without a plan. The flag says the value is an infimum (`loss` with
         unlimited tokens)."""
         self.tick()
-        relaxed = instance.updated(serving=None, objective=measure if measure in ("cost", "co2", "time", "loss")
+        relaxed = instance.updated(serving=None, objective=measure if measure in (Objective.COST, Objective.CO2, Objective.TIME, Objective.LOSS)
                                    else "time")
         try:
             cand = derive(relaxed)
@@ -247,7 +248,7 @@ class _Context:
             return None, False
         if not rows.feasible.any():
             return None, False
-        if measure == "loss" and rows.unbounded.any():
+        if measure == Objective.LOSS and rows.unbounded.any():
             law, data = relaxed.scaling_law, relaxed.data
             limit_term = 0.0
             if data.unique_tokens is not None:  # Deff -> U (1 + R*) as D grows

@@ -143,7 +143,7 @@ def solve_instance(instance: Instance, options: SolveOptions = SolveOptions(), e
     if not result.has_solution:
         if result.status == PlanStatus.INFEASIBLE:
             return _no_plan(instance, pre.candidates, info, explain)
-        if result.status == "time_limit":
+        if result.status == PlanStatus.TIME_LIMIT:
             return _stopped(instance, pre, f"HiGHS stopped ({result.termination}) without a plan")
         return PlanResult(result.status, instance.objective, None, None, None, None, [], info,
                           ruled_out=pre.candidates.ruled_out,
@@ -275,7 +275,7 @@ def _refine_loss(instance, pre: Presolved, model, solver: Solver, result: SolveR
             bound = bound * model.objective_unit
             if exact - bound <= LOSS_TOL:
                 break
-            if result.status != "optimal" or (time_limit is not None and total_seconds >= time_limit):
+            if result.status != PlanStatus.OPTIMAL or (time_limit is not None and total_seconds >= time_limit):
                 gap = max(0.0, exact - bound) / abs(exact)
                 return replace(result, status="time_limit", mip_gap=gap, seconds=total_seconds), rounds
             for tokens in {choice.tokens, float(pre.rows.tokens[row])}:

@@ -158,7 +158,7 @@ def lower_bound(instance: Instance, cand: Candidates, objective: str) -> np.ndar
         duration >= S / (86400 n_max)
         cost >= S price f / 3600 + staff x duration bound + data + fixed (+ serving)
         co2 >= S (c_op + c_emb) f / 3600 (+ serving);   weighted >= cost bound + price x co2 bound."""
-    if objective not in ("cost", "co2", "time", "weighted"):
+    if objective not in (Objective.COST, Objective.CO2, Objective.TIME, Objective.WEIGHTED):
         return None
     rows = RowFigures(instance, cand)
     tokens = np.maximum(cand.min_tokens_by_size[cand.size], 1.0)
@@ -167,7 +167,7 @@ def lower_bound(instance: Instance, cand: Candidates, objective: str) -> np.ndar
     days = seconds / (86400.0 * rows.node * rows.max_nodes)
     cost = hours * rows.price + instance.staff_usd_per_day * days + rows.data_usd * tokens + cand.fixed_usd
     co2 = hours * (rows.co2_oper + rows.co2_emb) + cand.fixed_co2
-    if objective == "time":
+    if objective == Objective.TIME:
         return days
     bound = {"cost": cost, "co2": co2, "weighted": cost + instance.carbon_price_usd_per_t * co2}[objective]
     return bound + cand.serving
@@ -245,13 +245,13 @@ def _best_count(instance: Instance, cand: Candidates, rows: RowFigures, objectiv
         feasible &= lo <= hi
     price = instance.carbon_price_usd_per_t
     top = np.maximum(hi, lo)
-    if objective == "cost":
+    if objective == Objective.COST:
         nodes = _least_co2_of_plateau(rows, tokens, lambda k: rows.usd(k, tokens), lo, top, cheapest)
-    elif objective == "co2":  # increasing in k: the counts as good as the least, then the cheapest of them
+    elif objective == Objective.CO2:  # increasing in k: the counts as good as the least, then the cheapest of them
         least = rows.co2(lo, tokens)
         same = first_true(lambda k: ~_within(lambda j: rows.co2(j, tokens), k, least), lo, top) - 1
         nodes = _cheapest_fastest(rows, tokens, lo, np.maximum(same, lo))
-    elif objective in ("time", "flops", "tokens"):
+    elif objective in (Objective.TIME, "flops", "tokens"):
         nodes = top
     else:  # weighted
         weighted = lambda k: rows.usd(k, tokens) + price * rows.co2(k, tokens)  # noqa: E731
@@ -263,7 +263,7 @@ def _best_count(instance: Instance, cand: Candidates, rows: RowFigures, objectiv
         "weighted": lambda: rows.usd(nodes, tokens) + price * rows.co2(nodes, tokens),
         "flops": lambda: rows.flops(tokens),
         "tokens": lambda: tokens,
-    }[objective]() + (cand.serving if objective in ("cost", "co2", "weighted") else 0.0)
+    }[objective]() + (cand.serving if objective in (Objective.COST, Objective.CO2, Objective.WEIGHTED) else 0.0)
     return RowOptimum(feasible, nodes, tokens, np.where(feasible, value, np.inf), np.zeros(len(cand), bool))
 
 

@@ -15,6 +15,7 @@ from planner.input.schema import Instance
 from planner.optimize.explain import explain_infeasible
 from planner.optimize.pipeline import PlanResult, solve_instance
 from planner.optimize.solve import SolveOptions
+from planner.constants import PlanStatus
 
 @dataclass
 class SessionStats:
@@ -36,7 +37,7 @@ class SweepSession:
         explain = self.explain if explain is None else explain
         result = solve_instance(instance, self.options, explain=False)
         self.stats.solves += 1
-        if result.status == "infeasible":
+        if result.status == PlanStatus.INFEASIBLE:
             self.stats.infeasible += 1
             if explain and not result.explanation:
                 result.explanation = explain_infeasible(instance)

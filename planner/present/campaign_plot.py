@@ -16,6 +16,7 @@ from pathlib import Path
 from planner.optimize.campaign_solve import CampaignResult
 from planner.input.campaign_schema import Campaign
 from planner.present.plots import plain_text, pyplot, save_figure
+from planner.constants import Objective
 
 
 def _gpus_text(n: int) -> str:
@@ -37,7 +38,7 @@ def plot_campaign(campaign: Campaign, result: CampaignResult, path: str | Path) 
         axes[2].set_xticks(range(0, len(labels), step))
         axes[2].set_xticklabels([labels[t] for t in range(0, len(labels), step)], rotation=45, ha="right")
         axes[0].set_title(f"{campaign.name or 'campaign'}: {result.objective} "
-                          f"{result.objective_value:,.0f}" + (" t CO2e" if result.objective == "co2" else " USD"),
+                          f"{result.objective_value:,.0f}" + (" t CO2e" if result.objective == Objective.CO2 else " USD"),
                           loc="left")
         fig.tight_layout()
         save_figure(fig, Path(path))

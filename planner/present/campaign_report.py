@@ -17,6 +17,7 @@ from typing import Any
 from planner.numbers import si as _si
 from planner.optimize.campaign_solve import CampaignResult
 from planner.present.tables import Col, fit_table
+from planner.constants import Objective
 
 
 def run_on_demand_usd(result: CampaignResult) -> dict[str, float]:
@@ -195,7 +196,7 @@ def _procurement_and_cost(result: CampaignResult, width: int) -> list:
 
 def status_line(result: CampaignResult) -> str:
     value = "" if result.objective_value is None else (
-        f" = {result.objective_value:,.2f} t CO2e" if result.objective == "co2" else f" = ${result.objective_value:,.0f}")
+        f" = {result.objective_value:,.2f} t CO2e" if result.objective == Objective.CO2 else f" = ${result.objective_value:,.0f}")
     gap = "" if result.solver.mip_gap is None else f", gap {result.solver.mip_gap:.1e}"
     return (f"status: {result.status}; objective {result.objective}{value} "
             f"(HiGHS {result.solver.seconds:.2f} s{gap})")

@@ -26,6 +26,7 @@ from planner.numbers import si
 from planner.errors import InputError
 from planner.numbers import tick
 from planner.numbers import value as number_value
+from planner.constants import Objective
 
 if TYPE_CHECKING:
     from planner.analysis.frontier import Frontier
@@ -118,13 +119,13 @@ def axis_unit(kind: str, values: Sequence[float]) -> tuple[float, str]:
 def quantity_kind(name: str) -> str:
     """usd, t, days, loss or '' for an objective name or a what-if path."""
     name = name.lower()
-    if name in ("cost", "weighted") or name.endswith("usd") or "usd_" in name or "_usd" in name:
+    if name in (Objective.COST, Objective.WEIGHTED) or name.endswith("usd") or "usd_" in name or "_usd" in name:
         return "usd"
-    if name == "co2" or name.endswith("_t") or name.endswith("co2_t"):
+    if name == Objective.CO2 or name.endswith("_t") or name.endswith("co2_t"):
         return "t"
-    if name in ("time",) or name.endswith("days"):
+    if name in (Objective.TIME,) or name.endswith("days"):
         return "days"
-    if name == "loss" or name.endswith("max_loss"):
+    if name == Objective.LOSS or name.endswith("max_loss"):
         return "loss"
     return ""
 

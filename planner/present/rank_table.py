@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from planner.present.tables import wide_console
+from planner.constants import PlanStatus
 
 
 _OBJECTIVE_COLUMN = {"cost": "cost (USD)", "co2": "CO2e (t)", "time": "days", "loss": "loss"}
@@ -33,7 +34,7 @@ def print_rank(ranking: Any) -> None:
             extra = [f"{result.objective_value:,.6g}"] if bold is None else []
             gap = "winner" if row.rank == 1 else _percent(row.gap)
             gap += " (tie)" if row.tie else ""   # an equal objective: ordered as plan solve breaks ties
-            status = "" if row.status == "optimal" else f" ({row.status})"
+            status = "" if row.status == PlanStatus.OPTIMAL else f" ({row.status})"
             cells += [*extra, gap, f"{m.cost_usd.total:,.0f}", f"{m.co2_t.total:,.2f}", f"{m.duration_days:,.2f}",
                       f"{m.loss:.4f}", decision_label(result) + status, ", ".join(result.binding) or "-"]
         else:

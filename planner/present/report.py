@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from typing import TYPE_CHECKING
+from planner.constants import PlanStatus, Objective
 
 if TYPE_CHECKING:  # rich is imported where a table is drawn: `--format json` does not load it
     from rich.console import Console
@@ -36,7 +37,7 @@ def result_dict(result: PlanResult) -> dict[str, Any]:
         "solver": {"name": result.solver.name, "seconds": result.solver.seconds, "mip_gap": result.solver.mip_gap,
                    "candidates": result.solver.candidates, "kept": result.solver.kept},
     }
-    if result.status != "optimal":
+    if result.status != PlanStatus.OPTIMAL:
         out["explanation"] = result.explanation + [f"ruled out: {r}" for r in result.ruled_out]
     if result.needed:
         out["needed"] = result.needed
@@ -170,7 +171,7 @@ def spread_table(spread) -> Table:
 
 def objective_text(objective: str, value: float) -> str:
     """An objective's value as the tables write it: $1,069,577; 12.51 t CO2e; 3.20 days; 2.0647."""
-    if objective in ("cost", "weighted"):
+    if objective in (Objective.COST, Objective.WEIGHTED):
         return _usd(value)
     return {"co2": f"{value:,.2f} t CO2e", "time": f"{value:,.2f} days"}.get(objective, f"{value:.4f}")
 
@@ -190,9 +191,9 @@ def print_result(result: PlanResult, console: Console | None = None) -> None:
     gap = "" if result.solver.mip_gap is None else f", gap {result.solver.mip_gap:.2e}"
     console.print(f"status: {result.status}; objective {result.objective}{value} "
                   f"(HiGHS {result.solver.seconds:.2f} s{gap})")
-    if result.status == "within_gap":
+    if result.status == PlanStatus.WITHIN_GAP:
         console.print("  (a plan within the requested --mip-gap, not proven optimal to 1e-6)")
-    if result.status != "optimal":
+    if result.status != PlanStatus.OPTIMAL:
         for line in result.explanation:
             console.print(f"  - {line}")
         if result.ruled_out:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from planner.present.tables import wide_console
+from planner.constants import PlanStatus, Objective
 
 
 def print_whatif(sweep: Any) -> None:
@@ -28,7 +29,7 @@ def print_whatif(sweep: Any) -> None:
             values = [f"{m.objective_value('cost'):,.0f}", f"{m.objective_value('co2'):,.2f}", f"{m.duration_days:,.2f}",
                       f"{m.loss:.4f}", ", ".join(result.binding) or "-"]
             extra = [_objective_cell(result.objective, result.objective_value)] if sweep.objective not in _FIGURES else []
-            label = decision_label(result) + ("" if point.status == "optimal" else f" ({point.status})")
+            label = decision_label(result) + ("" if point.status == PlanStatus.OPTIMAL else f" ({point.status})")
             cells += [point.status, *extra, label, *values]
         else:
             extra = ["-"] if sweep.objective not in _FIGURES else []
@@ -48,7 +49,7 @@ def _objective_cell(objective: str, value: float | None) -> str:
     """Dollars whole (1,075,990), other objectives to 6 significant digits: never an exponent."""
     from planner.numbers import sig, whole
 
-    return whole(value) if objective in ("cost", "weighted") else sig(value, 6)
+    return whole(value) if objective in (Objective.COST, Objective.WEIGHTED) else sig(value, 6)
 
 
 #: The figure columns of the what-if table, by the objective shown in bold under them.
