@@ -41,6 +41,7 @@ COMMANDS = {
     "compare": ["compare", "instances/startup-7b.yaml", "instances/us-vs-nordic.yaml", "--workers", "2"],
     "rank": ["rank", "instances/us-vs-nordic.yaml"],
     "frontier": ["frontier", "instances/startup-7b.yaml", "--points", "3", "-q"],
+    "campaign": ["campaign", "instances/campaigns/campaign-carbon-shift.yaml"],
 }
 
 
