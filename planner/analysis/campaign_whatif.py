@@ -22,15 +22,15 @@ from typing import Any, Callable
 
 from planner.errors import InputError
 from planner.input.campaign_loading import campaign_from_dict, resolve_campaign_names
-from planner.input.campaign_schema import Campaign
+from planner.input.campaign_schema import Campaign, CampaignLimits
 from planner.input.loading import read_yaml
 from planner.input.sweep_paths import Vary, parse_path, set_path
 from planner.numbers import value as value_text
 from planner.optimize.campaign_solve import CampaignResult, solve_campaign
 from planner.optimize.solve import SolveOptions
 
-#: Short forms of the campaign's limits: `budget_usd` is `limits.budget_usd`.
-SHORT_PATHS = {"budget_usd": "limits.budget_usd", "max_co2_t": "limits.max_co2_t"}
+#: Short forms of the campaign's limits: `budget_usd` is `limits.budget_usd` (every key of `limits`).
+SHORT_PATHS = {key: f"limits.{key}" for key in CampaignLimits.model_fields}
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def _whatif_render(sweep, fmt: str, width: int | None) -> str:
     header, rows = sweep_rows(sweep.varies, sweep.points)
     console, buffer = _console(width)
     names = [v.path for v in sweep.varies]
-    columns = [Col(n, keep=True, short=n.replace(".", ".\n")) for n in names] + [
+    columns = [Col(n, keep=True, short=n.replace(".", ".\n").replace("[", "\n[")) for n in names] + [
         Col("status", keep=True), Col("objective value", numeric=True, short="value", drop=3), Col("cost USD", numeric=True),
         Col("CO2 t", numeric=True), Col("blocks", numeric=True, drop=1), Col("runs at", drop=2)]
     console.print(fit_table(columns, rows, console.width, title=f"{sweep.name}: what-if"), markup=False)
