@@ -7,6 +7,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from campaign_cases import WORK_GPU_HOURS, tiny
 from cli_run import run_main
 
@@ -27,8 +29,8 @@ def test_sweep_on_demand_price_and_deadline(monkeypatch, capsys, tmp_path):
             for r in csv.DictReader(io.StringIO(out))}
     assert rows[("3.0", "2027-01")]["status"] == rows[("3.5", "2027-01")]["status"] == "infeasible"
     top_up = WORK_GPU_HOURS - 16 * (JAN + FEB)
-    assert float(rows[("3.0", "2027-02")]["cost USD"].replace(",", "")) == round(OWNED_USD + 3.0 * top_up)
-    assert float(rows[("3.5", "2027-02")]["cost USD"].replace(",", "")) == round(OWNED_USD + 16 * 1.5 * (JAN + FEB))
+    assert float(rows[("3.0", "2027-02")]["cost_usd"]) == pytest.approx(OWNED_USD + 3.0 * top_up, rel=1e-9)
+    assert float(rows[("3.5", "2027-02")]["cost_usd"]) == pytest.approx(OWNED_USD + 16 * 1.5 * (JAN + FEB), rel=1e-9)
     assert rows[("3.5", "2027-02")]["blocks"] == "1" and rows[("3.0", "2027-02")]["blocks"] == "0"
 
 

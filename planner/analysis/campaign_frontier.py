@@ -9,11 +9,17 @@
 
 Every point is an optimal plan of the campaign with its carbon budget at the point's CO2 (each
 solve exact to the MIP gap given); the campaign's own budget and carbon budget stay in force.
+
+`plan frontier CAMPAIGN.yaml --minimize cost --limit co2 --points K` and `plan campaign --frontier
+K` both call campaign_frontier. Its solves are independent within each step (the two ends
+together, then the K - 2 levels together) and run on planner.analysis.executor.Runner (this
+process, a process pool or a Dask cluster) with the same answers wherever they run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from planner.input.campaign_schema import Campaign, CampaignLimits
 from planner.optimize.campaign_solve import CampaignResult, solve_campaign
@@ -49,19 +55,55 @@ def _point(result: CampaignResult, eps: float | None) -> CampaignFrontierPoint |
     return CampaignFrontierPoint(result.metrics.cost_usd, result.metrics.co2_t, eps, result)
 
 
-def campaign_frontier(campaign: Campaign, points: int, options: SolveOptions) -> list[CampaignFrontierPoint]:
+def _options(state: SolveOptions) -> SolveOptions:
+    """Per worker: the sweep's solver options (and HiGHS made safe to use after a fork)."""
+    from planner.optimize.solve import reset_after_fork
+
+    reset_after_fork()
+    return state
+
+
+def solve_step(options: SolveOptions, item: tuple) -> CampaignFrontierPoint | None:
+    """One independent step of the frontier: ("A", campaign) the cheapest plan, then the least CO2
+    within SLACK of its cost; ("B", campaign) the cleanest plan; ("eps", campaign, eps) the cheapest
+    plan within the carbon budget eps."""
+    kind, campaign, *rest = item
+    if kind == "A":
+        cheapest = solve_campaign(_with(campaign, "cost"), options)
+        if cheapest.metrics is None:
+            return None
+        budget = cheapest.metrics.cost_usd * (1 + SLACK)
+        return _point(solve_campaign(_with(campaign, "co2", budget=budget), options), None) or _point(cheapest, None)
+    if kind == "B":
+        return _point(solve_campaign(_with(campaign, "co2"), options), None)
+    eps = rest[0]
+    return _point(solve_campaign(_with(campaign, "cost", co2=eps), options), eps)
+
+
+def campaign_frontier(campaign: Campaign, points: int, options: SolveOptions, runner: Any = None,
+                      progress: Callable[[int, int], None] | None = None) -> list[CampaignFrontierPoint]:
     """The frontier (module docstring); empty when the campaign has no plan."""
-    cheapest = solve_campaign(_with(campaign, "cost"), options)
-    if cheapest.metrics is None:
+    from planner.analysis.executor import Runner
+
+    runner = runner or Runner()
+    total = max(points, 2)
+
+    def ends_done(done: int, _: int) -> None:
+        if progress is not None:
+            progress(done, total)
+
+    end_a, end_b = runner.map(_options, options, solve_step, [("A", campaign), ("B", campaign)], progress=ends_done)
+    if end_a is None or end_b is None:
         return []
-    end_a = _point(solve_campaign(_with(campaign, "co2", budget=cheapest.metrics.cost_usd * (1 + SLACK)), options),
-                   None) or _point(cheapest, None)
-    end_b = _point(solve_campaign(_with(campaign, "co2"), options), None)
-    found = [end_a, end_b]
-    for k in range(1, max(points, 2) - 1):
-        eps = end_a.co2_t + (end_b.co2_t - end_a.co2_t) * k / (points - 1)
-        found.append(_point(solve_campaign(_with(campaign, "cost", co2=eps), options), eps))
-    return non_dominated([p for p in found if p is not None])
+    levels = [end_a.co2_t + (end_b.co2_t - end_a.co2_t) * k / (total - 1) for k in range(1, total - 1)]
+
+    def between_done(done: int, _: int) -> None:
+        if progress is not None:
+            progress(2 + done, total)
+
+    between = runner.map(_options, options, solve_step, [("eps", campaign, eps) for eps in levels],
+                         progress=between_done) if levels else []
+    return non_dominated([p for p in [end_a, end_b, *between] if p is not None])
 
 
 def non_dominated(found: list[CampaignFrontierPoint]) -> list[CampaignFrontierPoint]:

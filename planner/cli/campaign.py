@@ -48,7 +48,7 @@ def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float
 
     options = SolveOptions(time_limit_s=time_limit, mip_gap=CAMPAIGN_MIP_GAP if mip_gap is None else mip_gap)
     if varies:
-        _sweep(campaign_file, varies, options, fmt, output)
+        _sweep(campaign_file, varies, options, fmt, output, plot)
         return
     loaded = load_campaign(campaign_file)
     result = solve_campaign(loaded, options)
@@ -86,8 +86,9 @@ def _render(result, fmt: str, compared, front) -> str:
     if fmt == "json":
         data = campaign_dict(result, compared)
         if front is not None:
-            data["frontier"] = [{"cost_usd": p.cost_usd, "co2_t": p.co2_t, "max_co2_t": p.max_co2_t,
-                                 "sites": {r.run: r.site for r in p.result.plan.runs}} for p in front]
+            from planner.cli.campaign_sweeps import frontier_json
+
+            data["frontier"] = frontier_json(front)
         return to_json(data) + "\n"
     if fmt == "csv":
         return campaign_csv(result)
@@ -114,48 +115,17 @@ def _render(result, fmt: str, compared, front) -> str:
     return buffer.getvalue()
 
 
-def _sweep(campaign_file: str, varies: tuple[str, ...], options, fmt: str, output: str | None) -> None:
-    """`--vary`: one row per grid point (planner.analysis.campaign_whatif); exit 0 even when some
-    points are infeasible (their status says so)."""
-    import csv
-    import json
+def _sweep(campaign_file: str, varies: tuple[str, ...], options, fmt: str, output: str | None,
+           plot: str | None) -> None:
+    """`--vary`: the code of `plan whatif CAMPAIGN_FILE` (planner.cli.campaign_sweeps), in this
+    process; exit 0 even when some points are infeasible (their status says so)."""
+    from planner.analysis.executor import Runner
+    from planner.cli.campaign_sweeps import whatif_text
 
-    from planner.analysis.campaign_whatif import campaign_sweep, sweep_rows
-    from planner.analysis.whatif import parse_varies
-
-    parsed = parse_varies(list(varies))
-    header, rows = sweep_rows(parsed, campaign_sweep(campaign_file, parsed, options))
-    if fmt == "json":
-        text = json.dumps([dict(zip(header, row)) for row in rows], indent=2) + "\n"
-    elif fmt == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows([header] + rows)
-        text = buffer.getvalue()
-    else:
-        from rich.console import Console
-
-        from planner.present.tables import Col, fit_table
-
-        buffer = io.StringIO()
-        console = Console(file=buffer, width=_width(), force_terminal=False, color_system=None)
-        names = [v.path.split(".")[-1] for v in parsed]
-        columns = [Col(n, keep=True) for n in names] + [
-            Col("status", keep=True), Col("objective", numeric=True, drop=3), Col("cost USD", numeric=True),
-            Col("CO2 t", numeric=True), Col("blocks", numeric=True, drop=1), Col("runs at", drop=2)]
-        console.print(fit_table(columns, rows, console.width, title="Campaign what-if",
-                                caption="; ".join(f"{n} = {v.path}" for n, v in zip(names, parsed))), markup=False)
-        text = buffer.getvalue()
+    text, code = whatif_text(campaign_file, list(varies), fmt, options, Runner(), plot=plot)
     if output is not None:
         write_atomic(output, text)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
-
-
-def _width() -> int:
-    import os
-    import shutil
-
-    if os.environ.get("COLUMNS", "").strip().isdigit():
-        return int(os.environ["COLUMNS"])
-    return shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
+    sys.exit(code)

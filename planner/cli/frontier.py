@@ -34,15 +34,28 @@ def points_option():
                    "time -> limits.deadline_days, loss -> targets.max_loss).")
 @points_option()
 @format_option()
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Local worker processes solving a campaign's frontier points (a single run's frontier "
+                   "solves in this process: each of its solves takes milliseconds).")
+@click.option("--scheduler", envvar="PLAN_DASK_SCHEDULER", default=None, metavar="ADDRESS",
+              help="Solve a campaign's frontier points on this Dask scheduler (tcp://host:8786); env "
+                   "PLAN_DASK_SCHEDULER.")
 @common_options
 @set_option
 @output_option(lambda kwargs: (kwargs["instance_file"],))
-def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: str, plot: str | None, quiet: bool,
+def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: str, workers: int,
+             scheduler: str | None, plot: str | None, quiet: bool,
              time_limit: float | None, mip_gap: float, settings: tuple[str, ...]) -> None:
     """The exact Pareto frontier of INSTANCE_FILE between --minimize and --limit (epsilon-constraint,
-    lexicographic), from the best plan in one to the best in the other."""
+    lexicographic), from the best plan in one to the best in the other. A campaign file (docs/campaigns.md)
+    takes --minimize cost --limit co2 and a number of points."""
+    from planner.analysis.campaign_whatif import is_campaign_file
     from planner.analysis.frontier import check_request, run_frontier
     from planner.present.plots import check_plot_path
+
+    if is_campaign_file(instance_file):
+        _campaign(instance_file, minimize, limit, points, fmt, workers, scheduler, plot, quiet, time_limit,
+                  mip_gap, settings)
 
     check_request(minimize, limit, points)
     from planner.input.loading import load_instance, named_files
@@ -93,3 +106,21 @@ def print_stopped(exc: Exception, fmt: str, **fields: Any) -> None:
 ALL_RESOLUTION = 0.05
 
 
+
+
+def _campaign(path: str, minimize: str, limit: str, points: str, fmt: str, workers: int, scheduler: str | None,
+              plot: str | None, quiet: bool, time_limit: float | None, mip_gap: float,
+              settings: tuple[str, ...]) -> None:
+    """A campaign file (top-level `runs`): planner.cli.campaign_sweeps, on the Runner given."""
+    from planner.analysis.executor import Runner
+    from planner.cli.campaign_sweeps import campaign_mip_gap, frontier_text, given_or_none
+    from planner.present.plots import check_plot_path
+
+    plot_path = str(check_plot_path(plot, [path])) if plot else None
+    options = solver_options(time_limit, campaign_mip_gap(given_or_none("mip_gap", mip_gap)))
+    runner = Runner(workers=workers, scheduler=scheduler)
+    with progress_bar(quiet, "campaign frontier") as progress:
+        text, code = frontier_text(path, minimize, limit, points, fmt, options, runner, settings=settings,
+                                   plot=plot_path, progress=progress)
+    click.echo(text, nl=False)
+    sys.exit(code)

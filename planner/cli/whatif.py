@@ -40,8 +40,12 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
     """Solve INSTANCE_FILE at every point of the --vary grid: one row per point with the inputs, the
     decisions and every metric; infeasible points are rows too, with the reason."""
     from planner.present.plots import check_plot_path
+    from planner.analysis.campaign_whatif import is_campaign_file
     from planner.analysis.whatif import parse_varies, run_whatif
     from planner.input.loading import read_with_changes
+
+    if is_campaign_file(instance_file):
+        _campaign(instance_file, varies, fmt, workers, scheduler, plot, quiet, time_limit, mip_gap, settings)
 
     parsed = parse_varies(list(varies))
     from planner.input.loading import named_files
@@ -86,3 +90,23 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
     sys.exit(EXIT_LIMIT if stopped else EXIT_OK)
 
 
+
+
+def _campaign(path: str, varies: tuple[str, ...], fmt: str, workers: int, scheduler: str | None, plot: str | None,
+              quiet: bool, time_limit: float | None, mip_gap: float, settings: tuple[str, ...]) -> None:
+    """A campaign file (top-level `runs`): planner.cli.campaign_sweeps, on the same Runner."""
+    from planner.analysis.executor import Runner
+    from planner.cli.campaign_sweeps import campaign_mip_gap, given_or_none, whatif_text
+    from planner.present.plots import check_plot_path
+
+    plot_path = str(check_plot_path(plot, [path])) if plot else None
+    options = solver_options(time_limit, campaign_mip_gap(given_or_none("mip_gap", mip_gap)))
+    runner = Runner(workers=workers, scheduler=scheduler)
+    with progress_bar(quiet, "campaign what-if") as progress:
+        text, code = whatif_text(path, list(varies), fmt, options, runner, settings=settings, plot=plot_path,
+                                 progress=progress)
+    click.echo(text, nl=False)
+    if code == EXIT_LIMIT:
+        click.echo("stopped: some points hit --time-limit (status time_limit): their plans are the best "
+                   "found, not proven optimal", err=True)
+    sys.exit(code)

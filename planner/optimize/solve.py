@@ -195,3 +195,11 @@ class Solver:
             bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else objective
             gap = abs(objective - bound) / max(abs(objective), 1e-12)
         return SolveResult(status, has_solution, objective, bound, gap, seconds, h.modelStatusToString(model_status))
+
+
+def reset_after_fork() -> None:
+    """In a worker process forked from one that has solved (planner.analysis.executor's pool): HiGHS's
+    thread scheduler is a process global whose threads did not survive the fork, and a MIP large
+    enough for HiGHS to run tasks in parallel (a campaign's) would wait on them for ever. A fresh
+    one is made (Highs.resetGlobalScheduler, blocking until the old one is released)."""
+    highspy.Highs.resetGlobalScheduler(True)

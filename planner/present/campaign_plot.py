@@ -100,3 +100,68 @@ def _channels(ax, campaign: Campaign, result: CampaignResult) -> None:
     ax.set_ylabel("GPUs (all sites)")
     ax.yaxis.set_major_formatter(pyplot().FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+
+
+def plot_campaign_whatif(sweep, path: str | Path) -> None:
+    """`plan whatif CAMPAIGN --plot`: cost (top) and CO2 (bottom) of every point against the first
+    varied input, one line per combination of the other varied inputs; points without a plan are
+    left out (the title counts them)."""
+    from planner.numbers import value as written
+
+    plt = pyplot()
+    first, others = sweep.varies[0], sweep.varies[1:]
+    numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in first.values)
+    position = {x: (x if numeric else k) for k, x in enumerate(first.values)}
+    with plain_text():
+        fig, axes = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
+        groups: dict[tuple, list] = {}
+        for p in sweep.points:
+            groups.setdefault(tuple(p.values[1:]), []).append(p)
+        for rest, points in groups.items():
+            label = ", ".join(f"{v.path}={written(x)}" for v, x in zip(others, rest)) or None
+            planned = [p for p in points if p.result.metrics is not None]
+            xs = [position[p.values[0]] for p in planned]
+            for ax, figure in ((axes[0], "cost_usd"), (axes[1], "co2_t")):
+                ax.plot(xs, [getattr(p.result.metrics, figure) for p in planned], marker="o", label=label)
+        axes[0].set_ylabel("cost, USD")
+        axes[1].set_ylabel("CO2e, t")
+        axes[1].set_xlabel(first.path)
+        for ax in axes:
+            ax.grid(True, alpha=0.3)
+            ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda y, _: f"{y:,.0f}"))
+        if first.log and numeric:
+            axes[1].set_xscale("log")
+        if not numeric:
+            axes[1].set_xticks(range(len(first.values)))
+            axes[1].set_xticklabels([written(x) for x in first.values], rotation=30, ha="right")
+        if others:
+            axes[0].legend(fontsize=8, loc="best")
+        missing = sum(p.result.metrics is None for p in sweep.points)
+        note = f" ({missing} of {len(sweep.points)} points without a plan)" if missing else ""
+        axes[0].set_title(f"{sweep.name}: what-if{note}", loc="left")
+        fig.tight_layout()
+        save_figure(fig, Path(path))
+
+
+def plot_campaign_frontier(front, name: str, path: str | Path) -> None:
+    """`plan frontier CAMPAIGN --plot`: cost against CO2 of each frontier point (cheapest first,
+    numbered as in the table), joined as the step function it is: between two points the cheaper
+    plan is the best until the cleaner one's CO2 is reached."""
+    plt = pyplot()
+    with plain_text():
+        fig, ax = plt.subplots(figsize=(8, 5.5))
+        co2 = [p.co2_t for p in front]
+        cost = [p.cost_usd for p in front]
+        ax.step(co2, cost, where="pre", color="grey", linewidth=1)
+        ax.plot(co2, cost, "o", color="tab:blue")
+        for n, (x, y) in enumerate(zip(co2, cost), 1):
+            ax.annotate(str(n), (x, y), textcoords="offset points", xytext=(6, 4), fontsize=9)
+        ax.set_xlabel("CO2e, t")
+        ax.set_ylabel("cost, USD")
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.grid(True, alpha=0.3)
+        ax.set_title(f"{name}: cost / CO2 frontier ({len(front)} points, each the cheapest plan within its CO2)",
+                     loc="left", fontsize=10)
+        fig.tight_layout()
+        save_figure(fig, Path(path))

@@ -1,0 +1,190 @@
+"""What-if and frontiers over a campaign file: the one code path behind `plan whatif CAMPAIGN.yaml`,
+`plan frontier CAMPAIGN.yaml` and `plan campaign --vary / --frontier` (planner.analysis.campaign_whatif
+and campaign_frontier do the solving, on the Runner given). Each function returns the text to print
+and the exit code; the commands print or write it."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import click
+
+from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
+
+
+def campaign_mip_gap(mip_gap: float | None, option: str = "mip_gap") -> float:
+    """--mip-gap as given, else the campaign default (1e-4) rather than a single run's 1e-9: a
+    command shared with single runs passes None when the user left the option at its default."""
+    from planner.optimize.campaign_solve import CAMPAIGN_MIP_GAP
+
+    return CAMPAIGN_MIP_GAP if mip_gap is None else mip_gap
+
+
+def given_or_none(name: str, value: Any) -> Any:
+    """`value`, or None when the click option `name` was left at its default."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.get_parameter_source(name) == ParameterSource.DEFAULT:
+        return None
+    return value
+
+
+def whatif_text(path: str, varies: list[str], fmt: str, options, runner, *, settings=(), plot: str | None = None,
+                progress=None, width: int | None = None) -> tuple[str, int]:
+    """Solve the campaign at `path` over the `--vary` grid; the table / JSON / CSV and the exit code
+    (0, or 4 when a point stopped at --time-limit)."""
+    from planner.analysis.campaign_whatif import campaign_source, run_campaign_whatif
+    from planner.analysis.whatif import parse_varies
+    from planner.cli.grammar import changes_of
+
+    parsed = parse_varies(list(varies))
+    sweep = run_campaign_whatif(campaign_source(path, changes_of(settings)), parsed, options, runner, progress)
+    if plot is not None:
+        from planner.present.campaign_plot import plot_campaign_whatif
+
+        plot_campaign_whatif(sweep, plot)
+        click.echo(f"wrote {plot}", err=True)
+    stopped = any(p.result.status == "time_limit" for p in sweep.points)
+    return _whatif_render(sweep, fmt, width), (EXIT_LIMIT if stopped else EXIT_OK)
+
+
+def _whatif_render(sweep, fmt: str, width: int | None) -> str:
+    from planner.analysis.campaign_whatif import point_record, sweep_rows
+
+    records = [point_record(sweep.varies, p) for p in sweep.points]
+    if fmt == "json":
+        from planner.present.campaign_report import to_json
+
+        return to_json({"name": sweep.name, "vary": [{"path": v.path, "values": list(v.values)} for v in sweep.varies],
+                        "rows": records, "solver": {"name": "highs", "seconds": sweep.seconds, **sweep.stats}}) + "\n"
+    if fmt == "csv":
+        import csv
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        paths = [v.path for v in sweep.varies]
+        header = [*paths, *(c for c in ("status", "objective", "objective_value", "cost_usd", "co2_t", "blocks")
+                            if c not in paths), "sites", "explanation"]
+        writer.writerow(header)
+        for row in records:
+            sites = "; ".join(f"{run}@{site}" for run, site in row["sites"].items())
+            writer.writerow([*(_csv(row[h]) for h in header[:-2]), sites, " | ".join(row["explanation"])])
+        return buffer.getvalue()
+    from planner.present.tables import Col, fit_table
+
+    header, rows = sweep_rows(sweep.varies, sweep.points)
+    console, buffer = _console(width)
+    names = [v.path for v in sweep.varies]
+    columns = [Col(n, keep=True, short=n.replace(".", ".\n").replace("[", "\n[")) for n in names] + [
+        Col("status", keep=True), Col("objective value", numeric=True, short="value", drop=3), Col("cost USD", numeric=True),
+        Col("CO2 t", numeric=True), Col("blocks", numeric=True, drop=1), Col("runs at", drop=2)]
+    console.print(fit_table(columns, rows, console.width, title=f"{sweep.name}: what-if"), markup=False)
+    console.print(f"{len(sweep.points)} points in {sweep.seconds:.2f} s", markup=False)
+    return buffer.getvalue()
+
+
+def frontier_text(path: str, minimize: str, limit: str, points: str | int, fmt: str, options, runner, *,
+                  settings=(), plot: str | None = None, progress=None, width: int | None = None) -> tuple[str, int]:
+    """The cost / CO2 frontier of the campaign at `path`; text and exit code (0 with points, 3
+    when the campaign has no plan: the text says why)."""
+    from planner.analysis.campaign_frontier import campaign_frontier
+    from planner.analysis.campaign_whatif import campaign_source
+    from planner.cli.grammar import changes_of
+    from planner.errors import InputError
+    from planner.input.campaign_loading import campaign_from_dict
+
+    if {minimize, limit} != {"cost", "co2"}:
+        raise InputError("--limit", f"a campaign's frontier is cost against co2 (--minimize cost --limit co2), "
+                                    f"got --minimize {minimize} --limit {limit}")
+    try:
+        count = int(points)
+    except (TypeError, ValueError):
+        raise InputError("--points", f"a campaign's frontier takes a whole number of points >= 2, got {points!r}") from None
+    if not 2 <= count <= 50:
+        raise InputError("--points", f"a campaign's frontier takes 2 to 50 points, got {count}")
+    campaign = campaign_from_dict(campaign_source(path, changes_of(settings)))
+    front = campaign_frontier(campaign, count, options, runner, progress)
+    name = campaign.name or "campaign"
+    explanation: list[str] = []
+    if not front:
+        from planner.analysis.campaign_explain import explain_infeasible
+        from planner.optimize.campaign_solve import solve_campaign
+
+        result = solve_campaign(campaign.model_copy(update={"objective": "cost"}), options)
+        explanation = result.explanation or explain_infeasible(campaign, result.data, options)
+    elif plot is not None:
+        from planner.present.campaign_plot import plot_campaign_frontier
+
+        plot_campaign_frontier(front, name, plot)
+        click.echo(f"wrote {plot}", err=True)
+    return frontier_render(front, name, fmt, width, explanation), (EXIT_OK if front else EXIT_INFEASIBLE)
+
+
+def frontier_json(front) -> list[dict[str, Any]]:
+    return [{"cost_usd": p.cost_usd, "co2_t": p.co2_t, "max_co2_t": p.max_co2_t,
+             "sites": {r.run: r.site for r in p.result.plan.runs},
+             "blocks": sum(x.blocks for x in p.result.plan.reservations)} for p in front]
+
+
+def frontier_render(front, name: str, fmt: str, width: int | None, explanation: list[str] = ()) -> str:
+    if fmt == "json":
+        from planner.present.campaign_report import to_json
+
+        doc: dict[str, Any] = {"name": name, "minimize": "cost", "limit": "co2", "points": frontier_json(front)}
+        if not front:
+            doc["explanation"] = list(explanation)
+        return to_json(doc) + "\n"
+    if fmt == "csv":
+        import csv
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["point", "cost_usd", "co2_t", "max_co2_t", "blocks", "sites"])
+        for n, p in enumerate(frontier_json(front), 1):
+            writer.writerow([n, _csv(p["cost_usd"]), _csv(p["co2_t"]), _csv(p["max_co2_t"]), p["blocks"],
+                             "; ".join(f"{run}@{site}" for run, site in p["sites"].items())])
+        return buffer.getvalue()
+    from planner.present.tables import Col, fit_table
+
+    console, buffer = _console(width)
+    if not front:
+        console.print(f"{name}: no plan meets the campaign's limits", markup=False)
+        for line in explanation:
+            console.print(f"  {line}", markup=False)
+        return buffer.getvalue()
+    rows = [[str(n), f"{p['cost_usd']:,.0f}", f"{p['co2_t']:,.1f}",
+             "-" if p["max_co2_t"] is None else f"{p['max_co2_t']:,.1f}", str(p["blocks"]),
+             ", ".join(f"{run}@{site}" for run, site in p["sites"].items())] for n, p in enumerate(frontier_json(front), 1)]
+    columns = [Col("#", numeric=True, keep=True), Col("cost USD", numeric=True), Col("CO2 t", numeric=True),
+               Col("CO2 budget t", numeric=True, drop=2), Col("blocks", numeric=True, drop=1), Col("runs at")]
+    console.print(fit_table(columns, rows, console.width,
+                            title=f"{name}: cost / CO2 frontier (each point the cheapest plan within its CO2)"),
+                  markup=False)
+    return buffer.getvalue()
+
+
+def _csv(value: Any) -> str:
+    if value is None:
+        return ""
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _console(width: int | None):
+    import os
+    import shutil
+    import sys
+
+    from rich.console import Console
+
+    if width is None:
+        if os.environ.get("COLUMNS", "").strip().isdigit():
+            width = int(os.environ["COLUMNS"])
+        else:
+            width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
+    buffer = io.StringIO()
+    return Console(file=buffer, width=width, force_terminal=False, color_system=None), buffer
+
+
+__all__ = ["whatif_text", "frontier_text", "frontier_render", "campaign_mip_gap", "given_or_none"]
