@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from planner.constants import PlanStatus
 from planner.errors import InputError
 from planner.input.campaign_loading import campaign_from_dict, resolve_campaign_names
 from planner.input.campaign_schema import Campaign, CampaignLimits
@@ -115,7 +116,7 @@ def run_campaign_whatif(source: str | Path | dict[str, Any], varies: list[Vary],
     start = time.perf_counter()
     results = runner.map(_options, options, solve_point, campaigns, progress=progress)
     points = [CampaignPoint(tuple(cell), r) for cell, r in zip(cells, results)]
-    stats = {"solves": len(cells), "infeasible": sum(p.result.status == "infeasible" for p in points),
+    stats = {"solves": len(cells), "infeasible": sum(p.result.status == PlanStatus.INFEASIBLE for p in points),
              **({"workers": runner.describe()} if runner.kind != "serial" else {})}
     return CampaignWhatIf(str(base.get("name") or "campaign"), varies, points, time.perf_counter() - start, stats)
 

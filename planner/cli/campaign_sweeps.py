@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
+from planner.constants import PlanStatus
 
 
 def campaign_mip_gap(mip_gap: float | None, option: str = "mip_gap") -> float:
@@ -46,7 +47,7 @@ def whatif_text(path: str, varies: list[str], fmt: str, options, runner, *, sett
 
         plot_campaign_whatif(sweep, plot)
         click.echo(f"wrote {plot}", err=True)
-    stopped = any(p.result.status == "time_limit" for p in sweep.points)
+    stopped = any(p.result.status == PlanStatus.TIME_LIMIT for p in sweep.points)
     return _whatif_render(sweep, fmt, width), (EXIT_LIMIT if stopped else EXIT_OK)
 
 
