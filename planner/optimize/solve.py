@@ -124,6 +124,18 @@ def _check(status, what: str) -> None:
 _banner_swallowed = False
 
 
+_SCHEDULER_OF: list[int] = []
+
+
+def fresh_scheduler_after_fork() -> None:
+    """A new HiGHS thread scheduler in a forked process, once per process: one inherited from a
+    parent that had already solved a MIP has no threads behind it, and a MIP that waits on it
+    never ends (`plan page`'s workers call this before a campaign solve)."""
+    if _SCHEDULER_OF != [os.getpid()]:
+        highspy.Highs.resetGlobalScheduler(False)
+        _SCHEDULER_OF[:] = [os.getpid()]
+
+
 def new_highs() -> highspy.Highs:
     """A Highs object, without the copyright banner highspy (1.16) writes to file descriptor 1 when
     the first one of a process is made, before any option can switch output off (HiGHS issue

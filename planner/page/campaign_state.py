@@ -95,30 +95,14 @@ class CampaignAnswer:
     png: bytes | None
 
 
-_SCHEDULER_OF: list[int] = []
-
-
-def _fresh_scheduler() -> None:
-    """A new HiGHS thread scheduler in a forked worker, once: one inherited from a parent that
-    solved a MIP itself (the tests run `plan campaign` in-process) has no threads behind it, and
-    a campaign MIP waiting on it never ends."""
-    import os
-
-    if _SCHEDULER_OF != [os.getpid()]:
-        import highspy
-
-        highspy.Highs.resetGlobalScheduler(False)
-        _SCHEDULER_OF[:] = [os.getpid()]
-
-
 def campaign_job(data: dict[str, Any]) -> tuple[str, Any]:
     """`plan campaign` on the mapping: ("ok", CampaignAnswer) (an infeasible campaign with what
     would have to move, as the CLI explains it) or ("input", the one-line message)."""
     from planner.input.campaign_loading import campaign_from_dict
     from planner.optimize.campaign_solve import CAMPAIGN_MIP_GAP, solve_campaign
-    from planner.optimize.solve import SolveOptions
+    from planner.optimize.solve import SolveOptions, fresh_scheduler_after_fork
 
-    _fresh_scheduler()
+    fresh_scheduler_after_fork()  # the tests run `plan campaign` in the page's parent process
     try:
         campaign = campaign_from_dict(data)
         options = SolveOptions(mip_gap=CAMPAIGN_MIP_GAP)
