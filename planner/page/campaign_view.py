@@ -77,7 +77,7 @@ class CampaignView:
         value = self.state.levers.budget_usd
         on = value is not None
         with ui.row().classes("w-full items-center justify-between no-wrap"):
-            switch = ui.switch("budget (USD)", value=on).mark("campaign-budget-on")
+            switch = ui.switch("budget (USD)", value=on).classes("campaign-budget-on").mark("campaign-budget-on")
             text = ui.label(f"${value:,.0f}" if on else "off").classes(
                 "text-sm tabular-nums campaign-budget-value").mark("campaign-budget-value")
         shown = snap(value if on else (scale.low + scale.high) / 2, scale)
