@@ -118,16 +118,18 @@ async def test_budget_control_and_its_switch(monkeypatch, capsys, tmp_path):
 
 async def test_objective_and_carbon_price(monkeypatch, capsys, tmp_path):
     async with page_user(SHIFT) as user:
-        await shows_cli(user, monkeypatch, capsys, SHIFT)
+        base = await shows_cli(user, monkeypatch, capsys, SHIFT)
         one(user, "campaign-objective").value = "weighted"
         cheapest = await shows_cli(user, monkeypatch, capsys,
                                    edited(tmp_path, SHIFT, "w0.yaml", ("objective: co2", "objective: weighted")))
-        price = slider_on_grid(user, "campaign-carbon-price", 3000.0)
+        assert runs_of(cheapest) != runs_of(base)  # co2 -> weighted (price 0) moved the plan
+        price = slider_on_grid(user, "campaign-carbon-price", 500.0)
+        assert 0 < price <= one(user, "campaign-carbon-price").props["max"]
         one(user, "campaign-carbon-price").value = price
         file = edited(tmp_path, SHIFT, "w.yaml",
                       ("objective: co2", f"objective: weighted\ncarbon_price_usd_per_t: {price!r}"))
         priced = await shows_cli(user, monkeypatch, capsys, file)
-        assert {r[1] for r in runs_of(priced)} != {r[1] for r in runs_of(cheapest)}  # the price moves a run's site
+        assert priced["objective_value"] > cheapest["objective_value"]  # the price counts in the objective
         assert one(user, "campaign-carbon-price-value").text == f"${price:,.0f} per t CO2e"
 
 
@@ -187,3 +189,18 @@ async def test_downloads_yaml_solves_to_the_same_plan_and_csv(monkeypatch, capsy
         assert page_csv == cli_csv
         png = await download(user, "campaign plot (PNG)")
         assert png.startswith(b"\x89PNG")
+
+
+async def test_uploaded_campaign_opens_its_view_and_a_bad_one_is_the_loaders_line(monkeypatch, capsys, tmp_path):
+    from tests.test_page_ui import upload
+
+    async with page_user(INSTANCES / "us-vs-nordic.yaml") as user:
+        await upload(user, "mine.yaml", PROCUREMENT.read_bytes())
+        await wait_for(lambda: one(user, "instance").value == 1)
+        await shows_cli(user, monkeypatch, capsys, PROCUREMENT)
+        bad = edited(tmp_path, PROCUREMENT, "bad.yaml", ("deadline: 2027-07", "deadline: 2027-13"))
+        code, err = run_main(monkeypatch, capsys, "campaign", str(bad))[0::2]
+        assert code == 2
+        await upload(user, "bad.yaml", bad.read_bytes())
+        message = await wait_for(lambda: text_of(user, "upload-error"))
+        assert message == err.strip().removeprefix("error: ")

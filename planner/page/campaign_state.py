@@ -24,6 +24,9 @@ from planner.page.source import Source
 
 #: columns of the campaign's tables (as `plan campaign` prints them at this terminal width)
 CAMPAIGN_WIDTH = 100
+#: the campaign figure on the page, inches (at 100 dpi about the width of the page's answer column,
+#: short enough to sit below the headline at 1280x800)
+FIGURE_INCHES = (10.0, 6.0)
 #: the objectives of a campaign (planner.input.campaign_schema.Campaign.objective)
 CAMPAIGN_OBJECTIVES = {"cost": "cost (USD)", "co2": "CO2e (t)", "weighted": "cost + carbon price x CO2e",
                        "lateness": "cost + lateness"}
@@ -153,7 +156,7 @@ def campaign_png(campaign: Any, result: Any) -> bytes:
 
     with tempfile.TemporaryDirectory(prefix="plan-page-") as folder:
         path = Path(folder) / "campaign.png"
-        plot_campaign(campaign, result, path)
+        plot_campaign(campaign, result, path, size=FIGURE_INCHES)
         return path.read_bytes()
 
 
