@@ -6,6 +6,7 @@ not the page's code); the edited YAML downloaded solves with `plan campaign` to 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -204,3 +205,35 @@ async def test_uploaded_campaign_opens_its_view_and_a_bad_one_is_the_loaders_lin
         await upload(user, "bad.yaml", bad.read_bytes())
         message = await wait_for(lambda: text_of(user, "upload-error"))
         assert message == err.strip().removeprefix("error: ")
+
+
+def slow_campaign_job(data):
+    """A solve that takes a minute (a worker busy with a long campaign), for the cancel test."""
+    import time
+
+    time.sleep(60)
+    return "input", "not reached"
+
+
+async def test_cancel_ends_a_running_solve_and_the_next_one_runs(monkeypatch, capsys, tmp_path):
+    from planner.page.campaign_state import CampaignState
+    from planner.page.jobs import Jobs
+    from planner.page.source import read_file
+
+    jobs = Jobs(1)
+    try:
+        state = CampaignState(read_file(PROCUREMENT), jobs, job=slow_campaign_job)
+        task = asyncio.create_task(state.solve())
+        await wait_for(lambda: state.running is not None)
+        await asyncio.sleep(0.3)
+        state.cancel()
+        await asyncio.wait_for(task, timeout=10)  # the worker was ended: the solve answers at once
+        assert state.answer is None and state.error == "solve cancelled: move a control to solve again"
+        state.job = None
+        state.levers = state.levers.with_deadline("r70b", "2027-05")
+        assert await state.solve()  # on fresh workers
+    finally:
+        jobs.close()
+    file = edited(tmp_path, PROCUREMENT, "d.yaml", ("deadline: 2027-07", "deadline: 2027-05"))
+    _, out = cli_campaign(monkeypatch, capsys, file)
+    same_plan(json.loads(state.answer.json), json.loads(out))
