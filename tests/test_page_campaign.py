@@ -17,7 +17,7 @@ pytest.importorskip("nicegui")
 from tests.cli_run import run_main  # noqa: E402
 from tests.page_support import INSTANCES, one, page_user, text_of, wait_for, without_timing  # noqa: E402
 
-pytestmark = pytest.mark.anyio
+
 
 CAMPAIGNS = INSTANCES / "campaigns"
 SHIFT = CAMPAIGNS / "campaign-carbon-shift.yaml"
@@ -91,6 +91,7 @@ def slider_on_grid(user, marker: str, value: float) -> float:
     return low + round((value - low) / step) * step
 
 
+@pytest.mark.anyio
 async def test_campaign_file_opens_its_view_as_plan_campaign_prints_it(monkeypatch, capsys):
     async with page_user(PROCUREMENT) as user:
         await shows_cli(user, monkeypatch, capsys, PROCUREMENT)
@@ -102,6 +103,7 @@ async def test_campaign_file_opens_its_view_as_plan_campaign_prints_it(monkeypat
         assert headline.startswith(f"2 runs: ${cli['cost_usd']['total']:,.0f}, {cli['co2_t']:,.1f} t CO2e")
 
 
+@pytest.mark.anyio
 async def test_budget_control_and_its_switch(monkeypatch, capsys, tmp_path):
     async with page_user(SHIFT) as user:
         base = await shows_cli(user, monkeypatch, capsys, SHIFT)
@@ -117,6 +119,7 @@ async def test_budget_control_and_its_switch(monkeypatch, capsys, tmp_path):
         await shows_cli(user, monkeypatch, capsys, SHIFT)
 
 
+@pytest.mark.anyio
 async def test_objective_and_carbon_price(monkeypatch, capsys, tmp_path):
     async with page_user(SHIFT) as user:
         base = await shows_cli(user, monkeypatch, capsys, SHIFT)
@@ -134,6 +137,7 @@ async def test_objective_and_carbon_price(monkeypatch, capsys, tmp_path):
         assert one(user, "campaign-carbon-price-value").text == f"${price:,.0f} per t CO2e"
 
 
+@pytest.mark.anyio
 async def test_deadline_of_a_run_and_reset(monkeypatch, capsys, tmp_path):
     async with page_user(PROCUREMENT) as user:
         base = await shows_cli(user, monkeypatch, capsys, PROCUREMENT)
@@ -146,6 +150,7 @@ async def test_deadline_of_a_run_and_reset(monkeypatch, capsys, tmp_path):
         assert one(user, "deadline:r70b").value == "2027-07"
 
 
+@pytest.mark.anyio
 async def test_infeasible_campaign_shows_its_explanation_never_a_traceback(monkeypatch, capsys, tmp_path):
     async with page_user(PROCUREMENT) as user:
         await shows_cli(user, monkeypatch, capsys, PROCUREMENT)
@@ -171,6 +176,7 @@ async def test_infeasible_campaign_shows_its_explanation_never_a_traceback(monke
         assert re.search(r"budget", " ".join(cli["explanation"]))
 
 
+@pytest.mark.anyio
 async def test_downloads_yaml_solves_to_the_same_plan_and_csv(monkeypatch, capsys, tmp_path):
     async with page_user(PROCUREMENT) as user:
         await shows_cli(user, monkeypatch, capsys, PROCUREMENT)
@@ -192,6 +198,7 @@ async def test_downloads_yaml_solves_to_the_same_plan_and_csv(monkeypatch, capsy
         assert png.startswith(b"\x89PNG")
 
 
+@pytest.mark.anyio
 async def test_uploaded_campaign_opens_its_view_and_a_bad_one_is_the_loaders_line(monkeypatch, capsys, tmp_path):
     from tests.test_page_ui import upload
 
@@ -215,6 +222,7 @@ def slow_campaign_job(data):
     return "input", "not reached"
 
 
+@pytest.mark.anyio
 async def test_cancel_ends_a_running_solve_and_the_next_one_runs(monkeypatch, capsys, tmp_path):
     from planner.page.campaign_state import CampaignState
     from planner.page.jobs import Jobs
@@ -237,3 +245,11 @@ async def test_cancel_ends_a_running_solve_and_the_next_one_runs(monkeypatch, ca
     file = edited(tmp_path, PROCUREMENT, "d.yaml", ("deadline: 2027-07", "deadline: 2027-05"))
     _, out = cli_campaign(monkeypatch, capsys, file)
     same_plan(json.loads(state.answer.json), json.loads(out))
+
+
+def test_a_bad_campaign_file_on_the_command_line_is_plan_campaigns_line(monkeypatch, capsys, tmp_path):
+    bad = edited(tmp_path, PROCUREMENT, "bad.yaml", ("deadline: 2027-07", "deadline: 2027-13"))
+    code, out, err = run_main(monkeypatch, capsys, "page", str(bad), "--port", "1")
+    expected = run_main(monkeypatch, capsys, "campaign", str(bad))
+    assert (code, out) == (2, "") and expected[0] == 2
+    assert err == expected[2] and len(err.strip().splitlines()) == 1 and "runs[1].deadline" in err
