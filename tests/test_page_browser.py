@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -128,7 +129,7 @@ def cli_campaign(file) -> str:
 
 def test_campaign_budget_control_moves_the_plan_to_plan_campaign(tmp_path):
     """A campaign file opens on the campaign view with its figure; the budget switched on and
-    moved down by keys shows the plan `plan campaign` gives with that budget written in the file."""
+    moved by keys (to its low end, then two big steps up) shows the plan `plan campaign` gives with that budget written in the file."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
@@ -138,20 +139,29 @@ def test_campaign_budget_control_moves_the_plan_to_plan_campaign(tmp_path):
         assert normal(first) == normal(cli_campaign(SHIFT))
         wait_until(lambda: by_css(driver, ".campaign-figure img").get_attribute("src"), what="the figure")
         by_css(driver, ".campaign-budget-on").click()
-        slider = by_css(driver, ".campaign-budget .q-slider__track-container")
         wait_until(lambda: "disabled" not in (by_css(driver, ".campaign-budget").get_attribute("class") or ""),
                    what="the budget slider on")
-        driver.execute_script("arguments[0].focus()", slider)
-        keys = ActionChains(driver)
-        for key in [Keys.HOME] + [Keys.PAGE_UP] * 2:  # from the slider's low end, two big steps up
-            keys.send_keys(key).pause(0.05)
-        keys.perform()
+        from selenium.common.exceptions import StaleElementReferenceException
 
-        def moved() -> str | None:
+        def shown() -> str | None:
             text = by_css(driver, ".campaign-budget-value").text
             return text if text.startswith("$") else None
 
-        budget = float(wait_until(moved, what="the budget's value").replace("$", "").replace(",", ""))
+        switched_on = wait_until(shown, what="the budget on")  # the slider's middle, before the keys
+        for _ in range(20):  # the slider is drawn again once enabled: take the element after that
+            try:
+                slider = by_css(driver, ".campaign-budget .q-slider__track-container")
+                driver.execute_script("arguments[0].focus()", slider)
+                keys = ActionChains(driver)
+                for key in [Keys.HOME] + [Keys.PAGE_UP] * 2:  # from the low end, two big steps up (idempotent)
+                    keys.send_keys(key).pause(0.05)
+                keys.perform()
+                break
+            except StaleElementReferenceException:
+                time.sleep(0.25)
+
+        budget = float(wait_until(lambda: (lambda t: t if t != switched_on else None)(shown()),
+                                  what="the budget's value after the keys").replace("$", "").replace(",", ""))
         file = tmp_path / "budget.yaml"
         file.write_text(SHIFT.read_text().replace("objective: co2\n", f"objective: co2\nlimits: {{budget_usd: {budget!r}}}\n"))
         expected = normal(cli_campaign(file))
