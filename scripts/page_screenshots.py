@@ -5,7 +5,9 @@
 Writes page-single-run.png (co2-regions.yaml as opened), page-budget.png (the budget moved to $3M),
 page-plan.png (the plan table and ranking, scrolled), page-point.png (a frontier point clicked),
 page-band.png (the uncertainty band of an instance with an `uncertainty:` block),
-page-infeasible.png (infeasible-deadline.yaml) and page-upload-error.png (a bad upload).
+page-infeasible.png (infeasible-deadline.yaml), page-upload-error.png (a bad upload) and
+page-campaign.png (the campaign view on campaign-procurement.yaml); `--only campaign` writes that
+one alone.
 """
 
 from __future__ import annotations
@@ -45,7 +47,12 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs"))
-    out = Path(parser.parse_args().out)
+    parser.add_argument("--only", choices=["campaign"], default=None, help="write only this screenshot")
+    args = parser.parse_args()
+    out = Path(args.out)
+    if args.only == "campaign":
+        campaign_shot(out)
+        return
     instances = ROOT / "instances"
     folder = Path(tempfile.mkdtemp(prefix="plan-page-shots-"))
     band = folder / "startup-7b-uncertain-mfu.yaml"
@@ -109,6 +116,24 @@ def main() -> None:
         driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
         time.sleep(0.8)
         shot(driver, "upload-error")
+    campaign_shot(out)
+
+
+def campaign_shot(out: Path) -> None:
+    """page-campaign.png: the campaign view on campaign-procurement.yaml, scrolled to its figure."""
+    from selenium.webdriver.common.by import By
+
+    from tests.page_browser import chromium, page_server, wait_until
+
+    with page_server(ROOT / "instances" / "campaigns" / "campaign-procurement.yaml") as url, chromium() as driver:
+        driver.get(url)
+        wait_until(lambda: driver.find_element(By.CSS_SELECTOR, ".campaign-text").text, what="the campaign")
+        wait_until(lambda: driver.find_element(By.CSS_SELECTOR, ".campaign-figure img").get_attribute("naturalWidth")
+                   not in (None, "0"), what="the figure")
+        time.sleep(1.0)
+        path = out / "page-campaign.png"
+        driver.save_screenshot(str(path))
+        print("wrote", path)
 
 
 def _click_a_point(driver) -> None:

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -113,4 +114,59 @@ def test_frontier_point_hover_names_its_plan():
         else:
             raise AssertionError("no point shows a tooltip")
         assert re.search(r"\d+B (H100|B200)x\d+ \S+", tip[0])
+        assert console_errors(driver) == []
+
+
+SHIFT = ROOT / "instances" / "campaigns" / "campaign-carbon-shift.yaml"
+
+
+def cli_campaign(file) -> str:
+    """`python -c "import cli; cli.main()" campaign FILE` at 100 columns, as a user runs it."""
+    done = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "campaign", str(file)], cwd=ROOT,
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "100"}, timeout=60)
+    return done.stdout
+
+
+def test_campaign_budget_control_moves_the_plan_to_plan_campaign(tmp_path):
+    """A campaign file opens on the campaign view with its figure; the budget switched on and
+    moved by keys (to its low end, then two big steps up) shows the plan `plan campaign` gives with that budget written in the file."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    with page_server(SHIFT) as url, chromium() as driver:
+        driver.get(url)
+        first = wait_until(lambda: by_css(driver, ".campaign-text").text, what="the campaign's first plan")
+        assert normal(first) == normal(cli_campaign(SHIFT))
+        wait_until(lambda: by_css(driver, ".campaign-figure img").get_attribute("src"), what="the figure")
+        by_css(driver, ".campaign-budget-on").click()
+        wait_until(lambda: "disabled" not in (by_css(driver, ".campaign-budget").get_attribute("class") or ""),
+                   what="the budget slider on")
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        def shown() -> str | None:
+            text = by_css(driver, ".campaign-budget-value").text
+            return text if text.startswith("$") else None
+
+        switched_on = wait_until(shown, what="the budget on")  # the slider's middle, before the keys
+        for _ in range(20):  # the slider is drawn again once enabled: take the element after that
+            try:
+                slider = by_css(driver, ".campaign-budget .q-slider__track-container")
+                driver.execute_script("arguments[0].focus()", slider)
+                keys = ActionChains(driver)
+                for key in [Keys.HOME] + [Keys.PAGE_UP] * 2:  # from the low end, two big steps up (idempotent)
+                    keys.send_keys(key).pause(0.05)
+                keys.perform()
+                break
+            except StaleElementReferenceException:
+                time.sleep(0.25)
+
+        budget = float(wait_until(lambda: (lambda t: t if t != switched_on else None)(shown()),
+                                  what="the budget's value after the keys").replace("$", "").replace(",", ""))
+        file = tmp_path / "budget.yaml"
+        file.write_text(SHIFT.read_text().replace("objective: co2\n", f"objective: co2\nlimits: {{budget_usd: {budget!r}}}\n"))
+        expected = normal(cli_campaign(file))
+        wait_until(lambda: normal(by_css(driver, ".campaign-text").text) == expected,
+                   what="the plan of the new budget")
+        assert expected != normal(first)
+        driver.save_screenshot(str(tmp_path / "campaign.png"))
         assert console_errors(driver) == []

@@ -111,7 +111,8 @@ def _die_with_parent(parent: int) -> None:
 def _pool_init(token: str, prepare: Callable, state: Any, parent: int | None = None) -> None:
     """A pool worker: Ctrl-C is the parent's to handle (it terminates the workers); SIGTERM and
     SIGHUP end the worker at once (the default action, not the parent's Python handler a fork
-    inherits); and the worker dies with its parent."""
+    inherits); the worker dies with its parent; and a HiGHS thread scheduler inherited through a
+    fork is replaced (planner.optimize.solve.reset_after_fork)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -120,6 +121,12 @@ def _pool_init(token: str, prepare: Callable, state: Any, parent: int | None = N
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     if parent is not None:
         _die_with_parent(parent)
+    import sys
+
+    if "highspy" in sys.modules:   # forked from a process that has solved: HiGHS's threads are gone
+        from planner.optimize.solve import reset_after_fork
+
+        reset_after_fork()
     global _POOL_STATE
     _POOL_STATE = (token, prepare, state)
     _context(token, prepare, state)

@@ -23,7 +23,8 @@ from planner.errors import InputError
 @click.option("--open", "open_browser", is_flag=True, help="Also open the page in this machine's web browser.")
 def page(files: tuple[str, ...], port: int, host: str, workers: int, open_browser: bool) -> None:
     """Open a web page to move the budget, deadline, carbon price and other levers of FILE (or of
-    the bundled instances) and see the optimal plan, its frontier and ranking change."""
+    the bundled instances) and see the optimal plan, its frontier and ranking change. A campaign
+    file (`plan campaign`) opens the campaign view."""
     from planner.page.source import bundled_files, read_file
 
     try:

@@ -124,6 +124,9 @@ def _check(status, what: str) -> None:
 _banner_swallowed = False
 
 
+_SCHEDULER_OF: list[int] = []
+
+
 def new_highs() -> highspy.Highs:
     """A Highs object, without the copyright banner highspy (1.16) writes to file descriptor 1 when
     the first one of a process is made, before any option can switch output off (HiGHS issue
@@ -201,5 +204,8 @@ def reset_after_fork() -> None:
     """In a worker process forked from one that has solved (planner.analysis.executor's pool): HiGHS's
     thread scheduler is a process global whose threads did not survive the fork, and a MIP large
     enough for HiGHS to run tasks in parallel (a campaign's) would wait on them for ever. A fresh
-    one is made (Highs.resetGlobalScheduler, blocking until the old one is released)."""
-    highspy.Highs.resetGlobalScheduler(True)
+    one is made (Highs.resetGlobalScheduler, blocking until the old one is released), once per
+    process (every pool worker calls this when it starts: campaign and single-run sweeps, the page)."""
+    if _SCHEDULER_OF != [os.getpid()]:
+        highspy.Highs.resetGlobalScheduler(True)
+        _SCHEDULER_OF[:] = [os.getpid()]

@@ -1,7 +1,8 @@
-"""The page: a header to pick an instance (a file given to `plan page`, a bundled one, or an
-upload) and one tab per view. VIEWS lists the views; a second view (the campaign view, once
-`plan campaign` exists) is one more entry: a class built from a RunState-like state with
-`draw()` and `start()`.
+"""The page: a header to pick an instance or campaign (a file given to `plan page`, a bundled one,
+or an upload) and one tab per view. VIEWS lists the views: each a class built from its state
+(`state_class(source, jobs)`, RunState when it names none) with `draw()` and `start()`, shown for
+the sources it `accepts` (the single-run view for an instance, the campaign view for a campaign
+file); the tab of the first view that accepts the source picked is opened.
 """
 
 from __future__ import annotations
@@ -14,13 +15,20 @@ from nicegui import background_tasks, ui
 
 from planner.errors import InputError, one_line
 from planner.input.loading import MAX_INSTANCE_BYTES as MAX_UPLOAD_BYTES
+from planner.page.campaign_view import CampaignView
 from planner.page.jobs import Jobs
 from planner.page.single_run import SingleRunView
 from planner.page.source import Source, read_upload
 from planner.page.state import RunState
 
 #: tab title -> view class (built from a RunState; draw() then start())
-VIEWS: dict[str, Callable[[RunState], Any]] = {"Single run": SingleRunView}
+VIEWS: dict[str, Callable[[Any], Any]] = {"Single run": SingleRunView, "Campaign": CampaignView}
+
+
+def accepts(view_class: Any, source: Source) -> bool:
+    """Whether the view shows `source` (a view without `accepts` shows instances, not campaigns)."""
+    check = getattr(view_class, "accepts", None)
+    return check(source) if check is not None else not source.is_campaign
 
 
 class PageApp:
@@ -51,25 +59,21 @@ class PageApp:
                 "plan-open").mark("open")
             message = ui.label("").classes("text-amber-300 font-bold upload-error").mark("upload-error")
         with ui.dialog() as opener, ui.card():
-            ui.label(f"An instance file (YAML, at most {MAX_UPLOAD_BYTES:,} bytes), checked as `plan solve` checks it")
+            ui.label(f"An instance or campaign file (YAML, at most {MAX_UPLOAD_BYTES:,} bytes), checked as "
+                     "`plan solve` (or `plan campaign`) checks it")
             ui.upload(label="instance file", auto_upload=True, max_file_size=MAX_UPLOAD_BYTES,
                       on_upload=lambda e: upload(e), on_rejected=lambda: rejected()).props(
                 "accept=.yaml,.yml").classes("w-96").mark("upload")
         with ui.tabs().props("dense align=left").classes("w-full") as tabs:
             for title in VIEWS:
                 ui.tab(title)
-        with ui.tab_panels(tabs, value=next(iter(VIEWS))).classes("w-full"):
+        with ui.tab_panels(tabs, value=next(iter(VIEWS))).classes("w-full") as panels:
             for title in VIEWS:
                 with ui.tab_panel(title).classes("p-2"):
                     views[title] = ui.column().classes("w-full")
 
         def show(index: int) -> None:
-            for title, view_class in VIEWS.items():
-                views[title].clear()
-                view = view_class(RunState(sources[index], self.jobs))
-                with views[title]:
-                    view.draw()
-                background_tasks.create(view.start(), name="plan page first solve")
+            self.show_views(sources[index], views, panels)
 
         async def upload(event: Any) -> None:
             file = event.file
@@ -92,6 +96,25 @@ class PageApp:
 
         picker.on_value_change(lambda e: show(e.value))
         show(0)
+
+    def show_views(self, source: Source, views: dict[str, Any], panels: Any) -> None:
+        """Draw every view that accepts `source` (a note in the others), start their first solves,
+        and open the first such view's tab."""
+        shown = [title for title, view_class in VIEWS.items() if accepts(view_class, source)]
+        for title, view_class in VIEWS.items():
+            views[title].clear()
+            if title not in shown:
+                with views[title]:
+                    ui.label(f"{source.label} is " + ("a campaign file: see the Campaign tab" if source.is_campaign
+                                                      else "a single-run instance: see the Single run tab")
+                             ).classes("text-gray-600").mark(f"not-{title.lower().replace(' ', '-')}")
+                continue
+            view = view_class(getattr(view_class, "state_class", RunState)(source, self.jobs))
+            with views[title]:
+                view.draw()
+            background_tasks.create(view.start(), name="plan page first solve")
+        if shown and panels.value not in shown:
+            panels.set_value(shown[0])
 
 
 def run(app: PageApp, host: str = "127.0.0.1", port: int = 8080, show: bool = False) -> None:

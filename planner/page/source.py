@@ -25,8 +25,13 @@ class Source:
 
     label: str
     data: dict[str, Any]
-    instance: Instance
+    instance: Instance | None      # None for a campaign file
     folder: Path | None
+    campaign: Any = None           # the validated Campaign of a campaign file (`plan campaign`)
+
+    @property
+    def is_campaign(self) -> bool:
+        return self.campaign is not None
 
     @property
     def uploaded(self) -> bool:
@@ -34,14 +39,36 @@ class Source:
 
 
 def bundled_files() -> list[Path]:
-    """The bundled instances (instances/*.yaml), sorted; empty when not installed from a checkout."""
-    return sorted(BUNDLED.glob("*.yaml")) if BUNDLED.is_dir() else []
+    """The bundled instances (instances/*.yaml), sorted, then the bundled campaigns
+    (instances/campaigns/*.yaml); empty when not installed from a checkout."""
+    if not BUNDLED.is_dir():
+        return []
+    return sorted(BUNDLED.glob("*.yaml")) + sorted((BUNDLED / "campaigns").glob("*.yaml"))
+
+
+#: keys only a campaign file has (planner.input.campaign_schema.Campaign): `runs` and `fleet`
+CAMPAIGN_KEYS = ("runs", "fleet")
+
+
+def is_campaign_data(data: dict[str, Any]) -> bool:
+    """A campaign file (`plan campaign`) rather than an instance (`plan solve`): it has the
+    campaign's own keys, `runs` and `fleet`, which an instance may not carry."""
+    return any(key in data for key in CAMPAIGN_KEYS)
+
+
+def campaign_source(label: str, data: dict[str, Any], folder: Path | None) -> Source:
+    """A campaign file's source, validated as `plan campaign` validates it (InputError naming the field)."""
+    from planner.input.campaign_loading import campaign_from_dict
+
+    return Source(label, data, None, folder, campaign=campaign_from_dict(data))
 
 
 def read_file(path: str | Path) -> Source:
     """A file named on the command line: read_yaml's checks, samples read beside it, validated."""
     path = Path(path)
     data = read_yaml(path)
+    if is_campaign_data(data):
+        return campaign_source(path.name, data, path.parent)
     samples = data.get("scaling_law_samples")
     if isinstance(samples, dict):
         data = {**data, "scaling_law_samples": read_samples_file(samples, path.parent)}
@@ -54,6 +81,8 @@ def read_upload(name: str, raw: bytes) -> Source:
     references to other files (a `{file: ...}` of samples or of an uncertainty table)."""
     where = f"upload {name}"
     data = parse_yaml_bytes(raw, where)
+    if is_campaign_data(data):
+        return campaign_source(name, data, None)
     if isinstance(data.get("scaling_law_samples"), dict):
         raise InputError("scaling_law_samples", "an uploaded instance cannot read other files; "
                          "write the samples in the file as a list")
@@ -95,5 +124,5 @@ def entry_name(entry: Any) -> str | None:
     return None
 
 
-__all__ = ["Source", "BUNDLED", "bundled_files", "read_file", "read_upload", "edited_data", "edited_instance",
+__all__ = ["Source", "BUNDLED", "bundled_files", "is_campaign_data", "campaign_source", "read_file", "read_upload", "edited_data", "edited_instance",
            "entry_name"]

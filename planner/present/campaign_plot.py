@@ -1,7 +1,7 @@
 """`plan campaign --plot FILE`: one figure, three panels, from the evaluator's figures.
 
 1. Gantt: each run a row, a bar over the months it holds GPUs, coloured by site, the GPUs it holds
-   written on each month (k = thousands).
+   written on each month (whole numbers).
 2. MW by site and month: the MW the campaign draws at each site (solid) against that site's grid
    limit (dashed, same colour); sites without a limit have no dashed line.
 3. GPUs by channel per month, all sites together: held GPUs split into owned, reserved and on
@@ -20,15 +20,17 @@ from planner.constants import Objective
 
 
 def _gpus_text(n: int) -> str:
-    return f"{n / 1000:.3g}k" if n >= 1000 else str(n)
+    return f"{n:,}"
 
 
-def plot_campaign(campaign: Campaign, result: CampaignResult, path: str | Path) -> None:
-    """Write the three panels of the module docstring to `path` (.png, .pdf or .svg)."""
+def plot_campaign(campaign: Campaign, result: CampaignResult, path: str | Path,
+                  size: tuple[float, float] | None = None) -> None:
+    """Write the three panels of the module docstring to `path` (.png, .pdf or .svg); `size`
+    (width, height in inches) overrides the default, which grows with the number of runs."""
     plt = pyplot()
     with plain_text():
         labels = campaign.labels()
-        fig, axes = plt.subplots(3, 1, figsize=(11, 3.0 + 0.45 * len(campaign.runs) + 6.0), sharex=True,
+        fig, axes = plt.subplots(3, 1, figsize=size or (11, 3.0 + 0.45 * len(campaign.runs) + 6.0), sharex=True,
                                  gridspec_kw={"height_ratios": [1.0 + 0.3 * len(campaign.runs), 2.2, 2.2]})
         colours = {s.name: plt.get_cmap("tab10")(k % 10) for k, s in enumerate(campaign.sites)}
         _gantt(axes[0], campaign, result, colours)
@@ -37,6 +39,7 @@ def plot_campaign(campaign: Campaign, result: CampaignResult, path: str | Path) 
         step = max(1, len(labels) // 12)
         axes[2].set_xticks(range(0, len(labels), step))
         axes[2].set_xticklabels([labels[t] for t in range(0, len(labels), step)], rotation=45, ha="right")
+        axes[2].set_xlabel("month (YYYY-MM)")
         axes[0].set_title(f"{campaign.name or 'campaign'}: {result.objective} "
                           f"{result.objective_value:,.0f}" + (" t CO2e" if result.objective == Objective.CO2 else " USD"),
                           loc="left")

@@ -1,0 +1,240 @@
+"""The campaign view (NiceGUI), for a campaign file (`plan campaign`, docs/campaigns.md): the
+levers on the left (objective, campaign budget, carbon price, each run's deadline month); on the
+right the headline, `plan campaign --plot`'s figure (the Gantt of runs by month and site, each
+site's MW by month against its limit, GPUs by channel per month), the tables and totals as
+`plan campaign` prints them, and the downloads. Every answer comes from planner.page.campaign_state
+(solved, tabulated and drawn on the page's process pool)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from nicegui import background_tasks, ui
+
+from planner.page.campaign_state import CAMPAIGN_OBJECTIVES, CampaignState, campaign_levers
+from planner.page.levers import Scale, snap
+from planner.page.single_run import LeverSlider, usd_per_t
+
+#: the carbon price slider, USD per t CO2e
+PRICE_SCALE = Scale(0.0, 1000.0, 5.0)
+
+
+class CampaignView:
+    """One tab's campaign view over `state` (a CampaignState); `draw()` builds it in the current
+    container, `start()` solves the file's own campaign."""
+
+    title = "Campaign"
+    state_class = CampaignState
+
+    @staticmethod
+    def accepts(source: Any) -> bool:
+        return source.is_campaign
+
+    def __init__(self, state: CampaignState) -> None:
+        self.state = state
+        self.boxes: dict[str, Any] = {}
+        self.timer: Any = None
+
+    def draw(self) -> None:
+        with ui.row().classes("w-full no-wrap items-start gap-6"):
+            self.boxes["controls"] = ui.column().classes("w-72 shrink-0 gap-0")
+            with ui.column().classes("grow min-w-0 gap-2"):
+                self.boxes["answer"] = ui.column().classes("w-full gap-1")
+                self.boxes["work"] = ui.row().classes("w-full items-center gap-2 min-h-6")
+                self.boxes["figure"] = ui.column().classes("w-full")
+                self.boxes["plan"] = ui.column().classes("w-full gap-1")
+                self.boxes["downloads"] = ui.row().classes("w-full items-center gap-2")
+        self.draw_controls()
+        self.draw_downloads()
+        self.timer = ui.timer(0.25, self.draw_work)
+
+    async def start(self) -> None:
+        await self.resolve()
+
+    # -- controls -----------------------------------------------------------------------------
+
+    def draw_controls(self) -> None:
+        box = self.boxes["controls"]
+        box.clear()
+        lv = self.state.levers
+        with box:
+            ui.label("Campaign levers").classes("text-lg font-bold")
+            ui.select(CAMPAIGN_OBJECTIVES, value=lv.objective, label="objective (minimise)",
+                      on_change=lambda e: self.set(objective=e.value)).classes("w-full").mark("campaign-objective")
+            self.budget_control()
+            self.price_control()
+            ui.label("deadlines (last month a run may be active)").classes("font-bold mt-2")
+            months = self.state.months()
+            for run, month in lv.deadlines:
+                ui.select(months, value=month, label=run,
+                          on_change=lambda e, r=run: self.set_deadline(r, e.value)).classes(
+                    f"w-full campaign-deadline-{run}").props("dense").mark(f"deadline:{run}")
+            ui.button("back to the file's values", on_click=self.reset).props("flat dense").mark("campaign-reset")
+
+    def budget_control(self) -> None:
+        scale = self.state.budget_scale()
+        value = self.state.levers.budget_usd
+        on = value is not None
+        with ui.row().classes("w-full items-center justify-between no-wrap"):
+            switch = ui.switch("budget (USD)", value=on).classes("campaign-budget-on").mark("campaign-budget-on")
+            text = ui.label(f"${value:,.0f}" if on else "off").classes(
+                "text-sm tabular-nums campaign-budget-value").mark("campaign-budget-value")
+        shown = snap(value if on else (scale.low + scale.high) / 2, scale)
+        slider = LeverSlider(min=scale.low, max=max(scale.high, value or 0), step=scale.step, value=shown).mark(
+            "campaign-budget")
+        slider.classes("campaign-budget")
+        slider.set_enabled(on)
+
+        def changed(_: Any = None) -> None:
+            current = float(slider.value) if switch.value else None
+            text.set_text(f"${current:,.0f}" if current is not None else "off")
+            self.set(budget_usd=current)
+
+        def switched(_: Any = None) -> None:
+            slider.set_enabled(switch.value)
+            changed()
+
+        switch.on_value_change(switched)
+        slider.on_value_change(changed)
+
+    def price_control(self) -> None:
+        value = self.state.levers.carbon_price_usd_per_t
+        with ui.row().classes("w-full items-center justify-between no-wrap"):
+            ui.label("carbon price (USD/t CO2e)")
+            text = ui.label(usd_per_t(value)).classes("text-sm tabular-nums").mark("campaign-carbon-price-value")
+        slider = LeverSlider(min=PRICE_SCALE.low, max=max(PRICE_SCALE.high, value), step=PRICE_SCALE.step,
+                             value=value).mark("campaign-carbon-price")
+        ui.label("counts in the objective 'weighted' only").classes("text-xs text-gray-500")
+
+        def changed(_: Any = None) -> None:
+            text.set_text(usd_per_t(slider.value))
+            self.set(carbon_price_usd_per_t=float(slider.value))
+
+        slider.on_value_change(changed)
+
+    # -- reacting -----------------------------------------------------------------------------
+
+    def set(self, **values: Any) -> None:
+        self.state.levers = self.state.levers.with_(**values)
+        background_tasks.create(self.resolve(), name="plan page campaign solve")
+
+    def set_deadline(self, run: str, month: str | None) -> None:
+        if month:
+            self.state.levers = self.state.levers.with_deadline(run, month)
+            background_tasks.create(self.resolve(), name="plan page campaign solve")
+
+    async def reset(self) -> None:
+        self.state.levers = campaign_levers(self.state.source.campaign)
+        self.draw_controls()
+        await self.resolve()
+
+    async def resolve(self) -> None:
+        first = self.state.answer is None and self.state.request == 0
+        if await self.state.solve():
+            if first:
+                self.draw_controls()  # the budget slider's range comes from the first plan's cost
+            self.draw_answer()
+
+    def cancel(self) -> None:
+        self.state.cancel()
+        self.draw_answer()
+        self.draw_work()
+
+    def draw_work(self) -> None:
+        box = self.boxes["work"]
+        running = self.state.running
+        if running is None:
+            if box.default_slot.children:
+                box.clear()
+            return
+        import time
+
+        box.clear()
+        with box:
+            ui.spinner(size="sm")
+            ui.label(f"solving the campaign: {time.monotonic() - running:.1f} s").classes("text-sm")
+            ui.button("cancel", on_click=self.cancel).props("dense outline color=red").mark("campaign-cancel")
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def draw_answer(self) -> None:
+        box, figure, plan_box = self.boxes["answer"], self.boxes["figure"], self.boxes["plan"]
+        for b in (box, figure, plan_box):
+            b.clear()
+        state = self.state
+        with box:
+            if state.error is not None:
+                ui.label(state.error).classes("text-red-700 font-bold campaign-error").mark("campaign-error")
+                return
+            if state.answer is None:
+                return
+            result = state.result
+            if result.plan is None:
+                ui.label(f"No plan ({result.status}): the limits conflict. What would have to move, and by how "
+                         "much, is below.").classes("text-red-700 font-bold campaign-infeasible").mark(
+                    "campaign-infeasible")
+            else:
+                m = result.metrics
+                ui.label(f"{len(result.plan.runs)} runs: ${m.cost_usd:,.0f}, {m.co2_t:,.1f} t CO2e "
+                         f"({result.status}, objective {result.objective})").classes(
+                    "text-lg font-bold campaign-headline").mark("campaign-headline")
+        if state.answer.png is not None:
+            with figure:
+                ui.image("data:image/png;base64," + base64.b64encode(state.answer.png).decode()).classes(
+                    "w-full max-w-5xl campaign-figure").mark("campaign-figure")
+        with plan_box:
+            ui.label("The campaign, as `plan campaign` prints it").classes("font-bold")
+            ui.label(state.answer.text).classes("font-mono whitespace-pre text-xs campaign-text").mark("campaign-plan")
+
+    # -- downloads ----------------------------------------------------------------------------
+
+    def draw_downloads(self) -> None:
+        box = self.boxes["downloads"]
+        box.clear()
+        with box:
+            ui.label("Download:").classes("font-bold")
+            for label, handler in (("campaign (YAML)", self.download_yaml), ("campaign plan (JSON)", self.download_json),
+                                   ("campaign plan (CSV)", self.download_csv), ("campaign plot (PNG)", self.download_png)):
+                ui.button(label, on_click=handler).props("dense outline").mark(f"campaign-download-{label.split()[-1][1:-1]}")
+
+    def _stem(self) -> str:
+        return self.state.source.label.rsplit(".", 1)[0] or "campaign"
+
+    def download_yaml(self) -> None:
+        from planner.errors import InputError
+        from planner.input.campaign_loading import campaign_from_dict
+        from planner.page.answers import yaml_text
+
+        try:
+            data = self.state.data()
+            campaign_from_dict(data)  # only a campaign `plan campaign` accepts is offered
+        except InputError as exc:
+            ui.notify(f"no campaign to download: {exc}", type="negative")
+            return
+        ui.download.content(yaml_text(data).encode(), f"{self._stem()}-edited.yaml", "application/yaml")
+
+    def _answer_or_say(self) -> Any:
+        if self.state.answer is None:
+            ui.notify("no campaign plan to download: " + (self.state.error or "not solved yet"), type="warning")
+        return self.state.answer
+
+    def download_json(self) -> None:
+        if (answer := self._answer_or_say()) is not None:
+            ui.download.content(answer.json.encode(), f"{self._stem()}-plan.json", "application/json")
+
+    def download_csv(self) -> None:
+        if (answer := self._answer_or_say()) is not None:
+            ui.download.content(answer.csv.encode(), f"{self._stem()}-plan.csv", "text/csv")
+
+    def download_png(self) -> None:
+        answer = self._answer_or_say()
+        if answer is None:
+            return
+        if answer.png is None:
+            ui.notify("no plot to download: the campaign has no plan", type="warning")
+            return
+        ui.download.content(answer.png, f"{self._stem()}-plan.png", "image/png")
+
+
+__all__ = ["CampaignView", "PRICE_SCALE"]
