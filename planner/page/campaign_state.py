@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from planner.constants import PlanStatus
 from planner.errors import InputError, one_line
 from planner.page.jobs import Jobs
 from planner.page.levers import Scale, scale_around
@@ -110,7 +111,7 @@ def campaign_job(data: dict[str, Any]) -> tuple[str, Any]:
         campaign = campaign_from_dict(data)
         options = SolveOptions(mip_gap=CAMPAIGN_MIP_GAP)
         result = solve_campaign(campaign, options)
-        if result.status == "infeasible" and not result.explanation:
+        if result.status == PlanStatus.INFEASIBLE and not result.explanation:
             from planner.analysis.campaign_explain import explain_infeasible
 
             result.explanation = explain_infeasible(campaign, result.data, options)
