@@ -103,6 +103,6 @@ def test_per_month_values():
 
 
 def test_key_reference_is_generated():
-    done = subprocess.run([sys.executable, "scripts/generate_campaign_key_docs.py", "--check"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "scripts/generate_key_docs.py", "--check"], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
