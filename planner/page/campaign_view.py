@@ -13,8 +13,8 @@ from typing import Any
 from nicegui import background_tasks, ui
 
 from planner.page.campaign_state import CAMPAIGN_OBJECTIVES, CampaignState, campaign_levers
-from planner.page.levers import Scale, snap
-from planner.page.single_run import LeverSlider, usd_per_t
+from planner.page.levers import Scale
+from planner.page.single_run import price_slider, switched_slider
 
 #: the carbon price slider, USD per t CO2e
 PRICE_SCALE = Scale(0.0, 1000.0, 5.0)
@@ -75,43 +75,13 @@ class CampaignView:
     def budget_control(self) -> None:
         scale = self.state.budget_scale()
         value = self.state.levers.budget_usd
-        on = value is not None
-        with ui.row().classes("w-full items-center justify-between no-wrap"):
-            switch = ui.switch("budget (USD)", value=on).classes("campaign-budget-on").mark("campaign-budget-on")
-            text = ui.label(f"${value:,.0f}" if on else "off").classes(
-                "text-sm tabular-nums campaign-budget-value").mark("campaign-budget-value")
-        shown = snap(value if on else (scale.low + scale.high) / 2, scale)
-        slider = LeverSlider(min=scale.low, max=max(scale.high, value or 0), step=scale.step, value=shown).mark(
-            "campaign-budget")
-        slider.classes("campaign-budget")
-        slider.set_enabled(on)
-
-        def changed(_: Any = None) -> None:
-            current = float(slider.value) if switch.value else None
-            text.set_text(f"${current:,.0f}" if current is not None else "off")
-            self.set(budget_usd=current)
-
-        def switched(_: Any = None) -> None:
-            slider.set_enabled(switch.value)
-            changed()
-
-        switch.on_value_change(switched)
-        slider.on_value_change(changed)
+        switched_slider("budget (USD)", value, scale, lambda v: f"${v:,.0f}",
+                        lambda current: self.set(budget_usd=None if current is None else float(current)),
+                        "campaign-budget", "campaign-budget", high=max(scale.high, value or 0))
 
     def price_control(self) -> None:
-        value = self.state.levers.carbon_price_usd_per_t
-        with ui.row().classes("w-full items-center justify-between no-wrap"):
-            ui.label("carbon price (USD/t CO2e)")
-            text = ui.label(usd_per_t(value)).classes("text-sm tabular-nums").mark("campaign-carbon-price-value")
-        slider = LeverSlider(min=PRICE_SCALE.low, max=max(PRICE_SCALE.high, value), step=PRICE_SCALE.step,
-                             value=value).mark("campaign-carbon-price")
-        ui.label("counts in the objective 'weighted' only").classes("text-xs text-gray-500")
-
-        def changed(_: Any = None) -> None:
-            text.set_text(usd_per_t(slider.value))
-            self.set(carbon_price_usd_per_t=float(slider.value))
-
-        slider.on_value_change(changed)
+        price_slider(self.state.levers.carbon_price_usd_per_t, PRICE_SCALE,
+                     lambda price: self.set(carbon_price_usd_per_t=price), "campaign-carbon-price")
 
     # -- reacting -----------------------------------------------------------------------------
 

@@ -37,6 +37,54 @@ def usd_per_t(value: float) -> str:
     return f"${value:,.0f} per t CO2e"
 
 
+def switched_slider(label: str, value: float | None, scale: Scale, show: Any, on_change: Any, mark: str,
+                    css: str, high: float | None = None) -> LeverSlider:
+    """A limit lever of either view: an on/off switch, the value as text, and a slider over
+    `scale` (up to `high`, else scale.high) that is enabled while the switch is on. `on_change`
+    gets the slider's value, or None when switched off. Marks: `mark`-on, `mark`-value, `mark`;
+    CSS classes `css`-on, `css`-value, `css` (the browser tests find them)."""
+    on = value is not None
+    shown = snap(value, scale) if on else snap((scale.low + scale.high) / 2, scale)
+    with ui.row().classes("w-full items-center justify-between no-wrap"):
+        switch = ui.switch(label, value=on).classes(f"{css}-on").mark(f"{mark}-on")
+        text = ui.label(show(value) if on else "off").classes(f"text-sm tabular-nums {css}-value").mark(
+            f"{mark}-value")
+    slider = LeverSlider(min=scale.low, max=scale.high if high is None else high, step=scale.step,
+                         value=shown).mark(mark)
+    slider.classes(css)
+    slider.set_enabled(on)
+
+    def changed(_: Any = None) -> None:
+        current = slider.value if switch.value else None
+        text.set_text(show(current) if current is not None else "off")
+        on_change(current)
+
+    def switched(_: Any = None) -> None:
+        slider.set_enabled(switch.value)  # only here: an update of the slider while it moves would reset it
+        changed()
+
+    switch.on_value_change(switched)
+    slider.on_value_change(changed)
+    return slider
+
+
+def price_slider(value: float, scale: Scale, on_change: Any, mark: str) -> LeverSlider:
+    """The carbon price lever of either view: its value as text and a slider over `scale`;
+    `on_change` gets the price as a float. Marks: `mark`-value, `mark`."""
+    with ui.row().classes("w-full items-center justify-between no-wrap"):
+        ui.label("carbon price (USD/t CO2e)")
+        text = ui.label(usd_per_t(value)).classes("text-sm tabular-nums").mark(f"{mark}-value")
+    slider = LeverSlider(min=scale.low, max=max(scale.high, value), step=scale.step, value=value).mark(mark)
+    ui.label("counts in the objective 'weighted' only").classes("text-xs text-gray-500")
+
+    def changed(_: Any = None) -> None:
+        text.set_text(usd_per_t(slider.value))
+        on_change(float(slider.value))
+
+    slider.on_value_change(changed)
+    return slider
+
+
 class SingleRunView:
     """One tab's single-run view over `state` (a RunState); `draw()` builds it in the current
     container."""
@@ -96,43 +144,13 @@ class SingleRunView:
 
     def limit_control(self, name: str, scale: Scale) -> None:
         label, unit, show = LIMITS[name]
-        value = getattr(self.state.levers, name)
-        on = value is not None
-        shown = snap(value, scale) if on else snap((scale.low + scale.high) / 2, scale)
-        with ui.row().classes("w-full items-center justify-between no-wrap"):
-            switch = ui.switch(f"{label} ({unit})", value=on).mark(f"{name}-on")
-            text = ui.label(show(value) if on else "off").classes(
-                f"text-sm tabular-nums lever-{name.replace('_', '-')}-value").mark(f"{name}-value")
-        slider = LeverSlider(min=scale.low, max=scale.high, step=scale.step, value=shown).mark(name)
-        slider.classes(f"lever-{name.replace('_', '-')}")
-        slider.set_enabled(on)
-        self.sliders[name] = slider
-
-        def changed(_: Any = None) -> None:
-            current = slider.value if switch.value else None
-            text.set_text(show(current) if current is not None else "off")
-            self.set(**{name: current})
-
-        def switched(_: Any = None) -> None:
-            slider.set_enabled(switch.value)  # only here: an update of the slider while it moves would reset it
-            changed()
-
-        switch.on_value_change(switched)
-        slider.on_value_change(changed)
+        self.sliders[name] = switched_slider(
+            f"{label} ({unit})", getattr(self.state.levers, name), scale, show,
+            lambda current: self.set(**{name: current}), name, f"lever-{name.replace('_', '-')}")
 
     def price_control(self, scale: Scale) -> None:
-        value = self.state.levers.carbon_price_usd_per_t
-        with ui.row().classes("w-full items-center justify-between no-wrap"):
-            ui.label("carbon price (USD/t CO2e)")
-            text = ui.label(usd_per_t(value)).classes("text-sm tabular-nums").mark("carbon_price-value")
-        slider = LeverSlider(min=scale.low, max=max(scale.high, value), step=scale.step, value=value).mark("carbon_price")
-        ui.label("counts in the objective 'weighted' only").classes("text-xs text-gray-500")
-
-        def changed(_: Any = None) -> None:
-            text.set_text(usd_per_t(slider.value))
-            self.set(carbon_price_usd_per_t=float(slider.value))
-
-        slider.on_value_change(changed)
+        price_slider(self.state.levers.carbon_price_usd_per_t, scale,
+                     lambda price: self.set(carbon_price_usd_per_t=price), "carbon_price")
 
     def target_control(self) -> None:
         target = self.state.levers.target
