@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from planner.constants import PlanStatus
-from planner.errors import InputError
 from planner.input.campaign_loading import campaign_from_dict, resolve_campaign_names
 from planner.input.campaign_schema import Campaign, CampaignLimits
 from planner.input.loading import read_yaml
@@ -78,14 +77,9 @@ def campaign_source(path: str | Path, changes: list[tuple[str, Any]] = ()) -> di
 
 def point_campaign(base: dict[str, Any], varies: list[Vary], cell: tuple) -> Campaign:
     """The validated campaign of one grid point (InputError names the point)."""
-    data = base
-    for v, value in zip(varies, cell):
-        data = set_path(data, v.steps, value, v.path)
-    try:
-        return campaign_from_dict(data)
-    except InputError as exc:
-        where = ", ".join(f"{v.path}={value_text(value)}" for v, value in zip(varies, cell))
-        raise InputError(exc.field, f"{exc.problem} (at --vary {where})") from None
+    from planner.analysis.whatif import point_validated
+
+    return point_validated(base, varies, cell, campaign_from_dict)
 
 
 def _options(state: SolveOptions) -> SolveOptions:

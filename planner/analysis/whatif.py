@@ -190,11 +190,17 @@ def source_dict(source: Source) -> dict[str, Any]:
 
 def point_instance(base: dict[str, Any], varies: list[Vary], cell: tuple) -> Instance:
     """The validated instance of one grid point (InputError names the point)."""
+    return point_validated(base, varies, cell, instance_from_dict)
+
+
+def point_validated(base: dict[str, Any], varies: list[Vary], cell: tuple, validate: Callable[[dict], Any]) -> Any:
+    """`base` with one grid point's values set, validated by `validate` (an instance's or a
+    campaign's loader); an InputError names the point."""
     data = base
     for v, value in zip(varies, cell):
         data = set_path(data, v.steps, value, v.path)
     try:
-        return instance_from_dict(data)
+        return validate(data)
     except InputError as exc:
         where = ", ".join(f"{v.path}={value_text(value)}" for v, value in zip(varies, cell))
         raise InputError(exc.field, f"{exc.problem} (at --vary {where})") from None
