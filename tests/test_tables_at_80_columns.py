@@ -63,3 +63,18 @@ def test_numbers_are_written_by_one_module():
     copies = [f"{p.relative_to(root)}: {m.group(0)}" for p in root.rglob("*.py")
               for m in re.finditer(r"def _(si|show|num|fmt|tick)\(", p.read_text(encoding="utf-8"))]
     assert copies == []
+
+
+
+def test_solve_spread_title_and_chances_are_one_line_each(monkeypatch, capsys):
+    """The throughput-spread table is narrow (four numbers); its title and its P(met) line used to
+    wrap at the numbers' width ('...(log sd' / '0.33)'), though 80 columns had room."""
+    code, out, _ = run_main(monkeypatch, capsys, "solve", "instances/startup-7b.yaml", "--format", "json")
+    spread = json.loads(out)["plan"]["throughput_spread"]
+    code, out, _ = run_main(monkeypatch, capsys, "solve", "instances/startup-7b.yaml")
+    _lines_fit(out)
+    lines = out.splitlines()
+    title = next(line for line in lines if line.startswith("Throughput spread"))
+    assert title.rstrip().endswith(f"(log sd {spread['log_sd']:.2f})")
+    chances = next(line for line in lines if line.startswith("P(met):"))
+    assert chances.rstrip().endswith(f"all limits {spread['probability']['all']:.0%}")

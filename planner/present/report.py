@@ -157,8 +157,10 @@ def spread_table(spread) -> Table:
     names = {**{limit.key: limit.noun for limit in LIMITS}, "all": "all limits"}
     chances = "; ".join(f"{names.get(k, k)} {v:.0%}" for k, v in spread.probability.items())
     caption = f"P(met): {chances}" if chances else None
-    table = Table(title=f"Throughput spread of published runs (log sd {spread.log_sd:.2f})", title_justify="left",
-                  caption=caption, caption_justify="left")
+    title = f"Throughput spread of published runs (log sd {spread.log_sd:.2f})"
+    # wide enough that the title and the P(met) line are not wrapped to the narrow numbers' width
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left",
+                  min_width=max(len(title), len(caption or "")))
     for name in ("figure", "P10", "P50", "P90"):
         table.add_column(name, justify="left" if name == "figure" else "right")
     for label, band, text in (("GPU-hours", spread.gpu_hours, lambda v: f"{v:,.0f}"),
