@@ -68,7 +68,8 @@ def test_gpu_entry_is_valid_and_every_number_has_a_source(name):
     if name in ("A100", "V100") or name.startswith("TPU"):   # no FP8 tensor path
         assert gpu.peak_fp8_tflops is None
     else:
-        assert gpu.peak_fp8_tflops == pytest.approx(2 * gpu.peak_tflops, rel=0.01)
+        # Trainium2's documented dense peaks are 1,287 FP8 and 655 BF16 TFLOPS: 1.965x, not 2x
+        assert gpu.peak_fp8_tflops == pytest.approx(2 * gpu.peak_tflops, rel=0.02 if name == "Trn2" else 0.01)
         assert gpu.mfu_fp8 is not None and 0.15 <= gpu.mfu_fp8 <= 0.5
 
 
