@@ -273,8 +273,8 @@ def test_refresh_script_takes_countries_from_ember_and_keeps_states_from_a_check
     for inner, text in (
         (refresh.COUNTRY, json.dumps({"SWE": {"country_name": "Sweden", "carbon_intensity": 40.695, "year": 2023},
                                       "ABW": {"country_name": "Aruba", "carbon_intensity": 561.2, "year": 2022}})),
-        (refresh.CLOUD, "provider,providerName,region,country_name,countryIsoCode,state,city,impact,source\n"
-                        "gcp,Google Cloud Platform,us-central1,USA,USA,Iowa,Council Bluffs,400,x\n")):
+        (refresh.CLOUD, ("provider,providerName,region,country_name,countryIsoCode,state,city,impact,source\n"
+                         "gcp,Google Cloud Platform,us-central1,USA,USA,Iowa,Council Bluffs,400,x\n"))):
         (root / inner).parent.mkdir(parents=True, exist_ok=True)
         (root / inner).write_text(text, encoding="utf-8")
     ember = tmp_path / "ember.json"
