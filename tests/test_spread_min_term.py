@@ -13,23 +13,14 @@ import pytest
 
 from planner.formulas.evaluate import evaluate_plan
 from planner.input.loading import instance_from_dict
+from test_mfu_spread import BASE as SPREAD_BASE
 
 MU, SD, Z90 = 0.1, 0.3, 1.2815515655446004
 TERM_DAYS = 5.0
-BASE = {
-    "scaling_law": {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28},
-    "model_sizes": [1e10],
-    "targets": {"max_loss": 2.2},
-    "staff_usd_per_day": 10000,
-    "data": {"usd_per_token": 1e-9},
-    "limits": {"budget_usd": 6e4, "deadline_days": 6},
-    "gpus": [{"name": "X", "peak_tflops": 1000, "mfu": 0.5, "watts": 500, "memory_gb": 80, "mtbf_hours": 5e4,
-              "usd_per_gpu_hour": 2.0, "available": 64,
-              "mfu_spread": [{"min_params": 0.0, "max_params": 1e15, "log_mean": MU, "log_sd": SD}]}],
-    "regions": [{"name": "r", "carbon_g_per_kwh": 300,
-                 "offers": {"X": {"available": 64, "min_term_days": TERM_DAYS}}}],
-    "plan": {"model_params": 1e10, "tokens": 2e11, "gpu": "X", "gpu_count": 64, "region": "r"},
-}
+BASE = copy.deepcopy(SPREAD_BASE)     # X: 1 PFLOPS at mfu 0.5, $2/GPU-hour, 64 GPUs; 1e10 on 2e11 tokens
+BASE["limits"] = {"budget_usd": 6e4, "deadline_days": 6}
+BASE["gpus"][0]["mfu_spread"] = [{"min_params": 0.0, "max_params": 1e15, "log_mean": MU, "log_sd": SD}]
+BASE["regions"][0]["offers"] = {"X": {"available": 64, "min_term_days": TERM_DAYS}}
 
 
 def phi(x: float) -> float:
