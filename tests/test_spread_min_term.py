@@ -91,3 +91,17 @@ def test_without_a_term_the_band_is_unchanged():
     c = m.cost_usd
     scaled = c.compute + c.staff + c.development
     assert m.throughput_spread.cost_usd.p10 == scaled * math.exp(MU - SD * Z90) + 200.0
+
+
+def test_planning_for_a_confidence_keeps_the_band():
+    """With limits.confidence the plan is priced at q = exp(mu + sd z_p) times its GPU-seconds, but its
+    band is still the spread around the curve: the same P10/P50/P90 cost as without a confidence,
+    the term's rent included (not divided by q)."""
+    d = copy.deepcopy(BASE)
+    d["limits"]["confidence"] = 0.9
+    inst = instance_from_dict(d)
+    with_q = evaluate_plan(inst, inst.plan)
+    assert with_q.cost_usd.total == pytest.approx(_cost(_days_at_curve() * math.exp(MU + SD * Z90)), rel=1e-12)
+    band = with_q.throughput_spread.cost_usd
+    for got, z in ((band.p10, -Z90), (band.p50, 0.0), (band.p90, Z90)):
+        assert got == pytest.approx(_cost(_days_at_curve() * math.exp(MU + SD * z)), rel=1e-12)

@@ -297,7 +297,8 @@ def _spread(instance: Instance, gpu, n_params: float, gpu_hours: float, days: fl
     fixed = cost.data + cost.annotation + cost.fixed
     if floor_usd > 0:     # the compute cost without the rent scales; the rent is floored by the term
         rented = max(rent_usd * q, floor_usd)
-        figure = Figure((cost.compute - rented + cost.staff + cost.development) / q, fixed, rent_usd, floor_usd)
+        rest = max(0.0, cost.compute - rented)     # a separate rollout fleet's rent (rounding kept >= 0)
+        figure = Figure((rest + cost.staff + cost.development) / q, fixed, rent_usd, floor_usd)
     else:
         figure = Figure((cost.compute + cost.staff + cost.development) / q, fixed)
     co2_t = co2_t / q
