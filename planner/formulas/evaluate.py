@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 
 from planner.errors import InputError
 from planner.formulas import scaling_law
-from planner.formulas.cluster import cluster_rates, operations
+from planner.formulas.cluster import parallel_terms, cluster_rates, operations
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
 from planner.formulas import scale as scaling
 from planner.formulas.serving import best_serving_offer
@@ -225,7 +225,7 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
     mwh = mwh_per_gpu_hour(gpu, region)
     rates = cluster_rates(count, price, oper, emb, mwh, gpu.mtbf_hours,
                           operations(instance), terms.paid_gpus if terms else None,
-                          terms.min_term_days if terms else None)
+                          terms.min_term_days if terms else None, parallel_terms(gpu))
     cost, co2 = _cost_co2(seconds, fleet, price, rates, oper, emb, instance.data.usd_per_token * tokens,
                           annotation, fixed)
     serving, lifetime = _serving(instance, n_params, cost, co2)
