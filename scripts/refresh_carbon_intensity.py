@@ -266,7 +266,7 @@ def rows(source: Source, google_year: int | None = 2025, ember: dict[str, dict] 
                "source": record.get("source") or "provider-published region figure via CodeCarbon"}
         if record["provider"] == "gcp" and region in google:
             row.update({"carbon_g_per_kwh": f"{google[region]:.1f}", "year": str(google_year),
-                        "source": f"Google Cloud region carbon data {google_year}, "
+                        "source": f"Google Cloud region carbon data {google_year} (Apache-2.0), "
                                   f"{GOOGLE_URL.format(year=google_year)}"})
         out.append(row)
     out.extend(state_rows(source, kept_states))
