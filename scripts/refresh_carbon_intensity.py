@@ -3,11 +3,20 @@
 
     python scripts/refresh_carbon_intensity.py                      # installed codecarbon, else PyPI
     python scripts/refresh_carbon_intensity.py --wheel codecarbon-3.3.2-py3-none-any.whl
+    python scripts/refresh_carbon_intensity.py --codecarbon-dir ~/src/codecarbon   # a source checkout
     python scripts/refresh_carbon_intensity.py --check              # exit 1 if the CSV would change
+
+Country rows come from Ember's yearly electricity data (the latest year per country, mostly 2024), as
+republished by the Green Web Foundation's CO2.js (data/output/average-intensities.json, which its
+script pulls from Ember's API country_overview_yearly); the file of CO2.js commit 27cbe83 (Aug 2025
+data) is shipped as scripts/data/ember-average-intensities.json, `--ember PATH` reads a newer one.
+Ember publishes its data under CC BY 4.0 (https://ember-energy.org/data/); CO2.js labels its copy
+CC BY-SA 4.0, so the generated table carries both attributions. A country Ember does not cover keeps
+Our World in Data's figure through CodeCarbon (below).
 
 Three tables are read, never typed by hand:
 
-- country grids: codecarbon/data/private_infra/global_energy_mix.json, field `carbon_intensity`
+- country grids Ember lacks: codecarbon/data/private_infra/global_energy_mix.json, field `carbon_intensity`
   (gCO2e/kWh, the latest year per country) -- Our World in Data energy dataset
   (https://github.com/owid/energy-data, CC BY 4.0), itself built on Ember and the Energy Institute;
 - cloud regions: codecarbon/data/cloud/impact.csv, column `impact` (gCO2e/kWh), the providers' own
@@ -24,14 +33,15 @@ Two corrections to what CodeCarbon ships, and one refresh:
 - Google's own yearly region figures are newer than CodeCarbon's copy: the `gcp:` rows take the grid
   carbon intensity of GoogleCloudPlatform/region-carbon-info data/yearly/<year>.csv (Apache-2.0,
   https://github.com/GoogleCloudPlatform/region-carbon-info; the same figures as
-  https://cloud.google.com/sustainability/region-carbon), year 2024 by default (`--google-year 2025`
-  for the newest file, published late in 2026). The two files are copied below verbatim (2024.csv at commit df92714, 2025.csv at commit 74d9bf8); a region
+  https://cloud.google.com/sustainability/region-carbon), year 2025 by default (the newest file,
+  published in 2026; `--google-year 2024` for the previous one). The two files are copied below verbatim (2024.csv at commit df92714, 2025.csv at commit 74d9bf8); a region
   missing from the chosen year keeps CodeCarbon's figure.
 
 CodeCarbon is MIT-licensed (c) Mila, BCG Gamma, CometML, Haverford College, Code Carbon NGO. The
 attribution, the CodeCarbon version and the date of extraction are written into the CSV header.
-codecarbon is not a dependency of `plan`: without it installed, the script downloads the wheel with
-`pip download codecarbon --no-deps` into a temporary directory and reads the files from the zip.
+codecarbon is not a dependency of `plan`: without it installed, the script reads a source checkout
+(`--codecarbon-dir`, github.com/mlco2/codecarbon: its data files are the package's) or downloads the
+wheel with `pip download codecarbon --no-deps` into a temporary directory and reads the zip.
 """
 
 from __future__ import annotations
@@ -52,6 +62,14 @@ LB_PER_MWH_TO_G_PER_KWH = 0.453592
 COUNTRY = "codecarbon/data/private_infra/global_energy_mix.json"
 CLOUD = "codecarbon/data/cloud/impact.csv"
 US_STATES = "codecarbon/data/private_infra/2023/usa_emissions.json"
+EMBER = Path(__file__).resolve().parent / "data" / "ember-average-intensities.json"
+EMBER_SOURCE = ("Ember yearly electricity data {year} (CC BY 4.0) via Green Web Foundation CO2.js "
+                "average-intensities.json")
+EMBER_HEADER = (
+    "# kind=country: Ember yearly electricity data, emissions intensity, latest year per country (CC BY 4.0,\n"
+    "#   https://ember-energy.org/data/), as republished by Green Web Foundation CO2.js\n"
+    "#   data/output/average-intensities.json (Apache-2.0 code; CO2.js labels the data CC BY-SA 4.0);\n"
+    "#   countries Ember lacks:")
 COLUMNS = ["key", "kind", "name", "country_iso", "carbon_g_per_kwh", "year", "source"]
 KEY_FIXES = {"gcp:me-cenrtal1": "gcp:me-central1"}     # CodeCarbon's typo for Google's Doha region
 US_STATE_SKIP = {"usa"}                                # a national row in the state file (= country USA)
@@ -178,6 +196,15 @@ class Source:
         return cls(version, lambda path: root.joinpath(path.removeprefix("codecarbon/")).read_text("utf-8-sig"))
 
     @classmethod
+    def directory(cls, root: Path) -> Source:
+        """A source checkout of github.com/mlco2/codecarbon (version read from codecarbon/_version.py)."""
+        version_file = root / "codecarbon" / "_version.py"
+        version = "git checkout"
+        if version_file.exists():
+            version = version_file.read_text(encoding="utf-8").split('"')[1] + " (git checkout)"
+        return cls(version, lambda inner: (root / inner).read_text(encoding="utf-8-sig"))
+
+    @classmethod
     def wheel(cls, path: Path) -> Source:
         archive = zipfile.ZipFile(path)
         version = path.name.split("-")[1]
@@ -193,16 +220,39 @@ class Source:
         return cls.wheel(wheels[-1])
 
 
-def rows(source: Source, google_year: int | None = 2024) -> list[dict[str, str]]:
+def ember_countries(path: Path | None) -> dict[str, dict]:
+    """Ember's latest yearly intensity per ISO-3 country code (regions without a code are skipped)."""
+    if path is None:
+        return {}
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    return {e["country_code"]: e for e in entries.values()
+            if len(e.get("country_code") or "") == 3 and e.get("emissions_intensity_gco2_per_kwh") is not None}
+
+
+def country_rows(source: Source, ember: dict[str, dict]) -> list[dict[str, str]]:
+    """One row per country: Ember's figure where it has one, else OWID's through CodeCarbon."""
     out: list[dict[str, str]] = []
     mix = json.loads(source.read(COUNTRY))
-    for iso, entry in sorted(mix.items()):
-        value = entry.get("carbon_intensity")
+    for iso in sorted(set(mix) | set(ember)):
+        if iso in ember:
+            e = ember[iso]
+            out.append({"key": iso, "kind": "country", "name": mix.get(iso, {}).get("country_name")
+                        or e["country_or_region"], "country_iso": iso,
+                        "carbon_g_per_kwh": f"{float(e['emissions_intensity_gco2_per_kwh']):.1f}",
+                        "year": str(e["year"]), "source": EMBER_SOURCE.format(year=e["year"])})
+            continue
+        value = mix[iso].get("carbon_intensity")
         if value is None:
             continue
-        out.append({"key": iso, "kind": "country", "name": entry.get("country_name", iso), "country_iso": iso,
-                    "carbon_g_per_kwh": f"{float(value):.1f}", "year": str(entry.get("year", "")),
+        out.append({"key": iso, "kind": "country", "name": mix[iso].get("country_name", iso), "country_iso": iso,
+                    "carbon_g_per_kwh": f"{float(value):.1f}", "year": str(mix[iso].get("year", "")),
                     "source": "Our World in Data energy dataset via CodeCarbon (CC BY 4.0)"})
+    return out
+
+
+def rows(source: Source, google_year: int | None = 2025, ember: dict[str, dict] | None = None,
+         kept_states: list[dict[str, str]] | None = None) -> list[dict[str, str]]:
+    out = country_rows(source, ember or {})
     google = google_yearly(google_year) if google_year else {}
     for record in csv.DictReader(io.StringIO(source.read(CLOUD))):
         place = ", ".join(part for part in (record.get("city"), record.get("state"), record.get("country_name"))
@@ -216,10 +266,23 @@ def rows(source: Source, google_year: int | None = 2024) -> list[dict[str, str]]
                "source": record.get("source") or "provider-published region figure via CodeCarbon"}
         if record["provider"] == "gcp" and region in google:
             row.update({"carbon_g_per_kwh": f"{google[region]:.1f}", "year": str(google_year),
-                        "source": f"Google Cloud region carbon data {google_year}, "
+                        "source": f"Google Cloud region carbon data {google_year} (Apache-2.0), "
                                   f"{GOOGLE_URL.format(year=google_year)}"})
         out.append(row)
-    states = json.loads(source.read(US_STATES))
+    out.extend(state_rows(source, kept_states))
+    return out
+
+
+def state_rows(source: Source, kept: list[dict[str, str]] | None) -> list[dict[str, str]]:
+    """The US states from eGRID via CodeCarbon; a source checkout without the 2023 file (the git
+    repository keeps only 2016's) keeps the previous table's us-state rows, `kept`, unchanged."""
+    try:
+        states = json.loads(source.read(US_STATES))
+    except (FileNotFoundError, KeyError):
+        if kept is None:
+            raise SystemExit(f"{US_STATES}: not in this CodeCarbon source, and no previous table to keep it from")
+        return kept
+    out: list[dict[str, str]] = []
     meta = states.get("_source", {})
     for state, entry in sorted(states.items()):
         if state.startswith("_") or entry.get("regionCode", "").lower() in US_STATE_SKIP:
@@ -231,24 +294,43 @@ def rows(source: Source, google_year: int | None = 2024) -> list[dict[str, str]]
     return out
 
 
-def render(source: Source, today: dt.date, google_year: int | None = 2024) -> str:
+def _has(source: Source, inner: str) -> bool:
+    try:
+        source.read(inner)
+    except (FileNotFoundError, KeyError):
+        return False
+    return True
+
+
+def previous_states(text: str) -> list[dict[str, str]] | None:
+    """The us-state rows of an existing table (None if it has none)."""
+    body = [line for line in text.splitlines() if line and not line.startswith("#")]
+    kept = [row for row in csv.DictReader(body) if row["kind"] == "us-state"]
+    return kept or None
+
+
+def render(source: Source, today: dt.date, google_year: int | None = 2025, ember_path: Path | None = None,
+           kept_states: list[dict[str, str]] | None = None) -> str:
     buffer = io.StringIO()
     buffer.write(
         "# Grid carbon intensity, gCO2e/kWh (location-based: the average of the grid where the energy is drawn).\n"
         "# GENERATED by scripts/refresh_carbon_intensity.py -- do not edit by hand; re-run the script to refresh.\n"
         f"# Extracted {today.isoformat()} from CodeCarbon {source.version} (https://github.com/mlco2/codecarbon, MIT\n"
         "#   License, (c) Mila, BCG Gamma, CometML, Haverford College, Code Carbon NGO).\n"
-        f"# kind=country: {COUNTRY}, field carbon_intensity (latest year per\n"
-        "#   country) -- Our World in Data, https://github.com/owid/energy-data, CC BY 4.0 (Ember, Energy Institute).\n"
+        + (EMBER_HEADER if ember_path else "# kind=country:")
+        + f" {COUNTRY}, field carbon_intensity\n"
+        "#   -- Our World in Data, https://github.com/owid/energy-data, CC BY 4.0 (Ember, Energy Institute).\n"
         f"# kind=cloud: {CLOUD}, column impact -- the providers' published region figures; gcp: rows\n"
         f"#   from Google's own {google_year} figures, github.com/GoogleCloudPlatform/region-carbon-info\n"
         "#   (Apache-2.0); key gcp:me-cenrtal1 corrected to gcp:me-central1.\n"
         f"# kind=us-state: {US_STATES} -- US EPA eGRID2023 STC2ERTA, lb/MWh x {LB_PER_MWH_TO_G_PER_KWH};\n"
         "#   its national row (code usa) is left out: the country row USA is the US average.\n"
+        + ("" if _has(source, US_STATES) else
+           "#   (this CodeCarbon source lacks that file: the us-state rows are kept from the previous table)\n")
     )
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows(source, google_year))
+    writer.writerows(rows(source, google_year, ember_countries(ember_path), kept_states))
     return buffer.getvalue()
 
 
@@ -260,15 +342,21 @@ def _body(text: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wheel", type=Path, help="read this codecarbon wheel instead of the installed package")
+    parser.add_argument("--codecarbon-dir", type=Path, help="read a source checkout of github.com/mlco2/codecarbon")
+    parser.add_argument("--ember", type=Path, default=EMBER,
+                        help="CO2.js data/output/average-intensities.json (Ember yearly data); default: the shipped copy")
+    parser.add_argument("--no-ember", action="store_true", help="countries from CodeCarbon (OWID) only")
     parser.add_argument("--output", type=Path, default=OUT)
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the data would change")
-    parser.add_argument("--google-year", type=int, default=2024, choices=sorted(GOOGLE_YEARLY),
+    parser.add_argument("--google-year", type=int, default=2025, choices=sorted(GOOGLE_YEARLY),
                         help="year of Google's own region figures for the gcp: rows")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        source = (Source.wheel(args.wheel) if args.wheel else Source.installed() or Source.download(Path(tmp)))
-        text = render(source, dt.date.today(), args.google_year)
     old = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = (Source.wheel(args.wheel) if args.wheel else Source.directory(args.codecarbon_dir)
+                  if args.codecarbon_dir else Source.installed() or Source.download(Path(tmp)))
+        text = render(source, dt.date.today(), args.google_year, None if args.no_ember else args.ember,
+                      previous_states(old) if old else None)
     if args.check:
         changed = _body(old) != _body(text)
         print(f"{args.output}: {'would change' if changed else 'up to date'} (CodeCarbon {source.version})")

@@ -33,11 +33,11 @@ from dataclasses import asdict, dataclass, field
 
 from planner.errors import InputError
 from planner.formulas import scaling_law
-from planner.formulas.cluster import cluster_rates, operations
+from planner.formulas.cluster import parallel_terms, cluster_rates, operations
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw, mwh_per_gpu_hour, offer_terms, swing_mw
 from planner.formulas import scale as scaling
 from planner.formulas.serving import best_serving_offer
-from planner.formulas.spread import ThroughputSpread, cell_for, confidence_factor, throughput_spread
+from planner.formulas.spread import Figure, ThroughputSpread, cell_for, confidence_factor, throughput_spread
 from planner.formulas.targets import target_loss, target_probability
 from planner.formulas.post_training import (fleet_gpu_hours, recipe_coefficients, recipe_flops, recipe_seconds,
                                              stage_usd)
@@ -225,7 +225,7 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
     mwh = mwh_per_gpu_hour(gpu, region)
     rates = cluster_rates(count, price, oper, emb, mwh, gpu.mtbf_hours,
                           operations(instance), terms.paid_gpus if terms else None,
-                          terms.min_term_days if terms else None)
+                          terms.min_term_days if terms else None, parallel_terms(gpu))
     cost, co2 = _cost_co2(seconds, fleet, price, rates, oper, emb, instance.data.usd_per_token * tokens,
                           annotation, fixed)
     serving, lifetime = _serving(instance, n_params, cost, co2)
@@ -262,7 +262,8 @@ def evaluate_plan(instance: Instance, plan: FixedPlan) -> PlanMetrics:
         scale=scale_figures(instance, gpu, n_params, tokens, count),
         post_training=post,
         throughput_spread=_spread(instance, gpu, n_params, (seconds * rates.gpu_hours + fleet) / q,
-                                  seconds * rates.days / q, cost, co2.total, q),
+                                  seconds * rates.days / q, cost, co2.total, q,
+                                  (seconds / q * rates.compute_usd, rates.rent_floor_usd)),
     )
 
 
@@ -284,24 +285,31 @@ def _cost_co2(seconds: float, fleet: float, price: float, rates, oper: float, em
 
 
 def _spread(instance: Instance, gpu, n_params: float, gpu_hours: float, days: float, cost: CostUsd,
-            co2_t: float, q: float = 1.0) -> ThroughputSpread | None:
+            co2_t: float, q: float = 1.0, rent: tuple[float, float] = (0.0, 0.0)) -> ThroughputSpread | None:
     """The plan under its GPU's throughput spread (planner.formulas.spread); None without one.
     `gpu_hours` and `days` are at the curve (r = 0); cost and CO2 are divided by the confidence
-    factor q the plan was priced at."""
+    factor q the plan was priced at. `rent` = (the rent at the curve, the minimum term's rent): under
+    a term the rent is max(rent exp(r), floor), not scaled with exp(r)."""
     cell = cell_for(gpu.mfu_spread, n_params)
     if cell is None:
         return None
-    scaled = (cost.compute + cost.staff + cost.development) / q
+    rent_usd, floor_usd = rent
     fixed = cost.data + cost.annotation + cost.fixed
+    if floor_usd > 0:     # the compute cost without the rent scales; the rent is floored by the term
+        rented = max(rent_usd * q, floor_usd)
+        rest = max(0.0, cost.compute - rented)     # a separate rollout fleet's rent (rounding kept >= 0)
+        figure = Figure((rest + cost.staff + cost.development) / q, fixed, rent_usd, floor_usd)
+    else:
+        figure = Figure((cost.compute + cost.staff + cost.development) / q, fixed)
     co2_t = co2_t / q
     limits = {}
     if instance.limits.deadline_days is not None:
-        limits["deadline_days"] = (instance.limits.deadline_days, days, 0.0)
+        limits["deadline_days"] = (instance.limits.deadline_days, Figure(days))
     if instance.limits.budget_usd is not None:
-        limits["budget_usd"] = (instance.limits.budget_usd, scaled, fixed)
+        limits["budget_usd"] = (instance.limits.budget_usd, figure)
     if instance.limits.max_co2_t is not None:
-        limits["max_co2_t"] = (instance.limits.max_co2_t, co2_t, 0.0)
-    return throughput_spread(cell, gpu_hours, days, scaled, fixed, co2_t, limits)
+        limits["max_co2_t"] = (instance.limits.max_co2_t, Figure(co2_t))
+    return throughput_spread(cell, gpu_hours, days, figure, co2_t, limits)
 
 
 def _recipe_part(instance: Instance, recipe, gpu, n_params: float, tokens: float, rate: float):

@@ -23,6 +23,20 @@ and a limit L on a figure a exp(r) + b is met when r <= ln((L - b) / a):
 All limits are increasing in r, so all are met together when r is below the least of their
 thresholds: P(all met) = Phi((min_k threshold_k - mu) / sigma).
 
+A minimum rental term (offer key `min_term_days`, planner.formulas.cluster) floors the rent: for a
+run of T = days exp(r) days the rent is p m 24 max(T, t_min), i.e. max(R exp(r), F) with R the rent
+at the curve (p m/n x GPU-hours) and F = p m 24 t_min, so
+
+    cost(r) = V' exp(r) + max(R exp(r), F) + F_fixed        V' = V without the rent
+
+still increasing in r (a monotone transform of r: its quantiles are cost at r's quantiles, e.g. the
+P10 cost is the term's rent when the P10 run ends inside the term), and the budget L is met when
+
+    r <= ln((L - F_fixed) / (V' + R))   if L >= cost at the kink exp(r) = F / R (past the term)
+    r <= ln((L - F - F_fixed) / V')     otherwise (the run ends inside the term)
+
+Without a term (F = 0) this is the first form with V = V' + R.
+
 Planning for a confidence p (`limits.confidence`): every GPU-second of a candidate is multiplied by
 q = exp(mu + sigma z_p) of its GPU's cell at its size (1 for a GPU without a spread), so the plan is
 priced, limited and optimised at the throughput it beats with probability p: its limits then hold
@@ -79,9 +93,36 @@ def cell_for(spread, params: float):
     return None
 
 
-def band(scaled: float, fixed: float, mu: float, sigma: float) -> Band:
-    """P10/P50/P90 of scaled exp(r) + fixed."""
-    return Band(*(scaled * math.exp(mu + sigma * z) + fixed for z in (-Z90, 0.0, Z90)))
+@dataclass(frozen=True)
+class Figure:
+    """A figure as a function of r: scaled exp(r) + max(rent exp(r), floor) + fixed (module
+    docstring; rent and floor 0 for everything but a cost under a minimum rental term)."""
+
+    scaled: float
+    fixed: float = 0.0
+    rent: float = 0.0
+    floor: float = 0.0
+
+    def at(self, r: float) -> float:
+        x = math.exp(r)
+        return self.scaled * x + max(self.rent * x, self.floor) + self.fixed
+
+    def threshold(self, limit: float) -> float:
+        """The largest r at which the figure is <= limit (-inf: never; inf: always)."""
+        if self.floor <= 0:
+            return threshold(limit, self.scaled + self.rent, self.fixed)
+        if self.rent > 0 and limit >= self.at(math.log(self.floor / self.rent)):
+            return threshold(limit, self.scaled + self.rent, self.fixed)     # past the term
+        return threshold(limit, self.scaled, self.floor + self.fixed)        # inside the term
+
+
+def band(scaled: float, fixed: float, mu: float, sigma: float, rent: float = 0.0, floor: float = 0.0) -> Band:
+    """P10/P50/P90 of scaled exp(r) + max(rent exp(r), floor) + fixed (r's quantiles: the figure is
+    increasing in r)."""
+    if floor <= 0:
+        return Band(*((scaled + rent) * math.exp(mu + sigma * z) + fixed for z in (-Z90, 0.0, Z90)))
+    figure = Figure(scaled, fixed, rent, floor)
+    return Band(*(figure.at(mu + sigma * z) for z in (-Z90, 0.0, Z90)))
 
 
 def threshold(limit: float, scaled: float, fixed: float) -> float:
@@ -100,20 +141,21 @@ def probability_below(r_max: float, mu: float, sigma: float) -> float:
     return standard_normal_cdf((r_max - mu) / sigma)
 
 
-def throughput_spread(cell, gpu_hours: float, days: float, scaled_usd: float, fixed_usd: float, co2_t: float,
-                      limits: dict[str, tuple[float, float, float]]) -> ThroughputSpread:
-    """The bands and probabilities for one plan. `limits` maps a limit's name to (limit, scaled part,
-    fixed part) of the figure it bounds."""
+def throughput_spread(cell, gpu_hours: float, days: float, cost: Figure, co2_t: float,
+                      limits: dict[str, tuple[float, Figure]]) -> ThroughputSpread:
+    """The bands and probabilities for one plan. `cost` is the cost as a function of r; `limits`
+    maps a limit's name to (limit, the figure it bounds)."""
     mu, sigma = cell.log_mean, cell.log_sd
     probability, least = {}, math.inf
-    for name, (limit, scaled, fixed) in limits.items():
-        r_max = threshold(limit, scaled, fixed)
+    for name, (limit, figure) in limits.items():
+        r_max = figure.threshold(limit)
         probability[name] = probability_below(r_max, mu, sigma)
         least = min(least, r_max)
     if probability:
         probability["all"] = probability_below(least, mu, sigma)
     return ThroughputSpread(mu, sigma, band(gpu_hours, 0.0, mu, sigma), band(days, 0.0, mu, sigma),
-                            band(scaled_usd, fixed_usd, mu, sigma), band(co2_t, 0.0, mu, sigma), probability)
+                            band(cost.scaled, cost.fixed, mu, sigma, cost.rent, cost.floor),
+                            band(co2_t, 0.0, mu, sigma), probability)
 
 
 def confidence_factor(spread, params: float, confidence: float | None) -> float:

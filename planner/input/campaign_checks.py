@@ -12,6 +12,10 @@ from planner.input.months import month_index
 def check_campaign(c: Any) -> None:
     """Every cross-key rule of campaign `c` (module docstring)."""
     _unique([g.name for g in c.gpus], "gpus")
+    for i, gpu in enumerate(c.gpus):
+        if gpu.parallel_overhead > 0:
+            raise ValueError(f"gpus[{i}].parallel_overhead: not modelled in campaigns (single-run plans only); "
+                             "leave it out")
     _unique([s.name for s in c.sites], "sites")
     _unique([r.name for r in c.runs], "runs")
     _sites(c)

@@ -231,6 +231,12 @@ class Gpu(Strict):
         "run; absent = the size curve extrapolates")
     mtbf_hours: MtbfHours | None = Field(
         None, description="mean time between job interruptions per GPU, hours; absent = never fails")
+    parallel_ref_gpus: _real(ge=1, le=1e9) | None = Field(
+        None, description="GPU count up to which the mfu holds; above it a run takes parallel_overhead x "
+        "(sqrt(n / parallel_ref_gpus) - 1) more time (planner.formulas.cluster), GPUs; absent = no overhead")
+    parallel_overhead: _real(ge=0, le=1) = Field(
+        0.0, description="extra time at 4 x parallel_ref_gpus GPUs (Llama 3, 8,192 -> 16,384 H100: 0.181), "
+        "fraction of useful time, [0, 1]; 0 = none; single-run plans only (a campaign refuses it)")
     serving_mfu: Fraction | None = Field(
         None, description="utilisation when serving (decode-bound), (0, 1]; used by `serving`")
     mfu_spread: list[MfuSpread] | None = Field(
@@ -238,6 +244,12 @@ class Gpu(Strict):
                                           "meeting deadline and budget); catalog GPUs carry the measured one; "
                                           "absent = no band")
     source: str | None = Field(None, description="where the numbers come from (text, not used)")
+
+    @model_validator(mode="after")
+    def _parallel(self) -> "Gpu":
+        if self.parallel_overhead > 0 and self.parallel_ref_gpus is None:
+            raise ValueError("parallel_overhead: needs parallel_ref_gpus (the GPU count it starts above)")
+        return self
 
 
 class Offer(Strict):

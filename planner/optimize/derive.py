@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from planner.optimize import deadline
+from planner.formulas.cluster import parallel_terms
 from planner.formulas.evaluate import memory_floor_gpus, total_params
 from planner.formulas.scale import model_parallel_gpus
 from planner.formulas.scaling_law import data_token_cap
@@ -66,6 +67,8 @@ class OfferOption:
     mtbf_hours: float                  # inf: never fails
     paid_gpus: int = 0                 # a contracted offer: GPUs paid whether used or not (0: those used)
     min_term_days: float = 0.0         # rental paid for at least this long (0: on demand)
+    parallel_ref_gpus: float = math.inf   # parallel overhead above this count (inf: none)
+    parallel_overhead: float = 0.0        # its extra time at 4x parallel_ref_gpus (planner.formulas.cluster)
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,7 @@ def _offers(instance: Instance, ruled_out: list[str]) -> list[OfferOption]:
                 mwh_per_gpu_hour=mwh_per_gpu_hour(gpu, region),
                 mtbf_hours=gpu.mtbf_hours if gpu.mtbf_hours is not None else math.inf,
                 paid_gpus=terms.paid_gpus or 0, min_term_days=terms.min_term_days or 0.0,
+                **_parallel_columns(gpu),
             ))
             offered_anywhere.add(gpu.name)
         if len(out) == before:
@@ -261,6 +265,12 @@ def _offers(instance: Instance, ruled_out: list[str]) -> list[OfferOption]:
         if gpu.name not in offered_anywhere and all(offer_terms(gpu, r) is None for r in instance.regions):
             ruled_out.append(f"GPU {gpu.name}: not offered in any region")
     return out
+
+
+def _parallel_columns(gpu) -> dict[str, float]:
+    """The GPU's parallel overhead keys as offer columns (inf / 0: none)."""
+    terms = parallel_terms(gpu)
+    return {} if terms is None else {"parallel_ref_gpus": float(terms[0]), "parallel_overhead": float(terms[1])}
 
 
 def _not_offered_reason(gpu, region) -> str | None:

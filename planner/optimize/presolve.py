@@ -3,7 +3,8 @@
 For one row (size, offer, recipe) the tokens are known for every objective but `loss`: D = Dmin,
 because every objective and every limit grows with D. What is left is the node count k
 (n = k gpus_per_node, min_nodes <= k <= max_nodes). With t = sqrt(n) and the rates of
-planner.formulas.cluster (waste w = a t + b t^2, failures 6.2):
+planner.formulas.cluster (waste w = a t + b t^2, failures 6.2; a GPU's parallel overhead
+o = v max(0, t/t_ref - 1), v <= 1, adds the same to 1 + w above t_ref -- see the note below):
 
     cost(n)     = S (1 + a t + b t^2)(P + s/t^2) + const    -- a sum of t, t^2, 1/t, 1/t^2 terms with
                   non-negative weights: convex in t, so unimodal in n. With a rental term or a
@@ -12,6 +13,13 @@ planner.formulas.cluster (waste w = a t + b t^2, failures 6.2):
     co2(n)      = S (1 + a t + b t^2) C                     -- increasing in n
     duration(n) = S (1/t^2 + a/t + b) / 86400               -- decreasing in n
     weighted    = cost + price x co2                        -- convex in t, unimodal in n
+
+The parallel overhead keeps each property (planner.formulas.cluster): above t_ref it adds
+S v (t/t_ref - 1)(P + s/t^2) to the cost, whose s-part v s (1/(t t_ref) - 1/t^2) has second
+derivative (2 v s/t^4)(t/t_ref - 3), at least -6 v s/t^4, which the base cost's 6 s/t^4 covers for
+v <= 1; at t_ref the slope only rises (a convex kink); co2 still increases; the duration's
+derivative becomes (-2 - a t + v (2 t_ref - t)/t_ref)/t^3 < 0 for v <= 1 (and the rent's T(n) stays
+convex: its 1/t^2 weight is 1 - v >= 0).
 
 So the feasible counts form an interval: the deadline gives a least k, the carbon budget a
 largest, the budget (cost unimodal) an interval around the cheapest k; the grid, swing and
@@ -83,15 +91,17 @@ class RowFigures:
         self.paid = cand.column("paid_gpus")
         self.term = cand.column("min_term_days")
         self.rented = bool(np.any(self.paid > 0) or np.any(self.term > 0))
+        overhead = cand.column("parallel_overhead")
+        self.parallel = ((cand.column("parallel_ref_gpus"), overhead) if np.any(overhead > 0) else None)
         self.params = cand.sizes[cand.size]
         self.data_usd = instance.data.usd_per_token
 
     def rates(self, nodes: np.ndarray) -> ClusterRates:
         if not self.rented:   # on demand everywhere: the first edition's rates
             return cluster_rates(self.node * nodes, self.price, self.co2_oper, self.co2_emb, self.mwh, self.mtbf,
-                                 self.ops)
+                                 self.ops, parallel=self.parallel)
         return cluster_rates(self.node * nodes, self.price, self.co2_oper, self.co2_emb, self.mwh, self.mtbf,
-                             self.ops, self.paid, self.term)
+                             self.ops, self.paid, self.term, self.parallel)
 
     def seconds(self, tokens: np.ndarray) -> np.ndarray:
         return self.cand.seconds_per_token * tokens + self.cand.align_seconds
@@ -153,8 +163,8 @@ FIRST_ROWS = 256
 
 
 def lower_bound(instance: Instance, cand: Candidates, objective: str) -> np.ndarray | None:
-    """A value no count can beat, per row (None: no cheap bound for this objective). Failures only
-    add GPU-seconds (waste >= 0) and staff cost is >= 0, so with D = Dmin:
+    """A value no count can beat, per row (None: no cheap bound for this objective). Failures and
+    parallel overhead only add GPU-seconds (waste, overhead >= 0) and staff cost is >= 0, so with D = Dmin:
         duration >= S / (86400 n_max)
         cost >= S price f / 3600 + staff x duration bound + data + fixed (+ serving)
         co2 >= S (c_op + c_emb) f / 3600 (+ serving);   weighted >= cost bound + price x co2 bound."""

@@ -25,7 +25,8 @@ Formulas (own arithmetic):
     rate    = peak 1e12 mfu(N) moe.mfu_factor                               peak = bf16 or fp8 peak
     S       = k N D / rate + N sum_s k_s T_s / (rate mfu_factor_s)          GPU-seconds (ideal)
     waste   = sqrt(2 delta n / M) + R n / M   (0 without mtbf_hours)        (6.2)
-    S_eff   = S (1 + waste);  H = S_eff / 3600;  T = S_eff / (86400 n)
+    over    = v (sqrt(n / n_ref) - 1) above n_ref, else 0   (parallel_overhead v, parallel_ref_gpus)
+    S_eff   = S (1 + waste + over);  H = S_eff / 3600;  T = S_eff / (86400 n)
     cost    = H price + staff T + usd_per_token D + annotation_m + fixed_m
     CO2     = H (w pue carbon / 1e6 + embodied_kg / (lifetime 8766) / 1000)   w = energy_watts or watts
     grid, peak, swing use node_watts / gpus_per_node per GPU where given (else watts)
@@ -355,6 +356,14 @@ def waste(instance: Instance, gpu, n):
     return np.sqrt(2.0 * rel.checkpoint_hours * n / gpu.mtbf_hours) + rel.restart_hours * n / gpu.mtbf_hours
 
 
+def overhead(gpu, n):
+    """Parallel overhead v (sqrt(n / n_ref) - 1) above n_ref GPUs, else 0 (0 without the keys)."""
+    n = np.asarray(n, dtype=float)
+    if gpu.parallel_ref_gpus is None or gpu.parallel_overhead == 0:
+        return np.zeros(n.shape)
+    return gpu.parallel_overhead * np.maximum(0.0, np.sqrt(n / gpu.parallel_ref_gpus) - 1.0)
+
+
 def kw_energy(gpu) -> float:
     """kW per GPU that energy and operational CO2 count: the measured energy_watts, else TDP."""
     return (gpu.watts if gpu.energy_watts is None else gpu.energy_watts) / 1000.0
@@ -433,7 +442,7 @@ def price_plan(instance: Instance, plan: FixedPlan, serving: tuple[str, str] | N
         annotation += recipe.fixed_usd
     q = confidence_q(instance, gpu, N)
     sec, fleet_hours = sec * q, fleet_hours * q
-    sec_eff = sec * (1.0 + w)
+    sec_eff = sec * (1.0 + w + float(overhead(gpu, n)))
     hours = sec_eff / 3600.0
     days = sec_eff / (86400.0 * n)
     kw = kw_site(gpu)
@@ -570,7 +579,7 @@ def brute_force(instance: Instance, check: bool = False) -> BruteForceResult:
             step = max(1, CHUNK // (n_sizes * n_rec))
             for start in range(0, counts.size, step):
                 n = counts[start:start + step][None, None, :]                # (1, 1, C)
-                eff = 1.0 + waste(instance, gpu, n)
+                eff = 1.0 + waste(instance, gpu, n) + overhead(gpu, n)
                 domain = rec_ok[:, :, None] & (n >= floor[:, None, None] * (1 - 1e-12))
                 candidates += int(domain.sum()) * n_serving
                 if not domain.any():
