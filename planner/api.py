@@ -83,15 +83,16 @@ def whatif(source: Any, vary: Any, **overrides: Any) -> pd.DataFrame:
 def frontier(source: Any, minimize: str = "cost", limit: str = "co2", points: int | str = 10,
              **overrides: Any) -> pd.DataFrame:
     """The exact Pareto frontier, one row per non-dominated plan (planner.analysis.frontier)."""
-    from planner.analysis.frontier import frontier as run
+    from planner.analysis.frontier import run_frontier
+    from planner.present.frontier_record import frontier_frame
 
-    return run(load(source, **overrides), minimize, limit, points)
+    return frontier_frame(run_frontier(load(source, **overrides), minimize, limit, points))
 
 
 def rank(source: Any, by: str = "region", top: int | None = None, **overrides: Any) -> pd.DataFrame:
     """The best plan for each region (GPU, size, recipe), one row each (planner.analysis.rank)."""
     from planner.analysis.rank import rank as run
-    from planner.analysis.rank import rank_frame
+    from planner.present.rank_record import rank_frame
 
     return rank_frame(run(load(source, **overrides), by, top))
 

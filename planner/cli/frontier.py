@@ -78,11 +78,15 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
     if fmt == "json":
         from planner.present.report import to_json
 
-        doc = front.to_json()
+        from planner.present.frontier_record import frontier_json
+
+        doc = frontier_json(front)
         doc["solver"] = {"name": "highs", "seconds": front.seconds, **front.stats}
         click.echo(to_json(doc))
     elif fmt == "csv":
-        click.echo(front.to_frame().to_csv(index=False), nl=False)
+        from planner.present.frontier_record import frontier_frame
+
+        click.echo(frontier_frame(front).to_csv(index=False), nl=False)
     else:
         from planner.present.frontier_table import print_frontier
 

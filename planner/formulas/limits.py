@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Literal
 
 PlanMetrics = Any  # planner.formulas.evaluate.PlanMetrics (which reads its objectives from here)
@@ -34,21 +35,31 @@ class Limit:
     unit: str                                  # of the limited figure
     label: str                                 # what is limited, in messages: "cost exceeds ..."
     noun: str                                  # the limit itself, in explanations: "budget"
-    read: Callable[[PlanMetrics], float]       # the plan's figure the limit caps
+    figure: str                                # the plan's figure it caps: its name in the plan record
+    #                                            (planner.formulas.record), an attribute path of PlanMetrics
     in_gpus: Literal["up", "down", "none"]     # how that figure moves as the GPU count grows
 
     @property
     def path(self) -> str:
         return f"limits.{self.key}"
 
+    def read(self, metrics: PlanMetrics) -> float:
+        """The plan's figure this limit caps (`cost_usd.total` of the metrics)."""
+        return attrgetter(self.figure)(metrics)
+
 
 LIMITS: tuple[Limit, ...] = (
-    Limit("budget_usd", "cost", "USD", "cost", "budget", lambda m: m.cost_usd.total, "up"),
-    Limit("max_co2_t", "co2", "t", "CO2", "carbon budget", lambda m: m.co2_t.total, "up"),
-    Limit("deadline_days", "time", "days", "duration", "deadline", lambda m: m.duration_days, "down"),
-    Limit("max_training_flops", None, "FLOP", "training compute", "FLOP limit", lambda m: m.flops.total, "none"),
+    Limit("budget_usd", "cost", "USD", "cost", "budget", "cost_usd.total", "up"),
+    Limit("max_co2_t", "co2", "t", "CO2", "carbon budget", "co2_t.total", "up"),
+    Limit("deadline_days", "time", "days", "duration", "deadline", "duration_days", "down"),
+    Limit("max_training_flops", None, "FLOP", "training compute", "FLOP limit", "flops.total", "none"),
 )
 BY_KEY = {limit.key: limit for limit in LIMITS}
+#: The limit of each frontier quantity (cost -> budget_usd, co2 -> max_co2_t, time -> deadline_days).
+BY_QUANTITY = {limit.quantity: limit for limit in LIMITS if limit.quantity is not None}
+#: The loss target (targets.max_loss, or the loss of targets.match), checked beside the limits as
+#: `max_loss`: the loss does not move with the GPU count.
+LOSS_TARGET = Limit("max_loss", "loss", "nats/token", "loss", "loss target", "loss", "none")
 #: limits.deadline (a date) is read into deadline_days by the loader: not a limit of its own.
 ALIASES = {"deadline": "deadline_days"}
 #: Keys of `limits:` that say how the limits hold, not what they cap: limits.confidence (plan at the
@@ -83,4 +94,4 @@ OBJECTIVES: dict[str, ObjectiveRow] = {row.name: row for row in (
     ObjectiveRow("weighted", "USD", True, lambda m, price: _cost(m) + price * _co2(m)),
 )}
 
-__all__ = ["Limit", "LIMITS", "BY_KEY", "ALIASES", "ObjectiveRow", "OBJECTIVES"]
+__all__ = ["Limit", "LIMITS", "LOSS_TARGET", "BY_KEY", "BY_QUANTITY", "ALIASES", "ObjectiveRow", "OBJECTIVES"]
