@@ -4,14 +4,17 @@ label them all loop over these tables (the shape of PyPSA's variables.csv). A ne
 row here plus its schema field (tests/test_limits_table.py fails when a field has no row).
 
     key                 path                       quantity  unit   label             read from a plan    in n
-    budget_usd          limits.budget_usd          cost      USD    cost              cost_usd.total      up
+    budget_usd          limits.budget_usd          cost      USD    cost              cost_usd.total      unimodal
     max_co2_t           limits.max_co2_t           co2       t      CO2               co2_t.total         up
     deadline_days       limits.deadline_days       time      days   duration          duration_days       down
     max_training_flops  limits.max_training_flops  -         FLOP   training compute  flops.total         none
 
-`in n`: how the limited figure moves as the GPU count n grows (tokens and size fixed): cost and CO2
-rise (staff days fall, but failure waste and node rounding rise; convex, README "How the solve is
-exact"), the duration falls, training FLOPs do not move.
+`in n`: how the limited figure moves as the GPU count n grows (tokens and size fixed), which is how
+the presolve (planner.optimize.presolve) turns the limit into counts: CO2 rises (failure waste and
+node rounding rise: the counts allowed end at a largest), the duration falls (they start at a
+least), cost falls then rises (staff days fall, waste rises: convex in sqrt(n), README "How the
+solve is exact"; they are an interval around the cheapest count), training FLOPs do not move (a
+row meets the limit at every count or at none).
 
 The loss target (targets.max_loss, or the loss of targets.match) is checked beside them as `max_loss`.
 """
@@ -37,7 +40,7 @@ class Limit:
     noun: str                                  # the limit itself, in explanations: "budget"
     figure: str                                # the plan's figure it caps: its name in the plan record
     #                                            (planner.formulas.record), an attribute path of PlanMetrics
-    in_gpus: Literal["up", "down", "none"]     # how that figure moves as the GPU count grows
+    in_gpus: Literal["up", "down", "unimodal", "none"]  # how that figure moves as the GPU count grows
 
     @property
     def path(self) -> str:
@@ -49,7 +52,7 @@ class Limit:
 
 
 LIMITS: tuple[Limit, ...] = (
-    Limit("budget_usd", "cost", "USD", "cost", "budget", "cost_usd.total", "up"),
+    Limit("budget_usd", "cost", "USD", "cost", "budget", "cost_usd.total", "unimodal"),
     Limit("max_co2_t", "co2", "t", "CO2", "carbon budget", "co2_t.total", "up"),
     Limit("deadline_days", "time", "days", "duration", "deadline", "duration_days", "down"),
     Limit("max_training_flops", None, "FLOP", "training compute", "FLOP limit", "flops.total", "none"),
