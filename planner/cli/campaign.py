@@ -81,7 +81,8 @@ def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float
 
 
 def _render(result, fmt: str, compared, front) -> str:
-    from planner.present.campaign_report import campaign_csv, campaign_dict, print_campaign, to_json
+    from planner.present.campaign_report import campaign_csv, campaign_dict, print_campaign
+    from planner.present.report import to_json
 
     if fmt == "json":
         data = campaign_dict(result, compared)

@@ -56,7 +56,7 @@ def _whatif_render(sweep, fmt: str, width: int | None) -> str:
 
     records = [point_record(sweep.varies, p) for p in sweep.points]
     if fmt == "json":
-        from planner.present.campaign_report import to_json
+        from planner.present.report import to_json
 
         return to_json({"name": sweep.name, "vary": [{"path": v.path, "values": list(v.values)} for v in sweep.varies],
                         "rows": records, "solver": {"name": "highs", "seconds": sweep.seconds, **sweep.stats}}) + "\n"
@@ -131,7 +131,7 @@ def frontier_json(front) -> list[dict[str, Any]]:
 
 def frontier_render(front, name: str, fmt: str, width: int | None, explanation: list[str] = ()) -> str:
     if fmt == "json":
-        from planner.present.campaign_report import to_json
+        from planner.present.report import to_json
 
         doc: dict[str, Any] = {"name": name, "minimize": "cost", "limit": "co2", "points": frontier_json(front)}
         if not front:

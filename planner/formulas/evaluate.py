@@ -42,7 +42,7 @@ from planner.formulas.targets import target_loss, target_probability
 from planner.formulas.post_training import (fleet_gpu_hours, recipe_coefficients, recipe_flops, recipe_seconds,
                                              stage_usd)
 from planner.formulas.throughput import flop_rate, peak_flops
-from planner.formulas.limits import LIMITS
+from planner.formulas.limits import BY_QUANTITY, LIMITS
 from planner.input.schema import FixedPlan, Instance
 
 __all__ = ["evaluate_plan", "find_violations", "target_loss", "flop_rate", "memory_floor_gpus", "total_params",
@@ -294,13 +294,14 @@ def _spread(instance: Instance, gpu, n_params: float, gpu_hours: float, days: fl
     scaled = (cost.compute + cost.staff + cost.development) / q
     fixed = cost.data + cost.annotation + cost.fixed
     co2_t = co2_t / q
+    # each limit whose figure the spread moves (by its frontier quantity): (limit, the part that
+    # scales with 1/throughput, the part that does not)
+    parts = {"time": (days, 0.0), "cost": (scaled, fixed), "co2": (co2_t, 0.0)}
     limits = {}
-    if instance.limits.deadline_days is not None:
-        limits["deadline_days"] = (instance.limits.deadline_days, days, 0.0)
-    if instance.limits.budget_usd is not None:
-        limits["budget_usd"] = (instance.limits.budget_usd, scaled, fixed)
-    if instance.limits.max_co2_t is not None:
-        limits["max_co2_t"] = (instance.limits.max_co2_t, co2_t, 0.0)
+    for quantity, (moving, still) in parts.items():
+        row = BY_QUANTITY[quantity]
+        if getattr(instance.limits, row.key) is not None:
+            limits[row.key] = (getattr(instance.limits, row.key), moving, still)
     return throughput_spread(cell, gpu_hours, days, scaled, fixed, co2_t, limits)
 
 

@@ -11,17 +11,16 @@ draws them.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from planner.constants import PlanStatus
 from planner.errors import InputError, one_line
-from planner.page.jobs import Jobs
 from planner.page.levers import Scale, scale_around
 from planner.page.source import Source
+from planner.page.view_state import ViewState
 
 #: columns of the campaign's tables (as `plan campaign` prints them at this terminal width)
 CAMPAIGN_WIDTH = 100
@@ -135,7 +134,8 @@ def campaign_text(result: Any, width: int = CAMPAIGN_WIDTH) -> str:
 
 def campaign_json(result: Any) -> str:
     """`plan campaign --format json`."""
-    from planner.present.campaign_report import campaign_dict, to_json
+    from planner.present.campaign_report import campaign_dict
+    from planner.present.report import to_json
 
     return to_json(campaign_dict(result)) + "\n"
 
@@ -162,17 +162,12 @@ def campaign_png(campaign: Any, result: Any) -> bytes:
 
 
 @dataclass
-class CampaignState:
+class CampaignState(ViewState):
     """The campaign view's state for one campaign source."""
 
-    source: Source
-    jobs: Jobs
     levers: CampaignLevers = None  # type: ignore[assignment]
     answer: CampaignAnswer | None = None
-    error: str | None = None       # one line: a lever's value refused, or the pool was ended (cancel)
     running: float | None = None   # when the running solve started (monotonic), None when none runs
-    request: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
     job: Any = None                # the worker's function (default campaign_job; the tests give a slow one)
 
     def __post_init__(self) -> None:
@@ -209,11 +204,8 @@ class CampaignState:
             self.answer, self.error = None, one_line(str(exc))
             return True
         self.running = start
-        future = self.jobs.submit(self.job or campaign_job, data)
         try:
-            status, answer = await asyncio.wrap_future(future)
-        except Exception as exc:  # BrokenProcessPool after cancel(), or a worker that died
-            status, answer = "cancelled", "cancelled" if future.cancelled() else one_line(f"{type(exc).__name__}: {exc}")
+            status, answer = await self.run_job(self.job or campaign_job, data)
         finally:
             if mine == self.request:
                 self.running = None

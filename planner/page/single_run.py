@@ -9,9 +9,8 @@ from typing import Any
 
 from nicegui import background_tasks, ui
 
-from planner.formulas.limits import LIMITS as LIMIT_ROWS
 from planner.page import answers
-from planner.page.levers import OBJECTIVES, Scale, snap
+from planner.page.levers import OBJECTIVES, SLIDER_LIMITS, Scale, snap
 from planner.page.state import RunState
 
 #: how a limit's value is written, by the unit of its row in planner.formulas.limits
@@ -20,7 +19,7 @@ _UNIT_TEXT = {"USD": ("USD", lambda v: f"${v:,.0f}"), "days": ("days", lambda v:
 #: lever -> (label, unit words, how a value is written): the limits with a frontier quantity
 #: (budget, carbon budget, deadline: planner.formulas.limits), then the grid limit
 LIMITS = {
-    **{limit.key: (limit.noun, *_UNIT_TEXT[limit.unit]) for limit in LIMIT_ROWS if limit.quantity is not None},
+    **{limit.key: (limit.noun, *_UNIT_TEXT[limit.unit]) for limit in SLIDER_LIMITS},
     "grid_mw": ("grid limit, every region", "MW", lambda v: f"{v:,.2f} MW"),
 }
 
@@ -135,7 +134,7 @@ class SingleRunView:
             scales = self.state.scales
             if scales is not None:
                 for name in LIMITS:   # budget, carbon budget, deadline (the limits table), grid
-                    self.limit_control(name, getattr(scales, name))
+                    self.limit_control(name, scales.of(name))
                 self.price_control(scales.carbon_price_usd_per_t)
             self.target_control()
             self.choice_control("regions", [r.name for r in self.state.source.instance.regions], lv.regions)
@@ -145,7 +144,7 @@ class SingleRunView:
     def limit_control(self, name: str, scale: Scale) -> None:
         label, unit, show = LIMITS[name]
         self.sliders[name] = switched_slider(
-            f"{label} ({unit})", getattr(self.state.levers, name), scale, show,
+            f"{label} ({unit})", self.state.levers.value(name), scale, show,
             lambda current: self.set(**{name: current}), name, f"lever-{name.replace('_', '-')}")
 
     def price_control(self, scale: Scale) -> None:

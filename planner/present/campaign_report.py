@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 from typing import Any
 
 from planner.numbers import si as _si
@@ -104,19 +102,6 @@ def _plain(obj: Any) -> dict[str, Any]:
     from dataclasses import asdict
 
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(obj).items()}
-
-
-def to_json(data: dict[str, Any]) -> str:
-    def finite(v: Any) -> Any:
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        if isinstance(v, dict):
-            return {k: finite(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [finite(x) for x in v]
-        return v
-
-    return json.dumps(finite(data), indent=2)
 
 
 def campaign_csv(result: CampaignResult) -> str:
