@@ -38,7 +38,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from planner.numbers import si
 from planner.constants import FRONTIER_SLACK, FRONTIER_STEP, Objective, PlanStatus, REL_TOL
 from planner.errors import InputError
 from planner.formulas.limits import BY_QUANTITY, LIMITS, LOSS_TARGET, Limit
@@ -386,12 +385,12 @@ def _choices(point: FrontierPoint) -> tuple:
 
 def decision_label(result: PlanResult) -> str:
     """`70B H100x4096 us-east DPO`: the decisions of a plan in a few characters."""
+    from planner.formulas.record import plan_label
+
     plan = result.plan
     if plan is None:
         return result.status
-    size = si(plan.model_params)
-    recipe = f" {plan.alignment}" if plan.alignment else ""
-    return f"{size} {plan.gpu}x{plan.gpu_count} {plan.region}{recipe}"
+    return plan_label(plan.model_params, plan.gpu, plan.gpu_count, plan.region, plan.alignment)
 
 
 # -- comparing scenarios -----------------------------------------------------------------------

@@ -45,7 +45,6 @@ from typing import Any
 
 from planner.constants import PlanStatus
 from planner.formulas.limits import LIMITS, LOSS_TARGET, Limit
-from planner.numbers import si
 from planner.numbers import value as value_text
 from planner.errors import InputError
 from planner.input.distributions import Distribution, parse_distribution
@@ -621,11 +620,10 @@ def share(part: int, whole: int) -> float | None:
 
 
 def decision_label(r: ScenarioResult) -> str:
-    """`13B on 1,872 H100 in us-east, DPO`: the decisions of a scenario's optimum."""
-    alignment = r.optimal("alignment")
-    recipe = f", {alignment}" if alignment else ""
-    return (f"{si(r.optimal('model_params'), floor=1e6)} on {r.optimal('gpu_count'):,} {r.optimal('gpu')} "
-            f"in {r.optimal('region')}{recipe}")
+    """`13B H100x1872 us-east DPO`: the decisions of a scenario's optimum (plan_label)."""
+    from planner.formulas.record import plan_label
+
+    return plan_label(*(r.optimal(key) for key in ("model_params", "gpu", "gpu_count", "region", "alignment")))
 
 
 def _fit(value: float, base_value: Any, column: str | None = None) -> Any:

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from typing import Any
 
 from planner.formulas.evaluate import Co2T, CostUsd, Flops, PlanMetrics
+from planner.numbers import si
 
 #: How a list (e.g. binding limits) is written in one CSV cell.
 LIST_SEPARATOR = ";"
@@ -56,6 +57,13 @@ def plan_record(metrics: PlanMetrics) -> dict[str, Any]:
         **({"post_training": asdict(metrics.post_training)} if metrics.post_training is not None else {}),
         **({"throughput_spread": asdict(metrics.throughput_spread)} if metrics.throughput_spread is not None else {}),
     }
+
+
+def plan_label(model_params: float, gpu: str, gpu_count: int, region: str, alignment: str | None) -> str:
+    """`70B H100x4096 us-east DPO`: a plan's decisions in a few characters (every table and JSON
+    that names a plan in one cell: frontier, compare, rank, what-if, uncertainty's winners)."""
+    recipe = f" {alignment}" if alignment else ""
+    return f"{si(model_params)} {gpu}x{gpu_count} {region}{recipe}"
 
 
 def flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -106,4 +114,4 @@ def with_row_keys(columns: list[str], rows: list[dict[str, Any]], before: str) -
 _TEMPLATE = PlanMetrics(0.0, 0.0, 0.0, "", 0, "", None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, Flops(0.0, 0.0, 0.0),
                         CostUsd(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), Co2T(0.0, 0.0, 0.0, 0.0))
 
-__all__ = ["plan_record", "flat", "flat_record", "record_columns", "with_row_keys", "LIST_SEPARATOR"]
+__all__ = ["plan_record", "plan_label", "flat", "flat_record", "record_columns", "with_row_keys", "LIST_SEPARATOR"]
