@@ -73,11 +73,12 @@ def evaluate(source: Any, plan: dict[str, Any] | None = None, **overrides: Any) 
 
 
 def whatif(source: Any, vary: Any, **overrides: Any) -> pd.DataFrame:
-    """One row per point of the --vary grid (planner.analysis.whatif.whatif), the plan's record in
+    """One row per point of the --vary grid (planner.analysis.whatif.run_whatif), the plan's record in
     the columns every CSV uses."""
-    from planner.analysis.whatif import whatif as run
+    from planner.analysis.whatif import run_whatif
+    from planner.present.whatif_record import whatif_frame
 
-    return run(_data(source, overrides), vary)
+    return whatif_frame(run_whatif(_data(source, overrides), vary))
 
 
 def frontier(source: Any, minimize: str = "cost", limit: str = "co2", points: int | str = 10,

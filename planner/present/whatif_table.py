@@ -105,16 +105,4 @@ def _cell(value: Any) -> str:
     return written(value)
 
 
-def whatif_json(sweep: Any) -> dict[str, Any]:
-    """`plan whatif --format json`: the sweep's paths and values, one `plan solve` record per point."""
-    from planner.analysis.whatif import point_json
-
-    return {
-        "objective": sweep.objective,
-        "vary": [{"path": v.path, "values": list(v.values)} for v in sweep.varies],
-        "rows": [point_json(p) for p in sweep.points],
-        "solver": {"name": "highs", "seconds": sweep.seconds, **sweep.stats},
-    }
-
-
-__all__ = ["print_whatif", "short_reason", "whatif_json"]
+__all__ = ["print_whatif", "short_reason"]
