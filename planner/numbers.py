@@ -45,6 +45,12 @@ def sig(value: Any, digits: int = 4) -> str:
     return _digits(value, digits)
 
 
+def amount(value: float, unit: str) -> str:
+    """`2,412,000 USD`, `12.35 t`, `3.5 days`: a figure and its unit, dollars whole (whole), the
+    rest to 4 significant digits (sig)."""
+    return f"{whole(value) if unit == 'USD' else sig(value)} {unit}"
+
+
 def sci(value: float, digits: int = 3) -> str:
     """`3.3e8`, `2.25e9`, `0.5`: a mantissa of `digits` significant digits and a plain exponent
     (for quantities spanning many decades, e.g. FLOP per parameter)."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from planner.formulas.limits import CAMPAIGN_LIMITS
 from planner.input.campaign_schema import Campaign, CampaignLimits
 from planner.optimize.campaign_solve import CampaignResult, solve_campaign
 from planner.optimize.solve import SolveOptions
@@ -43,9 +44,9 @@ def _least(*values: float | None) -> float | None:
 
 def _with(campaign: Campaign, objective: str, budget: float | None = None, co2: float | None = None) -> Campaign:
     """`campaign` with another objective and limits tightened to `budget` and `co2` (its own kept)."""
-    limits = campaign.limits
-    new = CampaignLimits.model_construct(budget_usd=_least(budget, limits.budget_usd),
-                                         max_co2_t=_least(co2, limits.max_co2_t))
+    tighter = {"cost": budget, "co2": co2}
+    new = CampaignLimits.model_construct(**{row.key: _least(tighter[row.quantity], getattr(campaign.limits, row.key))
+                                            for row in CAMPAIGN_LIMITS})
     return campaign.model_copy(update={"objective": objective, "limits": new})
 
 

@@ -22,9 +22,11 @@ The loss target (targets.max_loss, or the loss of targets.match) is checked besi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Any, Literal
+
+from planner.input.campaign_schema import CampaignLimits
 
 PlanMetrics = Any  # planner.formulas.evaluate.PlanMetrics (which reads its objectives from here)
 
@@ -63,6 +65,12 @@ BY_QUANTITY = {limit.quantity: limit for limit in LIMITS if limit.quantity is no
 #: The loss target (targets.max_loss, or the loss of targets.match), checked beside the limits as
 #: `max_loss`: the loss does not move with the GPU count.
 LOSS_TARGET = Limit("max_loss", "loss", "nats/token", "loss", "loss target", "loss", "none")
+#: The limits of a campaign file (planner.input.campaign_schema.CampaignLimits): the rows of the same
+#: keys, read from the campaign's metrics (planner.formulas.campaign_evaluate: `cost_usd`, `co2_t`
+#: are its totals). A campaign limit with no row of the same key fails at import.
+CAMPAIGN_LIMITS: tuple[Limit, ...] = tuple(
+    replace(BY_KEY[key], figure=BY_KEY[key].figure.removesuffix(".total"))
+    for key in CampaignLimits.model_fields)
 #: limits.deadline (a date) is read into deadline_days by the loader: not a limit of its own.
 ALIASES = {"deadline": "deadline_days"}
 #: Keys of `limits:` that say how the limits hold, not what they cap: limits.confidence (plan at the
@@ -97,4 +105,4 @@ OBJECTIVES: dict[str, ObjectiveRow] = {row.name: row for row in (
     ObjectiveRow("weighted", "USD", True, lambda m, price: _cost(m) + price * _co2(m)),
 )}
 
-__all__ = ["Limit", "LIMITS", "LOSS_TARGET", "BY_KEY", "BY_QUANTITY", "ALIASES", "ObjectiveRow", "OBJECTIVES"]
+__all__ = ["Limit", "LIMITS", "LOSS_TARGET", "CAMPAIGN_LIMITS", "BY_KEY", "BY_QUANTITY", "ALIASES", "ObjectiveRow", "OBJECTIVES"]

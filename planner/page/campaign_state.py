@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from planner.constants import PlanStatus
+from planner.formulas.limits import CAMPAIGN_LIMITS
 from planner.errors import InputError, one_line
 from planner.page.levers import Scale, scale_around
 from planner.page.source import Source
@@ -27,6 +28,8 @@ CAMPAIGN_WIDTH = 100
 #: the campaign figure on the page, inches (at 100 dpi about the width of the page's answer column,
 #: short enough to sit below the headline at 1280x800)
 FIGURE_INCHES = (10.0, 6.0)
+#: the campaign limit the page has a lever for: the budget (planner.formulas.limits)
+BUDGET = next(row for row in CAMPAIGN_LIMITS if row.quantity == "cost")
 #: the objectives of a campaign (planner.input.campaign_schema.Campaign.objective)
 CAMPAIGN_OBJECTIVES = {"cost": "cost (USD)", "co2": "CO2e (t)", "weighted": "cost + carbon price x CO2e",
                        "lateness": "cost + lateness"}
@@ -50,7 +53,7 @@ class CampaignLevers:
 
 def campaign_levers(campaign: Any) -> CampaignLevers:
     """The file's own levers."""
-    return CampaignLevers(campaign.objective, campaign.limits.budget_usd, float(campaign.carbon_price_usd_per_t),
+    return CampaignLevers(campaign.objective, getattr(campaign.limits, BUDGET.key), float(campaign.carbon_price_usd_per_t),
                           tuple((run.name, run.deadline) for run in campaign.runs))
 
 
@@ -61,7 +64,7 @@ def campaign_changes(source: Source, levers: CampaignLevers) -> list[tuple[str, 
     if levers.objective != own.objective:
         out.append(("objective", levers.objective))
     if levers.budget_usd != own.budget_usd:
-        out.append(("limits.budget_usd", levers.budget_usd))
+        out.append((BUDGET.path, levers.budget_usd))
     if levers.carbon_price_usd_per_t != own.carbon_price_usd_per_t:
         out.append(("carbon_price_usd_per_t", levers.carbon_price_usd_per_t))
     for (run, month), (_, file_month) in zip(levers.deadlines, own.deadlines):
@@ -72,13 +75,13 @@ def campaign_changes(source: Source, levers: CampaignLevers) -> list[tuple[str, 
 
 def campaign_edited_data(source: Source, changes: list[tuple[str, Any]]) -> dict[str, Any]:
     """The campaign mapping with `changes` applied as `plan campaign --vary` applies one value (an
-    absent budget is dropped from `limits`, not written as null)."""
+    absent limit is dropped from `limits`, not written as null)."""
     from planner.input.sweep_paths import parse_path, set_path
 
     data = dict(source.data)
     for path, value in changes:
-        if path == "limits.budget_usd" and value is None:
-            limits = {k: v for k, v in (data.get("limits") or {}).items() if k != "budget_usd"}
+        if path.startswith("limits.") and value is None:
+            limits = {k: v for k, v in (data.get("limits") or {}).items() if k != path.removeprefix("limits.")}
             data = {**data, "limits": limits} if limits else {k: v for k, v in data.items() if k != "limits"}
             continue
         data = set_path(data, parse_path(path, "--set"), value, path, "--set")
