@@ -40,7 +40,7 @@ class CampaignLevers:
     """What the page may change: objective, budget (None: no budget), carbon price, deadlines."""
 
     objective: str
-    budget_usd: float | None
+    budget: float | None                     # the BUDGET limit's value, None: off
     carbon_price_usd_per_t: float
     deadlines: tuple[tuple[str, str], ...]   # (run, YYYY-MM) in the file's order
 
@@ -63,8 +63,8 @@ def campaign_changes(source: Source, levers: CampaignLevers) -> list[tuple[str, 
     out: list[tuple[str, Any]] = []
     if levers.objective != own.objective:
         out.append(("objective", levers.objective))
-    if levers.budget_usd != own.budget_usd:
-        out.append((BUDGET.path, levers.budget_usd))
+    if levers.budget != own.budget:
+        out.append((BUDGET.path, levers.budget))
     if levers.carbon_price_usd_per_t != own.carbon_price_usd_per_t:
         out.append(("carbon_price_usd_per_t", levers.carbon_price_usd_per_t))
     for (run, month), (_, file_month) in zip(levers.deadlines, own.deadlines):
@@ -191,7 +191,7 @@ class CampaignState(ViewState):
     def budget_scale(self) -> Scale:
         """The budget slider: around the file's budget and the file's plan's cost."""
         cost = self.result.metrics.cost_usd if self.result is not None and self.result.metrics is not None else None
-        return scale_around(campaign_levers(self.source.campaign).budget_usd, cost)
+        return scale_around(campaign_levers(self.source.campaign).budget, cost)
 
     def months(self) -> list[str]:
         return list(self.source.campaign.labels())

@@ -65,9 +65,9 @@ class CampaignView(PageView):
 
     def budget_control(self) -> None:
         scale = self.state.budget_scale()
-        value = self.state.levers.budget_usd
+        value = self.state.levers.budget
         switched_slider("budget (USD)", value, scale, lambda v: f"${v:,.0f}",
-                        lambda current: self.set(budget_usd=None if current is None else float(current)),
+                        lambda current: self.set(budget=None if current is None else float(current)),
                         "campaign-budget", "campaign-budget", high=max(scale.high, value or 0))
 
     def price_control(self) -> None:
