@@ -94,7 +94,7 @@ class ScenarioResult:
     index: int
     status: str = "ok"                 # ok | invalid
     reason: str = ""
-    plan: dict[str, Any] | None = None  # the studied plan's record in this scenario (flat_record)
+    plan: dict[str, Any] | None = None  # the studied plan's record in this scenario (flat_record, no details)
     target_loss: float | None = None
     checked: tuple[str, ...] = ()      # limits that apply in this scenario (max_loss = the target)
     violations: tuple[str, ...] = ()   # limits the plan breaks
@@ -188,7 +188,7 @@ def run_scenario(context: _Context, item: tuple[int, tuple[Any, ...]]) -> Scenar
         target = target_loss(instance)
         checked = tuple(limit.key for limit in CHECKED
                         if (target if limit is LOSS_TARGET else getattr(instance.limits, limit.key)) is not None)
-        out.update(plan=flat_record(metrics), target_loss=target, checked=checked,
+        out.update(plan=flat_record(metrics, details=False), target_loss=target, checked=checked,
                    violations=tuple(v.limit for v in find_violations(instance, context.plan, metrics)))
     if state.reoptimize:
         from planner.optimize.pipeline import solve_instance
@@ -199,7 +199,7 @@ def run_scenario(context: _Context, item: tuple[int, tuple[Any, ...]]) -> Scenar
             return ScenarioResult(index, "invalid", str(exc), **out)
         solved = result.metrics is not None and result.plan is not None
         out["optimum"] = {"status": result.status, "objective_value": result.objective_value if solved else None,
-                          **flat_record(result.metrics if solved else None)}
+                          **flat_record(result.metrics if solved else None, details=False)}
     return ScenarioResult(index, **out)
 
 

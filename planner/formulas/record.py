@@ -23,12 +23,14 @@ from planner.numbers import si
 LIST_SEPARATOR = ";"
 
 
-def plan_record(metrics: PlanMetrics) -> dict[str, Any]:
+def plan_record(metrics: PlanMetrics, details: bool = True) -> dict[str, Any]:
     """The `plan` object of `plan solve --format json`. A recipe's fixed cost (e.g. building
     verifiers) is reported inside `annotation`, the recipe's one-off cost, so the parts add up to
-    `total`."""
+    `total`. Without `details`, the plan's own analyses are left out (scale, post_training,
+    throughput_spread: figures about the plan, not parts of its cost, CO2 or time): the record
+    of each of many scenarios (`plan uncertainty`)."""
     cost = metrics.cost_usd
-    return {
+    core = {
         "model_params": metrics.model_params,
         "tokens": metrics.tokens,
         "tokens_per_param": metrics.tokens_per_param,
@@ -53,6 +55,11 @@ def plan_record(metrics: PlanMetrics) -> dict[str, Any]:
         **({"serving": asdict(metrics.serving), "lifetime": asdict(metrics.lifetime)}
            if metrics.serving is not None else {}),
         **({"target_probability": metrics.target_probability} if metrics.target_probability is not None else {}),
+    }
+    if not details:
+        return core
+    return {
+        **core,
         **({"scale": asdict(metrics.scale)} if metrics.scale is not None else {}),
         **({"post_training": asdict(metrics.post_training)} if metrics.post_training is not None else {}),
         **({"throughput_spread": asdict(metrics.throughput_spread)} if metrics.throughput_spread is not None else {}),
@@ -80,11 +87,11 @@ def flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def flat_record(metrics: PlanMetrics | None, serving: bool = False) -> dict[str, Any]:
-    """flat(plan_record(metrics)); every column None without a plan."""
+def flat_record(metrics: PlanMetrics | None, serving: bool = False, details: bool = True) -> dict[str, Any]:
+    """flat(plan_record(metrics, details)); every column None without a plan."""
     if metrics is None:
         return dict.fromkeys(record_columns(serving))
-    return flat(plan_record(metrics))
+    return flat(plan_record(metrics, details))
 
 
 def record_columns(serving: bool = False) -> list[str]:

@@ -33,7 +33,7 @@ def plan_text(result: PlanResult, width: int = PLAN_WIDTH) -> str:
 def headline(result: PlanResult) -> str:
     """One line: `140B params on 4.5T tokens, 4,096 x H100 in sweden, DPO: $10,619,982, 139.9 t CO2e,
     34.0 days` (or the status when there is no plan)."""
-    from planner.present.report import show_quantity
+    from planner.numbers import quantity as show_quantity
 
     m = result.metrics
     if m is None:

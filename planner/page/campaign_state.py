@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from planner.constants import PlanStatus
+from planner.constants import Objective, PlanStatus
 from planner.formulas.limits import CAMPAIGN_LIMITS
 from planner.errors import InputError, one_line
 from planner.page.levers import Scale, scale_around
@@ -29,7 +29,7 @@ CAMPAIGN_WIDTH = 100
 #: short enough to sit below the headline at 1280x800)
 FIGURE_INCHES = (10.0, 6.0)
 #: the campaign limit the page has a lever for: the budget (planner.formulas.limits)
-BUDGET = next(row for row in CAMPAIGN_LIMITS if row.quantity == "cost")
+BUDGET = next(row for row in CAMPAIGN_LIMITS if row.quantity == Objective.COST)
 #: the objectives of a campaign (planner.input.campaign_schema.Campaign.objective)
 CAMPAIGN_OBJECTIVES = {"cost": "cost (USD)", "co2": "CO2e (t)", "weighted": "cost + carbon price x CO2e",
                        "lateness": "cost + lateness"}
