@@ -153,6 +153,9 @@ class RowFigures:
 #: The vectorised figure each limit reads (Limit.figure): a new limit on one of these needs no edit here.
 _FIGURES = {"cost_usd.total": RowFigures.usd, "co2_t.total": RowFigures.co2, "duration_days": RowFigures.days,
             "flops.total": lambda rows, nodes, tokens: rows.flops(tokens)}
+#: Measures explain asks for beside the objectives, none moving with the count: the tokens, and the
+#: figure of each limit that does not move (Limit.in_gpus "none": training FLOPs).
+_STILL = ("tokens", *(limit.figure for limit in LIMITS if limit.in_gpus == "none"))
 #: The order the limits narrow a row's counts in: a row-wide check, the least count, the largest,
 #: then the interval around a unimodal figure's least (found on the counts the others leave).
 _ORDER = ("none", "down", "up", "unimodal")
@@ -215,7 +218,8 @@ def lower_bound(instance: Instance, cand: Candidates, objective: str) -> np.ndar
 
 def optimise_rows(instance: Instance, cand: Candidates, objective: str | None = None) -> RowOptimum:
     """The exact optimum of every row that may be optimal (module docstring). `objective` defaults
-    to the instance's; explain also asks for `flops` and `tokens` (least training FLOPs, least tokens).
+    to the instance's; explain also asks for `tokens` (least tokens) and for the figure of a limit
+    that does not move with the count (`flops.total`, the least training FLOPs: _STILL).
 
     Bound pruning: with many rows, the FIRST_ROWS rows of least lower_bound are optimised first;
     the best feasible value among them is an incumbent, and a row whose lower bound is above it
@@ -278,7 +282,7 @@ def _best_count(instance: Instance, cand: Candidates, rows: RowFigures, objectiv
         least = rows.co2(lo, tokens)
         same = first_true(lambda k: ~_within(lambda j: rows.co2(j, tokens), k, least), lo, top) - 1
         nodes = _cheapest_fastest(rows, tokens, lo, np.maximum(same, lo))
-    elif objective in (Objective.TIME, "flops", "tokens"):
+    elif objective == Objective.TIME or objective in _STILL:
         nodes = top
     else:  # weighted
         weighted = lambda k: rows.usd(k, tokens) + price * rows.co2(k, tokens)  # noqa: E731
@@ -288,8 +292,8 @@ def _best_count(instance: Instance, cand: Candidates, rows: RowFigures, objectiv
         "co2": lambda: rows.co2(nodes, tokens),
         "time": lambda: rows.days(nodes, tokens),
         "weighted": lambda: rows.usd(nodes, tokens) + price * rows.co2(nodes, tokens),
-        "flops": lambda: rows.flops(tokens),
         "tokens": lambda: tokens,
+        **{name: (lambda name=name: rows.figure(name, nodes, tokens)) for name in _STILL if name in _FIGURES},
     }[objective]() + (cand.serving if objective in (Objective.COST, Objective.CO2, Objective.WEIGHTED) else 0.0)
     return RowOptimum(feasible, nodes, tokens, np.where(feasible, value, np.inf), np.zeros(len(cand), bool))
 
