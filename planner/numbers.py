@@ -45,6 +45,11 @@ def sig(value: Any, digits: int = 4) -> str:
     return _digits(value, digits)
 
 
+#: How quantity() writes a figure of these units.
+_QUANTITY_FORMATS = {"t": "{:,.1f} t", "days": "{:,.2f} days", "FLOP": "{:.3e} FLOP", "MW": "{:,.2f} MW",
+                     "nats/token": "{:.4f} nats/token"}
+
+
 def quantity(value: float, unit: str) -> str:
     """A figure as the tables write it: $66.5M, 1,234.5 t, 12.3 days, 3.80e+25 FLOP, 2.1234 nats/token."""
     if unit == "USD":
@@ -52,16 +57,8 @@ def quantity(value: float, unit: str) -> str:
             if abs(value) >= factor:
                 return f"${value / factor:,.3g}{suffix}" if abs(value) < 1e12 else f"${value / 1e9:,.0f}B"
         return f"${value:,.0f}"
-    if unit == "t":
-        return f"{value:,.1f} t"
-    if unit == "days":
-        return f"{value:,.2f} days"
-    if unit == "FLOP":
-        return f"{value:.3e} FLOP"
-    if unit == "MW":
-        return f"{value:,.2f} MW"
-    if unit == "nats/token":
-        return f"{value:.4f} nats/token"
+    if unit in _QUANTITY_FORMATS:
+        return _QUANTITY_FORMATS[unit].format(value)
     if unit == "GPUs":
         return f"{value:,.0f} GPUs" if float(value).is_integer() else f"{value:,.1f} GPUs"
     if unit in ("tokens", "params"):
