@@ -319,7 +319,7 @@ async def test_uncertainty_band_is_plan_uncertainty(monkeypatch, capsys, tmp_pat
         code, out, _ = cli_out(monkeypatch, capsys, "uncertainty", file, "--samples", 200, "--format", "json")
         summary = json.loads(out)["fixed_plan"]["percentiles"]
         rows = {r["figure"]: r for r in one(user, "band").rows}
-        for key, label in (("cost_usd.total", "cost (USD)"), ("co2_t.total", "CO2 (t)")):
+        for key, label in (("cost_usd.total", "cost (USD)"), ("co2_t.total", "CO2e (t)")):
             for q in ("p10", "p50", "p90"):
                 expected = summary[key][q]
                 shown = f"{expected:,.0f}" if key == "cost_usd.total" else f"{expected:,.1f}"

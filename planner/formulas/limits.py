@@ -80,12 +80,18 @@ SETTINGS = {"confidence"}
 
 @dataclass(frozen=True)
 class ObjectiveRow:
-    """One objective: its unit, whether serving counts (lifetime values), how it is read."""
+    """One objective: its unit, whether serving counts (lifetime values), how it is read, and how
+    tables, plots and the page name it (`label`; `title` adds the unit: "CO2e (t)")."""
 
     name: str
     unit: str
     with_serving: bool
     read: Callable[[PlanMetrics, float], float]   # (metrics, carbon price USD/t) -> value
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} ({self.unit})"
 
 
 def _cost(m: PlanMetrics) -> float:
@@ -97,12 +103,12 @@ def _co2(m: PlanMetrics) -> float:
 
 
 OBJECTIVES: dict[str, ObjectiveRow] = {row.name: row for row in (
-    ObjectiveRow("cost", "USD", True, lambda m, price: _cost(m)),
-    ObjectiveRow("co2", "t", True, lambda m, price: _co2(m)),
-    ObjectiveRow("time", "days", False, lambda m, price: m.duration_days),
-    ObjectiveRow("loss", "nats/token", False, lambda m, price: m.loss),
+    ObjectiveRow("cost", "USD", True, lambda m, price: _cost(m), "cost"),
+    ObjectiveRow("co2", "t", True, lambda m, price: _co2(m), "CO2e"),
+    ObjectiveRow("time", "days", False, lambda m, price: m.duration_days, "duration"),
+    ObjectiveRow("loss", "nats/token", False, lambda m, price: m.loss, "loss"),
     # weighted = cost + carbon_price_usd_per_t x CO2 (both lifetime values with serving)
-    ObjectiveRow("weighted", "USD", True, lambda m, price: _cost(m) + price * _co2(m)),
+    ObjectiveRow("weighted", "USD", True, lambda m, price: _cost(m) + price * _co2(m), "cost + carbon price x CO2"),
 )}
 
 __all__ = ["Limit", "LIMITS", "LOSS_TARGET", "CAMPAIGN_LIMITS", "BY_KEY", "BY_QUANTITY", "ALIASES", "ObjectiveRow", "OBJECTIVES"]

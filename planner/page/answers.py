@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.optimize.pipeline import PlanResult
-from planner.formulas.limits import BY_QUANTITY
+from planner.formulas.limits import BY_QUANTITY, OBJECTIVES
 
 #: columns of the plan text (the CLI's table at this terminal width)
 PLAN_WIDTH = 100
@@ -93,9 +93,8 @@ def frontier_chart(front: Any, current: PlanResult | None, band: Any = None) -> 
     x_kind, y_kind = quantity_kind(front.limit), quantity_kind(front.minimize)
     x_div, x_unit = axis_unit(x_kind, [p.g for p in front.points])
     y_div, y_unit = axis_unit(y_kind, [p.f for p in front.points])
-    names = {"co2": "CO2e", "time": "duration", "cost": "cost"}
-    x_title = f"{names.get(front.limit, front.limit)} ({x_unit})"
-    y_title = f"{names.get(front.minimize, front.minimize)} ({y_unit.replace('$', 'USD, ').rstrip(', ') or 'USD'})"
+    x_title = f"{OBJECTIVES[front.limit].label} ({x_unit})"
+    y_title = f"{OBJECTIVES[front.minimize].label} ({y_unit.replace('$', 'USD, ').rstrip(', ') or 'USD'})"
     y_title = {"$M": "cost (million USD)", "$k": "cost (thousand USD)", "$": "cost (USD)"}.get(y_unit, y_title)
     points = [Point(p.g / x_div, p.f / y_div, decision_label(p.result),
                     f"{_money(p.f)}, {_figure(p.g, x_kind)}", p.result) for p in sorted(front.points, key=lambda p: p.g)]
@@ -164,7 +163,7 @@ def band_rows(result: Any) -> list[dict[str, str]]:
 
     rows = []
     for q in SUMMARISED:
-        label, unit = q.label, q.unit
+        label, unit = OBJECTIVES[q.quantity].label, q.unit
         p = summary["percentiles"].get(q.figure) or {}
         cell = (lambda v: "-" if v is None else (f"{v:,.0f}" if unit == "USD" else f"{v:,.4f}" if unit == "nats/token"
                                                  else f"{v:,.1f}"))

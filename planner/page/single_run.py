@@ -9,6 +9,8 @@ from typing import Any
 
 from nicegui import background_tasks, ui
 
+from planner.constants import Objective
+from planner.formulas.limits import OBJECTIVES as OBJECTIVES_TABLE
 from planner.page import answers
 from planner.page.levers import OBJECTIVES, SLIDER_LIMITS, Scale, snap
 from planner.page.page_view import PageView
@@ -253,7 +255,7 @@ class SingleRunView(PageView):
         with box:
             with ui.row().classes("items-center gap-2"):
                 ui.label("Frontier: least cost for each").classes("font-bold")
-                ui.select({"co2": "CO2e", "time": "duration"}, value=state.frontier_limit,
+                ui.select({q: OBJECTIVES_TABLE[q].label for q in (Objective.CO2, Objective.TIME)}, value=state.frontier_limit,
                           on_change=self.frontier_limit).props("dense").mark("frontier-limit")
             front = state.frontier
             if front is None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from planner.analysis.uncertainty import SUMMARISED
 from planner.constants import PlanStatus
-from planner.formulas.limits import LOSS_TARGET, Limit
+from planner.formulas.limits import LOSS_TARGET, OBJECTIVES, Limit
 from planner.present.plots import axis_unit, plain_text, plain_ticks, pyplot, save_figure
 
 if TYPE_CHECKING:
@@ -17,9 +17,8 @@ if TYPE_CHECKING:
 
 #: how plots.axis_unit scales each unit of the summarised figures (planner.analysis.uncertainty)
 _KIND = {"USD": "usd", "t": "t", "days": "days", "nats/token": "loss"}
-#: the title of the optimal objective's histogram: a summarised figure's, or the weighted sum
-_OBJECTIVE = {**{q.quantity: f"optimal {q.label} ({q.unit})" for q in SUMMARISED},
-              "weighted": "optimal cost + carbon price x CO2 (USD)"}
+#: the title of the optimal objective's histogram (the objectives table's titles)
+_OBJECTIVE = {row.name: f"optimal {row.title}" for row in OBJECTIVES.values()}
 
 
 def plot_uncertainty(result: Uncertainty, path: str | Path) -> None:
@@ -76,7 +75,7 @@ def _fixed_panel(ax, q: Limit, values: list, fixed: dict, limit: float | None) -
     stats = {k: (v / div if v is not None else None) for k, v in fixed["percentiles"][q.figure].items()}
     shown = [v / div for v in values if v is not None]
     _hist(ax, shown, stats)
-    title = f"{q.label} ({unit if kind == 'usd' else q.unit})"
+    title = f"{OBJECTIVES[q.quantity].label} ({unit if kind == 'usd' else q.unit})"
     word = "target" if q is LOSS_TARGET else "limit"
     if limit is not None and shown:
         low, high, x = min(shown), max(shown), limit / div

@@ -58,7 +58,7 @@ def _percentile_table(title: str, percentiles: dict, prefix: str):
         table.add_column(name, justify="left" if name == "quantity" else "right")
     for q in SUMMARISED:
         s = percentiles[q.figure]
-        table.add_row(f"{prefix}{q.label} ({q.unit})", *(_figure(s[k], q.unit) for k in ("p10", "p50", "p90", "mean")))
+        table.add_row(f"{prefix}{OBJECTIVES[q.quantity].title}", *(_figure(s[k], q.unit) for k in ("p10", "p50", "p90", "mean")))
     return table
 
 
