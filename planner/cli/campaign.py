@@ -87,7 +87,7 @@ def _render(result, fmt: str, compared, front) -> str:
     if fmt == "json":
         data = campaign_dict(result, compared)
         if front is not None:
-            from planner.cli.campaign_sweeps import frontier_json
+            from planner.present.campaign_sweeps import frontier_json
 
             data["frontier"] = frontier_json(front)
         return to_json(data) + "\n"
