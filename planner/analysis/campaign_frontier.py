@@ -115,12 +115,3 @@ def non_dominated(found: list[CampaignFrontierPoint]) -> list[CampaignFrontierPo
             continue
         out.append(p)
     return out
-
-
-def frontier_lines(front: list[CampaignFrontierPoint]) -> list[str]:
-    """One line per point: cost, CO2 and where each run goes."""
-    lines = ["cost / CO2 frontier (cheapest first; each point the cheapest plan within its CO2):"]
-    for n, p in enumerate(front, 1):
-        where = ", ".join(f"{r.run}@{r.site}" for r in p.result.plan.runs)
-        lines.append(f"  {n}. {p.cost_usd:,.0f} USD, {p.co2_t:,.1f} t CO2e: {where}")
-    return lines

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from planner.present.tables import text_console
+
 
 def whatif_render(sweep, fmt: str, width: int | None) -> str:
     """`plan whatif CAMPAIGN.yaml`: the table, JSON or CSV of a campaign sweep."""
@@ -33,7 +35,7 @@ def whatif_render(sweep, fmt: str, width: int | None) -> str:
     from planner.present.tables import Col, fit_table
 
     header, rows = sweep_rows(sweep.varies, sweep.points)
-    console, buffer = _console(width)
+    console, buffer = text_console(width)
     names = [v.path for v in sweep.varies]
     columns = [Col(n, keep=True, short=n.replace(".", ".\n").replace("[", "\n[")) for n in names] + [
         Col("status", keep=True), Col("objective value", numeric=True, short="value", drop=3), Col("cost USD", numeric=True),
@@ -71,7 +73,7 @@ def frontier_render(front, name: str, fmt: str, width: int | None, explanation: 
         return buffer.getvalue()
     from planner.present.tables import Col, fit_table
 
-    console, buffer = _console(width)
+    console, buffer = text_console(width)
     if not front:
         console.print(f"{name}: no plan meets the campaign's limits", markup=False)
         for line in explanation:
@@ -92,22 +94,6 @@ def _csv(value: Any) -> str:
     if value is None:
         return ""
     return repr(value) if isinstance(value, float) else str(value)
-
-
-def _console(width: int | None):
-    import os
-    import shutil
-    import sys
-
-    from rich.console import Console
-
-    if width is None:
-        if os.environ.get("COLUMNS", "").strip().isdigit():
-            width = int(os.environ["COLUMNS"])
-        else:
-            width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
-    buffer = io.StringIO()
-    return Console(file=buffer, width=width, force_terminal=False, color_system=None), buffer
 
 
 __all__ = ["whatif_render", "frontier_json", "frontier_render"]

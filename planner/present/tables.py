@@ -187,4 +187,24 @@ def figure_cells(metrics: Any, lifetime: bool) -> list[str]:
     return [f"{cost:,.0f}", f"{co2:,.2f}", f"{metrics.duration_days:,.2f}", f"{metrics.loss:.4f}"]
 
 
-__all__ = ["Col", "fit_table", "layout", "wide_console", "format_number", "FIGURE_COLUMNS", "figure_cells"]
+def text_console(width: int | None = None):
+    """(a plain-text rich Console writing to a buffer, the buffer) for output returned as text:
+    `width` columns, else COLUMNS, else the terminal's (100 when stdout is not a terminal)."""
+    import io
+    import os
+    import shutil
+    import sys
+
+    from rich.console import Console
+
+    if width is None:
+        if os.environ.get("COLUMNS", "").strip().isdigit():
+            width = int(os.environ["COLUMNS"])
+        else:
+            width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
+    buffer = io.StringIO()
+    return Console(file=buffer, width=width, force_terminal=False, color_system=None), buffer
+
+
+__all__ = ["Col", "fit_table", "layout", "wide_console", "text_console", "format_number", "FIGURE_COLUMNS",
+           "figure_cells"]
