@@ -55,11 +55,12 @@ def solve(source: Any, *, time_limit_s: float | None = None, **overrides: Any) -
 
 
 def evaluate(source: Any, plan: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
-    """Price a fixed plan (`plan`, or the instance's own `plan:`): {plan: record, violations: [...]}."""
-    from planner.formulas.evaluate import evaluate_plan, find_violations
-    from planner.formulas.record import plan_record
+    """Price a fixed plan (`plan`, or the instance's own `plan:`): the document `plan evaluate
+    --format json` prints ({plan: record, violations: [...], target, warnings})."""
+    from planner.formulas.evaluate import evaluate_plan, find_violations, target_loss
+    from planner.formulas.extrapolation import plan_warnings
     from planner.input.schema import FixedPlan
-    from planner.present.report import violation_dict
+    from planner.present.report import evaluation_dict
 
     instance = load(source, for_solving=False, **overrides)
     fixed = FixedPlan.model_validate(plan) if plan is not None else instance.plan
@@ -68,8 +69,8 @@ def evaluate(source: Any, plan: dict[str, Any] | None = None, **overrides: Any) 
 
         raise InputError("plan", "give plan={model_params, tokens, gpu, gpu_count, region[, alignment]}")
     metrics = evaluate_plan(instance, fixed)
-    return {"plan": plan_record(metrics),
-            "violations": [violation_dict(v) for v in find_violations(instance, fixed, metrics)]}
+    return evaluation_dict(metrics, find_violations(instance, fixed, metrics), target_loss(instance),
+                           plan_warnings(instance, metrics))
 
 
 def whatif(source: Any, vary: Any, **overrides: Any) -> pd.DataFrame:

@@ -15,10 +15,23 @@ if TYPE_CHECKING:  # rich is imported where a table is drawn: `--format json` do
 
 from planner.numbers import quantity, si
 from planner.formulas.evaluate import PlanMetrics, Violation
-from planner.formulas.limits import LIMITS
+from planner.formulas.limits import LIMITS, LOSS_TARGET
 from planner.formulas.record import LIST_SEPARATOR, flat, flat_record
 from planner.formulas.record import plan_record as plan_dict  # the `plan` object, built in one place
 from planner.optimize.pipeline import PlanResult
+
+
+def evaluation_dict(metrics: PlanMetrics, violations: list[Violation], target: float | None,
+                    warnings: list[str]) -> dict[str, Any]:
+    """`plan evaluate --format json` (and planner.evaluate): the plan's record, the limits it
+    breaks, the loss target and whether it is met, and the extrapolation warnings."""
+    out: dict[str, Any] = {"plan": plan_dict(metrics), "violations": [violation_dict(v) for v in violations]}
+    if target is not None:
+        out["target"] = {"max_loss": target, "loss": metrics.loss,
+                         "met": not any(v.limit == LOSS_TARGET.key for v in violations)}
+    if warnings:
+        out["warnings"] = warnings
+    return out
 
 
 def violation_dict(v: Violation) -> dict[str, Any]:
