@@ -184,8 +184,12 @@ def _interrupted_import(exc: BaseException) -> bool:
     `ImportError: initialization failed`, the interrupt as its cause)."""
     if not isinstance(exc, ImportError):
         return False
-    cause = exc.__cause__ or exc.__context__
-    return isinstance(cause, KeyboardInterrupt) or (isinstance(cause, SystemExit) and cause.code == EXIT_INTERRUPTED)
+    cause, seen = exc.__cause__ or exc.__context__, 0
+    while cause is not None and seen < 10:  # the interrupt may sit under another ImportError
+        if isinstance(cause, KeyboardInterrupt) or (isinstance(cause, SystemExit) and cause.code == EXIT_INTERRUPTED):
+            return True
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return False
 
 
 def map_exception(exc: BaseException) -> tuple[str, int]:
