@@ -202,8 +202,8 @@ def main() -> int:
     for kind in ("serial", "pool", "dask"):
         mib = ", ".join(f"{m / 2**20:.0f}" for m in sorted(memory[kind]))
         print(f"peak memory per {'process' if kind == 'serial' else 'worker'} ({kind}): {mib} MiB")
-    statuses = {s.opt_status for s in rows["serial"]}
-    plans = {(s.opt_model_params, s.opt_gpu, s.opt_region, s.opt_alignment) for s in rows["serial"]}
+    statuses = {s.optimal("status") for s in rows["serial"]}
+    plans = {tuple(s.optimal(k) for k in ("model_params", "gpu", "region", "alignment")) for s in rows["serial"]}
     print(f"scenarios: statuses {sorted(statuses)}, {len(plans)} distinct optimal plans")
     print(f"load average after: {_load()}")
     same = rows["serial"] == rows["pool"] == rows["dask"]

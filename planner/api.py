@@ -55,11 +55,12 @@ def solve(source: Any, *, time_limit_s: float | None = None, **overrides: Any) -
 
 
 def evaluate(source: Any, plan: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
-    """Price a fixed plan (`plan`, or the instance's own `plan:`): {plan: record, violations: [...]}."""
-    from planner.formulas.evaluate import evaluate_plan, find_violations
-    from planner.formulas.record import plan_record
+    """Price a fixed plan (`plan`, or the instance's own `plan:`): the document `plan evaluate
+    --format json` prints ({plan: record, violations: [...], target, warnings})."""
+    from planner.formulas.evaluate import evaluate_plan, find_violations, target_loss
+    from planner.formulas.extrapolation import plan_warnings
     from planner.input.schema import FixedPlan
-    from planner.present.report import violation_dict
+    from planner.present.report import evaluation_dict
 
     instance = load(source, for_solving=False, **overrides)
     fixed = FixedPlan.model_validate(plan) if plan is not None else instance.plan
@@ -68,30 +69,32 @@ def evaluate(source: Any, plan: dict[str, Any] | None = None, **overrides: Any) 
 
         raise InputError("plan", "give plan={model_params, tokens, gpu, gpu_count, region[, alignment]}")
     metrics = evaluate_plan(instance, fixed)
-    return {"plan": plan_record(metrics),
-            "violations": [violation_dict(v) for v in find_violations(instance, fixed, metrics)]}
+    return evaluation_dict(metrics, find_violations(instance, fixed, metrics), target_loss(instance),
+                           plan_warnings(instance, metrics))
 
 
 def whatif(source: Any, vary: Any, **overrides: Any) -> pd.DataFrame:
-    """One row per point of the --vary grid (planner.analysis.whatif.whatif), the plan's record in
+    """One row per point of the --vary grid (planner.analysis.whatif.run_whatif), the plan's record in
     the columns every CSV uses."""
-    from planner.analysis.whatif import whatif as run
+    from planner.analysis.whatif import run_whatif
+    from planner.present.whatif_record import whatif_frame
 
-    return run(_data(source, overrides), vary)
+    return whatif_frame(run_whatif(_data(source, overrides), vary))
 
 
 def frontier(source: Any, minimize: str = "cost", limit: str = "co2", points: int | str = 10,
              **overrides: Any) -> pd.DataFrame:
     """The exact Pareto frontier, one row per non-dominated plan (planner.analysis.frontier)."""
-    from planner.analysis.frontier import frontier as run
+    from planner.analysis.frontier import run_frontier
+    from planner.present.frontier_record import frontier_frame
 
-    return run(load(source, **overrides), minimize, limit, points)
+    return frontier_frame(run_frontier(load(source, **overrides), minimize, limit, points))
 
 
 def rank(source: Any, by: str = "region", top: int | None = None, **overrides: Any) -> pd.DataFrame:
     """The best plan for each region (GPU, size, recipe), one row each (planner.analysis.rank)."""
     from planner.analysis.rank import rank as run
-    from planner.analysis.rank import rank_frame
+    from planner.present.rank_record import rank_frame
 
     return rank_frame(run(load(source, **overrides), by, top))
 

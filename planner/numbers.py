@@ -45,6 +45,33 @@ def sig(value: Any, digits: int = 4) -> str:
     return _digits(value, digits)
 
 
+#: How quantity() writes a figure of these units.
+_QUANTITY_FORMATS = {"t": "{:,.1f} t", "days": "{:,.2f} days", "FLOP": "{:.3e} FLOP", "MW": "{:,.2f} MW",
+                     "nats/token": "{:.4f} nats/token"}
+
+
+def quantity(value: float, unit: str) -> str:
+    """A figure as the tables write it: $66.5M, 1,234.5 t, 12.3 days, 3.80e+25 FLOP, 2.1234 nats/token."""
+    if unit == "USD":
+        for factor, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(value) >= factor:
+                return f"${value / factor:,.3g}{suffix}" if abs(value) < 1e12 else f"${value / 1e9:,.0f}B"
+        return f"${value:,.0f}"
+    if unit in _QUANTITY_FORMATS:
+        return _QUANTITY_FORMATS[unit].format(value)
+    if unit == "GPUs":
+        return f"{value:,.0f} GPUs" if float(value).is_integer() else f"{value:,.1f} GPUs"
+    if unit in ("tokens", "params"):
+        return si(value, 3, f" {unit}")
+    return f"{value:,.4g}{' ' + unit if unit else ''}"
+
+
+def amount(value: float, unit: str) -> str:
+    """`2,412,000 USD`, `12.35 t`, `3.5 days`: a figure and its unit to the dollar (whole) or to 4
+    significant digits (sig), for messages that say by how much (quantity abbreviates, for tables)."""
+    return f"{whole(value) if unit == 'USD' else sig(value)} {unit}"
+
+
 def sci(value: float, digits: int = 3) -> str:
     """`3.3e8`, `2.25e9`, `0.5`: a mantissa of `digits` significant digits and a plain exponent
     (for quantities spanning many decades, e.g. FLOP per parameter)."""
@@ -109,4 +136,4 @@ def _digits(x: float, digits: int) -> str:
     return text if "e" not in text else f"{x:,.{max(digits - 1 - math.floor(math.log10(abs(x))), 0)}f}"
 
 
-__all__ = ["si", "whole", "sig", "sci", "plain", "usd", "value", "tick"]
+__all__ = ["si", "whole", "sig", "quantity", "amount", "sci", "plain", "usd", "value", "tick"]

@@ -3,6 +3,8 @@
 Paths: ROOT (the checkout), DATA (tests/data), TINY (tests/data/sweep_tiny.yaml: 4 sizes, 2 GPUs,
 4 regions, 2 recipes, solved in milliseconds), INSTANCES (the bundled instances/*.yaml).
 
+Builders of instance files in code: tests/builders.py (weighted_grid: a many-row `weighted` instance).
+
 Fixtures:
     write_instance(changes, drop=(), base=TINY) -> Path   a copy of an instance file with top-level
                                                           keys replaced or dropped, in tmp_path

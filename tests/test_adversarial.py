@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cli
+from builders import weighted_grid
 from cli_run import run_main
 
 HERE = Path(__file__).parent
@@ -176,22 +177,10 @@ def test_native_writes_to_fd1_go_to_stderr():
 # -- class 4: time limits -----------------------------------------------------------------------
 
 
-def _big_instance(tmp_path: Path) -> Path:
-    gpus = [{"name": f"G{g}", "peak_tflops": 300 + 97 * g, "mfu": 0.3 + 0.02 * g, "watts": 300 + 50 * g,
-             "memory_gb": 80, "usd_per_gpu_hour": 1.0 + 0.3 * g, "available": 512} for g in range(6)]
-    regions = [{"name": f"r{r}", "carbon_g_per_kwh": 20 + 37 * r, "pue": 1.05 + 0.01 * r} for r in range(10)]
-    data = {"name": "big", "objective": "weighted", "carbon_price_usd_per_t": 80.0,
-            "model_sizes": {"min": 1.0e9, "max": 4.0e9, "count": 50}, "targets": {"max_loss": 2.5},
-            "gpus": gpus, "regions": regions}
-    path = tmp_path / "big.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
 def test_a_time_limit_never_claims_infeasibility(monkeypatch, capsys, tmp_path):
     """A feasible instance stopped by --time-limit: exit 0 (it finished) or 4 (stopped, and says
     so), never 3 with 'no plan exists'."""
-    path = _big_instance(tmp_path)
+    path = weighted_grid(tmp_path)
     code, out, err = run_main(monkeypatch, capsys, "frontier", path, "--time-limit", "0.001", "--points", "2",
                               "--format", "json", "-q")
     assert code in (0, 4), (code, out[-1000:], err[-1000:])
@@ -208,7 +197,7 @@ def test_a_time_limit_covers_the_whole_solve(monkeypatch, capsys, tmp_path):
     """--time-limit counts the presolve too: a limit shorter than the presolve stops before the MIP
     (exit 4, status time_limit) with the presolve's best plan, never a claim of infeasibility.
     (No wall-clock assertion: timings on a shared machine are for benchmarks, not tests.)"""
-    path = _big_instance(tmp_path)
+    path = weighted_grid(tmp_path)
     code, out, err = run_main(monkeypatch, capsys, "solve", path, "--time-limit", "1e-9", "--format", "json")
     doc = json.loads(out)
     assert code == 4 and doc["status"] == "time_limit", err

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from builders import weighted_grid
 from cli_run import run_main
 
 HERE = Path(__file__).parent
@@ -508,11 +509,7 @@ def test_time_limit_bounds_the_whole_solve(monkeypatch, capsys, tmp_path):
     gpus = [{"name": f"G{g}", "peak_tflops": 300 + (97 * g) % 900, "mfu": 0.3 + 0.0004 * g, "watts": 300 + g,
              "memory_gb": 80, "usd_per_gpu_hour": 1.0 + 0.003 * g, "available": 512} for g in range(500)]
     regions = [{"name": f"r{r}", "carbon_g_per_kwh": 20 + 0.7 * r, "pue": 1.05 + 0.0002 * r} for r in range(500)]
-    data = {"name": "huge", "objective": "weighted", "carbon_price_usd_per_t": 80.0,
-            "model_sizes": {"min": 1.0e9, "max": 4.0e9, "count": 20}, "targets": {"max_loss": 2.5},
-            "gpus": gpus, "regions": regions}
-    path = tmp_path / "huge.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    path = weighted_grid(tmp_path, gpus, regions, sizes=20, name="huge")
     code, out, err = run_main(monkeypatch, capsys, "solve", path, "--time-limit", "0.05", "--format", "json")
     doc = json.loads(out)
     assert code == 4 and doc["status"] == "time_limit", err
@@ -727,18 +724,6 @@ def test_the_fit_title_escapes_the_csv_path(monkeypatch, capsys, tmp_path):
 # -- class 8: one JSON document ----------------------------------------------------------------------
 
 
-def _grid_instance(tmp_path: Path) -> Path:
-    gpus = [{"name": f"G{g}", "peak_tflops": 300 + 97 * g, "mfu": 0.3 + 0.02 * g, "watts": 300 + 50 * g,
-             "memory_gb": 80, "usd_per_gpu_hour": 1.0 + 0.3 * g, "available": 512} for g in range(6)]
-    regions = [{"name": f"r{r}", "carbon_g_per_kwh": 20 + 37 * r, "pue": 1.05 + 0.01 * r} for r in range(10)]
-    data = {"name": "big", "objective": "weighted", "carbon_price_usd_per_t": 80.0,
-            "model_sizes": {"min": 1.0e9, "max": 4.0e9, "count": 50}, "targets": {"max_loss": 2.5},
-            "gpus": gpus, "regions": regions}
-    path = tmp_path / "big.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
 @pytest.mark.parametrize("command", ["frontier", "compare"])
 def test_a_stopped_frontier_still_prints_one_json_document(monkeypatch, capsys, tmp_path, command):
     """Class 8: `plan frontier X --time-limit 0.001 --format json` exited 4 with nothing on stdout."""
@@ -749,7 +734,7 @@ def test_a_stopped_frontier_still_prints_one_json_document(monkeypatch, capsys, 
 
     monkeypatch.setattr(frontier, "run_frontier", stopped)
     monkeypatch.setattr(frontier, "run_compare", stopped)
-    path = _grid_instance(tmp_path)
+    path = weighted_grid(tmp_path)
     files = [path] if command == "frontier" else [path, path]
     code, out, err = run_main(monkeypatch, capsys, command, *files, "--time-limit", "0.001", "--format", "json", "-q")
     assert code == 4, err

@@ -105,7 +105,8 @@ def test_every_command_has_a_help_line():
 
 
 #: `plan page`: NiceGUI in these modules only (and the CLI's check that it is installed)
-UI_MODULES = {"planner.page.app", "planner.page.single_run", "planner.page.campaign_view", "planner.cli.page"}
+UI_MODULES = {"planner.page.app", "planner.page.single_run", "planner.page.campaign_view",
+              "planner.page.page_view", "planner.cli.page"}
 
 
 def test_page_is_the_top_layer():

@@ -188,3 +188,20 @@ def test_exit_codes_in_a_real_process(tmp_path):
                 assert proc.stdout == "" and proc.stderr.startswith("error: ")
             else:
                 assert json.loads(proc.stdout)["status"] == ("optimal" if expected == 0 else "infeasible")
+
+
+def test_ctrl_c_inside_a_c_extensions_import_is_an_interrupt():
+    """Ctrl-C while highspy initialises: pybind11 turns the start-up handler's SystemExit(130) (or a
+    KeyboardInterrupt) into `ImportError: initialization failed` with the interrupt as its cause;
+    that is exit 130 "interrupted", not an internal error. Another ImportError stays internal."""
+    from planner.cli.support import map_exception
+
+    for interrupt in (SystemExit(130), KeyboardInterrupt()):
+        try:
+            try:
+                raise interrupt
+            except BaseException as cause:
+                raise ImportError("initialization failed") from cause
+        except ImportError as exc:
+            assert map_exception(exc) == ("interrupted", 130)
+    assert map_exception(ImportError("no module named x"))[1] == 1

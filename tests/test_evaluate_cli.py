@@ -73,7 +73,7 @@ def test_violations_are_formatted_like_the_tables(monkeypatch, capsys, tmp_path,
 
 
 def test_show_quantity_examples():
-    from planner.present.report import show_quantity
+    from planner.numbers import quantity as show_quantity
 
     assert show_quantity(6.65445e7, "USD") == "$66.5M"
     assert show_quantity(1234.56, "t") == "1,234.6 t"

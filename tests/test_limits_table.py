@@ -75,3 +75,29 @@ def test_the_model_has_an_input_for_every_limit():
     from models.inputs import MipInputs
 
     assert set(BY_KEY) <= {f.name for f in dataclasses.fields(MipInputs)}
+
+
+def test_every_campaign_limit_has_a_row_and_is_checked_through_it():
+    """A campaign file's limits are the table's rows of the same keys (CAMPAIGN_LIMITS, read from
+    the campaign's metrics): each field has one, and the evaluator reports a plan over a limit set
+    at half the plan's own figure, by the row's noun, with the plan's figure and the limit."""
+    import re
+
+    from planner.formulas.campaign_evaluate import evaluate_campaign
+    from planner.formulas.limits import CAMPAIGN_LIMITS
+    from planner.input.campaign_loading import load_campaign
+    from planner.input.campaign_schema import CampaignLimits
+    from planner.optimize.campaign_solve import solve_campaign
+
+    assert [row.key for row in CAMPAIGN_LIMITS] == list(CampaignLimits.model_fields)
+    campaign = load_campaign(ROOT / "instances" / "campaigns" / "campaign-procurement.yaml")
+    result = solve_campaign(campaign)
+    figures = {"budget_usd": result.metrics.cost_usd, "max_co2_t": result.metrics.co2_t}
+    for row in CAMPAIGN_LIMITS:
+        assert row.read(result.metrics) == figures[row.key]
+        tight = campaign.model_copy(update={"limits": CampaignLimits(**{row.key: figures[row.key] / 2})})
+        broken = [v for v in evaluate_campaign(tight, result.plan).violations if v.startswith(f"{row.noun}:")]
+        assert len(broken) == 1, broken
+        numbers = [float(x.replace(",", "")) for x in re.findall(r"(?<![\w.])[0-9][0-9,]*(?:\.[0-9]+)?", broken[0])]
+        assert numbers[0] == pytest.approx(figures[row.key], rel=1e-3)       # the plan's figure
+        assert numbers[1] == pytest.approx(figures[row.key] / 2, rel=1e-3)   # the limit

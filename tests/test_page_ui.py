@@ -319,17 +319,17 @@ async def test_uncertainty_band_is_plan_uncertainty(monkeypatch, capsys, tmp_pat
         code, out, _ = cli_out(monkeypatch, capsys, "uncertainty", file, "--samples", 200, "--format", "json")
         summary = json.loads(out)["fixed_plan"]["percentiles"]
         rows = {r["figure"]: r for r in one(user, "band").rows}
-        for key, label in (("cost_usd", "cost (USD)"), ("co2_t", "CO2e (t)")):
+        for key, label in (("cost_usd.total", "cost (USD)"), ("co2_t.total", "CO2e (t)")):
             for q in ("p10", "p50", "p90"):
                 expected = summary[key][q]
-                shown = f"{expected:,.0f}" if key == "cost_usd" else f"{expected:,.1f}"
+                shown = f"{expected:,.0f}" if key == "cost_usd.total" else f"{expected:,.1f}"
                 assert rows[label][q] == shown
         png = await download(user, "uncertainty (PNG)")
         assert png.startswith(b"\x89PNG")
         # the band on the frontier: P10-P90 of CO2e across and of cost (thousand USD) up, crossing at the P50s
         await wait_for(lambda: len(one(user, "frontier").options["series"]) == 4)
         across, up = (s["data"] for s in one(user, "frontier").options["series"][2:])
-        cost, co2 = summary["cost_usd"], summary["co2_t"]
+        cost, co2 = summary["cost_usd.total"], summary["co2_t.total"]
         flat = [v for point in across + up for v in point]
         assert flat == pytest.approx([co2["p10"], cost["p50"] / 1e3, co2["p90"], cost["p50"] / 1e3,
                                       co2["p50"], cost["p10"] / 1e3, co2["p50"], cost["p90"] / 1e3])

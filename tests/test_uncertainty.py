@@ -82,7 +82,7 @@ def hand_figures(mfu: float, carbon: float, law: tuple) -> dict[str, float]:
     co2 = hours * 0.7 * 1.2 * carbon / 1e6
     e, a, b, alpha, beta = law
     loss = e + a / n**alpha + b / d**beta
-    return {"cost_usd": cost, "co2_t": co2, "duration_days": days, "loss": loss}
+    return {"cost_usd.total": cost, "co2_t.total": co2, "duration_days": days, "loss": loss}  # solve's CSV names
 
 
 def test_percentiles_and_probabilities_by_hand(monkeypatch, capsys, tmp_path):
@@ -121,15 +121,15 @@ def test_percentiles_and_probabilities_by_hand(monkeypatch, capsys, tmp_path):
     fixed = doc["fixed_plan"]
     assert fixed["scenarios"] == len(valid) and fixed["invalid"] == K - len(valid)
     assert doc["plan"]["source"] == "instance"
-    for key in ("cost_usd", "co2_t", "duration_days", "loss"):
+    for key in ("cost_usd.total", "co2_t.total", "duration_days", "loss"):
         xs = [v[key] for v in valid]
         for q in (10, 50, 90):
             assert fixed["percentiles"][key][f"p{q}"] == pytest.approx(hand_percentile(xs, q), rel=1e-9), (key, q)
         assert fixed["percentiles"][key]["mean"] == pytest.approx(sum(xs) / len(xs), rel=1e-9)
     meets = {
         "max_loss": [v["loss"] <= 2.6 for v in valid],
-        "budget_usd": [v["cost_usd"] <= 230.0 for v in valid],
-        "max_co2_t": [v["co2_t"] <= 0.02 for v in valid],
+        "budget_usd": [v["cost_usd.total"] <= 230.0 for v in valid],
+        "max_co2_t": [v["co2_t.total"] <= 0.02 for v in valid],
     }
     meets["all"] = [all(m[i] for m in meets.values()) for i in range(len(valid))]
     for name, hits in meets.items():
@@ -166,6 +166,45 @@ def test_table_and_plot(monkeypatch, capsys, tmp_path):
     assert plot.stat().st_size > 10_000
 
 
+def test_scenario_columns_are_solves_record(monkeypatch, capsys):
+    """A scenario's row carries the plan's record under `plan solve --format csv`'s names: with a
+    draw that always equals the instance's own value (staff 3000 USD/day), every record column of
+    solve's CSV but the plan's own analyses (scale.*, post_training.*, throughput_spread.*: left
+    out of each scenario, docs/uncertainty.md) is in uncertainty's, with solve's value, for the
+    studied plan and for the optimum; the cost parts add up to the total there too."""
+    code, solved, err = run_main(monkeypatch, capsys, "solve", TINY, "--format", "csv")
+    assert code == 0, err
+    solve_row = next(csv.DictReader(io.StringIO(solved)))
+    code, out, err = run_main(monkeypatch, capsys, "uncertainty", TINY, "-k", 2, "--reoptimize", "--format", "csv",
+                              "--no-throughput-spread",
+                              "--dist", "staff_usd_per_day=uniform(3000, 3000)")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    record = [c for c in solve_row if c not in ("status", "objective", "binding", "warnings")
+              and not c.startswith(("solver.", "scale.", "post_training.", "throughput_spread."))]
+    assert not any(c.startswith(("scale.", "post_training.", "throughput_spread.")) for c in rows[0])
+    assert "cost_usd.development" in record and "failures.days" in record
+    for row in rows:
+        for column in record:
+            prefix = "" if column != "objective_value" else "optimum."
+            for name in {prefix + column, f"optimum.{column}"}:
+                if _number(solve_row[column]):
+                    assert float(row[name]) == pytest.approx(float(solve_row[column]), rel=1e-12), name
+                else:
+                    assert row[name] == solve_row[column], name
+        parts = sum(float(row[c]) for c in row if c.startswith("cost_usd.") and c != "cost_usd.total")
+        assert parts == pytest.approx(float(row["cost_usd.total"]), rel=1e-12)
+        assert row["optimum.status"] == "optimal"
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 # -- serial, process pool and Dask give the same rows ---------------------------------------------
 
 
@@ -188,8 +227,8 @@ def test_serial_pool_and_dask_are_identical(monkeypatch, capsys, tmp_path):
     assert re["status"] == {"optimal": 1.0}
     assert len(re["decisions"]["plan"]) >= 2  # the draws move the optimum: a real test of decision shares
     assert sum(e["share"] for e in re["decisions"]["gpu"]) == pytest.approx(1.0)
-    costs = [row["opt_cost_usd"] for row in serial["scenarios"]]
-    assert re["percentiles"]["cost_usd"]["p50"] == pytest.approx(hand_percentile(costs, 50), rel=1e-12)
+    costs = [row["optimum.cost_usd.total"] for row in serial["scenarios"]]
+    assert re["percentiles"]["cost_usd.total"]["p50"] == pytest.approx(hand_percentile(costs, 50), rel=1e-12)
 
     code, out, err = run_main(monkeypatch, capsys, *args, "--workers", 2)
     assert code == 0, err

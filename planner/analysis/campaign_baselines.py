@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from models.campaign_inputs import CampaignInputs, IslandNumbers
 from planner.formulas.campaign_evaluate import CampaignPlan, RunPlan, evaluate_campaign
+from planner.formulas.limits import CAMPAIGN_LIMITS
 from planner.input.campaign_schema import Campaign
 from planner.optimize.campaign_derive import CampaignData
 from planner.optimize.campaign_solve import CampaignResult, solve_campaign, to_plan, tidy_nodes
@@ -80,8 +81,8 @@ class Leftover:
                                 max_blocks=max(0, isl.max_blocks - max(self.blocks_held[i], default=0)))
                         for i, isl in enumerate(inputs.islands))
         grid = tuple(tuple(None if m == math.inf else max(m, 1e-9) for m in row) for row in self.mw)
-        return replace(inputs, runs=(run,), islands=islands, grid_mw=grid, owned_usd=0.0, budget_usd=None,
-                       max_co2_t=None)
+        return replace(inputs, runs=(run,), islands=islands, grid_mw=grid, owned_usd=0.0,
+                       **dict.fromkeys((row.key for row in CAMPAIGN_LIMITS), None))
 
 
 def sequential(campaign: Campaign, data: CampaignData, options: SolveOptions) -> dict:

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import math
 
+from planner.formulas.limits import CAMPAIGN_LIMITS, Limit
 from planner.input.campaign_schema import Campaign, CampaignLimits
+from planner.numbers import amount
 from planner.optimize.campaign_derive import CampaignData
 from planner.optimize.campaign_solve import solve_campaign
 from planner.optimize.solve import SolveOptions
-from planner.constants import PlanStatus, Objective
+from planner.constants import PlanStatus
 
 
 def explain_infeasible(campaign: Campaign, data: CampaignData, options: SolveOptions) -> list[str]:
@@ -27,34 +29,31 @@ def explain_infeasible(campaign: Campaign, data: CampaignData, options: SolveOpt
     lines: list[str] = []
     limits = campaign.limits
     free = campaign.model_copy(update={"limits": CampaignLimits()})
-    if limits.budget_usd is not None or limits.max_co2_t is not None:
+    if any(getattr(limits, row.key) is not None for row in CAMPAIGN_LIMITS):
         if solve_campaign(free, options).status != PlanStatus.INFEASIBLE:
             return limit_lines(campaign, free, options)
     lines += _deadline_lines(free, data, options)
     return lines or ["no plan, and no single limit explains it (runs, precedence and the fleet together)"]
 
 
-def least_value(free: Campaign, objective: str, options: SolveOptions) -> float | None:
-    """The least cost (or CO2) of any plan of `free` (no budget or carbon limit)."""
-    result = solve_campaign(free.model_copy(update={"objective": objective}), options)
+def least_value(free: Campaign, row: Limit, options: SolveOptions) -> float | None:
+    """The least figure a campaign limit caps (cost, CO2) of any plan of `free` (no budget or
+    carbon limit): `free` solved with that quantity as its objective."""
+    result = solve_campaign(free.model_copy(update={"objective": row.quantity}), options)
     if result.metrics is None:
         return None
-    return result.metrics.cost_usd if objective == Objective.COST else result.metrics.co2_t
+    return row.read(result.metrics)
 
 
 def limit_lines(campaign: Campaign, free: Campaign, options: SolveOptions) -> list[str]:
     """How far the budget and the carbon budget must rise (step 1 of the module docstring)."""
     out = []
-    if campaign.limits.budget_usd is not None:
-        least = least_value(free, "cost", options)
-        if least is not None and least > campaign.limits.budget_usd * (1 + 1e-6):
-            out.append(f"limits.budget_usd: the cheapest plan costs {least:,.0f} USD; the budget "
-                       f"{campaign.limits.budget_usd:,.0f} must rise by {least - campaign.limits.budget_usd:,.0f}")
-    if campaign.limits.max_co2_t is not None:
-        least = least_value(free, "co2", options)
-        if least is not None and least > campaign.limits.max_co2_t * (1 + 1e-6):
-            out.append(f"limits.max_co2_t: the cleanest plan emits {least:,.1f} t CO2e; the limit "
-                       f"{campaign.limits.max_co2_t:,.1f} must rise by {least - campaign.limits.max_co2_t:,.1f}")
+    for row in CAMPAIGN_LIMITS:
+        bound = getattr(campaign.limits, row.key)
+        least = least_value(free, row, options) if bound is not None else None
+        if least is not None and least > bound * (1 + 1e-6):
+            out.append(f"{row.path}: the least {row.label} of any plan is {amount(least, row.unit)}; the {row.noun} "
+                       f"{amount(bound, row.unit)} must rise by {amount(least - bound, row.unit)}")
     if not out:
         out.append("budget and carbon budget together: each alone admits a plan, both at once do not "
                    "(raise either)")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from planner.formulas.limits import CAMPAIGN_LIMITS
 from planner.input.campaign_schema import Campaign, CampaignLimits
 from planner.optimize.campaign_solve import CampaignResult, solve_campaign
 from planner.optimize.solve import SolveOptions
@@ -43,9 +44,9 @@ def _least(*values: float | None) -> float | None:
 
 def _with(campaign: Campaign, objective: str, budget: float | None = None, co2: float | None = None) -> Campaign:
     """`campaign` with another objective and limits tightened to `budget` and `co2` (its own kept)."""
-    limits = campaign.limits
-    new = CampaignLimits.model_construct(budget_usd=_least(budget, limits.budget_usd),
-                                         max_co2_t=_least(co2, limits.max_co2_t))
+    tighter = {"cost": budget, "co2": co2}
+    new = CampaignLimits.model_construct(**{row.key: _least(tighter[row.quantity], getattr(campaign.limits, row.key))
+                                            for row in CAMPAIGN_LIMITS})
     return campaign.model_copy(update={"objective": objective, "limits": new})
 
 
@@ -114,12 +115,3 @@ def non_dominated(found: list[CampaignFrontierPoint]) -> list[CampaignFrontierPo
             continue
         out.append(p)
     return out
-
-
-def frontier_lines(front: list[CampaignFrontierPoint]) -> list[str]:
-    """One line per point: cost, CO2 and where each run goes."""
-    lines = ["cost / CO2 frontier (cheapest first; each point the cheapest plan within its CO2):"]
-    for n, p in enumerate(front, 1):
-        where = ", ".join(f"{r.run}@{r.site}" for r in p.result.plan.runs)
-        lines.append(f"  {n}. {p.cost_usd:,.0f} USD, {p.co2_t:,.1f} t CO2e: {where}")
-    return lines

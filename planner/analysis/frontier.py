@@ -1,6 +1,8 @@
 """Exact Pareto frontiers by the epsilon-constraint method, and their comparison across instances.
 
-    frontier("instances/co2-regions.yaml", minimize="cost", limit="co2", points=10) -> DataFrame
+    run_frontier("instances/co2-regions.yaml", minimize="cost", limit="co2", points=10) -> Frontier
+
+(its JSON and CSV: planner.present.frontier_record; the DataFrame: planner.api.frontier)
 
 Two of the quantities cost (USD), co2 (t), time (days) and loss (nats/token), both minimised:
 `minimize` f is the objective, `limit` g becomes a limit (epsilon) that moves. The limit maps to an
@@ -36,16 +38,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from planner.numbers import si
 from planner.constants import FRONTIER_SLACK, FRONTIER_STEP, Objective, PlanStatus, REL_TOL
 from planner.errors import InputError
-from planner.formulas.limits import LIMITS
-from planner.formulas.record import LIST_SEPARATOR
+from planner.formulas.limits import BY_QUANTITY, LIMITS, LOSS_TARGET, Limit
 from planner.input.schema import Instance, Targets
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from planner.optimize.pipeline import PlanResult
     from planner.optimize.solve import SolveOptions
     from planner.optimize.sweep_session import SweepSession
@@ -61,13 +59,14 @@ STEP = FRONTIER_STEP
 #: At most this many points when walking the whole staircase.
 MAX_WALK = 500
 
-#: quantity -> (column / JSON key, unit, the limit key it maps to)
-_COLUMN = {"cost": "cost_usd", "co2": "co2_t", "time": "duration_days", "loss": "loss"}
-_UNIT = {"USD": "USD", "t": "t CO2e", "days": "days"}
-_INFO = {
-    **{limit.quantity: (_COLUMN[limit.quantity], _UNIT[limit.unit], limit.path) for limit in LIMITS if limit.quantity},
-    "loss": ("loss", "nats/token", "targets.max_loss"),
-}
+#: How a frontier writes a unit of the limits table (CO2 in t CO2e).
+_UNIT = {"t": "t CO2e"}
+
+
+def _row(quantity: str) -> Limit:
+    """The row of the limits table a quantity moves (loss: the loss target)."""
+    return LOSS_TARGET if quantity == Objective.LOSS else BY_QUANTITY[quantity]
+
 
 Progress = Callable[[int, int], None]
 
@@ -81,23 +80,23 @@ def value_of(result: PlanResult, quantity: str, objective: bool = False) -> floa
     assert metrics is not None
     if objective and quantity in (Objective.COST, Objective.CO2):
         return metrics.objective_value(quantity)
-    if quantity == Objective.LOSS:
-        return metrics.loss
-    return next(limit for limit in LIMITS if limit.quantity == quantity).read(metrics)
+    return _row(quantity).read(metrics)
 
 
 def column_of(quantity: str) -> str:
-    """The DataFrame column of a quantity's total (`cost_usd.total`, `co2_t.total`, `loss`...)."""
-    key = _INFO[quantity][0]
-    return f"{key}.total" if quantity in (Objective.COST, Objective.CO2) else key
+    """The DataFrame column of a quantity's total (`cost_usd.total`, `co2_t.total`, `loss`...): the
+    figure its limit caps, by its name in the plan record."""
+    return _row(quantity).figure
 
 
 def unit_of(quantity: str) -> str:
-    return _INFO[quantity][1]
+    unit = _row(quantity).unit
+    return _UNIT.get(unit, unit)
 
 
 def limit_key(quantity: str) -> str:
-    return _INFO[quantity][2]
+    """The instance key a limit on `quantity` sets (loss: targets.max_loss)."""
+    return "targets.max_loss" if quantity == Objective.LOSS else BY_QUANTITY[quantity].path
 
 
 def with_limit(instance: Instance, quantity: str, value: float | None, objective: str | None = None) -> Instance:
@@ -145,48 +144,6 @@ class Frontier:
     explanation: list[str] = field(default_factory=list)  # why there is no point at all
     seconds: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per point: f, g, epsilon, the decisions and every metric (dotted plan keys)."""
-        import pandas as pd
-
-        from planner.analysis.whatif import flat_plan, plan_columns
-
-        rows = []
-        for p in self.points:
-            row = {"scenario": self.name, self.minimize: p.f, self.limit: p.g, "epsilon": p.epsilon,
-                   "label": decision_label(p.result)}
-            row.update(flat_plan(p.result))
-            row["binding"] = LIST_SEPARATOR.join(p.binding)
-            rows.append(row)
-        serving = any(p.result.metrics is not None and p.result.metrics.serving is not None for p in self.points)
-        from planner.formulas.record import with_row_keys
-
-        cols = ["scenario", self.minimize, self.limit, "epsilon", "label", *plan_columns(serving), "binding"]
-        return pd.DataFrame(rows, columns=with_row_keys(cols, rows, "binding"))
-
-    def to_json(self) -> dict[str, Any]:
-        """`plan frontier --format json`."""
-        from planner.formulas.record import plan_record as plan_dict
-
-        points = []
-        for p in self.points:
-            plan = plan_dict(p.result.metrics)
-            points.append({"cost_usd": plan["cost_usd"], "co2_t": plan["co2_t"], "loss": plan["loss"],
-                           "duration_days": plan["duration_days"], "epsilon": p.epsilon,
-                           "binding": list(p.binding), "plan": plan})
-        out: dict[str, Any] = {"name": self.name, "minimize": self.minimize, "limit": self.limit,
-                               "limit_key": limit_key(self.limit), "points": points}
-        if not self.points:
-            out["explanation"] = self.explanation
-        return out
-
-
-def frontier(source: Any, minimize: str = "cost", limit: str = "co2", points: int | str = 10, *,
-             options: SolveOptions | None = None, progress: Progress | None = None) -> pd.DataFrame:
-    """The exact Pareto frontier of `source` (YAML path, mapping or Instance) as a DataFrame,
-    one row per non-dominated optimal plan (module docstring)."""
-    return run_frontier(source, minimize, limit, points, options=options, progress=progress).to_frame()
 
 
 def run_frontier(source: Any, minimize: str = "cost", limit: str = "co2", points: int | str = 10, *,
@@ -354,7 +311,7 @@ def _point(instance: Instance, result: PlanResult, f: str, g: str, eps: float | 
 
 
 #: binding-limit name of the pipeline -> the quantity it limits
-_LIMIT_QUANTITY = {"max_loss": "loss", **{limit.key: limit.quantity for limit in LIMITS if limit.quantity}}
+_LIMIT_QUANTITY = {limit.key: limit.quantity for limit in (LOSS_TARGET, *LIMITS) if limit.quantity}
 #: A limit binds when the plan's value is within this (relative) of it.
 BINDING_TOL = REL_TOL
 
@@ -428,12 +385,12 @@ def _choices(point: FrontierPoint) -> tuple:
 
 def decision_label(result: PlanResult) -> str:
     """`70B H100x4096 us-east DPO`: the decisions of a plan in a few characters."""
+    from planner.formulas.record import plan_label
+
     plan = result.plan
     if plan is None:
         return result.status
-    size = si(plan.model_params)
-    recipe = f" {plan.alignment}" if plan.alignment else ""
-    return f"{size} {plan.gpu}x{plan.gpu_count} {plan.region}{recipe}"
+    return plan_label(plan.model_params, plan.gpu, plan.gpu_count, plan.region, plan.alignment)
 
 
 # -- comparing scenarios -----------------------------------------------------------------------
@@ -524,15 +481,5 @@ def unique_names(names: Sequence[str]) -> list[str]:
     return out
 
 
-def compare_frame(fronts: Sequence[Frontier]) -> pd.DataFrame:
-    """All frontiers' points in one DataFrame (column `scenario`)."""
-    import pandas as pd
-
-    frames = [front.to_frame() for front in fronts if front.points]
-    if not frames:
-        return fronts[0].to_frame() if fronts else pd.DataFrame()
-    return pd.concat(frames, ignore_index=True)
-
-
-__all__ = ["thin_staircase", "Frontier", "FrontierPoint", "WinRange", "frontier", "run_frontier", "run_compare", "win_ranges",
+__all__ = ["thin_staircase", "Frontier", "FrontierPoint", "WinRange", "run_frontier", "run_compare", "win_ranges",
            "non_dominated", "decision_label", "QUANTITIES"]

@@ -44,8 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.constants import PlanStatus
-from planner.formulas.limits import LIMITS
-from planner.numbers import si
+from planner.formulas.limits import LIMITS, LOSS_TARGET, Limit
 from planner.numbers import value as value_text
 from planner.errors import InputError
 from planner.input.distributions import Distribution, parse_distribution
@@ -62,11 +61,14 @@ MAX_DRAWS = 10_000_000
 #: A samples(file) table: at most this many bytes and rows.
 MAX_TABLE_BYTES = 50_000_000
 MAX_TABLE_ROWS = 1_000_000
-#: The quantities summarised: key -> (label, unit).
-QUANTITIES = {"cost_usd": ("cost", "USD"), "co2_t": ("CO2e", "t"), "duration_days": ("duration", "days"),
-              "loss": ("loss", "nats/token")}
-LIMIT_NAMES = tuple(limit.key for limit in LIMITS)
+#: The limits checked in every scenario (those the scenario sets): the loss target, then the table's.
+CHECKED: tuple[Limit, ...] = (LOSS_TARGET, *LIMITS)
+#: The figures summarised (P10/P50/P90): each one a limit with a frontier quantity caps, and the
+#: loss; keyed by the figure's name in the plan record (planner.formulas.record), as in every CSV.
+SUMMARISED: tuple[Limit, ...] = tuple(limit for limit in (*LIMITS, LOSS_TARGET) if limit.quantity is not None)
 PERCENTILES = (10, 50, 90)
+#: The decisions whose winning shares --reoptimize counts (names in the plan record).
+DECISIONS = ("model_params", "gpu", "region", "alignment")
 #: Columns of a scaling-law samples file.
 LAW_COLUMNS = ("E", "A", "B", "alpha", "beta")
 
@@ -84,10 +86,6 @@ class Uncertain:
     table: tuple[tuple[float, ...], ...] = ()  # samples: the rows (one value per column)
     base_values: tuple[Any, ...] = ()      # the instance's value at each target
 
-    def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "distribution": self.dist.text, "relative": self.dist.relative,
-                "paths": list(self.labels), **({"samples": len(self.table)} if self.table else {})}
-
 
 @dataclass(frozen=True)
 class ScenarioResult:
@@ -96,24 +94,20 @@ class ScenarioResult:
     index: int
     status: str = "ok"                 # ok | invalid
     reason: str = ""
-    cost_usd: float | None = None      # the plan's figures in this scenario
-    co2_t: float | None = None
-    duration_days: float | None = None
-    loss: float | None = None
+    plan: dict[str, Any] | None = None  # the studied plan's record in this scenario (flat_record, no details)
     target_loss: float | None = None
     checked: tuple[str, ...] = ()      # limits that apply in this scenario (max_loss = the target)
     violations: tuple[str, ...] = ()   # limits the plan breaks
-    opt_status: str | None = None      # --reoptimize: optimal | infeasible | time_limit | error
-    opt_objective: float | None = None
-    opt_cost_usd: float | None = None
-    opt_co2_t: float | None = None
-    opt_duration_days: float | None = None
-    opt_loss: float | None = None
-    opt_model_params: float | None = None
-    opt_gpu: str | None = None
-    opt_gpu_count: int | None = None
-    opt_region: str | None = None
-    opt_alignment: str | None = None
+    optimum: dict[str, Any] | None = None  # --reoptimize: status, objective_value and the optimal
+    #                                        plan's record (flat_record; None values without a plan)
+
+    def figure(self, name: str) -> Any:
+        """A figure of the studied plan by its record name (`cost_usd.total`); None without one."""
+        return self.plan.get(name) if self.plan is not None else None
+
+    def optimal(self, name: str) -> Any:
+        """A figure of the scenario's optimum (`status`, `objective_value`, `cost_usd.total`)."""
+        return self.optimum.get(name) if self.optimum is not None else None
 
 
 # -- the work of one scenario (runs in a worker) -------------------------------------------------
@@ -171,6 +165,7 @@ def scenario_instance(base: dict[str, Any], setters: Sequence[tuple[tuple[Step, 
 def run_scenario(context: _Context, item: tuple[int, tuple[Any, ...]]) -> ScenarioResult:
     """Price the fixed plan in scenario `index` (and solve it with reoptimize)."""
     from planner.formulas.evaluate import evaluate_plan, find_violations, target_loss
+    from planner.formulas.record import flat_record
 
     index, values = item
     state = context.state
@@ -191,11 +186,9 @@ def run_scenario(context: _Context, item: tuple[int, tuple[Any, ...]]) -> Scenar
             return ScenarioResult(index, "invalid", f"{_most_extreme_draw(state.setters, values)} is too "
                                                     f"extreme to compute with ({broken[0]})")
         target = target_loss(instance)
-        limits = instance.limits
-        checked = (("max_loss",) if target is not None else ()) + tuple(
-            name for name in LIMIT_NAMES if getattr(limits, name) is not None)
-        out.update(cost_usd=metrics.cost_usd.total, co2_t=metrics.co2_t.total,
-                   duration_days=metrics.duration_days, loss=metrics.loss, target_loss=target, checked=checked,
+        checked = tuple(limit.key for limit in CHECKED
+                        if (target if limit is LOSS_TARGET else getattr(instance.limits, limit.key)) is not None)
+        out.update(plan=flat_record(metrics, details=False), target_loss=target, checked=checked,
                    violations=tuple(v.limit for v in find_violations(instance, context.plan, metrics)))
     if state.reoptimize:
         from planner.optimize.pipeline import solve_instance
@@ -204,12 +197,9 @@ def run_scenario(context: _Context, item: tuple[int, tuple[Any, ...]]) -> Scenar
             result = solve_instance(instance, context.options, explain=False)
         except InputError as exc:
             return ScenarioResult(index, "invalid", str(exc), **out)
-        out["opt_status"] = result.status
-        if result.metrics is not None and result.plan is not None:
-            m, p = result.metrics, result.plan
-            out.update(opt_objective=result.objective_value, opt_cost_usd=m.cost_usd.total, opt_co2_t=m.co2_t.total,
-                       opt_duration_days=m.duration_days, opt_loss=m.loss, opt_model_params=p.model_params,
-                       opt_gpu=p.gpu, opt_gpu_count=p.gpu_count, opt_region=p.region, opt_alignment=p.alignment)
+        solved = result.metrics is not None and result.plan is not None
+        out["optimum"] = {"status": result.status, "objective_value": result.objective_value if solved else None,
+                          **flat_record(result.metrics if solved else None, details=False)}
     return ScenarioResult(index, **out)
 
 
@@ -246,10 +236,10 @@ class Uncertainty:
         """Percentiles of the plan's figures and the probability of meeting each limit."""
         if self.plan is None:
             return None
-        rows = [r for r in self.valid if r.cost_usd is not None]
+        rows = [r for r in self.valid if r.plan is not None]
         out: dict[str, Any] = {"scenarios": len(rows), "invalid": len(self.rows) - len(self.valid)}
-        out["percentiles"] = {q: percentiles([getattr(r, q) for r in rows]) for q in QUANTITIES}
-        names = [n for n in ("max_loss", *LIMIT_NAMES) if any(n in r.checked for r in rows)]
+        out["percentiles"] = {q.figure: percentiles([r.figure(q.figure) for r in rows]) for q in SUMMARISED}
+        names = [n for n in self.checked_limits() if any(n in r.checked for r in rows)]
         others = sorted({v for r in rows for v in r.violations} - set(names))
         probabilities = {}
         for name in [*names, *others]:
@@ -263,73 +253,27 @@ class Uncertainty:
         """How often each status and each decision wins, and the spread of the optimal figures."""
         if not self.reoptimize:
             return None
-        rows = [r for r in self.valid if r.opt_status is not None]
-        optimal = [r for r in rows if r.opt_status == PlanStatus.OPTIMAL]
-        status = Counter(r.opt_status for r in rows)
+        rows = [r for r in self.valid if r.optimum is not None]
+        optimal = [r for r in rows if r.optimal("status") == PlanStatus.OPTIMAL]
+        status = Counter(r.optimal("status") for r in rows)
         out: dict[str, Any] = {
             "scenarios": len(rows),
             "status": {k: share(v, len(rows)) for k, v in sorted(status.items())},
             "objective": self.objective,
-            "percentiles": {"objective_value": percentiles([r.opt_objective for r in optimal]),
-                            **{q: percentiles([getattr(r, f"opt_{q}") for r in optimal]) for q in QUANTITIES}},
+            "percentiles": {"objective_value": percentiles([r.optimal("objective_value") for r in optimal]),
+                            **{q.figure: percentiles([r.optimal(q.figure) for r in optimal]) for q in SUMMARISED}},
         }
         decisions = {}
-        for key, attr in (("model_params", "opt_model_params"), ("gpu", "opt_gpu"), ("region", "opt_region"),
-                          ("alignment", "opt_alignment"), ("plan", None)):
-            counts = Counter(decision_label(r) if attr is None else getattr(r, attr) for r in optimal)
+        for key in (*DECISIONS, "plan"):
+            counts = Counter(decision_label(r) if key == "plan" else r.optimal(key) for r in optimal)
             decisions[key] = [{"value": value, "share": share(n, len(optimal))}
                               for value, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))]
         out["decisions"] = decisions
         return out
 
-    def to_frame(self):
-        """One row per scenario: the drawn values, the plan's figures and checks, the optimum."""
-        import pandas as pd
-
-        return pd.DataFrame([self.row_dict(r) for r in self.rows], columns=self.frame_columns())
-
-    def frame_columns(self) -> list[str]:
-        cols = ["scenario", *self.labels, "status"]
-        if self.plan is not None:
-            cols += [*QUANTITIES, "target_loss", *(f"meets_{n}" for n in self.limit_names()), "meets_all"]
-        if self.reoptimize:
-            cols += ["opt_status", "opt_objective", *(f"opt_{q}" for q in QUANTITIES), "opt_model_params",
-                     "opt_gpu", "opt_gpu_count", "opt_region", "opt_alignment"]
-        return [*cols, "reason"]
-
-    def limit_names(self) -> list[str]:
-        return [n for n in ("max_loss", *LIMIT_NAMES) if any(n in r.checked for r in self.rows)]
-
-    def row_dict(self, r: ScenarioResult) -> dict[str, Any]:
-        row: dict[str, Any] = {"scenario": r.index, **dict(zip(self.labels, self.draws[r.index])), "status": r.status}
-        if self.plan is not None:
-            ok = r.status == "ok" and r.cost_usd is not None
-            row.update({q: getattr(r, q) for q in QUANTITIES}, target_loss=r.target_loss)
-            for n in self.limit_names():
-                row[f"meets_{n}"] = (n not in r.violations) if ok and n in r.checked else None
-            row["meets_all"] = (not r.violations) if ok else None
-        if self.reoptimize:
-            row.update({k: getattr(r, k) for k in ("opt_status", "opt_objective", *(f"opt_{q}" for q in QUANTITIES),
-                                                   "opt_model_params", "opt_gpu", "opt_gpu_count", "opt_region",
-                                                   "opt_alignment")})
-        row["reason"] = r.reason
-        return row
-
-    def to_json(self, scenarios: bool = True) -> dict[str, Any]:
-        plan = self.plan.model_dump() if self.plan is not None else None
-        out: dict[str, Any] = {
-            "instance": self.name,
-            "samples": self.samples,
-            "seed": self.seed,
-            "distributions": [u.to_json() for u in self.uncertain],
-            "plan": {"source": self.plan_source, "choices": plan, "note": self.plan_note},
-            "fixed_plan": self.fixed_summary(),
-            "reoptimized": self.reoptimized_summary(),
-            "runner": {**self.runner, "seconds": self.seconds},
-        }
-        if scenarios:
-            out["scenarios"] = [self.row_dict(r) for r in self.rows]
-        return out
+    def checked_limits(self) -> list[str]:
+        """The limits some scenario checks (the loss target as max_loss, then the limits table's)."""
+        return [limit.key for limit in CHECKED if any(limit.key in r.checked for r in self.rows)]
 
 
 def run_uncertainty(source: str | Path | Mapping[str, Any] | Instance, samples: int = 1000, *, seed: int = 0,
@@ -676,8 +620,10 @@ def share(part: int, whole: int) -> float | None:
 
 
 def decision_label(r: ScenarioResult) -> str:
-    recipe = f", {r.opt_alignment}" if r.opt_alignment else ""
-    return f"{si(r.opt_model_params, floor=1e6)} on {r.opt_gpu_count:,} {r.opt_gpu} in {r.opt_region}{recipe}"
+    """`13B H100x1872 us-east DPO`: the decisions of a scenario's optimum (plan_label)."""
+    from planner.formulas.record import plan_label
+
+    return plan_label(*(r.optimal(key) for key in ("model_params", "gpu", "gpu_count", "region", "alignment")))
 
 
 def _fit(value: float, base_value: Any, column: str | None = None) -> Any:
@@ -697,4 +643,4 @@ def _text(steps: Sequence[Step]) -> str:
     return out
 
 
-__all__ = ["run_uncertainty", "Uncertainty", "ScenarioResult", "NoPlanError", "percentiles"]
+__all__ = ["run_uncertainty", "Uncertainty", "ScenarioResult", "NoPlanError", "percentiles", "SUMMARISED", "CHECKED"]

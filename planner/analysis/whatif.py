@@ -1,6 +1,8 @@
 """What-if sweeps: solve an instance at every point of a grid of changed inputs.
 
-    whatif("instances/startup-7b.yaml", ["limits.budget_usd=1e6:1e7:10log"])  -> pandas DataFrame
+    run_whatif("instances/startup-7b.yaml", ["limits.budget_usd=1e6:1e7:10log"])  -> WhatIf
+
+(its JSON and CSV: planner.present.whatif_record; the DataFrame: planner.api.whatif)
 
 Each `--vary PATH=SPEC` (planner.input.sweep_paths) gives a list of values; several make a grid (the
 first varies slowest). Every point is the instance with those values set, re-validated as a full
@@ -28,14 +30,11 @@ from typing import TYPE_CHECKING, Any
 from planner.constants import PlanStatus
 from planner.numbers import value as value_text
 from planner.errors import InputError
-from planner.formulas.record import LIST_SEPARATOR
 from planner.input.loading import instance_from_dict, note_changes, note_loaded, read_yaml, resolve_catalog_names
 from planner.input.schema import Instance
 from planner.input.sweep_paths import Vary, check_distinct, parse_spec, parse_vary, set_path
 
-if TYPE_CHECKING:  # pandas and the solver stack load only when a sweep runs
-    import pandas as pd
-
+if TYPE_CHECKING:  # the solver stack loads only when a sweep runs
     from planner.optimize.pipeline import PlanResult
     from planner.optimize.solve import SolveOptions
 
@@ -67,34 +66,11 @@ class WhatIf:
     seconds: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)  # solves / infeasible (SweepSession), workers
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per point: the varied inputs, status, objective value, decisions, every metric
-        (nested keys of the `plan solve` JSON joined by dots: `cost_usd.total`), binding, reason."""
-        import pandas as pd
-
-        from planner.formulas.record import with_row_keys
-
-        serving = any(p.instance.serving is not None for p in self.points)
-        rows = [point_row(p, self.objective) for p in self.points]
-        frame = pd.DataFrame(rows, columns=with_row_keys(columns([v.path for v in self.varies], serving=serving),
-                                                         rows, "binding"))
-        if "gpu_count" in frame and "gpu_count" not in (v.path for v in self.varies):
-            frame["gpu_count"] = frame["gpu_count"].astype("Int64")  # whole GPUs, empty without a plan
-        return frame
-
-
-def whatif(source: Source, vary: Sequence[str | Vary] | Mapping[str, Any], *,
-           options: SolveOptions | None = None, progress: Progress | None = None,
-           explain: bool = True) -> pd.DataFrame:
-    """Solve `source` (a YAML path, a mapping as read from YAML, or an Instance) at every point of
-    the grid `vary` (["PATH=SPEC", ...] or {PATH: SPEC-or-values}); one DataFrame row per point."""
-    return run_whatif(source, vary, options=options, progress=progress, explain=explain).to_frame()
-
 
 def run_whatif(source: Source, vary: Sequence[str | Vary] | Mapping[str, Any], *,
                options: SolveOptions | None = None, progress: Progress | None = None,
                explain: bool = True, runner: Any = None) -> WhatIf:
-    """The sweep behind `whatif` and `plan whatif`, with the PlanResult of every point. Points are
+    """The sweep behind `planner.whatif` and `plan whatif`, with the PlanResult of every point. Points are
     independent solves: with `runner` (planner.analysis.executor.Runner: a process pool or a Dask
     cluster) they run there, in the same order, with the same answers as in this process."""
     from planner.analysis.executor import Runner
@@ -236,57 +212,4 @@ def reason_of(result: PlanResult) -> str:
     return "; ".join(lines) or result.status
 
 
-# Columns of a row, after the varied inputs.
-_LEAD = ["status", "objective", "objective_value"]
-_TAIL = ["binding", "reason"]
-
-
-def columns(paths: list[str], serving: bool = False) -> list[str]:
-    """The varied paths, then the answer's columns (varying `objective` fills both at once); with
-    `serving`, also the serving offer and the lifetime totals (docs/serving.md)."""
-    return [*paths, *(c for c in [*_LEAD, *plan_columns(serving), *_TAIL] if c not in paths)]
-
-
-def plan_columns(serving: bool = False) -> list[str]:
-    """The flat names of a plan's record (planner.formulas.record)."""
-    from planner.formulas.record import record_columns
-
-    return record_columns(serving)
-
-
-def flat_plan(result: PlanResult | None) -> dict[str, Any]:
-    """The plan's record flattened with dotted keys; every value None without a plan."""
-    from planner.formulas.record import flat_record
-
-    return flat_record(result.metrics if result is not None else None)
-
-
-def point_row(point: WhatIfPoint, objective: str) -> dict[str, Any]:
-    result = point.result
-    row: dict[str, Any] = dict(point.inputs)
-    row["status"] = point.status
-    row["objective"] = result.objective if result is not None else point.instance.objective
-    row["objective_value"] = result.objective_value if result is not None else None
-    row.update(flat_plan(result))
-    row["binding"] = LIST_SEPARATOR.join(result.binding) if result is not None else ""
-    row["reason"] = point.reason
-    return row
-
-
-def point_json(point: WhatIfPoint) -> dict[str, Any]:
-    """One row of `plan whatif --format json`: the inputs, and the `plan solve` answer's keys."""
-    from planner.formulas.record import plan_record as plan_dict
-
-    result = point.result
-    return {
-        "inputs": point.inputs,
-        "status": point.status,
-        "objective": result.objective if result is not None else point.instance.objective,
-        "objective_value": result.objective_value if result is not None else None,
-        "plan": plan_dict(result.metrics) if result is not None and result.metrics is not None else None,
-        "binding": list(result.binding) if result is not None else [],
-        "reason": point.reason,
-    }
-
-
-__all__ = ["WhatIf", "WhatIfPoint", "whatif", "run_whatif", "parse_varies", "parse_spec"]
+__all__ = ["WhatIf", "WhatIfPoint", "run_whatif", "parse_varies", "parse_spec"]

@@ -4,7 +4,6 @@ move), 4 stopped by --time-limit (the best plan found is printed)."""
 
 from __future__ import annotations
 
-import io
 import sys
 
 import click
@@ -66,7 +65,9 @@ def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float
         from planner.analysis.campaign_frontier import campaign_frontier
 
         front = campaign_frontier(loaded, frontier_points, options)
-    text = _render(result, fmt, compared, front)
+    from planner.present.campaign_report import campaign_render
+
+    text = campaign_render(result, fmt, compared, front)
     if output is not None:
         write_atomic(output, text)
         click.echo(f"wrote {output} (status {result.status})", err=True)
@@ -78,41 +79,6 @@ def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float
         plot_campaign(loaded, result, plot)
         click.echo(f"wrote {plot}", err=True)
     sys.exit(_EXIT.get(result.status, 1))
-
-
-def _render(result, fmt: str, compared, front) -> str:
-    from planner.present.campaign_report import campaign_csv, campaign_dict, print_campaign, to_json
-
-    if fmt == "json":
-        data = campaign_dict(result, compared)
-        if front is not None:
-            from planner.cli.campaign_sweeps import frontier_json
-
-            data["frontier"] = frontier_json(front)
-        return to_json(data) + "\n"
-    if fmt == "csv":
-        return campaign_csv(result)
-    import os
-
-    from rich.console import Console
-
-    from planner.present.campaign_report import baseline_lines
-
-    if os.environ.get("COLUMNS", "").strip().isdigit():
-        width = int(os.environ["COLUMNS"])
-    else:
-        import shutil
-
-        width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
-    extra = baseline_lines(compared) if compared else []
-    if front is not None:
-        from planner.analysis.campaign_frontier import frontier_lines
-
-        extra += frontier_lines(front)
-    print_campaign(result, console, extra or None)
-    return buffer.getvalue()
 
 
 def _sweep(campaign_file: str, varies: tuple[str, ...], options, fmt: str, output: str | None,

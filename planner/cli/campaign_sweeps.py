@@ -5,7 +5,6 @@ and the exit code; the commands print or write it."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import click
@@ -48,42 +47,9 @@ def whatif_text(path: str, varies: list[str], fmt: str, options, runner, *, sett
         plot_campaign_whatif(sweep, plot)
         click.echo(f"wrote {plot}", err=True)
     stopped = any(p.result.status == PlanStatus.TIME_LIMIT for p in sweep.points)
-    return _whatif_render(sweep, fmt, width), (EXIT_LIMIT if stopped else EXIT_OK)
+    from planner.present.campaign_sweeps import whatif_render
 
-
-def _whatif_render(sweep, fmt: str, width: int | None) -> str:
-    from planner.analysis.campaign_whatif import point_record, sweep_rows
-
-    records = [point_record(sweep.varies, p) for p in sweep.points]
-    if fmt == "json":
-        from planner.present.campaign_report import to_json
-
-        return to_json({"name": sweep.name, "vary": [{"path": v.path, "values": list(v.values)} for v in sweep.varies],
-                        "rows": records, "solver": {"name": "highs", "seconds": sweep.seconds, **sweep.stats}}) + "\n"
-    if fmt == "csv":
-        import csv
-
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        paths = [v.path for v in sweep.varies]
-        header = [*paths, *(c for c in ("status", "objective", "objective_value", "cost_usd", "co2_t", "blocks")
-                            if c not in paths), "sites", "explanation"]
-        writer.writerow(header)
-        for row in records:
-            sites = "; ".join(f"{run}@{site}" for run, site in row["sites"].items())
-            writer.writerow([*(_csv(row[h]) for h in header[:-2]), sites, " | ".join(row["explanation"])])
-        return buffer.getvalue()
-    from planner.present.tables import Col, fit_table
-
-    header, rows = sweep_rows(sweep.varies, sweep.points)
-    console, buffer = _console(width)
-    names = [v.path for v in sweep.varies]
-    columns = [Col(n, keep=True, short=n.replace(".", ".\n").replace("[", "\n[")) for n in names] + [
-        Col("status", keep=True), Col("objective value", numeric=True, short="value", drop=3), Col("cost USD", numeric=True),
-        Col("CO2 t", numeric=True), Col("blocks", numeric=True, drop=1), Col("runs at", drop=2)]
-    console.print(fit_table(columns, rows, console.width, title=f"{sweep.name}: what-if"), markup=False)
-    console.print(f"{len(sweep.points)} points in {sweep.seconds:.2f} s", markup=False)
-    return buffer.getvalue()
+    return whatif_render(sweep, fmt, width), (EXIT_LIMIT if stopped else EXIT_OK)
 
 
 def frontier_text(path: str, minimize: str, limit: str, points: str | int, fmt: str, options, runner, *,
@@ -120,72 +86,9 @@ def frontier_text(path: str, minimize: str, limit: str, points: str | int, fmt: 
 
         plot_campaign_frontier(front, name, plot)
         click.echo(f"wrote {plot}", err=True)
+    from planner.present.campaign_sweeps import frontier_render
+
     return frontier_render(front, name, fmt, width, explanation), (EXIT_OK if front else EXIT_INFEASIBLE)
 
 
-def frontier_json(front) -> list[dict[str, Any]]:
-    return [{"cost_usd": p.cost_usd, "co2_t": p.co2_t, "max_co2_t": p.max_co2_t,
-             "sites": {r.run: r.site for r in p.result.plan.runs},
-             "blocks": sum(x.blocks for x in p.result.plan.reservations)} for p in front]
-
-
-def frontier_render(front, name: str, fmt: str, width: int | None, explanation: list[str] = ()) -> str:
-    if fmt == "json":
-        from planner.present.campaign_report import to_json
-
-        doc: dict[str, Any] = {"name": name, "minimize": "cost", "limit": "co2", "points": frontier_json(front)}
-        if not front:
-            doc["explanation"] = list(explanation)
-        return to_json(doc) + "\n"
-    if fmt == "csv":
-        import csv
-
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["point", "cost_usd", "co2_t", "max_co2_t", "blocks", "sites"])
-        for n, p in enumerate(frontier_json(front), 1):
-            writer.writerow([n, _csv(p["cost_usd"]), _csv(p["co2_t"]), _csv(p["max_co2_t"]), p["blocks"],
-                             "; ".join(f"{run}@{site}" for run, site in p["sites"].items())])
-        return buffer.getvalue()
-    from planner.present.tables import Col, fit_table
-
-    console, buffer = _console(width)
-    if not front:
-        console.print(f"{name}: no plan meets the campaign's limits", markup=False)
-        for line in explanation:
-            console.print(f"  {line}", markup=False)
-        return buffer.getvalue()
-    rows = [[str(n), f"{p['cost_usd']:,.0f}", f"{p['co2_t']:,.1f}",
-             "-" if p["max_co2_t"] is None else f"{p['max_co2_t']:,.1f}", str(p["blocks"]),
-             ", ".join(f"{run}@{site}" for run, site in p["sites"].items())] for n, p in enumerate(frontier_json(front), 1)]
-    columns = [Col("#", numeric=True, keep=True), Col("cost USD", numeric=True), Col("CO2 t", numeric=True),
-               Col("CO2 budget t", numeric=True, drop=2), Col("blocks", numeric=True, drop=1), Col("runs at")]
-    console.print(fit_table(columns, rows, console.width,
-                            title=f"{name}: cost / CO2 frontier (each point the cheapest plan within its CO2)"),
-                  markup=False)
-    return buffer.getvalue()
-
-
-def _csv(value: Any) -> str:
-    if value is None:
-        return ""
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def _console(width: int | None):
-    import os
-    import shutil
-    import sys
-
-    from rich.console import Console
-
-    if width is None:
-        if os.environ.get("COLUMNS", "").strip().isdigit():
-            width = int(os.environ["COLUMNS"])
-        else:
-            width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
-    buffer = io.StringIO()
-    return Console(file=buffer, width=width, force_terminal=False, color_system=None), buffer
-
-
-__all__ = ["whatif_text", "frontier_text", "frontier_render", "campaign_mip_gap", "given_or_none"]
+__all__ = ["whatif_text", "frontier_text", "campaign_mip_gap", "given_or_none"]

@@ -3,7 +3,6 @@ overlaid in one plot and summarised in one table (where each scenario wins)."""
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 
@@ -73,17 +72,11 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
     if fmt == "json":
         from planner.present.report import to_json
 
-        click.echo(to_json({
-            "minimize": minimize, "limit": limit,
-            "scenarios": [{**f.to_json(), "file": path} for f, path in zip(fronts, instance_files)],
-            "wins": [{"limit_from": w.low, "limit_to": None if math.isinf(w.high) else w.high, "winner": w.winner,
-                      f"{minimize}_at_from": w.value, f"{minimize}_below_to": w.value_high,
-                      "runner_up": w.runner_up, f"runner_up_{minimize}_at_from": w.runner_up_value,
-                      f"runner_up_{minimize}_below_to": w.runner_up_value_high}
-                     for w in wins],
-        }))
+        from planner.present.frontier_record import compare_json
+
+        click.echo(to_json(compare_json(fronts, wins, minimize, limit, instance_files)))
     elif fmt == "csv":
-        from planner.analysis.frontier import compare_frame
+        from planner.present.frontier_record import compare_frame
 
         click.echo(compare_frame(fronts).to_csv(index=False), nl=False)
     else:

@@ -16,7 +16,7 @@ from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
 from planner.errors import InputError
 from planner.formulas.evaluate import evaluate_plan, find_violations, target_loss
 from planner.input.loading import load_instance
-from planner.present.report import plan_dict, print_evaluation, to_json, violation_dict
+from planner.present.report import evaluation_dict, print_evaluation, to_json
 
 
 @click.command()
@@ -39,13 +39,7 @@ def evaluate(instance_file: str, fmt: str, check: bool, settings: tuple[str, ...
 
     warnings = plan_warnings(instance, metrics)
     if fmt == "json":
-        out = {"plan": plan_dict(metrics), "violations": [violation_dict(v) for v in violations]}
-        if target is not None:
-            out["target"] = {"max_loss": target, "loss": metrics.loss,
-                             "met": not any(v.limit == "max_loss" for v in violations)}
-        if warnings:
-            out["warnings"] = warnings
-        click.echo(to_json(out))
+        click.echo(to_json(evaluation_dict(metrics, violations, target, warnings)))
     else:
         print_evaluation(metrics, violations, target=target)
         for line in warnings:

@@ -14,7 +14,7 @@ from planner.cli.grammar import changes_of, output_option, set_option
 
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 from planner.cli.options import common_options, format_option, progress_bar, solver_options
-from planner.analysis.frontier import QUANTITIES
+from planner.analysis.frontier import QUANTITIES, limit_key
 
 QUANTITY = click.Choice(list(QUANTITIES))
 
@@ -30,8 +30,8 @@ def points_option():
 @click.argument("instance_file", type=click.Path(dir_okay=False))
 @click.option("--minimize", default="cost", show_default=True, type=QUANTITY, help="The quantity minimised.")
 @click.option("--limit", "limit", default="co2", show_default=True, type=QUANTITY,
-              help="The quantity turned into a moving limit (co2 -> limits.max_co2_t, cost -> limits.budget_usd, "
-                   "time -> limits.deadline_days, loss -> targets.max_loss).")
+              help="The quantity turned into a moving limit ("
+                   + ", ".join(f"{q} -> {limit_key(q)}" for q in QUANTITIES) + ").")
 @points_option()
 @format_option()
 @click.option("--workers", type=int, default=1, show_default=True,
@@ -78,11 +78,15 @@ def frontier(instance_file: str, minimize: str, limit: str, points: str, fmt: st
     if fmt == "json":
         from planner.present.report import to_json
 
-        doc = front.to_json()
+        from planner.present.frontier_record import frontier_json
+
+        doc = frontier_json(front)
         doc["solver"] = {"name": "highs", "seconds": front.seconds, **front.stats}
         click.echo(to_json(doc))
     elif fmt == "csv":
-        click.echo(front.to_frame().to_csv(index=False), nl=False)
+        from planner.present.frontier_record import frontier_frame
+
+        click.echo(frontier_frame(front).to_csv(index=False), nl=False)
     else:
         from planner.present.frontier_table import print_frontier
 

@@ -48,12 +48,12 @@ def rank(instance_file: str, by: str, top: int | None, fmt: str, explain: bool, 
         ranking = run_rank(instance, by, top, options=solver_options(time_limit, mip_gap), explain=explain,
                            progress=progress)
     if fmt == "json":
-        from planner.analysis.rank import rank_json
+        from planner.present.rank_record import rank_json
         from planner.present.report import to_json
 
         click.echo(to_json(rank_json(ranking)))
     elif fmt == "csv":
-        from planner.analysis.rank import rank_frame
+        from planner.present.rank_record import rank_frame
 
         click.echo(rank_frame(ranking).to_csv(index=False), nl=False)
     else:

@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from planner.formulas.limits import OBJECTIVES as OBJECTIVE_ROWS
 from planner.constants import DEFAULT_MIP_GAP, Objective
 from planner.cli.grammar import changes_of, output_option, set_option
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
@@ -18,7 +19,7 @@ from planner.input.loading import load_instance
 from planner.input.schema import Instance
 
 _EXIT = {"optimal": EXIT_OK, "within_gap": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_LIMIT, "error": 1}
-OBJECTIVES = ["cost", "co2", "time", "loss", "weighted"]
+OBJECTIVES = list(OBJECTIVE_ROWS)  # the objectives table (planner.formulas.limits)
 
 
 @click.command()

@@ -178,6 +178,20 @@ def fail_on_input_errors(command: click.Command) -> None:
         sys.exit(code)
 
 
+def _interrupted_import(exc: BaseException) -> bool:
+    """An ImportError raised because Ctrl-C stopped a C extension's initialisation (highspy's
+    pybind11 init turns the start-up handler's SystemExit(130) or a KeyboardInterrupt into
+    `ImportError: initialization failed`, the interrupt as its cause)."""
+    if not isinstance(exc, ImportError):
+        return False
+    cause, seen = exc.__cause__ or exc.__context__, 0
+    while cause is not None and seen < 10:  # the interrupt may sit under another ImportError
+        if isinstance(cause, KeyboardInterrupt) or (isinstance(cause, SystemExit) and cause.code == EXIT_INTERRUPTED):
+            return True
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return False
+
+
 def map_exception(exc: BaseException) -> tuple[str, int]:
     """(one line for stderr, exit code) for any exception a command let through (README, "Exit
     codes"): bad input 2 naming what to change; Ctrl-C 130, SIGTERM/SIGHUP 128 + signal; a full
@@ -187,7 +201,7 @@ def map_exception(exc: BaseException) -> tuple[str, int]:
 
     if isinstance(exc, InputError):
         return f"error: {one_line(str(exc))}", EXIT_INPUT
-    if isinstance(exc, KeyboardInterrupt):
+    if isinstance(exc, KeyboardInterrupt) or _interrupted_import(exc):
         return "interrupted", EXIT_INTERRUPTED
     if isinstance(exc, Terminated):
         import signal

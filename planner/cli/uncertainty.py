@@ -84,14 +84,7 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
                 click.echo(to_json({"status": "infeasible", "samples": samples, "seed": seed, "reason": str(exc),
                                     "scenarios": []}))
             sys.exit(EXIT_INFEASIBLE)
-    if fmt == "json":
-        from planner.present.report import to_json
-
-        text = to_json(result.to_json()) + "\n"
-    elif fmt == "csv":
-        text = result.to_frame().to_csv(index=False)
-    else:
-        text = None
+    text = _document(result, fmt)
     if plot_path is not None:
         from planner.present.uncertainty_plot import plot_uncertainty
 
@@ -107,6 +100,17 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
 
         print_uncertainty(result)
     sys.exit(EXIT_OK)
+
+
+def _document(result: Any, fmt: str) -> str | None:
+    """The JSON or CSV of the run (planner.present.uncertainty_record); None for the tables."""
+    from planner.present.uncertainty_record import uncertainty_frame, uncertainty_json
+
+    if fmt == "json":
+        from planner.present.report import to_json
+
+        return to_json(uncertainty_json(result)) + "\n"
+    return uncertainty_frame(result).to_csv(index=False) if fmt == "csv" else None
 
 
 def _dist_file(text: str) -> str | None:

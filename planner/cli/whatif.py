@@ -74,11 +74,13 @@ def whatif(instance_file: str, varies: tuple[str, ...], fmt: str, explain: bool,
         plot_whatif(sweep, plot_path)
     if fmt == "json":
         from planner.present.report import to_json
-        from planner.present.whatif_table import whatif_json
+        from planner.present.whatif_record import whatif_json
 
         click.echo(to_json(whatif_json(sweep)))
     elif fmt == "csv":
-        click.echo(sweep.to_frame().to_csv(index=False), nl=False)
+        from planner.present.whatif_record import whatif_frame
+
+        click.echo(whatif_frame(sweep).to_csv(index=False), nl=False)
     else:
         from planner.present.whatif_table import print_whatif
 

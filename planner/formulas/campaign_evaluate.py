@@ -23,6 +23,8 @@ import math
 from dataclasses import dataclass, field
 
 from planner.formulas.failures import waste_fraction
+from planner.formulas.limits import CAMPAIGN_LIMITS
+from planner.numbers import amount
 from planner.formulas.evaluate import memory_floor_gpus
 from planner.formulas.offers import co2_t_per_gpu_hour, energy_watts, facility_mw
 from planner.formulas.targets import min_tokens
@@ -269,8 +271,10 @@ def _islands(campaign: Campaign, plan: CampaignPlan, violations: list[str]):
 
 
 def _budgets(campaign: Campaign, metrics: CampaignMetrics) -> None:
-    limits = campaign.limits
-    if limits.budget_usd is not None and metrics.cost_usd > limits.budget_usd * (1 + TOL):
-        metrics.violations.append(f"budget: costs {metrics.cost_usd:,.0f} USD, the budget is {limits.budget_usd:,.0f}")
-    if limits.max_co2_t is not None and metrics.co2_t > limits.max_co2_t * (1 + TOL):
-        metrics.violations.append(f"carbon: emits {metrics.co2_t:,.1f} t, the limit is {limits.max_co2_t:,.1f}")
+    """A violation for each campaign limit (planner.formulas.limits.CAMPAIGN_LIMITS) the plan breaks:
+    `budget: cost 2,412,000 USD, the budget is 2,000,000 USD`."""
+    for row in CAMPAIGN_LIMITS:
+        bound, figure = getattr(campaign.limits, row.key), row.read(metrics)
+        if bound is not None and figure > bound * (1 + TOL):
+            metrics.violations.append(f"{row.noun}: {row.label} {amount(figure, row.unit)}, "
+                                      f"the {row.noun} is {amount(bound, row.unit)}")

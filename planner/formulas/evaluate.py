@@ -42,7 +42,7 @@ from planner.formulas.targets import target_loss, target_probability
 from planner.formulas.post_training import (fleet_gpu_hours, recipe_coefficients, recipe_flops, recipe_seconds,
                                              stage_usd)
 from planner.formulas.throughput import flop_rate, peak_flops
-from planner.formulas.limits import LIMITS
+from planner.formulas.limits import BY_QUANTITY, LIMITS
 from planner.input.schema import FixedPlan, Instance
 
 __all__ = ["evaluate_plan", "find_violations", "target_loss", "flop_rate", "memory_floor_gpus", "total_params",
@@ -302,13 +302,13 @@ def _spread(instance: Instance, gpu, n_params: float, gpu_hours: float, days: fl
     else:
         figure = Figure((cost.compute + cost.staff + cost.development) / q, fixed)
     co2_t = co2_t / q
+    # each limit whose figure the spread moves (by its frontier quantity): (limit, that figure as a
+    # function of the throughput draw)
     limits = {}
-    if instance.limits.deadline_days is not None:
-        limits["deadline_days"] = (instance.limits.deadline_days, Figure(days))
-    if instance.limits.budget_usd is not None:
-        limits["budget_usd"] = (instance.limits.budget_usd, figure)
-    if instance.limits.max_co2_t is not None:
-        limits["max_co2_t"] = (instance.limits.max_co2_t, Figure(co2_t))
+    for quantity, bounded in {"time": Figure(days), "cost": figure, "co2": Figure(co2_t)}.items():
+        row = BY_QUANTITY[quantity]
+        if getattr(instance.limits, row.key) is not None:
+            limits[row.key] = (getattr(instance.limits, row.key), bounded)
     return throughput_spread(cell, gpu_hours, days, figure, co2_t, limits)
 
 

@@ -17,17 +17,20 @@ from dataclasses import asdict
 from typing import Any
 
 from planner.formulas.evaluate import Co2T, CostUsd, Flops, PlanMetrics
+from planner.numbers import si
 
 #: How a list (e.g. binding limits) is written in one CSV cell.
 LIST_SEPARATOR = ";"
 
 
-def plan_record(metrics: PlanMetrics) -> dict[str, Any]:
+def plan_record(metrics: PlanMetrics, details: bool = True) -> dict[str, Any]:
     """The `plan` object of `plan solve --format json`. A recipe's fixed cost (e.g. building
     verifiers) is reported inside `annotation`, the recipe's one-off cost, so the parts add up to
-    `total`."""
+    `total`. Without `details`, the plan's own analyses are left out (scale, post_training,
+    throughput_spread: figures about the plan, not parts of its cost, CO2 or time): the record
+    of each of many scenarios (`plan uncertainty`)."""
     cost = metrics.cost_usd
-    return {
+    core = {
         "model_params": metrics.model_params,
         "tokens": metrics.tokens,
         "tokens_per_param": metrics.tokens_per_param,
@@ -52,10 +55,22 @@ def plan_record(metrics: PlanMetrics) -> dict[str, Any]:
         **({"serving": asdict(metrics.serving), "lifetime": asdict(metrics.lifetime)}
            if metrics.serving is not None else {}),
         **({"target_probability": metrics.target_probability} if metrics.target_probability is not None else {}),
+    }
+    if not details:
+        return core
+    return {
+        **core,
         **({"scale": asdict(metrics.scale)} if metrics.scale is not None else {}),
         **({"post_training": asdict(metrics.post_training)} if metrics.post_training is not None else {}),
         **({"throughput_spread": asdict(metrics.throughput_spread)} if metrics.throughput_spread is not None else {}),
     }
+
+
+def plan_label(model_params: float, gpu: str, gpu_count: int, region: str, alignment: str | None) -> str:
+    """`70B H100x4096 us-east DPO`: a plan's decisions in a few characters (every table and JSON
+    that names a plan in one cell: frontier, compare, rank, what-if, uncertainty's winners)."""
+    recipe = f" {alignment}" if alignment else ""
+    return f"{si(model_params)} {gpu}x{gpu_count} {region}{recipe}"
 
 
 def flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -72,11 +87,11 @@ def flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def flat_record(metrics: PlanMetrics | None, serving: bool = False) -> dict[str, Any]:
-    """flat(plan_record(metrics)); every column None without a plan."""
+def flat_record(metrics: PlanMetrics | None, serving: bool = False, details: bool = True) -> dict[str, Any]:
+    """flat(plan_record(metrics, details)); every column None without a plan."""
     if metrics is None:
         return dict.fromkeys(record_columns(serving))
-    return flat(plan_record(metrics))
+    return flat(plan_record(metrics, details))
 
 
 def record_columns(serving: bool = False) -> list[str]:
@@ -106,4 +121,4 @@ def with_row_keys(columns: list[str], rows: list[dict[str, Any]], before: str) -
 _TEMPLATE = PlanMetrics(0.0, 0.0, 0.0, "", 0, "", None, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, Flops(0.0, 0.0, 0.0),
                         CostUsd(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), Co2T(0.0, 0.0, 0.0, 0.0))
 
-__all__ = ["plan_record", "flat", "flat_record", "record_columns", "with_row_keys", "LIST_SEPARATOR"]
+__all__ = ["plan_record", "plan_label", "flat", "flat_record", "record_columns", "with_row_keys", "LIST_SEPARATOR"]

@@ -7,28 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 from planner.input.months import month_index
+from planner.input.schema import check_unique
 
 
 def check_campaign(c: Any) -> None:
     """Every cross-key rule of campaign `c` (module docstring)."""
-    _unique([g.name for g in c.gpus], "gpus")
+    check_unique([g.name for g in c.gpus], "gpus")
     for i, gpu in enumerate(c.gpus):
         if gpu.parallel_overhead > 0:
             raise ValueError(f"gpus[{i}].parallel_overhead: not modelled in campaigns (single-run plans only); "
                              "leave it out")
-    _unique([s.name for s in c.sites], "sites")
-    _unique([r.name for r in c.runs], "runs")
+    check_unique([s.name for s in c.sites], "sites")
+    check_unique([r.name for r in c.runs], "runs")
     _sites(c)
     _fleet(c)
     _runs(c)
-
-
-def _unique(names: list[str], field: str) -> None:
-    seen: set[str] = set()
-    for i, name in enumerate(names):
-        if name in seen:
-            raise ValueError(f"{field}[{i}].name: duplicate name '{name}'")
-        seen.add(name)
 
 
 def _length(value: Any, months: int, path: str) -> None:

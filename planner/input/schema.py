@@ -388,7 +388,7 @@ class Alignment(Strict):
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Alignment":
-        _check_unique([r.name for r in self.recipes], "recipes")
+        check_unique([r.name for r in self.recipes], "recipes")
         return self
 
 
@@ -636,8 +636,8 @@ class Instance(Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> "Instance":
-        _check_unique([g.name for g in self.gpus], "gpus")
-        _check_unique([r.name for r in self.regions], "regions")
+        check_unique([g.name for g in self.gpus], "gpus")
+        check_unique([r.name for r in self.regions], "regions")
         gpu_names = {g.name for g in self.gpus}
         for i, region in enumerate(self.regions):
             for gpu_name in region.offers or {}:
@@ -761,7 +761,8 @@ def loss_target_problem(instance: Instance) -> str | None:
     return None
 
 
-def _check_unique(names: list[str], field: str) -> None:
+def check_unique(names: list[str], field: str) -> None:
+    """ValueError `FIELD[i].name: duplicate name 'X'` at the first name seen twice (instances and campaigns)."""
     seen: set[str] = set()
     for i, name in enumerate(names):
         if name in seen:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from models.campaign_inputs import CampaignInputs, IslandNumbers, RunNumbers, VariantNumbers
 from planner.formulas.cluster import cluster_rates, operations
+from planner.formulas.limits import CAMPAIGN_LIMITS
 from planner.formulas.offers import co2_t_per_gpu_hour, facility_mw
 from planner.input.campaign_schema import Campaign, CampaignRun
 from planner.input.schema import Instance, Region
@@ -157,7 +158,7 @@ def campaign_data(campaign: Campaign) -> CampaignData:
         objective=campaign.objective, carbon_price_usd_per_t=campaign.carbon_price_usd_per_t,
         hours=tuple(campaign.hours()), runs=tuple(runs), islands=tuple(isles),
         grid_mw=tuple(tuple(campaign.grid_by_month(s)) for s in campaign.sites), owned_usd=constant,
-        budget_usd=campaign.limits.budget_usd, max_co2_t=campaign.limits.max_co2_t,
+        **{row.key: getattr(campaign.limits, row.key) for row in CAMPAIGN_LIMITS},  # the model's limit inputs
         objective_unit=_objective_unit(campaign, variants, constant),
         cost_unit=_objective_unit(campaign.model_copy(update={"objective": "cost"}), variants, constant))
     return CampaignData(inputs, variants, labels, [s.name for s in campaign.sites], ruled_out)

@@ -234,7 +234,7 @@ class _Context:
             raise _OutOfTime
 
     def best(self, instance: Instance, measure: str) -> tuple[float | None, bool]:
-        """The least `measure` (cost, co2, time, flops, tokens, loss) over every plan of `instance`,
+        """The least `measure` (cost, co2, time, loss, tokens, flops.total) over every plan of `instance`,
         from the presolve's exact per-candidate optima (serving left out: limits bind training
         alone); (None, False) without a plan. The flag says the value is an infimum (`loss` with
         unlimited tokens)."""
@@ -306,10 +306,10 @@ class _Context:
             return self._best_loss()
         if lim.path.startswith("limits."):
             key = lim.path.removeprefix("limits.")
-            if key == "max_training_flops":
-                return self._least(lim.path, "flops"), ""
-            measure = BY_KEY[key].quantity
-            return self.best(_relaxed(self.instance, {lim.path}, {}, objective=measure), measure)[0], ""
+            row = BY_KEY[key]
+            if row.quantity is None:  # no objective minimises its figure (FLOPs): the least of the figure
+                return self._least(lim.path, row.figure), ""
+            return self.best(_relaxed(self.instance, {lim.path}, {}, objective=row.quantity), row.quantity)[0], ""
         if lim.path == "data.max_epochs":
             tokens = self._least(lim.path, "tokens")
             return (None if tokens is None else tokens / self.instance.data.unique_tokens), ""

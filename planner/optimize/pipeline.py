@@ -25,7 +25,7 @@ from planner.formulas.scaling_law import data_token_cap
 from planner.formulas.evaluate import REL_TOL, PlanMetrics, Violation, evaluate_plan, find_violations
 from planner.formulas.evaluate import memory_floor_gpus, target_loss
 from planner.formulas.extrapolation import plan_warnings
-from planner.formulas.limits import LIMITS, OBJECTIVES
+from planner.formulas.limits import BY_QUANTITY, LIMITS, OBJECTIVES
 from planner.formulas.targets import min_tokens
 from planner.input.schema import FixedPlan, Instance, loss_target_problem
 from planner.optimize import deadline, presolve
@@ -98,14 +98,15 @@ def presolve_instance(instance: Instance) -> Presolved:
     if instance.objective == Objective.LOSS and rows.unbounded.any():
         t = int(np.flatnonzero(rows.unbounded)[0])
         offer = cand.offers[cand.offer[t]]
+        budget = BY_QUANTITY["cost"]
         raise InputError(
             "objective",
             f"'loss' has no optimum: nothing limits the tokens of N={cand.sizes[cand.size[t]]:.4g} on "
             f"{offer.gpu} in {offer.region}"
-            + (" (a token costs nothing there, so limits.budget_usd does not bind)"
-               if instance.limits.budget_usd is not None else "")
-            + "; add limits.budget_usd (with a non-zero price), limits.deadline_days, "
-            "limits.max_co2_t, limits.max_training_flops or data.max_epochs")
+            + (f" (a token costs nothing there, so {budget.path} does not bind)"
+               if getattr(instance.limits, budget.key) is not None else "")
+            + "; add " + ", ".join(row.path + (" (with a non-zero price)" if row is budget else "") for row in LIMITS)
+            + " or data.max_epochs")
     return Presolved(cand, rows, presolve.survivors(rows))
 
 

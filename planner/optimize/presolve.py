@@ -22,7 +22,8 @@ derivative becomes (-2 - a t + v (2 t_ref - t)/t_ref)/t^3 < 0 for v <= 1 (and th
 convex: its 1/t^2 weight is 1 - v >= 0).
 
 So the feasible counts form an interval: the deadline gives a least k, the carbon budget a
-largest, the budget (cost unimodal) an interval around the cheapest k; the grid, swing and
+largest, the budget (cost unimodal) an interval around the cheapest k (each limit by its row of
+planner.formulas.limits: the figure it caps and its direction in the count, `in_gpus`); the grid, swing and
 availability limits are in max_nodes and the memory floor in min_nodes. The best k is then: the
 cheapest k (cost), the least feasible k (co2), the largest (time), the argmin of the unimodal
 weighted value (weighted). Every one of these is found exactly on the integers by bisection on a
@@ -61,6 +62,7 @@ from planner.input.schema import Instance
 from planner.optimize.derive import Candidates
 from planner.optimize.ties import TIE_TOL
 
+from planner.formulas.limits import LIMITS, Limit
 from planner.constants import KEEP_TOL, LIMIT_TOL, Objective  # noqa: E402 -- a limit's slack; rows kept near the best
 
 
@@ -118,6 +120,28 @@ class RowFigures:
     def flops(self, tokens):
         return self.cand.flops_per_token * tokens + self.cand.align_flops
 
+    def figure(self, name: str, nodes, tokens) -> np.ndarray:
+        """The figure a limit caps (Limit.figure, its name in the plan record) at node counts and tokens."""
+        return _FIGURES[name](self, nodes, tokens)
+
+    def affine(self, name: str, rates: ClusterRates | None) -> list[tuple[np.ndarray, tuple]]:
+        """The figure `name` as affine functions of the tokens D at the node counts `rates` were made
+        for: figure = max over (per_token, fixed) of per_token D + the sum of `fixed` (GPU-seconds
+        S = a D + b times the rate the figure sees; for cost also data dollars per token, the
+        recipe's fixed dollars and, rented, the rent floor: the rent is max(S compute_usd, floor))."""
+        a, b, cand = self.cand.seconds_per_token, self.cand.align_seconds, self.cand
+        if name == "flops.total":
+            return [(cand.flops_per_token, (cand.align_flops,))]
+        assert rates is not None
+        if name == "cost_usd.total":
+            pairs = [(a * rates.usd + self.data_usd, (cand.fixed_usd, b * rates.usd))]
+            if self.rented:
+                rest = rates.usd - rates.compute_usd
+                pairs.append((a * rest + self.data_usd, (cand.fixed_usd, rates.rent_floor_usd, b * rest)))
+            return pairs
+        rate, fixed = {"co2_t.total": (rates.co2_t, cand.fixed_co2), "duration_days": (rates.days, 0.0)}[name]
+        return [(a * rate, (fixed, b * rate))]
+
     def scale_nodes(self, tokens) -> np.ndarray:
         """The most nodes the `scale:` limit allows at `tokens` (planner.formulas.scale); the offer's
         max_nodes without it."""
@@ -134,6 +158,25 @@ class RowFigures:
             return np.zeros(len(self.params))
         flops = min_flops_for_gpus(sc, self.node * nodes, self.cand.model_parallel)
         return flops / (self.instance.flops_per_param_token * self.params) * (1 - SCALE_TOL)
+
+
+#: The vectorised figure each limit reads (Limit.figure): a new limit on one of these needs no edit here.
+_FIGURES = {"cost_usd.total": RowFigures.usd, "co2_t.total": RowFigures.co2, "duration_days": RowFigures.days,
+            "flops.total": lambda rows, nodes, tokens: rows.flops(tokens)}
+#: Measures explain asks for beside the objectives, none moving with the count: the tokens, and the
+#: figure of each limit that does not move (Limit.in_gpus "none": training FLOPs).
+_STILL = ("tokens", *(limit.figure for limit in LIMITS if limit.in_gpus == "none"))
+#: The order the limits narrow a row's counts in: a row-wide check, the least count, the largest,
+#: then the interval around a unimodal figure's least (found on the counts the others leave).
+_ORDER = ("none", "down", "up", "unimodal")
+
+
+def set_limits(instance: Instance) -> list[tuple[Limit, float]]:
+    """The limits the instance sets, with their values, in _ORDER (planner.formulas.limits)."""
+    limits = instance.limits
+    given = [(limit, getattr(limits, limit.key)) for limit in LIMITS]
+    return sorted([(limit, value) for limit, value in given if value is not None],
+                  key=lambda lv: _ORDER.index(lv[0].in_gpus))
 
 
 def first_true(pred, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -185,7 +228,8 @@ def lower_bound(instance: Instance, cand: Candidates, objective: str) -> np.ndar
 
 def optimise_rows(instance: Instance, cand: Candidates, objective: str | None = None) -> RowOptimum:
     """The exact optimum of every row that may be optimal (module docstring). `objective` defaults
-    to the instance's; explain also asks for `flops` and `tokens` (least training FLOPs, least tokens).
+    to the instance's; explain also asks for `tokens` (least tokens) and for the figure of a limit
+    that does not move with the count (`flops.total`, the least training FLOPs: _STILL).
 
     Bound pruning: with many rows, the FIRST_ROWS rows of least lower_bound are optimised first;
     the best feasible value among them is an incumbent, and a row whose lower bound is above it
@@ -236,23 +280,10 @@ def _optimise(instance: Instance, cand: Candidates, objective: str) -> RowOptimu
 def _best_count(instance: Instance, cand: Candidates, rows: RowFigures, objective: str, tokens: np.ndarray,
                 lo: np.ndarray, hi: np.ndarray) -> RowOptimum:
     """The best count of every row in [lo, hi] at the given tokens (module docstring)."""
-    limits = instance.limits
     feasible = lo <= hi
     feasible &= tokens <= data_token_cap(instance.data) * (1 + LIMIT_TOL)
-    if limits.max_training_flops is not None:
-        feasible &= rows.flops(tokens) <= limits.max_training_flops * (1 + LIMIT_TOL)
-    if limits.deadline_days is not None:
-        lo = first_true(lambda k: rows.days(k, tokens) <= limits.deadline_days * (1 + LIMIT_TOL), lo, hi)
-    if limits.max_co2_t is not None:
-        hi = first_true(lambda k: rows.co2(k, tokens) > limits.max_co2_t * (1 + LIMIT_TOL), lo, hi) - 1
-    feasible &= lo <= hi
-    cheapest = argmin_unimodal(lambda k: rows.usd(k, tokens), lo, np.maximum(hi, lo))
-    if limits.budget_usd is not None:
-        budget = limits.budget_usd * (1 + LIMIT_TOL)
-        feasible &= rows.usd(cheapest, tokens) <= budget
-        lo = first_true(lambda k: rows.usd(k, tokens) <= budget, lo, cheapest)
-        hi = first_true(lambda k: rows.usd(k, tokens) > budget, cheapest, np.maximum(hi, cheapest)) - 1
-        feasible &= lo <= hi
+    lo, hi, feasible, least = _limit_counts(instance, rows, tokens, lo, hi, feasible)
+    cheapest = least("cost_usd.total")
     price = instance.carbon_price_usd_per_t
     top = np.maximum(hi, lo)
     if objective == Objective.COST:
@@ -261,7 +292,7 @@ def _best_count(instance: Instance, cand: Candidates, rows: RowFigures, objectiv
         least = rows.co2(lo, tokens)
         same = first_true(lambda k: ~_within(lambda j: rows.co2(j, tokens), k, least), lo, top) - 1
         nodes = _cheapest_fastest(rows, tokens, lo, np.maximum(same, lo))
-    elif objective in (Objective.TIME, "flops", "tokens"):
+    elif objective == Objective.TIME or objective in _STILL:
         nodes = top
     else:  # weighted
         weighted = lambda k: rows.usd(k, tokens) + price * rows.co2(k, tokens)  # noqa: E731
@@ -271,10 +302,50 @@ def _best_count(instance: Instance, cand: Candidates, rows: RowFigures, objectiv
         "co2": lambda: rows.co2(nodes, tokens),
         "time": lambda: rows.days(nodes, tokens),
         "weighted": lambda: rows.usd(nodes, tokens) + price * rows.co2(nodes, tokens),
-        "flops": lambda: rows.flops(tokens),
         "tokens": lambda: tokens,
+        **{name: (lambda name=name: rows.figure(name, nodes, tokens)) for name in _STILL if name in _FIGURES},
     }[objective]() + (cand.serving if objective in (Objective.COST, Objective.CO2, Objective.WEIGHTED) else 0.0)
     return RowOptimum(feasible, nodes, tokens, np.where(feasible, value, np.inf), np.zeros(len(cand), bool))
+
+
+def _limit_counts(instance: Instance, rows: RowFigures, tokens: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                  feasible: np.ndarray):
+    """The counts [lo, hi] every limit allows, row by row, each limit by its direction in the count
+    (Limit.in_gpus): a figure that does not move is met at every count or none; one that falls
+    sets the least count, one that rises the largest; a unimodal one an interval around its least
+    count (first found on the counts the monotone limits leave). Also `least(figure)`: that least
+    count (the cheapest count for cost), found once on those counts."""
+    lows: dict[str, np.ndarray] = {}
+
+    def least(name: str) -> np.ndarray:
+        if name not in lows:
+            lows[name] = argmin_unimodal(lambda k: rows.figure(name, k, tokens), base_lo, np.maximum(base_hi, base_lo))
+        return lows[name]
+
+    monotone = True
+    base_lo, base_hi = lo, hi
+    for limit, value in set_limits(instance):
+        cap = value * (1 + LIMIT_TOL)
+        f = lambda k, name=limit.figure: rows.figure(name, k, tokens)  # noqa: E731
+        if limit.in_gpus == "unimodal" and monotone:
+            feasible = feasible & (lo <= hi)
+            base_lo, base_hi, monotone = lo, hi, False
+        if limit.in_gpus == "none":
+            feasible = feasible & (f(lo) <= cap)
+        elif limit.in_gpus == "down":
+            lo = first_true(lambda k: f(k) <= cap, lo, hi)
+        elif limit.in_gpus == "up":
+            hi = first_true(lambda k: f(k) > cap, lo, hi) - 1
+        else:
+            at = least(limit.figure)
+            feasible = feasible & (f(at) <= cap)
+            lo = first_true(lambda k: f(k) <= cap, lo, at)
+            hi = first_true(lambda k: f(k) > cap, at, np.maximum(hi, at)) - 1
+            feasible = feasible & (lo <= hi)
+    if monotone:
+        feasible = feasible & (lo <= hi)
+        base_lo, base_hi = lo, hi
+    return lo, hi, feasible, least
 
 
 def _within(f, k, level) -> np.ndarray:
@@ -312,27 +383,16 @@ def token_cap(instance: Instance, cand: Candidates, rows: RowFigures, nodes: np.
     """Dmax(k): the largest D every limit that grows with D allows at node count k (inf: none).
     Each limit is affine in D: GPU-seconds S = a D + b times the rate the limit sees, plus, for the
     budget, data dollars per token and the recipe's fixed dollars."""
-    limits = instance.limits
-    a, b = cand.seconds_per_token, cand.align_seconds
+    given = set_limits(instance)
     cap = np.full(len(cand), data_token_cap(instance.data))
+    rates = rows.rates(nodes) if any(limit.in_gpus != "none" for limit, _ in given) else None
     with np.errstate(divide="ignore", invalid="ignore"):
-        if limits.max_training_flops is not None:
-            per_token = cand.flops_per_token
-            cap = np.minimum(cap, (limits.max_training_flops - cand.align_flops) / per_token)
-        if limits.budget_usd is None and limits.max_co2_t is None and limits.deadline_days is None:
-            return cap
-        rates = rows.rates(nodes)
-        if limits.budget_usd is not None:
-            cap = np.minimum(cap, _most_tokens(limits.budget_usd - cand.fixed_usd - b * rates.usd,
-                                               a * rates.usd + rows.data_usd))
-            if rows.rented:   # the rent is max(S compute_usd, floor): also floor + the rest <= budget
-                rest = rates.usd - rates.compute_usd
-                cap = np.minimum(cap, _most_tokens(limits.budget_usd - cand.fixed_usd - rates.rent_floor_usd
-                                                   - b * rest, a * rest + rows.data_usd))
-        for limit, rate, fixed in ((limits.max_co2_t, rates.co2_t, cand.fixed_co2),
-                                   (limits.deadline_days, rates.days, 0.0)):
-            if limit is not None:
-                cap = np.minimum(cap, _most_tokens(limit - fixed - b * rate, a * rate))
+        for limit, value in given:
+            for per_token, fixed in rows.affine(limit.figure, rates):
+                room = value
+                for part in fixed:
+                    room = room - part
+                cap = np.minimum(cap, _most_tokens(room, per_token))
     return cap
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.optimize.pipeline import PlanResult
+from planner.formulas.limits import BY_QUANTITY, OBJECTIVES
 
 #: columns of the plan text (the CLI's table at this terminal width)
 PLAN_WIDTH = 100
@@ -32,7 +33,7 @@ def plan_text(result: PlanResult, width: int = PLAN_WIDTH) -> str:
 def headline(result: PlanResult) -> str:
     """One line: `140B params on 4.5T tokens, 4,096 x H100 in sweden, DPO: $10,619,982, 139.9 t CO2e,
     34.0 days` (or the status when there is no plan)."""
-    from planner.present.report import show_quantity
+    from planner.numbers import quantity as show_quantity
 
     m = result.metrics
     if m is None:
@@ -78,7 +79,7 @@ class Chart:
     explanation: list[str]
     x_div: float = 1.0
     y_div: float = 1.0
-    x_key: str = "co2_t"      # the plan figure across (co2_t or duration_days)
+    x_key: str = "co2_t.total"  # the plan figure across, its record name (co2_t.total or duration_days)
     band: list[list[float]] | None = None  # whiskers: [[x10, y50], [x90, y50]], [[x50, y10], [x50, y90]]
 
 
@@ -92,16 +93,15 @@ def frontier_chart(front: Any, current: PlanResult | None, band: Any = None) -> 
     x_kind, y_kind = quantity_kind(front.limit), quantity_kind(front.minimize)
     x_div, x_unit = axis_unit(x_kind, [p.g for p in front.points])
     y_div, y_unit = axis_unit(y_kind, [p.f for p in front.points])
-    names = {"co2": "CO2e", "time": "duration", "cost": "cost"}
-    x_title = f"{names.get(front.limit, front.limit)} ({x_unit})"
-    y_title = f"{names.get(front.minimize, front.minimize)} ({y_unit.replace('$', 'USD, ').rstrip(', ') or 'USD'})"
+    x_title = f"{OBJECTIVES[front.limit].label} ({x_unit})"
+    y_title = f"{OBJECTIVES[front.minimize].label} ({y_unit.replace('$', 'USD, ').rstrip(', ') or 'USD'})"
     y_title = {"$M": "cost (million USD)", "$k": "cost (thousand USD)", "$": "cost (USD)"}.get(y_unit, y_title)
     points = [Point(p.g / x_div, p.f / y_div, decision_label(p.result),
                     f"{_money(p.f)}, {_figure(p.g, x_kind)}", p.result) for p in sorted(front.points, key=lambda p: p.g)]
     at = None
     if current is not None and current.metrics is not None:
         at = (value_of(current, front.limit) / x_div, value_of(current, front.minimize) / y_div)
-    x_key = {"co2": "co2_t", "time": "duration_days"}.get(front.limit, "co2_t")
+    x_key = BY_QUANTITY.get(front.limit, BY_QUANTITY["co2"]).figure  # its name in the record and the band
     return Chart(points, x_title, y_title, at, list(front.explanation), x_div, y_div, x_key,
                  band_whiskers(band, x_key, x_div, y_div))
 
@@ -112,7 +112,8 @@ def band_whiskers(band: Any, x_key: str, x_div: float, y_div: float) -> list[lis
     summary = band.fixed_summary() if band is not None else None
     if summary is None:
         return None
-    cost, across = summary["percentiles"].get("cost_usd") or {}, summary["percentiles"].get(x_key) or {}
+    cost = summary["percentiles"].get(BY_QUANTITY["cost"].figure) or {}
+    across = summary["percentiles"].get(x_key) or {}
     if any(v.get(q) is None for v in (cost, across) for q in ("p10", "p50", "p90")):
         return None
     return [[[across["p10"] / x_div, cost["p50"] / y_div], [across["p90"] / x_div, cost["p50"] / y_div]],
@@ -153,19 +154,17 @@ def rank_table(ranking: Any) -> list[dict[str, str]]:
     return rows
 
 
-#: the band's rows: figure of ScenarioResult -> (label, unit)
-BAND = {"cost_usd": ("cost", "USD"), "co2_t": ("CO2e", "t"), "duration_days": ("duration", "days"),
-        "loss": ("loss", "nats/token")}
-
-
 def band_rows(result: Any) -> list[dict[str, str]]:
     """P10 / P50 / P90 of the plan's figures over the sampled inputs (`plan uncertainty`)."""
     summary = result.fixed_summary()
     if summary is None:
         return []
+    from planner.analysis.uncertainty import SUMMARISED
+
     rows = []
-    for key, (label, unit) in BAND.items():
-        p = summary["percentiles"].get(key) or {}
+    for q in SUMMARISED:
+        label, unit = OBJECTIVES[q.quantity].label, q.unit
+        p = summary["percentiles"].get(q.figure) or {}
         cell = (lambda v: "-" if v is None else (f"{v:,.0f}" if unit == "USD" else f"{v:,.4f}" if unit == "nats/token"
                                                  else f"{v:,.1f}"))
         rows.append({"figure": f"{label} ({unit})", "p10": cell(p.get("p10")), "p50": cell(p.get("p50")),

@@ -11,23 +11,25 @@ draws them.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from planner.constants import PlanStatus
+from planner.constants import Objective, PlanStatus
+from planner.formulas.limits import CAMPAIGN_LIMITS
 from planner.errors import InputError, one_line
-from planner.page.jobs import Jobs
 from planner.page.levers import Scale, scale_around
 from planner.page.source import Source
+from planner.page.view_state import ViewState
 
 #: columns of the campaign's tables (as `plan campaign` prints them at this terminal width)
 CAMPAIGN_WIDTH = 100
 #: the campaign figure on the page, inches (at 100 dpi about the width of the page's answer column,
 #: short enough to sit below the headline at 1280x800)
 FIGURE_INCHES = (10.0, 6.0)
+#: the campaign limit the page has a lever for: the budget (planner.formulas.limits)
+BUDGET = next(row for row in CAMPAIGN_LIMITS if row.quantity == Objective.COST)
 #: the objectives of a campaign (planner.input.campaign_schema.Campaign.objective)
 CAMPAIGN_OBJECTIVES = {"cost": "cost (USD)", "co2": "CO2e (t)", "weighted": "cost + carbon price x CO2e",
                        "lateness": "cost + lateness"}
@@ -38,7 +40,7 @@ class CampaignLevers:
     """What the page may change: objective, budget (None: no budget), carbon price, deadlines."""
 
     objective: str
-    budget_usd: float | None
+    budget: float | None                     # the BUDGET limit's value, None: off
     carbon_price_usd_per_t: float
     deadlines: tuple[tuple[str, str], ...]   # (run, YYYY-MM) in the file's order
 
@@ -51,7 +53,7 @@ class CampaignLevers:
 
 def campaign_levers(campaign: Any) -> CampaignLevers:
     """The file's own levers."""
-    return CampaignLevers(campaign.objective, campaign.limits.budget_usd, float(campaign.carbon_price_usd_per_t),
+    return CampaignLevers(campaign.objective, getattr(campaign.limits, BUDGET.key), float(campaign.carbon_price_usd_per_t),
                           tuple((run.name, run.deadline) for run in campaign.runs))
 
 
@@ -61,8 +63,8 @@ def campaign_changes(source: Source, levers: CampaignLevers) -> list[tuple[str, 
     out: list[tuple[str, Any]] = []
     if levers.objective != own.objective:
         out.append(("objective", levers.objective))
-    if levers.budget_usd != own.budget_usd:
-        out.append(("limits.budget_usd", levers.budget_usd))
+    if levers.budget != own.budget:
+        out.append((BUDGET.path, levers.budget))
     if levers.carbon_price_usd_per_t != own.carbon_price_usd_per_t:
         out.append(("carbon_price_usd_per_t", levers.carbon_price_usd_per_t))
     for (run, month), (_, file_month) in zip(levers.deadlines, own.deadlines):
@@ -73,13 +75,13 @@ def campaign_changes(source: Source, levers: CampaignLevers) -> list[tuple[str, 
 
 def campaign_edited_data(source: Source, changes: list[tuple[str, Any]]) -> dict[str, Any]:
     """The campaign mapping with `changes` applied as `plan campaign --vary` applies one value (an
-    absent budget is dropped from `limits`, not written as null)."""
+    absent limit is dropped from `limits`, not written as null)."""
     from planner.input.sweep_paths import parse_path, set_path
 
     data = dict(source.data)
     for path, value in changes:
-        if path == "limits.budget_usd" and value is None:
-            limits = {k: v for k, v in (data.get("limits") or {}).items() if k != "budget_usd"}
+        if path.startswith("limits.") and value is None:
+            limits = {k: v for k, v in (data.get("limits") or {}).items() if k != path.removeprefix("limits.")}
             data = {**data, "limits": limits} if limits else {k: v for k, v in data.items() if k != "limits"}
             continue
         data = set_path(data, parse_path(path, "--set"), value, path, "--set")
@@ -135,7 +137,8 @@ def campaign_text(result: Any, width: int = CAMPAIGN_WIDTH) -> str:
 
 def campaign_json(result: Any) -> str:
     """`plan campaign --format json`."""
-    from planner.present.campaign_report import campaign_dict, to_json
+    from planner.present.campaign_report import campaign_dict
+    from planner.present.report import to_json
 
     return to_json(campaign_dict(result)) + "\n"
 
@@ -162,17 +165,12 @@ def campaign_png(campaign: Any, result: Any) -> bytes:
 
 
 @dataclass
-class CampaignState:
+class CampaignState(ViewState):
     """The campaign view's state for one campaign source."""
 
-    source: Source
-    jobs: Jobs
     levers: CampaignLevers = None  # type: ignore[assignment]
     answer: CampaignAnswer | None = None
-    error: str | None = None       # one line: a lever's value refused, or the pool was ended (cancel)
     running: float | None = None   # when the running solve started (monotonic), None when none runs
-    request: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
     job: Any = None                # the worker's function (default campaign_job; the tests give a slow one)
 
     def __post_init__(self) -> None:
@@ -193,7 +191,7 @@ class CampaignState:
     def budget_scale(self) -> Scale:
         """The budget slider: around the file's budget and the file's plan's cost."""
         cost = self.result.metrics.cost_usd if self.result is not None and self.result.metrics is not None else None
-        return scale_around(campaign_levers(self.source.campaign).budget_usd, cost)
+        return scale_around(campaign_levers(self.source.campaign).budget, cost)
 
     def months(self) -> list[str]:
         return list(self.source.campaign.labels())
@@ -209,11 +207,8 @@ class CampaignState:
             self.answer, self.error = None, one_line(str(exc))
             return True
         self.running = start
-        future = self.jobs.submit(self.job or campaign_job, data)
         try:
-            status, answer = await asyncio.wrap_future(future)
-        except Exception as exc:  # BrokenProcessPool after cancel(), or a worker that died
-            status, answer = "cancelled", "cancelled" if future.cancelled() else one_line(f"{type(exc).__name__}: {exc}")
+            status, answer = await self.run_job(self.job or campaign_job, data)
         finally:
             if mine == self.request:
                 self.running = None

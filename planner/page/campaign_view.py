@@ -14,13 +14,14 @@ from nicegui import background_tasks, ui
 
 from planner.page.campaign_state import CAMPAIGN_OBJECTIVES, CampaignState, campaign_levers
 from planner.page.levers import Scale
+from planner.page.page_view import PageView
 from planner.page.single_run import price_slider, switched_slider
 
 #: the carbon price slider, USD per t CO2e
 PRICE_SCALE = Scale(0.0, 1000.0, 5.0)
 
 
-class CampaignView:
+class CampaignView(PageView):
     """One tab's campaign view over `state` (a CampaignState); `draw()` builds it in the current
     container, `start()` solves the file's own campaign."""
 
@@ -31,23 +32,15 @@ class CampaignView:
     def accepts(source: Any) -> bool:
         return source.is_campaign
 
-    def __init__(self, state: CampaignState) -> None:
-        self.state = state
-        self.boxes: dict[str, Any] = {}
-        self.timer: Any = None
+    noun = "campaign"
+    answer_noun = "campaign plan"
 
-    def draw(self) -> None:
-        with ui.row().classes("w-full no-wrap items-start gap-6"):
-            self.boxes["controls"] = ui.column().classes("w-72 shrink-0 gap-0")
-            with ui.column().classes("grow min-w-0 gap-2"):
-                self.boxes["answer"] = ui.column().classes("w-full gap-1")
-                self.boxes["work"] = ui.row().classes("w-full items-center gap-2 min-h-6")
-                self.boxes["figure"] = ui.column().classes("w-full")
-                self.boxes["plan"] = ui.column().classes("w-full gap-1")
-                self.boxes["downloads"] = ui.row().classes("w-full items-center gap-2")
-        self.draw_controls()
-        self.draw_downloads()
-        self.timer = ui.timer(0.25, self.draw_work)
+    def __init__(self, state: CampaignState) -> None:
+        super().__init__(state)
+        self.state: CampaignState = state
+
+    def draw_figures(self) -> None:
+        self.boxes["figure"] = ui.column().classes("w-full")
 
     async def start(self) -> None:
         await self.resolve()
@@ -59,9 +52,7 @@ class CampaignView:
         box.clear()
         lv = self.state.levers
         with box:
-            ui.label("Campaign levers").classes("text-lg font-bold")
-            ui.select(CAMPAIGN_OBJECTIVES, value=lv.objective, label="objective (minimise)",
-                      on_change=lambda e: self.set(objective=e.value)).classes("w-full").mark("campaign-objective")
+            self.draw_objective("Campaign levers", CAMPAIGN_OBJECTIVES, "campaign-objective")
             self.budget_control()
             self.price_control()
             ui.label("deadlines (last month a run may be active)").classes("font-bold mt-2")
@@ -74,9 +65,9 @@ class CampaignView:
 
     def budget_control(self) -> None:
         scale = self.state.budget_scale()
-        value = self.state.levers.budget_usd
+        value = self.state.levers.budget
         switched_slider("budget (USD)", value, scale, lambda v: f"${v:,.0f}",
-                        lambda current: self.set(budget_usd=None if current is None else float(current)),
+                        lambda current: self.set(budget=None if current is None else float(current)),
                         "campaign-budget", "campaign-budget", high=max(scale.high, value or 0))
 
     def price_control(self) -> None:
@@ -159,48 +150,24 @@ class CampaignView:
 
     # -- downloads ----------------------------------------------------------------------------
 
-    def draw_downloads(self) -> None:
-        box = self.boxes["downloads"]
-        box.clear()
-        with box:
-            ui.label("Download:").classes("font-bold")
-            for label, handler in (("campaign (YAML)", self.download_yaml), ("campaign plan (JSON)", self.download_json),
-                                   ("campaign plan (CSV)", self.download_csv), ("campaign plot (PNG)", self.download_png)):
-                ui.button(label, on_click=handler).props("dense outline").mark(f"campaign-download-{label.split()[-1][1:-1]}")
+    def downloads(self) -> list[tuple[str, Any, str]]:
+        return [(label, handler, f"campaign-download-{label.split()[-1][1:-1]}") for label, handler in (
+            ("campaign (YAML)", self.download_yaml), ("campaign plan (JSON)", self.download_json),
+            ("campaign plan (CSV)", self.download_csv), ("campaign plot (PNG)", self.download_png))]
 
-    def _stem(self) -> str:
-        return self.state.source.label.rsplit(".", 1)[0] or "campaign"
-
-    def download_yaml(self) -> None:
-        from planner.errors import InputError
+    def validate(self, data: dict[str, Any]) -> None:
         from planner.input.campaign_loading import campaign_from_dict
-        from planner.page.answers import yaml_text
 
-        try:
-            data = self.state.data()
-            campaign_from_dict(data)  # only a campaign `plan campaign` accepts is offered
-        except InputError as exc:
-            ui.notify(f"no campaign to download: {exc}", type="negative")
-            return
-        ui.download.content(yaml_text(data).encode(), f"{self._stem()}-edited.yaml", "application/yaml")
+        campaign_from_dict(data)  # only a campaign `plan campaign` accepts is offered
 
-    def _answer_or_say(self) -> Any:
-        if self.state.answer is None:
-            ui.notify("no campaign plan to download: " + (self.state.error or "not solved yet"), type="warning")
-        return self.state.answer
-
-    def download_json(self) -> None:
-        if (answer := self._answer_or_say()) is not None:
-            ui.download.content(answer.json.encode(), f"{self._stem()}-plan.json", "application/json")
-
-    def download_csv(self) -> None:
-        if (answer := self._answer_or_say()) is not None:
-            ui.download.content(answer.csv.encode(), f"{self._stem()}-plan.csv", "text/csv")
+    def answer_texts(self) -> tuple[str, str] | None:
+        answer = self.state.answer
+        return None if answer is None else (answer.json, answer.csv)
 
     def download_png(self) -> None:
-        answer = self._answer_or_say()
-        if answer is None:
+        if self._texts_or_say() is None:
             return
+        answer = self.state.answer
         if answer.png is None:
             ui.notify("no plot to download: the campaign has no plan", type="warning")
             return

@@ -10,30 +10,39 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from planner.formulas.limits import LIMITS, OBJECTIVES as OBJECTIVE_ROWS
 from planner.input.schema import Instance
 from planner.page.source import Source, entry_name
 
-OBJECTIVES = ["cost", "co2", "time", "loss", "weighted"]
+OBJECTIVES = list(OBJECTIVE_ROWS)
+#: The limits with a slider: those with a frontier quantity (budget, carbon budget, deadline).
+SLIDER_LIMITS = tuple(limit for limit in LIMITS if limit.quantity is not None)
+#: A slider's reference value when neither the file nor its first plan gives one, by the limit's unit.
+DEFAULT_REFERENCE = {"USD": 1e7, "days": 60.0, "t": 1000.0}
 
 
 @dataclass(frozen=True)
 class Levers:
-    """What the controls say. A limit of None is off; `grid_mw` caps every region's grid
-    connection (the smaller of it and the region's own); `target` is ("max_loss", loss) or
-    ("match", params, tokens) or None (no target: objective loss only)."""
+    """What the controls say. `limits`: each SLIDER_LIMITS key -> its value, None when off;
+    `grid_mw` caps every region's grid connection (the smaller of it and the region's own);
+    `target` is ("max_loss", loss) or ("match", params, tokens) or None (no target: objective loss only)."""
 
     objective: str
-    budget_usd: float | None
-    deadline_days: float | None
+    limits: dict[str, float | None]
     carbon_price_usd_per_t: float
-    max_co2_t: float | None
     grid_mw: float | None
     target: tuple | None
     regions: tuple[str, ...]
     gpus: tuple[str, ...]
 
     def with_(self, **values: Any) -> "Levers":
-        return replace(self, **values)
+        """A copy with `values` set (a limit by its key: `budget_usd=2e6`)."""
+        limits = {key: values.pop(key) for key in list(values) if key in self.limits}
+        return replace(self, **values, **({"limits": {**self.limits, **limits}} if limits else {}))
+
+    def value(self, name: str) -> Any:
+        """A lever's value by name (a limit's key, or a field: `grid_mw`)."""
+        return self.limits[name] if name in self.limits else getattr(self, name)
 
 
 def levers_of(instance: Instance) -> Levers:
@@ -45,8 +54,8 @@ def levers_of(instance: Instance) -> Levers:
         target = ("match", t.match.params, t.match.tokens)
     else:
         target = None
-    return Levers(instance.objective, instance.limits.budget_usd, instance.limits.deadline_days,
-                  instance.carbon_price_usd_per_t, instance.limits.max_co2_t, None, target,
+    return Levers(instance.objective, {limit.key: getattr(instance.limits, limit.key) for limit in SLIDER_LIMITS},
+                  instance.carbon_price_usd_per_t, None, target,
                   tuple(r.name for r in instance.regions), tuple(g.name for g in instance.gpus))
 
 
@@ -57,11 +66,9 @@ def changes(source: Source, levers: Levers) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     if levers.objective != base.objective:
         out.append(("objective", levers.objective))
-    from planner.formulas.limits import LIMITS
-
-    for name in (limit.key for limit in LIMITS if limit.quantity is not None):   # budget, CO2, deadline
-        if getattr(levers, name) != getattr(base, name):
-            out.append((f"limits.{name}", getattr(levers, name)))
+    for limit in SLIDER_LIMITS:
+        if levers.limits[limit.key] != base.limits[limit.key]:
+            out.append((limit.path, levers.limits[limit.key]))
     if levers.carbon_price_usd_per_t != base.carbon_price_usd_per_t:
         out.append(("carbon_price_usd_per_t", levers.carbon_price_usd_per_t))
     if levers.target != base.target and levers.target is not None:
@@ -137,17 +144,19 @@ def snap(value: float, scale: Scale) -> float:
 class Scales:
     """Every slider's range for one source (from its limits, else from its first plan)."""
 
-    budget_usd: Scale
-    deadline_days: Scale
-    max_co2_t: Scale
+    limits: dict[str, Scale]       # by the limit's key (SLIDER_LIMITS)
     grid_mw: Scale
     carbon_price_usd_per_t: Scale = field(default_factory=lambda: Scale(0.0, 1000.0, 5.0))
     max_loss: Scale | None = None
 
+    def of(self, name: str) -> Scale:
+        """A slider's range by the lever's name (a limit's key, or `grid_mw`)."""
+        return self.limits[name] if name in self.limits else getattr(self, name)
+
 
 def scales_for(levers: Levers, figures: dict[str, float] | None) -> Scales:
-    """Ranges around each limit the file sets, else around the first plan's figure (`figures`:
-    cost_usd, co2_t, duration_days, peak_power_mw, loss), else a default."""
+    """Ranges around each limit the file sets, else around the first plan's figure (`figures`, by
+    the plan record's names: each limit's figure, peak_power_mw, loss), else a default."""
     figures = figures or {}
 
     def around(limit: float | None, figure: str, default: float) -> Scale:
@@ -156,10 +165,11 @@ def scales_for(levers: Levers, figures: dict[str, float] | None) -> Scales:
         return scale_around(limit, figures.get(figure))
 
     loss = levers.target[1] if levers.target and levers.target[0] == "max_loss" else figures.get("loss")
-    return Scales(around(levers.budget_usd, "cost_usd", 1e7), around(levers.deadline_days, "duration_days", 60.0),
-                  around(levers.max_co2_t, "co2_t", 1000.0), around(None, "peak_power_mw", 10.0),
+    limits = {limit.key: around(levers.limits[limit.key], limit.figure, DEFAULT_REFERENCE[limit.unit])
+              for limit in SLIDER_LIMITS}
+    return Scales(limits, around(None, "peak_power_mw", 10.0),
                   max_loss=Scale(round(loss * 0.9, 3), round(loss * 1.1, 3), 0.001) if loss else None)
 
 
 __all__ = ["Levers", "levers_of", "changes", "Scale", "Scales", "scales_for", "scale_around", "nice_step", "snap",
-           "OBJECTIVES"]
+           "OBJECTIVES", "SLIDER_LIMITS"]

@@ -9,9 +9,11 @@ from typing import Any
 
 from nicegui import background_tasks, ui
 
-from planner.formulas.limits import LIMITS as LIMIT_ROWS
+from planner.constants import Objective
+from planner.formulas.limits import OBJECTIVES as OBJECTIVES_TABLE
 from planner.page import answers
-from planner.page.levers import OBJECTIVES, Scale, snap
+from planner.page.levers import OBJECTIVES, SLIDER_LIMITS, Scale, snap
+from planner.page.page_view import PageView
 from planner.page.state import RunState
 
 #: how a limit's value is written, by the unit of its row in planner.formulas.limits
@@ -20,7 +22,7 @@ _UNIT_TEXT = {"USD": ("USD", lambda v: f"${v:,.0f}"), "days": ("days", lambda v:
 #: lever -> (label, unit words, how a value is written): the limits with a frontier quantity
 #: (budget, carbon budget, deadline: planner.formulas.limits), then the grid limit
 LIMITS = {
-    **{limit.key: (limit.noun, *_UNIT_TEXT[limit.unit]) for limit in LIMIT_ROWS if limit.quantity is not None},
+    **{limit.key: (limit.noun, *_UNIT_TEXT[limit.unit]) for limit in SLIDER_LIMITS},
     "grid_mw": ("grid limit, every region", "MW", lambda v: f"{v:,.2f} MW"),
 }
 
@@ -85,35 +87,24 @@ def price_slider(value: float, scale: Scale, on_change: Any, mark: str) -> Lever
     return slider
 
 
-class SingleRunView:
+class SingleRunView(PageView):
     """One tab's single-run view over `state` (a RunState); `draw()` builds it in the current
     container."""
 
     title = "Single run"
 
     def __init__(self, state: RunState) -> None:
-        self.state = state
+        super().__init__(state)
+        self.state: RunState = state
         self.sliders: dict[str, Any] = {}
-        self.boxes: dict[str, Any] = {}
-        self.timer: Any = None
 
     # -- layout -------------------------------------------------------------------------------
 
-    def draw(self) -> None:
-        with ui.row().classes("w-full no-wrap items-start gap-6"):
-            self.boxes["controls"] = ui.column().classes("w-72 shrink-0 gap-0")
-            with ui.column().classes("grow min-w-0 gap-2"):
-                self.boxes["answer"] = ui.column().classes("w-full gap-1")
-                self.boxes["work"] = ui.row().classes("w-full items-center gap-2 min-h-6")
-                with ui.row().classes("w-full no-wrap items-start gap-4"):
-                    self.boxes["frontier"] = ui.column().classes("grow min-w-0 gap-1")
-                    self.boxes["rank"] = ui.column().classes("w-[30rem] shrink-0 gap-1")
-                self.boxes["band"] = ui.column().classes("w-full")
-                self.boxes["plan"] = ui.column().classes("w-full gap-1")
-                self.boxes["downloads"] = ui.row().classes("w-full items-center gap-2")
-        self.draw_controls()
-        self.draw_downloads()
-        self.timer = ui.timer(0.25, self.draw_work)
+    def draw_figures(self) -> None:
+        with ui.row().classes("w-full no-wrap items-start gap-4"):
+            self.boxes["frontier"] = ui.column().classes("grow min-w-0 gap-1")
+            self.boxes["rank"] = ui.column().classes("w-[30rem] shrink-0 gap-1")
+        self.boxes["band"] = ui.column().classes("w-full")
 
     async def start(self) -> None:
         """First answers: the file's own plan, then its frontier and ranking."""
@@ -129,13 +120,11 @@ class SingleRunView:
         box.clear()
         lv = self.state.levers
         with box:
-            ui.label("Levers").classes("text-lg font-bold")
-            ui.select(OBJECTIVES, value=lv.objective, label="objective (minimise)",
-                      on_change=lambda e: self.set(objective=e.value)).classes("w-full").mark("objective")
+            self.draw_objective("Levers", OBJECTIVES, "objective")
             scales = self.state.scales
             if scales is not None:
                 for name in LIMITS:   # budget, carbon budget, deadline (the limits table), grid
-                    self.limit_control(name, getattr(scales, name))
+                    self.limit_control(name, scales.of(name))
                 self.price_control(scales.carbon_price_usd_per_t)
             self.target_control()
             self.choice_control("regions", [r.name for r in self.state.source.instance.regions], lv.regions)
@@ -145,7 +134,7 @@ class SingleRunView:
     def limit_control(self, name: str, scale: Scale) -> None:
         label, unit, show = LIMITS[name]
         self.sliders[name] = switched_slider(
-            f"{label} ({unit})", getattr(self.state.levers, name), scale, show,
+            f"{label} ({unit})", self.state.levers.value(name), scale, show,
             lambda current: self.set(**{name: current}), name, f"lever-{name.replace('_', '-')}")
 
     def price_control(self, scale: Scale) -> None:
@@ -266,7 +255,7 @@ class SingleRunView:
         with box:
             with ui.row().classes("items-center gap-2"):
                 ui.label("Frontier: least cost for each").classes("font-bold")
-                ui.select({"co2": "CO2e", "time": "duration"}, value=state.frontier_limit,
+                ui.select({q: OBJECTIVES_TABLE[q].label for q in (Objective.CO2, Objective.TIME)}, value=state.frontier_limit,
                           on_change=self.frontier_limit).props("dense").mark("frontier-limit")
             front = state.frontier
             if front is None:
@@ -366,44 +355,20 @@ class SingleRunView:
 
     # -- downloads ----------------------------------------------------------------------------
 
-    def draw_downloads(self) -> None:
-        box = self.boxes["downloads"]
-        box.clear()
-        with box:
-            ui.label("Download:").classes("font-bold")
-            for label, handler in (("instance (YAML)", self.download_yaml), ("plan (JSON)", self.download_json),
-                                   ("plan (CSV)", self.download_csv), ("frontier (PNG)", self.download_frontier),
-                                   ("uncertainty (PNG)", self.download_band)):
-                ui.button(label, on_click=handler).props("dense outline").mark(f"download-{label.split()[0]}")
+    def downloads(self) -> list[tuple[str, Any, str]]:
+        return [(label, handler, f"download-{label.split()[0]}") for label, handler in (
+            ("instance (YAML)", self.download_yaml), ("plan (JSON)", self.download_json),
+            ("plan (CSV)", self.download_csv), ("frontier (PNG)", self.download_frontier),
+            ("uncertainty (PNG)", self.download_band))]
 
-    def _stem(self) -> str:
-        return self.state.source.label.rsplit(".", 1)[0] or "instance"
-
-    def download_yaml(self) -> None:
-        from planner.errors import InputError
-
+    def validate(self, data: dict[str, Any]) -> None:
         from planner.input.loading import instance_from_dict
 
-        try:
-            data = self.state.data()
-            instance_from_dict(data)  # only an instance `plan solve` accepts is offered
-        except InputError as exc:
-            ui.notify(f"no instance to download: {exc}", type="negative")
-            return
-        ui.download.content(answers.yaml_text(data).encode(), f"{self._stem()}-edited.yaml", "application/yaml")
+        instance_from_dict(data)  # only an instance `plan solve` accepts is offered
 
-    def _result_or_say(self) -> Any:
-        if self.state.result is None:
-            ui.notify("no plan to download: " + (self.state.error or "not solved yet"), type="warning")
-        return self.state.result
-
-    def download_json(self) -> None:
-        if (result := self._result_or_say()) is not None:
-            ui.download.content(answers.json_text(result).encode(), f"{self._stem()}-plan.json", "application/json")
-
-    def download_csv(self) -> None:
-        if (result := self._result_or_say()) is not None:
-            ui.download.content(answers.csv_text(result).encode(), f"{self._stem()}-plan.csv", "text/csv")
+    def answer_texts(self) -> tuple[str, str] | None:
+        result = self.state.result
+        return None if result is None else (answers.json_text(result), answers.csv_text(result))
 
     def download_frontier(self) -> None:
         front = self.state.frontier

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.errors import InputError, one_line
-from planner.page.jobs import Jobs, frontier_job, rank_job, solve_job, uncertainty_job
-from planner.page.levers import Levers, Scales, changes, levers_of, scales_for
-from planner.page.source import Source, edited_data
+from planner.page.jobs import frontier_job, rank_job, solve_job, uncertainty_job
+from planner.page.levers import SLIDER_LIMITS, Levers, Scales, changes, levers_of, scales_for
+from planner.page.source import edited_data
+from planner.page.view_state import ViewState
 
 
 @dataclass
@@ -30,15 +31,12 @@ class Work:
 
 
 @dataclass
-class RunState:
+class RunState(ViewState):
     """The single-run view's state for one source."""
 
-    source: Source
-    jobs: Jobs
     levers: Levers = None  # type: ignore[assignment]
     scales: Scales | None = None
     result: Any = None             # PlanResult of the latest levers
-    error: str | None = None       # one line: bad input (a lever, an upload)
     frontier: Any = None
     frontier_limit: str = "co2"
     ranking: Any = None
@@ -47,8 +45,6 @@ class RunState:
     band_samples: int = 200
     notes: dict[str, str] = field(default_factory=dict)  # kind -> why it has no answer: cancelled, failed
     works: dict[str, Work] = field(default_factory=dict)  # what runs now, by kind
-    request: int = 0               # bumped by every change: answers to older requests are dropped
-    seconds: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.levers is None:
@@ -69,17 +65,6 @@ class RunState:
 
     # -- answers --------------------------------------------------------------------------
 
-    async def _run(self, fn: Any, *args: Any) -> tuple[str, Any]:
-        future = self.jobs.submit(fn, *args)
-        try:
-            return await asyncio.wrap_future(future)
-        except asyncio.CancelledError:
-            if future.cancelled():  # cancel() ended the pool before this job started
-                return "cancelled", "cancelled"
-            raise
-        except Exception as exc:  # BrokenProcessPool after cancel(), or a worker that died
-            return "cancelled", one_line(f"{type(exc).__name__}: {exc}")
-
     async def solve(self) -> bool:
         """Solve the levers' instance; False when a newer request came meanwhile (answer dropped)."""
         self.request += 1
@@ -91,7 +76,7 @@ class RunState:
         except InputError as exc:
             self.result, self.error = None, one_line(str(exc))
             return True
-        status, answer = await self._run(solve_job, data)
+        status, answer = await self.run_job(solve_job, data)
         if mine != self.request:
             return False
         self.seconds["solve"] = time.perf_counter() - start
@@ -110,7 +95,7 @@ class RunState:
         work = self.works[what] = Work(what)
         start = time.perf_counter()
         try:
-            status, answer = await self._run(fn, *args)
+            status, answer = await self.run_job(fn, *args)
         finally:
             if self.works.get(what) is work:
                 del self.works[what]
@@ -123,24 +108,21 @@ class RunState:
         return status, answer
 
     async def run_frontier(self) -> None:
-        self.frontier = None
-        try:
-            data = self.data()
-        except InputError:
-            return
-        answer = await self.long("frontier", frontier_job, data, self.frontier_limit)
-        if answer is not None:
-            self.frontier = answer[1]
+        await self._answer("frontier", "frontier", frontier_job, self.frontier_limit)
 
     async def run_rank(self) -> None:
-        self.ranking = None
+        await self._answer("ranking", "rank", rank_job, self.rank_by)
+
+    async def _answer(self, attr: str, what: str, fn: Any, choice: str) -> None:
+        """Set `attr` to `fn(data, choice)`'s answer (None meanwhile, and when the levers are refused)."""
+        setattr(self, attr, None)
         try:
             data = self.data()
         except InputError:
             return
-        answer = await self.long("rank", rank_job, data, self.rank_by)
+        answer = await self.long(what, fn, data, choice)
         if answer is not None:
-            self.ranking = answer[1]
+            setattr(self, attr, answer[1])
 
     async def run_band(self) -> None:
         """The uncertainty band (instances with an `uncertainty:` block), scenarios in chunks on the
@@ -186,8 +168,8 @@ def _figures(result: Any) -> dict[str, float] | None:
     m = result.metrics if result is not None else None
     if m is None:
         return None
-    return {"cost_usd": m.cost_usd.total, "co2_t": m.co2_t.total, "duration_days": m.duration_days,
-            "peak_power_mw": m.peak_power_mw, "loss": m.loss}
+    return {**{limit.figure: limit.read(m) for limit in SLIDER_LIMITS}, "peak_power_mw": m.peak_power_mw,
+            "loss": m.loss}
 
 
 __all__ = ["RunState", "Work"]

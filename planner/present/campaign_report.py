@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 from typing import Any
 
 from planner.numbers import si as _si
@@ -104,19 +102,6 @@ def _plain(obj: Any) -> dict[str, Any]:
     from dataclasses import asdict
 
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(obj).items()}
-
-
-def to_json(data: dict[str, Any]) -> str:
-    def finite(v: Any) -> Any:
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        if isinstance(v, dict):
-            return {k: finite(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [finite(x) for x in v]
-        return v
-
-    return json.dumps(finite(data), indent=2)
 
 
 def campaign_csv(result: CampaignResult) -> str:
@@ -227,3 +212,35 @@ def baseline_lines(compared: dict) -> list[str]:
             rel = f" ({row['relative']:+.1%})" if "relative" in row else ""
             out.append(f"  {names.get(name, name)}: {value:,.2f}{rel}{note}")
     return out
+
+
+def campaign_render(result: CampaignResult, fmt: str, compared: Any, front: Any) -> str:
+    """`plan campaign`'s output as text: the JSON document (with the frontier's points under
+    --frontier), the CSV, or the tables with the baselines compared and the frontier's lines."""
+    from planner.present.report import to_json
+    from planner.present.tables import text_console
+
+    if fmt == "json":
+        data = campaign_dict(result, compared)
+        if front is not None:
+            from planner.present.campaign_sweeps import frontier_json
+
+            data["frontier"] = frontier_json(front)
+        return to_json(data) + "\n"
+    if fmt == "csv":
+        return campaign_csv(result)
+    console, buffer = text_console()
+    extra = baseline_lines(compared) if compared else []
+    if front is not None:
+        extra += frontier_lines(front)
+    print_campaign(result, console, extra or None)
+    return buffer.getvalue()
+
+
+def frontier_lines(front: list[Any]) -> list[str]:
+    """One line per point: cost, CO2 and where each run goes."""
+    lines = ["cost / CO2 frontier (cheapest first; each point the cheapest plan within its CO2):"]
+    for n, p in enumerate(front, 1):
+        where = ", ".join(f"{r.run}@{r.site}" for r in p.result.plan.runs)
+        lines.append(f"  {n}. {p.cost_usd:,.0f} USD, {p.co2_t:,.1f} t CO2e: {where}")
+    return lines

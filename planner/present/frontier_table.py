@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.present.tables import format_number, wide_console
+from planner.present.tables import FIGURE_COLUMNS, format_number, wide_console
 
 
-_SHORT = {"cost": "cost $", "co2": "CO2e t", "time": "days", "loss": "loss"}
+#: each quantity's header at 80 columns: the what-if and rank tables' (planner.present.tables)
+_SHORT = {objective: short or name for objective, name, short in FIGURE_COLUMNS}
 
 
 def frontier_table(front: Any, width: int):

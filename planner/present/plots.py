@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.numbers import si
 from planner.errors import InputError
+from planner.formulas.limits import OBJECTIVES
 from planner.numbers import tick
 from planner.numbers import value as number_value
 from planner.constants import Objective
@@ -34,10 +35,7 @@ if TYPE_CHECKING:
 
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
-_LABELS = {
-    "cost": "cost (USD)", "co2": "CO2e (t)", "time": "duration (days)", "loss": "loss (nats/token)",
-    "weighted": "cost + carbon price x CO2 (USD)", "mixed": "objective value",
-}
+_LABELS = {**{row.name: row.title for row in OBJECTIVES.values()}, "mixed": "objective value"}
 
 
 def check_plot_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:

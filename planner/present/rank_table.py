@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.present.tables import wide_console
+from planner.present.tables import FIGURE_COLUMNS, figure_cells, wide_console
 from planner.constants import PlanStatus
 
 
-_OBJECTIVE_COLUMN = {"cost": "cost (USD)", "co2": "CO2e (t)", "time": "days", "loss": "loss"}
+#: objective -> the figure column that shows its value (bold)
+_OBJECTIVE_COLUMN = {objective: name for objective, name, _ in FIGURE_COLUMNS}
 
 
 def print_rank(ranking: Any) -> None:
@@ -22,7 +23,7 @@ def print_rank(ranking: Any) -> None:
     if bold is None:
         columns.append(Col(ranking.objective, numeric=True, style="bold"))
     columns += [Col("gap", numeric=True)]
-    for name, short in (("cost (USD)", "cost $"), ("CO2e (t)", "CO2e t"), ("days", None), ("loss", None)):
+    for _, name, short in FIGURE_COLUMNS:
         columns.append(Col(name, numeric=True, short=short, style="bold" if name == bold else None))
     columns += [Col("plan / why none", short="plan"), Col("binding", drop=1)]
     rows = []
@@ -35,11 +36,11 @@ def print_rank(ranking: Any) -> None:
             gap = "winner" if row.rank == 1 else _percent(row.gap)
             gap += " (tie)" if row.tie else ""   # an equal objective: ordered as plan solve breaks ties
             status = "" if row.status == PlanStatus.OPTIMAL else f" ({row.status})"
-            cells += [*extra, gap, f"{m.cost_usd.total:,.0f}", f"{m.co2_t.total:,.2f}", f"{m.duration_days:,.2f}",
-                      f"{m.loss:.4f}", decision_label(result) + status, ", ".join(result.binding) or "-"]
+            cells += [*extra, gap, *figure_cells(m, lifetime=False), decision_label(result) + status,
+                      ", ".join(result.binding) or "-"]
         else:
             extra = ["-"] if bold is None else []
-            cells += [*extra, "-", "-", "-", "-", "-", f"({row.status}) {short_reason(row.reason)}", "-"]
+            cells += [*extra, "-", *["-"] * len(FIGURE_COLUMNS), f"({row.status}) {short_reason(row.reason)}", "-"]
         rows.append(cells)
     console = wide_console()
     title = f"{ranking.name}: the best plan for each {BY[ranking.by]}, minimising {ranking.objective}"

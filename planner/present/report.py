@@ -13,12 +13,25 @@ if TYPE_CHECKING:  # rich is imported where a table is drawn: `--format json` do
     from rich.console import Console
     from rich.table import Table
 
-from planner.numbers import si
+from planner.numbers import quantity, si
 from planner.formulas.evaluate import PlanMetrics, Violation
-from planner.formulas.limits import LIMITS
+from planner.formulas.limits import LIMITS, LOSS_TARGET
 from planner.formulas.record import LIST_SEPARATOR, flat, flat_record
 from planner.formulas.record import plan_record as plan_dict  # the `plan` object, built in one place
 from planner.optimize.pipeline import PlanResult
+
+
+def evaluation_dict(metrics: PlanMetrics, violations: list[Violation], target: float | None,
+                    warnings: list[str]) -> dict[str, Any]:
+    """`plan evaluate --format json` (and planner.evaluate): the plan's record, the limits it
+    breaks, the loss target and whether it is met, and the extrapolation warnings."""
+    out: dict[str, Any] = {"plan": plan_dict(metrics), "violations": [violation_dict(v) for v in violations]}
+    if target is not None:
+        out["target"] = {"max_loss": target, "loss": metrics.loss,
+                         "met": not any(v.limit == LOSS_TARGET.key for v in violations)}
+    if warnings:
+        out["warnings"] = warnings
+    return out
 
 
 def violation_dict(v: Violation) -> dict[str, Any]:
@@ -255,38 +268,14 @@ _VIOLATION_LABELS = {
 _QUANTITY_LIMITS = ("max_loss", *(limit.key for limit in LIMITS), "grid_capacity_mw", "max_swing_mw", "max_epochs")
 
 
-def show_quantity(value: float, unit: str) -> str:
-    """A figure as the tables write it: $66.5M, 1,234.5 t, 12.3 days, 3.80e+25 FLOP, 2.1234 nats/token."""
-    if unit == "USD":
-        for factor, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-            if abs(value) >= factor:
-                return f"${value / factor:,.3g}{suffix}" if abs(value) < 1e12 else f"${value / 1e9:,.0f}B"
-        return f"${value:,.0f}"
-    if unit == "t":
-        return f"{value:,.1f} t"
-    if unit == "days":
-        return f"{value:,.2f} days"
-    if unit == "FLOP":
-        return f"{value:.3e} FLOP"
-    if unit == "MW":
-        return f"{value:,.2f} MW"
-    if unit == "nats/token":
-        return f"{value:.4f} nats/token"
-    if unit == "GPUs":
-        return f"{value:,.0f} GPUs" if float(value).is_integer() else f"{value:,.1f} GPUs"
-    if unit in ("tokens", "params"):
-        return si(value, 3, f" {unit}")
-    return f"{value:,.4g}{' ' + unit if unit else ''}"
-
-
 def violation_text(v: Violation) -> str:
     """One violation in table units: `cost $66.5M exceeds the limit $15M (by $51.5M)`."""
     if v.limit in _QUANTITY_LIMITS:
         what = _VIOLATION_LABELS[v.limit]
         word = "the target" if v.limit == "max_loss" else "the limit"
         verb = "is above" if v.limit == "max_loss" else "exceeds"
-        return (f"{what} {show_quantity(v.value, v.unit)} {verb} {word} {show_quantity(v.allowed, v.unit)} "
-                f"(by {show_quantity(v.value - v.allowed, v.unit)})")
+        return (f"{what} {quantity(v.value, v.unit)} {verb} {word} {quantity(v.allowed, v.unit)} "
+                f"(by {quantity(v.value - v.allowed, v.unit)})")
     if v.limit == "min_model_params":
         return f"{v.message.split(' needs ')[0]} needs at least {si(v.allowed)} parameters"
     return v.message

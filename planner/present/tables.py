@@ -19,6 +19,7 @@ Cells are plain text (rich.text.Text), never console markup.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -171,4 +172,39 @@ def format_number(value: float) -> str:
     return whole(value) if abs(value) >= 1000 else sig(value, 6)
 
 
-__all__ = ["Col", "fit_table", "layout", "wide_console", "format_number"]
+#: The figure columns of a plan in the what-if and rank tables: (the objective whose value it
+#: shows, header, header at 80 columns).
+FIGURE_COLUMNS = (("cost", "cost (USD)", "cost $"), ("co2", "CO2e (t)", "CO2e t"), ("time", "days", None),
+                  ("loss", "loss", None))
+
+
+def figure_cells(metrics: Any, lifetime: bool) -> list[str]:
+    """The cells under FIGURE_COLUMNS: dollars whole, t CO2e and days to two decimals, the loss to
+    four; cost and CO2e over the model's life with `lifetime` (objective_value: training + serving),
+    training's alone without."""
+    cost, co2 = ((metrics.objective_value("cost"), metrics.objective_value("co2")) if lifetime
+                 else (metrics.cost_usd.total, metrics.co2_t.total))
+    return [f"{cost:,.0f}", f"{co2:,.2f}", f"{metrics.duration_days:,.2f}", f"{metrics.loss:.4f}"]
+
+
+def text_console(width: int | None = None):
+    """(a plain-text rich Console writing to a buffer, the buffer) for output returned as text:
+    `width` columns, else COLUMNS, else the terminal's (100 when stdout is not a terminal)."""
+    import io
+    import os
+    import shutil
+    import sys
+
+    from rich.console import Console
+
+    if width is None:
+        if os.environ.get("COLUMNS", "").strip().isdigit():
+            width = int(os.environ["COLUMNS"])
+        else:
+            width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
+    buffer = io.StringIO()
+    return Console(file=buffer, width=width, force_terminal=False, color_system=None), buffer
+
+
+__all__ = ["Col", "fit_table", "layout", "wide_console", "text_console", "format_number", "FIGURE_COLUMNS",
+           "figure_cells"]

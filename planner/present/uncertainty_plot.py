@@ -7,21 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.constants import Objective, PlanStatus
-from planner.formulas.limits import LIMITS
+from planner.analysis.uncertainty import SUMMARISED
+from planner.constants import PlanStatus
+from planner.formulas.limits import LOSS_TARGET, OBJECTIVES, Limit
 from planner.present.plots import axis_unit, plain_text, plain_ticks, pyplot, save_figure
 
 if TYPE_CHECKING:
     from planner.analysis.uncertainty import Uncertainty
 
-#: the figure of each histogram -> the limit drawn on it (planner.formulas.limits)
-_FIGURE = {"cost": "cost_usd", "co2": "co2_t", "time": "duration_days"}
-_LIMIT_OF = {_FIGURE[limit.quantity]: limit.key for limit in LIMITS if limit.quantity in _FIGURE}
-_TITLES = {"cost_usd": "cost (USD)", "co2_t": "CO2e (t)", "duration_days": "duration (days)",
-           "loss": "loss (nats/token)"}
-_KIND = {"cost_usd": "usd", "co2_t": "t", "duration_days": "days", "loss": "loss"}
-_OBJECTIVE = {"cost": "optimal cost (USD)", "co2": "optimal CO2e (t)", "time": "optimal duration (days)",
-              "loss": "optimal loss (nats/token)", "weighted": "optimal cost + carbon price x CO2 (USD)"}
+#: how plots.axis_unit scales each unit of the summarised figures (planner.analysis.uncertainty)
+_KIND = {"USD": "usd", "t": "t", "days": "days", "nats/token": "loss"}
+#: the title of the optimal objective's histogram (the objectives table's titles)
+_OBJECTIVE = {row.name: f"optimal {row.title}" for row in OBJECTIVES.values()}
 
 
 def plot_uncertainty(result: Uncertainty, path: str | Path) -> None:
@@ -38,14 +35,14 @@ def uncertainty_figure(result: Uncertainty):
     rows = (2 if fixed is not None else 0) + (1 if re is not None else 0)
     fig, axes = plt.subplots(rows, 2, figsize=(11, 3.3 * rows), squeeze=False)
     r = 0
-    valid = [s for s in result.valid if s.cost_usd is not None]
+    valid = [s for s in result.valid if s.plan is not None]
     if fixed is not None:
         limits = _limits(result)
-        for k, q in enumerate(_TITLES):
-            _fixed_panel(axes[r + k // 2][k % 2], q, [getattr(s, q) for s in valid], fixed, limits.get(q))
+        for k, q in enumerate(SUMMARISED):
+            _fixed_panel(axes[r + k // 2][k % 2], q, [s.figure(q.figure) for s in valid], fixed, limits.get(q.key))
         r += 2
     if re is not None:
-        optimal = [s.opt_objective for s in result.valid if s.opt_status == PlanStatus.OPTIMAL]
+        optimal = [s.optimal("objective_value") for s in result.valid if s.optimal("status") == PlanStatus.OPTIMAL]
         ax = axes[r][0]
         _hist(ax, optimal, re["percentiles"]["objective_value"])
         ax.set_title(_OBJECTIVE.get(result.objective, "optimal objective") + " per scenario", fontsize=10)
@@ -69,17 +66,17 @@ def uncertainty_figure(result: Uncertainty):
     return fig
 
 
-def _fixed_panel(ax, q: str, values: list, fixed: dict, limit: float | None) -> None:
+def _fixed_panel(ax, q: Limit, values: list, fixed: dict, limit: float | None) -> None:
     """One histogram of the fixed plan: in $M (or $k) for money, plain ticks (no 1e6 offset); the
     limit drawn when it lies near the values (a far one would squash them into one bar: its value
     goes in the title instead), and the legend lists only what is drawn."""
-    kind = _KIND[q]
+    kind = _KIND[q.unit]
     div, unit = axis_unit(kind, [v for v in values if v is not None])
-    stats = {k: (v / div if v is not None else None) for k, v in fixed["percentiles"][q].items()}
+    stats = {k: (v / div if v is not None else None) for k, v in fixed["percentiles"][q.figure].items()}
     shown = [v / div for v in values if v is not None]
     _hist(ax, shown, stats)
-    title = _TITLES[q].replace("(USD)", f"({unit})") if kind == "usd" else _TITLES[q]
-    word = "target" if q == Objective.LOSS else "limit"
+    title = f"{OBJECTIVES[q.quantity].label} ({unit if kind == 'usd' else q.unit})"
+    word = "target" if q is LOSS_TARGET else "limit"
     if limit is not None and shown:
         low, high, x = min(shown), max(shown), limit / div
         near = abs(x - min(max(x, low), high)) <= max(high - low, 1e-9 * abs(high))
@@ -87,7 +84,7 @@ def _fixed_panel(ax, q: str, values: list, fixed: dict, limit: float | None) -> 
             ax.axvline(x, color="tab:red", lw=1.5, label=word)
             left, right = ax.get_xlim()
             ax.set_xlim(min(left, x - 0.02 * (right - left)), max(right, x + 0.02 * (right - left)))
-        meet = fixed["probabilities"].get(_LIMIT_OF.get(q, "max_loss"))
+        meet = fixed["probabilities"].get(q.key)
         title += f": meets {word} in {meet:.0%}" if meet is not None else ""
         written = f"${x:,.4g}{unit[1:]}" if kind == "usd" else f"{x:,.4g} {unit}"
         title += "" if near else f" ({word} {written}, off the axis)"
@@ -116,16 +113,16 @@ def _hist(ax, values, stats) -> None:
 
 
 def _limits(result: Uncertainty) -> dict[str, float]:
-    """The limit (or loss target) drawn on each histogram: the instance's own, when every valid
-    scenario has the same one (an uncertain limit is not drawn)."""
+    """The limit (or loss target) drawn on each histogram, by the limit's key: the instance's own,
+    when every valid scenario has the same one (an uncertain limit is not drawn)."""
     out: dict[str, float] = {}
-    valid = [s for s in result.valid if s.cost_usd is not None]
+    valid = [s for s in result.valid if s.plan is not None]
     targets = {s.target_loss for s in valid}
     if len(targets) == 1 and None not in targets:
-        out["loss"] = targets.pop()
+        out[LOSS_TARGET.key] = targets.pop()
     drawn = set(result.labels)
-    for q, name in _LIMIT_OF.items():
-        value = result.base_limits.get(name)
-        if value is not None and f"limits.{name}" not in drawn:
-            out[q] = value
+    for q in SUMMARISED:
+        value = result.base_limits.get(q.key)
+        if value is not None and q.path not in drawn:
+            out[q.key] = value
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from planner.constants import Objective
+from planner.formulas.limits import OBJECTIVES
 from planner.numbers import si
 
 
@@ -25,7 +26,6 @@ def print_uncertainty(result: Any) -> None:
         paths = f" ({len(u.labels)} paths)" if len(u.labels) > 1 else ""
         console.print(escape(f"  {u.path} ~ {u.dist.text}{paths}"))
     fixed = result.fixed_summary()
-    units = {"cost_usd": "USD", "co2_t": "t", "duration_days": "days", "loss": "nats/token"}
     if fixed is not None:
         p = result.plan
         recipe = f", {p.alignment}" if p.alignment else ""
@@ -34,7 +34,7 @@ def print_uncertainty(result: Any) -> None:
         if result.plan_note:
             console.print(escape(f"  {result.plan_note}"))
         console.print(_percentile_table(f"the plan over {fixed['scenarios']} valid scenarios",
-                                        fixed["percentiles"], units, ""))
+                                        fixed["percentiles"], ""))
         probs = Table(title="probability of meeting", title_justify="left")
         probs.add_column("limit")
         probs.add_column("probability", justify="right")
@@ -44,25 +44,25 @@ def print_uncertainty(result: Any) -> None:
         console.print(probs)
     elif result.plan_note:
         console.print(escape(result.plan_note))
-    _print_reoptimized(console, result.reoptimized_summary(), units)
+    _print_reoptimized(console, result.reoptimized_summary())
 
 
-def _percentile_table(title: str, percentiles: dict, units: dict[str, str], prefix: str):
-    """P10 / P50 / P90 / mean of cost, CO2, days and loss, one row each."""
+def _percentile_table(title: str, percentiles: dict, prefix: str):
+    """P10 / P50 / P90 / mean of each summarised figure (cost, CO2, days, loss), one row each."""
     from rich.table import Table
 
-    from planner.analysis.uncertainty import QUANTITIES
+    from planner.analysis.uncertainty import SUMMARISED
 
     table = Table(title=title, title_justify="left")
     for name in ("quantity", "P10", "P50", "P90", "mean"):
         table.add_column(name, justify="left" if name == "quantity" else "right")
-    for q, (label, _) in QUANTITIES.items():
-        s = percentiles[q]
-        table.add_row(f"{prefix}{label} ({units[q]})", *(_figure(s[k], q) for k in ("p10", "p50", "p90", "mean")))
+    for q in SUMMARISED:
+        s = percentiles[q.figure]
+        table.add_row(f"{prefix}{OBJECTIVES[q.quantity].title}", *(_figure(s[k], q.unit) for k in ("p10", "p50", "p90", "mean")))
     return table
 
 
-def _print_reoptimized(console: Any, re: dict | None, units: dict[str, str]) -> None:
+def _print_reoptimized(console: Any, re: dict | None) -> None:
     """The --reoptimize tables: optimum per scenario, and how often each decision wins."""
     from rich.markup import escape
     from rich.table import Table
@@ -71,7 +71,7 @@ def _print_reoptimized(console: Any, re: dict | None, units: dict[str, str]) -> 
         return
     status = ", ".join(f"{k} {v:.1%}" for k, v in re["status"].items())
     console.print(escape(f"re-optimised per scenario: {status}"))
-    console.print(_percentile_table("optimum per scenario", re["percentiles"], units, "optimal "))
+    console.print(_percentile_table("optimum per scenario", re["percentiles"], "optimal "))
     shares = Table(title="how often each decision wins (share of optimal scenarios)", title_justify="left")
     shares.add_column("decision")
     shares.add_column("value", overflow="fold")
@@ -96,13 +96,13 @@ def si_m(value: float) -> str:
     return si(value, 4, floor=1e6)
 
 
-def _figure(value: float | None, quantity: str) -> str:
+def _figure(value: float | None, unit: str) -> str:
     """Dollars whole, loss to 5 significant digits (2.0647), the rest to 4 (planner.numbers)."""
     from planner.numbers import sig, whole
 
-    if quantity == "cost_usd":
+    if unit == "USD":
         return whole(value)
-    return sig(value, 5 if quantity == Objective.LOSS else 4)
+    return sig(value, 5 if unit == OBJECTIVES[Objective.LOSS].unit else 4)
 
 
 __all__ = ["print_uncertainty"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.present.tables import wide_console
+from planner.present.tables import FIGURE_COLUMNS, figure_cells, wide_console
 from planner.constants import PlanStatus, Objective
 
 
@@ -26,14 +26,13 @@ def print_whatif(sweep: Any) -> None:
         cells = [_cell(point.inputs[v.path]) for v in sweep.varies]
         if result is not None and result.metrics is not None:
             m = result.metrics
-            values = [f"{m.objective_value('cost'):,.0f}", f"{m.objective_value('co2'):,.2f}", f"{m.duration_days:,.2f}",
-                      f"{m.loss:.4f}", ", ".join(result.binding) or "-"]
+            values = [*figure_cells(m, lifetime=True), ", ".join(result.binding) or "-"]
             extra = [_objective_cell(result.objective, result.objective_value)] if sweep.objective not in _FIGURES else []
             label = decision_label(result) + ("" if point.status == PlanStatus.OPTIMAL else f" ({point.status})")
             cells += [point.status, *extra, label, *values]
         else:
             extra = ["-"] if sweep.objective not in _FIGURES else []
-            cells += [point.status, *extra, f"({point.status})", "-", "-", "-", "-", short_reason(point.reason)]
+            cells += [point.status, *extra, f"({point.status})", *["-"] * len(FIGURE_COLUMNS), short_reason(point.reason)]
         rows.append(cells)
     console = wide_console()
     lifetime = any(p.result is not None and p.result.metrics is not None and p.result.metrics.lifetime is not None
@@ -53,21 +52,21 @@ def _objective_cell(objective: str, value: float | None) -> str:
 
 
 #: The figure columns of the what-if table, by the objective shown in bold under them.
-_FIGURES = {"cost": "cost (USD)", "co2": "CO2e (t)", "time": "days", "loss": "loss"}
+_FIGURES = {objective: name for objective, name, _ in FIGURE_COLUMNS}
 
 
 def _whatif_columns(sweep: Any, objective: str) -> list:
     """The columns of print_whatif (its docstring says which may be left out, and in what order)."""
     from planner.present.tables import Col
 
-    short = {"cost (USD)": "cost $", "CO2e (t)": "CO2e t"}
+    short = {name: short for _, name, short in FIGURE_COLUMNS}
     columns = []
     for v in sweep.varies:
         numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) or x is None for x in v.values)
         # the full path, broken after its dots when space is short (two `mfu` columns stay apart)
         short_path = "obj." if v.path == "objective" else v.path.replace(".", ".\n")
         columns.append(Col(v.path, numeric=numeric, keep=not numeric, short=short_path))
-    names = ["status", "plan", "cost (USD)", "CO2e (t)", "days", "loss", "binding / reason"]
+    names = ["status", "plan", *_FIGURES.values(), "binding / reason"]
     if sweep.objective not in _FIGURES:
         names.insert(1, objective)
     minimised = {p.instance.objective for p in sweep.points}
@@ -76,7 +75,7 @@ def _whatif_columns(sweep: Any, objective: str) -> list:
     drop = {"status": 3}
     if sweep.objective == "mixed" and "weighted" not in minimised:
         drop[objective] = 4
-    drop.update({column: rank for column, rank, minimised_as in (("days", 2, "time"), ("loss", 1, "loss"))
+    drop.update({_FIGURES[minimised_as]: rank for minimised_as, rank in (("time", 2), ("loss", 1))
                  if minimised_as not in minimised})
     for name in names:
         if name == "status":
@@ -105,16 +104,4 @@ def _cell(value: Any) -> str:
     return written(value)
 
 
-def whatif_json(sweep: Any) -> dict[str, Any]:
-    """`plan whatif --format json`: the sweep's paths and values, one `plan solve` record per point."""
-    from planner.analysis.whatif import point_json
-
-    return {
-        "objective": sweep.objective,
-        "vary": [{"path": v.path, "values": list(v.values)} for v in sweep.varies],
-        "rows": [point_json(p) for p in sweep.points],
-        "solver": {"name": "highs", "seconds": sweep.seconds, **sweep.stats},
-    }
-
-
-__all__ = ["print_whatif", "short_reason", "whatif_json"]
+__all__ = ["print_whatif", "short_reason"]
