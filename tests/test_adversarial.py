@@ -121,7 +121,6 @@ def test_markup_names_in_tables(monkeypatch, capsys, tmp_path, case):
     for command in ("solve", "evaluate"):
         code, out, err = run_main(monkeypatch, capsys, command, path)
         assert code == 0 and "Traceback" not in err, err
-        name = yaml.safe_load(edited(case))
         shown = {"gpu-name-closing-tag": "[/x]", "region-name-mathtext": "$\\foo$ [bold]"}.get(case["id"])
         if shown:
             assert shown in out, out
