@@ -28,6 +28,10 @@ def test_rank_keeps_the_rank_and_whole_costs(monkeypatch, capsys):
     for row in rows:
         assert f"{row['plan']['cost_usd']['total']:,.0f}" in out
         assert f"│ {row['rank']} │" in out
+        # the plan's label keeps its GPU count whole (it folded to 'H100x4' / '096' in a 6-wide column:
+        # a figure other than the objective's is left out first)
+        assert f"{row['plan']['gpu']}x{row['plan']['gpu_count']}" in out
+    assert "left out at 80 columns: loss" in out
 
 
 def test_weighted_whatif_writes_whole_dollars(monkeypatch, capsys):

@@ -23,9 +23,12 @@ def print_rank(ranking: Any) -> None:
     if bold is None:
         columns.append(Col(ranking.objective, numeric=True, style="bold"))
     columns += [Col("gap", numeric=True)]
-    for _, name, short in FIGURE_COLUMNS:
-        columns.append(Col(name, numeric=True, short=short, style="bold" if name == bold else None))
-    columns += [Col("plan / why none", short="plan"), Col("binding", drop=1)]
+    for position, (_, name, short) in enumerate(FIGURE_COLUMNS):
+        # a figure other than the objective's may be left out (loss first, then days, then CO2e)
+        # rather than fold the plan's label into 6-letter pieces; the binding limits go before any
+        columns.append(Col(name, numeric=True, short=short, style="bold" if name == bold else None,
+                           drop=0 if name == bold else position))
+    columns += [Col("plan / why none", short="plan"), Col("binding", drop=len(FIGURE_COLUMNS))]
     rows = []
     for row in ranking.rows:
         cells = ["-" if row.rank is None else str(row.rank), row.label]
