@@ -161,8 +161,12 @@ def test_table_and_plot(monkeypatch, capsys, tmp_path):
     plot = tmp_path / "u.png"
     code, out, err = run_main(monkeypatch, capsys, "uncertainty", path, "--samples", 8, "--plot", plot)
     assert code == 0, err
-    for word in ("P10", "P50", "P90", "loss target", "budget_usd", "plan (instance)"):
+    for word in ("P10", "P50", "P90", "loss target", "plan (instance)"):
         assert word in out
+    from planner.formulas.limits import BY_KEY
+
+    for key in ("budget_usd", "max_co2_t"):  # each limit by its name in words, not its key
+        assert f"│ {BY_KEY[key].noun} " in out and f"│ {key} " not in out
     assert plot.stat().st_size > 10_000
 
 

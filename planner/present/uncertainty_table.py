@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from planner.constants import Objective
-from planner.formulas.limits import OBJECTIVES
+from planner.formulas.limits import BY_KEY, OBJECTIVES
 from planner.numbers import si
 
 
@@ -39,7 +39,8 @@ def print_uncertainty(result: Any) -> None:
         probs.add_column("limit")
         probs.add_column("probability", justify="right")
         for name, value in fixed["probabilities"].items():
-            shown = {"max_loss": "loss target", "all": "everything (limits and target)"}.get(name, name)
+            shown = {"max_loss": "loss target", "all": "everything (limits and target)"}.get(name)
+            shown = shown or (BY_KEY[name].noun if name in BY_KEY else name)
             probs.add_row(escape(shown), "-" if value is None else f"{value:.1%}")
         console.print(probs)
     elif result.plan_note:
