@@ -123,18 +123,33 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         m.jit_on[i, t].append(j)
 
 
-def least_months(inputs: CampaignInputs, nmax: dict, islands: list[int], j: int, k: int, window: range) -> int:
-    """ceil(W_jk / (Gmax hmax)): the fewest months run j's variant k can be active in `window` on any
-    of `islands` of its GPU type (Gmax: node x the most nodes one of them lets it hold there; hmax:
-    the longest month there). len(window) + 1 when even every month of it at Gmax cannot do the work."""
-    v = inputs.runs[j].variants[k]
-    if not window:
-        return 1
-    gpus = max((inputs.islands[i].node * max(node_cap(inputs, nmax[j, i], i, t) for t in window)
-                for i in islands if inputs.islands[i].gpu == v.gpu), default=0)
-    if gpus == 0:
-        return len(window) + 1
-    return math.ceil(v.work_gpu_hours / (gpus * max(inputs.hours[t] for t in window)) - 1e-9)
+def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range) -> list[float]:
+    """reach[m-1]: the most GPU-hours run j can do on island i in m contiguous months of `window`
+    (a run's active months are contiguous): the largest sum of h_t node_i C_jit over m consecutive
+    months, none of them one where C_jit is below its least memory floor (it cannot be active there)."""
+    isl = inputs.islands[i]
+    floor = max(1, min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == isl.gpu))
+    month = [node_cap(inputs, nmax, i, t) for t in window]
+    gpu_hours = [inputs.hours[t] * isl.node * c if c >= floor else None for t, c in zip(window, month)]
+    best = [0.0] * len(gpu_hours)
+    for a in range(len(gpu_hours)):
+        total = 0.0
+        for m, value in enumerate(gpu_hours[a:]):
+            if value is None:
+                break
+            total += value
+            best[m] = max(best[m], total)
+    return best
+
+
+def least_months(work_gpu_hours: float, reaches: list[list[float]]) -> int:
+    """The fewest contiguous months that can do `work_gpu_hours` on any island of `reaches` (each a
+    reach list); one more than the window when none can."""
+    most = max((len(r) for r in reaches), default=0)
+    for m in range(most):
+        if any(m < len(r) and r[m] >= work_gpu_hours * (1 - 1e-9) for r in reaches):
+            return m + 1
+    return most + 1
 
 
 def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict) -> dict[int, range]:
@@ -145,8 +160,11 @@ def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict) -> dict[int, r
     runs = inputs.runs
     first = {j: run.first for j, run in enumerate(runs)}
     last = {j: last_month(inputs, j) for j in range(len(runs))}
-    least = {j: min((least_months(inputs, nmax, islands_of[j], j, k, range(first[j], last[j] + 1))
-                     for k in range(len(run.variants))), default=1) for j, run in enumerate(runs)}
+    least = {}
+    for j, run in enumerate(runs):
+        reaches = {i: reach(inputs, nmax[j, i], j, i, range(first[j], last[j] + 1)) for i in islands_of[j]}
+        least[j] = min((least_months(v.work_gpu_hours, [r for i, r in reaches.items() if inputs.islands[i].gpu == v.gpu])
+                        for v in run.variants), default=1)
     for _ in range(len(runs)):   # a chain is at most len(runs) long
         for j, run in enumerate(runs):
             for p in run.after:
@@ -256,15 +274,16 @@ def res_idle(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 
 
 def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """sum_t a_jt >= sum_{k, i} L_jki z_jki, L_jki = least_months of variant k on island i in run j's
-    window: a run is active at least as many months as its work needs at the most GPUs it can hold
-    there. Implied by the other rows for integer solutions; it makes the LP relaxation count whole
-    months (staff, lateness). A variant and island whose L_jki exceeds the window cannot do the work
-    (the row sets z_jki to 0)."""
+    """sum_t a_jt >= sum_{k, i} L_jki z_jki, L_jki = least_months: the fewest contiguous months of run
+    j's window whose GPU-hours on island i (h_t node_i C_jit, months where it cannot hold its floor
+    excluded) reach W_jk. Implied by the other rows for integer solutions; it makes the LP relaxation
+    count whole months (staff, lateness). A variant and island whose L_jki exceeds the window cannot
+    do the work (the row sets z_jki to 0)."""
     rows = [j for j in range(len(inputs.runs)) if m.islands_of[j]]
+    reaches = {(j, i): reach(inputs, m.nmax[j, i], j, i, m.window[j]) for j, i in m.JI}
     m.res_least_months = pyo.Constraint(rows, rule=lambda m, j: pyo.quicksum(
         active(m, j, t) for t in range(len(inputs.hours))) >= pyo.quicksum(
-        least_months(inputs, m.nmax, [i], j, k, m.window[j]) * m.pair[j, k, i]
+        least_months(inputs.runs[j].variants[k].work_gpu_hours, [reaches[j, i]]) * m.pair[j, k, i]
         for i in m.islands_of[j] for k in m.variants_on[j, i]))
 
 
