@@ -39,6 +39,9 @@ class SolveOptions:
     time_limit_s: float | None = None
     mip_gap: float = DEFAULT_MIP_GAP
     threads: int | None = None
+    #: further HiGHS options, (name, value) pairs set after the ones above (a model's own tuning,
+    #: e.g. the campaign MIP's presolve_mode: planner.optimize.campaign_solve)
+    highs_options: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class SolveResult:
     mip_gap: float | None
     seconds: float
     termination: str
+    handoff_seconds: float = 0.0   # of `seconds`: compiling the model and passing it to HiGHS
 
 
 @dataclass
@@ -171,6 +175,7 @@ class Solver:
             options["time_limit"] = max(float(self.options.time_limit_s), 1e-6)
         if self.options.threads is not None:
             options["threads"] = int(self.options.threads)
+        options.update(dict(self.options.highs_options))
         for name, value in options.items():
             _check(h.setOptionValue(name, value), f"option {name}={value}")
         _check(h.passModel(compiled.lp), "the model")
@@ -183,6 +188,7 @@ class Solver:
         start = time.perf_counter()
         compiled = compile_model(self.model)
         h = self._highs(compiled)
+        handoff = time.perf_counter() - start
         _check(h.run(), "run")
         seconds = time.perf_counter() - start
         model_status = h.getModelStatus()
@@ -197,7 +203,8 @@ class Solver:
             objective = info.objective_function_value
             bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else objective
             gap = abs(objective - bound) / max(abs(objective), 1e-12)
-        return SolveResult(status, has_solution, objective, bound, gap, seconds, h.modelStatusToString(model_status))
+        return SolveResult(status, has_solution, objective, bound, gap, seconds, h.modelStatusToString(model_status),
+                           handoff)
 
 
 def reset_after_fork() -> None:
