@@ -9,23 +9,29 @@ on-demand GPU-hours pay for what owned and reserved GPUs do not cover.
 |------------|--------------------|--------------|------------------------------------------------------------|
 | x_jk       | variant[j,k]       | binary       | run j takes variant k                                      |
 | y_ji       | island[j,i]        | binary       | run j runs on island i (site, GPU type)                    |
-| n_jit      | nodes[j,i,t]       | 0..Nmax_ji   | nodes run j holds on island i in month t                   |
-| u_jit      | used[j,i,t]        | [0, Nmax_ji] | node-months it uses there (GPU-hours = node_i h_t u_jit)   |
-| s_jt       | started[j,t]       | binary       | run j has started by month t (0 before its earliest month) |
+| z_jki      | pair[j,k,i]        | [0, 1]       | run j takes variant k on island i (whole once x, y are)    |
+| n_jit      | nodes[j,i,t]       | 0..C_jit     | nodes run j holds on island i in month t                   |
+| u_jit      | used[j,i,t]        | [0, C_jit]   | node-months it uses there (GPU-hours = node_i h_t u_jit)   |
+| q_jit      | paid[j,i,t]        | [0, ...]     | its share of the island's owned + reserved GPU-hours / h_t |
+| s_jt       | started[j,t]       | binary       | run j has started by month t (0 before its first month)    |
 | e_jt       | ended[j,t]         | binary       | run j ended before month t                                 |
 | a_jt       | s_jt - e_jt        | (expression) | run j active in month t                                    |
 | r_i,t0     | blocks[i,t0]       | 0..R_i       | reserved blocks bought on island i starting in month t0    |
 | o_it       | on_demand[i,t]     | [0, D_it]    | on-demand GPU-hours / h_t on island i in month t           |
 
 Data: h_t hours in month t; W_jk GPU-hours of variant k; F_jk its memory floor in nodes, Fmax_ji
-the largest on island i's GPU type; Nmax_ji = floor(max_gpus_j / node_i); owned O_it, on-demand
-D_it (GPUs); block size B_i, term L_i, price P_i,t0 of one block's whole term; c_it t CO2e per
-GPU-hour used; p_i on-demand USD per GPU-hour; m_i facility MW per GPU; M_st the grid limit.
+the largest on island i's GPU type; Nmax_ji = floor(max_gpus_j / node_i); C_jit = node_cap (<=
+Nmax_ji); owned O_it, on-demand D_it (GPUs), K_it = paid_cap; block size B_i, term L_i, price P_i,t0
+of one block's whole term; c_it t CO2e per GPU-hour used; p_i on-demand USD per GPU-hour; m_i
+facility MW per GPU; M_st the grid limit. Run j's window (windows) is its earliest month to its
+deadline (the horizon's end under lateness), narrowed along precedence chains; (j, i, t) cells
+outside it, or where C_jit is below the run's least floor (res_idle), have no variables.
 
 Rows (`def_` defines, `res_` restricts; each in its own function below, its math in the docstring):
-    def_one_variant, def_island, res_work, res_use, res_hold, res_active, res_floor,
-    def_phases, res_window, res_precedence, res_capacity, res_blocks, def_on_demand, res_power,
-    res_least_months (a valid inequality that tightens the LP), res_budget, res_carbon, def_objective.
+    def_one_variant, def_pair, res_work, res_use, res_hold, res_active, res_floor, res_idle,
+    def_phases, res_window, res_precedence, res_capacity, res_blocks, res_paid, def_on_demand,
+    res_power, res_least_months and res_least_blocks (valid inequalities), res_budget, res_carbon,
+    def_objective. docs/campaigns.md shows why each tightening keeps the optimum.
     cost = owned (constant) + sum P_i,t0 r_i,t0 + sum p_i h_t o_it + sum fixed_jk x_jk + sum staff_j a_jt
     co2  = sum node_i h_t c_it u_jit            late = sum_j late_j sum_{t > deadline_j} a_jt
 Objective: cost | co2 | cost + price co2 | cost + late, divided by objective_unit (co2: then the
@@ -378,10 +384,10 @@ def res_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 
 
 def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """q_jit <= node_i u_jit ;  q_jit <= min(P_it, node_i C_jit) y_ji ;
+    """q_jit <= node_i u_jit ;  q_jit <= min(K_it, node_i C_jit) y_ji ;
     sum_j q_jit <= O_it + B_i sum_{t0 in (t-L_i, t]} r_i,t0: run j's share q_jit of island i's paid-for
     GPUs (owned and reserved; GPU-hours / h_t) in month t: no more than it uses, none off its island,
-    together no more than the island has (P_it = paid_cap, the most it can have). The split is free:
+    together no more than the island has (K_it = paid_cap, the most it can have). The split is free:
     any plan of the rows without q has one (share what is used up to what is paid for), so the
     optimum is unchanged; the LP relaxation can no longer pool every island's owned GPUs for a run
     that is on one island only."""
