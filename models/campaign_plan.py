@@ -82,7 +82,7 @@ def build(inputs: CampaignInputs, relax: bool = False) -> pyo.ConcreteModel:
     m.pair = pyo.Var(m.JKI, domain=pyo.UnitInterval)
     m.nodes = pyo.Var(m.JIT, domain=integer, bounds=lambda m, j, i, t: (0, m.cap[j, i, t]))
     m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals, bounds=lambda m, j, i, t: (0, m.cap[j, i, t]))
-    m.paid = pyo.Var(m.JIT, domain=pyo.NonNegativeReals,
+    m.paid = pyo.Var(m.JITP, domain=pyo.NonNegativeReals,
                      bounds=lambda m, j, i, t: (0, min(paid_cap(inputs, i, t), inputs.islands[i].node * m.cap[j, i, t])))
     m.started = pyo.Var(m.JT, domain=binary)
     m.ended = pyo.Var(m.JT, domain=binary)
@@ -117,6 +117,7 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.JK = pyo.Set(initialize=jk, dimen=2, ordered=True)
     m.JI = pyo.Set(initialize=ji, dimen=2, ordered=True)
     m.JIT = pyo.Set(initialize=jit, dimen=3, ordered=True)
+    m.JITP = pyo.Set(initialize=[(j, i, t) for j, i, t in jit if paid_cap(inputs, i, t) > 0], dimen=3, ordered=True)
     m.JKI = pyo.Set(initialize=[(j, k, i) for j, i in ji for k, v in enumerate(inputs.runs[j].variants)
                                 if v.gpu == inputs.islands[i].gpu], dimen=3, ordered=True)
     m.JT = pyo.Set(initialize=[(j, t) for j in range(len(inputs.runs)) for t in months], dimen=2, ordered=True)
@@ -124,6 +125,7 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.IT0 = pyo.Set(initialize=[(i, t) for i, isl in enumerate(inputs.islands) if isl.block_gpus > 0
                                 for t in months if t >= isl.first_block_month], dimen=2, ordered=True)
     m.runs_on = {i: [j for j, ii in ji if ii == i] for i in range(len(inputs.islands))}
+    m.held = {}   # (i, t) -> the block variables in their term in month t (held_blocks)
     m.jit_on = {(i, t): [] for i, t in m.IT}
     for j, i, t in jit:
         m.jit_on[i, t].append(j)
@@ -206,9 +208,10 @@ def active(m: pyo.ConcreteModel, j: int, t: int):
 
 def held_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int):
     """sum_{t0 in (t - L_i, t]} r_i,t0: the blocks in their term in month t."""
-    isl = inputs.islands[i]
-    return pyo.quicksum(m.blocks[i, t0] for t0 in range(max(0, t - isl.term_months + 1), t + 1)
-                        if (i, t0) in m.IT0)
+    if (i, t) not in m.held:
+        isl = inputs.islands[i]
+        m.held[i, t] = [m.blocks[i, t0] for t0 in range(max(0, t - isl.term_months + 1), t + 1) if (i, t0) in m.IT0]
+    return pyo.quicksum(m.held[i, t])
 
 
 def def_one_variant(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -329,10 +332,13 @@ def res_least_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """n_jit >= sum_{k: g_k = gpu_i} F_jk x_jk - Fmax_ji (2 - a_jt - y_ji): in every active month the
     run holds at least its variant's memory floor on its island (it never shrinks below it)."""
+    on = {(j, g): [(v.floor_nodes, m.variant[j, k]) for k, v in enumerate(run.variants) if v.gpu == g]
+          for j, run in enumerate(inputs.runs) for g in {v.gpu for v in run.variants}}
+
     def rule(m, j, i, t):
-        on = [(k, v) for k, v in enumerate(inputs.runs[j].variants) if v.gpu == inputs.islands[i].gpu]
-        big = max(v.floor_nodes for _, v in on)
-        floor = pyo.quicksum(v.floor_nodes * m.variant[j, k] for k, v in on)
+        terms = on[j, inputs.islands[i].gpu]
+        big = max(f for f, _ in terms)
+        floor = pyo.quicksum(f * x for f, x in terms)
         return m.nodes[j, i, t] >= floor - big * (2 - active(m, j, t) - m.island[j, i])
 
     m.res_floor = pyo.Constraint(m.JIT, rule=rule)
@@ -390,16 +396,20 @@ def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     together no more than the island has (K_it = paid_cap, the most it can have). The split is free:
     any plan of the rows without q has one (share what is used up to what is paid for), so the
     optimum is unchanged; the LP relaxation can no longer pool every island's owned GPUs for a run
-    that is on one island only."""
-    m.res_paid_use = pyo.Constraint(m.JIT, rule=lambda m, j, i, t: m.paid[j, i, t] <= inputs.islands[i].node * m.used[j, i, t])
-    m.res_paid_island = pyo.Constraint(m.JIT, rule=lambda m, j, i, t: m.paid[j, i, t] <= min(
-        paid_cap(inputs, i, t), inputs.islands[i].node * m.cap[j, i, t]) * m.island[j, i])
+    that is on one island only. q exists only where K_it > 0; res_paid_island is left out where
+    K_it >= node_i C_jit (then q_jit <= node_i u_jit <= node_i n_jit <= node_i C_jit y_ji already)."""
+    node = {i: isl.node for i, isl in enumerate(inputs.islands)}
+    m.res_paid_use = pyo.Constraint(m.JITP, rule=lambda m, j, i, t: m.paid[j, i, t] <= node[i] * m.used[j, i, t])
+    tight = [(j, i, t) for j, i, t in m.JITP if paid_cap(inputs, i, t) < node[i] * m.cap[j, i, t]]
+    m.res_paid_island = pyo.Constraint(tight, rule=lambda m, j, i, t: m.paid[j, i, t] <= paid_cap(inputs, i, t)
+                                       * m.island[j, i])
 
     def total(m, i, t):
         isl = inputs.islands[i]
         return pyo.quicksum(m.paid[j, i, t] for j in m.jit_on[i, t]) <= isl.owned[t] + isl.block_gpus * held_blocks(m, inputs, i, t)
 
-    m.res_paid_total = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=total)
+    m.res_paid_total = pyo.Constraint([key for key, runs in m.jit_on.items() if runs and paid_cap(inputs, *key) > 0],
+                                      rule=total)
 
 
 def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -409,7 +419,8 @@ def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         isl = inputs.islands[i]
         if isl.on_demand_usd_per_gpu_hour == 0 and isl.on_demand[t] == 0:
             return pyo.Constraint.Skip
-        return m.on_demand[i, t] >= pyo.quicksum(isl.node * m.used[j, i, t] - m.paid[j, i, t] for j in m.jit_on[i, t])
+        paid = [m.paid[j, i, t] for j in m.jit_on[i, t] if (j, i, t) in m.JITP]
+        return m.on_demand[i, t] >= pyo.quicksum(isl.node * m.used[j, i, t] for j in m.jit_on[i, t]) - pyo.quicksum(paid)
 
     m.def_on_demand = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
 

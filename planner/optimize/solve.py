@@ -78,12 +78,13 @@ def compile_model(model: pyo.ConcreteModel) -> _Compiled:
 
     starts, cols, vals, lower, upper = [0], [], [], [], []
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        repn = generate_standard_repn(con.body, compute_values=True, quadratic=False)
+        low, body, high = con.to_bounded_expression(evaluate_bounds=True)   # one pass over the relation
+        repn = generate_standard_repn(body, compute_values=True, quadratic=False)
         if not repn.is_linear():
             raise SolverError(f"constraint {con.name} is not linear")
         const = repn.constant
-        lo = -math.inf if con.lower is None else pyo.value(con.lower) - const
-        hi = math.inf if con.upper is None else pyo.value(con.upper) - const
+        lo = -math.inf if low is None else low - const
+        hi = math.inf if high is None else high - const
         for var, coef in zip(repn.linear_vars, repn.linear_coefs):
             if abs(coef) > SMALL_ENTRY:
                 cols.append(col(var))
