@@ -9,23 +9,29 @@ on-demand GPU-hours pay for what owned and reserved GPUs do not cover.
 |------------|--------------------|--------------|------------------------------------------------------------|
 | x_jk       | variant[j,k]       | binary       | run j takes variant k                                      |
 | y_ji       | island[j,i]        | binary       | run j runs on island i (site, GPU type)                    |
-| n_jit      | nodes[j,i,t]       | 0..Nmax_ji   | nodes run j holds on island i in month t                   |
-| u_jit      | used[j,i,t]        | [0, Nmax_ji] | node-months it uses there (GPU-hours = node_i h_t u_jit)   |
-| s_jt       | started[j,t]       | binary       | run j has started by month t (0 before its earliest month) |
+| z_jki      | pair[j,k,i]        | [0, 1]       | run j takes variant k on island i (whole once x, y are)    |
+| n_jit      | nodes[j,i,t]       | 0..C_jit     | nodes run j holds on island i in month t                   |
+| u_jit      | used[j,i,t]        | [0, C_jit]   | node-months it uses there (GPU-hours = node_i h_t u_jit)   |
+| q_jit      | paid[j,i,t]        | [0, ...]     | its share of the island's owned + reserved GPU-hours / h_t |
+| s_jt       | started[j,t]       | binary       | run j has started by month t (0 before its first month)    |
 | e_jt       | ended[j,t]         | binary       | run j ended before month t                                 |
 | a_jt       | s_jt - e_jt        | (expression) | run j active in month t                                    |
 | r_i,t0     | blocks[i,t0]       | 0..R_i       | reserved blocks bought on island i starting in month t0    |
 | o_it       | on_demand[i,t]     | [0, D_it]    | on-demand GPU-hours / h_t on island i in month t           |
 
 Data: h_t hours in month t; W_jk GPU-hours of variant k; F_jk its memory floor in nodes, Fmax_ji
-the largest on island i's GPU type; Nmax_ji = floor(max_gpus_j / node_i); owned O_it, on-demand
-D_it (GPUs); block size B_i, term L_i, price P_i,t0 of one block's whole term; c_it t CO2e per
-GPU-hour used; p_i on-demand USD per GPU-hour; m_i facility MW per GPU; M_st the grid limit.
+the largest on island i's GPU type; Nmax_ji = floor(max_gpus_j / node_i); C_jit = node_cap (<=
+Nmax_ji); owned O_it, on-demand D_it (GPUs), K_it = paid_cap; block size B_i, term L_i, price P_i,t0
+of one block's whole term; c_it t CO2e per GPU-hour used; p_i on-demand USD per GPU-hour; m_i
+facility MW per GPU; M_st the grid limit. Run j's window (windows) is its earliest month to its
+deadline (the horizon's end under lateness), narrowed along precedence chains; (j, i, t) cells
+outside it, or where C_jit is below the run's least floor (res_idle), have no variables.
 
 Rows (`def_` defines, `res_` restricts; each in its own function below, its math in the docstring):
-    def_one_variant, def_island, res_work, res_use, res_hold, res_active, res_floor,
-    def_phases, res_window, res_precedence, res_capacity, res_blocks, def_on_demand, res_power,
-    res_least_months (a valid inequality that tightens the LP), res_budget, res_carbon, def_objective.
+    def_one_variant, def_pair, res_work, res_use, res_hold, res_active, res_floor, res_idle,
+    def_phases, res_window, res_precedence, res_capacity, res_blocks, res_paid, def_on_demand,
+    res_power, res_least_months and res_least_blocks (valid inequalities), res_budget, res_carbon,
+    def_objective. docs/campaigns.md shows why each tightening keeps the optimum.
     cost = owned (constant) + sum P_i,t0 r_i,t0 + sum p_i h_t o_it + sum fixed_jk x_jk + sum staff_j a_jt
     co2  = sum node_i h_t c_it u_jit            late = sum_j late_j sum_{t > deadline_j} a_jt
 Objective: cost | co2 | cost + price co2 | cost + late, divided by objective_unit (co2: then the
@@ -73,16 +79,19 @@ def build(inputs: CampaignInputs, relax: bool = False) -> pyo.ConcreteModel:
     integer = pyo.NonNegativeReals if relax else pyo.NonNegativeIntegers
     m.variant = pyo.Var(m.JK, domain=binary)
     m.island = pyo.Var(m.JI, domain=binary)
-    m.nodes = pyo.Var(m.JIT, domain=integer, bounds=lambda m, j, i, t: (0, node_cap(inputs, m.nmax[j, i], i, t)))
-    m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals,
-                     bounds=lambda m, j, i, t: (0, node_cap(inputs, m.nmax[j, i], i, t)))
+    m.pair = pyo.Var(m.JKI, domain=pyo.UnitInterval)
+    m.nodes = pyo.Var(m.JIT, domain=integer, bounds=lambda m, j, i, t: (0, m.cap[j, i, t]))
+    m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals, bounds=lambda m, j, i, t: (0, m.cap[j, i, t]))
+    m.paid = pyo.Var(m.JITP, domain=pyo.NonNegativeReals,
+                     bounds=lambda m, j, i, t: (0, min(paid_cap(inputs, i, t), inputs.islands[i].node * m.cap[j, i, t])))
     m.started = pyo.Var(m.JT, domain=binary)
     m.ended = pyo.Var(m.JT, domain=binary)
     m.blocks = pyo.Var(m.IT0, domain=integer, bounds=lambda m, i, t: (0, inputs.islands[i].max_blocks))
     m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals,
                           bounds=lambda m, i, t: (0, inputs.islands[i].on_demand[t]))
-    for row in (def_one_variant, def_island, res_work, res_use, res_hold, res_active, res_floor, def_phases,
-                res_window, res_precedence, res_capacity, res_blocks, def_on_demand, res_power, res_least_months):
+    for row in (def_one_variant, def_pair, res_work, res_use, res_hold, res_active, res_floor, res_idle, def_phases,
+                res_window, res_precedence, res_capacity, res_blocks, res_paid, def_on_demand, res_power,
+                res_least_months, res_least_blocks):
         row(m, inputs)
     _measures(m, inputs)
     res_budget(m, inputs)
@@ -98,16 +107,79 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     ji = [(j, i) for j in range(len(inputs.runs)) for i, isl in enumerate(inputs.islands) if isl.gpu in gpus_of[j]]
     m.nmax = {(j, i): inputs.runs[j].max_gpus // inputs.islands[i].node for j, i in ji}
     ji = [(j, i) for j, i in ji if m.nmax[j, i] > 0]
-    m.window = {j: range(run.first, last_month(inputs, j) + 1) for j, run in enumerate(inputs.runs)}
+    m.islands_of = {j: [i for jj, i in ji if jj == j] for j in range(len(inputs.runs))}
+    m.window = windows(inputs, m.nmax, m.islands_of)
+    m.cap = {(j, i, t): node_cap(inputs, m.nmax[j, i], i, t) for j, i in ji for t in m.window[j]}
+    least_floor = {(j, i): min((v.floor_nodes for v in inputs.runs[j].variants if v.gpu == inputs.islands[i].gpu))
+                   for j, i in ji}
+    jit = [(j, i, t) for j, i in ji for t in m.window[j] if m.cap[j, i, t] >= max(least_floor[j, i], 1)]
+    m.idle = [(j, i, t) for j, i in ji for t in m.window[j] if m.cap[j, i, t] < max(least_floor[j, i], 1)]
     m.JK = pyo.Set(initialize=jk, dimen=2, ordered=True)
     m.JI = pyo.Set(initialize=ji, dimen=2, ordered=True)
-    m.JIT = pyo.Set(initialize=[(j, i, t) for j, i in ji for t in m.window[j]], dimen=3, ordered=True)
+    m.JIT = pyo.Set(initialize=jit, dimen=3, ordered=True)
+    m.JITP = pyo.Set(initialize=[(j, i, t) for j, i, t in jit if paid_cap(inputs, i, t) > 0], dimen=3, ordered=True)
+    m.JKI = pyo.Set(initialize=[(j, k, i) for j, i in ji for k, v in enumerate(inputs.runs[j].variants)
+                                if v.gpu == inputs.islands[i].gpu], dimen=3, ordered=True)
     m.JT = pyo.Set(initialize=[(j, t) for j in range(len(inputs.runs)) for t in months], dimen=2, ordered=True)
     m.IT = pyo.Set(initialize=[(i, t) for i in range(len(inputs.islands)) for t in months], dimen=2, ordered=True)
     m.IT0 = pyo.Set(initialize=[(i, t) for i, isl in enumerate(inputs.islands) if isl.block_gpus > 0
                                 for t in months if t >= isl.first_block_month], dimen=2, ordered=True)
-    m.islands_of = {j: [i for jj, i in ji if jj == j] for j in range(len(inputs.runs))}
     m.runs_on = {i: [j for j, ii in ji if ii == i] for i in range(len(inputs.islands))}
+    m.held = {}   # (i, t) -> the block variables in their term in month t (held_blocks)
+    m.jit_on = {(i, t): [] for i, t in m.IT}
+    for j, i, t in jit:
+        m.jit_on[i, t].append(j)
+
+
+def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range) -> list[float]:
+    """reach[m-1]: the most GPU-hours run j can do on island i in m contiguous months of `window`
+    (a run's active months are contiguous): the largest sum of h_t node_i C_jit over m consecutive
+    months, none of them one where C_jit is below its least memory floor (it cannot be active there)."""
+    isl = inputs.islands[i]
+    floor = max(1, min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == isl.gpu))
+    month = [node_cap(inputs, nmax, i, t) for t in window]
+    gpu_hours = [inputs.hours[t] * isl.node * c if c >= floor else None for t, c in zip(window, month)]
+    best = [0.0] * len(gpu_hours)
+    for a in range(len(gpu_hours)):
+        total = 0.0
+        for m, value in enumerate(gpu_hours[a:]):
+            if value is None:
+                break
+            total += value
+            best[m] = max(best[m], total)
+    return best
+
+
+def least_months(work_gpu_hours: float, reaches: list[list[float]]) -> int:
+    """The fewest contiguous months that can do `work_gpu_hours` on any island of `reaches` (each a
+    reach list); one more than the window when none can."""
+    most = max((len(r) for r in reaches), default=0)
+    for m in range(most):
+        if any(m < len(r) and r[m] >= work_gpu_hours * (1 - 1e-9) for r in reaches):
+            return m + 1
+    return most + 1
+
+
+def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict) -> dict[int, range]:
+    """Run j's window [first_j, last_j], narrowed along precedence chains (res_window): a successor
+    starts no earlier than a predecessor's first month plus the fewest months the predecessor needs
+    (least_months, its least over variants), and a predecessor ends no later than a successor's last
+    month minus the fewest months the successor needs. Every plan keeps these windows."""
+    runs = inputs.runs
+    first = {j: run.first for j, run in enumerate(runs)}
+    last = {j: last_month(inputs, j) for j in range(len(runs))}
+    least = {}
+    for j, run in enumerate(runs):
+        reaches = {i: reach(inputs, nmax[j, i], j, i, range(first[j], last[j] + 1)) for i in islands_of[j]}
+        least[j] = min((least_months(v.work_gpu_hours, [r for i, r in reaches.items() if inputs.islands[i].gpu == v.gpu])
+                        for v in run.variants), default=1)
+    for _ in range(len(runs)):   # a chain is at most len(runs) long
+        for j, run in enumerate(runs):
+            for p in run.after:
+                first[j] = max(first[j], first[p] + max(least[p], 1))
+                if least[j] >= 1:
+                    last[p] = min(last[p], last[j] - least[j])
+    return {j: range(first[j], max(first[j], last[j] + 1)) for j in range(len(runs))}
 
 
 def node_cap(inputs: CampaignInputs, nmax: int, i: int, t: int) -> int:
@@ -122,6 +194,13 @@ def node_cap(inputs: CampaignInputs, nmax: int, i: int, t: int) -> int:
     return max(cap, 0)
 
 
+def paid_cap(inputs: CampaignInputs, i: int, t: int) -> int:
+    """The most paid-for GPUs island i can have in month t: owned + every block (if blocks may be
+    held by then)."""
+    isl = inputs.islands[i]
+    return isl.owned[t] + (isl.block_gpus * isl.max_blocks if isl.block_gpus and t >= isl.first_block_month else 0)
+
+
 def active(m: pyo.ConcreteModel, j: int, t: int):
     """a_jt = s_jt - e_jt."""
     return m.started[j, t] - m.ended[j, t]
@@ -129,9 +208,10 @@ def active(m: pyo.ConcreteModel, j: int, t: int):
 
 def held_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int):
     """sum_{t0 in (t - L_i, t]} r_i,t0: the blocks in their term in month t."""
-    isl = inputs.islands[i]
-    return pyo.quicksum(m.blocks[i, t0] for t0 in range(max(0, t - isl.term_months + 1), t + 1)
-                        if (i, t0) in m.IT0)
+    if (i, t) not in m.held:
+        isl = inputs.islands[i]
+        m.held[i, t] = [m.blocks[i, t0] for t0 in range(max(0, t - isl.term_months + 1), t + 1) if (i, t0) in m.IT0]
+    return pyo.quicksum(m.held[i, t])
 
 
 def def_one_variant(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -140,29 +220,40 @@ def def_one_variant(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         m.variant[j, k] for k in range(len(inputs.runs[j].variants))) == 1)
 
 
-def def_island(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """sum_{i: gpu_i = g} y_ji = sum_{k: g_k = g} x_jk                      for each run j, GPU type g
-    (the island's GPU type is the variant's)."""
-    pairs = sorted({(j, v.gpu) for j, run in enumerate(inputs.runs) for v in run.variants})
-    m.def_island = pyo.Constraint(pairs, rule=lambda m, j, g: pyo.quicksum(
-        m.island[j, i] for i in m.islands_of[j] if inputs.islands[i].gpu == g) == pyo.quicksum(
-        m.variant[j, k] for k, v in enumerate(inputs.runs[j].variants) if v.gpu == g))
+def def_pair(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
+    """sum_{i: gpu_i = g_k} z_jki = x_jk  for each run j, variant k ;  sum_{k: g_k = gpu_i} z_jki = y_ji
+    for each run j, island i: z_jki (continuous in [0, 1]) is run j taking variant k on island i.
+    Once x and y are whole, z is: x_j. and y_j. each have a single 1, so z has it at their cross.
+    The islands of a run's GPU type add up to its variants of that type (the island's GPU type is the
+    variant's)."""
+    by_variant: dict = {(j, k): [] for j, k in m.JK}
+    by_island: dict = {(j, i): [] for j, i in m.JI}
+    for j, k, i in m.JKI:
+        by_variant[j, k].append(i)
+        by_island[j, i].append(k)
+    m.def_pair_variant = pyo.Constraint(m.JK, rule=lambda m, j, k: pyo.quicksum(
+        m.pair[j, k, i] for i in by_variant[j, k]) == m.variant[j, k])
+    m.def_pair_island = pyo.Constraint(m.JI, rule=lambda m, j, i: pyo.quicksum(
+        m.pair[j, k, i] for k in by_island[j, i]) == m.island[j, i])
+    m.variants_on = by_island
 
 
 def res_work(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """sum_{i: gpu_i = g} sum_t node_i h_t u_jit = sum_{k: g_k = g} W_jk x_jk   for each run j, type g
-    (the work done is the work the variant needs; divided by max_k W_jk)."""
-    pairs = sorted({(j, v.gpu) for j, run in enumerate(inputs.runs) for v in run.variants})
+    """sum_t node_i h_t u_jit = sum_{k: g_k = gpu_i} W_jk z_jki   for each run j, island i (the work
+    done on an island is the work of the variant taken there; divided by max_k W_jk)."""
+    cells: dict = {(j, i): [] for j, i in m.JI}
+    for j, i, t in m.JIT:
+        cells[j, i].append(t)
 
-    def rule(m, j, g):
+    def rule(m, j, i):
         scale = max(max(v.work_gpu_hours for v in inputs.runs[j].variants), 1e-9)
-        done = pyo.quicksum(inputs.islands[i].node * inputs.hours[t] / scale * m.used[j, i, t]
-                            for i in m.islands_of[j] if inputs.islands[i].gpu == g for t in m.window[j])
-        need = pyo.quicksum(v.work_gpu_hours / scale * m.variant[j, k]
-                            for k, v in enumerate(inputs.runs[j].variants) if v.gpu == g)
+        node = inputs.islands[i].node
+        done = pyo.quicksum(node * inputs.hours[t] / scale * m.used[j, i, t] for t in cells[j, i])
+        need = pyo.quicksum(inputs.runs[j].variants[k].work_gpu_hours / scale * m.pair[j, k, i]
+                            for k in m.variants_on[j, i])
         return done == need
 
-    m.res_work = pyo.Constraint(pairs, rule=rule)
+    m.res_work = pyo.Constraint(m.JI, rule=rule)
 
 
 def res_use(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -171,43 +262,83 @@ def res_use(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 
 
 def res_hold(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """n_jit <= Nmax_ji y_ji: nodes only on the run's island."""
-    m.res_hold = pyo.Constraint(m.JIT, rule=lambda m, j, i, t: m.nodes[j, i, t] <= m.nmax[j, i] * m.island[j, i])
+    """n_jit <= C_jit y_ji: nodes only on the run's island (C_jit = node_cap, the variable's bound)."""
+    m.res_hold = pyo.Constraint(m.JIT, rule=lambda m, j, i, t: m.nodes[j, i, t] <= m.cap[j, i, t] * m.island[j, i])
 
 
 def res_active(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """sum_i n_jit / Nmax_ji <= a_jt: nodes only in active months (at most one island is used)."""
-    rows = [(j, t) for j in range(len(inputs.runs)) for t in m.window[j] if m.islands_of[j]]
-    m.res_active = pyo.Constraint(rows, rule=lambda m, j, t: pyo.quicksum(
-        m.nodes[j, i, t] / m.nmax[j, i] for i in m.islands_of[j]) <= active(m, j, t))
+    """sum_i n_jit / C_jit <= a_jt: nodes only in active months (at most one island is used)."""
+    cells: dict = {}
+    for j, i, t in m.JIT:
+        cells.setdefault((j, t), []).append(i)
+    m.res_active = pyo.Constraint(sorted(cells), rule=lambda m, j, t: pyo.quicksum(
+        m.nodes[j, i, t] / m.cap[j, i, t] for i in cells[j, t]) <= active(m, j, t))
+
+
+def res_idle(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
+    """a_jt + y_ji <= 1 where C_jit is below run j's least memory floor on island i's GPU type (or 0):
+    the run cannot be active on island i in month t (res_floor asks at least the floor, at least one
+    node, in every active month), so n_jit and u_jit are not made at all."""
+    m.res_idle = pyo.Constraint(m.idle, rule=lambda m, j, i, t: active(m, j, t) + m.island[j, i] <= 1)
 
 
 def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """sum_t a_jt >= sum_k ceil(W_jk / (Gmax_jk hmax)) x_jk: a run is active at least as many months
-    as its work needs at the most GPUs it can hold (Gmax_jk = node x the most nodes any island of
-    g_k allows it, hmax the longest month). Implied by the other rows for integer solutions; it
-    makes the LP relaxation count whole months (staff, lateness)."""
-    hmax = max(inputs.hours)
-
-    def least(j, k):
-        v = inputs.runs[j].variants[k]
-        gpus = max((inputs.islands[i].node * max(node_cap(inputs, m.nmax[j, i], i, t) for t in m.window[j])
-                    for i in m.islands_of[j] if inputs.islands[i].gpu == v.gpu), default=0)
-        return len(m.window[j]) if gpus == 0 else min(len(m.window[j]), math.ceil(v.work_gpu_hours / (gpus * hmax) - 1e-9))
-
+    """sum_t a_jt >= sum_{k, i} L_jki z_jki, L_jki = least_months: the fewest contiguous months of run
+    j's window whose GPU-hours on island i (h_t node_i C_jit, months where it cannot hold its floor
+    excluded) reach W_jk. Implied by the other rows for integer solutions; it makes the LP relaxation
+    count whole months (staff, lateness). A variant and island whose L_jki exceeds the window cannot
+    do the work (the row sets z_jki to 0)."""
     rows = [j for j in range(len(inputs.runs)) if m.islands_of[j]]
+    reaches = {(j, i): reach(inputs, m.nmax[j, i], j, i, m.window[j]) for j, i in m.JI}
     m.res_least_months = pyo.Constraint(rows, rule=lambda m, j: pyo.quicksum(
         active(m, j, t) for t in range(len(inputs.hours))) >= pyo.quicksum(
-        least(j, k) * m.variant[j, k] for k in range(len(inputs.runs[j].variants))))
+        least_months(inputs.runs[j].variants[k].work_gpu_hours, [reaches[j, i]]) * m.pair[j, k, i]
+        for i in m.islands_of[j] for k in m.variants_on[j, i]))
+
+
+def least_blocks(inputs: CampaignInputs, m: pyo.ConcreteModel, j: int, k: int, i: int) -> int:
+    """ceil((W_jk - sum_{t in window} h_t min(O_it + D_it, node_i C_jit)) / (B_i hmax min(L_i, |window|))):
+    the fewest blocks whose terms meet run j's window on island i that variant k needs there (0 if
+    owned and on-demand GPUs alone can do its work). A block gives the run at most B_i GPUs for
+    min(L_i, |window|) months of at most hmax hours."""
+    isl, window = inputs.islands[i], m.window[j]
+    if not isl.block_gpus or not window:
+        return 0
+    rest = inputs.runs[j].variants[k].work_gpu_hours - sum(
+        inputs.hours[t] * min(isl.owned[t] + isl.on_demand[t], isl.node * m.cap.get((j, i, t), 0)) for t in window)
+    per_block = isl.block_gpus * max(inputs.hours[t] for t in window) * min(isl.term_months, len(window))
+    return max(0, math.ceil(rest / per_block - 1e-6))
+
+
+def res_least_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
+    """sum_{t0 in (first_j - L_i, last_j]} r_i,t0 >= sum_k least_blocks_jki z_jki   for each run j and
+    island i with blocks: whatever its work needs beyond owned and on-demand GPUs comes from blocks
+    held in its window, each giving at most B_i GPUs for min(L_i, |window|) months, and blocks are
+    whole (the ceiling). Valid for every plan (other runs only take GPUs away); it tightens the LP."""
+    rows = {}
+    for j, i in m.JI:
+        need = {k: least_blocks(inputs, m, j, k, i) for k in m.variants_on[j, i]}
+        if any(need.values()):
+            rows[j, i] = need
+
+    def rule(m, j, i):
+        lo, hi = m.window[j].start - inputs.islands[i].term_months + 1, m.window[j].stop - 1
+        held = pyo.quicksum(m.blocks[i, t0] for t0 in range(max(lo, 0), hi + 1) if (i, t0) in m.IT0)
+        return held >= pyo.quicksum(n * m.pair[j, k, i] for k, n in rows[j, i].items())
+
+    m.res_least_blocks = pyo.Constraint(sorted(rows), rule=rule)
 
 
 def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """n_jit >= sum_{k: g_k = gpu_i} F_jk x_jk - Fmax_ji (2 - a_jt - y_ji): in every active month the
     run holds at least its variant's memory floor on its island (it never shrinks below it)."""
+    on = {(j, g): [(v.floor_nodes, m.variant[j, k]) for k, v in enumerate(run.variants) if v.gpu == g]
+          for j, run in enumerate(inputs.runs) for g in {v.gpu for v in run.variants}}
+
     def rule(m, j, i, t):
-        on = [(k, v) for k, v in enumerate(inputs.runs[j].variants) if v.gpu == inputs.islands[i].gpu]
-        big = max(v.floor_nodes for _, v in on)
-        floor = pyo.quicksum(v.floor_nodes * m.variant[j, k] for k, v in on)
+        terms = on[j, inputs.islands[i].gpu]
+        big = max(f for f, _ in terms)
+        floor = pyo.quicksum(f * x for f, x in terms)
         return m.nodes[j, i, t] >= floor - big * (2 - active(m, j, t) - m.island[j, i])
 
     m.res_floor = pyo.Constraint(m.JIT, rule=rule)
@@ -225,11 +356,12 @@ def def_phases(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 
 
 def res_window(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """s_jt = 0 for t < earliest_j ;  a_jt = 0 for t > deadline_j (the horizon's end under lateness)."""
-    for j, run in enumerate(inputs.runs):
-        for t in range(run.first):
+    """s_jt = 0 for t < first_j ;  a_jt = 0 for t > last_j: run j's window (windows: its earliest
+    month and deadline, the horizon's end under lateness, narrowed along precedence chains)."""
+    for j in range(len(inputs.runs)):
+        for t in range(min(m.window[j].start, len(inputs.hours))):
             m.started[j, t].fix(0)
-    rows = [(j, t) for j, t in m.JT if t > last_month(inputs, j)]
+    rows = [(j, t) for j, t in m.JT if t >= m.window[j].stop]
     m.res_window = pyo.Constraint(rows, rule=lambda m, j, t: active(m, j, t) <= 0)
 
 
@@ -244,15 +376,11 @@ def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     (divided by the island's largest capacity)."""
     def rule(m, i, t):
         isl = inputs.islands[i]
-        if not m.runs_on[i]:
-            return pyo.Constraint.Skip
         scale = max(isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t], 1)
-        held = pyo.quicksum(isl.node * m.nodes[j, i, t] / scale for j in m.runs_on[i] if (j, i, t) in m.JIT)
-        if isinstance(held, (int, float)):
-            return pyo.Constraint.Skip
+        held = pyo.quicksum(isl.node * m.nodes[j, i, t] / scale for j in m.jit_on[i, t])
         return held <= (isl.owned[t] + isl.on_demand[t]) / scale + isl.block_gpus / scale * held_blocks(m, inputs, i, t)
 
-    m.res_capacity = pyo.Constraint(m.IT, rule=rule)
+    m.res_capacity = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
 
 
 def res_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -261,17 +389,40 @@ def res_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.res_blocks = pyo.Constraint(rows, rule=lambda m, i, t: held_blocks(m, inputs, i, t) <= inputs.islands[i].max_blocks)
 
 
+def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
+    """q_jit <= node_i u_jit ;  q_jit <= min(K_it, node_i C_jit) y_ji ;
+    sum_j q_jit <= O_it + B_i sum_{t0 in (t-L_i, t]} r_i,t0: run j's share q_jit of island i's paid-for
+    GPUs (owned and reserved; GPU-hours / h_t) in month t: no more than it uses, none off its island,
+    together no more than the island has (K_it = paid_cap, the most it can have). The split is free:
+    any plan of the rows without q has one (share what is used up to what is paid for), so the
+    optimum is unchanged; the LP relaxation can no longer pool every island's owned GPUs for a run
+    that is on one island only. q exists only where K_it > 0; res_paid_island is left out where
+    K_it >= node_i C_jit (then q_jit <= node_i u_jit <= node_i n_jit <= node_i C_jit y_ji already)."""
+    node = {i: isl.node for i, isl in enumerate(inputs.islands)}
+    m.res_paid_use = pyo.Constraint(m.JITP, rule=lambda m, j, i, t: m.paid[j, i, t] <= node[i] * m.used[j, i, t])
+    tight = [(j, i, t) for j, i, t in m.JITP if paid_cap(inputs, i, t) < node[i] * m.cap[j, i, t]]
+    m.res_paid_island = pyo.Constraint(tight, rule=lambda m, j, i, t: m.paid[j, i, t] <= paid_cap(inputs, i, t)
+                                       * m.island[j, i])
+
+    def total(m, i, t):
+        isl = inputs.islands[i]
+        return pyo.quicksum(m.paid[j, i, t] for j in m.jit_on[i, t]) <= isl.owned[t] + isl.block_gpus * held_blocks(m, inputs, i, t)
+
+    m.res_paid_total = pyo.Constraint([key for key, runs in m.jit_on.items() if runs and paid_cap(inputs, *key) > 0],
+                                      rule=total)
+
+
 def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """o_it >= sum_j node_i u_jit - O_it - B_i sum_{t0 in (t-L_i, t]} r_i,t0: GPU-hours (/ h_t) used
-    beyond owned and reserved GPUs are on demand."""
+    """o_it >= sum_j (node_i u_jit - q_jit): GPU-hours (/ h_t) used beyond the paid-for GPUs each run
+    has a share of (res_paid) are on demand."""
     def rule(m, i, t):
         isl = inputs.islands[i]
-        used = pyo.quicksum(isl.node * m.used[j, i, t] for j in m.runs_on[i] if (j, i, t) in m.JIT)
-        if isinstance(used, (int, float)) or isl.on_demand_usd_per_gpu_hour == 0 and isl.on_demand[t] == 0:
+        if isl.on_demand_usd_per_gpu_hour == 0 and isl.on_demand[t] == 0:
             return pyo.Constraint.Skip
-        return m.on_demand[i, t] >= used - isl.owned[t] - isl.block_gpus * held_blocks(m, inputs, i, t)
+        paid = [m.paid[j, i, t] for j in m.jit_on[i, t] if (j, i, t) in m.JITP]
+        return m.on_demand[i, t] >= pyo.quicksum(isl.node * m.used[j, i, t] for j in m.jit_on[i, t]) - pyo.quicksum(paid)
 
-    m.def_on_demand = pyo.Constraint(m.IT, rule=rule)
+    m.def_on_demand = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
 
 
 def res_power(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:

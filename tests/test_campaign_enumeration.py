@@ -14,7 +14,9 @@ import random
 import pytest
 
 from checks.campaign_enumeration import enumerate_optimum, least_tokens, month_hours, variants
+from models import campaign_plan
 from planner.input.campaign_loading import campaign_from_dict
+from planner.optimize.campaign_derive import campaign_data
 from planner.optimize.campaign_solve import solve_campaign
 from planner.optimize.solve import SolveOptions
 
@@ -162,3 +164,33 @@ def test_limits_bind_at_the_optimum(seed):
         assert (result.status == "optimal") is feasible
         if feasible:
             assert result.objective_value == pytest.approx(best, rel=1e-6)
+
+
+def blocks_campaign(seed: int) -> dict:
+    """make_campaign(seed) with site a's owned and on-demand GPUs taken away: a run placed there
+    can only work on reserved blocks, so res_least_blocks (models/campaign_plan.py) has rows."""
+    c = make_campaign(seed)
+    c["name"] = f"blocks-{seed}"
+    entry = c["fleet"][0]
+    entry.pop("owned", None)
+    entry.pop("on_demand", None)
+    entry.pop("owned_usd_per_gpu_hour", None)
+    return c
+
+
+@pytest.mark.parametrize("seed", range(20, 30))
+def test_mip_agrees_with_enumeration_where_blocks_are_needed(seed):
+    """The valid inequality res_least_blocks (blocks a run's work needs beyond owned and on-demand
+    GPUs, rounded up) keeps the enumerated optimum."""
+    c = blocks_campaign(seed)
+    data = campaign_data(campaign_from_dict(c))
+    if all(data.variants):    # (a run with no variant is infeasible before any model is built)
+        assert len(campaign_plan.build(data.inputs).res_least_blocks) > 0
+    expected = enumerate_optimum(c)
+    result = solve_campaign(campaign_from_dict(c), SolveOptions(mip_gap=1e-9))
+    if expected is None:
+        assert result.status == "infeasible", result.objective_value
+        return
+    assert result.status == "optimal"
+    assert result.metrics.violations == []
+    assert result.objective_value == pytest.approx(expected, rel=1e-6, abs=1e-9)

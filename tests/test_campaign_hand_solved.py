@@ -86,7 +86,8 @@ def test_grid_limit_spreads_work_into_a_dirtier_month():
     p = result.plan.runs[0]
     assert p.site == "b" and max(p.gpus_by_month) == 32
     expected = (WORK_GPU_HOURS - 32 * APR) * 1.5 * 200 / 1e6 + 32 * APR * 1.5 * 100 / 1e6
-    assert result.metrics.co2_t == pytest.approx(expected, rel=1e-9)
+    # objective co2's second stage (least cost) may use the 1e-7 of CO2 it is allowed (docs/campaigns.md)
+    assert result.metrics.co2_t == pytest.approx(expected, rel=1.01e-7)
     assert max(result.metrics.site_mw.values()) <= 0.05 + 1e-12
 
 

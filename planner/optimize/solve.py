@@ -39,6 +39,9 @@ class SolveOptions:
     time_limit_s: float | None = None
     mip_gap: float = DEFAULT_MIP_GAP
     threads: int | None = None
+    #: further HiGHS options, (name, value) pairs set after the ones above (a model's own tuning,
+    #: e.g. the campaign MIP's presolve_mode: planner.optimize.campaign_solve)
+    highs_options: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class SolveResult:
     mip_gap: float | None
     seconds: float
     termination: str
+    handoff_seconds: float = 0.0   # of `seconds`: compiling the model and passing it to HiGHS
 
 
 @dataclass
@@ -74,12 +78,13 @@ def compile_model(model: pyo.ConcreteModel) -> _Compiled:
 
     starts, cols, vals, lower, upper = [0], [], [], [], []
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        repn = generate_standard_repn(con.body, compute_values=True, quadratic=False)
+        low, body, high = con.to_bounded_expression(evaluate_bounds=True)   # one pass over the relation
+        repn = generate_standard_repn(body, compute_values=True, quadratic=False)
         if not repn.is_linear():
             raise SolverError(f"constraint {con.name} is not linear")
         const = repn.constant
-        lo = -math.inf if con.lower is None else pyo.value(con.lower) - const
-        hi = math.inf if con.upper is None else pyo.value(con.upper) - const
+        lo = -math.inf if low is None else low - const
+        hi = math.inf if high is None else high - const
         for var, coef in zip(repn.linear_vars, repn.linear_coefs):
             if abs(coef) > SMALL_ENTRY:
                 cols.append(col(var))
@@ -171,6 +176,7 @@ class Solver:
             options["time_limit"] = max(float(self.options.time_limit_s), 1e-6)
         if self.options.threads is not None:
             options["threads"] = int(self.options.threads)
+        options.update(dict(self.options.highs_options))
         for name, value in options.items():
             _check(h.setOptionValue(name, value), f"option {name}={value}")
         _check(h.passModel(compiled.lp), "the model")
@@ -183,6 +189,7 @@ class Solver:
         start = time.perf_counter()
         compiled = compile_model(self.model)
         h = self._highs(compiled)
+        handoff = time.perf_counter() - start
         _check(h.run(), "run")
         seconds = time.perf_counter() - start
         model_status = h.getModelStatus()
@@ -197,7 +204,8 @@ class Solver:
             objective = info.objective_function_value
             bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else objective
             gap = abs(objective - bound) / max(abs(objective), 1e-12)
-        return SolveResult(status, has_solution, objective, bound, gap, seconds, h.modelStatusToString(model_status))
+        return SolveResult(status, has_solution, objective, bound, gap, seconds, h.modelStatusToString(model_status),
+                           handoff)
 
 
 def reset_after_fork() -> None:
