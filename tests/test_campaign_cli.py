@@ -72,9 +72,33 @@ def test_bundled_campaign_is_sound(solved, name):
     for site in campaign.sites:
         limits = campaign.grid_by_month(site)
         for t, limit in enumerate(limits):
-            mw = sum(p.gpus_by_month[t] * campaign.gpu(p.gpu).watts / 1e6 * site.pue
+            mw = sum(p.gpus_by_month[t] * _node_watts_per_gpu(campaign.gpu(p.gpu)) / 1e6 * site.pue
                      for p in result.plan.runs if p.site == site.name)
             assert limit is None or mw <= limit * (1 + 1e-9)
+
+
+def _node_watts_per_gpu(gpu) -> float:
+    """What the grid sees per GPU: the node's rating shared by its GPUs (DGX H100: 10.2 kW / 8), the
+    board power only for a GPU with no node rating."""
+    return gpu.node_watts / gpu.gpus_per_node if gpu.node_watts else gpu.watts
+
+
+def test_carbon_shift_reads_as_its_comment_says(solved):
+    """Both runs in Norway, in May-September; 3 MW / (10.2 kW / 8 x PUE 1.1) = 2,139 GPUs, so 267
+    whole nodes = 2,136 H100s, held from June to August (the limit binds) and shared with the 30B run
+    in May; the 30B run (due June) in April-May."""
+    campaign, result = solved["campaign-carbon-shift.yaml"]
+    labels = campaign.labels()
+    assert {p.site for p in result.plan.runs} == {"norway"}
+    most = int(3e6 / (10_200 / 8 * 1.1) // 8) * 8
+    assert most == 2_136
+    held = [sum(p.gpus_by_month[t] for p in result.plan.runs) for t in range(campaign.months)]
+    full = [labels[t] for t, n in enumerate(held) if n == most]
+    assert {"2027-06", "2027-07", "2027-08"} <= set(full) <= {"2027-05", "2027-06", "2027-07", "2027-08"}
+    assert {labels[t] for t, n in enumerate(held) if n} <= {"2027-04", "2027-05", "2027-06", "2027-07",
+                                                             "2027-08", "2027-09"}
+    small = next(p for p in result.plan.runs if p.run == "small-30b")   # due June: April (a node) and May
+    assert max(labels[t] for t, n in enumerate(small.gpus_by_month) if n) == "2027-05"
 
 
 def test_json_and_csv(monkeypatch, capsys, tmp_path):
