@@ -32,6 +32,11 @@ class Terminated(BaseException):
         self.signum = signum
 
 
+class Interrupted(BaseException):
+    """Ctrl-C (KeyboardInterrupt) on its way out of a command, past click (planner.cli.main): one
+    line and exit 130, like KeyboardInterrupt itself."""
+
+
 _MAIN_PID: int | None = None
 
 
@@ -41,6 +46,11 @@ def _raise_terminated(signum, frame):  # noqa: ANN001
 
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
+        return
+    from planner.cli import redeliver, swallowed_here
+
+    if swallowed_here(frame):  # raised here it would be printed and dropped: once more, 20 ms on
+        redeliver(signum)
         return
     raise Terminated(signum)
 
@@ -185,9 +195,10 @@ def map_exception(exc: BaseException) -> tuple[str, int]:
     anything else: 1 with where it failed and where to report it. Never a traceback."""
     import errno
 
+    exc = _signal_behind(exc)
     if isinstance(exc, InputError):
         return f"error: {one_line(str(exc))}", EXIT_INPUT
-    if isinstance(exc, KeyboardInterrupt):
+    if isinstance(exc, (KeyboardInterrupt, Interrupted)):
         return "interrupted", EXIT_INTERRUPTED
     if isinstance(exc, Terminated):
         import signal
@@ -230,6 +241,21 @@ def map_exception(exc: BaseException) -> tuple[str, int]:
     where = _where(exc)
     return (f"internal error: {type(exc).__name__}: {one_line(str(exc), 200)}{where}; {REPORT_TO}",
             EXIT_INTERNAL)
+
+
+def _signal_behind(exc: BaseException) -> BaseException:
+    """The signal behind `exc` when there is one: Ctrl-C or SIGTERM inside a compiled module's
+    initialisation comes out as `ImportError: initialization failed` caused by it (pybind11)."""
+    seen = exc
+    for _ in range(8):
+        if isinstance(seen, (KeyboardInterrupt, Interrupted, Terminated)):
+            return seen
+        if isinstance(seen, SystemExit) and isinstance(seen.code, int) and seen.code > 128:
+            return KeyboardInterrupt() if seen.code == EXIT_INTERRUPTED else Terminated(seen.code - 128)
+        seen = seen.__cause__ or seen.__context__
+        if seen is None:
+            break
+    return exc
 
 
 def _where(exc: BaseException) -> str:
