@@ -789,3 +789,17 @@ def test_an_uncertainty_run_without_a_plan_prints_one_json_document(monkeypatch,
                               "gpus[0].mfu=normal(0.4,0.01)", "--format", "json")
     assert code == 3, err
     assert json.loads(out)["status"] == "infeasible"
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_uncertainty_with_every_scenario_invalid_is_bad_input(monkeypatch, capsys, tmp_path, fmt):
+    """Class 4: when every scenario is invalid (here every MFU drawn in [1e-308, 2e-308], each too
+    extreme to price: none can be valid, whatever the seed) there is nothing to summarise; the run
+    exited 0 with empty statistics. It is bad input: exit 2, one line naming the key, nothing on
+    stdout, no plot written (README, "Limits and exit codes")."""
+    plot = tmp_path / "u.png"
+    code, out, err = run_main(monkeypatch, capsys, "uncertainty", base_file(tmp_path), "-k", "4", "--dist",
+                              "gpus[0].mfu=uniform(1e-308,2e-308)", "--format", fmt, "--plot", plot)
+    assert_bad_input(code, out, err, "all 4 scenarios are invalid")
+    assert "gpus[0].mfu" in err
+    assert not plot.exists()

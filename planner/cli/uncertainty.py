@@ -3,7 +3,8 @@
 Everything is checked (distributions, paths, samples files, the plot file name) before a scenario
 runs; bad input exits 2 with one message and writes nothing. Output (stdout, the plot) is written
 only once every scenario is answered: Ctrl-C ends the workers and leaves nothing half-done.
-Exit 0 when done; 3 when the point estimate has no plan to study and --reoptimize is not given.
+Exit 0 when done; 2 when every scenario is invalid (the distributions are the input to change);
+3 when the point estimate has no plan to study and --reoptimize is not given.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
                 click.echo(to_json({"status": "infeasible", "samples": samples, "seed": seed, "reason": str(exc),
                                     "scenarios": []}))
             sys.exit(EXIT_INFEASIBLE)
+    _check_some_valid(result)
     if fmt == "json":
         from planner.present.report import to_json
 
@@ -107,6 +109,17 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
 
         print_uncertainty(result)
     sys.exit(EXIT_OK)
+
+
+def _check_some_valid(result: Any) -> None:
+    """Every scenario invalid (each draw refused or too extreme): nothing to summarise, and the
+    distributions are the input to change: InputError (exit 2), before anything is written."""
+    if result.rows and not result.valid:
+        from planner.errors import InputError
+
+        raise InputError("uncertainty", f"all {len(result.rows)} scenarios are invalid, so there is nothing to "
+                         f"summarise; the first: {result.rows[0].reason} (keep each distribution within "
+                         "its key's range)")
 
 
 def _dist_file(text: str) -> str | None:
