@@ -810,3 +810,54 @@ def test_uncertainty_with_every_scenario_invalid_is_bad_input(monkeypatch, capsy
     assert_bad_input(code, out, err, "all 4 scenarios are invalid")
     assert "gpus[0].mfu" in err
     assert not plot.exists()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.parametrize("signame", ["SIGHUP", "SIGTERM", "SIGINT", "SIGKILL"])
+def test_a_signal_to_a_serving_page_ends_it_and_its_workers(tmp_path, signame):
+    """Class 2: `plan page` serving (uvicorn's loop running, solver workers started) and a closed
+    terminal (SIGHUP): the Terminated raised inside uvloop's signal callback was printed as a
+    traceback and the server ran on. Each signal: exit 128 + signal, one line, no process left;
+    kill -9 of the page: its solver workers die with it (they outlived it, holding its pipes)."""
+    pytest.importorskip("nicegui")
+    import socket
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}  # NiceGUI's test mode otherwise
+    proc = plan_process("page", ROOT / "instances" / "startup-7b.yaml", "--port", port, "--workers", "2", cwd=tmp_path,
+                        env=env)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("the page never served")
+    time.sleep(0.5)
+    assert len(_session(proc.pid)) >= 2  # the server and its solver workers
+    signum = int(getattr(signal, signame))
+    proc.send_signal(signum)
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"the page ran on after {signame}: {err.decode()[-1500:]}")
+    text = err.decode()
+    expected = -signum if signame == "SIGKILL" else 128 + signum
+    assert "Traceback" not in text and proc.returncode == expected, (proc.returncode, text)
+    time.sleep(0.5)
+    assert _session(proc.pid) == []

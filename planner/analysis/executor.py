@@ -108,11 +108,11 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _pool_init(token: str, prepare: Callable, state: Any, parent: int | None = None) -> None:
-    """A pool worker: Ctrl-C is the parent's to handle (it terminates the workers); SIGTERM and
-    SIGHUP end the worker at once (the default action, not the parent's Python handler a fork
-    inherits); the worker dies with its parent; and a HiGHS thread scheduler inherited through a
-    fork is replaced (planner.optimize.solve.reset_after_fork)."""
+def worker_signals(parent: int | None = None) -> None:
+    """A worker process's signals (a pool's initializer, here and in the page's pool): Ctrl-C is
+    the parent's to handle (it terminates the workers); SIGTERM and SIGHUP end the worker at once
+    (the default action, not the parent's Python handler a fork inherits); the worker dies with
+    its parent (`parent`: its pid)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -121,6 +121,12 @@ def _pool_init(token: str, prepare: Callable, state: Any, parent: int | None = N
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     if parent is not None:
         _die_with_parent(parent)
+
+
+def _pool_init(token: str, prepare: Callable, state: Any, parent: int | None = None) -> None:
+    """A pool worker: its signals (worker_signals), and a HiGHS thread scheduler inherited through
+    a fork is replaced (planner.optimize.solve.reset_after_fork)."""
+    worker_signals(parent)
     import sys
 
     if "highspy" in sys.modules:   # forked from a process that has solved: HiGHS's threads are gone
