@@ -861,3 +861,26 @@ def test_a_signal_to_a_serving_page_ends_it_and_its_workers(tmp_path, signame):
     assert "Traceback" not in text and proc.returncode == expected, (proc.returncode, text)
     time.sleep(0.5)
     assert _session(proc.pid) == []
+
+
+CAMPAIGN = (ROOT / "instances" / "campaigns" / "campaign-carbon-shift.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("name: small-30b", 'name: "sm\\e[31mall"', "runs[0].name"),
+    ("name: small-30b", 'name: "sm\\u202eall"', "runs[0].name"),
+    ("name: small-30b", "name: " + "r" * 300, "runs[0].name"),
+    ("  - name: norway\n", '  - name: "nor\\x07way"\n', "sites[0].name"),
+    ("name: carbon-shift", 'name: "carbon\\u2066shift"', "name"),
+])
+@pytest.mark.parametrize("command", ["campaign", "whatif"])
+def test_campaign_names_are_checked_as_instance_names(monkeypatch, capsys, tmp_path, old, new, field, command):
+    """Class 7 (campaign files): a run, site or campaign name holding an escape sequence, a
+    bidirectional control or 300 characters ended in an internal error (exit 1, a pydantic
+    ValidationError from the single-run instance built for each run). Names in a campaign file are
+    checked as an instance's are: exit 2 naming the key."""
+    assert CAMPAIGN.count(old) == 1
+    path = base_file(tmp_path, CAMPAIGN.replace(old, new), "campaign.yaml")
+    extra = ["--vary", "runs[1].deadline=2027-11,2027-12", "-q"] if command == "whatif" else []
+    code, out, err = run_main(monkeypatch, capsys, command, path, *extra)
+    assert_bad_input(code, out, err, f"{field}: a name ")
