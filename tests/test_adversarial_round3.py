@@ -884,3 +884,39 @@ def test_campaign_names_are_checked_as_instance_names(monkeypatch, capsys, tmp_p
     extra = ["--vary", "runs[1].deadline=2027-11,2027-12", "-q"] if command == "whatif" else []
     code, out, err = run_main(monkeypatch, capsys, command, path, *extra)
     assert_bad_input(code, out, err, f"{field}: a name ")
+
+
+@pytest.mark.parametrize("command", ["campaign", "whatif", "frontier"])
+def test_an_extreme_campaign_number_is_named(monkeypatch, capsys, tmp_path, command):
+    """Class 6 (campaign files): `grid_mw: 1e-300` (in range: > 0) makes HiGHS refuse the model;
+    the line said only "the inputs are too extreme". It names the key, as for an instance."""
+    path = base_file(tmp_path, CAMPAIGN.replace("grid_mw: 3\n", "grid_mw: 1.0e-300\n"), "campaign.yaml")
+    extra = {"campaign": [], "whatif": ["--vary", "runs[1].deadline=2027-11,2027-12", "-q"],
+             "frontier": ["--points", "3", "-q"]}[command]
+    code, out, err = run_main(monkeypatch, capsys, command, path, *extra)
+    if command == "frontier" and code == 0:  # a frontier's points may each stop or be infeasible
+        return
+    assert_bad_input(code, out, err, "sites[0].grid_mw: 1e-300 is too extreme to compute with")
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("runs[0].deadline=2027-05,2027-06", "runs[small-30b].deadline=2027-04,2027-06"),
+    ("limits.max_co2_t=300,400", "max_co2_t=350,450"),
+])
+@pytest.mark.parametrize("command", ["whatif", "campaign"])
+def test_one_campaign_field_varied_twice_is_refused(monkeypatch, capsys, tmp_path, first, second, command):
+    """Class 4 (campaign files): `runs[0].deadline` and `runs[small-30b].deadline` (one field, by
+    index and by name; or a short path and its full one) were both swept: each row reported a
+    value of the first that the second had replaced. Refused as for an instance: exit 2."""
+    path = base_file(tmp_path, CAMPAIGN, "campaign.yaml")
+    code, out, err = run_main(monkeypatch, capsys, command, path, "--vary", first, "--vary", second,
+                              *(["-q"] if command == "whatif" else []))
+    assert_bad_input(code, out, err, "given twice")
+
+
+def test_a_campaign_field_both_set_and_varied_is_refused(monkeypatch, capsys, tmp_path):
+    """Class 4 (campaign files): a --set of a field a --vary sweeps was replaced at every point."""
+    path = base_file(tmp_path, CAMPAIGN, "campaign.yaml")
+    code, out, err = run_main(monkeypatch, capsys, "whatif", path, "--set", "runs[small-30b].deadline=2027-05",
+                              "--vary", "runs[0].deadline=2027-04,2027-06", "-q")
+    assert_bad_input(code, out, err, "given twice")
