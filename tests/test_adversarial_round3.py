@@ -920,3 +920,15 @@ def test_a_campaign_field_both_set_and_varied_is_refused(monkeypatch, capsys, tm
     code, out, err = run_main(monkeypatch, capsys, "whatif", path, "--set", "runs[small-30b].deadline=2027-05",
                               "--vary", "runs[0].deadline=2027-04,2027-06", "-q")
     assert_bad_input(code, out, err, "given twice")
+
+
+@pytest.mark.parametrize("command", ["solve", "evaluate", "rank", "uncertainty", "compare"])
+def test_a_campaign_file_given_to_a_single_run_command_says_so(monkeypatch, capsys, tmp_path, command):
+    """Class 6 (campaign files): `plan solve campaign.yaml` said `start_month: unknown key (did you
+    mean 'start'?)`, pointing at a key that is right. The line says it is a campaign file and
+    which commands read one."""
+    path = base_file(tmp_path, CAMPAIGN, "campaign.yaml")
+    args = [path, base_file(tmp_path)] if command == "compare" else [path]
+    code, out, err = run_main(monkeypatch, capsys, command, *args)
+    assert_bad_input(code, out, err, "is a campaign file")
+    assert "plan campaign" in err and "unknown key" not in err
