@@ -932,3 +932,21 @@ def test_a_campaign_file_given_to_a_single_run_command_says_so(monkeypatch, caps
     code, out, err = run_main(monkeypatch, capsys, command, *args)
     assert_bad_input(code, out, err, "is a campaign file")
     assert "plan campaign" in err and "unknown key" not in err
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_rank_stopped_by_the_time_limit_says_so(monkeypatch, capsys, tmp_path, fmt):
+    """Class 4: `plan rank --time-limit` whose solves stopped printed rows of status time_limit,
+    said "each an exact optimum" and exited 0. A stopped solve is exit 4 (README) with a line
+    saying the plans are the best found, not proven optimal; the table does not claim exactness.
+    The solves are stopped here by a time limit HiGHS cannot meet (1e-9 s)."""
+    path = ROOT / "instances" / "startup-7b.yaml"
+    code, out, err = run_main(monkeypatch, capsys, "rank", path, "--time-limit", "1e-9", "--format", fmt)
+    if fmt == "json":
+        statuses = {row["status"] for row in json.loads(out)["rows"]}
+    else:
+        statuses = {"time_limit"} if "(time_limit)" in out else set()
+    assert "time_limit" in statuses, out
+    assert code == 4, (code, err)
+    assert "stopped" in err and "not proven optimal" in err
+    assert "exact optimum" not in out
