@@ -950,3 +950,19 @@ def test_rank_stopped_by_the_time_limit_says_so(monkeypatch, capsys, tmp_path, f
     assert code == 4, (code, err)
     assert "stopped" in err and "not proven optimal" in err
     assert "exact optimum" not in out
+
+
+@pytest.mark.parametrize("stem", ["n\x1b[31mred", "rtl\u202eevil", "tab\there"])
+def test_compare_labels_an_unnamed_instance_by_its_file_name_as_text(monkeypatch, capsys, tmp_path, stem):
+    """Class 7: `plan compare` labels an instance without a name by its file name; an escape
+    sequence or a bidirectional control in that name reached the terminal raw through the table.
+    It is written as an escape (`\\x1b`, `\\u202e`), in the table and in JSON alike."""
+    unnamed = base_file(tmp_path, BASE.replace("name: tiny", 'name: ""'), f"{stem}.yaml")
+    for fmt in ("table", "json"):
+        code, out, err = run_main(monkeypatch, capsys, "compare", base_file(tmp_path), unnamed, "--points", "2",
+                                  "-q", "--format", fmt)
+        assert code == 0, err
+        raw = stem[stem.index(next(c for c in stem if not c.isalnum())):][0]
+        assert raw not in out, (fmt, out[:2000])
+        shown = repr(raw)[1:-1] if raw.isascii() else f"\\u{ord(raw):04x}"
+        assert shown in (out if fmt == "table" else json.dumps(json.loads(out))), (fmt, out[:2000])
