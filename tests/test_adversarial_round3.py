@@ -966,3 +966,27 @@ def test_compare_labels_an_unnamed_instance_by_its_file_name_as_text(monkeypatch
         assert raw not in out, (fmt, out[:2000])
         shown = repr(raw)[1:-1] if raw.isascii() else f"\\u{ord(raw):04x}"
         assert shown in (out if fmt == "table" else json.dumps(json.loads(out))), (fmt, out[:2000])
+
+
+@pytest.mark.parametrize("command", ["campaign", "whatif"])
+def test_a_loose_campaign_mip_gap_is_not_called_optimal(monkeypatch, capsys, tmp_path, command):
+    """Class 4 (campaign files): `plan campaign --mip-gap 1e308` stopped at the first plan HiGHS
+    found (221 t CO2 where the optimum is 202) and called it `optimal`. A plan is `optimal` only
+    within the default gap of the optimum (the default-gap solve here); otherwise `within_gap`
+    (README: exit 0 either way)."""
+    path = base_file(tmp_path, CAMPAIGN, "campaign.yaml")
+    code, out, err = run_main(monkeypatch, capsys, "campaign", path, "--format", "json")
+    assert code == 0, err
+    best = json.loads(out)["objective_value"]
+    if command == "campaign":
+        code, out, err = run_main(monkeypatch, capsys, "campaign", path, "--mip-gap", "1e308", "--format", "json")
+        answers = [json.loads(out)]
+    else:
+        code, out, err = run_main(monkeypatch, capsys, "whatif", path, "--vary", "runs[1].deadline=2027-12",
+                                  "--mip-gap", "1e308", "--format", "json", "-q")
+        answers = json.loads(out)["rows"]
+    assert code == 0, err
+    for answer in answers:
+        assert answer["status"] in ("optimal", "within_gap"), answer["status"]
+        if answer["status"] == "optimal":
+            assert answer["objective_value"] <= best * (1 + 1e-4) + 1e-9, (answer["objective_value"], best)
