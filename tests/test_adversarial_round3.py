@@ -820,6 +820,40 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _serving_page(tmp_path: Path, **kwargs) -> tuple[subprocess.Popen, int]:
+    """A `plan page` process serving startup-7b.yaml (solver workers started), and its port."""
+    import socket
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}  # NiceGUI's test mode otherwise
+    proc = plan_process("page", ROOT / "instances" / "startup-7b.yaml", "--port", port, "--workers", "2", cwd=tmp_path,
+                        env=env, **kwargs)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, port
+        except OSError:
+            if proc.poll() is not None:
+                out, err = proc.communicate()
+                pytest.fail(f"the page ended (exit {proc.returncode}) before serving: {err.decode()[-1500:]}")
+            time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    pytest.fail("the page never served")
+
+
+@pytest.mark.slow
+def test_a_page_with_stdout_closed_serves(tmp_path):
+    """Class 1: `plan page >&-` ended in NiceGUI's traceback (its "ready" line written to the
+    closed stdout) and exit 3. The page answers in the browser, not on stdout: it serves, and
+    SIGTERM ends it with 143 and no traceback."""
+    pytest.importorskip("nicegui")
+    proc, _ = _serving_page(tmp_path, preexec_fn=lambda: os.close(1))
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143 and "Traceback" not in err.decode(), (proc.returncode, err.decode()[-2000:])
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 @pytest.mark.parametrize("signame", ["SIGHUP", "SIGTERM", "SIGINT", "SIGKILL"])
@@ -829,23 +863,7 @@ def test_a_signal_to_a_serving_page_ends_it_and_its_workers(tmp_path, signame):
     traceback and the server ran on. Each signal: exit 128 + signal, one line, no process left;
     kill -9 of the page: its solver workers die with it (they outlived it, holding its pipes)."""
     pytest.importorskip("nicegui")
-    import socket
-
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}  # NiceGUI's test mode otherwise
-    proc = plan_process("page", ROOT / "instances" / "startup-7b.yaml", "--port", port, "--workers", "2", cwd=tmp_path,
-                        env=env)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the page never served")
+    proc, _ = _serving_page(tmp_path)
     time.sleep(0.5)
     assert len(_session(proc.pid)) >= 2  # the server and its solver workers
     signum = int(getattr(signal, signame))

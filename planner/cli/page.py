@@ -38,7 +38,22 @@ def page(files: tuple[str, ...], port: int, host: str, workers: int, open_browse
 
     from planner.page.app import PageApp, run
 
+    _stdout_for_the_server()
     app = PageApp(sources, workers=workers)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"plan page: http://{shown}:{port}/ ({len(sources)} instance(s); Ctrl-C stops)", err=True)
     run(app, host=host, port=port, show=open_browser)
+
+
+def _stdout_for_the_server() -> None:
+    """The page answers in the browser; stdout only gets NiceGUI's own "ready" line. When `plan
+    page` was started with stdout closed (planner.cli.support.ClosedStdout, which refuses every
+    write so that no command's answer is lost in silence), that line goes nowhere instead of
+    failing the server's start-up."""
+    import os
+    import sys
+
+    from planner.cli.support import ClosedStdout
+
+    if isinstance(sys.stdout, ClosedStdout):
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 -- lives as long as the server
