@@ -1008,3 +1008,22 @@ def test_a_loose_campaign_mip_gap_is_not_called_optimal(monkeypatch, capsys, tmp
         assert answer["status"] in ("optimal", "within_gap"), answer["status"]
         if answer["status"] == "optimal":
             assert answer["objective_value"] <= best * (1 + 1e-4) + 1e-9, (answer["objective_value"], best)
+
+
+@pytest.mark.parametrize("case", ["port-in-use", "no-such-host"])
+def test_page_address_checked_before_the_server_starts(tmp_path, case):
+    """Class 1/6 (page's CLI start-up): a port another program listens on, or a host that is no
+    address, ended with uvicorn's two lines, exit 3 (this tool's "infeasible") and NiceGUI's
+    "ready to go" on stdout. Checked before anything starts: exit 2, one line naming the option."""
+    pytest.importorskip("nicegui")
+    import socket
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        address = ["--port", port] if case == "port-in-use" else ["--host", "999.1.1.1", "--port", _free_port()]
+        code, out, err = run_plan("page", ROOT / "instances" / "startup-7b.yaml", *address, "--workers", "1",
+                                  timeout=120, env=env, cwd=tmp_path)
+    assert_bad_input(code, out, err, "--port: " if case == "port-in-use" else "--host: ")

@@ -93,12 +93,12 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
     sys.exit(EXIT_OK if any(f.points for f in fronts) else EXIT_INFEASIBLE)
 
 
-
 def file_label(path: str) -> str:
     """An unnamed instance's label: its file name, as text (an escape there never reaches the terminal)."""
     from planner.errors import escape_control
 
     return escape_control(Path(path).stem)
+
 
 def input_files(instance_files) -> list:
     """The instance files and every file they name (a law-samples file): no output overwrites them."""
