@@ -1027,3 +1027,30 @@ def test_page_address_checked_before_the_server_starts(tmp_path, case):
         code, out, err = run_plan("page", ROOT / "instances" / "startup-7b.yaml", *address, "--workers", "1",
                                   timeout=120, env=env, cwd=tmp_path)
     assert_bad_input(code, out, err, "--port: " if case == "port-in-use" else "--host: ")
+
+
+@pytest.mark.parametrize("link", [False, True])
+@pytest.mark.parametrize("command", ["whatif", "frontier", "compare", "uncertainty", "campaign", "campaign-whatif",
+                                     "campaign-frontier", "campaign-vary"])
+def test_output_and_plot_on_one_file_is_refused(monkeypatch, capsys, tmp_path, command, link):
+    """Class 5: `-o same.png --plot same.png` (or --plot a link to the -o file) wrote both to one
+    file: one answer silently replaced the other. Refused before any work (exit 2), nothing
+    written, as fit's outputs already were."""
+    instance, campaign = base_file(tmp_path), base_file(tmp_path, CAMPAIGN, "campaign.yaml")
+    args = {"whatif": ["whatif", instance, "--vary", "staff_usd_per_day=0,1", "-q"],
+            "frontier": ["frontier", instance, "--points", "2", "-q"],
+            "compare": ["compare", instance, base_file(tmp_path, BASE.replace("name: tiny", "name: t2"), "t2.yaml"),
+                        "--points", "2", "-q"],
+            "uncertainty": ["uncertainty", instance, "-k", "3", "-q"],
+            "campaign": ["campaign", campaign],
+            "campaign-whatif": ["whatif", campaign, "--vary", "runs[1].deadline=2027-12", "-q"],
+            "campaign-frontier": ["frontier", campaign, "--points", "2", "-q"],
+            "campaign-vary": ["campaign", campaign, "--vary", "runs[1].deadline=2027-12"]}[command]
+    output = tmp_path / "same.png"
+    plot = output
+    if link:
+        plot = tmp_path / "link.png"
+        plot.symlink_to(output.name)
+    code, out, err = run_main(monkeypatch, capsys, *args, "-o", output, "--plot", plot)
+    assert_bad_input(code, out, err, "--plot: is the same file as --output")
+    assert not output.exists()
