@@ -1054,3 +1054,16 @@ def test_output_and_plot_on_one_file_is_refused(monkeypatch, capsys, tmp_path, c
     code, out, err = run_main(monkeypatch, capsys, *args, "-o", output, "--plot", plot)
     assert_bad_input(code, out, err, "--plot: is the same file as --output")
     assert not output.exists()
+
+
+def test_uncertainty_output_onto_its_dist_samples_file_is_refused(monkeypatch, capsys, tmp_path):
+    """Class 5: `--dist 'scaling_law=samples(laws.csv)' -o laws.csv` replaced the samples file the
+    run read with its answer. A --dist samples file is an input: exit 2, the file unchanged."""
+    laws = tmp_path / "laws.csv"
+    text = "E,A,B,alpha,beta\n1.8,482,2085,0.3478,0.3658\n1.82,480,2000,0.35,0.37\n"
+    laws.write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(monkeypatch, capsys, "uncertainty", base_file(tmp_path), "-k", "3", "-q", "--dist",
+                              "scaling_law=samples(laws.csv)", "-o", "laws.csv")
+    assert_bad_input(code, out, err, "--output: laws.csv is an input of this command")
+    assert laws.read_text(encoding="utf-8") == text

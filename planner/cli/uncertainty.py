@@ -49,7 +49,7 @@ from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
               help="Draw each catalog GPU's MFU from its measured spread (mfu_spread), unless a distribution "
                    "on a GPU's MFU is declared.")
 @set_option
-@output_option(lambda kwargs: (kwargs["instance_file"],))
+@output_option(lambda kwargs: (kwargs["instance_file"], *filter(None, map(_dist_file, kwargs["dists"]))))
 def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, ...], reoptimize: bool,
                 workers: int, scheduler: str | None, fmt: str, plot: str | None, quiet: bool,
                 time_limit: float | None, mip_gap: float | None, settings: tuple[str, ...],
