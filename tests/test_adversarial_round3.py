@@ -1067,3 +1067,12 @@ def test_uncertainty_output_onto_its_dist_samples_file_is_refused(monkeypatch, c
                               "scaling_law=samples(laws.csv)", "-o", "laws.csv")
     assert_bad_input(code, out, err, "--output: laws.csv is an input of this command")
     assert laws.read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize("pattern", ["x" * 100_000, "a\x1b[31mb", "rtl\u202e"])
+def test_catalog_match_echo_is_clipped_text(monkeypatch, capsys, pattern):
+    """Class 6/7: `plan catalog --match` with no match echoed the pattern whole: 100,000
+    characters on one line. It is clipped, and control characters are escapes."""
+    code, out, err = run_main(monkeypatch, capsys, "catalog", "--match", pattern)
+    assert code == 0 and out.startswith("no catalog entry matches"), (code, out[:200], err)
+    assert len(out) < 200 and "\x1b" not in out and "\u202e" not in out, out[:300]
