@@ -1076,3 +1076,24 @@ def test_catalog_match_echo_is_clipped_text(monkeypatch, capsys, pattern):
     code, out, err = run_main(monkeypatch, capsys, "catalog", "--match", pattern)
     assert code == 0 and out.startswith("no catalog entry matches"), (code, out[:200], err)
     assert len(out) < 200 and "\x1b" not in out and "\u202e" not in out, out[:300]
+
+
+@pytest.mark.parametrize("command", ["whatif", "uncertainty", "compare", "frontier"])
+def test_worker_count_is_capped(monkeypatch, capsys, tmp_path, command):
+    """Class 3: `--workers 100000` on a 10,000-point sweep would fork 10,000 processes (each a
+    Python with numpy and HiGHS loaded): refused before any work, exit 2 naming --workers. The cap
+    is the documented max(64, 4 per CPU core)."""
+    from planner.analysis.executor import MAX_WORKERS
+
+    assert MAX_WORKERS == max(64, 4 * (os.cpu_count() or 1))
+    path = base_file(tmp_path)
+    args = {"whatif": ["whatif", path, "--vary", "staff_usd_per_day=0:1:10000", "-q"],
+            "uncertainty": ["uncertainty", path, "-k", "10000", "--reoptimize", "-q"],
+            "compare": ["compare", path, base_file(tmp_path, CAMPAIGN, "campaign.yaml"), "-q"],
+            "frontier": ["frontier", base_file(tmp_path, CAMPAIGN, "campaign.yaml"), "--points", "50", "-q"]}[command]
+    if command == "compare":
+        args = ["compare", path, base_file(tmp_path, BASE.replace("name: tiny", "name: t2"), "t2.yaml"), "-q"]
+    start = time.monotonic()
+    code, out, err = run_main(monkeypatch, capsys, *args, "--workers", MAX_WORKERS + 1)
+    assert_bad_input(code, out, err, f"--workers: at most {MAX_WORKERS}")
+    assert time.monotonic() - start < 30

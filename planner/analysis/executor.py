@@ -152,6 +152,11 @@ def chunked(items: Sequence[Any], workers: int) -> list[list[Any]]:
     return [list(items[k:k + size]) for k in range(0, len(items), size)]
 
 
+#: Most local worker processes a run may start: each is a Python with numpy and HiGHS loaded, and a
+#: 10,000-point sweep with `--workers 100000` would otherwise fork 10,000 of them.
+MAX_WORKERS = max(64, 4 * (os.cpu_count() or 1))
+
+
 @dataclass
 class Runner:
     """Where tasks run: `workers` local processes (1 = this process), or a Dask scheduler."""
@@ -164,6 +169,9 @@ class Runner:
     def __post_init__(self) -> None:
         if not isinstance(self.workers, int) or self.workers < 1:
             raise InputError("--workers", f"must be a whole number >= 1, got {self.workers!r}")
+        if self.workers > MAX_WORKERS:
+            raise InputError("--workers", f"at most {MAX_WORKERS} (4 per CPU core, and never fewer than 64), "
+                                          f"got {self.workers:,}")
         if self.scheduler is not None and not str(self.scheduler).strip():
             self.scheduler = None
 
