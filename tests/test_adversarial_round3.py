@@ -1097,3 +1097,21 @@ def test_worker_count_is_capped(monkeypatch, capsys, tmp_path, command):
     code, out, err = run_main(monkeypatch, capsys, *args, "--workers", MAX_WORKERS + 1)
     assert_bad_input(code, out, err, f"--workers: at most {MAX_WORKERS}")
     assert time.monotonic() - start < 30
+
+
+@pytest.mark.parametrize("args", [["solve", "{base}"], ["campaign", "{campaign}", "--plot", "{tmp}/c.png"],
+                                  ["whatif", "{base}", "--vary", "staff_usd_per_day=0,1", "-q"],
+                                  ["fit", str(FIT_RUNS), "--bootstrap", "30"], ["solve", "{tmp}/missing.yaml"]])
+def test_a_closed_stderr_changes_no_exit_code(tmp_path, args):
+    """Class 1: `plan ... 2>&-` (stderr closed) exited 1 after a complete answer (the final
+    flush of a missing stderr failed), and a file the command opened could take descriptor 2
+    and receive native output. The exit code is the command's own: 0 with the answer on stdout,
+    2 for bad input."""
+    fill = {"base": base_file(tmp_path), "campaign": base_file(tmp_path, CAMPAIGN, "campaign.yaml"), "tmp": tmp_path}
+    argv = [a.format(**fill) for a in args]
+    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), *argv], stdout=subprocess.PIPE, timeout=120,
+                          preexec_fn=lambda: os.close(2))
+    if "missing.yaml" in argv[-1]:
+        assert done.returncode == 2 and done.stdout == b""
+    else:
+        assert done.returncode == 0 and done.stdout.strip(), (done.returncode, done.stdout[-500:])

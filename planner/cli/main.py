@@ -176,7 +176,7 @@ def entry() -> None:
                 code = code or 1
         try:
             sys.stderr.flush()
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):  # AttributeError: no stderr at all (2>&-)
             pass
     except KeyboardInterrupt:  # Ctrl-C while the answer is flushed
         code = 130

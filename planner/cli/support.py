@@ -111,18 +111,14 @@ def guard_standard_streams() -> None:
     """Before a command runs: a closed stdout becomes ClosedStdout (with /dev/null on descriptor 1,
     so no file the command opens takes its place and receives native output), and text that the
     stdout encoding cannot hold (an ASCII-only locale) is written as backslash escapes, never an
-    exception in the middle of a table."""
+    exception in the middle of a table. A closed stderr (`2>&-`) becomes /dev/null, descriptor 2
+    included: messages go nowhere, the exit code stays the command's, and no file the command
+    opens takes descriptor 2 and receives native output."""
+    if sys.stderr is None:
+        _devnull_on(2)
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 -- the process's stderr
     if sys.stdout is None:
-        try:
-            os.fstat(1)
-        except OSError:
-            try:
-                fd = os.open(os.devnull, os.O_WRONLY)
-                if fd != 1:
-                    os.dup2(fd, 1)
-                    os.close(fd)
-            except OSError:
-                pass
+        _devnull_on(1)
         sys.stdout = ClosedStdout()  # type: ignore[assignment]
         return
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
@@ -131,6 +127,22 @@ def guard_standard_streams() -> None:
             sys.stdout.reconfigure(errors="backslashreplace")
         except (ValueError, OSError, AttributeError):
             pass
+
+
+def _devnull_on(fd: int) -> None:
+    """/dev/null on descriptor `fd` when it is closed (left alone when it is open)."""
+    try:
+        os.fstat(fd)
+        return
+    except OSError:
+        pass
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+    except OSError:
+        pass
 
 
 def say(message: str) -> None:
