@@ -1115,3 +1115,14 @@ def test_a_closed_stderr_changes_no_exit_code(tmp_path, args):
         assert done.returncode == 2 and done.stdout == b""
     else:
         assert done.returncode == 0 and done.stdout.strip(), (done.returncode, done.stdout[-500:])
+
+
+def test_schema_of_a_campaign_in_a_fresh_process():
+    """Class 1: `plan schema --campaign`, the first thing a fresh process does, ended in an
+    internal error (pydantic's MockValSer: the campaign sections were not built before their
+    defaults were encoded). In-process tests passed because earlier tests had built them."""
+    code, out, err = run_plan("schema", "--campaign")
+    assert code == 0, err
+    document = json.loads(out)
+    assert {"runs", "sites", "fleet", "limits"} <= set(document["properties"])
+    assert isinstance(document["properties"]["limits"].get("default"), dict)
