@@ -1126,3 +1126,20 @@ def test_schema_of_a_campaign_in_a_fresh_process():
     document = json.loads(out)
     assert {"runs", "sites", "fleet", "limits"} <= set(document["properties"])
     assert isinstance(document["properties"]["limits"].get("default"), dict)
+
+
+def test_an_error_after_a_signal_is_the_signal(monkeypatch):
+    """Class 1: SIGHUP while pydantic built a schema lazily came out as `internal error:
+    SchemaError: Error building function-after serializer ...` (pydantic-core keeps only the text
+    of the exception plan's handler raised), exit 1. After plan's handler has received a signal,
+    any error but bad input is that signal (exit 128 + n)."""
+    import signal as signals
+
+    from planner.cli.support import map_exception
+
+    monkeypatch.setattr("planner.cli.RECEIVED", [int(signals.SIGHUP)])
+    assert map_exception(RuntimeError("Error building `function-after` serializer")) == ("terminated (SIGHUP)", 129)
+    monkeypatch.setattr("planner.cli.RECEIVED", [int(signals.SIGINT)])
+    assert map_exception(RuntimeError("x")) == ("interrupted", 130)
+    monkeypatch.setattr("planner.cli.RECEIVED", [])
+    assert map_exception(RuntimeError("x"))[1] == 1

@@ -357,11 +357,12 @@ def test_the_shift_by_e_is_used_only_where_it_cannot_overflow(monkeypatch):
     beyond it: the fit must take the per-run shift, identical to the fit with the e shift off,
     and stay finite."""
     rng = np.random.default_rng(5)
-    n = 40
-    params = 10 ** rng.uniform(3, 120, n)
-    tokens = 10 ** rng.uniform(9, 12, n)
-    loss = (1.8 + 480 / params**0.35 + 2000 / tokens**0.37) * np.exp(rng.normal(0, 0.01, n))
-    runs = runs_from_arrays(params, tokens, loss)
+    sizes_and_tokens = 10 ** np.column_stack([rng.uniform(3, 120, 40), rng.uniform(9, 12, 40)])
+    law = ScalingLaw(E=1.8, A=480.0, B=2000.0, alpha=0.35, beta=0.37)
+    noise = np.exp(rng.normal(0, 0.01, 40))
+    runs = runs_from_arrays(*sizes_and_tokens.T, [(law.E + law.A / n**law.alpha + law.B / d**law.beta) * k
+                                                  for (n, d), k in zip(sizes_and_tokens, noise)])
+    params = sizes_and_tokens[:, 0]
     assert np.abs(np.log(params) - np.log(params).mean()).max() > fitting._E_SHIFT_SPAN
     on = fit_law(runs, polish=4)
     monkeypatch.setattr(fitting, "E_SHIFT", False)

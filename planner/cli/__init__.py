@@ -41,8 +41,15 @@ def redeliver(signum: int) -> None:
     _thread.start_new_thread(_again, (signum,))
 
 
+#: Signals that reached plan's handlers in this command (the last counts): an exception raised
+#: in a handler may come out of a library wrapped as another (pydantic-core turns it into a
+#: SchemaError with its text only), so planner.cli.support.map_exception also looks here.
+RECEIVED: list[int] = []
+
+
 def _end_at_startup(signum, frame):  # noqa: ANN001
     """A signal while `plan` starts: exit 128 + signum at once (no worker exists yet)."""
+    RECEIVED.append(signum)
     if swallowed_here(frame):
         redeliver(signum)
         return
@@ -68,6 +75,7 @@ _install()
 def interrupt(signum, frame):  # noqa: ANN001
     """SIGINT once the command runs: KeyboardInterrupt, as Python's own handler, but never raised
     where it would be dropped (an import's lock callback)."""
+    RECEIVED.append(signum)
     if swallowed_here(frame):
         redeliver(signum)
         return

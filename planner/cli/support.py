@@ -47,8 +47,9 @@ def _raise_terminated(signum, frame):  # noqa: ANN001
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
-    from planner.cli import redeliver, swallowed_here
+    from planner.cli import RECEIVED, redeliver, swallowed_here
 
+    RECEIVED.append(signum)
     if swallowed_here(frame):  # raised here it would be printed and dropped: once more, 20 ms on
         redeliver(signum)
         return
@@ -165,6 +166,9 @@ def fail_on_input_errors(command: click.Command) -> None:
     """
     import warnings
 
+    from planner.cli import RECEIVED
+
+    RECEIVED.clear()  # a test runs many commands in one process
     _finite_float_options()
     guard_standard_streams()
     from planner.input.loading import forget_changes
@@ -257,7 +261,9 @@ def map_exception(exc: BaseException) -> tuple[str, int]:
 
 def _signal_behind(exc: BaseException) -> BaseException:
     """The signal behind `exc` when there is one: Ctrl-C or SIGTERM inside a compiled module's
-    initialisation comes out as `ImportError: initialization failed` caused by it (pybind11)."""
+    initialisation comes out as `ImportError: initialization failed` caused by it (pybind11), one
+    inside pydantic's lazy schema build as a SchemaError holding only its text (then the signal
+    plan's handler received, planner.cli.RECEIVED, is the cause)."""
     seen = exc
     for _ in range(8):
         if isinstance(seen, (KeyboardInterrupt, Interrupted, Terminated)):
@@ -267,6 +273,12 @@ def _signal_behind(exc: BaseException) -> BaseException:
         seen = seen.__cause__ or seen.__context__
         if seen is None:
             break
+    from planner.cli import RECEIVED
+
+    if RECEIVED and not isinstance(exc, InputError):  # raised by a library around plan's signal handler
+        import signal
+
+        return KeyboardInterrupt() if RECEIVED[-1] == signal.SIGINT else Terminated(RECEIVED[-1])
     return exc
 
 
