@@ -7,6 +7,7 @@ the Huber objective sees). Tolerances are stated next to each assertion.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -150,8 +151,8 @@ def test_stacked_and_single_vector_objectives_agree_with_weights():
     weights = np.random.default_rng(0).integers(1, 4, len(runs)).astype(float)
     thetas = np.array([[1.0, 2.0, 0.5, 0.3, 0.4], [-1.0, 0.0, 0.6, 0.35, 0.37]])
     f, g = fitting._terms(thetas, xn, xd, ll, 1e-3, weights)
-    for k in range(2):
-        f1, g1 = fitting._scaled_terms_1(thetas[k], xn, xd, ll, 1e-3, weights)
+    for k, shift_by_e in itertools.product(range(2), (False, True)):  # both log-sum-exp shifts
+        f1, g1 = fitting._scaled_terms_1(thetas[k], xn, xd, ll, 1e-3, weights, shift_by_e)
         assert f1 == pytest.approx(f[k] / 1e-3, rel=1e-12)
         np.testing.assert_allclose(g1, g[k] / 1e-3, rtol=1e-10, atol=1e-12)
     # weight k == the run repeated k times (how the bootstrap counts resampled runs)
@@ -348,3 +349,23 @@ def test_muennighoff_data_repetition_alone_is_the_planner_repetition_formula():
         assert params < data_constrained.compute_optimal_params(law, unique)
         assert data_constrained.loss(law, params, tokens, unique) == pytest.approx(
             scaling_law.loss(law, params, tokens, unique, data_constrained.RSTAR_D), rel=1e-13)
+
+
+def test_the_shift_by_e_is_used_only_where_it_cannot_overflow(monkeypatch):
+    """_scaled_terms_1 shifts the log-sum-exp by e only when every centred log N and log D is
+    within _E_SHIFT_SPAN (then t - e <= 700 inside the bounds). Sizes from 1e3 to 1e120 are
+    beyond it: the fit must take the per-run shift, identical to the fit with the e shift off,
+    and stay finite."""
+    rng = np.random.default_rng(5)
+    sizes_and_tokens = 10 ** np.column_stack([rng.uniform(3, 120, 40), rng.uniform(9, 12, 40)])
+    law = ScalingLaw(E=1.8, A=480.0, B=2000.0, alpha=0.35, beta=0.37)
+    noise = np.exp(rng.normal(0, 0.01, 40))
+    runs = runs_from_arrays(*sizes_and_tokens.T, [(law.E + law.A / n**law.alpha + law.B / d**law.beta) * k
+                                                  for (n, d), k in zip(sizes_and_tokens, noise)])
+    params = sizes_and_tokens[:, 0]
+    assert np.abs(np.log(params) - np.log(params).mean()).max() > fitting._E_SHIFT_SPAN
+    on = fit_law(runs, polish=4)
+    monkeypatch.setattr(fitting, "E_SHIFT", False)
+    off = fit_law(runs, polish=4)
+    assert (on.E, on.A, on.B, on.alpha, on.beta, on.objective) == (off.E, off.A, off.B, off.alpha, off.beta, off.objective)
+    assert math.isfinite(on.objective)

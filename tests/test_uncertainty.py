@@ -360,7 +360,8 @@ def test_fit_samples_then_solve_with_confidence(monkeypatch, capsys, tmp_path):
     choices = unc["plan"]["choices"]
     n, d = choices["model_params"], choices["tokens"]
     rows = np.random.default_rng(2).integers(0, len(laws), 30)
-    hits = [laws[k][0] + laws[k][1] / n**laws[k][3] + laws[k][2] / d**laws[k][4] <= 2.45 for k in rows]
+    # the law the plan was solved at the edge of meets the target to rounding: the tolerance above
+    hits = [laws[k][0] + laws[k][1] / n**laws[k][3] + laws[k][2] / d**laws[k][4] <= 2.45 * (1 + 1e-9) for k in rows]
     assert unc["fixed_plan"]["probabilities"]["max_loss"] == pytest.approx(sum(hits) / len(hits))
 
 

@@ -108,11 +108,11 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _pool_init(token: str, prepare: Callable, state: Any, parent: int | None = None) -> None:
-    """A pool worker: Ctrl-C is the parent's to handle (it terminates the workers); SIGTERM and
-    SIGHUP end the worker at once (the default action, not the parent's Python handler a fork
-    inherits); the worker dies with its parent; and a HiGHS thread scheduler inherited through a
-    fork is replaced (planner.optimize.solve.reset_after_fork)."""
+def worker_signals(parent: int | None = None) -> None:
+    """A worker process's signals (a pool's initializer, here and in the page's pool): Ctrl-C is
+    the parent's to handle (it terminates the workers); SIGTERM and SIGHUP end the worker at once
+    (the default action, not the parent's Python handler a fork inherits); the worker dies with
+    its parent (`parent`: its pid)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -121,6 +121,12 @@ def _pool_init(token: str, prepare: Callable, state: Any, parent: int | None = N
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     if parent is not None:
         _die_with_parent(parent)
+
+
+def _pool_init(token: str, prepare: Callable, state: Any, parent: int | None = None) -> None:
+    """A pool worker: its signals (worker_signals), and a HiGHS thread scheduler inherited through
+    a fork is replaced (planner.optimize.solve.reset_after_fork)."""
+    worker_signals(parent)
     import sys
 
     if "highspy" in sys.modules:   # forked from a process that has solved: HiGHS's threads are gone
@@ -146,6 +152,11 @@ def chunked(items: Sequence[Any], workers: int) -> list[list[Any]]:
     return [list(items[k:k + size]) for k in range(0, len(items), size)]
 
 
+#: Most local worker processes a run may start: each is a Python with numpy and HiGHS loaded, and a
+#: 10,000-point sweep with `--workers 100000` would otherwise fork 10,000 of them.
+MAX_WORKERS = max(64, 4 * (os.cpu_count() or 1))
+
+
 @dataclass
 class Runner:
     """Where tasks run: `workers` local processes (1 = this process), or a Dask scheduler."""
@@ -158,6 +169,9 @@ class Runner:
     def __post_init__(self) -> None:
         if not isinstance(self.workers, int) or self.workers < 1:
             raise InputError("--workers", f"must be a whole number >= 1, got {self.workers!r}")
+        if self.workers > MAX_WORKERS:
+            raise InputError("--workers", f"at most {MAX_WORKERS} (4 per CPU core, and never fewer than 64), "
+                                          f"got {self.workers:,}")
         if self.scheduler is not None and not str(self.scheduler).strip():
             self.scheduler = None
 

@@ -69,6 +69,7 @@ class Ranking:
     omitted: int = 0                   # plans left out by --top
     omitted_without_plan: int = 0      # values without a plan left out by --top
     stats: dict[str, int] = field(default_factory=dict)
+    stopped: int = 0                   # values whose solve stopped at --time-limit (shown or not)
 
     @property
     def winner(self) -> RankRow | None:
@@ -183,8 +184,9 @@ def rank(source: Any, by: str = "region", top: int | None = None, *, options: So
     without = [r for r in rows if not r.has_plan]
     keep = len(planned) + len(without) if top is None else top
     omitted, omitted_without = max(0, len(planned) - keep), max(0, len(without) - max(0, keep - len(planned)))
+    stopped = sum(r.status == PlanStatus.TIME_LIMIT for r in rows)
     return Ranking(instance.name or "instance", by, instance.objective, (planned + without)[:keep],
-                   time.perf_counter() - start, omitted, omitted_without, {"solves": solves})
+                   time.perf_counter() - start, omitted, omitted_without, {"solves": solves}, stopped)
 
 
 def _tie_order(planned: list[RankRow]) -> list[RankRow]:

@@ -12,7 +12,8 @@ from planner.cli.atomic import check_output_path, write_atomic
 from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 from planner.constants import PlanStatus
 
-_EXIT = {"optimal": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_LIMIT, "error": 1}
+_EXIT = {"optimal": EXIT_OK, "within_gap": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_LIMIT,
+         "error": 1}
 
 
 @click.command("campaign")
@@ -36,7 +37,7 @@ _EXIT = {"optimal": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_L
 def campaign(campaign_file: str, fmt: str, output: str | None, time_limit: float | None, mip_gap: float | None,
              baselines: bool, frontier_points: int | None, varies: tuple[str, ...], plot: str | None) -> None:
     """Plan CAMPAIGN_FILE jointly: every run's variant, site, GPUs by month, and the blocks to reserve."""
-    check_output_path(output, inputs=(campaign_file,))
+    check_output_path(output, inputs=(campaign_file,), others={"--plot": plot})
     if plot is not None:
         from planner.present.plots import check_plot_path
 

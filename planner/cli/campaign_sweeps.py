@@ -40,7 +40,9 @@ def whatif_text(path: str, varies: list[str], fmt: str, options, runner, *, sett
     from planner.cli.grammar import changes_of
 
     parsed = parse_varies(list(varies))
-    sweep = run_campaign_whatif(campaign_source(path, changes_of(settings)), parsed, options, runner, progress)
+    base = campaign_source(path, changes_of(settings))
+    _check_one_field_each(path, parsed, settings)
+    sweep = run_campaign_whatif(base, parsed, options, runner, progress)
     if plot is not None:
         from planner.present.campaign_plot import plot_campaign_whatif
 
@@ -50,6 +52,21 @@ def whatif_text(path: str, varies: list[str], fmt: str, options, runner, *, sett
     from planner.present.campaign_sweeps import whatif_render
 
     return whatif_render(sweep, fmt, width), (EXIT_LIMIT if stopped else EXIT_OK)
+
+
+def _check_one_field_each(path: str, parsed: list, settings: tuple[str, ...]) -> None:
+    """InputError when two --vary (or a --set and a --vary) name one field of the campaign however
+    written (`runs[0]` = `runs[small-30b]`, `max_co2_t` = `limits.max_co2_t`): the later would
+    replace the earlier at every point while the rows reported the earlier's values."""
+    from planner.analysis.campaign_whatif import SHORT_PATHS, campaign_source, expand_short
+    from planner.cli.grammar import changes_of
+    from planner.input.sweep_paths import check_distinct, parse_path
+
+    data = campaign_source(path)
+    sets = [(where, parse_path(SHORT_PATHS.get(where, where), "--set")) for where, _ in changes_of(settings)]
+    varied = [(v.path, full.steps) for v, full in zip(parsed, expand_short(parsed))]
+    check_distinct(data, varied, "--vary")
+    check_distinct(data, sets + varied, "--set/--vary")
 
 
 def frontier_text(path: str, minimize: str, limit: str, points: str | int, fmt: str, options, runner, *,

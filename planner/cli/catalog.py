@@ -54,7 +54,9 @@ def catalog_command(kind: str | None, fmt: str, pattern: str | None) -> None:
     console = Console(emoji=False)
     shown = [k for k in kinds if data[k] or not pattern]  # --match: only the kinds with a match
     if not shown:
-        click.echo(f"no {kind or 'catalog'} entry matches {pattern!r} (names, keys and locations are searched)")
+        from planner.errors import clip
+
+        click.echo(f"no {kind or 'catalog'} entry matches '{clip(pattern)}' (names, keys and locations are searched)")
     from planner.present.catalog_table import print_kind
 
     for k in shown:

@@ -44,7 +44,7 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
 
     changes = changes_of(settings)  # every scenario changed alike
     instances = [load_instance(path, changes=changes) if changes else load_source(path) for path in instance_files]
-    names = unique_names([inst.name or Path(path).stem for inst, path in zip(instances, instance_files)])
+    names = unique_names([inst.name or file_label(path) for inst, path in zip(instances, instance_files)])
     from planner.analysis.executor import Runner
 
     runner = Runner(workers=workers, scheduler=scheduler)
@@ -84,6 +84,13 @@ def compare(instance_files: tuple[str, ...], minimize: str, limit: str, points: 
 
         print_compare(fronts, wins, minimize, limit, details)
     sys.exit(EXIT_OK if any(f.points for f in fronts) else EXIT_INFEASIBLE)
+
+
+def file_label(path: str) -> str:
+    """An unnamed instance's label: its file name, as text (an escape there never reaches the terminal)."""
+    from planner.errors import escape_control
+
+    return escape_control(Path(path).stem)
 
 
 def input_files(instance_files) -> list:

@@ -54,7 +54,8 @@ def output_option(inputs: Callable[[dict[str, Any]], tuple] = lambda kwargs: ())
 
             given = tuple(inputs(kwargs))
             # every file an instance names (a law-samples file) is an input too, never overwritten
-            check_output_path(output, inputs=given + tuple(f for path in given for f in named_files(path)))
+            check_output_path(output, inputs=given + tuple(f for path in given for f in named_files(path)),
+                              others={"--plot": kwargs.get("plot")})
             buffer = io.StringIO()
             code: int | None = 0
             try:

@@ -8,7 +8,6 @@ not pay for scipy, pandas or matplotlib).
 from __future__ import annotations
 
 import gc
-import signal
 import sys
 
 # No cyclic garbage collection while the command's modules load (numpy, pydantic, Pyomo and HiGHS
@@ -20,21 +19,14 @@ gc.disable()
 #: imports built is frozen (gc.freeze) and never traversed by a collection again.
 _CONSOLE = False
 
-
-def _interrupted_at_startup(signum, frame):  # noqa: ANN001
-    """Ctrl-C while `plan` is still importing: a message and exit 130, not a traceback."""
-    sys.stderr.write("interrupted\n")
-    raise SystemExit(130)
-
-
-if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-    signal.signal(signal.SIGINT, _interrupted_at_startup)
-
 import importlib  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 
 import click  # noqa: E402
 
-from planner.cli.support import EXIT_INPUT, fail_on_input_errors  # noqa: E402
+from planner.cli import end_startup_handlers  # noqa: E402
+from planner.cli.support import EXIT_INPUT, Interrupted, fail_on_input_errors  # noqa: E402
 
 #: command name -> one line for `plan --help` (so the help imports no command module)
 SUMMARIES = {
@@ -69,6 +61,14 @@ COMMANDS = {
 }
 
 
+@contextmanager
+def _past_click() -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        raise Interrupted() from exc
+
+
 class LazyGroup(click.Group):
     """A click group that imports a command's module only when that command is used."""
 
@@ -85,6 +85,17 @@ class LazyGroup(click.Group):
             return getattr(importlib.import_module(module), attribute)
         finally:
             collect_after_imports()
+
+    # Ctrl-C while the command line is parsed, a command's module loads or the command runs
+    # leaves as support.Interrupted: click would print an empty line before its Abort
+    # ("interrupted" is the one line).
+    def make_context(self, *args, **kwargs) -> click.Context:  # noqa: ANN002,ANN003
+        with _past_click():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        with _past_click():
+            return super().invoke(ctx)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list of `plan --help` from SUMMARIES: no command module is imported."""
@@ -113,8 +124,7 @@ def main() -> None:
     exits 130 with one line; SIGTERM / SIGHUP end the workers and exit 128 + the signal; any other
     exception is one line and exit 1 (planner.cli.support.map_exception): never a traceback."""
     try:
-        if signal.getsignal(signal.SIGINT) is _interrupted_at_startup:
-            signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, KeyboardInterrupt
+        end_startup_handlers()  # installed by planner/cli/__init__.py; from here on, KeyboardInterrupt
         fail_on_input_errors(group)
     except SystemExit:
         raise
@@ -166,7 +176,7 @@ def entry() -> None:
                 code = code or 1
         try:
             sys.stderr.flush()
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):  # AttributeError: no stderr at all (2>&-)
             pass
     except KeyboardInterrupt:  # Ctrl-C while the answer is flushed
         code = 130

@@ -35,10 +35,49 @@ def page(files: tuple[str, ...], port: int, host: str, workers: int, open_browse
     if not paths:
         raise InputError("FILE", "no instance given and no bundled instances found: name a YAML file")
     sources = [read_file(path) for path in paths]
+    _check_address(host, port)
 
     from planner.page.app import PageApp, run
 
+    _stdout_for_the_server()
     app = PageApp(sources, workers=workers)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"plan page: http://{shown}:{port}/ ({len(sources)} instance(s); Ctrl-C stops)", err=True)
     run(app, host=host, port=port, show=open_browser)
+
+
+def _stdout_for_the_server() -> None:
+    """The page answers in the browser; stdout only gets NiceGUI's own "ready" line. When `plan
+    page` was started with stdout closed (planner.cli.support.ClosedStdout, which refuses every
+    write so that no command's answer is lost in silence), that line goes nowhere instead of
+    failing the server's start-up."""
+    import os
+    import sys
+
+    from planner.cli.support import ClosedStdout
+
+    if isinstance(sys.stdout, ClosedStdout):
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 -- lives as long as the server
+
+
+def _check_address(host: str, port: int) -> None:
+    """InputError naming --host or --port when the server could not listen there (a host that is
+    no address of this machine, a port in use), before any worker or the server starts (uvicorn
+    would print two lines and exit 3, this tool's code for infeasible). A port taken between this
+    check and the server's start is still uvicorn's message."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise InputError("--host", f"{host!r} is not an address to serve on ({getattr(exc, 'strerror', exc)})") from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise InputError("--port", f"{port} is in use on {host} (another server listens there); "
+                                           "give another --port") from None
+            raise InputError("--host", f"cannot serve on {host}:{port} ({exc.strerror})") from None

@@ -2,7 +2,8 @@
 decision (every region, GPU type, model size or recipe), each an exact optimum with that decision
 fixed, sorted, with the gap to the winner; values with no plan are listed with why.
 
-Exit 0 when some value has a plan; 3 when none has; 2 on bad input.
+Exit 0 when some value has a plan; 3 when none has; 4 when a solve stopped at --time-limit; 2 on
+bad input.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import click
 
 from planner.cli.grammar import changes_of, output_option, set_option
 
-from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
+from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 from planner.cli.options import format_option, progress_bar, solver_options
 from planner.optimize.solve import DEFAULT_MIP_GAP
 
@@ -60,6 +61,10 @@ def rank(instance_file: str, by: str, top: int | None, fmt: str, explain: bool, 
         from planner.present.rank_table import print_rank
 
         print_rank(ranking)
+    if ranking.stopped:
+        click.echo(f"stopped: {ranking.stopped} of the values hit --time-limit (status time_limit): their plans "
+                   "are the best found, not proven optimal, and the order may change with more time", err=True)
+        sys.exit(EXIT_LIMIT)
     sys.exit(EXIT_OK if ranking.winner is not None else EXIT_INFEASIBLE)
 
 

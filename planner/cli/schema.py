@@ -20,6 +20,8 @@ def schema_command(campaign: bool) -> None:
     (docs/instance-keys.md is the same as tables). With --campaign, a campaign file's."""
     from planner.input.schema import Instance, Strict
 
+    if campaign:  # its sections subclass Strict too: defined before they are built below
+        import planner.input.campaign_schema  # noqa: F401
     # Sections are built lazily (Strict's defer_build); a JSON Schema encodes section defaults
     # (`limits: {}`), which needs each section's serializer, so build them all first.
     for section in _sections(Strict):

@@ -32,6 +32,11 @@ class Terminated(BaseException):
         self.signum = signum
 
 
+class Interrupted(BaseException):
+    """Ctrl-C (KeyboardInterrupt) on its way out of a command, past click (planner.cli.main): one
+    line and exit 130, like KeyboardInterrupt itself."""
+
+
 _MAIN_PID: int | None = None
 
 
@@ -41,6 +46,12 @@ def _raise_terminated(signum, frame):  # noqa: ANN001
 
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
+        return
+    from planner.cli import RECEIVED, redeliver, swallowed_here
+
+    RECEIVED.append(signum)
+    if swallowed_here(frame):  # raised here it would be printed and dropped: once more, 20 ms on
+        redeliver(signum)
         return
     raise Terminated(signum)
 
@@ -101,18 +112,14 @@ def guard_standard_streams() -> None:
     """Before a command runs: a closed stdout becomes ClosedStdout (with /dev/null on descriptor 1,
     so no file the command opens takes its place and receives native output), and text that the
     stdout encoding cannot hold (an ASCII-only locale) is written as backslash escapes, never an
-    exception in the middle of a table."""
+    exception in the middle of a table. A closed stderr (`2>&-`) becomes /dev/null, descriptor 2
+    included: messages go nowhere, the exit code stays the command's, and no file the command
+    opens takes descriptor 2 and receives native output."""
+    if sys.stderr is None:
+        _devnull_on(2)
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 -- the process's stderr
     if sys.stdout is None:
-        try:
-            os.fstat(1)
-        except OSError:
-            try:
-                fd = os.open(os.devnull, os.O_WRONLY)
-                if fd != 1:
-                    os.dup2(fd, 1)
-                    os.close(fd)
-            except OSError:
-                pass
+        _devnull_on(1)
         sys.stdout = ClosedStdout()  # type: ignore[assignment]
         return
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
@@ -121,6 +128,22 @@ def guard_standard_streams() -> None:
             sys.stdout.reconfigure(errors="backslashreplace")
         except (ValueError, OSError, AttributeError):
             pass
+
+
+def _devnull_on(fd: int) -> None:
+    """/dev/null on descriptor `fd` when it is closed (left alone when it is open)."""
+    try:
+        os.fstat(fd)
+        return
+    except OSError:
+        pass
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+    except OSError:
+        pass
 
 
 def say(message: str) -> None:
@@ -143,6 +166,9 @@ def fail_on_input_errors(command: click.Command) -> None:
     """
     import warnings
 
+    from planner.cli import RECEIVED
+
+    RECEIVED.clear()  # a test runs many commands in one process
     _finite_float_options()
     guard_standard_streams()
     from planner.input.loading import forget_changes
@@ -178,20 +204,6 @@ def fail_on_input_errors(command: click.Command) -> None:
         sys.exit(code)
 
 
-def _interrupted_import(exc: BaseException) -> bool:
-    """An ImportError raised because Ctrl-C stopped a C extension's initialisation (highspy's
-    pybind11 init turns the start-up handler's SystemExit(130) or a KeyboardInterrupt into
-    `ImportError: initialization failed`, the interrupt as its cause)."""
-    if not isinstance(exc, ImportError):
-        return False
-    cause, seen = exc.__cause__ or exc.__context__, 0
-    while cause is not None and seen < 10:  # the interrupt may sit under another ImportError
-        if isinstance(cause, KeyboardInterrupt) or (isinstance(cause, SystemExit) and cause.code == EXIT_INTERRUPTED):
-            return True
-        cause, seen = cause.__cause__ or cause.__context__, seen + 1
-    return False
-
-
 def map_exception(exc: BaseException) -> tuple[str, int]:
     """(one line for stderr, exit code) for any exception a command let through (README, "Exit
     codes"): bad input 2 naming what to change; Ctrl-C 130, SIGTERM/SIGHUP 128 + signal; a full
@@ -199,9 +211,10 @@ def map_exception(exc: BaseException) -> tuple[str, int]:
     anything else: 1 with where it failed and where to report it. Never a traceback."""
     import errno
 
+    exc = _signal_behind(exc)
     if isinstance(exc, InputError):
         return f"error: {one_line(str(exc))}", EXIT_INPUT
-    if isinstance(exc, KeyboardInterrupt) or _interrupted_import(exc):
+    if isinstance(exc, (KeyboardInterrupt, Interrupted)):
         return "interrupted", EXIT_INTERRUPTED
     if isinstance(exc, Terminated):
         import signal
@@ -244,6 +257,29 @@ def map_exception(exc: BaseException) -> tuple[str, int]:
     where = _where(exc)
     return (f"internal error: {type(exc).__name__}: {one_line(str(exc), 200)}{where}; {REPORT_TO}",
             EXIT_INTERNAL)
+
+
+def _signal_behind(exc: BaseException) -> BaseException:
+    """The signal behind `exc` when there is one: Ctrl-C or SIGTERM inside a compiled module's
+    initialisation comes out as `ImportError: initialization failed` caused by it (pybind11), one
+    inside pydantic's lazy schema build as a SchemaError holding only its text (then the signal
+    plan's handler received, planner.cli.RECEIVED, is the cause)."""
+    seen = exc
+    for _ in range(8):
+        if isinstance(seen, (KeyboardInterrupt, Interrupted, Terminated)):
+            return seen
+        if isinstance(seen, SystemExit) and isinstance(seen.code, int) and seen.code > 128:
+            return KeyboardInterrupt() if seen.code == EXIT_INTERRUPTED else Terminated(seen.code - 128)
+        seen = seen.__cause__ or seen.__context__
+        if seen is None:
+            break
+    from planner.cli import RECEIVED
+
+    if RECEIVED and not isinstance(exc, InputError):  # raised by a library around plan's signal handler
+        import signal
+
+        return KeyboardInterrupt() if RECEIVED[-1] == signal.SIGINT else Terminated(RECEIVED[-1])
+    return exc
 
 
 def _where(exc: BaseException) -> str:

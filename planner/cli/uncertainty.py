@@ -3,7 +3,8 @@
 Everything is checked (distributions, paths, samples files, the plot file name) before a scenario
 runs; bad input exits 2 with one message and writes nothing. Output (stdout, the plot) is written
 only once every scenario is answered: Ctrl-C ends the workers and leaves nothing half-done.
-Exit 0 when done; 3 when the point estimate has no plan to study and --reoptimize is not given.
+Exit 0 when done; 2 when every scenario is invalid (the distributions are the input to change);
+3 when the point estimate has no plan to study and --reoptimize is not given.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
               help="Draw each catalog GPU's MFU from its measured spread (mfu_spread), unless a distribution "
                    "on a GPU's MFU is declared.")
 @set_option
-@output_option(lambda kwargs: (kwargs["instance_file"],))
+@output_option(lambda kwargs: (kwargs["instance_file"], *filter(None, map(_dist_file, kwargs["dists"]))))
 def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, ...], reoptimize: bool,
                 workers: int, scheduler: str | None, fmt: str, plot: str | None, quiet: bool,
                 time_limit: float | None, mip_gap: float | None, settings: tuple[str, ...],
@@ -84,6 +85,7 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
                 click.echo(to_json({"status": "infeasible", "samples": samples, "seed": seed, "reason": str(exc),
                                     "scenarios": []}))
             sys.exit(EXIT_INFEASIBLE)
+    _check_some_valid(result)
     text = _document(result, fmt)
     if plot_path is not None:
         from planner.present.uncertainty_plot import plot_uncertainty
@@ -111,6 +113,17 @@ def _document(result: Any, fmt: str) -> str | None:
 
         return to_json(uncertainty_json(result)) + "\n"
     return uncertainty_frame(result).to_csv(index=False) if fmt == "csv" else None
+
+
+def _check_some_valid(result: Any) -> None:
+    """Every scenario invalid (each draw refused or too extreme): nothing to summarise, and the
+    distributions are the input to change: InputError (exit 2), before anything is written."""
+    if result.rows and not result.valid:
+        from planner.errors import InputError
+
+        raise InputError("uncertainty", f"all {len(result.rows)} scenarios are invalid, so there is nothing to "
+                         f"summarise; the first: {result.rows[0].reason} (keep each distribution within "
+                         "its key's range)")
 
 
 def _dist_file(text: str) -> str | None:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from planner.errors import InputError
 from planner.input import catalog
 from planner.input.campaign_schema import Campaign
-from planner.input.loading import read_yaml, resolve_catalog_names
+from planner.input.loading import note_loaded, read_yaml, resolve_catalog_names
 
 _BRANCH = re.compile(r"[\w-]+\[.*\]|constrained-\w+|int|float|str|bool|SizeGrid|list|dict", re.S)
 _MISMATCH = {"list_type", "dict_type", "model_type", "float_type", "int_type", "string_type", "bool_type",
@@ -27,7 +27,10 @@ def load_campaign(path: str | Path) -> Campaign:
 
 
 def campaign_from_dict(data: dict[str, Any]) -> Campaign:
-    """Resolve catalog names, then validate strictly (raises InputError)."""
+    """Resolve catalog names, then validate strictly (raises InputError). `data` is remembered as
+    the file last loaded (planner.input.loading.note_loaded): a number too extreme to compute with
+    is then named by its key (planner.cli.extremes)."""
+    note_loaded(data)
     resolved = resolve_campaign_names(data)
     try:
         return Campaign.model_validate(resolved)

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from planner.input.months import calendar_month, hours_in_month, month_index, month_label
-from planner.input.schema import (Alignment, Data, Gpu, Moe, Precision, Reliability, ScalingLaw, SizeGrid,
+from planner.input.schema import (Alignment, Data, Gpu, Moe, Name, Precision, Reliability, ScalingLaw, SizeGrid,
                                   Strict, Targets)
 
 
@@ -55,7 +55,7 @@ CampaignObjective = Literal["cost", "co2", "weighted", "lateness"]
 class Site(Strict):
     """A datacenter: PUE, carbon intensity by month, grid limit by month."""
 
-    name: str = Field(min_length=1, description="label of the site (used by fleet[].site)")
+    name: Name = Field(min_length=1, description="label of the site (used by fleet[].site)")
     region: str | None = Field(
         None, description="catalog region (`plan catalog regions`) giving pue and carbon_g_per_kwh unless "
         "they are written here")
@@ -130,7 +130,7 @@ class FleetEntry(Strict):
 class CampaignRun(Strict):
     """One training run of the campaign: a single run's model choices plus its place in time."""
 
-    name: str = Field(min_length=1, description="label of the run (used by after)")
+    name: Name = Field(min_length=1, description="label of the run (used by after)")
     scaling_law: ScalingLaw = Field(description="catalog name or inline law; absent = epoch2024")
     model_sizes: Annotated[list[Annotated[float, Field(strict=True, ge=1e3, le=1e15)]],
                            Field(min_length=1, max_length=1000)] | SizeGrid = Field(
@@ -190,7 +190,7 @@ class CampaignLimits(Strict):
 class Campaign(Strict):
     """A family of runs over months, sites and a GPU fleet (docs/campaigns.md)."""
 
-    name: str = Field("", description="label of the campaign")
+    name: Name = Field("", description="label of the campaign")
     start_month: Month = Field(description="first month of the horizon, YYYY-MM")
     months: Months = Field(description="months in the horizon.")
     objective: CampaignObjective = Field(

@@ -281,6 +281,10 @@ def instance_from_dict(data: dict[str, Any], *, for_solving: bool = True) -> sch
     try:
         instance = schema.Instance.model_validate(resolved)
     except ValidationError as exc:
+        if isinstance(data, dict) and "runs" in data:  # not "start_month: unknown key" on a right key
+            raise InputError("runs", "this is a campaign file (it has runs:): plan campaign plans it, and "
+                             "plan whatif, frontier and page read it too; this command takes a single-run "
+                             "instance") from None
         raise _input_error(exc, resolved) from None
     return check_solvable(instance) if for_solving else instance
 

@@ -122,8 +122,27 @@ def run(app: PageApp, host: str = "127.0.0.1", port: int = 8080, show: bool = Fa
     the default web browser."""
     app.jobs.warm()
     nicegui_app.on_shutdown(app.close)
+    _shut_down_on_sighup()
     ui.run(app.root, host=host, port=port, title="plan: what-if planning", reload=False, show=show,
            dark=False, uvicorn_logging_level="warning", favicon="📈")
+
+
+def _shut_down_on_sighup() -> None:
+    """A closed terminal (SIGHUP) shuts the server down as Ctrl-C and SIGTERM do: uvicorn catches
+    the signals in uvicorn.server.HANDLED_SIGNALS while it serves, stops gracefully (on_shutdown
+    ends the workers) and raises the signal again once its handlers are gone, so `plan page`
+    exits 128 + the signal (planner.cli.support). A SIGHUP it did not catch reached plan's handler
+    inside uvloop's signal callback: a traceback, and the server ran on."""
+    import signal
+
+    try:
+        import uvicorn.server
+    except ImportError:  # pragma: no cover -- NiceGUI serves through uvicorn
+        return
+    hup = getattr(signal, "SIGHUP", None)
+    handled = getattr(uvicorn.server, "HANDLED_SIGNALS", None)
+    if hup is not None and isinstance(handled, tuple) and hup not in handled:
+        uvicorn.server.HANDLED_SIGNALS = (*handled, hup)
 
 
 __all__ = ["PageApp", "VIEWS", "run", "MAX_UPLOAD_BYTES"]

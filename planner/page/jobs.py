@@ -73,14 +73,16 @@ class Jobs:
 
     def _executor(self) -> Any:
         import multiprocessing
+        import os
         from concurrent.futures import ProcessPoolExecutor
 
-        from planner.analysis.executor import start_method
+        from planner.analysis.executor import start_method, worker_signals
 
         with self._lock:
-            if self._pool is None:
+            if self._pool is None:  # workers die with the page (a closed terminal, kill -9), as the CLI's
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                                 mp_context=multiprocessing.get_context(start_method()))
+                                                 mp_context=multiprocessing.get_context(start_method()),
+                                                 initializer=worker_signals, initargs=(os.getpid(),))
             return self._pool
 
     def submit(self, fn: Callable, *args: Any) -> Future:

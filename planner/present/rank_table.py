@@ -54,8 +54,9 @@ def print_rank(ranking: Any) -> None:
     hidden = ranking.omitted + ranking.omitted_without_plan
     if hidden:
         note += f" ({hidden} not shown: --top)"
-    console.print(f"{note}; each an exact optimum with the {BY[ranking.by]} fixed ({ranking.seconds:.2f} s)",
-                  markup=False)
+    each = (f"each the best found with the {BY[ranking.by]} fixed, {ranking.stopped} stopped by --time-limit"
+            if ranking.stopped else f"each an exact optimum with the {BY[ranking.by]} fixed")
+    console.print(f"{note}; {each} ({ranking.seconds:.2f} s)", markup=False)
 
 
 def _percent(gap: float) -> str:
