@@ -54,6 +54,19 @@ class Run:
     counted: bool = True         # a check run whose mechanics are all published (False: shown, not counted)
 
 
+def simplerl_zoo_run(model: str, params: float, steps: int, response_tokens: int, gpu_hours: float,
+                     published: str, note: str = "") -> Run:
+    """A SimpleRL-Zoo check run (Zeng et al., arXiv:2503.18892; hkust-nlp/simpleRL-reason README): veRL GRPO,
+    colocated, 1,024 prompts x 8 samples per step (train_batch_size 1024, rollout_n 8) on H100s."""
+    return Run(f"SimpleRL-Zoo {model}", "check", "colocated", "H100", params,
+               {"prompts_per_step": 1024, "samples_per_prompt": 8, "steps": steps, "response_tokens": response_tokens,
+                "prompt_tokens": 200, "learner_flops_per_param_token": 8},
+               gpu_hours,
+               "Zeng et al., arXiv:2503.18892; hkust-nlp/simpleRL-reason README: train_batch_size 1024 prompts, "
+               f"rollout_n 8 (veRL GRPO, colocated); {published}",
+               "prompts 200 tokens, GRPO learner 8, as DeepSeek-R1-Zero", note)
+
+
 RUNS = [
     Run("DeepSeek-R1-Zero RL", "calibration", "colocated", "H800", 37e9,
         {"prompts_per_step": 32, "samples_per_prompt": 16, "steps": 10_400, "response_tokens": 8000,
@@ -88,25 +101,16 @@ RUNS = [
         "as Tulu 3 405B",
         "episodes uncertain: open-instruct#626, the run was set to 10M episodes and an intermediate "
         "checkpoint released; 65 h is more than 100,000 episodes", counted=False),
-    Run("SimpleRL-Zoo Qwen2.5-32B", "check", "colocated", "H100", 32.5e9,
-        {"prompts_per_step": 1024, "samples_per_prompt": 8, "steps": 155, "response_tokens": 740,
-         "prompt_tokens": 200, "learner_flops_per_param_token": 8},
-        36 * 64,
-        "Zeng et al., arXiv:2503.18892; hkust-nlp/simpleRL-reason README: 8x8 H100-80G, 'completing the "
-        "training in 1.5 days'; train_batch_size 1024 prompts, rollout_n 8, max response 8,192 (veRL GRPO, "
-        "colocated); 155 steps and mean response 740 tokens read from the README's Figure 1 (Qwen-2.5-32B "
-        "panel: points every 5 steps up to step 155; the length curve runs 0.63K-0.86K after step 0)",
-        "prompts 200 tokens, GRPO learner 8, as DeepSeek-R1-Zero"),
-    Run("SimpleRL-Zoo Qwen2.5-7B", "check", "colocated", "H100", 7.6e9,
-        {"prompts_per_step": 1024, "samples_per_prompt": 8, "steps": 100, "response_tokens": 830,
-         "prompt_tokens": 200, "learner_flops_per_param_token": 8},
-        15 * 16,
-        "Zeng et al., arXiv:2503.18892; hkust-nlp/simpleRL-reason README: '2x8 H100-80G GPUs to train 7B "
-        "and 14B models for approximately 100 steps over 15 hours'; train_batch_size 1024 prompts, rollout_n 8, "
-        "max response 8,192, vLLM tensor parallel 2 (veRL GRPO, colocated); mean response 830 tokens read "
-        "from the README's Figure 1 (Qwen-2.5-7B panel, steps 0-100: 0.66K-1.02K)",
-        "prompts 200 tokens, GRPO learner 8, as DeepSeek-R1-Zero",
-        "the figure's curve runs to step 120, not 100; at 120 steps the prediction is higher still"),
+    simplerl_zoo_run("Qwen2.5-32B", 32.5e9, 155, 740, 36 * 64,
+                     "8x8 H100-80G, 'completing the training in 1.5 days'; max response 8,192, vLLM tensor "
+                     "parallel 8; 155 steps and mean response 740 tokens read from the README's Figure 1 "
+                     "(Qwen-2.5-32B panel: points every 5 steps up to step 155; the length curve runs "
+                     "0.63K-0.86K after step 0)"),
+    simplerl_zoo_run("Qwen2.5-7B", 7.6e9, 100, 830, 15 * 16,
+                     "'2x8 H100-80G GPUs to train 7B and 14B models for approximately 100 steps over 15 "
+                     "hours'; max response 8,192, vLLM tensor parallel 2; mean response 830 tokens read from "
+                     "the README's Figure 1 (Qwen-2.5-7B panel, steps 0-100: 0.66K-1.02K)",
+                     "the figure's curve runs to step 120, not 100; at 120 steps the prediction is higher still"),
 ]
 
 
