@@ -963,6 +963,23 @@ def test_rank_stopped_by_the_time_limit_says_so(monkeypatch, capsys, tmp_path, f
     assert "exact optimum" not in out
 
 
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_uncertainty_reoptimize_stopped_by_the_time_limit_says_so(monkeypatch, capsys, fmt):
+    """Class 4: `plan uncertainty --reoptimize --time-limit` whose scenario solves stopped exited 0
+    (its statistics showed them as time_limit). As rank: exit 4, the answer written, a line saying
+    the optima are the best found, not proven optimal; a run that finishes still exits 0."""
+    path = ROOT / "instances" / "startup-7b.yaml"
+    args = ["uncertainty", path, "-k", "4", "--reoptimize", "-q", "--format", fmt]
+    code, out, err = run_main(monkeypatch, capsys, *args, "--time-limit", "1e-9")
+    if fmt == "json":
+        statuses = {row["optimum.status"] for row in json.loads(out)["scenarios"]}
+        assert "time_limit" in statuses, statuses
+    assert code == 4, (code, err)
+    assert "stopped" in err and "not proven optimal" in err
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert code == 0 and "stopped" not in err, (code, err)
+
+
 @pytest.mark.parametrize("stem", ["n\x1b[31mred", "rtl\u202eevil", "tab\there"])
 def test_compare_labels_an_unnamed_instance_by_its_file_name_as_text(monkeypatch, capsys, tmp_path, stem):
     """Class 7: `plan compare` labels an instance without a name by its file name; an escape

@@ -4,7 +4,8 @@ Everything is checked (distributions, paths, samples files, the plot file name) 
 runs; bad input exits 2 with one message and writes nothing. Output (stdout, the plot) is written
 only once every scenario is answered: Ctrl-C ends the workers and leaves nothing half-done.
 Exit 0 when done; 2 when every scenario is invalid (the distributions are the input to change);
-3 when the point estimate has no plan to study and --reoptimize is not given.
+3 when the point estimate has no plan to study and --reoptimize is not given; 4 when a scenario's
+solve (--reoptimize) stopped at --time-limit (the answer is written, its optima not proven).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import click
 
 from planner.cli.grammar import changes_of, output_option, set_option
 
-from planner.constants import DEFAULT_MIP_GAP
-from planner.cli.support import EXIT_INFEASIBLE, EXIT_OK
+from planner.constants import DEFAULT_MIP_GAP, PlanStatus
+from planner.cli.support import EXIT_INFEASIBLE, EXIT_LIMIT, EXIT_OK
 
 
 @click.command("uncertainty")
@@ -101,6 +102,11 @@ def uncertainty(instance_file: str, samples: int, seed: int, dists: tuple[str, .
         from planner.present.uncertainty_table import print_uncertainty
 
         print_uncertainty(result)
+    stopped = sum(1 for r in result.rows if r.optimal("status") == PlanStatus.TIME_LIMIT)
+    if stopped:   # --reoptimize with --time-limit: their optima are the best found, not proven
+        click.echo(f"stopped: {stopped} of {len(result.rows)} scenario solves hit --time-limit (status "
+                   "time_limit): their plans are the best found, not proven optimal", err=True)
+        sys.exit(EXIT_LIMIT)
     sys.exit(EXIT_OK)
 
 
