@@ -46,6 +46,7 @@ import math
 from dataclasses import dataclass
 
 import pyomo.core as pyo  # the modelling layer only
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from models.campaign_inputs import CampaignInputs
 
@@ -201,6 +202,14 @@ def paid_cap(inputs: CampaignInputs, i: int, t: int) -> int:
     return isl.owned[t] + (isl.block_gpus * isl.max_blocks if isl.block_gpus and t >= isl.first_block_month else 0)
 
 
+def linear(coefs: list, variables: list, constant: float = 0) -> LinearExpression:
+    """constant + sum_n coefs[n] variables[n], built as one LinearExpression (no operator overloading,
+    and planner.optimize.solve.compile_model reads its terms without walking an expression tree).
+    The rows below write their body this way in the order, signs and constant Pyomo's own algebra
+    of the written relation gives (tests/test_compile_fast.py holds the two equal)."""
+    return LinearExpression(constant=constant, linear_coefs=coefs, linear_vars=variables)
+
+
 def active(m: pyo.ConcreteModel, j: int, t: int):
     """a_jt = s_jt - e_jt."""
     return m.started[j, t] - m.ended[j, t]
@@ -248,10 +257,11 @@ def res_work(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     def rule(m, j, i):
         scale = max(max(v.work_gpu_hours for v in inputs.runs[j].variants), 1e-9)
         node = inputs.islands[i].node
-        done = pyo.quicksum(node * inputs.hours[t] / scale * m.used[j, i, t] for t in cells[j, i])
-        need = pyo.quicksum(inputs.runs[j].variants[k].work_gpu_hours / scale * m.pair[j, k, i]
-                            for k in m.variants_on[j, i])
-        return done == need
+        done = [node * inputs.hours[t] / scale for t in cells[j, i]]
+        need = [inputs.runs[j].variants[k].work_gpu_hours / scale for k in m.variants_on[j, i]]
+        sign = -1 if done else 1    # done == need: body done - need (need alone when nothing is done)
+        return (0, linear(done + [sign * w for w in need], [m.used[j, i, t] for t in cells[j, i]]
+                          + [m.pair[j, k, i] for k in m.variants_on[j, i]]), 0)
 
     m.res_work = pyo.Constraint(m.JI, rule=rule)
 
@@ -271,8 +281,9 @@ def res_active(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     cells: dict = {}
     for j, i, t in m.JIT:
         cells.setdefault((j, t), []).append(i)
-    m.res_active = pyo.Constraint(sorted(cells), rule=lambda m, j, t: pyo.quicksum(
-        m.nodes[j, i, t] / m.cap[j, i, t] for i in cells[j, t]) <= active(m, j, t))
+    m.res_active = pyo.Constraint(sorted(cells), rule=lambda m, j, t: (None, linear(
+        [1 / m.cap[j, i, t] for i in cells[j, t]] + [-1, 1],
+        [m.nodes[j, i, t] for i in cells[j, t]] + [m.started[j, t], m.ended[j, t]]), 0))
 
 
 def res_idle(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -338,8 +349,10 @@ def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     def rule(m, j, i, t):
         terms = on[j, inputs.islands[i].gpu]
         big = max(f for f, _ in terms)
-        floor = pyo.quicksum(f * x for f, x in terms)
-        return m.nodes[j, i, t] >= floor - big * (2 - active(m, j, t) - m.island[j, i])
+        # n_jit >= floor - big (2 - s_jt + e_jt - y_ji): body floor + big s - big e + big y - n <= 2 big
+        return (None, linear([f for f, _ in terms] + [big, -big, big, -1],
+                             [x for _, x in terms] + [m.started[j, t], m.ended[j, t], m.island[j, i], m.nodes[j, i, t]],
+                             -2 * big), 0)
 
     m.res_floor = pyo.Constraint(m.JIT, rule=rule)
 
@@ -377,8 +390,12 @@ def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     def rule(m, i, t):
         isl = inputs.islands[i]
         scale = max(isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t], 1)
-        held = pyo.quicksum(isl.node * m.nodes[j, i, t] / scale for j in m.jit_on[i, t])
-        return held <= (isl.owned[t] + isl.on_demand[t]) / scale + isl.block_gpus / scale * held_blocks(m, inputs, i, t)
+        held_blocks(m, inputs, i, t)
+        blocks = m.held[i, t]
+        coefs = [isl.node / scale for _ in m.jit_on[i, t]] + [-(isl.block_gpus / scale) for _ in blocks]
+        body = linear(coefs, [m.nodes[j, i, t] for j in m.jit_on[i, t]] + blocks,
+                      -((isl.owned[t] + isl.on_demand[t]) / scale) if blocks else 0)
+        return (None, body, 0 if blocks else (isl.owned[t] + isl.on_demand[t]) / scale)
 
     m.res_capacity = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
 
@@ -406,7 +423,11 @@ def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 
     def total(m, i, t):
         isl = inputs.islands[i]
-        return pyo.quicksum(m.paid[j, i, t] for j in m.jit_on[i, t]) <= isl.owned[t] + isl.block_gpus * held_blocks(m, inputs, i, t)
+        held_blocks(m, inputs, i, t)
+        blocks = m.held[i, t]
+        body = linear([1 for _ in m.jit_on[i, t]] + [-isl.block_gpus for _ in blocks],
+                      [m.paid[j, i, t] for j in m.jit_on[i, t]] + blocks, -isl.owned[t] if blocks else 0)
+        return (None, body, 0 if blocks else isl.owned[t])
 
     m.res_paid_total = pyo.Constraint([key for key, runs in m.jit_on.items() if runs and paid_cap(inputs, *key) > 0],
                                       rule=total)
@@ -420,7 +441,8 @@ def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         if isl.on_demand_usd_per_gpu_hour == 0 and isl.on_demand[t] == 0:
             return pyo.Constraint.Skip
         paid = [m.paid[j, i, t] for j in m.jit_on[i, t] if (j, i, t) in m.JITP]
-        return m.on_demand[i, t] >= pyo.quicksum(isl.node * m.used[j, i, t] for j in m.jit_on[i, t]) - pyo.quicksum(paid)
+        used = [m.used[j, i, t] for j in m.jit_on[i, t]]
+        return (None, linear([isl.node] * len(used) + [-1] * len(paid) + [-1], used + paid + [m.on_demand[i, t]]), 0)
 
     m.def_on_demand = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
 

@@ -18,6 +18,7 @@ from typing import Literal
 import highspy
 import numpy as np
 import pyomo.core as pyo  # the modelling layer only: pyomo.environ would also load every solver plugin
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.repn.standard_repn import generate_standard_repn
 
 Status = Literal["optimal", "infeasible", "time_limit", "error"]
@@ -64,8 +65,59 @@ class _Compiled:
     lp: highspy.HighsLp
 
 
-def compile_model(model: pyo.ConcreteModel) -> _Compiled:
-    """Pyomo model -> HighsLp (row-wise matrix, bounds, integrality, objective)."""
+_NATIVE = (int, float)
+
+
+def linear_terms(body) -> tuple[float, list, list] | None:
+    """(constant, variables, coefficients) of a flat LinearExpression body read straight from its
+    terms (a number, a variable, or a number times a variable each), or None when the body is
+    anything else or names a variable twice (then Pyomo's standard_repn collects it). It is the
+    same linear form standard_repn gives, without walking the expression again: the campaign
+    model builds its rows this way (models.campaign_plan); tests/test_compile_fast.py holds the
+    two equal, array by array."""
+    if body.__class__ is not LinearExpression:
+        return None
+    const, variables, coefs = 0, [], []
+    for arg in body.args:
+        cls = arg.__class__
+        if cls is MonomialTermExpression:
+            coef, var = arg.args
+            if coef.__class__ not in _NATIVE:
+                return None
+            coefs.append(coef)
+            variables.append(var)
+        elif cls in _NATIVE:
+            const += arg
+        elif arg.is_variable_type():
+            coefs.append(1)
+            variables.append(arg)
+        else:
+            return None
+    if len({id(v) for v in variables}) != len(variables):
+        return None
+    if any(v.fixed for v in variables):   # a fixed variable is a constant (as standard_repn takes it)
+        for var, coef in zip(variables, coefs):
+            if var.fixed:
+                const += coef * var.value
+        coefs = [c for v, c in zip(variables, coefs) if not v.fixed]
+        variables = [v for v in variables if not v.fixed]
+    return const, variables, coefs
+
+
+def _linear(body, con, fast: bool) -> tuple[float, list, list]:
+    """The linear form of a row body: linear_terms when it applies (and `fast`), else standard_repn."""
+    terms = linear_terms(body) if fast else None
+    if terms is not None:
+        return terms
+    repn = generate_standard_repn(body, compute_values=True, quadratic=False)
+    if not repn.is_linear():
+        raise SolverError(f"constraint {con.name} is not linear")
+    return repn.constant, repn.linear_vars, repn.linear_coefs
+
+
+def compile_model(model: pyo.ConcreteModel, fast: bool = True) -> _Compiled:
+    """Pyomo model -> HighsLp (row-wise matrix, bounds, integrality, objective). `fast=False`
+    takes every row through standard_repn (the reference tests compare against)."""
     index: dict[int, int] = {}
     variables: list = []
 
@@ -79,13 +131,10 @@ def compile_model(model: pyo.ConcreteModel) -> _Compiled:
     starts, cols, vals, lower, upper = [0], [], [], [], []
     for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
         low, body, high = con.to_bounded_expression(evaluate_bounds=True)   # one pass over the relation
-        repn = generate_standard_repn(body, compute_values=True, quadratic=False)
-        if not repn.is_linear():
-            raise SolverError(f"constraint {con.name} is not linear")
-        const = repn.constant
+        const, row_vars, row_coefs = _linear(body, con, fast)
         lo = -math.inf if low is None else low - const
         hi = math.inf if high is None else high - const
-        for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+        for var, coef in zip(row_vars, row_coefs):
             if abs(coef) > SMALL_ENTRY:
                 cols.append(col(var))
                 vals.append(float(coef))
