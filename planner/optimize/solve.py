@@ -18,6 +18,7 @@ from typing import Literal
 import highspy
 import numpy as np
 import pyomo.core as pyo  # the modelling layer only: pyomo.environ would also load every solver plugin
+from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.repn.standard_repn import generate_standard_repn
 
@@ -117,7 +118,13 @@ def _linear(body, con, fast: bool) -> tuple[float, list, list]:
 
 def compile_model(model: pyo.ConcreteModel, fast: bool = True) -> _Compiled:
     """Pyomo model -> HighsLp (row-wise matrix, bounds, integrality, objective). `fast=False`
-    takes every row through standard_repn (the reference tests compare against)."""
+    takes every row through standard_repn (the reference tests compare against). The garbage
+    collector is paused meanwhile (PauseGC, as Pyomo's writers do: many new objects, no garbage)."""
+    with PauseGC():
+        return _compile(model, fast)
+
+
+def _compile(model: pyo.ConcreteModel, fast: bool) -> _Compiled:
     index: dict[int, int] = {}
     variables: list = []
 
