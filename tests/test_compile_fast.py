@@ -5,12 +5,12 @@ compared, array by array, with the same model compiled through standard_repn alo
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import math
 
 import numpy as np
 import pyomo.core as pyo
 import pytest
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 import planner.optimize.solve as solve_module
 from conftest import INSTANCES, ROOT
@@ -77,17 +77,43 @@ def test_random_campaign_matrix_unchanged(seed, shape, compared, monkeypatch):
 
 def test_linear_terms_by_hand():
     m = pyo.ConcreteModel()
-    m.x = pyo.Var(range(3))
+    m.x = pyo.Var(range(3), bounds=(0, 5))
     m.x[2].fix(4.0)
-    from pyomo.core.expr.numeric_expr import LinearExpression
-
     body = LinearExpression(constant=1.5, linear_coefs=[2, -3, 0.5], linear_vars=[m.x[0], m.x[1], m.x[2]])
     const, variables, coefs = linear_terms(body)
-    assert const == 1.5 + 0.5 * 4.0                      # the fixed x[2] is a constant
-    assert [v.name for v in variables] == ["x[0]", "x[1]"] and coefs == [2, -3]
-    twice = LinearExpression(constant=0, linear_coefs=[1, 1], linear_vars=[m.x[0], m.x[0]])
-    assert linear_terms(twice) is None                    # a variable named twice: standard_repn adds them
-    assert linear_terms(m.x[0] * m.x[1]) is None          # not linear at all: standard_repn refuses it
+    assert const == 1.5 and coefs == [2, -3, 0.5] and [v.name for v in variables] == ["x[0]", "x[1]", "x[2]"]
+    assert linear_terms(m.x[0] * m.x[1]) is None          # not a LinearExpression: standard_repn's job
+
+
+def _model(with_duplicate: bool):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(3), bounds=(0, 5))
+    m.x[2].fix(4.0)
+    m.a = pyo.Constraint(expr=(None, LinearExpression(constant=1.5, linear_coefs=[2, -3, 0.5],
+                                                      linear_vars=[m.x[1], m.x[0], m.x[2]]), 10))
+    twice = [m.x[0], m.x[0], m.x[1]] if with_duplicate else [m.x[0], m.x[2], m.x[1]]
+    m.b = pyo.Constraint(expr=(1, LinearExpression(constant=0, linear_coefs=[1, 1, 1e-12], linear_vars=twice), None))
+    m.o = pyo.Objective(expr=m.x[0])
+    return compile_model(m)
+
+
+def test_compiled_by_hand():
+    """1.5 + 2 x1 - 3 x0 + 0.5 x2 <= 10 with x2 fixed at 4: row -3 x0 + 2 x1 <= 10 - 1.5 - 2 = 6.5,
+    columns x1, x0 (first appearance); x0 + x2 + 1e-12 x1 >= 1: x0 >= 1 - 4 = -3 (a tiny entry is
+    left out); x0 + x0 + 1e-12 x1 >= 1 (a variable named twice): 2 x0 >= 1."""
+    for with_duplicate, row_b, low_b in ((False, 1.0, -3.0), (True, 2.0, 1.0)):
+        compiled = _model(with_duplicate)
+        lp = compiled.lp
+        assert [v.name for v in compiled.variables] == ["x[1]", "x[0]"]
+        assert list(lp.a_matrix_.start_) == [0, 2, 3]
+        assert list(lp.a_matrix_.index_) == [0, 1, 1] and list(lp.a_matrix_.value_) == [2.0, -3.0, row_b]
+        assert list(lp.row_upper_) == [6.5, math.inf] and list(lp.row_lower_) == [-math.inf, low_b]
+        assert list(lp.col_cost_) == [0.0, 1.0]
+
+
+def test_nonlinear_row_refused():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(2))
     m.c = pyo.Constraint(expr=m.x[0] * m.x[1] <= 1)
     m.o = pyo.Objective(expr=m.x[0])
     with pytest.raises(solve_module.SolverError, match="c is not linear"):

@@ -72,10 +72,10 @@ _NATIVE = (int, float)
 def linear_terms(body) -> tuple[float, list, list] | None:
     """(constant, variables, coefficients) of a flat LinearExpression body read straight from its
     terms (a number, a variable, or a number times a variable each), or None when the body is
-    anything else or names a variable twice (then Pyomo's standard_repn collects it). It is the
-    same linear form standard_repn gives, without walking the expression again: the campaign
-    model builds its rows this way (models.campaign_plan); tests/test_compile_fast.py holds the
-    two equal, array by array."""
+    anything else (then Pyomo's standard_repn collects it). It is the linear form standard_repn
+    gives, without walking the expression again (a fixed variable, a variable named twice: the
+    caller, _matrix, handles them as standard_repn does); the campaign model builds its rows this
+    way (models.campaign_plan); tests/test_compile_fast.py holds the two equal, array by array."""
     if body.__class__ is not LinearExpression:
         return None
     const, variables, coefs = 0, [], []
@@ -94,39 +94,85 @@ def linear_terms(body) -> tuple[float, list, list] | None:
             variables.append(arg)
         else:
             return None
-    if len({id(v) for v in variables}) != len(variables):
-        return None
-    if any(v.fixed for v in variables):   # a fixed variable is a constant (as standard_repn takes it)
-        for var, coef in zip(variables, coefs):
-            if var.fixed:
-                const += coef * var.value
-        coefs = [c for v, c in zip(variables, coefs) if not v.fixed]
-        variables = [v for v in variables if not v.fixed]
     return const, variables, coefs
 
 
-def _linear(body, con, fast: bool) -> tuple[float, list, list]:
-    """The linear form of a row body: linear_terms when it applies (and `fast`), else standard_repn."""
-    terms = linear_terms(body) if fast else None
-    if terms is not None:
-        return terms
+def _repn(body, con) -> tuple[float, list, list]:
     repn = generate_standard_repn(body, compute_values=True, quadratic=False)
     if not repn.is_linear():
         raise SolverError(f"constraint {con.name} is not linear")
     return repn.constant, repn.linear_vars, repn.linear_coefs
 
 
+@dataclass
+class _Rows:
+    """Every active row's linear form, flat: its entries' variables and coefficients in row order,
+    the entries per row, its bounds and its body's constant (still to be moved into the bounds)."""
+    variables: list
+    coefs: list
+    counts: list
+    lower: list
+    upper: list
+    consts: list
+
+
+def _rows(model: pyo.ConcreteModel, fast: bool) -> _Rows:
+    rows = _Rows([], [], [], [], [], [])
+    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        low, body, high = con.to_bounded_expression(evaluate_bounds=True)   # one pass over the relation
+        terms = linear_terms(body) if fast else None
+        const, variables, coefs = _repn(body, con) if terms is None else terms
+        rows.variables.extend(variables)
+        rows.coefs.extend(coefs)
+        rows.counts.append(len(variables))
+        rows.lower.append(-math.inf if low is None else low)
+        rows.upper.append(math.inf if high is None else high)
+        rows.consts.append(const)
+    return rows
+
+
+def _matrix(rows: _Rows):
+    """(variables, start, index, value, row lower, row upper) of `rows`, or None if a row names a
+    variable twice. A fixed variable's term joins its row's constant (in entry order, as
+    standard_repn adds them); entries at or below SMALL_ENTRY are left out; columns are numbered in
+    the order their variables first appear among the entries kept."""
+    n_rows = len(rows.counts)
+    coefs = np.array(rows.coefs, dtype=float)
+    consts = np.array(rows.consts, dtype=float)
+    row_of = np.repeat(np.arange(n_rows), rows.counts)
+    ids = np.fromiter(map(id, rows.variables), dtype=np.int64, count=len(rows.variables))
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    fixed = np.array([rows.variables[f].fixed for f in first], dtype=bool)[inverse]
+    for e in np.flatnonzero(fixed):
+        consts[row_of[e]] += coefs[e] * rows.variables[e].value
+    kept = np.flatnonzero(~fixed & (np.abs(coefs) > SMALL_ENTRY))
+    _, first_kept, which = np.unique(inverse[kept], return_index=True, return_inverse=True)
+    order = np.argsort(first_kept, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    cols = rank[which]
+    if np.unique(row_of[kept] * max(len(order), 1) + cols).size != cols.size:
+        return None
+    variables = [rows.variables[e] for e in kept[first_kept[order]]]
+    starts = np.concatenate(([0], np.cumsum(np.bincount(row_of[kept], minlength=n_rows))))
+    return (variables, starts, cols, coefs[kept], np.array(rows.lower, dtype=float) - consts,
+            np.array(rows.upper, dtype=float) - consts)
+
+
 def compile_model(model: pyo.ConcreteModel, fast: bool = True) -> _Compiled:
     """Pyomo model -> HighsLp (row-wise matrix, bounds, integrality, objective). `fast=False`
-    takes every row through standard_repn (the reference tests compare against). The garbage
-    collector is paused meanwhile (PauseGC, as Pyomo's writers do: many new objects, no garbage)."""
+    takes every row through standard_repn (the reference tests compare against; also taken when a
+    row names a variable twice). The garbage collector is paused meanwhile (PauseGC, as Pyomo's
+    writers do: many new objects, no garbage)."""
     with PauseGC():
-        return _compile(model, fast)
+        matrix = _matrix(_rows(model, fast))
+        if matrix is None:
+            matrix = _matrix(_rows(model, False))
+        return _to_lp(model, *matrix)
 
 
-def _compile(model: pyo.ConcreteModel, fast: bool) -> _Compiled:
-    index: dict[int, int] = {}
-    variables: list = []
+def _to_lp(model, variables, starts, cols, vals, lower, upper) -> _Compiled:
+    index = {id(v): j for j, v in enumerate(variables)}
 
     def col(var) -> int:
         key = id(var)
@@ -135,19 +181,6 @@ def _compile(model: pyo.ConcreteModel, fast: bool) -> _Compiled:
             variables.append(var)
         return index[key]
 
-    starts, cols, vals, lower, upper = [0], [], [], [], []
-    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        low, body, high = con.to_bounded_expression(evaluate_bounds=True)   # one pass over the relation
-        const, row_vars, row_coefs = _linear(body, con, fast)
-        lo = -math.inf if low is None else low - const
-        hi = math.inf if high is None else high - const
-        for var, coef in zip(row_vars, row_coefs):
-            if abs(coef) > SMALL_ENTRY:
-                cols.append(col(var))
-                vals.append(float(coef))
-        starts.append(len(cols))
-        lower.append(lo)
-        upper.append(hi)
     objective = next(model.component_data_objects(pyo.Objective, active=True))
     orepn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
     cost_cols = [(col(v), float(c)) for v, c in zip(orepn.linear_vars, orepn.linear_coefs)]
@@ -162,14 +195,14 @@ def _compile(model: pyo.ConcreteModel, fast: bool) -> _Compiled:
     lp.offset_ = float(orepn.constant)
     lp.col_lower_ = np.array([-math.inf if v.lb is None else v.lb for v in variables], dtype=float)
     lp.col_upper_ = np.array([math.inf if v.ub is None else v.ub for v in variables], dtype=float)
-    lp.row_lower_ = np.array(lower, dtype=float)
-    lp.row_upper_ = np.array(upper, dtype=float)
+    lp.row_lower_ = lower
+    lp.row_upper_ = upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.num_col_ = len(variables)
     lp.a_matrix_.num_row_ = len(lower)
-    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
-    lp.a_matrix_.index_ = np.array(cols, dtype=np.int32)
-    lp.a_matrix_.value_ = np.array(vals, dtype=float)
+    lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(cols, dtype=np.int32)
+    lp.a_matrix_.value_ = vals
     lp.integrality_ = [highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary()
                        else highspy.HighsVarType.kContinuous for v in variables]
     if objective.sense != pyo.minimize:
