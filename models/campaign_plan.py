@@ -408,7 +408,7 @@ def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         coefs = [isl.node / scale for _ in m.jit_on[i, t]] + [-(isl.block_gpus / scale) for _ in blocks]
         body = linear(coefs, [m.nodes[j, i, t] for j in m.jit_on[i, t]] + blocks,
                       -((isl.owned[t] + isl.on_demand[t]) / scale) if blocks else 0)
-        return (None, body, 0 if blocks else (isl.owned[t] + isl.on_demand[t]) / scale)
+        return body <= (0 if blocks else (isl.owned[t] + isl.on_demand[t]) / scale)
 
     m.res_capacity = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
 
@@ -440,7 +440,7 @@ def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         blocks = held_blocks(m, inputs, i, t)
         body = linear([1 for _ in m.jit_on[i, t]] + [-isl.block_gpus for _ in blocks],
                       [m.paid[j, i, t] for j in m.jit_on[i, t]] + blocks, -isl.owned[t] if blocks else 0)
-        return (None, body, 0 if blocks else isl.owned[t])
+        return body <= (0 if blocks else isl.owned[t])
 
     m.res_paid_total = pyo.Constraint([key for key, runs in m.jit_on.items() if runs and m.paid_caps[key] > 0],
                                       rule=total)
@@ -455,7 +455,7 @@ def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
             return pyo.Constraint.Skip
         paid = [m.paid[j, i, t] for j in m.jit_on[i, t]] if m.paid_caps[i, t] > 0 else []
         used = [m.used[j, i, t] for j in m.jit_on[i, t]]
-        return (None, linear([isl.node] * len(used) + [-1] * len(paid) + [-1], used + paid + [m.on_demand[i, t]]), 0)
+        return linear([isl.node] * len(used) + [-1] * len(paid) + [-1], used + paid + [m.on_demand[i, t]]) <= 0
 
     m.def_on_demand = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
 

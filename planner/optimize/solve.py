@@ -131,6 +131,22 @@ def _rows(model: pyo.ConcreteModel, fast: bool) -> _Rows:
     return rows
 
 
+def _first_seen(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, number): where each distinct key first occurs (ascending), and for each entry the
+    number of its key when the distinct keys are numbered in order of first occurrence. (A stable
+    sort; np.unique would do it, but its first call imports numpy.ma, a fifth of a compile.)"""
+    order = np.argsort(keys, kind="stable")
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = keys[order][1:] != keys[order][:-1]
+    group = np.cumsum(new) - 1
+    first = order[new]                               # the stable sort puts each key's first entry first
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    number = np.empty(len(keys), dtype=np.int64)
+    number[order] = rank[group]
+    return np.sort(first), number
+
+
 def _matrix(rows: _Rows):
     """(variables, start, index, value, row lower, row upper) of `rows`, or None if a row names a
     variable twice. A fixed variable's term joins its row's constant (in entry order, as
@@ -141,19 +157,16 @@ def _matrix(rows: _Rows):
     consts = np.array(rows.consts, dtype=float)
     row_of = np.repeat(np.arange(n_rows), rows.counts)
     ids = np.fromiter(map(id, rows.variables), dtype=np.int64, count=len(rows.variables))
-    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-    fixed = np.array([rows.variables[f].fixed for f in first], dtype=bool)[inverse]
+    first, distinct = _first_seen(ids)
+    fixed = np.array([rows.variables[f].fixed for f in first], dtype=bool)[distinct]
     for e in np.flatnonzero(fixed):
         consts[row_of[e]] += coefs[e] * rows.variables[e].value
     kept = np.flatnonzero(~fixed & (np.abs(coefs) > SMALL_ENTRY))
-    _, first_kept, which = np.unique(inverse[kept], return_index=True, return_inverse=True)
-    order = np.argsort(first_kept, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    cols = rank[which]
-    if np.unique(row_of[kept] * max(len(order), 1) + cols).size != cols.size:
+    first_kept, cols = _first_seen(distinct[kept])
+    cells = np.sort(row_of[kept] * max(len(first_kept), 1) + cols)
+    if np.any(cells[1:] == cells[:-1]):
         return None
-    variables = [rows.variables[e] for e in kept[first_kept[order]]]
+    variables = [rows.variables[e] for e in kept[first_kept]]
     starts = np.concatenate(([0], np.cumsum(np.bincount(row_of[kept], minlength=n_rows))))
     return (variables, starts, cols, coefs[kept], np.array(rows.lower, dtype=float) - consts,
             np.array(rows.upper, dtype=float) - consts)
