@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import pyomo.core as pyo  # the modelling layer only
 from pyomo.common.gc_manager import PauseGC
-from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from models.campaign_inputs import CampaignInputs
 
@@ -90,8 +90,9 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     m.variant = pyo.Var(m.JK, domain=binary)
     m.island = pyo.Var(m.JI, domain=binary)
     m.pair = pyo.Var(m.JKI, domain=pyo.UnitInterval)
-    m.nodes = pyo.Var(m.JIT, domain=integer, bounds=lambda m, j, i, t: (0, m.cap[j, i, t]))
-    m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals, bounds=lambda m, j, i, t: (0, m.cap[j, i, t]))
+    caps = {key: (0, m.cap[key]) for key in m.cells}
+    m.nodes = pyo.Var(m.JIT, domain=integer, bounds=caps)
+    m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals, bounds=caps)
     m.paid = pyo.Var(m.JITP, domain=pyo.NonNegativeReals,
                      bounds=lambda m, j, i, t: (0, min(m.paid_caps[i, t], inputs.islands[i].node * m.cap[j, i, t])))
     m.started = pyo.Var(m.JT, domain=binary)
@@ -218,8 +219,10 @@ def linear(coefs: list, variables: list, constant: float = 0) -> LinearExpressio
     """constant + sum_n coefs[n] variables[n], built as one LinearExpression (no operator overloading,
     and planner.optimize.solve.compile_model reads its terms without walking an expression tree).
     The rows below write their body this way in the order, signs and constant Pyomo's own algebra
-    of the written relation gives (tests/test_compile_fast.py holds the two equal)."""
-    return LinearExpression(constant=constant, linear_coefs=coefs, linear_vars=variables)
+    of the written relation gives (tests/test_compile_fast.py holds the two equal). A term whose
+    coefficient is 1 is the variable itself (one object fewer, as Pyomo's own x - y makes it)."""
+    terms = [v if c == 1 else MonomialTermExpression((c, v)) for c, v in zip(coefs, variables)]
+    return LinearExpression([constant] + terms if constant else terms)
 
 
 def active(m: pyo.ConcreteModel, j: int, t: int):

@@ -206,8 +206,9 @@ def _to_lp(model, variables, starts, cols, vals, lower, upper) -> _Compiled:
         costs[j] += c
     lp.col_cost_ = costs
     lp.offset_ = float(orepn.constant)
-    lp.col_lower_ = np.array([-math.inf if v.lb is None else v.lb for v in variables], dtype=float)
-    lp.col_upper_ = np.array([math.inf if v.ub is None else v.ub for v in variables], dtype=float)
+    bounds = np.array([v.bounds for v in variables], dtype=float).reshape(len(variables), 2)   # None -> nan
+    lp.col_lower_ = np.where(np.isnan(bounds[:, 0]), -math.inf, bounds[:, 0])
+    lp.col_upper_ = np.where(np.isnan(bounds[:, 1]), math.inf, bounds[:, 1])
     lp.row_lower_ = lower
     lp.row_upper_ = upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
@@ -216,8 +217,12 @@ def _to_lp(model, variables, starts, cols, vals, lower, upper) -> _Compiled:
     lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
     lp.a_matrix_.index_ = np.asarray(cols, dtype=np.int32)
     lp.a_matrix_.value_ = vals
-    lp.integrality_ = [highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary()
-                       else highspy.HighsVarType.kContinuous for v in variables]
+    kind: dict = {}   # id(domain) -> HiGHS type (variables share a few domains: Binary, Reals, ...)
+    for v in variables:
+        if id(v.domain) not in kind:
+            kind[id(v.domain)] = highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary() \
+                else highspy.HighsVarType.kContinuous
+    lp.integrality_ = [kind[id(v.domain)] for v in variables]
     if objective.sense != pyo.minimize:
         lp.sense_ = highspy.ObjSense.kMaximize
     return _Compiled(variables, lp)
