@@ -1,7 +1,8 @@
 """The only code that talks to HiGHS (embedded through highspy).
 
-The Pyomo model is compiled to one row-wise matrix (each constraint's linear form from Pyomo's
-standard_repn) and handed to HiGHS in ONE `passModel` call, whose status is checked: a refused
+The Pyomo model is compiled to one row-wise matrix (each constraint's linear form read straight
+from a LinearExpression body, as the campaign model writes its rows, or else from Pyomo's
+standard_repn; the same matrix either way) and handed to HiGHS in ONE `passModel` call, whose status is checked: a refused
 model is an error, never a silently emptier one. HiGHS's own output is switched off before
 anything else, so nothing of the solver reaches stdout. After the run the solution values are
 loaded back into the Pyomo variables (models.training_plan.extract reads them).
