@@ -75,8 +75,7 @@ def last_month(inputs: CampaignInputs, j: int) -> int:
 def build(inputs: CampaignInputs, relax: bool = False) -> pyo.ConcreteModel:
     """Assemble the MIP (module docstring); `relax` makes every variable continuous (the LP bound).
     Python's cyclic garbage collector is paused meanwhile (Pyomo's PauseGC, as Pyomo's own writers
-    do): the model is thousands of new objects and no garbage, and the collector's passes over them
-    were a third of the build."""
+    do): the model is thousands of new objects and no garbage for it to find."""
     with PauseGC():
         return _build(inputs, relax)
 
