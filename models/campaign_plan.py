@@ -46,6 +46,8 @@ import math
 from dataclasses import dataclass
 
 import pyomo.core as pyo  # the modelling layer only
+from pyomo.common.gc_manager import PauseGC
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from models.campaign_inputs import CampaignInputs
 
@@ -71,7 +73,14 @@ def last_month(inputs: CampaignInputs, j: int) -> int:
 
 
 def build(inputs: CampaignInputs, relax: bool = False) -> pyo.ConcreteModel:
-    """Assemble the MIP (module docstring); `relax` makes every variable continuous (the LP bound)."""
+    """Assemble the MIP (module docstring); `relax` makes every variable continuous (the LP bound).
+    Python's cyclic garbage collector is paused meanwhile (Pyomo's PauseGC, as Pyomo's own writers
+    do): the model is thousands of new objects and no garbage for it to find."""
+    with PauseGC():
+        return _build(inputs, relax)
+
+
+def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     m = pyo.ConcreteModel(name="campaign_plan")
     m.inputs = inputs
     _sets(m, inputs)
@@ -80,10 +89,11 @@ def build(inputs: CampaignInputs, relax: bool = False) -> pyo.ConcreteModel:
     m.variant = pyo.Var(m.JK, domain=binary)
     m.island = pyo.Var(m.JI, domain=binary)
     m.pair = pyo.Var(m.JKI, domain=pyo.UnitInterval)
-    m.nodes = pyo.Var(m.JIT, domain=integer, bounds=lambda m, j, i, t: (0, m.cap[j, i, t]))
-    m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals, bounds=lambda m, j, i, t: (0, m.cap[j, i, t]))
+    caps = {key: (0, m.cap[key]) for key in m.cells}
+    m.nodes = pyo.Var(m.JIT, domain=integer, bounds=caps)
+    m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals, bounds=caps)
     m.paid = pyo.Var(m.JITP, domain=pyo.NonNegativeReals,
-                     bounds=lambda m, j, i, t: (0, min(paid_cap(inputs, i, t), inputs.islands[i].node * m.cap[j, i, t])))
+                     bounds=lambda m, j, i, t: (0, min(m.paid_caps[i, t], inputs.islands[i].node * m.cap[j, i, t])))
     m.started = pyo.Var(m.JT, domain=binary)
     m.ended = pyo.Var(m.JT, domain=binary)
     m.blocks = pyo.Var(m.IT0, domain=integer, bounds=lambda m, i, t: (0, inputs.islands[i].max_blocks))
@@ -125,6 +135,9 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.IT0 = pyo.Set(initialize=[(i, t) for i, isl in enumerate(inputs.islands) if isl.block_gpus > 0
                                 for t in months if t >= isl.first_block_month], dimen=2, ordered=True)
     m.runs_on = {i: [j for j, ii in ji if ii == i] for i in range(len(inputs.islands))}
+    m.paid_caps = {(i, t): paid_cap(inputs, i, t) for i, t in m.IT}
+    m.cells = set(jit)   # JIT as a Python set (membership without Pyomo's Set machinery)
+    m.block_starts = set(m.IT0)
     m.held = {}   # (i, t) -> the block variables in their term in month t (held_blocks)
     m.jit_on = {(i, t): [] for i, t in m.IT}
     for j, i, t in jit:
@@ -201,17 +214,28 @@ def paid_cap(inputs: CampaignInputs, i: int, t: int) -> int:
     return isl.owned[t] + (isl.block_gpus * isl.max_blocks if isl.block_gpus and t >= isl.first_block_month else 0)
 
 
+def linear(coefs: list, variables: list, constant: float = 0) -> LinearExpression:
+    """constant + sum_n coefs[n] variables[n], built as one LinearExpression (no operator overloading,
+    and planner.optimize.solve.compile_model reads its terms without walking an expression tree).
+    The rows below write their body this way in the order, signs and constant Pyomo's own algebra
+    of the written relation gives (tests/test_compile_fast.py holds the two equal). A term whose
+    coefficient is 1 is the variable itself (one object fewer, as Pyomo's own x - y makes it)."""
+    terms = [v if c == 1 else MonomialTermExpression((c, v)) for c, v in zip(coefs, variables)]
+    return LinearExpression([constant] + terms if constant else terms)
+
+
 def active(m: pyo.ConcreteModel, j: int, t: int):
     """a_jt = s_jt - e_jt."""
     return m.started[j, t] - m.ended[j, t]
 
 
-def held_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int):
-    """sum_{t0 in (t - L_i, t]} r_i,t0: the blocks in their term in month t."""
+def held_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) -> list:
+    """r_i,t0 for t0 in (t - L_i, t]: the block variables in their term in month t (the rows sum them)."""
     if (i, t) not in m.held:
         isl = inputs.islands[i]
-        m.held[i, t] = [m.blocks[i, t0] for t0 in range(max(0, t - isl.term_months + 1), t + 1) if (i, t0) in m.IT0]
-    return pyo.quicksum(m.held[i, t])
+        m.held[i, t] = [m.blocks[i, t0] for t0 in range(max(0, t - isl.term_months + 1), t + 1)
+                        if (i, t0) in m.block_starts]
+    return m.held[i, t]
 
 
 def def_one_variant(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -248,10 +272,11 @@ def res_work(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     def rule(m, j, i):
         scale = max(max(v.work_gpu_hours for v in inputs.runs[j].variants), 1e-9)
         node = inputs.islands[i].node
-        done = pyo.quicksum(node * inputs.hours[t] / scale * m.used[j, i, t] for t in cells[j, i])
-        need = pyo.quicksum(inputs.runs[j].variants[k].work_gpu_hours / scale * m.pair[j, k, i]
-                            for k in m.variants_on[j, i])
-        return done == need
+        done = [node * inputs.hours[t] / scale for t in cells[j, i]]
+        need = [inputs.runs[j].variants[k].work_gpu_hours / scale for k in m.variants_on[j, i]]
+        sign = -1 if done else 1    # done == need: body done - need (need alone when nothing is done)
+        return (0, linear(done + [sign * w for w in need], [m.used[j, i, t] for t in cells[j, i]]
+                          + [m.pair[j, k, i] for k in m.variants_on[j, i]]), 0)
 
     m.res_work = pyo.Constraint(m.JI, rule=rule)
 
@@ -271,8 +296,9 @@ def res_active(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     cells: dict = {}
     for j, i, t in m.JIT:
         cells.setdefault((j, t), []).append(i)
-    m.res_active = pyo.Constraint(sorted(cells), rule=lambda m, j, t: pyo.quicksum(
-        m.nodes[j, i, t] / m.cap[j, i, t] for i in cells[j, t]) <= active(m, j, t))
+    m.res_active = pyo.Constraint(sorted(cells), rule=lambda m, j, t: (None, linear(
+        [1 / m.cap[j, i, t] for i in cells[j, t]] + [-1, 1],
+        [m.nodes[j, i, t] for i in cells[j, t]] + [m.started[j, t], m.ended[j, t]]), 0))
 
 
 def res_idle(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -332,14 +358,17 @@ def res_least_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """n_jit >= sum_{k: g_k = gpu_i} F_jk x_jk - Fmax_ji (2 - a_jt - y_ji): in every active month the
     run holds at least its variant's memory floor on its island (it never shrinks below it)."""
-    on = {(j, g): [(v.floor_nodes, m.variant[j, k]) for k, v in enumerate(run.variants) if v.gpu == g]
-          for j, run in enumerate(inputs.runs) for g in {v.gpu for v in run.variants}}
+    on = {}   # (j, gpu) -> (floors F_jk, variant variables x_jk, Fmax)
+    for j, run in enumerate(inputs.runs):
+        for g in {v.gpu for v in run.variants}:
+            floors = [v.floor_nodes for v in run.variants if v.gpu == g]
+            on[j, g] = (floors, [m.variant[j, k] for k, v in enumerate(run.variants) if v.gpu == g], max(floors))
 
     def rule(m, j, i, t):
-        terms = on[j, inputs.islands[i].gpu]
-        big = max(f for f, _ in terms)
-        floor = pyo.quicksum(f * x for f, x in terms)
-        return m.nodes[j, i, t] >= floor - big * (2 - active(m, j, t) - m.island[j, i])
+        floors, chosen, big = on[j, inputs.islands[i].gpu]
+        # n_jit >= floor - big (2 - s_jt + e_jt - y_ji): body floor + big s - big e + big y - n <= 2 big
+        return linear(floors + [big, -big, big, -1],
+                      chosen + [m.started[j, t], m.ended[j, t], m.island[j, i], m.nodes[j, i, t]], -2 * big) <= 0
 
     m.res_floor = pyo.Constraint(m.JIT, rule=rule)
 
@@ -377,8 +406,11 @@ def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     def rule(m, i, t):
         isl = inputs.islands[i]
         scale = max(isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t], 1)
-        held = pyo.quicksum(isl.node * m.nodes[j, i, t] / scale for j in m.jit_on[i, t])
-        return held <= (isl.owned[t] + isl.on_demand[t]) / scale + isl.block_gpus / scale * held_blocks(m, inputs, i, t)
+        blocks = held_blocks(m, inputs, i, t)
+        coefs = [isl.node / scale for _ in m.jit_on[i, t]] + [-(isl.block_gpus / scale) for _ in blocks]
+        body = linear(coefs, [m.nodes[j, i, t] for j in m.jit_on[i, t]] + blocks,
+                      -((isl.owned[t] + isl.on_demand[t]) / scale) if blocks else 0)
+        return body <= (0 if blocks else (isl.owned[t] + isl.on_demand[t]) / scale)
 
     m.res_capacity = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
 
@@ -386,7 +418,8 @@ def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def res_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_{t0 in (t-L_i, t]} r_i,t0 <= R_i: at most R_i blocks held at once."""
     rows = [(i, t) for i, t in m.IT if inputs.islands[i].block_gpus > 0 and t >= inputs.islands[i].first_block_month]
-    m.res_blocks = pyo.Constraint(rows, rule=lambda m, i, t: held_blocks(m, inputs, i, t) <= inputs.islands[i].max_blocks)
+    m.res_blocks = pyo.Constraint(rows, rule=lambda m, i, t: pyo.quicksum(
+        held_blocks(m, inputs, i, t)) <= inputs.islands[i].max_blocks)
 
 
 def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -400,15 +433,18 @@ def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     K_it >= node_i C_jit (then q_jit <= node_i u_jit <= node_i n_jit <= node_i C_jit y_ji already)."""
     node = {i: isl.node for i, isl in enumerate(inputs.islands)}
     m.res_paid_use = pyo.Constraint(m.JITP, rule=lambda m, j, i, t: m.paid[j, i, t] <= node[i] * m.used[j, i, t])
-    tight = [(j, i, t) for j, i, t in m.JITP if paid_cap(inputs, i, t) < node[i] * m.cap[j, i, t]]
-    m.res_paid_island = pyo.Constraint(tight, rule=lambda m, j, i, t: m.paid[j, i, t] <= paid_cap(inputs, i, t)
+    tight = [(j, i, t) for j, i, t in m.JITP if m.paid_caps[i, t] < node[i] * m.cap[j, i, t]]
+    m.res_paid_island = pyo.Constraint(tight, rule=lambda m, j, i, t: m.paid[j, i, t] <= m.paid_caps[i, t]
                                        * m.island[j, i])
 
     def total(m, i, t):
         isl = inputs.islands[i]
-        return pyo.quicksum(m.paid[j, i, t] for j in m.jit_on[i, t]) <= isl.owned[t] + isl.block_gpus * held_blocks(m, inputs, i, t)
+        blocks = held_blocks(m, inputs, i, t)
+        body = linear([1 for _ in m.jit_on[i, t]] + [-isl.block_gpus for _ in blocks],
+                      [m.paid[j, i, t] for j in m.jit_on[i, t]] + blocks, -isl.owned[t] if blocks else 0)
+        return body <= (0 if blocks else isl.owned[t])
 
-    m.res_paid_total = pyo.Constraint([key for key, runs in m.jit_on.items() if runs and paid_cap(inputs, *key) > 0],
+    m.res_paid_total = pyo.Constraint([key for key, runs in m.jit_on.items() if runs and m.paid_caps[key] > 0],
                                       rule=total)
 
 
@@ -419,8 +455,9 @@ def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         isl = inputs.islands[i]
         if isl.on_demand_usd_per_gpu_hour == 0 and isl.on_demand[t] == 0:
             return pyo.Constraint.Skip
-        paid = [m.paid[j, i, t] for j in m.jit_on[i, t] if (j, i, t) in m.JITP]
-        return m.on_demand[i, t] >= pyo.quicksum(isl.node * m.used[j, i, t] for j in m.jit_on[i, t]) - pyo.quicksum(paid)
+        paid = [m.paid[j, i, t] for j in m.jit_on[i, t]] if m.paid_caps[i, t] > 0 else []
+        used = [m.used[j, i, t] for j in m.jit_on[i, t]]
+        return linear([isl.node] * len(used) + [-1] * len(paid) + [-1], used + paid + [m.on_demand[i, t]]) <= 0
 
     m.def_on_demand = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
 
@@ -428,14 +465,17 @@ def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def res_power(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_{j, i at site s} node_i m_i n_jit <= M_st   for each site and month with a limit
     (divided by M_st)."""
+    at_site = {s: [i for i, isl in enumerate(inputs.islands) if isl.site == s] for s in range(len(inputs.grid_mw))}
+
     def rule(m, s, t):
         limit = inputs.grid_mw[s][t]
-        terms = [(j, i) for i, isl in enumerate(inputs.islands) if isl.site == s for j in m.runs_on[i]
-                 if (j, i, t) in m.JIT]
-        if limit is None or not terms:
+        if limit is None:
             return pyo.Constraint.Skip
-        return pyo.quicksum(inputs.islands[i].node * inputs.islands[i].mw_per_gpu / limit * m.nodes[j, i, t]
-                            for j, i in terms) <= 1.0
+        terms = [(j, i) for i in at_site[s] for j in m.jit_on[i, t]]
+        if not terms:
+            return pyo.Constraint.Skip
+        isl = inputs.islands
+        return linear([isl[i].node * isl[i].mw_per_gpu / limit for j, i in terms], [m.nodes[j, i, t] for j, i in terms]) <= 1.0
 
     m.res_power = pyo.Constraint([(s, t) for s in range(len(inputs.grid_mw)) for t in range(len(inputs.hours))],
                                  rule=rule)

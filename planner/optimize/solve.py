@@ -1,7 +1,8 @@
 """The only code that talks to HiGHS (embedded through highspy).
 
-The Pyomo model is compiled to one row-wise matrix (each constraint's linear form from Pyomo's
-standard_repn) and handed to HiGHS in ONE `passModel` call, whose status is checked: a refused
+The Pyomo model is compiled to one row-wise matrix (each constraint's linear form read straight
+from a LinearExpression body, as the campaign model writes its rows, or else from Pyomo's
+standard_repn; the same matrix either way) and handed to HiGHS in ONE `passModel` call, whose status is checked: a refused
 model is an error, never a silently emptier one. HiGHS's own output is switched off before
 anything else, so nothing of the solver reaches stdout. After the run the solution values are
 loaded back into the Pyomo variables (models.training_plan.extract reads them).
@@ -18,6 +19,8 @@ from typing import Literal
 import highspy
 import numpy as np
 import pyomo.core as pyo  # the modelling layer only: pyomo.environ would also load every solver plugin
+from pyomo.common.gc_manager import PauseGC
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.repn.standard_repn import generate_standard_repn
 
 Status = Literal["optimal", "infeasible", "time_limit", "error"]
@@ -64,10 +67,126 @@ class _Compiled:
     lp: highspy.HighsLp
 
 
-def compile_model(model: pyo.ConcreteModel) -> _Compiled:
-    """Pyomo model -> HighsLp (row-wise matrix, bounds, integrality, objective)."""
-    index: dict[int, int] = {}
-    variables: list = []
+_NATIVE = (int, float)
+
+
+def linear_terms(body) -> tuple[float, list, list] | None:
+    """(constant, variables, coefficients) of a flat LinearExpression body read straight from its
+    terms (a number, a variable, or a number times a variable each), or None when the body is
+    anything else (then Pyomo's standard_repn collects it). It is the linear form standard_repn
+    gives, without walking the expression again (a fixed variable, a variable named twice: the
+    caller, _matrix, handles them as standard_repn does); the campaign model builds its rows this
+    way (models.campaign_plan); tests/test_compile_fast.py holds the two equal, array by array."""
+    if body.__class__ is not LinearExpression:
+        return None
+    const, variables, coefs = 0, [], []
+    for arg in body.args:
+        cls = arg.__class__
+        if cls is MonomialTermExpression:
+            coef, var = arg.args
+            if coef.__class__ not in _NATIVE:
+                return None
+            coefs.append(coef)
+            variables.append(var)
+        elif cls in _NATIVE:
+            const += arg
+        elif arg.is_variable_type():
+            coefs.append(1)
+            variables.append(arg)
+        else:
+            return None
+    return const, variables, coefs
+
+
+def _repn(body, con) -> tuple[float, list, list]:
+    repn = generate_standard_repn(body, compute_values=True, quadratic=False)
+    if not repn.is_linear():
+        raise SolverError(f"constraint {con.name} is not linear")
+    return repn.constant, repn.linear_vars, repn.linear_coefs
+
+
+@dataclass
+class _Rows:
+    """Every active row's linear form, flat: its entries' variables and coefficients in row order,
+    the entries per row, its bounds and its body's constant (still to be moved into the bounds)."""
+    variables: list
+    coefs: list
+    counts: list
+    lower: list
+    upper: list
+    consts: list
+
+
+def _rows(model: pyo.ConcreteModel, fast: bool) -> _Rows:
+    rows = _Rows([], [], [], [], [], [])
+    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        low, body, high = con.to_bounded_expression(evaluate_bounds=True)   # one pass over the relation
+        terms = linear_terms(body) if fast else None
+        const, variables, coefs = _repn(body, con) if terms is None else terms
+        rows.variables.extend(variables)
+        rows.coefs.extend(coefs)
+        rows.counts.append(len(variables))
+        rows.lower.append(-math.inf if low is None else low)
+        rows.upper.append(math.inf if high is None else high)
+        rows.consts.append(const)
+    return rows
+
+
+def _first_seen(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, number): where each distinct key first occurs (ascending), and for each entry the
+    number of its key when the distinct keys are numbered in order of first occurrence. (A stable
+    sort; np.unique would do it, but its first call imports numpy.ma, a fifth of a compile.)"""
+    order = np.argsort(keys, kind="stable")
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = keys[order][1:] != keys[order][:-1]
+    group = np.cumsum(new) - 1
+    first = order[new]                               # the stable sort puts each key's first entry first
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    number = np.empty(len(keys), dtype=np.int64)
+    number[order] = rank[group]
+    return np.sort(first), number
+
+
+def _matrix(rows: _Rows):
+    """(variables, start, index, value, row lower, row upper) of `rows`, or None if a row names a
+    variable twice. A fixed variable's term joins its row's constant (in entry order, as
+    standard_repn adds them); entries at or below SMALL_ENTRY are left out; columns are numbered in
+    the order their variables first appear among the entries kept."""
+    n_rows = len(rows.counts)
+    coefs = np.array(rows.coefs, dtype=float)
+    consts = np.array(rows.consts, dtype=float)
+    row_of = np.repeat(np.arange(n_rows), rows.counts)
+    ids = np.fromiter(map(id, rows.variables), dtype=np.int64, count=len(rows.variables))
+    first, distinct = _first_seen(ids)
+    fixed = np.array([rows.variables[f].fixed for f in first], dtype=bool)[distinct]
+    for e in np.flatnonzero(fixed):
+        consts[row_of[e]] += coefs[e] * rows.variables[e].value
+    kept = np.flatnonzero(~fixed & (np.abs(coefs) > SMALL_ENTRY))
+    first_kept, cols = _first_seen(distinct[kept])
+    cells = np.sort(row_of[kept] * max(len(first_kept), 1) + cols)
+    if np.any(cells[1:] == cells[:-1]):
+        return None
+    variables = [rows.variables[e] for e in kept[first_kept]]
+    starts = np.concatenate(([0], np.cumsum(np.bincount(row_of[kept], minlength=n_rows))))
+    return (variables, starts, cols, coefs[kept], np.array(rows.lower, dtype=float) - consts,
+            np.array(rows.upper, dtype=float) - consts)
+
+
+def compile_model(model: pyo.ConcreteModel, fast: bool = True) -> _Compiled:
+    """Pyomo model -> HighsLp (row-wise matrix, bounds, integrality, objective). `fast=False`
+    takes every row through standard_repn (the reference tests compare against; also taken when a
+    row names a variable twice). The garbage collector is paused meanwhile (PauseGC, as Pyomo's
+    writers do: many new objects, no garbage)."""
+    with PauseGC():
+        matrix = _matrix(_rows(model, fast))
+        if matrix is None:
+            matrix = _matrix(_rows(model, False))
+        return _to_lp(model, *matrix)
+
+
+def _to_lp(model, variables, starts, cols, vals, lower, upper) -> _Compiled:
+    index = {id(v): j for j, v in enumerate(variables)}
 
     def col(var) -> int:
         key = id(var)
@@ -76,22 +195,6 @@ def compile_model(model: pyo.ConcreteModel) -> _Compiled:
             variables.append(var)
         return index[key]
 
-    starts, cols, vals, lower, upper = [0], [], [], [], []
-    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
-        low, body, high = con.to_bounded_expression(evaluate_bounds=True)   # one pass over the relation
-        repn = generate_standard_repn(body, compute_values=True, quadratic=False)
-        if not repn.is_linear():
-            raise SolverError(f"constraint {con.name} is not linear")
-        const = repn.constant
-        lo = -math.inf if low is None else low - const
-        hi = math.inf if high is None else high - const
-        for var, coef in zip(repn.linear_vars, repn.linear_coefs):
-            if abs(coef) > SMALL_ENTRY:
-                cols.append(col(var))
-                vals.append(float(coef))
-        starts.append(len(cols))
-        lower.append(lo)
-        upper.append(hi)
     objective = next(model.component_data_objects(pyo.Objective, active=True))
     orepn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
     cost_cols = [(col(v), float(c)) for v, c in zip(orepn.linear_vars, orepn.linear_coefs)]
@@ -104,18 +207,23 @@ def compile_model(model: pyo.ConcreteModel) -> _Compiled:
         costs[j] += c
     lp.col_cost_ = costs
     lp.offset_ = float(orepn.constant)
-    lp.col_lower_ = np.array([-math.inf if v.lb is None else v.lb for v in variables], dtype=float)
-    lp.col_upper_ = np.array([math.inf if v.ub is None else v.ub for v in variables], dtype=float)
-    lp.row_lower_ = np.array(lower, dtype=float)
-    lp.row_upper_ = np.array(upper, dtype=float)
+    bounds = np.array([v.bounds for v in variables], dtype=float).reshape(len(variables), 2)   # None -> nan
+    lp.col_lower_ = np.where(np.isnan(bounds[:, 0]), -math.inf, bounds[:, 0])
+    lp.col_upper_ = np.where(np.isnan(bounds[:, 1]), math.inf, bounds[:, 1])
+    lp.row_lower_ = lower
+    lp.row_upper_ = upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.num_col_ = len(variables)
     lp.a_matrix_.num_row_ = len(lower)
-    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
-    lp.a_matrix_.index_ = np.array(cols, dtype=np.int32)
-    lp.a_matrix_.value_ = np.array(vals, dtype=float)
-    lp.integrality_ = [highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary()
-                       else highspy.HighsVarType.kContinuous for v in variables]
+    lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(cols, dtype=np.int32)
+    lp.a_matrix_.value_ = vals
+    kind: dict = {}   # id(domain) -> HiGHS type (variables share a few domains: Binary, Reals, ...)
+    for v in variables:
+        if id(v.domain) not in kind:
+            kind[id(v.domain)] = highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary() \
+                else highspy.HighsVarType.kContinuous
+    lp.integrality_ = [kind[id(v.domain)] for v in variables]
     if objective.sense != pyo.minimize:
         lp.sense_ = highspy.ObjSense.kMaximize
     return _Compiled(variables, lp)

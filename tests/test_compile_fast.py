@@ -1,0 +1,120 @@
+"""compile_model's fast path (a LinearExpression body's terms read directly, models.campaign_plan
+writing its rows that way) hands HiGHS exactly the matrix Pyomo's standard_repn gives: every
+compile of every bundled instance and campaign (and random campaigns of the benchmark's shapes) is
+compared, array by array, with the same model compiled through standard_repn alone."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyomo.core as pyo
+import pytest
+from pyomo.core.expr.numeric_expr import LinearExpression
+
+import planner.optimize.solve as solve_module
+from conftest import INSTANCES, ROOT
+from planner.api import solve as solve_instance
+from planner.input.campaign_loading import campaign_from_dict, load_campaign
+from planner.optimize.campaign_solve import solve_campaign
+from planner.optimize.solve import compile_model, linear_terms
+
+CAMPAIGNS = sorted((ROOT / "instances" / "campaigns").glob("*.yaml"))
+
+
+def _arrays(compiled) -> dict:
+    lp = compiled.lp
+    return {"columns": [v.name for v in compiled.variables], "cost": np.array(lp.col_cost_), "offset": lp.offset_,
+            "col_lower": np.array(lp.col_lower_), "col_upper": np.array(lp.col_upper_),
+            "row_lower": np.array(lp.row_lower_), "row_upper": np.array(lp.row_upper_),
+            "start": np.array(lp.a_matrix_.start_), "index": np.array(lp.a_matrix_.index_),
+            "value": np.array(lp.a_matrix_.value_), "integrality": [str(x) for x in lp.integrality_],
+            "sense": str(lp.sense_)}
+
+
+@pytest.fixture
+def compared(monkeypatch):
+    """Every compile_model call also compiles through standard_repn alone; returns the count."""
+    calls = []
+
+    def checked(model, fast=True):
+        fast_one = compile_model(model)
+        generic = _arrays(compile_model(model, fast=False))
+        for key, value in _arrays(fast_one).items():
+            if isinstance(value, np.ndarray):
+                assert value.dtype == generic[key].dtype and np.array_equal(value, generic[key]), key
+            else:
+                assert value == generic[key], key
+        calls.append(model.name)
+        return fast_one
+
+    monkeypatch.setattr(solve_module, "compile_model", checked)
+    return calls
+
+
+@pytest.mark.parametrize("path", INSTANCES, ids=lambda p: p.stem)
+def test_single_run_matrix_unchanged(path, compared):
+    result = solve_instance(str(path))
+    assert compared or result["status"] == "infeasible"   # an exact presolve may leave no model to build
+
+
+@pytest.mark.parametrize("relax", [False, True])
+@pytest.mark.parametrize("path", CAMPAIGNS, ids=lambda p: p.stem)
+def test_campaign_matrix_unchanged(path, relax, compared):
+    solve_campaign(load_campaign(path), relax=relax)
+    assert compared
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("shape", [(3, 24, 6, 4), (2, 6, 2, 1)])
+def test_random_campaign_matrix_unchanged(seed, shape, compared, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from campaign_shapes import random_campaign
+
+    result = solve_campaign(campaign_from_dict(random_campaign(seed, *shape)))
+    assert compared or result.status == "infeasible"
+
+
+def test_linear_terms_by_hand():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(3), bounds=(0, 5))
+    m.x[2].fix(4.0)
+    body = LinearExpression(constant=1.5, linear_coefs=[2, -3, 0.5], linear_vars=[m.x[0], m.x[1], m.x[2]])
+    const, variables, coefs = linear_terms(body)
+    assert const == 1.5 and coefs == [2, -3, 0.5] and [v.name for v in variables] == ["x[0]", "x[1]", "x[2]"]
+    assert linear_terms(m.x[0] * m.x[1]) is None          # not a LinearExpression: standard_repn's job
+
+
+def _model(with_duplicate: bool):
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(3), bounds=(0, 5))
+    m.x[2].fix(4.0)
+    m.a = pyo.Constraint(expr=(None, LinearExpression(constant=1.5, linear_coefs=[2, -3, 0.5],
+                                                      linear_vars=[m.x[1], m.x[0], m.x[2]]), 10))
+    twice = [m.x[0], m.x[0], m.x[1]] if with_duplicate else [m.x[0], m.x[2], m.x[1]]
+    m.b = pyo.Constraint(expr=(1, LinearExpression(constant=0, linear_coefs=[1, 1, 1e-12], linear_vars=twice), None))
+    m.o = pyo.Objective(expr=m.x[0])
+    return compile_model(m)
+
+
+def test_compiled_by_hand():
+    """1.5 + 2 x1 - 3 x0 + 0.5 x2 <= 10 with x2 fixed at 4: row -3 x0 + 2 x1 <= 10 - 1.5 - 2 = 6.5,
+    columns x1, x0 (first appearance); x0 + x2 + 1e-12 x1 >= 1: x0 >= 1 - 4 = -3 (a tiny entry is
+    left out); x0 + x0 + 1e-12 x1 >= 1 (a variable named twice): 2 x0 >= 1."""
+    for with_duplicate, row_b, low_b in ((False, 1.0, -3.0), (True, 2.0, 1.0)):
+        compiled = _model(with_duplicate)
+        lp = compiled.lp
+        assert [v.name for v in compiled.variables] == ["x[1]", "x[0]"]
+        assert list(lp.a_matrix_.start_) == [0, 2, 3]
+        assert list(lp.a_matrix_.index_) == [0, 1, 1] and list(lp.a_matrix_.value_) == [2.0, -3.0, row_b]
+        assert list(lp.row_upper_) == [6.5, math.inf] and list(lp.row_lower_) == [-math.inf, low_b]
+        assert list(lp.col_cost_) == [0.0, 1.0]
+
+
+def test_nonlinear_row_refused():
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(2))
+    m.c = pyo.Constraint(expr=m.x[0] * m.x[1] <= 1)
+    m.o = pyo.Objective(expr=m.x[0])
+    with pytest.raises(solve_module.SolverError, match="c is not linear"):
+        compile_model(m)
