@@ -47,13 +47,21 @@ def redeliver(signum: int) -> None:
 RECEIVED: list[int] = []
 
 
-def _end_at_startup(signum, frame):  # noqa: ANN001
-    """A signal while `plan` starts: exit 128 + signum at once (no worker exists yet)."""
+def may_raise(signum: int, frame) -> bool:  # noqa: ANN001
+    """Every handler of plan's begins here: the signal is recorded (RECEIVED); False when an
+    exception raised in `frame` would be dropped, and the signal then comes again 20 ms on
+    (redeliver) for the handler to raise from a frame where it counts."""
     RECEIVED.append(signum)
     if swallowed_here(frame):
         redeliver(signum)
-        return
-    raise SystemExit(128 + signum)
+        return False
+    return True
+
+
+def _end_at_startup(signum, frame):  # noqa: ANN001
+    """A signal while `plan` starts: exit 128 + signum at once (no worker exists yet)."""
+    if may_raise(signum, frame):
+        raise SystemExit(128 + signum)
 
 
 def _install() -> None:
@@ -75,11 +83,8 @@ _install()
 def interrupt(signum, frame):  # noqa: ANN001
     """SIGINT once the command runs: KeyboardInterrupt, as Python's own handler, but never raised
     where it would be dropped (an import's lock callback)."""
-    RECEIVED.append(signum)
-    if swallowed_here(frame):
-        redeliver(signum)
-        return
-    raise KeyboardInterrupt
+    if may_raise(signum, frame):
+        raise KeyboardInterrupt
 
 
 def end_startup_handlers() -> None:

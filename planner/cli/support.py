@@ -47,13 +47,10 @@ def _raise_terminated(signum, frame):  # noqa: ANN001
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
-    from planner.cli import RECEIVED, redeliver, swallowed_here
+    from planner.cli import may_raise
 
-    RECEIVED.append(signum)
-    if swallowed_here(frame):  # raised here it would be printed and dropped: once more, 20 ms on
-        redeliver(signum)
-        return
-    raise Terminated(signum)
+    if may_raise(signum, frame):
+        raise Terminated(signum)
 
 
 @contextmanager
