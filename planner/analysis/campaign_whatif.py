@@ -68,7 +68,11 @@ def expand_short(varies: list[Vary]) -> list[Vary]:
 
 def campaign_source(path: str | Path, changes: list[tuple[str, Any]] = ()) -> dict[str, Any]:
     """The campaign file as a mapping (catalog names resolved), with `--set` changes applied."""
-    data = resolve_campaign_names(read_yaml(path))
+    return with_changes(resolve_campaign_names(read_yaml(path)), changes)
+
+
+def with_changes(data: dict[str, Any], changes: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A campaign mapping with `--set` changes applied, in order (`data` itself unchanged)."""
     for where, value in changes:
         where = SHORT_PATHS.get(where, where)
         data = set_path(data, parse_path(where, "--set"), value, where, "--set")

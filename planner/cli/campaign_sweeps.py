@@ -35,13 +35,14 @@ def whatif_text(path: str, varies: list[str], fmt: str, options, runner, *, sett
                 progress=None, width: int | None = None) -> tuple[str, int]:
     """Solve the campaign at `path` over the `--vary` grid; the table / JSON / CSV and the exit code
     (0, or 4 when a point stopped at --time-limit)."""
-    from planner.analysis.campaign_whatif import campaign_source, run_campaign_whatif
+    from planner.analysis.campaign_whatif import campaign_source, run_campaign_whatif, with_changes
     from planner.analysis.whatif import parse_varies
     from planner.cli.grammar import changes_of
 
     parsed = parse_varies(list(varies))
-    base = campaign_source(path, changes_of(settings))
-    _check_one_field_each(path, parsed, settings)
+    written = campaign_source(path)   # read once: the aliasing check resolves names in the file as written
+    base = with_changes(written, changes_of(settings))
+    _check_one_field_each(written, parsed, settings)
     sweep = run_campaign_whatif(base, parsed, options, runner, progress)
     if plot is not None:
         from planner.present.campaign_plot import plot_campaign_whatif
@@ -54,15 +55,14 @@ def whatif_text(path: str, varies: list[str], fmt: str, options, runner, *, sett
     return whatif_render(sweep, fmt, width), (EXIT_LIMIT if stopped else EXIT_OK)
 
 
-def _check_one_field_each(path: str, parsed: list, settings: tuple[str, ...]) -> None:
-    """InputError when two --vary (or a --set and a --vary) name one field of the campaign however
-    written (`runs[0]` = `runs[small-30b]`, `max_co2_t` = `limits.max_co2_t`): the later would
+def _check_one_field_each(data: dict, parsed: list, settings: tuple[str, ...]) -> None:
+    """InputError when two --vary (or a --set and a --vary) name one field of the campaign `data`
+    (the file as written, already read) however written (`runs[0]` = `runs[small-30b]`, `max_co2_t` = `limits.max_co2_t`): the later would
     replace the earlier at every point while the rows reported the earlier's values."""
-    from planner.analysis.campaign_whatif import SHORT_PATHS, campaign_source, expand_short
+    from planner.analysis.campaign_whatif import SHORT_PATHS, expand_short
     from planner.cli.grammar import changes_of
     from planner.input.sweep_paths import check_distinct, parse_path
 
-    data = campaign_source(path)
     sets = [(where, parse_path(SHORT_PATHS.get(where, where), "--set")) for where, _ in changes_of(settings)]
     varied = [(v.path, full.steps) for v, full in zip(parsed, expand_short(parsed))]
     check_distinct(data, varied, "--vary")
