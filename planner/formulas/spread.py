@@ -116,12 +116,8 @@ class Figure:
         return threshold(limit, self.scaled, self.floor + self.fixed)        # inside the term
 
 
-def band(scaled: float, fixed: float, mu: float, sigma: float, rent: float = 0.0, floor: float = 0.0) -> Band:
-    """P10/P50/P90 of scaled exp(r) + max(rent exp(r), floor) + fixed (r's quantiles: the figure is
-    increasing in r)."""
-    if floor <= 0:
-        return Band(*((scaled + rent) * math.exp(mu + sigma * z) + fixed for z in (-Z90, 0.0, Z90)))
-    figure = Figure(scaled, fixed, rent, floor)
+def band(figure: Figure, mu: float, sigma: float) -> Band:
+    """P10/P50/P90 of a figure: the figure at r's quantiles (it is increasing in r)."""
     return Band(*(figure.at(mu + sigma * z) for z in (-Z90, 0.0, Z90)))
 
 
@@ -153,9 +149,8 @@ def throughput_spread(cell, gpu_hours: float, days: float, cost: Figure, co2_t: 
         least = min(least, r_max)
     if probability:
         probability["all"] = probability_below(least, mu, sigma)
-    return ThroughputSpread(mu, sigma, band(gpu_hours, 0.0, mu, sigma), band(days, 0.0, mu, sigma),
-                            band(cost.scaled, cost.fixed, mu, sigma, cost.rent, cost.floor),
-                            band(co2_t, 0.0, mu, sigma), probability)
+    return ThroughputSpread(mu, sigma, band(Figure(gpu_hours), mu, sigma), band(Figure(days), mu, sigma),
+                            band(cost, mu, sigma), band(Figure(co2_t), mu, sigma), probability)
 
 
 def confidence_factor(spread, params: float, confidence: float | None) -> float:
