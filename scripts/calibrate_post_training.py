@@ -13,7 +13,10 @@ use the fitted number and nothing else of theirs but their published mechanics:
     split     (one vLLM engine beside the learners): Tulu 3 405B, ~35 min per step on 256 H100
 
 `own rollout_mfu` in the table is the value each run would need to be reproduced exactly (for a
-check run: what its published hours imply, never used to predict it).
+check run: what its published hours imply, never used to predict it). `P10-P90` is the band `plan
+evaluate` prints around the prediction: the throughput spread of the GPU's `mfu_spread` cell at the
+run's size (planner.formulas.spread, measured on pretraining runs), which scales every GPU-second of
+the cluster, rollouts included.
 
 Numbers not published are named as assumptions beside each run. Deterministic, well under a second.
 """
@@ -26,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from planner.formulas.post_training import recipe_coefficients, recipe_seconds  # noqa: E402
+from planner.formulas.spread import Band, Figure, band, cell_for  # noqa: E402
 from planner.formulas.throughput import flop_rate, peak_flops  # noqa: E402
 from planner.input.loading import instance_from_dict  # noqa: E402
 from planner.input.schema import Recipe  # noqa: E402
@@ -150,16 +154,24 @@ def error_of(run: Run, fits: dict[str, float]) -> float:
     return predicted_gpu_hours(run, fits[run.regime]) / run.published_gpu_hours - 1
 
 
+def spread_band(run: Run, fits: dict[str, float]) -> Band:
+    """P10/P50/P90 of the predicted GPU-hours under the throughput spread of the run's GPU at its size."""
+    cell = cell_for(instance_for(run.gpu).gpus[0].mfu_spread, run.params)
+    return band(Figure(predicted_gpu_hours(run, fits[run.regime])), cell.log_mean, cell.log_sd)
+
+
 def table() -> str:
     fits = calibrate()
-    lines = ["| run | role | GPU | published GPU-hours | model | error | rollout_mfu | own rollout_mfu |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| run | role | GPU | published GPU-hours | model | error | P10-P90 | inside | rollout_mfu | "
+             "own rollout_mfu |", "|---|---|---|---|---|---|---|---|---|---|"]
     for run in RUNS:
         model = predicted_gpu_hours(run, fits[run.regime])
         role = run.role if run.counted else f"{run.role} (not counted)"
+        b = spread_band(run, fits)
+        inside = "yes" if b.p10 <= run.published_gpu_hours <= b.p90 else "no"
         lines.append(f"| {run.name} | {role} | {run.gpu} | {run.published_gpu_hours:,.0f} | {model:,.0f} | "
-                     f"{error_of(run, fits):+.1%} | {fits[run.regime]:.4f} ({run.regime}) | "
-                     f"{fitted_rollout_mfu(run):.4f} |")
+                     f"{error_of(run, fits):+.1%} | {b.p10:,.0f}-{b.p90:,.0f} | {inside} | "
+                     f"{fits[run.regime]:.4f} ({run.regime}) | {fitted_rollout_mfu(run):.4f} |")
     return "\n".join(lines)
 
 

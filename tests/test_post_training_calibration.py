@@ -96,3 +96,25 @@ def test_r1_zero_by_hand():
     learner = (8 * 8200 + 2 * 200) * 37e9 * samples / rate
     decode = 2 * 8000 * 37e9 * samples / (h800["peak_tflops"] * 1e12 * fits["colocated"])
     assert (learner + decode) / 3600 == pytest.approx(198 * 512, rel=1e-9)
+
+
+def test_fair_check_rows_lie_inside_the_printed_throughput_band():
+    """The P10-P90 band `plan evaluate` prints (the GPU's mfu_spread cell at the run's size, read
+    from the catalog file here) around each check run's prediction, by hand: prediction x
+    exp(log_mean -/+ 1.28155 log_sd). Every fair check run's published hours are inside it, and the
+    doc's P10-P90 cells are these numbers."""
+    import math
+
+    import yaml
+
+    cells = yaml.safe_load((ROOT / "planner" / "input" / "catalog" / "mfu_spread.yaml").read_text())
+    fits = cal.calibrate()
+    rows = _doc_check_rows()
+    for run in (r for r in cal.RUNS if r.role == "check"):
+        cell = next(c for c in cells if run.gpu in c["gpus"] and c["min_params"] <= run.params < c["max_params"])
+        point = cal.predicted_gpu_hours(run, fits[run.regime])
+        p10 = point * math.exp(cell["log_mean"] - 1.28155 * cell["log_sd"])
+        p90 = point * math.exp(cell["log_mean"] + 1.28155 * cell["log_sd"])
+        assert rows[run.name][5] == f"{p10:,.0f}-{p90:,.0f}"
+        if run.counted:
+            assert p10 <= run.published_gpu_hours <= p90
