@@ -44,12 +44,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pyomo.core as pyo  # the modelling layer only
 from pyomo.common.gc_manager import PauseGC
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from models.campaign_inputs import CampaignInputs
+from models.linear_rows import LinearRows, RowCollector
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     m.blocks = pyo.Var(m.IT0, domain=integer, bounds=lambda m, i, t: (0, inputs.islands[i].max_blocks))
     m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals,
                           bounds=lambda m, i, t: (0, inputs.islands[i].on_demand[t]))
+    m.v = lookup(m)
     for row in (def_one_variant, def_pair, res_work, res_use, res_hold, res_active, res_floor, res_idle, def_phases,
                 res_window, res_precedence, res_capacity, res_blocks, res_paid, def_on_demand, res_power,
                 res_least_months, res_least_blocks):
@@ -214,14 +216,12 @@ def paid_cap(inputs: CampaignInputs, i: int, t: int) -> int:
     return isl.owned[t] + (isl.block_gpus * isl.max_blocks if isl.block_gpus and t >= isl.first_block_month else 0)
 
 
-def linear(coefs: list, variables: list, constant: float = 0) -> LinearExpression:
-    """constant + sum_n coefs[n] variables[n], built as one LinearExpression (no operator overloading,
-    and planner.optimize.solve.compile_model reads its terms without walking an expression tree).
-    The rows below write their body this way in the order, signs and constant Pyomo's own algebra
-    of the written relation gives (tests/test_compile_fast.py holds the two equal). A term whose
-    coefficient is 1 is the variable itself (one object fewer, as Pyomo's own x - y makes it)."""
-    terms = [v if c == 1 else MonomialTermExpression((c, v)) for c, v in zip(coefs, variables)]
-    return LinearExpression([constant] + terms if constant else terms)
+def lookup(m: pyo.ConcreteModel) -> SimpleNamespace:
+    """Each variable family as a plain dict from its index to its variable (the rows look thousands
+    of them up; a dict does it without Pyomo's index checks)."""
+    return SimpleNamespace(**{name: dict(getattr(m, name).items()) for name in
+                              ("variant", "island", "pair", "nodes", "used", "paid", "started", "ended", "blocks",
+                               "on_demand")})
 
 
 def active(m: pyo.ConcreteModel, j: int, t: int):
@@ -233,15 +233,17 @@ def held_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) ->
     """r_i,t0 for t0 in (t - L_i, t]: the block variables in their term in month t (the rows sum them)."""
     if (i, t) not in m.held:
         isl = inputs.islands[i]
-        m.held[i, t] = [m.blocks[i, t0] for t0 in range(max(0, t - isl.term_months + 1), t + 1)
+        m.held[i, t] = [m.v.blocks[i, t0] for t0 in range(max(0, t - isl.term_months + 1), t + 1)
                         if (i, t0) in m.block_starts]
     return m.held[i, t]
 
 
 def def_one_variant(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_k x_jk = 1                                                        for each run j"""
-    m.def_one_variant = pyo.Constraint(range(len(inputs.runs)), rule=lambda m, j: pyo.quicksum(
-        m.variant[j, k] for k in range(len(inputs.runs[j].variants))) == 1)
+    rows = RowCollector()
+    for j, run in enumerate(inputs.runs):
+        rows.add(j, [1] * len(run.variants), [m.v.variant[j, k] for k in range(len(run.variants))], 1, 1)
+    m.def_one_variant = rows.rows()
 
 
 def def_pair(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -255,10 +257,17 @@ def def_pair(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     for j, k, i in m.JKI:
         by_variant[j, k].append(i)
         by_island[j, i].append(k)
-    m.def_pair_variant = pyo.Constraint(m.JK, rule=lambda m, j, k: pyo.quicksum(
-        m.pair[j, k, i] for i in by_variant[j, k]) == m.variant[j, k])
-    m.def_pair_island = pyo.Constraint(m.JI, rule=lambda m, j, i: pyo.quicksum(
-        m.pair[j, k, i] for k in by_island[j, i]) == m.island[j, i])
+    pair, variant, island = m.v.pair, m.v.variant, m.v.island
+    rows = RowCollector()
+    for j, k in m.JK:   # sum_i z_jki - x_jk = 0 (x_jk = 0 when the variant has no island)
+        ins = by_variant[j, k]
+        rows.add((j, k), [1] * len(ins) + [-1] if ins else [1], [pair[j, k, i] for i in ins] + [variant[j, k]], 0, 0)
+    m.def_pair_variant = rows.rows()
+    rows = RowCollector()
+    for j, i in m.JI:
+        ks = by_island[j, i]
+        rows.add((j, i), [1] * len(ks) + [-1], [pair[j, k, i] for k in ks] + [island[j, i]], 0, 0)
+    m.def_pair_island = rows.rows()
     m.variants_on = by_island
 
 
@@ -268,27 +277,32 @@ def res_work(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     cells: dict = {(j, i): [] for j, i in m.JI}
     for j, i, t in m.JIT:
         cells[j, i].append(t)
-
-    def rule(m, j, i):
+    rows = RowCollector()
+    for j, i in m.JI:
         scale = max(max(v.work_gpu_hours for v in inputs.runs[j].variants), 1e-9)
         node = inputs.islands[i].node
         done = [node * inputs.hours[t] / scale for t in cells[j, i]]
         need = [inputs.runs[j].variants[k].work_gpu_hours / scale for k in m.variants_on[j, i]]
         sign = -1 if done else 1    # done == need: body done - need (need alone when nothing is done)
-        return (0, linear(done + [sign * w for w in need], [m.used[j, i, t] for t in cells[j, i]]
-                          + [m.pair[j, k, i] for k in m.variants_on[j, i]]), 0)
-
-    m.res_work = pyo.Constraint(m.JI, rule=rule)
+        rows.add((j, i), done + [sign * w for w in need], [m.v.used[j, i, t] for t in cells[j, i]]
+                 + [m.v.pair[j, k, i] for k in m.variants_on[j, i]], 0, 0)
+    m.res_work = rows.rows()
 
 
 def res_use(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """u_jit <= n_jit: a run uses at most the nodes it holds, for the month's hours."""
-    m.res_use = pyo.Constraint(m.JIT, rule=lambda m, j, i, t: m.used[j, i, t] <= m.nodes[j, i, t])
+    rows = RowCollector()
+    for key in m.JIT:
+        rows.add(key, [1, -1], [m.v.used[key], m.v.nodes[key]], None, 0)
+    m.res_use = rows.rows()
 
 
 def res_hold(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """n_jit <= C_jit y_ji: nodes only on the run's island (C_jit = node_cap, the variable's bound)."""
-    m.res_hold = pyo.Constraint(m.JIT, rule=lambda m, j, i, t: m.nodes[j, i, t] <= m.cap[j, i, t] * m.island[j, i])
+    rows = RowCollector()
+    for j, i, t in m.JIT:
+        rows.add((j, i, t), [1, -m.cap[j, i, t]], [m.v.nodes[j, i, t], m.v.island[j, i]], None, 0)
+    m.res_hold = rows.rows()
 
 
 def res_active(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -296,16 +310,21 @@ def res_active(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     cells: dict = {}
     for j, i, t in m.JIT:
         cells.setdefault((j, t), []).append(i)
-    m.res_active = pyo.Constraint(sorted(cells), rule=lambda m, j, t: (None, linear(
-        [1 / m.cap[j, i, t] for i in cells[j, t]] + [-1, 1],
-        [m.nodes[j, i, t] for i in cells[j, t]] + [m.started[j, t], m.ended[j, t]]), 0))
+    rows = RowCollector()
+    for j, t in sorted(cells):
+        rows.add((j, t), [1 / m.cap[j, i, t] for i in cells[j, t]] + [-1, 1],
+                 [m.v.nodes[j, i, t] for i in cells[j, t]] + [m.v.started[j, t], m.v.ended[j, t]], None, 0)
+    m.res_active = rows.rows()
 
 
 def res_idle(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """a_jt + y_ji <= 1 where C_jit is below run j's least memory floor on island i's GPU type (or 0):
     the run cannot be active on island i in month t (res_floor asks at least the floor, at least one
     node, in every active month), so n_jit and u_jit are not made at all."""
-    m.res_idle = pyo.Constraint(m.idle, rule=lambda m, j, i, t: active(m, j, t) + m.island[j, i] <= 1)
+    rows = RowCollector()
+    for j, i, t in m.idle:
+        rows.add((j, i, t), [1, -1, 1], [m.v.started[j, t], m.v.ended[j, t], m.v.island[j, i]], None, 1)
+    m.res_idle = rows.rows()
 
 
 def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -314,12 +333,18 @@ def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     excluded) reach W_jk. Implied by the other rows for integer solutions; it makes the LP relaxation
     count whole months (staff, lateness). A variant and island whose L_jki exceeds the window cannot
     do the work (the row sets z_jki to 0)."""
-    rows = [j for j in range(len(inputs.runs)) if m.islands_of[j]]
     reaches = {(j, i): reach(inputs, m.nmax[j, i], j, i, m.window[j]) for j, i in m.JI}
-    m.res_least_months = pyo.Constraint(rows, rule=lambda m, j: pyo.quicksum(
-        active(m, j, t) for t in range(len(inputs.hours))) >= pyo.quicksum(
-        least_months(inputs.runs[j].variants[k].work_gpu_hours, [reaches[j, i]]) * m.pair[j, k, i]
-        for i in m.islands_of[j] for k in m.variants_on[j, i]))
+    months = range(len(inputs.hours))
+    rows = RowCollector()
+    for j in range(len(inputs.runs)):
+        if not m.islands_of[j]:
+            continue
+        pairs = [(k, i) for i in m.islands_of[j] for k in m.variants_on[j, i]]
+        # body sum L z - sum_t (s_jt - e_jt) <= 0
+        rows.add(j, [least_months(inputs.runs[j].variants[k].work_gpu_hours, [reaches[j, i]]) for k, i in pairs]
+                 + [-1, 1] * len(months), [m.v.pair[j, k, i] for k, i in pairs]
+                 + [v for t in months for v in (m.v.started[j, t], m.v.ended[j, t])], None, 0)
+    m.res_least_months = rows.rows()
 
 
 def least_blocks(inputs: CampaignInputs, m: pyo.ConcreteModel, j: int, k: int, i: int) -> int:
@@ -341,18 +366,18 @@ def res_least_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     island i with blocks: whatever its work needs beyond owned and on-demand GPUs comes from blocks
     held in its window, each giving at most B_i GPUs for min(L_i, |window|) months, and blocks are
     whole (the ceiling). Valid for every plan (other runs only take GPUs away); it tightens the LP."""
-    rows = {}
+    need = {}
     for j, i in m.JI:
-        need = {k: least_blocks(inputs, m, j, k, i) for k in m.variants_on[j, i]}
-        if any(need.values()):
-            rows[j, i] = need
-
-    def rule(m, j, i):
+        ks = {k: least_blocks(inputs, m, j, k, i) for k in m.variants_on[j, i]}
+        if any(ks.values()):
+            need[j, i] = ks
+    rows = RowCollector()
+    for j, i in sorted(need):   # body sum_k Lb z - sum r <= 0
         lo, hi = m.window[j].start - inputs.islands[i].term_months + 1, m.window[j].stop - 1
-        held = pyo.quicksum(m.blocks[i, t0] for t0 in range(max(lo, 0), hi + 1) if (i, t0) in m.IT0)
-        return held >= pyo.quicksum(n * m.pair[j, k, i] for k, n in rows[j, i].items())
-
-    m.res_least_blocks = pyo.Constraint(sorted(rows), rule=rule)
+        held = [m.v.blocks[i, t0] for t0 in range(max(lo, 0), hi + 1) if (i, t0) in m.block_starts]
+        rows.add((j, i), list(need[j, i].values()) + [-1] * len(held),
+                 [m.v.pair[j, k, i] for k in need[j, i]] + held, None, 0)
+    m.res_least_blocks = rows.rows()
 
 
 def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -362,24 +387,32 @@ def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     for j, run in enumerate(inputs.runs):
         for g in {v.gpu for v in run.variants}:
             floors = [v.floor_nodes for v in run.variants if v.gpu == g]
-            on[j, g] = (floors, [m.variant[j, k] for k, v in enumerate(run.variants) if v.gpu == g], max(floors))
-
-    def rule(m, j, i, t):
+            on[j, g] = (floors, [m.v.variant[j, k] for k, v in enumerate(run.variants) if v.gpu == g], max(floors))
+    rows = RowCollector()
+    for j, i, t in m.JIT:
         floors, chosen, big = on[j, inputs.islands[i].gpu]
         # n_jit >= floor - big (2 - s_jt + e_jt - y_ji): body floor + big s - big e + big y - n <= 2 big
-        return linear(floors + [big, -big, big, -1],
-                      chosen + [m.started[j, t], m.ended[j, t], m.island[j, i], m.nodes[j, i, t]], -2 * big) <= 0
+        rows.add((j, i, t), floors + [big, -big, big, -1],
+                 chosen + [m.v.started[j, t], m.v.ended[j, t], m.v.island[j, i], m.v.nodes[j, i, t]], None, 2 * big)
+    m.res_floor = rows.rows()
 
-    m.res_floor = pyo.Constraint(m.JIT, rule=rule)
+
+def _pairs(keys: list, first: dict, second: dict, a, b) -> LinearRows:
+    """One row first[a(key)] - second[b(key)] <= 0 per key (a LinearRows)."""
+    rows = RowCollector()
+    for key in keys:
+        rows.add(key, [1, -1], [first[a(*key)], second[b(*key)]], None, 0)
+    return rows.rows()
 
 
 def def_phases(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """s_jt >= s_j,t-1 ;  e_jt >= e_j,t-1 ;  e_jt <= s_j,t-1 ;  e_j0 = 0: the active months
     a_jt = s_jt - e_jt are one contiguous block (started once, ended once, not before starting)."""
     later = [(j, t) for j, t in m.JT if t > 0]
-    m.def_started = pyo.Constraint(later, rule=lambda m, j, t: m.started[j, t] >= m.started[j, t - 1])
-    m.def_ended = pyo.Constraint(later, rule=lambda m, j, t: m.ended[j, t] >= m.ended[j, t - 1])
-    m.def_end_after_start = pyo.Constraint(later, rule=lambda m, j, t: m.ended[j, t] <= m.started[j, t - 1])
+    now, before = (lambda j, t: (j, t)), (lambda j, t: (j, t - 1))
+    m.def_started = _pairs(later, m.v.started, m.v.started, before, now)   # s_j,t-1 - s_jt <= 0
+    m.def_ended = _pairs(later, m.v.ended, m.v.ended, before, now)
+    m.def_end_after_start = _pairs(later, m.v.ended, m.v.started, now, before)   # e_jt - s_j,t-1 <= 0
     for j in range(len(inputs.runs)):
         m.ended[j, 0].fix(0)
 
@@ -391,35 +424,38 @@ def res_window(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         for t in range(min(m.window[j].start, len(inputs.hours))):
             m.started[j, t].fix(0)
     rows = [(j, t) for j, t in m.JT if t >= m.window[j].stop]
-    m.res_window = pyo.Constraint(rows, rule=lambda m, j, t: active(m, j, t) <= 0)
+    m.res_window = _pairs(rows, m.v.started, m.v.ended, lambda j, t: (j, t), lambda j, t: (j, t))
 
 
 def res_precedence(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """s_j2,t <= e_j1,t for (j1 before j2), every month t: j2 starts only after j1 has ended."""
     rows = [(j2, j1, t) for j2, run in enumerate(inputs.runs) for j1 in run.after for t in range(len(inputs.hours))]
-    m.res_precedence = pyo.Constraint(rows, rule=lambda m, j2, j1, t: m.started[j2, t] <= m.ended[j1, t])
+    m.res_precedence = _pairs(rows, m.v.started, m.v.ended, lambda j2, j1, t: (j2, t), lambda j2, j1, t: (j1, t))
 
 
 def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_j node_i n_jit <= O_it + B_i sum_{t0 in (t-L_i, t]} r_i,t0 + D_it   for each island, month
     (divided by the island's largest capacity)."""
-    def rule(m, i, t):
+    rows = RowCollector()
+    for (i, t), runs in m.jit_on.items():
+        if not runs:
+            continue
         isl = inputs.islands[i]
         scale = max(isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t], 1)
         blocks = held_blocks(m, inputs, i, t)
-        coefs = [isl.node / scale for _ in m.jit_on[i, t]] + [-(isl.block_gpus / scale) for _ in blocks]
-        body = linear(coefs, [m.nodes[j, i, t] for j in m.jit_on[i, t]] + blocks,
-                      -((isl.owned[t] + isl.on_demand[t]) / scale) if blocks else 0)
-        return body <= (0 if blocks else (isl.owned[t] + isl.on_demand[t]) / scale)
-
-    m.res_capacity = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
+        rows.add((i, t), [isl.node / scale for _ in runs] + [-(isl.block_gpus / scale) for _ in blocks],
+                 [m.v.nodes[j, i, t] for j in runs] + blocks, None, (isl.owned[t] + isl.on_demand[t]) / scale)
+    m.res_capacity = rows.rows()
 
 
 def res_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_{t0 in (t-L_i, t]} r_i,t0 <= R_i: at most R_i blocks held at once."""
-    rows = [(i, t) for i, t in m.IT if inputs.islands[i].block_gpus > 0 and t >= inputs.islands[i].first_block_month]
-    m.res_blocks = pyo.Constraint(rows, rule=lambda m, i, t: pyo.quicksum(
-        held_blocks(m, inputs, i, t)) <= inputs.islands[i].max_blocks)
+    rows = RowCollector()
+    for i, t in m.IT:
+        if inputs.islands[i].block_gpus > 0 and t >= inputs.islands[i].first_block_month:
+            held = held_blocks(m, inputs, i, t)
+            rows.add((i, t), [1] * len(held), held, None, inputs.islands[i].max_blocks)
+    m.res_blocks = rows.rows()
 
 
 def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -432,53 +468,48 @@ def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     that is on one island only. q exists only where K_it > 0; res_paid_island is left out where
     K_it >= node_i C_jit (then q_jit <= node_i u_jit <= node_i n_jit <= node_i C_jit y_ji already)."""
     node = {i: isl.node for i, isl in enumerate(inputs.islands)}
-    m.res_paid_use = pyo.Constraint(m.JITP, rule=lambda m, j, i, t: m.paid[j, i, t] <= node[i] * m.used[j, i, t])
-    tight = [(j, i, t) for j, i, t in m.JITP if m.paid_caps[i, t] < node[i] * m.cap[j, i, t]]
-    m.res_paid_island = pyo.Constraint(tight, rule=lambda m, j, i, t: m.paid[j, i, t] <= m.paid_caps[i, t]
-                                       * m.island[j, i])
-
-    def total(m, i, t):
-        isl = inputs.islands[i]
-        blocks = held_blocks(m, inputs, i, t)
-        body = linear([1 for _ in m.jit_on[i, t]] + [-isl.block_gpus for _ in blocks],
-                      [m.paid[j, i, t] for j in m.jit_on[i, t]] + blocks, -isl.owned[t] if blocks else 0)
-        return body <= (0 if blocks else isl.owned[t])
-
-    m.res_paid_total = pyo.Constraint([key for key, runs in m.jit_on.items() if runs and m.paid_caps[key] > 0],
-                                      rule=total)
+    use, island, total = RowCollector(), RowCollector(), RowCollector()
+    for j, i, t in m.JITP:
+        use.add((j, i, t), [1, -node[i]], [m.v.paid[j, i, t], m.v.used[j, i, t]], None, 0)
+        if m.paid_caps[i, t] < node[i] * m.cap[j, i, t]:
+            island.add((j, i, t), [1, -m.paid_caps[i, t]], [m.v.paid[j, i, t], m.v.island[j, i]], None, 0)
+    for (i, t), runs in m.jit_on.items():
+        if runs and m.paid_caps[i, t] > 0:
+            blocks = held_blocks(m, inputs, i, t)
+            total.add((i, t), [1] * len(runs) + [-inputs.islands[i].block_gpus] * len(blocks),
+                      [m.v.paid[j, i, t] for j in runs] + blocks, None, inputs.islands[i].owned[t])
+    m.res_paid_use, m.res_paid_island, m.res_paid_total = use.rows(), island.rows(), total.rows()
 
 
 def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """o_it >= sum_j (node_i u_jit - q_jit): GPU-hours (/ h_t) used beyond the paid-for GPUs each run
     has a share of (res_paid) are on demand."""
-    def rule(m, i, t):
+    rows = RowCollector()
+    for (i, t), runs in m.jit_on.items():
         isl = inputs.islands[i]
-        if isl.on_demand_usd_per_gpu_hour == 0 and isl.on_demand[t] == 0:
-            return pyo.Constraint.Skip
-        paid = [m.paid[j, i, t] for j in m.jit_on[i, t]] if m.paid_caps[i, t] > 0 else []
-        used = [m.used[j, i, t] for j in m.jit_on[i, t]]
-        return linear([isl.node] * len(used) + [-1] * len(paid) + [-1], used + paid + [m.on_demand[i, t]]) <= 0
-
-    m.def_on_demand = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
+        if not runs or (isl.on_demand_usd_per_gpu_hour == 0 and isl.on_demand[t] == 0):
+            continue
+        paid = [m.v.paid[j, i, t] for j in runs] if m.paid_caps[i, t] > 0 else []
+        used = [m.v.used[j, i, t] for j in runs]
+        rows.add((i, t), [isl.node] * len(used) + [-1] * len(paid) + [-1], used + paid + [m.v.on_demand[i, t]],
+                 None, 0)
+    m.def_on_demand = rows.rows()
 
 
 def res_power(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_{j, i at site s} node_i m_i n_jit <= M_st   for each site and month with a limit
     (divided by M_st)."""
     at_site = {s: [i for i, isl in enumerate(inputs.islands) if isl.site == s] for s in range(len(inputs.grid_mw))}
-
-    def rule(m, s, t):
-        limit = inputs.grid_mw[s][t]
-        if limit is None:
-            return pyo.Constraint.Skip
-        terms = [(j, i) for i in at_site[s] for j in m.jit_on[i, t]]
-        if not terms:
-            return pyo.Constraint.Skip
-        isl = inputs.islands
-        return linear([isl[i].node * isl[i].mw_per_gpu / limit for j, i in terms], [m.nodes[j, i, t] for j, i in terms]) <= 1.0
-
-    m.res_power = pyo.Constraint([(s, t) for s in range(len(inputs.grid_mw)) for t in range(len(inputs.hours))],
-                                 rule=rule)
+    isl = inputs.islands
+    rows = RowCollector()
+    for s in range(len(inputs.grid_mw)):
+        for t in range(len(inputs.hours)):
+            limit = inputs.grid_mw[s][t]
+            terms = [(j, i) for i in at_site[s] for j in m.jit_on[i, t]] if limit is not None else []
+            if terms:
+                rows.add((s, t), [isl[i].node * isl[i].mw_per_gpu / limit for j, i in terms],
+                         [m.v.nodes[j, i, t] for j, i in terms], None, 1.0)
+    m.res_power = rows.rows()
 
 
 def _measures(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:

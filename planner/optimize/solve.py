@@ -23,6 +23,8 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.repn.standard_repn import generate_standard_repn
 
+from models.linear_rows import LinearRows
+
 Status = Literal["optimal", "infeasible", "time_limit", "error"]
 
 from planner.constants import DEFAULT_MIP_GAP, HIGHS_STATUS, SMALL_ENTRY  # noqa: E402,F401 -- re-exported
@@ -118,8 +120,29 @@ class _Rows:
 
 
 def _rows(model: pyo.ConcreteModel, fast: bool) -> _Rows:
+    """The rows in the order of component_data_objects: component by component, each in its
+    index order; a LinearRows component (models.linear_rows) read as its lists at once on the fast
+    path."""
     rows = _Rows([], [], [], [], [], [])
-    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+    for component in model.component_objects(pyo.Constraint, active=True, descend_into=True):
+        given = component.entries() if fast and isinstance(component, LinearRows) else None
+        if given is None:
+            _rows_one_by_one(component.values(), fast, rows)
+            continue
+        variables, coefs, counts, lower, upper = given
+        rows.variables.extend(variables)
+        rows.coefs.extend(coefs)
+        rows.counts.extend(counts)
+        rows.lower.extend(lower)
+        rows.upper.extend(upper)
+        rows.consts.extend([0] * len(counts))
+    return rows
+
+
+def _rows_one_by_one(constraints, fast: bool, rows: _Rows) -> None:
+    for con in constraints:
+        if not con.active:
+            continue
         low, body, high = con.to_bounded_expression(evaluate_bounds=True)   # one pass over the relation
         terms = linear_terms(body) if fast else None
         const, variables, coefs = _repn(body, con) if terms is None else terms
@@ -129,7 +152,6 @@ def _rows(model: pyo.ConcreteModel, fast: bool) -> _Rows:
         rows.lower.append(-math.inf if low is None else low)
         rows.upper.append(math.inf if high is None else high)
         rows.consts.append(const)
-    return rows
 
 
 def _first_seen(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
