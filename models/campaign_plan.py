@@ -120,25 +120,27 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.nmax = {(j, i): inputs.runs[j].max_gpus // inputs.islands[i].node for j, i in ji}
     ji = [(j, i) for j, i in ji if m.nmax[j, i] > 0]
     m.islands_of = {j: [i for jj, i in ji if jj == j] for j in range(len(inputs.runs))}
-    m.window = windows(inputs, m.nmax, m.islands_of)
+    m.reaches = {}   # (j, i, window) -> reach (the same window asked again by res_least_months)
+    m.window = windows(inputs, m.nmax, m.islands_of, m.reaches)
     m.cap = {(j, i, t): node_cap(inputs, m.nmax[j, i], i, t) for j, i in ji for t in m.window[j]}
     least_floor = {(j, i): min((v.floor_nodes for v in inputs.runs[j].variants if v.gpu == inputs.islands[i].gpu))
                    for j, i in ji}
     jit = [(j, i, t) for j, i in ji for t in m.window[j] if m.cap[j, i, t] >= max(least_floor[j, i], 1)]
     m.idle = [(j, i, t) for j, i in ji for t in m.window[j] if m.cap[j, i, t] < max(least_floor[j, i], 1)]
-    m.JK = pyo.Set(initialize=jk, dimen=2, ordered=True)
-    m.JI = pyo.Set(initialize=ji, dimen=2, ordered=True)
-    m.JIT = pyo.Set(initialize=jit, dimen=3, ordered=True)
-    m.JITP = pyo.Set(initialize=[(j, i, t) for j, i, t in jit if paid_cap(inputs, i, t) > 0], dimen=3, ordered=True)
-    m.JKI = pyo.Set(initialize=[(j, k, i) for j, i in ji for k, v in enumerate(inputs.runs[j].variants)
-                                if v.gpu == inputs.islands[i].gpu], dimen=3, ordered=True)
-    m.JT = pyo.Set(initialize=[(j, t) for j in range(len(inputs.runs)) for t in months], dimen=2, ordered=True)
-    m.IT = pyo.Set(initialize=[(i, t) for i in range(len(inputs.islands)) for t in months], dimen=2, ordered=True)
-    m.IT0 = pyo.Set(initialize=[(i, t) for i, isl in enumerate(inputs.islands) if isl.block_gpus > 0
-                                for t in months if t >= isl.first_block_month], dimen=2, ordered=True)
+    # SetOf: each index set is the Python list itself (ordered; no copy, no per-element checks)
+    m.JK = pyo.SetOf(jk)
+    m.JI = pyo.SetOf(ji)
+    m.JIT = pyo.SetOf(jit)
+    m.JITP = pyo.SetOf([(j, i, t) for j, i, t in jit if paid_cap(inputs, i, t) > 0])
+    m.JKI = pyo.SetOf([(j, k, i) for j, i in ji for k, v in enumerate(inputs.runs[j].variants)
+                       if v.gpu == inputs.islands[i].gpu])
+    m.JT = pyo.SetOf([(j, t) for j in range(len(inputs.runs)) for t in months])
+    m.IT = pyo.SetOf([(i, t) for i in range(len(inputs.islands)) for t in months])
+    m.IT0 = pyo.SetOf([(i, t) for i, isl in enumerate(inputs.islands) if isl.block_gpus > 0
+                       for t in months if t >= isl.first_block_month])
     m.runs_on = {i: [j for j, ii in ji if ii == i] for i in range(len(inputs.islands))}
     m.paid_caps = {(i, t): paid_cap(inputs, i, t) for i, t in m.IT}
-    m.cells = set(jit)   # JIT as a Python set (membership without Pyomo's Set machinery)
+    m.cells = set(jit)   # JIT as a Python set (membership in constant time)
     m.block_starts = set(m.IT0)
     m.held = {}   # (i, t) -> the block variables in their term in month t (held_blocks)
     m.jit_on = {(i, t): [] for i, t in m.IT}
@@ -146,10 +148,14 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         m.jit_on[i, t].append(j)
 
 
-def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range) -> list[float]:
+def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo: dict | None = None) -> list[float]:
     """reach[m-1]: the most GPU-hours run j can do on island i in m contiguous months of `window`
     (a run's active months are contiguous): the largest sum of h_t node_i C_jit over m consecutive
-    months, none of them one where C_jit is below its least memory floor (it cannot be active there)."""
+    months, none of them one where C_jit is below its least memory floor (it cannot be active there).
+    `memo` keeps each (j, i, window)'s answer."""
+    key = (j, i, window.start, window.stop)
+    if memo is not None and key in memo:
+        return memo[key]
     isl = inputs.islands[i]
     floor = max(1, min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == isl.gpu))
     month = [node_cap(inputs, nmax, i, t) for t in window]
@@ -161,7 +167,10 @@ def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range) -> l
             if value is None:
                 break
             total += value
-            best[m] = max(best[m], total)
+            if total > best[m]:
+                best[m] = total
+    if memo is not None:
+        memo[key] = best
     return best
 
 
@@ -175,7 +184,7 @@ def least_months(work_gpu_hours: float, reaches: list[list[float]]) -> int:
     return most + 1
 
 
-def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict) -> dict[int, range]:
+def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict, memo: dict | None = None) -> dict[int, range]:
     """Run j's window [first_j, last_j], narrowed along precedence chains (res_window): a successor
     starts no earlier than a predecessor's first month plus the fewest months the predecessor needs
     (least_months, its least over variants), and a predecessor ends no later than a successor's last
@@ -185,7 +194,7 @@ def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict) -> dict[int, r
     last = {j: last_month(inputs, j) for j in range(len(runs))}
     least = {}
     for j, run in enumerate(runs):
-        reaches = {i: reach(inputs, nmax[j, i], j, i, range(first[j], last[j] + 1)) for i in islands_of[j]}
+        reaches = {i: reach(inputs, nmax[j, i], j, i, range(first[j], last[j] + 1), memo) for i in islands_of[j]}
         least[j] = min((least_months(v.work_gpu_hours, [r for i, r in reaches.items() if inputs.islands[i].gpu == v.gpu])
                         for v in run.variants), default=1)
     for _ in range(len(runs)):   # a chain is at most len(runs) long
@@ -333,7 +342,7 @@ def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     excluded) reach W_jk. Implied by the other rows for integer solutions; it makes the LP relaxation
     count whole months (staff, lateness). A variant and island whose L_jki exceeds the window cannot
     do the work (the row sets z_jki to 0)."""
-    reaches = {(j, i): reach(inputs, m.nmax[j, i], j, i, m.window[j]) for j, i in m.JI}
+    reaches = {(j, i): reach(inputs, m.nmax[j, i], j, i, m.window[j], m.reaches) for j, i in m.JI}
     months = range(len(inputs.hours))
     rows = RowCollector()
     for j in range(len(inputs.runs)):
@@ -582,10 +591,10 @@ def extract(m: pyo.ConcreteModel) -> CampaignChoice:
         k = max(range(len(run.variants)), key=lambda k: pyo.value(m.variant[j, k]))
         i = max(m.islands_of[j], key=lambda i: pyo.value(m.island[j, i]))
         node = inputs.islands[i].node
-        nodes = tuple(int(round(pyo.value(m.nodes[j, i, t]))) if (j, i, t) in m.JIT else 0 for t in months)
-        hours = tuple(max(0.0, pyo.value(m.used[j, i, t])) * node * inputs.hours[t] if (j, i, t) in m.JIT else 0.0
+        nodes = tuple(int(round(pyo.value(m.nodes[j, i, t]))) if (j, i, t) in m.cells else 0 for t in months)
+        hours = tuple(max(0.0, pyo.value(m.used[j, i, t])) * node * inputs.hours[t] if (j, i, t) in m.cells else 0.0
                       for t in months)
         runs.append(RunChoice(k, i, nodes, hours))
-    blocks = tuple(tuple(int(round(pyo.value(m.blocks[i, t]))) if (i, t) in m.IT0 else 0 for t in months)
+    blocks = tuple(tuple(int(round(pyo.value(m.blocks[i, t]))) if (i, t) in m.block_starts else 0 for t in months)
                    for i in range(len(inputs.islands)))
     return CampaignChoice(tuple(runs), blocks, pyo.value(m.objective_value) * m.objective_unit + m.objective_offset)
