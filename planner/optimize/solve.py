@@ -65,8 +65,41 @@ class SolveResult:
 
 @dataclass
 class _Compiled:
+    """The model as HiGHS takes it: its columns (the Pyomo variables, in column order) and the
+    arrays of Highs.passModel's array form (a row-wise matrix), passed to HiGHS without copying
+    them element by element into a HighsLp first."""
     variables: list
-    lp: highspy.HighsLp
+    cost: np.ndarray
+    offset: float
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    start: np.ndarray       # int32, one per row and one more
+    index: np.ndarray       # int32 column of each entry
+    value: np.ndarray
+    integrality: np.ndarray   # int32 HighsVarType per column
+    sense: highspy.ObjSense
+
+    def pass_to(self, h: highspy.Highs):
+        """h.passModel of these arrays; returns HiGHS's status."""
+        return h.passModel(len(self.variables), len(self.row_lower), len(self.value), int(highspy.MatrixFormat.kRowwise),
+                           int(self.sense), self.offset, self.cost, self.col_lower, self.col_upper, self.row_lower,
+                           self.row_upper, self.start, self.index, self.value, self.integrality)
+
+    @property
+    def lp(self) -> highspy.HighsLp:
+        """The same model as a HighsLp (for a reader that wants one)."""
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(self.variables), len(self.row_lower)
+        lp.col_cost_, lp.offset_, lp.sense_ = self.cost, self.offset, self.sense
+        lp.col_lower_, lp.col_upper_ = self.col_lower, self.col_upper
+        lp.row_lower_, lp.row_upper_ = self.row_lower, self.row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = len(self.variables), len(self.row_lower)
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = self.start, self.index, self.value
+        lp.integrality_ = [highspy.HighsVarType(int(k)) for k in self.integrality]
+        return lp
 
 
 _NATIVE = (int, float)
@@ -221,34 +254,20 @@ def _to_lp(model, variables, starts, cols, vals, lower, upper) -> _Compiled:
     orepn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
     cost_cols = [(col(v), float(c)) for v, c in zip(orepn.linear_vars, orepn.linear_coefs)]
 
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(variables)
-    lp.num_row_ = len(lower)
     costs = np.zeros(len(variables))
     for j, c in cost_cols:
         costs[j] += c
-    lp.col_cost_ = costs
-    lp.offset_ = float(orepn.constant)
     bounds = np.array([v.bounds for v in variables], dtype=float).reshape(len(variables), 2)   # None -> nan
-    lp.col_lower_ = np.where(np.isnan(bounds[:, 0]), -math.inf, bounds[:, 0])
-    lp.col_upper_ = np.where(np.isnan(bounds[:, 1]), math.inf, bounds[:, 1])
-    lp.row_lower_ = lower
-    lp.row_upper_ = upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = len(variables)
-    lp.a_matrix_.num_row_ = len(lower)
-    lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
-    lp.a_matrix_.index_ = np.asarray(cols, dtype=np.int32)
-    lp.a_matrix_.value_ = vals
-    kind: dict = {}   # id(domain) -> HiGHS type (variables share a few domains: Binary, Reals, ...)
-    for v in variables:
-        if id(v.domain) not in kind:
-            kind[id(v.domain)] = highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary() \
-                else highspy.HighsVarType.kContinuous
-    lp.integrality_ = [kind[id(v.domain)] for v in variables]
-    if objective.sense != pyo.minimize:
-        lp.sense_ = highspy.ObjSense.kMaximize
-    return _Compiled(variables, lp)
+    domains = [id(v.domain) for v in variables]
+    one_of = dict(zip(domains, variables))   # a variable of each domain (they share a few: Binary, Reals, ...)
+    kind = {d: int(highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary() else highspy.HighsVarType.kContinuous)
+            for d, v in one_of.items()}
+    sense = highspy.ObjSense.kMinimize if objective.sense == pyo.minimize else highspy.ObjSense.kMaximize
+    return _Compiled(variables, costs, float(orepn.constant), np.where(np.isnan(bounds[:, 0]), -math.inf, bounds[:, 0]),
+                     np.where(np.isnan(bounds[:, 1]), math.inf, bounds[:, 1]), np.asarray(lower, dtype=float),
+                     np.asarray(upper, dtype=float), np.asarray(starts, dtype=np.int32), np.asarray(cols, dtype=np.int32),
+                     np.asarray(vals, dtype=float), np.fromiter(map(kind.__getitem__, domains), dtype=np.int32,
+                                                                count=len(domains)), sense)
 
 
 def _check(status, what: str) -> None:
@@ -309,10 +328,11 @@ class Solver:
         options.update(dict(self.options.highs_options))
         for name, value in options.items():
             _check(h.setOptionValue(name, value), f"option {name}={value}")
-        _check(h.passModel(compiled.lp), "the model")
-        if h.getNumRow() != compiled.lp.num_row_ or h.getNumCol() != compiled.lp.num_col_:
+        _check(compiled.pass_to(h), "the model")
+        rows, columns = len(compiled.row_lower), len(compiled.variables)
+        if h.getNumRow() != rows or h.getNumCol() != columns:
             raise SolverError(f"HiGHS holds {h.getNumRow()} rows x {h.getNumCol()} columns, "
-                              f"the model has {compiled.lp.num_row_} x {compiled.lp.num_col_}")
+                              f"the model has {rows} x {columns}")
         return h
 
     def solve(self) -> SolveResult:
