@@ -93,13 +93,13 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     caps = {key: (0, m.cap[key]) for key in m.cells}
     m.nodes = pyo.Var(m.JIT, domain=integer, bounds=caps)
     m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals, bounds=caps)
+    isl = inputs.islands   # bounds as dicts: a rule per variable is a Python call each
     m.paid = pyo.Var(m.JITP, domain=pyo.NonNegativeReals,
-                     bounds=lambda m, j, i, t: (0, min(m.paid_caps[i, t], inputs.islands[i].node * m.cap[j, i, t])))
+                     bounds={(j, i, t): (0, min(m.paid_caps[i, t], isl[i].node * m.cap[j, i, t])) for j, i, t in m.JITP})
     m.started = pyo.Var(m.JT, domain=binary)
     m.ended = pyo.Var(m.JT, domain=binary)
-    m.blocks = pyo.Var(m.IT0, domain=integer, bounds=lambda m, i, t: (0, inputs.islands[i].max_blocks))
-    m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals,
-                          bounds=lambda m, i, t: (0, inputs.islands[i].on_demand[t]))
+    m.blocks = pyo.Var(m.IT0, domain=integer, bounds={(i, t): (0, isl[i].max_blocks) for i, t in m.IT0})
+    m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals, bounds={(i, t): (0, isl[i].on_demand[t]) for i, t in m.IT})
     m.v = lookup(m)
     for row in (def_one_variant, def_pair, res_work, res_use, res_hold, res_active, res_floor, res_idle, def_phases,
                 res_window, res_precedence, res_capacity, res_blocks, res_paid, def_on_demand, res_power,
@@ -301,16 +301,15 @@ def res_work(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def res_use(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """u_jit <= n_jit: a run uses at most the nodes it holds, for the month's hours."""
     rows = RowCollector()
-    for key in m.JIT:
-        rows.add(key, [1, -1], [m.v.used[key], m.v.nodes[key]], None, 0)
+    rows.add_many(list(m.JIT), [1, -1], [[m.v.used[key] for key in m.JIT], [m.v.nodes[key] for key in m.JIT]], None, 0)
     m.res_use = rows.rows()
 
 
 def res_hold(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """n_jit <= C_jit y_ji: nodes only on the run's island (C_jit = node_cap, the variable's bound)."""
     rows = RowCollector()
-    for j, i, t in m.JIT:
-        rows.add((j, i, t), [1, -m.cap[j, i, t]], [m.v.nodes[j, i, t], m.v.island[j, i]], None, 0)
+    rows.add_many(list(m.JIT), [1, [-m.cap[key] for key in m.JIT]],
+                  [[m.v.nodes[key] for key in m.JIT], [m.v.island[j, i] for j, i, t in m.JIT]], None, 0)
     m.res_hold = rows.rows()
 
 
@@ -331,8 +330,9 @@ def res_idle(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     the run cannot be active on island i in month t (res_floor asks at least the floor, at least one
     node, in every active month), so n_jit and u_jit are not made at all."""
     rows = RowCollector()
-    for j, i, t in m.idle:
-        rows.add((j, i, t), [1, -1, 1], [m.v.started[j, t], m.v.ended[j, t], m.v.island[j, i]], None, 1)
+    rows.add_many(list(m.idle), [1, -1, 1], [[m.v.started[j, t] for j, i, t in m.idle],
+                                            [m.v.ended[j, t] for j, i, t in m.idle],
+                                            [m.v.island[j, i] for j, i, t in m.idle]], None, 1)
     m.res_idle = rows.rows()
 
 
@@ -409,8 +409,7 @@ def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def _pairs(keys: list, first: dict, second: dict, a, b) -> LinearRows:
     """One row first[a(key)] - second[b(key)] <= 0 per key (a LinearRows)."""
     rows = RowCollector()
-    for key in keys:
-        rows.add(key, [1, -1], [first[a(*key)], second[b(*key)]], None, 0)
+    rows.add_many(keys, [1, -1], [[first[a(*key)] for key in keys], [second[b(*key)] for key in keys]], None, 0)
     return rows.rows()
 
 
@@ -478,10 +477,12 @@ def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     K_it >= node_i C_jit (then q_jit <= node_i u_jit <= node_i n_jit <= node_i C_jit y_ji already)."""
     node = {i: isl.node for i, isl in enumerate(inputs.islands)}
     use, island, total = RowCollector(), RowCollector(), RowCollector()
-    for j, i, t in m.JITP:
-        use.add((j, i, t), [1, -node[i]], [m.v.paid[j, i, t], m.v.used[j, i, t]], None, 0)
-        if m.paid_caps[i, t] < node[i] * m.cap[j, i, t]:
-            island.add((j, i, t), [1, -m.paid_caps[i, t]], [m.v.paid[j, i, t], m.v.island[j, i]], None, 0)
+    paid = m.v.paid
+    use.add_many(list(m.JITP), [1, [-node[i] for j, i, t in m.JITP]],
+                 [[paid[key] for key in m.JITP], [m.v.used[key] for key in m.JITP]], None, 0)
+    tight = [(j, i, t) for j, i, t in m.JITP if m.paid_caps[i, t] < node[i] * m.cap[j, i, t]]
+    island.add_many(tight, [1, [-m.paid_caps[i, t] for j, i, t in tight]],
+                    [[paid[key] for key in tight], [m.v.island[j, i] for j, i, t in tight]], None, 0)
     for (i, t), runs in m.jit_on.items():
         if runs and m.paid_caps[i, t] > 0:
             blocks = held_blocks(m, inputs, i, t)

@@ -112,5 +112,17 @@ class RowCollector:
         self.lower.append(lower)
         self.upper.append(upper)
 
+    def add_many(self, keys: list, coefs: list, variables: list, lower, upper) -> None:
+        """Rows of one width at once: row r is lower <= sum_n coefs[n][r] variables[n][r] <= upper,
+        each coefs[n] a list (one number per row) or one number for every row."""
+        count, width, base = len(keys), len(variables), len(self.variables)
+        self.keys.extend(keys)
+        columns = [c if isinstance(c, list) else [c] * count for c in coefs]
+        self.coefs.extend([c for row in zip(*columns) for c in row])
+        self.variables.extend([v for row in zip(*variables) for v in row])
+        self.starts.extend(range(base + width, base + width * count + 1, width))
+        self.lower.extend([lower] * count)
+        self.upper.extend([upper] * count)
+
     def rows(self) -> LinearRows:
         return LinearRows(self.keys, self.starts, self.variables, self.coefs, self.lower, self.upper)
