@@ -143,6 +143,7 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.cells = set(jit)   # JIT as a Python set (membership in constant time)
     m.block_starts = set(m.IT0)
     m.held = {}   # (i, t) -> the block variables in their term in month t (held_blocks)
+    m.island_blocks = {}   # i -> the block variables of island i by start month
     m.jit_on = {(i, t): [] for i, t in m.IT}
     for j, i, t in jit:
         m.jit_on[i, t].append(j)
@@ -235,15 +236,19 @@ def lookup(m: pyo.ConcreteModel) -> SimpleNamespace:
 
 def active(m: pyo.ConcreteModel, j: int, t: int):
     """a_jt = s_jt - e_jt."""
-    return m.started[j, t] - m.ended[j, t]
+    return m.v.started[j, t] - m.v.ended[j, t]
 
 
 def held_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) -> list:
-    """r_i,t0 for t0 in (t - L_i, t]: the block variables in their term in month t (the rows sum them)."""
+    """r_i,t0 for t0 in (t - L_i, t]: the block variables in their term in month t (the rows sum them);
+    blocks start from the island's first_block_month on, so it is a slice of the island's list."""
     if (i, t) not in m.held:
         isl = inputs.islands[i]
-        m.held[i, t] = [m.v.blocks[i, t0] for t0 in range(max(0, t - isl.term_months + 1), t + 1)
-                        if (i, t0) in m.block_starts]
+        if i not in m.island_blocks:
+            m.island_blocks[i] = [m.v.blocks[i, t0] for t0 in range(isl.first_block_month, len(inputs.hours))] \
+                if isl.block_gpus > 0 else []
+        first = isl.first_block_month
+        m.held[i, t] = m.island_blocks[i][max(0, t - isl.term_months + 1, first) - first:max(t + 1 - first, 0)]
     return m.held[i, t]
 
 
@@ -524,16 +529,16 @@ def res_power(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 
 def _measures(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """cost_usd, co2_t and late_usd as expressions (module docstring)."""
-    isl = inputs.islands
+    isl, v = inputs.islands, m.v
     m.cost_usd = pyo.Expression(expr=inputs.owned_usd
-                                + pyo.quicksum(isl[i].block_usd[t] * m.blocks[i, t] for i, t in m.IT0)
-                                + pyo.quicksum(isl[i].on_demand_usd_per_gpu_hour * inputs.hours[t] * m.on_demand[i, t]
+                                + pyo.quicksum(isl[i].block_usd[t] * v.blocks[i, t] for i, t in m.IT0)
+                                + pyo.quicksum(isl[i].on_demand_usd_per_gpu_hour * inputs.hours[t] * v.on_demand[i, t]
                                                for i, t in m.IT)
-                                + pyo.quicksum(inputs.runs[j].variants[k].fixed_usd * m.variant[j, k] for j, k in m.JK)
+                                + pyo.quicksum(inputs.runs[j].variants[k].fixed_usd * v.variant[j, k] for j, k in m.JK)
                                 + pyo.quicksum(run.staff_usd_per_month * active(m, j, t) for j, run in enumerate(inputs.runs)
                                                if run.staff_usd_per_month for t in range(len(inputs.hours))))
     m.co2_t = pyo.Expression(expr=pyo.quicksum(isl[i].node * inputs.hours[t] * isl[i].co2_t_per_gpu_hour[t]
-                                               * m.used[j, i, t] for j, i, t in m.JIT))
+                                               * v.used[j, i, t] for j, i, t in m.JIT))
     m.late_usd = pyo.Expression(expr=pyo.quicksum(
         run.late_usd_per_month * active(m, j, t) for j, run in enumerate(inputs.runs)
         for t in range(run.deadline + 1, len(inputs.hours))) if inputs.objective == "lateness" else 0.0)
