@@ -38,6 +38,14 @@ Objective: cost | co2 | cost + price co2 | cost + late, divided by objective_uni
 least cost among the plans within 1e-7 of the least CO2, then_least_cost).
 Work rows are divided by the run's largest W, capacity rows by the island's largest capacity, power
 rows by the limit: coefficients stay near 1.
+
+Representation: every row family of the list above but the three single rows (res_budget,
+res_carbon, def_objective) is one LinearRows component (models.linear_rows) under its name, built
+from coefficient and variable lists (no Pyomo expression per row; each row keeps its index, e.g.
+res_use[j,i,t], and gives its expression when asked). Each row's terms come in the order, signs
+and bounds Pyomo's own algebra of the written relation gives (x <= y as x - y <= 0, a constant
+moved into the bound), so HiGHS gets the matrix expression rows gave. Index sets are SetOf over
+the Python lists; m.v holds each variable family as a plain dict (looked up thousands of times).
 """
 
 from __future__ import annotations

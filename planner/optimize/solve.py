@@ -1,9 +1,10 @@
 """The only code that talks to HiGHS (embedded through highspy).
 
-The Pyomo model is compiled to one row-wise matrix (each constraint's linear form read straight
-from a LinearExpression body, as the campaign model writes its rows, or else from Pyomo's
-standard_repn; the same matrix either way) and handed to HiGHS in ONE `passModel` call, whose status is checked: a refused
-model is an error, never a silently emptier one. HiGHS's own output is switched off before
+The Pyomo model is compiled to one row-wise matrix (a LinearRows component's rows, as the campaign
+model writes them (models.linear_rows), read from its lists at once; any other constraint's linear
+form read straight from a flat LinearExpression body, or else from Pyomo's standard_repn; the same
+matrix either way) and handed to HiGHS in ONE `passModel` call (its array form), whose status is
+checked: a refused model is an error, never a silently emptier one. HiGHS's own output is switched off before
 anything else, so nothing of the solver reaches stdout. After the run the solution values are
 loaded back into the Pyomo variables (models.training_plan.extract reads them).
 """
@@ -110,8 +111,8 @@ def linear_terms(body) -> tuple[float, list, list] | None:
     terms (a number, a variable, or a number times a variable each), or None when the body is
     anything else (then Pyomo's standard_repn collects it). It is the linear form standard_repn
     gives, without walking the expression again (a fixed variable, a variable named twice: the
-    caller, _matrix, handles them as standard_repn does); the campaign model builds its rows this
-    way (models.campaign_plan); tests/test_compile_fast.py holds the two equal, array by array."""
+    caller, _matrix, handles them as standard_repn does); tests/test_compile_fast.py holds the two
+    equal, array by array."""
     if body.__class__ is not LinearExpression:
         return None
     const, variables, coefs = 0, [], []
