@@ -56,6 +56,7 @@ from types import SimpleNamespace
 
 import pyomo.core as pyo  # the modelling layer only
 from pyomo.common.gc_manager import PauseGC
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from models.campaign_inputs import CampaignInputs
 from models.linear_rows import LinearRows, RowCollector
@@ -536,20 +537,28 @@ def res_power(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 
 
 def _measures(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """cost_usd, co2_t and late_usd as expressions (module docstring)."""
-    isl, v = inputs.islands, m.v
-    m.cost_usd = pyo.Expression(expr=inputs.owned_usd
-                                + pyo.quicksum(isl[i].block_usd[t] * v.blocks[i, t] for i, t in m.IT0)
-                                + pyo.quicksum(isl[i].on_demand_usd_per_gpu_hour * inputs.hours[t] * v.on_demand[i, t]
-                                               for i, t in m.IT)
-                                + pyo.quicksum(inputs.runs[j].variants[k].fixed_usd * v.variant[j, k] for j, k in m.JK)
-                                + pyo.quicksum(run.staff_usd_per_month * active(m, j, t) for j, run in enumerate(inputs.runs)
-                                               if run.staff_usd_per_month for t in range(len(inputs.hours))))
-    m.co2_t = pyo.Expression(expr=pyo.quicksum(isl[i].node * inputs.hours[t] * isl[i].co2_t_per_gpu_hour[t]
-                                               * v.used[j, i, t] for j, i, t in m.JIT))
-    m.late_usd = pyo.Expression(expr=pyo.quicksum(
-        run.late_usd_per_month * active(m, j, t) for j, run in enumerate(inputs.runs)
-        for t in range(run.deadline + 1, len(inputs.hours))) if inputs.objective == "lateness" else 0.0)
+    """cost_usd, co2_t and late_usd as expressions (module docstring), each one flat LinearExpression
+    (c a_jt written as c s_jt - c e_jt): the terms, their order and their numbers are those of the
+    sums of products they stand for, so standard_repn reads the same linear form from them."""
+    isl, v, months = inputs.islands, m.v, range(len(inputs.hours))
+    staff = [term for j, run in enumerate(inputs.runs) if run.staff_usd_per_month for t in months
+             for term in _active_terms(m, run.staff_usd_per_month, j, t)]
+    m.cost_usd = pyo.Expression(expr=LinearExpression(
+        staff + [MonomialTermExpression((isl[i].block_usd[t], v.blocks[i, t])) for i, t in m.IT0] + [inputs.owned_usd]
+        + [MonomialTermExpression((isl[i].on_demand_usd_per_gpu_hour * inputs.hours[t], v.on_demand[i, t]))
+           for i, t in m.IT]
+        + [MonomialTermExpression((inputs.runs[j].variants[k].fixed_usd, v.variant[j, k])) for j, k in m.JK]))
+    m.co2_t = pyo.Expression(expr=LinearExpression(
+        [MonomialTermExpression((isl[i].node * inputs.hours[t] * isl[i].co2_t_per_gpu_hour[t], v.used[j, i, t]))
+         for j, i, t in m.JIT]))
+    m.late_usd = pyo.Expression(expr=LinearExpression(
+        [term for j, run in enumerate(inputs.runs) for t in range(run.deadline + 1, len(inputs.hours))
+         for term in _active_terms(m, run.late_usd_per_month, j, t)]) if inputs.objective == "lateness" else 0.0)
+
+
+def _active_terms(m: pyo.ConcreteModel, price: float, j: int, t: int) -> list:
+    """price a_jt as its two terms: price s_jt, -price e_jt."""
+    return [MonomialTermExpression((price, m.v.started[j, t])), MonomialTermExpression((-price, m.v.ended[j, t]))]
 
 
 def res_budget(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
