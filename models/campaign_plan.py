@@ -130,8 +130,9 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     ji = [(j, i) for j, i in ji if m.nmax[j, i] > 0]
     m.islands_of = {j: [i for jj, i in ji if jj == j] for j in range(len(inputs.runs))}
     m.reaches = {}   # (j, i, window) -> reach (the same window asked again by res_least_months)
-    m.window = windows(inputs, m.nmax, m.islands_of, m.reaches)
-    m.cap = {(j, i, t): node_cap(inputs, m.nmax[j, i], i, t) for j, i in ji for t in m.window[j]}
+    m.island_caps = {(i, t): island_cap(inputs, i, t) for i in range(len(inputs.islands)) for t in months}
+    m.window = windows(inputs, m.nmax, m.islands_of, m.reaches, m.island_caps)
+    m.cap = {(j, i, t): node_cap(inputs, m.nmax[j, i], i, t, m.island_caps) for j, i in ji for t in m.window[j]}
     least_floor = {(j, i): min((v.floor_nodes for v in inputs.runs[j].variants if v.gpu == inputs.islands[i].gpu))
                    for j, i in ji}
     jit = [(j, i, t) for j, i in ji for t in m.window[j] if m.cap[j, i, t] >= max(least_floor[j, i], 1)]
@@ -140,7 +141,8 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.JK = pyo.SetOf(jk)
     m.JI = pyo.SetOf(ji)
     m.JIT = pyo.SetOf(jit)
-    m.JITP = pyo.SetOf([(j, i, t) for j, i, t in jit if paid_cap(inputs, i, t) > 0])
+    m.paid_caps = {(i, t): paid_cap(inputs, i, t) for i in range(len(inputs.islands)) for t in months}
+    m.JITP = pyo.SetOf([(j, i, t) for j, i, t in jit if m.paid_caps[i, t] > 0])
     m.JKI = pyo.SetOf([(j, k, i) for j, i in ji for k, v in enumerate(inputs.runs[j].variants)
                        if v.gpu == inputs.islands[i].gpu])
     m.JT = pyo.SetOf([(j, t) for j in range(len(inputs.runs)) for t in months])
@@ -148,7 +150,6 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.IT0 = pyo.SetOf([(i, t) for i, isl in enumerate(inputs.islands) if isl.block_gpus > 0
                        for t in months if t >= isl.first_block_month])
     m.runs_on = {i: [j for j, ii in ji if ii == i] for i in range(len(inputs.islands))}
-    m.paid_caps = {(i, t): paid_cap(inputs, i, t) for i, t in m.IT}
     m.cells = set(jit)   # JIT as a Python set (membership in constant time)
     m.block_starts = set(m.IT0)
     m.held = {}   # (i, t) -> the block variables in their term in month t (held_blocks)
@@ -158,17 +159,18 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         m.jit_on[i, t].append(j)
 
 
-def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo: dict | None = None) -> list[float]:
+def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo: dict | None = None,
+          island: dict | None = None) -> list[float]:
     """reach[m-1]: the most GPU-hours run j can do on island i in m contiguous months of `window`
     (a run's active months are contiguous): the largest sum of h_t node_i C_jit over m consecutive
     months, none of them one where C_jit is below its least memory floor (it cannot be active there).
-    `memo` keeps each (j, i, window)'s answer."""
+    `memo` keeps each (j, i, window)'s answer; `island`: island_cap by (i, t) (node_cap)."""
     key = (j, i, window.start, window.stop)
     if memo is not None and key in memo:
         return memo[key]
     isl = inputs.islands[i]
     floor = max(1, min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == isl.gpu))
-    month = [node_cap(inputs, nmax, i, t) for t in window]
+    month = [node_cap(inputs, nmax, i, t, island) for t in window]
     gpu_hours = [inputs.hours[t] * isl.node * c if c >= floor else None for t, c in zip(window, month)]
     best = [0.0] * len(gpu_hours)
     for a in range(len(gpu_hours)):
@@ -194,7 +196,8 @@ def least_months(work_gpu_hours: float, reaches: list[list[float]]) -> int:
     return most + 1
 
 
-def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict, memo: dict | None = None) -> dict[int, range]:
+def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict, memo: dict | None = None,
+            island: dict | None = None) -> dict[int, range]:
     """Run j's window [first_j, last_j], narrowed along precedence chains (res_window): a successor
     starts no earlier than a predecessor's first month plus the fewest months the predecessor needs
     (least_months, its least over variants), and a predecessor ends no later than a successor's last
@@ -204,7 +207,8 @@ def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict, memo: dict | N
     last = {j: last_month(inputs, j) for j in range(len(runs))}
     least = {}
     for j, run in enumerate(runs):
-        reaches = {i: reach(inputs, nmax[j, i], j, i, range(first[j], last[j] + 1), memo) for i in islands_of[j]}
+        reaches = {i: reach(inputs, nmax[j, i], j, i, range(first[j], last[j] + 1), memo, island)
+                   for i in islands_of[j]}
         least[j] = min((least_months(v.work_gpu_hours, [r for i, r in reaches.items() if inputs.islands[i].gpu == v.gpu])
                         for v in run.variants), default=1)
     for _ in range(len(runs)):   # a chain is at most len(runs) long
@@ -216,16 +220,22 @@ def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict, memo: dict | N
     return {j: range(first[j], max(first[j], last[j] + 1)) for j in range(len(runs))}
 
 
-def node_cap(inputs: CampaignInputs, nmax: int, i: int, t: int) -> int:
-    """The most nodes a run can hold on island i in month t: its scale limit, every channel at
-    its most (owned + all blocks + on demand), the site's grid limit alone (a bound implied by
-    res_capacity, res_blocks and res_power, given to the variable so the LP sees it)."""
+def node_cap(inputs: CampaignInputs, nmax: int, i: int, t: int, island: dict | None = None) -> int:
+    """The most nodes a run can hold on island i in month t: its scale limit nmax and the island's
+    island_cap, at least 0 (a bound implied by res_capacity, res_blocks and res_power, given to the
+    variable so the LP sees it). `island`: island_cap by (i, t), if already at hand."""
+    return max(min(nmax, island[i, t] if island is not None else island_cap(inputs, i, t)), 0)
+
+
+def island_cap(inputs: CampaignInputs, i: int, t: int) -> int:
+    """The most nodes any run can hold on island i in month t: every channel at its most (owned +
+    all blocks + on demand), the site's grid limit alone."""
     isl = inputs.islands[i]
-    cap = min(nmax, (isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t]) // isl.node)
+    cap = (isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t]) // isl.node
     limit = inputs.grid_mw[isl.site][t]
     if limit is not None:
         cap = min(cap, int(limit / (isl.node * isl.mw_per_gpu) * (1 + 1e-9)))
-    return max(cap, 0)
+    return cap
 
 
 def paid_cap(inputs: CampaignInputs, i: int, t: int) -> int:
@@ -356,7 +366,8 @@ def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     excluded) reach W_jk. Implied by the other rows for integer solutions; it makes the LP relaxation
     count whole months (staff, lateness). A variant and island whose L_jki exceeds the window cannot
     do the work (the row sets z_jki to 0)."""
-    reaches = {(j, i): reach(inputs, m.nmax[j, i], j, i, m.window[j], m.reaches) for j, i in m.JI}
+    reaches = {(j, i): reach(inputs, m.nmax[j, i], j, i, m.window[j], m.reaches, m.island_caps)
+               for j, i in m.JI}
     months = range(len(inputs.hours))
     rows = RowCollector()
     for j in range(len(inputs.runs)):
