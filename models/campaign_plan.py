@@ -179,8 +179,7 @@ def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo
             if value is None:
                 break
             total += value
-            if total > best[m]:
-                best[m] = total
+            best[m] = max(best[m], total)
     if memo is not None:
         memo[key] = best
     return best
