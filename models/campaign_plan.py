@@ -38,18 +38,28 @@ Objective: cost | co2 | cost + price co2 | cost + late, divided by objective_uni
 least cost among the plans within 1e-7 of the least CO2, then_least_cost).
 Work rows are divided by the run's largest W, capacity rows by the island's largest capacity, power
 rows by the limit: coefficients stay near 1.
+
+Representation: every row family of the list above but the three single rows (res_budget,
+res_carbon, def_objective) is one LinearRows component (models.linear_rows) under its name, built
+from coefficient and variable lists (no Pyomo expression per row; each row keeps its index, e.g.
+res_use[j,i,t], and gives its expression when asked). Each row's terms come in the order, signs
+and bounds Pyomo's own algebra of the written relation gives (x <= y as x - y <= 0, a constant
+moved into the bound), so HiGHS gets the matrix expression rows gave. Index sets are SetOf over
+the Python lists; m.v holds each variable family as a plain dict (looked up thousands of times).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pyomo.core as pyo  # the modelling layer only
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from models.campaign_inputs import CampaignInputs
+from models.linear_rows import LinearRows, RowCollector
 
 
 @dataclass(frozen=True)
@@ -92,13 +102,14 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     caps = {key: (0, m.cap[key]) for key in m.cells}
     m.nodes = pyo.Var(m.JIT, domain=integer, bounds=caps)
     m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals, bounds=caps)
+    isl = inputs.islands   # bounds as dicts: a rule per variable is a Python call each
     m.paid = pyo.Var(m.JITP, domain=pyo.NonNegativeReals,
-                     bounds=lambda m, j, i, t: (0, min(m.paid_caps[i, t], inputs.islands[i].node * m.cap[j, i, t])))
+                     bounds={(j, i, t): (0, min(m.paid_caps[i, t], isl[i].node * m.cap[j, i, t])) for j, i, t in m.JITP})
     m.started = pyo.Var(m.JT, domain=binary)
     m.ended = pyo.Var(m.JT, domain=binary)
-    m.blocks = pyo.Var(m.IT0, domain=integer, bounds=lambda m, i, t: (0, inputs.islands[i].max_blocks))
-    m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals,
-                          bounds=lambda m, i, t: (0, inputs.islands[i].on_demand[t]))
+    m.blocks = pyo.Var(m.IT0, domain=integer, bounds={(i, t): (0, isl[i].max_blocks) for i, t in m.IT0})
+    m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals, bounds={(i, t): (0, isl[i].on_demand[t]) for i, t in m.IT})
+    m.v = lookup(m)
     for row in (def_one_variant, def_pair, res_work, res_use, res_hold, res_active, res_floor, res_idle, def_phases,
                 res_window, res_precedence, res_capacity, res_blocks, res_paid, def_on_demand, res_power,
                 res_least_months, res_least_blocks):
@@ -118,39 +129,48 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.nmax = {(j, i): inputs.runs[j].max_gpus // inputs.islands[i].node for j, i in ji}
     ji = [(j, i) for j, i in ji if m.nmax[j, i] > 0]
     m.islands_of = {j: [i for jj, i in ji if jj == j] for j in range(len(inputs.runs))}
-    m.window = windows(inputs, m.nmax, m.islands_of)
-    m.cap = {(j, i, t): node_cap(inputs, m.nmax[j, i], i, t) for j, i in ji for t in m.window[j]}
+    m.reaches = {}   # (j, i, window) -> reach (the same window asked again by res_least_months)
+    m.island_caps = {(i, t): island_cap(inputs, i, t) for i in range(len(inputs.islands)) for t in months}
+    m.window = windows(inputs, m.nmax, m.islands_of, m.reaches, m.island_caps)
+    m.cap = {(j, i, t): node_cap(inputs, m.nmax[j, i], i, t, m.island_caps) for j, i in ji for t in m.window[j]}
     least_floor = {(j, i): min((v.floor_nodes for v in inputs.runs[j].variants if v.gpu == inputs.islands[i].gpu))
                    for j, i in ji}
     jit = [(j, i, t) for j, i in ji for t in m.window[j] if m.cap[j, i, t] >= max(least_floor[j, i], 1)]
     m.idle = [(j, i, t) for j, i in ji for t in m.window[j] if m.cap[j, i, t] < max(least_floor[j, i], 1)]
-    m.JK = pyo.Set(initialize=jk, dimen=2, ordered=True)
-    m.JI = pyo.Set(initialize=ji, dimen=2, ordered=True)
-    m.JIT = pyo.Set(initialize=jit, dimen=3, ordered=True)
-    m.JITP = pyo.Set(initialize=[(j, i, t) for j, i, t in jit if paid_cap(inputs, i, t) > 0], dimen=3, ordered=True)
-    m.JKI = pyo.Set(initialize=[(j, k, i) for j, i in ji for k, v in enumerate(inputs.runs[j].variants)
-                                if v.gpu == inputs.islands[i].gpu], dimen=3, ordered=True)
-    m.JT = pyo.Set(initialize=[(j, t) for j in range(len(inputs.runs)) for t in months], dimen=2, ordered=True)
-    m.IT = pyo.Set(initialize=[(i, t) for i in range(len(inputs.islands)) for t in months], dimen=2, ordered=True)
-    m.IT0 = pyo.Set(initialize=[(i, t) for i, isl in enumerate(inputs.islands) if isl.block_gpus > 0
-                                for t in months if t >= isl.first_block_month], dimen=2, ordered=True)
+    # SetOf: each index set is the Python list itself (ordered; no copy, no per-element checks)
+    m.JK = pyo.SetOf(jk)
+    m.JI = pyo.SetOf(ji)
+    m.JIT = pyo.SetOf(jit)
+    m.paid_caps = {(i, t): paid_cap(inputs, i, t) for i in range(len(inputs.islands)) for t in months}
+    m.JITP = pyo.SetOf([(j, i, t) for j, i, t in jit if m.paid_caps[i, t] > 0])
+    m.JKI = pyo.SetOf([(j, k, i) for j, i in ji for k, v in enumerate(inputs.runs[j].variants)
+                       if v.gpu == inputs.islands[i].gpu])
+    m.JT = pyo.SetOf([(j, t) for j in range(len(inputs.runs)) for t in months])
+    m.IT = pyo.SetOf([(i, t) for i in range(len(inputs.islands)) for t in months])
+    m.IT0 = pyo.SetOf([(i, t) for i, isl in enumerate(inputs.islands) if isl.block_gpus > 0
+                       for t in months if t >= isl.first_block_month])
     m.runs_on = {i: [j for j, ii in ji if ii == i] for i in range(len(inputs.islands))}
-    m.paid_caps = {(i, t): paid_cap(inputs, i, t) for i, t in m.IT}
-    m.cells = set(jit)   # JIT as a Python set (membership without Pyomo's Set machinery)
+    m.cells = set(jit)   # JIT as a Python set (membership in constant time)
     m.block_starts = set(m.IT0)
     m.held = {}   # (i, t) -> the block variables in their term in month t (held_blocks)
+    m.island_blocks = {}   # i -> the block variables of island i by start month
     m.jit_on = {(i, t): [] for i, t in m.IT}
     for j, i, t in jit:
         m.jit_on[i, t].append(j)
 
 
-def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range) -> list[float]:
+def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo: dict | None = None,
+          island: dict | None = None) -> list[float]:
     """reach[m-1]: the most GPU-hours run j can do on island i in m contiguous months of `window`
     (a run's active months are contiguous): the largest sum of h_t node_i C_jit over m consecutive
-    months, none of them one where C_jit is below its least memory floor (it cannot be active there)."""
+    months, none of them one where C_jit is below its least memory floor (it cannot be active there).
+    `memo` keeps each (j, i, window)'s answer; `island`: island_cap by (i, t) (node_cap)."""
+    key = (j, i, window.start, window.stop)
+    if memo is not None and key in memo:
+        return memo[key]
     isl = inputs.islands[i]
     floor = max(1, min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == isl.gpu))
-    month = [node_cap(inputs, nmax, i, t) for t in window]
+    month = [node_cap(inputs, nmax, i, t, island) for t in window]
     gpu_hours = [inputs.hours[t] * isl.node * c if c >= floor else None for t, c in zip(window, month)]
     best = [0.0] * len(gpu_hours)
     for a in range(len(gpu_hours)):
@@ -160,6 +180,8 @@ def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range) -> l
                 break
             total += value
             best[m] = max(best[m], total)
+    if memo is not None:
+        memo[key] = best
     return best
 
 
@@ -173,7 +195,8 @@ def least_months(work_gpu_hours: float, reaches: list[list[float]]) -> int:
     return most + 1
 
 
-def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict) -> dict[int, range]:
+def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict, memo: dict | None = None,
+            island: dict | None = None) -> dict[int, range]:
     """Run j's window [first_j, last_j], narrowed along precedence chains (res_window): a successor
     starts no earlier than a predecessor's first month plus the fewest months the predecessor needs
     (least_months, its least over variants), and a predecessor ends no later than a successor's last
@@ -183,7 +206,8 @@ def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict) -> dict[int, r
     last = {j: last_month(inputs, j) for j in range(len(runs))}
     least = {}
     for j, run in enumerate(runs):
-        reaches = {i: reach(inputs, nmax[j, i], j, i, range(first[j], last[j] + 1)) for i in islands_of[j]}
+        reaches = {i: reach(inputs, nmax[j, i], j, i, range(first[j], last[j] + 1), memo, island)
+                   for i in islands_of[j]}
         least[j] = min((least_months(v.work_gpu_hours, [r for i, r in reaches.items() if inputs.islands[i].gpu == v.gpu])
                         for v in run.variants), default=1)
     for _ in range(len(runs)):   # a chain is at most len(runs) long
@@ -195,16 +219,22 @@ def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict) -> dict[int, r
     return {j: range(first[j], max(first[j], last[j] + 1)) for j in range(len(runs))}
 
 
-def node_cap(inputs: CampaignInputs, nmax: int, i: int, t: int) -> int:
-    """The most nodes a run can hold on island i in month t: its scale limit, every channel at
-    its most (owned + all blocks + on demand), the site's grid limit alone (a bound implied by
-    res_capacity, res_blocks and res_power, given to the variable so the LP sees it)."""
+def node_cap(inputs: CampaignInputs, nmax: int, i: int, t: int, island: dict | None = None) -> int:
+    """The most nodes a run can hold on island i in month t: its scale limit nmax and the island's
+    island_cap, at least 0 (a bound implied by res_capacity, res_blocks and res_power, given to the
+    variable so the LP sees it). `island`: island_cap by (i, t), if already at hand."""
+    return max(min(nmax, island[i, t] if island is not None else island_cap(inputs, i, t)), 0)
+
+
+def island_cap(inputs: CampaignInputs, i: int, t: int) -> int:
+    """The most nodes any run can hold on island i in month t: every channel at its most (owned +
+    all blocks + on demand), the site's grid limit alone."""
     isl = inputs.islands[i]
-    cap = min(nmax, (isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t]) // isl.node)
+    cap = (isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t]) // isl.node
     limit = inputs.grid_mw[isl.site][t]
     if limit is not None:
         cap = min(cap, int(limit / (isl.node * isl.mw_per_gpu) * (1 + 1e-9)))
-    return max(cap, 0)
+    return cap
 
 
 def paid_cap(inputs: CampaignInputs, i: int, t: int) -> int:
@@ -214,34 +244,38 @@ def paid_cap(inputs: CampaignInputs, i: int, t: int) -> int:
     return isl.owned[t] + (isl.block_gpus * isl.max_blocks if isl.block_gpus and t >= isl.first_block_month else 0)
 
 
-def linear(coefs: list, variables: list, constant: float = 0) -> LinearExpression:
-    """constant + sum_n coefs[n] variables[n], built as one LinearExpression (no operator overloading,
-    and planner.optimize.solve.compile_model reads its terms without walking an expression tree).
-    The rows below write their body this way in the order, signs and constant Pyomo's own algebra
-    of the written relation gives (tests/test_compile_fast.py holds the two equal). A term whose
-    coefficient is 1 is the variable itself (one object fewer, as Pyomo's own x - y makes it)."""
-    terms = [v if c == 1 else MonomialTermExpression((c, v)) for c, v in zip(coefs, variables)]
-    return LinearExpression([constant] + terms if constant else terms)
+def lookup(m: pyo.ConcreteModel) -> SimpleNamespace:
+    """Each variable family as a plain dict from its index to its variable (the rows look thousands
+    of them up; a dict does it without Pyomo's index checks)."""
+    return SimpleNamespace(**{name: dict(getattr(m, name).items()) for name in
+                              ("variant", "island", "pair", "nodes", "used", "paid", "started", "ended", "blocks",
+                               "on_demand")})
 
 
 def active(m: pyo.ConcreteModel, j: int, t: int):
     """a_jt = s_jt - e_jt."""
-    return m.started[j, t] - m.ended[j, t]
+    return m.v.started[j, t] - m.v.ended[j, t]
 
 
 def held_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) -> list:
-    """r_i,t0 for t0 in (t - L_i, t]: the block variables in their term in month t (the rows sum them)."""
+    """r_i,t0 for t0 in (t - L_i, t]: the block variables in their term in month t (the rows sum them);
+    blocks start from the island's first_block_month on, so it is a slice of the island's list."""
     if (i, t) not in m.held:
         isl = inputs.islands[i]
-        m.held[i, t] = [m.blocks[i, t0] for t0 in range(max(0, t - isl.term_months + 1), t + 1)
-                        if (i, t0) in m.block_starts]
+        if i not in m.island_blocks:
+            m.island_blocks[i] = [m.v.blocks[i, t0] for t0 in range(isl.first_block_month, len(inputs.hours))] \
+                if isl.block_gpus > 0 else []
+        first = isl.first_block_month
+        m.held[i, t] = m.island_blocks[i][max(0, t - isl.term_months + 1, first) - first:max(t + 1 - first, 0)]
     return m.held[i, t]
 
 
 def def_one_variant(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_k x_jk = 1                                                        for each run j"""
-    m.def_one_variant = pyo.Constraint(range(len(inputs.runs)), rule=lambda m, j: pyo.quicksum(
-        m.variant[j, k] for k in range(len(inputs.runs[j].variants))) == 1)
+    rows = RowCollector()
+    for j, run in enumerate(inputs.runs):
+        rows.add(j, [1] * len(run.variants), [m.v.variant[j, k] for k in range(len(run.variants))], 1, 1)
+    m.def_one_variant = rows.rows()
 
 
 def def_pair(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -255,10 +289,17 @@ def def_pair(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     for j, k, i in m.JKI:
         by_variant[j, k].append(i)
         by_island[j, i].append(k)
-    m.def_pair_variant = pyo.Constraint(m.JK, rule=lambda m, j, k: pyo.quicksum(
-        m.pair[j, k, i] for i in by_variant[j, k]) == m.variant[j, k])
-    m.def_pair_island = pyo.Constraint(m.JI, rule=lambda m, j, i: pyo.quicksum(
-        m.pair[j, k, i] for k in by_island[j, i]) == m.island[j, i])
+    pair, variant, island = m.v.pair, m.v.variant, m.v.island
+    rows = RowCollector()
+    for j, k in m.JK:   # sum_i z_jki - x_jk = 0 (x_jk = 0 when the variant has no island)
+        ins = by_variant[j, k]
+        rows.add((j, k), [1] * len(ins) + [-1] if ins else [1], [pair[j, k, i] for i in ins] + [variant[j, k]], 0, 0)
+    m.def_pair_variant = rows.rows()
+    rows = RowCollector()
+    for j, i in m.JI:
+        ks = by_island[j, i]
+        rows.add((j, i), [1] * len(ks) + [-1], [pair[j, k, i] for k in ks] + [island[j, i]], 0, 0)
+    m.def_pair_island = rows.rows()
     m.variants_on = by_island
 
 
@@ -268,27 +309,31 @@ def res_work(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     cells: dict = {(j, i): [] for j, i in m.JI}
     for j, i, t in m.JIT:
         cells[j, i].append(t)
-
-    def rule(m, j, i):
+    rows = RowCollector()
+    for j, i in m.JI:
         scale = max(max(v.work_gpu_hours for v in inputs.runs[j].variants), 1e-9)
         node = inputs.islands[i].node
         done = [node * inputs.hours[t] / scale for t in cells[j, i]]
         need = [inputs.runs[j].variants[k].work_gpu_hours / scale for k in m.variants_on[j, i]]
         sign = -1 if done else 1    # done == need: body done - need (need alone when nothing is done)
-        return (0, linear(done + [sign * w for w in need], [m.used[j, i, t] for t in cells[j, i]]
-                          + [m.pair[j, k, i] for k in m.variants_on[j, i]]), 0)
-
-    m.res_work = pyo.Constraint(m.JI, rule=rule)
+        rows.add((j, i), done + [sign * w for w in need], [m.v.used[j, i, t] for t in cells[j, i]]
+                 + [m.v.pair[j, k, i] for k in m.variants_on[j, i]], 0, 0)
+    m.res_work = rows.rows()
 
 
 def res_use(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """u_jit <= n_jit: a run uses at most the nodes it holds, for the month's hours."""
-    m.res_use = pyo.Constraint(m.JIT, rule=lambda m, j, i, t: m.used[j, i, t] <= m.nodes[j, i, t])
+    rows = RowCollector()
+    rows.add_many(list(m.JIT), [1, -1], [[m.v.used[key] for key in m.JIT], [m.v.nodes[key] for key in m.JIT]], None, 0)
+    m.res_use = rows.rows()
 
 
 def res_hold(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """n_jit <= C_jit y_ji: nodes only on the run's island (C_jit = node_cap, the variable's bound)."""
-    m.res_hold = pyo.Constraint(m.JIT, rule=lambda m, j, i, t: m.nodes[j, i, t] <= m.cap[j, i, t] * m.island[j, i])
+    rows = RowCollector()
+    rows.add_many(list(m.JIT), [1, [-m.cap[key] for key in m.JIT]],
+                  [[m.v.nodes[key] for key in m.JIT], [m.v.island[j, i] for j, i, t in m.JIT]], None, 0)
+    m.res_hold = rows.rows()
 
 
 def res_active(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -296,16 +341,22 @@ def res_active(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     cells: dict = {}
     for j, i, t in m.JIT:
         cells.setdefault((j, t), []).append(i)
-    m.res_active = pyo.Constraint(sorted(cells), rule=lambda m, j, t: (None, linear(
-        [1 / m.cap[j, i, t] for i in cells[j, t]] + [-1, 1],
-        [m.nodes[j, i, t] for i in cells[j, t]] + [m.started[j, t], m.ended[j, t]]), 0))
+    rows = RowCollector()
+    for j, t in sorted(cells):
+        rows.add((j, t), [1 / m.cap[j, i, t] for i in cells[j, t]] + [-1, 1],
+                 [m.v.nodes[j, i, t] for i in cells[j, t]] + [m.v.started[j, t], m.v.ended[j, t]], None, 0)
+    m.res_active = rows.rows()
 
 
 def res_idle(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """a_jt + y_ji <= 1 where C_jit is below run j's least memory floor on island i's GPU type (or 0):
     the run cannot be active on island i in month t (res_floor asks at least the floor, at least one
     node, in every active month), so n_jit and u_jit are not made at all."""
-    m.res_idle = pyo.Constraint(m.idle, rule=lambda m, j, i, t: active(m, j, t) + m.island[j, i] <= 1)
+    rows = RowCollector()
+    rows.add_many(list(m.idle), [1, -1, 1], [[m.v.started[j, t] for j, i, t in m.idle],
+                                            [m.v.ended[j, t] for j, i, t in m.idle],
+                                            [m.v.island[j, i] for j, i, t in m.idle]], None, 1)
+    m.res_idle = rows.rows()
 
 
 def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -314,12 +365,19 @@ def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     excluded) reach W_jk. Implied by the other rows for integer solutions; it makes the LP relaxation
     count whole months (staff, lateness). A variant and island whose L_jki exceeds the window cannot
     do the work (the row sets z_jki to 0)."""
-    rows = [j for j in range(len(inputs.runs)) if m.islands_of[j]]
-    reaches = {(j, i): reach(inputs, m.nmax[j, i], j, i, m.window[j]) for j, i in m.JI}
-    m.res_least_months = pyo.Constraint(rows, rule=lambda m, j: pyo.quicksum(
-        active(m, j, t) for t in range(len(inputs.hours))) >= pyo.quicksum(
-        least_months(inputs.runs[j].variants[k].work_gpu_hours, [reaches[j, i]]) * m.pair[j, k, i]
-        for i in m.islands_of[j] for k in m.variants_on[j, i]))
+    reaches = {(j, i): reach(inputs, m.nmax[j, i], j, i, m.window[j], m.reaches, m.island_caps)
+               for j, i in m.JI}
+    months = range(len(inputs.hours))
+    rows = RowCollector()
+    for j in range(len(inputs.runs)):
+        if not m.islands_of[j]:
+            continue
+        pairs = [(k, i) for i in m.islands_of[j] for k in m.variants_on[j, i]]
+        # body sum L z - sum_t (s_jt - e_jt) <= 0
+        rows.add(j, [least_months(inputs.runs[j].variants[k].work_gpu_hours, [reaches[j, i]]) for k, i in pairs]
+                 + [-1, 1] * len(months), [m.v.pair[j, k, i] for k, i in pairs]
+                 + [v for t in months for v in (m.v.started[j, t], m.v.ended[j, t])], None, 0)
+    m.res_least_months = rows.rows()
 
 
 def least_blocks(inputs: CampaignInputs, m: pyo.ConcreteModel, j: int, k: int, i: int) -> int:
@@ -341,18 +399,18 @@ def res_least_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     island i with blocks: whatever its work needs beyond owned and on-demand GPUs comes from blocks
     held in its window, each giving at most B_i GPUs for min(L_i, |window|) months, and blocks are
     whole (the ceiling). Valid for every plan (other runs only take GPUs away); it tightens the LP."""
-    rows = {}
+    need = {}
     for j, i in m.JI:
-        need = {k: least_blocks(inputs, m, j, k, i) for k in m.variants_on[j, i]}
-        if any(need.values()):
-            rows[j, i] = need
-
-    def rule(m, j, i):
+        ks = {k: least_blocks(inputs, m, j, k, i) for k in m.variants_on[j, i]}
+        if any(ks.values()):
+            need[j, i] = ks
+    rows = RowCollector()
+    for j, i in sorted(need):   # body sum_k Lb z - sum r <= 0
         lo, hi = m.window[j].start - inputs.islands[i].term_months + 1, m.window[j].stop - 1
-        held = pyo.quicksum(m.blocks[i, t0] for t0 in range(max(lo, 0), hi + 1) if (i, t0) in m.IT0)
-        return held >= pyo.quicksum(n * m.pair[j, k, i] for k, n in rows[j, i].items())
-
-    m.res_least_blocks = pyo.Constraint(sorted(rows), rule=rule)
+        held = [m.v.blocks[i, t0] for t0 in range(max(lo, 0), hi + 1) if (i, t0) in m.block_starts]
+        rows.add((j, i), list(need[j, i].values()) + [-1] * len(held),
+                 [m.v.pair[j, k, i] for k in need[j, i]] + held, None, 0)
+    m.res_least_blocks = rows.rows()
 
 
 def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -362,24 +420,31 @@ def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     for j, run in enumerate(inputs.runs):
         for g in {v.gpu for v in run.variants}:
             floors = [v.floor_nodes for v in run.variants if v.gpu == g]
-            on[j, g] = (floors, [m.variant[j, k] for k, v in enumerate(run.variants) if v.gpu == g], max(floors))
-
-    def rule(m, j, i, t):
+            on[j, g] = (floors, [m.v.variant[j, k] for k, v in enumerate(run.variants) if v.gpu == g], max(floors))
+    rows = RowCollector()
+    for j, i, t in m.JIT:
         floors, chosen, big = on[j, inputs.islands[i].gpu]
         # n_jit >= floor - big (2 - s_jt + e_jt - y_ji): body floor + big s - big e + big y - n <= 2 big
-        return linear(floors + [big, -big, big, -1],
-                      chosen + [m.started[j, t], m.ended[j, t], m.island[j, i], m.nodes[j, i, t]], -2 * big) <= 0
+        rows.add((j, i, t), floors + [big, -big, big, -1],
+                 chosen + [m.v.started[j, t], m.v.ended[j, t], m.v.island[j, i], m.v.nodes[j, i, t]], None, 2 * big)
+    m.res_floor = rows.rows()
 
-    m.res_floor = pyo.Constraint(m.JIT, rule=rule)
+
+def _pairs(keys: list, first: dict, second: dict, a, b) -> LinearRows:
+    """One row first[a(key)] - second[b(key)] <= 0 per key (a LinearRows)."""
+    rows = RowCollector()
+    rows.add_many(keys, [1, -1], [[first[a(*key)] for key in keys], [second[b(*key)] for key in keys]], None, 0)
+    return rows.rows()
 
 
 def def_phases(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """s_jt >= s_j,t-1 ;  e_jt >= e_j,t-1 ;  e_jt <= s_j,t-1 ;  e_j0 = 0: the active months
     a_jt = s_jt - e_jt are one contiguous block (started once, ended once, not before starting)."""
     later = [(j, t) for j, t in m.JT if t > 0]
-    m.def_started = pyo.Constraint(later, rule=lambda m, j, t: m.started[j, t] >= m.started[j, t - 1])
-    m.def_ended = pyo.Constraint(later, rule=lambda m, j, t: m.ended[j, t] >= m.ended[j, t - 1])
-    m.def_end_after_start = pyo.Constraint(later, rule=lambda m, j, t: m.ended[j, t] <= m.started[j, t - 1])
+    now, before = (lambda j, t: (j, t)), (lambda j, t: (j, t - 1))
+    m.def_started = _pairs(later, m.v.started, m.v.started, before, now)   # s_j,t-1 - s_jt <= 0
+    m.def_ended = _pairs(later, m.v.ended, m.v.ended, before, now)
+    m.def_end_after_start = _pairs(later, m.v.ended, m.v.started, now, before)   # e_jt - s_j,t-1 <= 0
     for j in range(len(inputs.runs)):
         m.ended[j, 0].fix(0)
 
@@ -391,35 +456,38 @@ def res_window(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         for t in range(min(m.window[j].start, len(inputs.hours))):
             m.started[j, t].fix(0)
     rows = [(j, t) for j, t in m.JT if t >= m.window[j].stop]
-    m.res_window = pyo.Constraint(rows, rule=lambda m, j, t: active(m, j, t) <= 0)
+    m.res_window = _pairs(rows, m.v.started, m.v.ended, lambda j, t: (j, t), lambda j, t: (j, t))
 
 
 def res_precedence(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """s_j2,t <= e_j1,t for (j1 before j2), every month t: j2 starts only after j1 has ended."""
     rows = [(j2, j1, t) for j2, run in enumerate(inputs.runs) for j1 in run.after for t in range(len(inputs.hours))]
-    m.res_precedence = pyo.Constraint(rows, rule=lambda m, j2, j1, t: m.started[j2, t] <= m.ended[j1, t])
+    m.res_precedence = _pairs(rows, m.v.started, m.v.ended, lambda j2, j1, t: (j2, t), lambda j2, j1, t: (j1, t))
 
 
 def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_j node_i n_jit <= O_it + B_i sum_{t0 in (t-L_i, t]} r_i,t0 + D_it   for each island, month
     (divided by the island's largest capacity)."""
-    def rule(m, i, t):
+    rows = RowCollector()
+    for (i, t), runs in m.jit_on.items():
+        if not runs:
+            continue
         isl = inputs.islands[i]
         scale = max(isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t], 1)
         blocks = held_blocks(m, inputs, i, t)
-        coefs = [isl.node / scale for _ in m.jit_on[i, t]] + [-(isl.block_gpus / scale) for _ in blocks]
-        body = linear(coefs, [m.nodes[j, i, t] for j in m.jit_on[i, t]] + blocks,
-                      -((isl.owned[t] + isl.on_demand[t]) / scale) if blocks else 0)
-        return body <= (0 if blocks else (isl.owned[t] + isl.on_demand[t]) / scale)
-
-    m.res_capacity = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
+        rows.add((i, t), [isl.node / scale for _ in runs] + [-(isl.block_gpus / scale) for _ in blocks],
+                 [m.v.nodes[j, i, t] for j in runs] + blocks, None, (isl.owned[t] + isl.on_demand[t]) / scale)
+    m.res_capacity = rows.rows()
 
 
 def res_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_{t0 in (t-L_i, t]} r_i,t0 <= R_i: at most R_i blocks held at once."""
-    rows = [(i, t) for i, t in m.IT if inputs.islands[i].block_gpus > 0 and t >= inputs.islands[i].first_block_month]
-    m.res_blocks = pyo.Constraint(rows, rule=lambda m, i, t: pyo.quicksum(
-        held_blocks(m, inputs, i, t)) <= inputs.islands[i].max_blocks)
+    rows = RowCollector()
+    for i, t in m.IT:
+        if inputs.islands[i].block_gpus > 0 and t >= inputs.islands[i].first_block_month:
+            held = held_blocks(m, inputs, i, t)
+            rows.add((i, t), [1] * len(held), held, None, inputs.islands[i].max_blocks)
+    m.res_blocks = rows.rows()
 
 
 def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -432,70 +500,75 @@ def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     that is on one island only. q exists only where K_it > 0; res_paid_island is left out where
     K_it >= node_i C_jit (then q_jit <= node_i u_jit <= node_i n_jit <= node_i C_jit y_ji already)."""
     node = {i: isl.node for i, isl in enumerate(inputs.islands)}
-    m.res_paid_use = pyo.Constraint(m.JITP, rule=lambda m, j, i, t: m.paid[j, i, t] <= node[i] * m.used[j, i, t])
+    use, island, total = RowCollector(), RowCollector(), RowCollector()
+    paid = m.v.paid
+    use.add_many(list(m.JITP), [1, [-node[i] for j, i, t in m.JITP]],
+                 [[paid[key] for key in m.JITP], [m.v.used[key] for key in m.JITP]], None, 0)
     tight = [(j, i, t) for j, i, t in m.JITP if m.paid_caps[i, t] < node[i] * m.cap[j, i, t]]
-    m.res_paid_island = pyo.Constraint(tight, rule=lambda m, j, i, t: m.paid[j, i, t] <= m.paid_caps[i, t]
-                                       * m.island[j, i])
-
-    def total(m, i, t):
-        isl = inputs.islands[i]
-        blocks = held_blocks(m, inputs, i, t)
-        body = linear([1 for _ in m.jit_on[i, t]] + [-isl.block_gpus for _ in blocks],
-                      [m.paid[j, i, t] for j in m.jit_on[i, t]] + blocks, -isl.owned[t] if blocks else 0)
-        return body <= (0 if blocks else isl.owned[t])
-
-    m.res_paid_total = pyo.Constraint([key for key, runs in m.jit_on.items() if runs and m.paid_caps[key] > 0],
-                                      rule=total)
+    island.add_many(tight, [1, [-m.paid_caps[i, t] for j, i, t in tight]],
+                    [[paid[key] for key in tight], [m.v.island[j, i] for j, i, t in tight]], None, 0)
+    for (i, t), runs in m.jit_on.items():
+        if runs and m.paid_caps[i, t] > 0:
+            blocks = held_blocks(m, inputs, i, t)
+            total.add((i, t), [1] * len(runs) + [-inputs.islands[i].block_gpus] * len(blocks),
+                      [m.v.paid[j, i, t] for j in runs] + blocks, None, inputs.islands[i].owned[t])
+    m.res_paid_use, m.res_paid_island, m.res_paid_total = use.rows(), island.rows(), total.rows()
 
 
 def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """o_it >= sum_j (node_i u_jit - q_jit): GPU-hours (/ h_t) used beyond the paid-for GPUs each run
     has a share of (res_paid) are on demand."""
-    def rule(m, i, t):
+    rows = RowCollector()
+    for (i, t), runs in m.jit_on.items():
         isl = inputs.islands[i]
-        if isl.on_demand_usd_per_gpu_hour == 0 and isl.on_demand[t] == 0:
-            return pyo.Constraint.Skip
-        paid = [m.paid[j, i, t] for j in m.jit_on[i, t]] if m.paid_caps[i, t] > 0 else []
-        used = [m.used[j, i, t] for j in m.jit_on[i, t]]
-        return linear([isl.node] * len(used) + [-1] * len(paid) + [-1], used + paid + [m.on_demand[i, t]]) <= 0
-
-    m.def_on_demand = pyo.Constraint([key for key, runs in m.jit_on.items() if runs], rule=rule)
+        if not runs or (isl.on_demand_usd_per_gpu_hour == 0 and isl.on_demand[t] == 0):
+            continue
+        paid = [m.v.paid[j, i, t] for j in runs] if m.paid_caps[i, t] > 0 else []
+        used = [m.v.used[j, i, t] for j in runs]
+        rows.add((i, t), [isl.node] * len(used) + [-1] * len(paid) + [-1], used + paid + [m.v.on_demand[i, t]],
+                 None, 0)
+    m.def_on_demand = rows.rows()
 
 
 def res_power(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_{j, i at site s} node_i m_i n_jit <= M_st   for each site and month with a limit
     (divided by M_st)."""
     at_site = {s: [i for i, isl in enumerate(inputs.islands) if isl.site == s] for s in range(len(inputs.grid_mw))}
-
-    def rule(m, s, t):
-        limit = inputs.grid_mw[s][t]
-        if limit is None:
-            return pyo.Constraint.Skip
-        terms = [(j, i) for i in at_site[s] for j in m.jit_on[i, t]]
-        if not terms:
-            return pyo.Constraint.Skip
-        isl = inputs.islands
-        return linear([isl[i].node * isl[i].mw_per_gpu / limit for j, i in terms], [m.nodes[j, i, t] for j, i in terms]) <= 1.0
-
-    m.res_power = pyo.Constraint([(s, t) for s in range(len(inputs.grid_mw)) for t in range(len(inputs.hours))],
-                                 rule=rule)
+    isl = inputs.islands
+    rows = RowCollector()
+    for s in range(len(inputs.grid_mw)):
+        for t in range(len(inputs.hours)):
+            limit = inputs.grid_mw[s][t]
+            terms = [(j, i) for i in at_site[s] for j in m.jit_on[i, t]] if limit is not None else []
+            if terms:
+                rows.add((s, t), [isl[i].node * isl[i].mw_per_gpu / limit for j, i in terms],
+                         [m.v.nodes[j, i, t] for j, i in terms], None, 1.0)
+    m.res_power = rows.rows()
 
 
 def _measures(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """cost_usd, co2_t and late_usd as expressions (module docstring)."""
-    isl = inputs.islands
-    m.cost_usd = pyo.Expression(expr=inputs.owned_usd
-                                + pyo.quicksum(isl[i].block_usd[t] * m.blocks[i, t] for i, t in m.IT0)
-                                + pyo.quicksum(isl[i].on_demand_usd_per_gpu_hour * inputs.hours[t] * m.on_demand[i, t]
-                                               for i, t in m.IT)
-                                + pyo.quicksum(inputs.runs[j].variants[k].fixed_usd * m.variant[j, k] for j, k in m.JK)
-                                + pyo.quicksum(run.staff_usd_per_month * active(m, j, t) for j, run in enumerate(inputs.runs)
-                                               if run.staff_usd_per_month for t in range(len(inputs.hours))))
-    m.co2_t = pyo.Expression(expr=pyo.quicksum(isl[i].node * inputs.hours[t] * isl[i].co2_t_per_gpu_hour[t]
-                                               * m.used[j, i, t] for j, i, t in m.JIT))
-    m.late_usd = pyo.Expression(expr=pyo.quicksum(
-        run.late_usd_per_month * active(m, j, t) for j, run in enumerate(inputs.runs)
-        for t in range(run.deadline + 1, len(inputs.hours))) if inputs.objective == "lateness" else 0.0)
+    """cost_usd, co2_t and late_usd as expressions (module docstring), each one flat LinearExpression
+    (c a_jt written as c s_jt - c e_jt): the terms, their order and their numbers are those of the
+    sums of products they stand for, so standard_repn reads the same linear form from them."""
+    isl, v, months = inputs.islands, m.v, range(len(inputs.hours))
+    staff = [term for j, run in enumerate(inputs.runs) if run.staff_usd_per_month for t in months
+             for term in _active_terms(m, run.staff_usd_per_month, j, t)]
+    m.cost_usd = pyo.Expression(expr=LinearExpression(
+        staff + [MonomialTermExpression((isl[i].block_usd[t], v.blocks[i, t])) for i, t in m.IT0] + [inputs.owned_usd]
+        + [MonomialTermExpression((isl[i].on_demand_usd_per_gpu_hour * inputs.hours[t], v.on_demand[i, t]))
+           for i, t in m.IT]
+        + [MonomialTermExpression((inputs.runs[j].variants[k].fixed_usd, v.variant[j, k])) for j, k in m.JK]))
+    m.co2_t = pyo.Expression(expr=LinearExpression(
+        [MonomialTermExpression((isl[i].node * inputs.hours[t] * isl[i].co2_t_per_gpu_hour[t], v.used[j, i, t]))
+         for j, i, t in m.JIT]))
+    m.late_usd = pyo.Expression(expr=LinearExpression(
+        [term for j, run in enumerate(inputs.runs) for t in range(run.deadline + 1, len(inputs.hours))
+         for term in _active_terms(m, run.late_usd_per_month, j, t)]) if inputs.objective == "lateness" else 0.0)
+
+
+def _active_terms(m: pyo.ConcreteModel, price: float, j: int, t: int) -> list:
+    """price a_jt as its two terms: price s_jt, -price e_jt."""
+    return [MonomialTermExpression((price, m.v.started[j, t])), MonomialTermExpression((-price, m.v.ended[j, t]))]
 
 
 def res_budget(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -551,10 +624,10 @@ def extract(m: pyo.ConcreteModel) -> CampaignChoice:
         k = max(range(len(run.variants)), key=lambda k: pyo.value(m.variant[j, k]))
         i = max(m.islands_of[j], key=lambda i: pyo.value(m.island[j, i]))
         node = inputs.islands[i].node
-        nodes = tuple(int(round(pyo.value(m.nodes[j, i, t]))) if (j, i, t) in m.JIT else 0 for t in months)
-        hours = tuple(max(0.0, pyo.value(m.used[j, i, t])) * node * inputs.hours[t] if (j, i, t) in m.JIT else 0.0
+        nodes = tuple(int(round(pyo.value(m.nodes[j, i, t]))) if (j, i, t) in m.cells else 0 for t in months)
+        hours = tuple(max(0.0, pyo.value(m.used[j, i, t])) * node * inputs.hours[t] if (j, i, t) in m.cells else 0.0
                       for t in months)
         runs.append(RunChoice(k, i, nodes, hours))
-    blocks = tuple(tuple(int(round(pyo.value(m.blocks[i, t]))) if (i, t) in m.IT0 else 0 for t in months)
+    blocks = tuple(tuple(int(round(pyo.value(m.blocks[i, t]))) if (i, t) in m.block_starts else 0 for t in months)
                    for i in range(len(inputs.islands)))
     return CampaignChoice(tuple(runs), blocks, pyo.value(m.objective_value) * m.objective_unit + m.objective_offset)

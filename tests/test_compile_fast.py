@@ -1,5 +1,6 @@
-"""compile_model's fast path (a LinearExpression body's terms read directly, models.campaign_plan
-writing its rows that way) hands HiGHS exactly the matrix Pyomo's standard_repn gives: every
+"""compile_model's fast path (a LinearRows component's lists read at once, as models.campaign_plan
+writes its rows, and a LinearExpression body's terms read directly) hands HiGHS exactly the matrix
+Pyomo's standard_repn gives (each LinearRows row's body read through standard_repn): every
 compile of every bundled instance and campaign (and random campaigns of the benchmark's shapes) is
 compared, array by array, with the same model compiled through standard_repn alone."""
 

@@ -1,9 +1,10 @@
 """The only code that talks to HiGHS (embedded through highspy).
 
-The Pyomo model is compiled to one row-wise matrix (each constraint's linear form read straight
-from a LinearExpression body, as the campaign model writes its rows, or else from Pyomo's
-standard_repn; the same matrix either way) and handed to HiGHS in ONE `passModel` call, whose status is checked: a refused
-model is an error, never a silently emptier one. HiGHS's own output is switched off before
+The Pyomo model is compiled to one row-wise matrix (a LinearRows component's rows, as the campaign
+model writes them (models.linear_rows), read from its lists at once; any other constraint's linear
+form read straight from a flat LinearExpression body, or else from Pyomo's standard_repn; the same
+matrix either way) and handed to HiGHS in ONE `passModel` call (its array form), whose status is
+checked: a refused model is an error, never a silently emptier one. HiGHS's own output is switched off before
 anything else, so nothing of the solver reaches stdout. After the run the solution values are
 loaded back into the Pyomo variables (models.training_plan.extract reads them).
 """
@@ -22,6 +23,8 @@ import pyomo.core as pyo  # the modelling layer only: pyomo.environ would also l
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.repn.standard_repn import generate_standard_repn
+
+from models.linear_rows import LinearRows
 
 Status = Literal["optimal", "infeasible", "time_limit", "error"]
 
@@ -63,8 +66,41 @@ class SolveResult:
 
 @dataclass
 class _Compiled:
+    """The model as HiGHS takes it: its columns (the Pyomo variables, in column order) and the
+    arrays of Highs.passModel's array form (a row-wise matrix), passed to HiGHS without copying
+    them element by element into a HighsLp first."""
     variables: list
-    lp: highspy.HighsLp
+    cost: np.ndarray
+    offset: float
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    start: np.ndarray       # int32, one per row and one more
+    index: np.ndarray       # int32 column of each entry
+    value: np.ndarray
+    integrality: np.ndarray   # int32 HighsVarType per column
+    sense: highspy.ObjSense
+
+    def pass_to(self, h: highspy.Highs):
+        """h.passModel of these arrays; returns HiGHS's status."""
+        return h.passModel(len(self.variables), len(self.row_lower), len(self.value), int(highspy.MatrixFormat.kRowwise),
+                           int(self.sense), self.offset, self.cost, self.col_lower, self.col_upper, self.row_lower,
+                           self.row_upper, self.start, self.index, self.value, self.integrality)
+
+    @property
+    def lp(self) -> highspy.HighsLp:
+        """The same model as a HighsLp (for a reader that wants one)."""
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(self.variables), len(self.row_lower)
+        lp.col_cost_, lp.offset_, lp.sense_ = self.cost, self.offset, self.sense
+        lp.col_lower_, lp.col_upper_ = self.col_lower, self.col_upper
+        lp.row_lower_, lp.row_upper_ = self.row_lower, self.row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = len(self.variables), len(self.row_lower)
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = self.start, self.index, self.value
+        lp.integrality_ = [highspy.HighsVarType(int(k)) for k in self.integrality]
+        return lp
 
 
 _NATIVE = (int, float)
@@ -75,8 +111,8 @@ def linear_terms(body) -> tuple[float, list, list] | None:
     terms (a number, a variable, or a number times a variable each), or None when the body is
     anything else (then Pyomo's standard_repn collects it). It is the linear form standard_repn
     gives, without walking the expression again (a fixed variable, a variable named twice: the
-    caller, _matrix, handles them as standard_repn does); the campaign model builds its rows this
-    way (models.campaign_plan); tests/test_compile_fast.py holds the two equal, array by array."""
+    caller, _matrix, handles them as standard_repn does); tests/test_compile_fast.py holds the two
+    equal, array by array."""
     if body.__class__ is not LinearExpression:
         return None
     const, variables, coefs = 0, [], []
@@ -118,8 +154,29 @@ class _Rows:
 
 
 def _rows(model: pyo.ConcreteModel, fast: bool) -> _Rows:
+    """The rows in the order of component_data_objects: component by component, each in its
+    index order; a LinearRows component (models.linear_rows) read as its lists at once on the fast
+    path."""
     rows = _Rows([], [], [], [], [], [])
-    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+    for component in model.component_objects(pyo.Constraint, active=True, descend_into=True):
+        given = component.entries() if fast and isinstance(component, LinearRows) else None
+        if given is None:
+            _rows_one_by_one(component.values(), fast, rows)
+            continue
+        variables, coefs, counts, lower, upper = given
+        rows.variables.extend(variables)
+        rows.coefs.extend(coefs)
+        rows.counts.extend(counts)
+        rows.lower.extend(lower)
+        rows.upper.extend(upper)
+        rows.consts.extend([0] * len(counts))
+    return rows
+
+
+def _rows_one_by_one(constraints, fast: bool, rows: _Rows) -> None:
+    for con in constraints:
+        if not con.active:
+            continue
         low, body, high = con.to_bounded_expression(evaluate_bounds=True)   # one pass over the relation
         terms = linear_terms(body) if fast else None
         const, variables, coefs = _repn(body, con) if terms is None else terms
@@ -129,7 +186,6 @@ def _rows(model: pyo.ConcreteModel, fast: bool) -> _Rows:
         rows.lower.append(-math.inf if low is None else low)
         rows.upper.append(math.inf if high is None else high)
         rows.consts.append(const)
-    return rows
 
 
 def _first_seen(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -199,34 +255,20 @@ def _to_lp(model, variables, starts, cols, vals, lower, upper) -> _Compiled:
     orepn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
     cost_cols = [(col(v), float(c)) for v, c in zip(orepn.linear_vars, orepn.linear_coefs)]
 
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(variables)
-    lp.num_row_ = len(lower)
     costs = np.zeros(len(variables))
     for j, c in cost_cols:
         costs[j] += c
-    lp.col_cost_ = costs
-    lp.offset_ = float(orepn.constant)
     bounds = np.array([v.bounds for v in variables], dtype=float).reshape(len(variables), 2)   # None -> nan
-    lp.col_lower_ = np.where(np.isnan(bounds[:, 0]), -math.inf, bounds[:, 0])
-    lp.col_upper_ = np.where(np.isnan(bounds[:, 1]), math.inf, bounds[:, 1])
-    lp.row_lower_ = lower
-    lp.row_upper_ = upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = len(variables)
-    lp.a_matrix_.num_row_ = len(lower)
-    lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
-    lp.a_matrix_.index_ = np.asarray(cols, dtype=np.int32)
-    lp.a_matrix_.value_ = vals
-    kind: dict = {}   # id(domain) -> HiGHS type (variables share a few domains: Binary, Reals, ...)
-    for v in variables:
-        if id(v.domain) not in kind:
-            kind[id(v.domain)] = highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary() \
-                else highspy.HighsVarType.kContinuous
-    lp.integrality_ = [kind[id(v.domain)] for v in variables]
-    if objective.sense != pyo.minimize:
-        lp.sense_ = highspy.ObjSense.kMaximize
-    return _Compiled(variables, lp)
+    domains = [id(v.domain) for v in variables]
+    one_of = dict(zip(domains, variables))   # a variable of each domain (they share a few: Binary, Reals, ...)
+    kind = {d: int(highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary() else highspy.HighsVarType.kContinuous)
+            for d, v in one_of.items()}
+    sense = highspy.ObjSense.kMinimize if objective.sense == pyo.minimize else highspy.ObjSense.kMaximize
+    return _Compiled(variables, costs, float(orepn.constant), np.where(np.isnan(bounds[:, 0]), -math.inf, bounds[:, 0]),
+                     np.where(np.isnan(bounds[:, 1]), math.inf, bounds[:, 1]), np.asarray(lower, dtype=float),
+                     np.asarray(upper, dtype=float), np.asarray(starts, dtype=np.int32), np.asarray(cols, dtype=np.int32),
+                     np.asarray(vals, dtype=float), np.fromiter(map(kind.__getitem__, domains), dtype=np.int32,
+                                                                count=len(domains)), sense)
 
 
 def _check(status, what: str) -> None:
@@ -287,10 +329,11 @@ class Solver:
         options.update(dict(self.options.highs_options))
         for name, value in options.items():
             _check(h.setOptionValue(name, value), f"option {name}={value}")
-        _check(h.passModel(compiled.lp), "the model")
-        if h.getNumRow() != compiled.lp.num_row_ or h.getNumCol() != compiled.lp.num_col_:
+        _check(compiled.pass_to(h), "the model")
+        rows, columns = len(compiled.row_lower), len(compiled.variables)
+        if h.getNumRow() != rows or h.getNumCol() != columns:
             raise SolverError(f"HiGHS holds {h.getNumRow()} rows x {h.getNumCol()} columns, "
-                              f"the model has {compiled.lp.num_row_} x {compiled.lp.num_col_}")
+                              f"the model has {rows} x {columns}")
         return h
 
     def solve(self) -> SolveResult:

@@ -1,0 +1,128 @@
+"""LinearRows: an indexed Pyomo Constraint whose rows are given as numbers (CSR-like lists), not as
+expressions, for a model with thousands of linear rows (models.campaign_plan).
+
+Pyomo's own bulk component, MatrixConstraint (pyomo.core.base.matrix_constraint), no longer works
+with Pyomo 6's Block.component_data_objects (it breaks on values(sort) and on ConstraintData's
+_expr), and it numbers its rows 0..n-1. LinearRows keeps every row under its own index (res_use[j,
+i, t]) and builds each row the way Pyomo's template constraints do (TemplateConstraintData): its
+ConstraintData is made without an expression and makes it from its row only when asked (`expr`,
+set_value), then becoming a plain ConstraintData. to_bounded_expression gives (lower, body,
+upper) straight from the row, so any Pyomo consumer (standard_repn, the writers, value, pprint)
+sees the row it describes; planner.optimize.solve.compile_model reads a LinearRows component's
+lists directly (`entries`) instead of visiting its rows one by one.
+
+A row is lower <= sum_n coefs[n] variables[n] <= upper (None: no bound; lower == upper: an equality).
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+
+from pyomo.core.base.constraint import ConstraintData, IndexedConstraint
+from pyomo.core.base.set import Any
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
+
+class LinearRowData(ConstraintData):
+    """One row of a LinearRows; `_expr` holds its row number until the expression is asked for."""
+
+    __slots__ = ()
+
+    def __init__(self, component, index, row: int):
+        self._component = component   # inlined ConstraintData/ComponentData construction, as Pyomo's
+        self._active = True           # TemplateConstraintData does
+        self._index = index
+        self._expr = row
+
+    def to_bounded_expression(self, evaluate_bounds=False):
+        rows = self.parent_component()
+        row = self._expr
+        a, b = rows.starts[row], rows.starts[row + 1]
+        terms = [v if c == 1 else MonomialTermExpression((c, v))
+                 for c, v in zip(rows.coefs[a:b], rows.variables[a:b])]
+        return rows.lower[row], LinearExpression(terms), rows.upper[row]
+
+    def _materialize(self) -> None:
+        relation = self.to_bounded_expression()
+        self.__class__ = ConstraintData
+        if relation[0] is not None and relation[0] == relation[2]:
+            self.set_value(relation[1] == relation[0])
+        else:
+            self.set_value(relation)
+
+    @property
+    def equality(self):
+        rows = self.parent_component()
+        return rows.lower[self._expr] is not None and rows.lower[self._expr] == rows.upper[self._expr]
+
+    @property
+    def expr(self):
+        self._materialize()
+        return self._expr
+
+    def set_value(self, expr):
+        self._materialize()
+        return self.set_value(expr)
+
+
+class LinearRows(IndexedConstraint):
+    """Rows `keys[r]`: lower[r] <= sum_{n in starts[r]:starts[r+1]} coefs[n] variables[n] <= upper[r]."""
+
+    def __init__(self, keys: list, starts: list[int], variables: list, coefs: list, lower: list, upper: list):
+        if not (len(keys) == len(lower) == len(upper) == len(starts) - 1 and len(variables) == len(coefs)
+                == starts[-1]):
+            raise ValueError("LinearRows: keys, starts, variables, coefs and bounds disagree in length")
+        IndexedConstraint.__init__(self, Any)
+        self.keys_in_order = keys
+        self.starts = starts
+        self.variables = variables
+        self.coefs = coefs
+        self.lower = lower
+        self.upper = upper
+
+    def construct(self, data=None):
+        if self._constructed:
+            return
+        self._constructed = True
+        ref = weakref.ref(self)
+        self._data = {key: LinearRowData(ref, key, row) for row, key in enumerate(self.keys_in_order)}
+
+    def entries(self):
+        """(variables, coefs, entries per row, lower, upper) of every row (bounds as floats, +-inf
+        for none), or None when a row is inactive or no longer its own numbers (set_value)."""
+        if any(d.__class__ is not LinearRowData or not d._active for d in self._data.values()):
+            return None
+        counts = [b - a for a, b in zip(self.starts, self.starts[1:])]
+        return (self.variables, self.coefs, counts, [-math.inf if x is None else x for x in self.lower],
+                [math.inf if x is None else x for x in self.upper])
+
+
+class RowCollector:
+    """Rows collected one by one (add), then one LinearRows (rows)."""
+
+    def __init__(self):
+        self.keys, self.starts, self.variables, self.coefs, self.lower, self.upper = [], [0], [], [], [], []
+
+    def add(self, key, coefs: list, variables: list, lower, upper) -> None:
+        self.keys.append(key)
+        self.coefs.extend(coefs)
+        self.variables.extend(variables)
+        self.starts.append(len(self.variables))
+        self.lower.append(lower)
+        self.upper.append(upper)
+
+    def add_many(self, keys: list, coefs: list, variables: list, lower, upper) -> None:
+        """Rows of one width at once: row r is lower <= sum_n coefs[n][r] variables[n][r] <= upper,
+        each coefs[n] a list (one number per row) or one number for every row."""
+        count, width, base = len(keys), len(variables), len(self.variables)
+        self.keys.extend(keys)
+        columns = [c if isinstance(c, list) else [c] * count for c in coefs]
+        self.coefs.extend([c for row in zip(*columns) for c in row])
+        self.variables.extend([v for row in zip(*variables) for v in row])
+        self.starts.extend(range(base + width, base + width * count + 1, width))
+        self.lower.extend([lower] * count)
+        self.upper.extend([upper] * count)
+
+    def rows(self) -> LinearRows:
+        return LinearRows(self.keys, self.starts, self.variables, self.coefs, self.lower, self.upper)
