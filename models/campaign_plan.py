@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import accumulate, islice, takewhile
 from types import SimpleNamespace
 
 import pyomo.core as pyo  # the modelling layer only
@@ -100,15 +101,19 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     m.island = pyo.Var(m.JI, domain=binary)
     m.pair = pyo.Var(m.JKI, domain=pyo.UnitInterval)
     caps = {key: (0, m.cap[key]) for key in m.cells}
-    m.nodes = pyo.Var(m.JIT, domain=integer, bounds=caps)
-    m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals, bounds=caps)
-    isl = inputs.islands   # bounds as dicts: a rule per variable is a Python call each
-    m.paid = pyo.Var(m.JITP, domain=pyo.NonNegativeReals,
-                     bounds={(j, i, t): (0, min(m.paid_caps[i, t], isl[i].node * m.cap[j, i, t])) for j, i, t in m.JITP})
+    m.nodes = pyo.Var(m.JIT, domain=integer)
+    m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals)
+    m.paid = pyo.Var(m.JITP, domain=pyo.NonNegativeReals)
     m.started = pyo.Var(m.JT, domain=binary)
     m.ended = pyo.Var(m.JT, domain=binary)
-    m.blocks = pyo.Var(m.IT0, domain=integer, bounds={(i, t): (0, isl[i].max_blocks) for i, t in m.IT0})
-    m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals, bounds={(i, t): (0, isl[i].on_demand[t]) for i, t in m.IT})
+    m.blocks = pyo.Var(m.IT0, domain=integer)
+    m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals)
+    isl = inputs.islands   # bounds as dicts (set_bounds): a rule per variable is a Python call each
+    set_bounds(m.nodes, caps)
+    set_bounds(m.used, caps)
+    set_bounds(m.paid, {(j, i, t): (0, min(m.paid_caps[i, t], isl[i].node * m.cap[j, i, t])) for j, i, t in m.JITP})
+    set_bounds(m.blocks, {(i, t): (0, isl[i].max_blocks) for i, t in m.IT0})
+    set_bounds(m.on_demand, {(i, t): (0, isl[i].on_demand[t]) for i, t in m.IT})
     m.v = lookup(m)
     for row in (def_one_variant, def_pair, res_work, res_use, res_hold, res_active, res_floor, res_idle, def_phases,
                 res_window, res_precedence, res_capacity, res_blocks, res_paid, def_on_demand, res_power,
@@ -119,6 +124,27 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     res_carbon(m, inputs)
     def_objective(m, inputs)
     return m
+
+
+def set_bounds(var: pyo.Var, bounds: dict) -> None:
+    """(lower, upper) = bounds[index] for each VarData of `var`. A finite int or float is stored as
+    the Var's own setters store it (VarData._lb, _ub: Pyomo internals, written directly: a bounds rule
+    costs a Python call and two property setters per variable); anything else, or a Pyomo whose
+    VarData has no _lb, goes through the setters. tests/test_campaign_bounds.py holds the bounds equal
+    to a bounds rule's."""
+    datas = data_of(var)
+    direct = all(hasattr(data, "_lb") and hasattr(data, "_ub") for data in islice(datas.values(), 1))
+    for key, data in datas.items():
+        lower, upper = bounds[key]
+        if direct and lower.__class__ in _NUMBERS and upper.__class__ in _NUMBERS and math.isfinite(lower) \
+                and math.isfinite(upper):
+            data._lb, data._ub = lower, upper
+        else:
+            data.setlb(lower)
+            data.setub(upper)
+
+
+_NUMBERS = (int, float)
 
 
 def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -173,16 +199,16 @@ def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo
     month = [node_cap(inputs, nmax, i, t, island) for t in window]
     gpu_hours = [inputs.hours[t] * isl.node * c if c >= floor else None for t, c in zip(window, month)]
     best = [0.0] * len(gpu_hours)
-    for a in range(len(gpu_hours)):
-        total = 0.0
-        for m, value in enumerate(gpu_hours[a:]):
-            if value is None:
-                break
-            total += value
-            best[m] = max(best[m], total)
+    for a in range(len(gpu_hours)):   # the sums from month a on, added one month at a time from 0.0
+        sums = list(accumulate(takewhile(_is_number, gpu_hours[a:]), initial=0.0))[1:]
+        best[:len(sums)] = map(max, best, sums)   # max(best[m], sum): the earlier one on a tie
     if memo is not None:
         memo[key] = best
     return best
+
+
+def _is_number(value) -> bool:
+    return value is not None
 
 
 def least_months(work_gpu_hours: float, reaches: list[list[float]]) -> int:
@@ -244,10 +270,20 @@ def paid_cap(inputs: CampaignInputs, i: int, t: int) -> int:
     return isl.owned[t] + (isl.block_gpus * isl.max_blocks if isl.block_gpus and t >= isl.first_block_month else 0)
 
 
+def data_of(var: pyo.Var) -> dict:
+    """Index -> VarData of a dense indexed Var, in its index order: the dict Pyomo keeps them in
+    (IndexedComponent._data, read directly: items() is a Python generator with a lookup each) when
+    it holds every index, else items()."""
+    data = getattr(var, "_data", None)
+    if data.__class__ is dict and len(data) == len(var.index_set()):
+        return data
+    return dict(var.items())
+
+
 def lookup(m: pyo.ConcreteModel) -> SimpleNamespace:
     """Each variable family as a plain dict from its index to its variable (the rows look thousands
     of them up; a dict does it without Pyomo's index checks)."""
-    return SimpleNamespace(**{name: dict(getattr(m, name).items()) for name in
+    return SimpleNamespace(**{name: dict(data_of(getattr(m, name))) for name in
                               ("variant", "island", "pair", "nodes", "used", "paid", "started", "ended", "blocks",
                                "on_demand")})
 
