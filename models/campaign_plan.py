@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import accumulate, islice, takewhile
+from itertools import accumulate, chain, islice
 from types import SimpleNamespace
 
 import pyomo.core as pyo  # the modelling layer only
@@ -133,18 +133,18 @@ def set_bounds(var: pyo.Var, bounds: dict) -> None:
     VarData has no _lb, goes through the setters. tests/test_campaign_bounds.py holds the bounds equal
     to a bounds rule's."""
     datas = data_of(var)
-    direct = all(hasattr(data, "_lb") and hasattr(data, "_ub") for data in islice(datas.values(), 1))
+    numbers = list(chain.from_iterable(bounds[key] for key in datas))
+    if all(hasattr(data, "_lb") and hasattr(data, "_ub") for data in islice(datas.values(), 1)) \
+            and set(map(type, numbers)) <= _NUMBERS and all(map(math.isfinite, numbers)):
+        for key, data in datas.items():
+            data._lb, data._ub = bounds[key]
+        return
     for key, data in datas.items():
-        lower, upper = bounds[key]
-        if direct and lower.__class__ in _NUMBERS and upper.__class__ in _NUMBERS and math.isfinite(lower) \
-                and math.isfinite(upper):
-            data._lb, data._ub = lower, upper
-        else:
-            data.setlb(lower)
-            data.setub(upper)
+        data.setlb(bounds[key][0])
+        data.setub(bounds[key][1])
 
 
-_NUMBERS = (int, float)
+_NUMBERS = {int, float}
 
 
 def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -199,16 +199,16 @@ def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo
     month = [node_cap(inputs, nmax, i, t, island) for t in window]
     gpu_hours = [inputs.hours[t] * isl.node * c if c >= floor else None for t, c in zip(window, month)]
     best = [0.0] * len(gpu_hours)
-    for a in range(len(gpu_hours)):   # the sums from month a on, added one month at a time from 0.0
-        sums = list(accumulate(takewhile(_is_number, gpu_hours[a:]), initial=0.0))[1:]
+    stop = len(gpu_hours)   # the first month from a on where the run cannot be active
+    for a in reversed(range(len(gpu_hours))):   # the sums from month a on, one month at a time from 0.0
+        if gpu_hours[a] is None:
+            stop = a
+            continue
+        sums = list(accumulate(gpu_hours[a:stop], initial=0.0))[1:]
         best[:len(sums)] = map(max, best, sums)   # max(best[m], sum): the earlier one on a tie
     if memo is not None:
         memo[key] = best
     return best
-
-
-def _is_number(value) -> bool:
-    return value is not None
 
 
 def least_months(work_gpu_hours: float, reaches: list[list[float]]) -> int:
@@ -511,7 +511,7 @@ def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         isl = inputs.islands[i]
         scale = max(isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t], 1)
         blocks = held_blocks(m, inputs, i, t)
-        rows.add((i, t), [isl.node / scale for _ in runs] + [-(isl.block_gpus / scale) for _ in blocks],
+        rows.add((i, t), [isl.node / scale] * len(runs) + [-(isl.block_gpus / scale)] * len(blocks),
                  [m.v.nodes[j, i, t] for j in runs] + blocks, None, (isl.owned[t] + isl.on_demand[t]) / scale)
     m.res_capacity = rows.rows()
 

@@ -17,6 +17,7 @@ A row is lower <= sum_n coefs[n] variables[n] <= upper (None: no bound; lower ==
 from __future__ import annotations
 
 import math
+import operator
 import weakref
 from itertools import accumulate, chain
 
@@ -113,7 +114,7 @@ class LinearRows(IndexedConstraint):
         if not self.__dict__.get("_unmade") and any(d.__class__ is not LinearRowData or not d._active
                                                     for d in self._data.values()):
             return None
-        counts = [b - a for a, b in zip(self.starts, self.starts[1:])]
+        counts = list(map(operator.sub, self.starts[1:], self.starts))
         return (self.variables, self.coefs, counts, [-math.inf if x is None else x for x in self.lower],
                 [math.inf if x is None else x for x in self.upper])
 

@@ -276,7 +276,7 @@ def _raw_bounds(variables: list, domain_bounds: np.ndarray) -> np.ndarray | None
 
 
 def _to_lp(model, fast, variables, starts, cols, vals, lower, upper) -> _Compiled:
-    index = {id(v): j for j, v in enumerate(variables)}
+    index = dict(zip(map(id, variables), range(len(variables))))
 
     def col(var) -> int:
         key = id(var)
