@@ -657,9 +657,15 @@ def objective_terms(m: pyo.ConcreteModel, inputs: CampaignInputs) -> tuple[float
             continue   # price * co2_t with price 0: no terms
         multiplier = unit if factor is None else unit * factor
         const += multiplier * getattr(m, name).expr.constant
+        terms = m.measure_terms[name]
+        variables = [var for _, var in terms]
+        keys = list(map(id, variables))
+        if not merged and len(set(keys)) == len(keys):   # each variable once: its own term
+            merged = {key: [var, coef] for key, var, coef in zip(keys, variables, [multiplier * c for c, _ in terms])
+                      if coef}
+            continue
         own: dict = {}
-        for coef, var in m.measure_terms[name]:
-            key = id(var)
+        for key, (coef, var) in zip(keys, terms):
             if key in own:
                 own[key][1] += multiplier * coef
             else:
