@@ -6,10 +6,11 @@ with Pyomo 6's Block.component_data_objects (it breaks on values(sort) and on Co
 _expr), and it numbers its rows 0..n-1. LinearRows keeps every row under its own index (res_use[j,
 i, t]) and builds each row the way Pyomo's template constraints do (TemplateConstraintData): its
 ConstraintData is made without an expression and makes it from its row only when asked (`expr`,
-set_value), then becoming a plain ConstraintData. to_bounded_expression gives (lower, body,
-upper) straight from the row, so any Pyomo consumer (standard_repn, the writers, value, pprint)
-sees the row it describes; planner.optimize.solve.compile_model reads a LinearRows component's
-lists directly (`entries`) instead of visiting its rows one by one.
+set_value), then becoming a plain ConstraintData; the row objects themselves are made when Pyomo
+first reaches for them (`_data`), never by a compile that reads the lists. to_bounded_expression
+gives (lower, body, upper) straight from the row, so any Pyomo consumer (standard_repn, the
+writers, value, pprint) sees the row it describes; planner.optimize.solve.compile_model reads a
+LinearRows component's lists directly (`entries`) instead of visiting its rows one by one.
 
 A row is lower <= sum_n coefs[n] variables[n] <= upper (None: no bound; lower == upper: an equality).
 """
@@ -96,7 +97,8 @@ class LinearRows(IndexedConstraint):
         (iteration, [], len, component_data_objects) comes through here."""
         if self.__dict__.get("_unmade"):
             ref = weakref.ref(self)
-            self.__dict__["_rows_data"] = {key: LinearRowData(ref, key, row) for row, key in enumerate(self.keys_in_order)}
+            self.__dict__["_rows_data"] = {key: LinearRowData(ref, key, row)
+                                           for row, key in enumerate(self.keys_in_order)}
             self.__dict__["_unmade"] = False
         return self.__dict__["_rows_data"]
 
