@@ -39,8 +39,9 @@ least cost among the plans within 1e-7 of the least CO2, then_least_cost).
 Work rows are divided by the run's largest W, capacity rows by the island's largest capacity, power
 rows by the limit: coefficients stay near 1.
 
-Representation: every row family of the list above but the three single rows (res_budget,
-res_carbon, def_objective) is one LinearRows component (models.linear_rows) under its name, built
+Representation: every row family of the list above but the two single rows res_budget and
+res_carbon is one LinearRows component (models.linear_rows) under its name (def_objective too: its
+one row's numbers are those standard_repn reads from the relation, objective_terms), built
 from coefficient and variable lists (no Pyomo expression per row; each row keeps its index, e.g.
 res_use[j,i,t], and gives its expression when asked). Each row's terms come in the order, signs
 and bounds Pyomo's own algebra of the written relation gives (x <= y as x - y <= 0, a constant
@@ -52,6 +53,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import accumulate, chain, islice
 from types import SimpleNamespace
 
 import pyomo.core as pyo  # the modelling layer only
@@ -100,15 +102,19 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     m.island = pyo.Var(m.JI, domain=binary)
     m.pair = pyo.Var(m.JKI, domain=pyo.UnitInterval)
     caps = {key: (0, m.cap[key]) for key in m.cells}
-    m.nodes = pyo.Var(m.JIT, domain=integer, bounds=caps)
-    m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals, bounds=caps)
-    isl = inputs.islands   # bounds as dicts: a rule per variable is a Python call each
-    m.paid = pyo.Var(m.JITP, domain=pyo.NonNegativeReals,
-                     bounds={(j, i, t): (0, min(m.paid_caps[i, t], isl[i].node * m.cap[j, i, t])) for j, i, t in m.JITP})
+    m.nodes = pyo.Var(m.JIT, domain=integer)
+    m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals)
+    m.paid = pyo.Var(m.JITP, domain=pyo.NonNegativeReals)
     m.started = pyo.Var(m.JT, domain=binary)
     m.ended = pyo.Var(m.JT, domain=binary)
-    m.blocks = pyo.Var(m.IT0, domain=integer, bounds={(i, t): (0, isl[i].max_blocks) for i, t in m.IT0})
-    m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals, bounds={(i, t): (0, isl[i].on_demand[t]) for i, t in m.IT})
+    m.blocks = pyo.Var(m.IT0, domain=integer)
+    m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals)
+    isl = inputs.islands   # bounds as dicts (set_bounds): a rule per variable is a Python call each
+    set_bounds(m.nodes, caps)
+    set_bounds(m.used, caps)
+    set_bounds(m.paid, {(j, i, t): (0, min(m.paid_caps[i, t], isl[i].node * m.cap[j, i, t])) for j, i, t in m.JITP})
+    set_bounds(m.blocks, {(i, t): (0, isl[i].max_blocks) for i, t in m.IT0})
+    set_bounds(m.on_demand, {(i, t): (0, isl[i].on_demand[t]) for i, t in m.IT})
     m.v = lookup(m)
     for row in (def_one_variant, def_pair, res_work, res_use, res_hold, res_active, res_floor, res_idle, def_phases,
                 res_window, res_precedence, res_capacity, res_blocks, res_paid, def_on_demand, res_power,
@@ -119,6 +125,27 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     res_carbon(m, inputs)
     def_objective(m, inputs)
     return m
+
+
+def set_bounds(var: pyo.Var, bounds: dict) -> None:
+    """(lower, upper) = bounds[index] for each VarData of `var`. A finite int or float is stored as
+    the Var's own setters store it (VarData._lb, _ub: Pyomo internals, written directly: a bounds rule
+    costs a Python call and two property setters per variable); anything else, or a Pyomo whose
+    VarData has no _lb, goes through the setters. tests/test_campaign_bounds.py holds the bounds equal
+    to a bounds rule's."""
+    datas = data_of(var)
+    numbers = list(chain.from_iterable(bounds[key] for key in datas))
+    if all(hasattr(data, "_lb") and hasattr(data, "_ub") for data in islice(datas.values(), 1)) \
+            and set(map(type, numbers)) <= _NUMBERS and all(map(math.isfinite, numbers)):
+        for key, data in datas.items():
+            data._lb, data._ub = bounds[key]
+        return
+    for key, data in datas.items():
+        data.setlb(bounds[key][0])
+        data.setub(bounds[key][1])
+
+
+_NUMBERS = {int, float}
 
 
 def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -173,13 +200,13 @@ def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo
     month = [node_cap(inputs, nmax, i, t, island) for t in window]
     gpu_hours = [inputs.hours[t] * isl.node * c if c >= floor else None for t, c in zip(window, month)]
     best = [0.0] * len(gpu_hours)
-    for a in range(len(gpu_hours)):
-        total = 0.0
-        for m, value in enumerate(gpu_hours[a:]):
-            if value is None:
-                break
-            total += value
-            best[m] = max(best[m], total)
+    stop = len(gpu_hours)   # the first month from a on where the run cannot be active
+    for a in reversed(range(len(gpu_hours))):   # the sums from month a on, one month at a time from 0.0
+        if gpu_hours[a] is None:
+            stop = a
+            continue
+        sums = list(accumulate(gpu_hours[a:stop], initial=0.0))[1:]
+        best[:len(sums)] = map(max, best, sums)   # max(best[m], sum): the earlier one on a tie
     if memo is not None:
         memo[key] = best
     return best
@@ -244,10 +271,20 @@ def paid_cap(inputs: CampaignInputs, i: int, t: int) -> int:
     return isl.owned[t] + (isl.block_gpus * isl.max_blocks if isl.block_gpus and t >= isl.first_block_month else 0)
 
 
+def data_of(var: pyo.Var) -> dict:
+    """Index -> VarData of a dense indexed Var, in its index order: the dict Pyomo keeps them in
+    (IndexedComponent._data, read directly: items() is a Python generator with a lookup each) when
+    it holds every index, else items()."""
+    data = getattr(var, "_data", None)
+    if data.__class__ is dict and len(data) == len(var.index_set()):
+        return data
+    return dict(var.items())
+
+
 def lookup(m: pyo.ConcreteModel) -> SimpleNamespace:
     """Each variable family as a plain dict from its index to its variable (the rows look thousands
     of them up; a dict does it without Pyomo's index checks)."""
-    return SimpleNamespace(**{name: dict(getattr(m, name).items()) for name in
+    return SimpleNamespace(**{name: dict(data_of(getattr(m, name))) for name in
                               ("variant", "island", "pair", "nodes", "used", "paid", "started", "ended", "blocks",
                                "on_demand")})
 
@@ -475,7 +512,7 @@ def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         isl = inputs.islands[i]
         scale = max(isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t], 1)
         blocks = held_blocks(m, inputs, i, t)
-        rows.add((i, t), [isl.node / scale for _ in runs] + [-(isl.block_gpus / scale) for _ in blocks],
+        rows.add((i, t), [isl.node / scale] * len(runs) + [-(isl.block_gpus / scale)] * len(blocks),
                  [m.v.nodes[j, i, t] for j in runs] + blocks, None, (isl.owned[t] + isl.on_demand[t]) / scale)
     m.res_capacity = rows.rows()
 
@@ -549,26 +586,29 @@ def res_power(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def _measures(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """cost_usd, co2_t and late_usd as expressions (module docstring), each one flat LinearExpression
     (c a_jt written as c s_jt - c e_jt): the terms, their order and their numbers are those of the
-    sums of products they stand for, so standard_repn reads the same linear form from them."""
+    sums of products they stand for, so standard_repn reads the same linear form from them.
+    m.measure_terms keeps each one's (coefficient, variable) pairs in that order (def_objective)."""
     isl, v, months = inputs.islands, m.v, range(len(inputs.hours))
     staff = [term for j, run in enumerate(inputs.runs) if run.staff_usd_per_month for t in months
              for term in _active_terms(m, run.staff_usd_per_month, j, t)]
+    before_owned = staff + [(isl[i].block_usd[t], v.blocks[i, t]) for i, t in m.IT0]
+    after_owned = [(isl[i].on_demand_usd_per_gpu_hour * inputs.hours[t], v.on_demand[i, t]) for i, t in m.IT] \
+        + [(inputs.runs[j].variants[k].fixed_usd, v.variant[j, k]) for j, k in m.JK]
+    co2 = [(isl[i].node * inputs.hours[t] * isl[i].co2_t_per_gpu_hour[t], v.used[j, i, t]) for j, i, t in m.JIT]
+    late = [term for j, run in enumerate(inputs.runs) for t in range(run.deadline + 1, len(inputs.hours))
+            for term in _active_terms(m, run.late_usd_per_month, j, t)] if inputs.objective == "lateness" else []
+    m.measure_terms = {"cost_usd": before_owned + after_owned, "co2_t": co2, "late_usd": late}
     m.cost_usd = pyo.Expression(expr=LinearExpression(
-        staff + [MonomialTermExpression((isl[i].block_usd[t], v.blocks[i, t])) for i, t in m.IT0] + [inputs.owned_usd]
-        + [MonomialTermExpression((isl[i].on_demand_usd_per_gpu_hour * inputs.hours[t], v.on_demand[i, t]))
-           for i, t in m.IT]
-        + [MonomialTermExpression((inputs.runs[j].variants[k].fixed_usd, v.variant[j, k])) for j, k in m.JK]))
-    m.co2_t = pyo.Expression(expr=LinearExpression(
-        [MonomialTermExpression((isl[i].node * inputs.hours[t] * isl[i].co2_t_per_gpu_hour[t], v.used[j, i, t]))
-         for j, i, t in m.JIT]))
-    m.late_usd = pyo.Expression(expr=LinearExpression(
-        [term for j, run in enumerate(inputs.runs) for t in range(run.deadline + 1, len(inputs.hours))
-         for term in _active_terms(m, run.late_usd_per_month, j, t)]) if inputs.objective == "lateness" else 0.0)
+        [MonomialTermExpression(term) for term in before_owned] + [inputs.owned_usd]
+        + [MonomialTermExpression(term) for term in after_owned]))
+    m.co2_t = pyo.Expression(expr=LinearExpression([MonomialTermExpression(term) for term in co2]))
+    m.late_usd = pyo.Expression(expr=LinearExpression([MonomialTermExpression(term) for term in late])
+                                if inputs.objective == "lateness" else 0.0)
 
 
 def _active_terms(m: pyo.ConcreteModel, price: float, j: int, t: int) -> list:
-    """price a_jt as its two terms: price s_jt, -price e_jt."""
-    return [MonomialTermExpression((price, m.v.started[j, t])), MonomialTermExpression((-price, m.v.ended[j, t]))]
+    """price a_jt as its two terms: (price, s_jt), (-price, e_jt)."""
+    return [(price, m.v.started[j, t]), (-price, m.v.ended[j, t])]
 
 
 def res_budget(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -586,19 +626,57 @@ def res_carbon(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def def_objective(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """z = (objective - owned) / objective_unit; minimise z. cost | co2 | cost + price co2 | cost +
     late_usd. The owned GPUs' cost, a constant every plan pays, is left out of z (and added back by
-    extract), so the MIP gap measures what planning can change, not a sunk cost."""
-    expr = {
-        "cost": lambda: m.cost_usd,
-        "co2": lambda: m.co2_t,
-        "weighted": lambda: m.cost_usd + inputs.carbon_price_usd_per_t * m.co2_t,
-        "lateness": lambda: m.cost_usd + m.late_usd,
-    }[inputs.objective]()
+    extract), so the MIP gap measures what planning can change, not a sunk cost. One LinearRows row
+    (index 0) whose terms are the ones standard_repn reads from the relation
+    `z == (objective - owned) / objective_unit` written over the measures (objective_terms)."""
     m.objective_unit = inputs.objective_unit
     m.objective_offset = objective_offset(inputs)
     m.objective_value = pyo.Var(domain=pyo.Reals)
-    m.def_objective = pyo.Constraint(
-        expr=m.objective_value == (expr - m.objective_offset) / inputs.objective_unit)
+    const, variables, coefs = objective_terms(m, inputs)
+    rows = RowCollector()
+    rows.add(0, [1] + coefs, [m.objective_value] + variables, 0 - const, 0 - const)
+    m.def_objective = rows.rows()
     m.objective = pyo.Objective(expr=m.objective_value, sense=pyo.minimize)
+
+
+def objective_terms(m: pyo.ConcreteModel, inputs: CampaignInputs) -> tuple[float, list, list]:
+    """(constant, variables, coefficients) of -(objective - owned) / objective_unit, each number by the
+    arithmetic Pyomo's standard_repn applies to that expression over the measures' LinearExpressions
+    (pyomo.repn.standard_repn: the negation and division give the multiplier -1 / (1.0 unit), the
+    carbon price multiplies it, each measure's terms are multiplier * coefficient with a coefficient
+    of exactly 0 left out, a variable in two measures is summed in the order they are added, the
+    variables in the order first met). tests/test_campaign_objective_row.py holds it equal to standard_repn
+    of that expression for every objective."""
+    unit = -1 / (1.0 * inputs.objective_unit)
+    parts = {"cost": [("cost_usd", None)], "co2": [("co2_t", None)],
+             "weighted": [("cost_usd", None), ("co2_t", inputs.carbon_price_usd_per_t)],
+             "lateness": [("cost_usd", None), ("late_usd", None)]}[inputs.objective]
+    const, merged = 0, {}
+    for name, factor in parts:
+        if factor == 0:
+            continue   # price * co2_t with price 0: no terms
+        multiplier = unit if factor is None else unit * factor
+        const += multiplier * getattr(m, name).expr.constant
+        terms = m.measure_terms[name]
+        variables = [var for _, var in terms]
+        keys = list(map(id, variables))
+        if not merged and len(set(keys)) == len(keys):   # each variable once: its own term
+            merged = {key: [var, coef] for key, var, coef in zip(keys, variables, [multiplier * c for c, _ in terms])
+                      if coef}
+            continue
+        own: dict = {}
+        for key, (coef, var) in zip(keys, terms):
+            if key in own:
+                own[key][1] += multiplier * coef
+            else:
+                own[key] = [var, multiplier * coef]
+        for key, (var, coef) in own.items():
+            if coef:
+                merged[key] = [var, merged[key][1] + coef] if key in merged else [var, 0 + coef]
+    if m.objective_offset:
+        const += unit * -m.objective_offset
+    kept = [(var, 0 + coef) for var, coef in merged.values() if coef]
+    return const, [var for var, _ in kept], [coef for _, coef in kept]
 
 
 def objective_offset(inputs: CampaignInputs) -> float:

@@ -6,10 +6,11 @@ with Pyomo 6's Block.component_data_objects (it breaks on values(sort) and on Co
 _expr), and it numbers its rows 0..n-1. LinearRows keeps every row under its own index (res_use[j,
 i, t]) and builds each row the way Pyomo's template constraints do (TemplateConstraintData): its
 ConstraintData is made without an expression and makes it from its row only when asked (`expr`,
-set_value), then becoming a plain ConstraintData. to_bounded_expression gives (lower, body,
-upper) straight from the row, so any Pyomo consumer (standard_repn, the writers, value, pprint)
-sees the row it describes; planner.optimize.solve.compile_model reads a LinearRows component's
-lists directly (`entries`) instead of visiting its rows one by one.
+set_value), then becoming a plain ConstraintData; the row objects themselves are made when Pyomo
+first reaches for them (`_data`), never by a compile that reads the lists. to_bounded_expression
+gives (lower, body, upper) straight from the row, so any Pyomo consumer (standard_repn, the
+writers, value, pprint) sees the row it describes; planner.optimize.solve.compile_model reads a
+LinearRows component's lists directly (`entries`) instead of visiting its rows one by one.
 
 A row is lower <= sum_n coefs[n] variables[n] <= upper (None: no bound; lower == upper: an equality).
 """
@@ -17,7 +18,9 @@ A row is lower <= sum_n coefs[n] variables[n] <= upper (None: no bound; lower ==
 from __future__ import annotations
 
 import math
+import operator
 import weakref
+from itertools import accumulate, chain
 
 from pyomo.core.base.constraint import ConstraintData, IndexedConstraint
 from pyomo.core.base.set import Any
@@ -85,36 +88,67 @@ class LinearRows(IndexedConstraint):
         if self._constructed:
             return
         self._constructed = True
-        ref = weakref.ref(self)
-        self._data = {key: LinearRowData(ref, key, row) for row, key in enumerate(self.keys_in_order)}
+        self.__dict__["_unmade"] = True   # the row objects are made when first asked for (_data)
+
+    @property
+    def _data(self):
+        """Index -> LinearRowData of every row, made on first use (a compile that reads `entries`
+        never needs them): IndexedComponent keeps its data in `_data`, so every Pyomo access
+        (iteration, [], len, component_data_objects) comes through here."""
+        if self.__dict__.get("_unmade"):
+            ref = weakref.ref(self)
+            self.__dict__["_rows_data"] = {key: LinearRowData(ref, key, row)
+                                           for row, key in enumerate(self.keys_in_order)}
+            self.__dict__["_unmade"] = False
+        return self.__dict__["_rows_data"]
+
+    @_data.setter
+    def _data(self, value):
+        self.__dict__["_rows_data"] = value
+
+    def __len__(self):
+        """The number of rows (without making them: Pyomo's model statistics ask every component)."""
+        return len(self.keys_in_order) if self.__dict__.get("_unmade") else len(self._data)
 
     def entries(self):
         """(variables, coefs, entries per row, lower, upper) of every row (bounds as floats, +-inf
         for none), or None when a row is inactive or no longer its own numbers (set_value)."""
-        if any(d.__class__ is not LinearRowData or not d._active for d in self._data.values()):
+        if not self.__dict__.get("_unmade") and any(d.__class__ is not LinearRowData or not d._active
+                                                    for d in self._data.values()):
             return None
-        counts = [b - a for a, b in zip(self.starts, self.starts[1:])]
+        counts = list(map(operator.sub, self.starts[1:], self.starts))
         return (self.variables, self.coefs, counts, [-math.inf if x is None else x for x in self.lower],
                 [math.inf if x is None else x for x in self.upper])
 
 
 class RowCollector:
-    """Rows collected one by one (add), then one LinearRows (rows)."""
+    """Rows collected one by one (add, kept as given until rows() or add_many joins them), then one
+    LinearRows (rows)."""
 
     def __init__(self):
         self.keys, self.starts, self.variables, self.coefs, self.lower, self.upper = [], [0], [], [], [], []
+        self._pending = []   # (key, coefs, variables, lower, upper) of each add since the last join
 
     def add(self, key, coefs: list, variables: list, lower, upper) -> None:
-        self.keys.append(key)
-        self.coefs.extend(coefs)
-        self.variables.extend(variables)
-        self.starts.append(len(self.variables))
-        self.lower.append(lower)
-        self.upper.append(upper)
+        self._pending.append((key, coefs, variables, lower, upper))
+
+    def _join(self) -> None:
+        rows, self._pending = self._pending, []
+        if not rows:
+            return
+        keys, coefs, variables, lower, upper = zip(*rows)
+        self.keys.extend(keys)
+        self.coefs.extend(chain.from_iterable(coefs))
+        self.variables.extend(chain.from_iterable(variables))
+        self.starts.extend(accumulate(map(len, variables), initial=self.starts[-1]))
+        del self.starts[-len(rows) - 1]   # accumulate repeats the last start first
+        self.lower.extend(lower)
+        self.upper.extend(upper)
 
     def add_many(self, keys: list, coefs: list, variables: list, lower, upper) -> None:
         """Rows of one width at once: row r is lower <= sum_n coefs[n][r] variables[n][r] <= upper,
         each coefs[n] a list (one number per row) or one number for every row."""
+        self._join()
         count, width, base = len(keys), len(variables), len(self.variables)
         self.keys.extend(keys)
         columns = [c if isinstance(c, list) else [c] * count for c in coefs]
@@ -125,4 +159,7 @@ class RowCollector:
         self.upper.extend([upper] * count)
 
     def rows(self) -> LinearRows:
+        self._join()
+        if len(self.coefs) != len(self.variables):
+            raise ValueError("LinearRows: a row's coefficients and variables disagree in length")
         return LinearRows(self.keys, self.starts, self.variables, self.coefs, self.lower, self.upper)

@@ -14,9 +14,11 @@ import pytest
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 import planner.optimize.solve as solve_module
+from models.campaign_plan import build
 from conftest import INSTANCES, ROOT
 from planner.api import solve as solve_instance
 from planner.input.campaign_loading import campaign_from_dict, load_campaign
+from planner.optimize.campaign_derive import campaign_data
 from planner.optimize.campaign_solve import solve_campaign
 from planner.optimize.solve import compile_model, linear_terms
 
@@ -119,3 +121,73 @@ def test_nonlinear_row_refused():
     m.o = pyo.Objective(expr=m.x[0])
     with pytest.raises(solve_module.SolverError, match="c is not linear"):
         compile_model(m)
+
+
+def _bounds_model() -> pyo.ConcreteModel:
+    """Columns whose bounds come from every source Var.bounds combines: plain numbers (int, float),
+    none, a domain tighter than the bounds, a mutable Param, an expression."""
+    m = pyo.ConcreteModel()
+    m.p = pyo.Param(initialize=3.5, mutable=True)
+    m.x = pyo.Var(range(6))
+    m.x[0].setlb(-2)
+    m.x[0].setub(7.5)                             # Reals: (-2, 7.5)
+    m.x[1].domain = pyo.Binary
+    m.x[1].setlb(-1)
+    m.x[1].setub(5)                               # Binary tighter: (0, 1)
+    m.x[2].domain = pyo.NonNegativeIntegers
+    m.x[2].setub(4)                               # (0, 4)
+    m.x[3].domain = pyo.NonNegativeReals          # (0, none)
+    m.x[4].setub(2.25)                            # Reals: (none, 2.25)
+    m.x[5].domain = pyo.UnitInterval
+    m.x[5].setlb(0.5)                             # (0.5, 1)
+    m.c = pyo.Constraint(expr=sum(m.x[i] for i in range(6)) >= 1)
+    m.o = pyo.Objective(expr=m.x[0])
+    return m
+
+
+def _columns(m, fast: bool) -> tuple:
+    compiled = compile_model(m, fast=fast)
+    return ([v.name for v in compiled.variables], compiled.col_lower.tolist(), compiled.col_upper.tolist(),
+            compiled.integrality.tolist())
+
+
+def test_column_bounds_by_hand():
+    """The bounds read from each VarData's numbers (fast) are Var.bounds (generic), as written here."""
+    m = _bounds_model()
+    inf = math.inf
+    expected = ([f"x[{i}]" for i in range(6)], [-2.0, 0.0, 0.0, 0.0, -inf, 0.5], [7.5, 1.0, 4.0, inf, 2.25, 1.0],
+                [0, 1, 1, 0, 0, 0])
+    assert _columns(m, fast=True) == expected
+    assert _columns(m, fast=False) == expected
+    variables = [m.x[i] for i in range(6)]
+    domain_bounds, _ = solve_module._by_domain(variables)
+    assert solve_module._raw_bounds(variables, domain_bounds) is not None   # plain numbers: read at once
+
+
+def test_column_bounds_from_a_param_or_an_expression():
+    """A bound that is not a plain number (a Param, an expression, infinity) is read through Var.bounds
+    (the fast reader declines), with the same columns either way."""
+    for bound in ("param", "expression", "infinite"):
+        m = _bounds_model()
+        if bound == "param":
+            m.x[3].setub(m.p)
+        elif bound == "expression":
+            m.x[3].setub(2 * m.p)
+        else:
+            m.x[3].setub(math.inf)
+        variables = [m.x[i] for i in range(6)]
+        assert solve_module._raw_bounds(variables, solve_module._by_domain(variables)[0]) is None
+        upper = {"param": 3.5, "expression": 7.0, "infinite": math.inf}[bound]
+        assert _columns(m, fast=True)[2][3] == upper
+        assert _columns(m, fast=True) == _columns(m, fast=False)
+        m.p = 1.25   # a mutable Param's new value is what the next compile reads
+        assert _columns(m, fast=True)[2][3] == {"param": 1.25, "expression": 2.5, "infinite": math.inf}[bound]
+
+
+def test_campaign_columns_read_at_once():
+    """The campaign model's columns take the fast reader (it breaks loudly here, not silently slower,
+    if a Pyomo release renames VarData's _lb/_ub)."""
+    campaign = load_campaign(CAMPAIGNS[0])
+    compiled = compile_model(build(campaign_data(campaign).inputs))
+    domain_bounds, _ = solve_module._by_domain(compiled.variables)
+    assert solve_module._raw_bounds(compiled.variables, domain_bounds) is not None

@@ -96,3 +96,22 @@ def test_fixed_variable_moves_into_the_bounds():
     # x[0] - 1.5 <= 0 ;  3 x[2] = 4 - 2 * 1.5 ;  x[0] + x[2] >= 1 ;  x[2] <= 5
     assert compiled["columns"] == ["x[0]", "x[2]"]
     assert compiled["upper"][:2] == [1.5, 1.0] and compiled["lower"][1] == 1.0
+
+
+def test_rows_made_when_first_asked_for():
+    """A LinearRows makes its row objects only when one is asked for: compile_model and Pyomo's model
+    statistics (len) need none; the first access makes them all, with the same rows and matrix."""
+    m = _model()
+    before = _matrix(m, fast=True)
+    assert m.rows.__dict__["_unmade"]   # the compile read the lists alone
+    assert len(m.rows) == 3 and m.nconstraints() == 4 and m.rows.__dict__["_unmade"]
+    assert m.rows["a", 0].ub == 0.0 and not m.rows.__dict__["_unmade"]
+    assert sorted(m.rows.keys()) == [("a", 0), ("b", 1), ("c", 2)] and len(m.rows) == 3
+    assert _matrix(m, fast=True) == before == _matrix(m, fast=False)
+
+
+def test_cloned_rows_name_the_clones_variables():
+    m = _model()
+    clone = m.clone()
+    assert clone.rows["b", 1].body.args[1].args[1] is clone.x[2]
+    assert _matrix(clone, fast=True) == _matrix(m, fast=True)

@@ -12,6 +12,7 @@ loaded back into the Pyomo variables (models.training_plan.extract reads them).
 from __future__ import annotations
 
 import math
+import operator
 import os
 import time
 from dataclasses import dataclass
@@ -104,6 +105,9 @@ class _Compiled:
 
 
 _NATIVE = (int, float)
+_BOUND_TYPES = {int, float, type(None)}
+_DOMAIN = operator.attrgetter("domain")
+_FIXED = operator.attrgetter("fixed")
 
 
 def linear_terms(body) -> tuple[float, list, list] | None:
@@ -215,7 +219,8 @@ def _matrix(rows: _Rows):
     row_of = np.repeat(np.arange(n_rows), rows.counts)
     ids = np.fromiter(map(id, rows.variables), dtype=np.int64, count=len(rows.variables))
     first, distinct = _first_seen(ids)
-    fixed = np.array([rows.variables[f].fixed for f in first], dtype=bool)[distinct]
+    fixed = np.fromiter(map(_FIXED, map(rows.variables.__getitem__, first.tolist())), dtype=bool,
+                        count=len(first))[distinct]
     for e in np.flatnonzero(fixed):
         consts[row_of[e]] += coefs[e] * rows.variables[e].value
     kept = np.flatnonzero(~fixed & (np.abs(coefs) > SMALL_ENTRY))
@@ -238,11 +243,40 @@ def compile_model(model: pyo.ConcreteModel, fast: bool = True) -> _Compiled:
         matrix = _matrix(_rows(model, fast))
         if matrix is None:
             matrix = _matrix(_rows(model, False))
-        return _to_lp(model, *matrix)
+        return _to_lp(model, fast, *matrix)
 
 
-def _to_lp(model, variables, starts, cols, vals, lower, upper) -> _Compiled:
-    index = {id(v): j for j, v in enumerate(variables)}
+def _by_domain(variables: list) -> tuple[np.ndarray, np.ndarray]:
+    """(bounds, integrality) of each variable's domain (bounds (n, 2), None as nan; HighsVarType),
+    asked once per distinct domain (the variables share a few: Binary, Reals, ...)."""
+    first, number = _first_seen(np.fromiter(map(id, map(_DOMAIN, variables)), dtype=np.int64, count=len(variables)))
+    one_of = [variables[f] for f in first]
+    bounds = np.array([v.domain.bounds() for v in one_of], dtype=float).reshape(len(one_of), 2)
+    kind = np.array([int(highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary()
+                         else highspy.HighsVarType.kContinuous) for v in one_of], dtype=np.int32)
+    return bounds[number], kind[number]
+
+
+def _raw_bounds(variables: list, domain_bounds: np.ndarray) -> np.ndarray | None:
+    """(lower, upper) of each variable as Var.bounds gives them (None as nan): the tighter of the
+    numbers a VarData keeps (`_lb`, `_ub`: Pyomo internals, read directly, as Var.bounds does for
+    each) and its domain's bounds. None (then Var.bounds is asked, variable by variable) when a bound
+    is not a finite int or float (a Param, an expression, infinity) or a VarData has no `_lb`
+    (another Pyomo). tests/test_compile_fast.py holds it equal to Var.bounds."""
+    try:
+        lows, highs = [v._lb for v in variables], [v._ub for v in variables]
+    except AttributeError:
+        return None
+    if not set(map(type, lows)).union(map(type, highs)) <= _BOUND_TYPES:
+        return None
+    own = np.array([lows, highs], dtype=float).reshape(2, len(variables))   # None -> nan
+    if not np.all(np.isfinite(own) | np.isnan(own)):
+        return None
+    return np.stack((np.fmax(own[0], domain_bounds[:, 0]), np.fmin(own[1], domain_bounds[:, 1])), axis=1)
+
+
+def _to_lp(model, fast, variables, starts, cols, vals, lower, upper) -> _Compiled:
+    index = dict(zip(map(id, variables), range(len(variables))))
 
     def col(var) -> int:
         key = id(var)
@@ -258,17 +292,15 @@ def _to_lp(model, variables, starts, cols, vals, lower, upper) -> _Compiled:
     costs = np.zeros(len(variables))
     for j, c in cost_cols:
         costs[j] += c
-    bounds = np.array([v.bounds for v in variables], dtype=float).reshape(len(variables), 2)   # None -> nan
-    domains = [id(v.domain) for v in variables]
-    one_of = dict(zip(domains, variables))   # a variable of each domain (they share a few: Binary, Reals, ...)
-    kind = {d: int(highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary() else highspy.HighsVarType.kContinuous)
-            for d, v in one_of.items()}
+    domain_bounds, integrality = _by_domain(variables)
+    bounds = _raw_bounds(variables, domain_bounds) if fast else None
+    if bounds is None:
+        bounds = np.array([v.bounds for v in variables], dtype=float).reshape(len(variables), 2)   # None -> nan
     sense = highspy.ObjSense.kMinimize if objective.sense == pyo.minimize else highspy.ObjSense.kMaximize
     return _Compiled(variables, costs, float(orepn.constant), np.where(np.isnan(bounds[:, 0]), -math.inf, bounds[:, 0]),
                      np.where(np.isnan(bounds[:, 1]), math.inf, bounds[:, 1]), np.asarray(lower, dtype=float),
                      np.asarray(upper, dtype=float), np.asarray(starts, dtype=np.int32), np.asarray(cols, dtype=np.int32),
-                     np.asarray(vals, dtype=float), np.fromiter(map(kind.__getitem__, domains), dtype=np.int32,
-                                                                count=len(domains)), sense)
+                     np.asarray(vals, dtype=float), integrality, sense)
 
 
 def _check(status, what: str) -> None:
