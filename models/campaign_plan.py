@@ -56,12 +56,13 @@ from dataclasses import dataclass
 from itertools import accumulate, chain, islice
 from types import SimpleNamespace
 
+import numpy as np
 import pyomo.core as pyo  # the modelling layer only
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from models.campaign_inputs import CampaignInputs
-from models.linear_rows import LinearRows, RowCollector
+from models.linear_rows import LinearRows, RowCollector, fixed_width_rows
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     set_bounds(m.blocks, {(i, t): (0, isl[i].max_blocks) for i, t in m.IT0})
     set_bounds(m.on_demand, {(i, t): (0, isl[i].on_demand[t]) for i, t in m.IT})
     m.v = lookup(m)
+    columns(m, inputs)
     for row in (def_one_variant, def_pair, res_work, res_use, res_hold, res_active, res_floor, res_idle, def_phases,
                 res_window, res_precedence, res_capacity, res_blocks, res_paid, def_on_demand, res_power,
                 res_least_months, res_least_blocks):
@@ -289,6 +291,26 @@ def lookup(m: pyo.ConcreteModel) -> SimpleNamespace:
                                "on_demand")})
 
 
+def columns(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
+    """Every variable once in m.columns (family by family, each in its index order; m.col: where each
+    family starts), and the index sets as integer arrays (m.at), so row families made by index
+    arithmetic name their variables by column number (a position in m.columns)."""
+    m.columns, m.col, m.c = [], {}, SimpleNamespace()
+    for name in ("variant", "island", "pair", "nodes", "used", "paid", "started", "ended", "blocks", "on_demand"):
+        m.col[name] = len(m.columns)
+        family = getattr(m.v, name)
+        setattr(m.c, name, dict(zip(family, range(len(m.columns), len(m.columns) + len(family)))))
+        m.columns.extend(family.values())
+    months, islands = len(inputs.hours), len(inputs.islands)
+    ji = np.array(list(m.JI), dtype=np.int64).reshape(-1, 2) @ np.array([islands, 1])   # sorted: j, then i
+
+    def cells(keys: list) -> SimpleNamespace:
+        j, i, t = np.array(keys, dtype=np.int64).reshape(-1, 3).T
+        return SimpleNamespace(j=j, i=i, t=t, jt=j * months + t, ji=np.searchsorted(ji, j * islands + i),
+                               n=np.arange(len(keys)))
+    m.at = SimpleNamespace(jit=cells(list(m.JIT)), idle=cells(m.idle))
+
+
 def active(m: pyo.ConcreteModel, j: int, t: int):
     """a_jt = s_jt - e_jt."""
     return m.v.started[j, t] - m.v.ended[j, t]
@@ -300,7 +322,7 @@ def held_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) ->
     if (i, t) not in m.held:
         isl = inputs.islands[i]
         if i not in m.island_blocks:
-            m.island_blocks[i] = [m.v.blocks[i, t0] for t0 in range(isl.first_block_month, len(inputs.hours))] \
+            m.island_blocks[i] = [m.c.blocks[i, t0] for t0 in range(isl.first_block_month, len(inputs.hours))] \
                 if isl.block_gpus > 0 else []
         first = isl.first_block_month
         m.held[i, t] = m.island_blocks[i][max(0, t - isl.term_months + 1, first) - first:max(t + 1 - first, 0)]
@@ -309,9 +331,9 @@ def held_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) ->
 
 def def_one_variant(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_k x_jk = 1                                                        for each run j"""
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for j, run in enumerate(inputs.runs):
-        rows.add(j, [1] * len(run.variants), [m.v.variant[j, k] for k in range(len(run.variants))], 1, 1)
+        rows.add(j, [1] * len(run.variants), [m.c.variant[j, k] for k in range(len(run.variants))], 1, 1)
     m.def_one_variant = rows.rows()
 
 
@@ -326,13 +348,13 @@ def def_pair(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     for j, k, i in m.JKI:
         by_variant[j, k].append(i)
         by_island[j, i].append(k)
-    pair, variant, island = m.v.pair, m.v.variant, m.v.island
-    rows = RowCollector()
+    pair, variant, island = m.c.pair, m.c.variant, m.c.island
+    rows = RowCollector(m.columns)
     for j, k in m.JK:   # sum_i z_jki - x_jk = 0 (x_jk = 0 when the variant has no island)
         ins = by_variant[j, k]
         rows.add((j, k), [1] * len(ins) + [-1] if ins else [1], [pair[j, k, i] for i in ins] + [variant[j, k]], 0, 0)
     m.def_pair_variant = rows.rows()
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for j, i in m.JI:
         ks = by_island[j, i]
         rows.add((j, i), [1] * len(ks) + [-1], [pair[j, k, i] for k in ks] + [island[j, i]], 0, 0)
@@ -346,31 +368,29 @@ def res_work(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     cells: dict = {(j, i): [] for j, i in m.JI}
     for j, i, t in m.JIT:
         cells[j, i].append(t)
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for j, i in m.JI:
         scale = max(max(v.work_gpu_hours for v in inputs.runs[j].variants), 1e-9)
         node = inputs.islands[i].node
         done = [node * inputs.hours[t] / scale for t in cells[j, i]]
         need = [inputs.runs[j].variants[k].work_gpu_hours / scale for k in m.variants_on[j, i]]
         sign = -1 if done else 1    # done == need: body done - need (need alone when nothing is done)
-        rows.add((j, i), done + [sign * w for w in need], [m.v.used[j, i, t] for t in cells[j, i]]
-                 + [m.v.pair[j, k, i] for k in m.variants_on[j, i]], 0, 0)
+        rows.add((j, i), done + [sign * w for w in need], [m.c.used[j, i, t] for t in cells[j, i]]
+                 + [m.c.pair[j, k, i] for k in m.variants_on[j, i]], 0, 0)
     m.res_work = rows.rows()
 
 
 def res_use(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """u_jit <= n_jit: a run uses at most the nodes it holds, for the month's hours."""
-    rows = RowCollector()
-    rows.add_many(list(m.JIT), [1, -1], [[m.v.used[key] for key in m.JIT], [m.v.nodes[key] for key in m.JIT]], None, 0)
-    m.res_use = rows.rows()
+    cell, col = m.at.jit, m.col
+    m.res_use = fixed_width_rows(list(m.JIT), [col["used"] + cell.n, col["nodes"] + cell.n], [1, -1], None, 0, m.columns)
 
 
 def res_hold(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """n_jit <= C_jit y_ji: nodes only on the run's island (C_jit = node_cap, the variable's bound)."""
-    rows = RowCollector()
-    rows.add_many(list(m.JIT), [1, [-m.cap[key] for key in m.JIT]],
-                  [[m.v.nodes[key] for key in m.JIT], [m.v.island[j, i] for j, i, t in m.JIT]], None, 0)
-    m.res_hold = rows.rows()
+    cell, col = m.at.jit, m.col
+    m.res_hold = fixed_width_rows(list(m.JIT), [col["nodes"] + cell.n, col["island"] + cell.ji],
+                                  [1, [-m.cap[key] for key in m.JIT]], None, 0, m.columns)
 
 
 def res_active(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -378,10 +398,10 @@ def res_active(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     cells: dict = {}
     for j, i, t in m.JIT:
         cells.setdefault((j, t), []).append(i)
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for j, t in sorted(cells):
         rows.add((j, t), [1 / m.cap[j, i, t] for i in cells[j, t]] + [-1, 1],
-                 [m.v.nodes[j, i, t] for i in cells[j, t]] + [m.v.started[j, t], m.v.ended[j, t]], None, 0)
+                 [m.c.nodes[j, i, t] for i in cells[j, t]] + [m.c.started[j, t], m.c.ended[j, t]], None, 0)
     m.res_active = rows.rows()
 
 
@@ -389,11 +409,9 @@ def res_idle(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """a_jt + y_ji <= 1 where C_jit is below run j's least memory floor on island i's GPU type (or 0):
     the run cannot be active on island i in month t (res_floor asks at least the floor, at least one
     node, in every active month), so n_jit and u_jit are not made at all."""
-    rows = RowCollector()
-    rows.add_many(list(m.idle), [1, -1, 1], [[m.v.started[j, t] for j, i, t in m.idle],
-                                            [m.v.ended[j, t] for j, i, t in m.idle],
-                                            [m.v.island[j, i] for j, i, t in m.idle]], None, 1)
-    m.res_idle = rows.rows()
+    cell, col = m.at.idle, m.col
+    m.res_idle = fixed_width_rows(list(m.idle), [col["started"] + cell.jt, col["ended"] + cell.jt,
+                                                 col["island"] + cell.ji], [1, -1, 1], None, 1, m.columns)
 
 
 def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -405,15 +423,15 @@ def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     reaches = {(j, i): reach(inputs, m.nmax[j, i], j, i, m.window[j], m.reaches, m.island_caps)
                for j, i in m.JI}
     months = range(len(inputs.hours))
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for j in range(len(inputs.runs)):
         if not m.islands_of[j]:
             continue
         pairs = [(k, i) for i in m.islands_of[j] for k in m.variants_on[j, i]]
         # body sum L z - sum_t (s_jt - e_jt) <= 0
         rows.add(j, [least_months(inputs.runs[j].variants[k].work_gpu_hours, [reaches[j, i]]) for k, i in pairs]
-                 + [-1, 1] * len(months), [m.v.pair[j, k, i] for k, i in pairs]
-                 + [v for t in months for v in (m.v.started[j, t], m.v.ended[j, t])], None, 0)
+                 + [-1, 1] * len(months), [m.c.pair[j, k, i] for k, i in pairs]
+                 + [v for t in months for v in (m.c.started[j, t], m.c.ended[j, t])], None, 0)
     m.res_least_months = rows.rows()
 
 
@@ -441,12 +459,12 @@ def res_least_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         ks = {k: least_blocks(inputs, m, j, k, i) for k in m.variants_on[j, i]}
         if any(ks.values()):
             need[j, i] = ks
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for j, i in sorted(need):   # body sum_k Lb z - sum r <= 0
         lo, hi = m.window[j].start - inputs.islands[i].term_months + 1, m.window[j].stop - 1
-        held = [m.v.blocks[i, t0] for t0 in range(max(lo, 0), hi + 1) if (i, t0) in m.block_starts]
+        held = [m.c.blocks[i, t0] for t0 in range(max(lo, 0), hi + 1) if (i, t0) in m.block_starts]
         rows.add((j, i), list(need[j, i].values()) + [-1] * len(held),
-                 [m.v.pair[j, k, i] for k in need[j, i]] + held, None, 0)
+                 [m.c.pair[j, k, i] for k in need[j, i]] + held, None, 0)
     m.res_least_blocks = rows.rows()
 
 
@@ -457,19 +475,19 @@ def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     for j, run in enumerate(inputs.runs):
         for g in {v.gpu for v in run.variants}:
             floors = [v.floor_nodes for v in run.variants if v.gpu == g]
-            on[j, g] = (floors, [m.v.variant[j, k] for k, v in enumerate(run.variants) if v.gpu == g], max(floors))
-    rows = RowCollector()
+            on[j, g] = (floors, [m.c.variant[j, k] for k, v in enumerate(run.variants) if v.gpu == g], max(floors))
+    rows = RowCollector(m.columns)
     for j, i, t in m.JIT:
         floors, chosen, big = on[j, inputs.islands[i].gpu]
         # n_jit >= floor - big (2 - s_jt + e_jt - y_ji): body floor + big s - big e + big y - n <= 2 big
         rows.add((j, i, t), floors + [big, -big, big, -1],
-                 chosen + [m.v.started[j, t], m.v.ended[j, t], m.v.island[j, i], m.v.nodes[j, i, t]], None, 2 * big)
+                 chosen + [m.c.started[j, t], m.c.ended[j, t], m.c.island[j, i], m.c.nodes[j, i, t]], None, 2 * big)
     m.res_floor = rows.rows()
 
 
-def _pairs(keys: list, first: dict, second: dict, a, b) -> LinearRows:
-    """One row first[a(key)] - second[b(key)] <= 0 per key (a LinearRows)."""
-    rows = RowCollector()
+def _pairs(keys: list, first: dict, second: dict, a, b, table: list) -> LinearRows:
+    """One row first[a(key)] - second[b(key)] <= 0 per key (a LinearRows over the columns `table`)."""
+    rows = RowCollector(table)
     rows.add_many(keys, [1, -1], [[first[a(*key)] for key in keys], [second[b(*key)] for key in keys]], None, 0)
     return rows.rows()
 
@@ -479,9 +497,9 @@ def def_phases(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     a_jt = s_jt - e_jt are one contiguous block (started once, ended once, not before starting)."""
     later = [(j, t) for j, t in m.JT if t > 0]
     now, before = (lambda j, t: (j, t)), (lambda j, t: (j, t - 1))
-    m.def_started = _pairs(later, m.v.started, m.v.started, before, now)   # s_j,t-1 - s_jt <= 0
-    m.def_ended = _pairs(later, m.v.ended, m.v.ended, before, now)
-    m.def_end_after_start = _pairs(later, m.v.ended, m.v.started, now, before)   # e_jt - s_j,t-1 <= 0
+    m.def_started = _pairs(later, m.c.started, m.c.started, before, now, m.columns)   # s_j,t-1 - s_jt <= 0
+    m.def_ended = _pairs(later, m.c.ended, m.c.ended, before, now, m.columns)
+    m.def_end_after_start = _pairs(later, m.c.ended, m.c.started, now, before, m.columns)   # e_jt - s_j,t-1 <= 0
     for j in range(len(inputs.runs)):
         m.ended[j, 0].fix(0)
 
@@ -493,19 +511,20 @@ def res_window(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         for t in range(min(m.window[j].start, len(inputs.hours))):
             m.started[j, t].fix(0)
     rows = [(j, t) for j, t in m.JT if t >= m.window[j].stop]
-    m.res_window = _pairs(rows, m.v.started, m.v.ended, lambda j, t: (j, t), lambda j, t: (j, t))
+    m.res_window = _pairs(rows, m.c.started, m.c.ended, lambda j, t: (j, t), lambda j, t: (j, t), m.columns)
 
 
 def res_precedence(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """s_j2,t <= e_j1,t for (j1 before j2), every month t: j2 starts only after j1 has ended."""
     rows = [(j2, j1, t) for j2, run in enumerate(inputs.runs) for j1 in run.after for t in range(len(inputs.hours))]
-    m.res_precedence = _pairs(rows, m.v.started, m.v.ended, lambda j2, j1, t: (j2, t), lambda j2, j1, t: (j1, t))
+    m.res_precedence = _pairs(rows, m.c.started, m.c.ended, lambda j2, j1, t: (j2, t), lambda j2, j1, t: (j1, t),
+                              m.columns)
 
 
 def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_j node_i n_jit <= O_it + B_i sum_{t0 in (t-L_i, t]} r_i,t0 + D_it   for each island, month
     (divided by the island's largest capacity)."""
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for (i, t), runs in m.jit_on.items():
         if not runs:
             continue
@@ -513,13 +532,13 @@ def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         scale = max(isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t], 1)
         blocks = held_blocks(m, inputs, i, t)
         rows.add((i, t), [isl.node / scale] * len(runs) + [-(isl.block_gpus / scale)] * len(blocks),
-                 [m.v.nodes[j, i, t] for j in runs] + blocks, None, (isl.owned[t] + isl.on_demand[t]) / scale)
+                 [m.c.nodes[j, i, t] for j in runs] + blocks, None, (isl.owned[t] + isl.on_demand[t]) / scale)
     m.res_capacity = rows.rows()
 
 
 def res_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_{t0 in (t-L_i, t]} r_i,t0 <= R_i: at most R_i blocks held at once."""
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for i, t in m.IT:
         if inputs.islands[i].block_gpus > 0 and t >= inputs.islands[i].first_block_month:
             held = held_blocks(m, inputs, i, t)
@@ -537,32 +556,32 @@ def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     that is on one island only. q exists only where K_it > 0; res_paid_island is left out where
     K_it >= node_i C_jit (then q_jit <= node_i u_jit <= node_i n_jit <= node_i C_jit y_ji already)."""
     node = {i: isl.node for i, isl in enumerate(inputs.islands)}
-    use, island, total = RowCollector(), RowCollector(), RowCollector()
-    paid = m.v.paid
+    use, island, total = RowCollector(m.columns), RowCollector(m.columns), RowCollector(m.columns)
+    paid = m.c.paid
     use.add_many(list(m.JITP), [1, [-node[i] for j, i, t in m.JITP]],
-                 [[paid[key] for key in m.JITP], [m.v.used[key] for key in m.JITP]], None, 0)
+                 [[paid[key] for key in m.JITP], [m.c.used[key] for key in m.JITP]], None, 0)
     tight = [(j, i, t) for j, i, t in m.JITP if m.paid_caps[i, t] < node[i] * m.cap[j, i, t]]
     island.add_many(tight, [1, [-m.paid_caps[i, t] for j, i, t in tight]],
-                    [[paid[key] for key in tight], [m.v.island[j, i] for j, i, t in tight]], None, 0)
+                    [[paid[key] for key in tight], [m.c.island[j, i] for j, i, t in tight]], None, 0)
     for (i, t), runs in m.jit_on.items():
         if runs and m.paid_caps[i, t] > 0:
             blocks = held_blocks(m, inputs, i, t)
             total.add((i, t), [1] * len(runs) + [-inputs.islands[i].block_gpus] * len(blocks),
-                      [m.v.paid[j, i, t] for j in runs] + blocks, None, inputs.islands[i].owned[t])
+                      [m.c.paid[j, i, t] for j in runs] + blocks, None, inputs.islands[i].owned[t])
     m.res_paid_use, m.res_paid_island, m.res_paid_total = use.rows(), island.rows(), total.rows()
 
 
 def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """o_it >= sum_j (node_i u_jit - q_jit): GPU-hours (/ h_t) used beyond the paid-for GPUs each run
     has a share of (res_paid) are on demand."""
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for (i, t), runs in m.jit_on.items():
         isl = inputs.islands[i]
         if not runs or (isl.on_demand_usd_per_gpu_hour == 0 and isl.on_demand[t] == 0):
             continue
-        paid = [m.v.paid[j, i, t] for j in runs] if m.paid_caps[i, t] > 0 else []
-        used = [m.v.used[j, i, t] for j in runs]
-        rows.add((i, t), [isl.node] * len(used) + [-1] * len(paid) + [-1], used + paid + [m.v.on_demand[i, t]],
+        paid = [m.c.paid[j, i, t] for j in runs] if m.paid_caps[i, t] > 0 else []
+        used = [m.c.used[j, i, t] for j in runs]
+        rows.add((i, t), [isl.node] * len(used) + [-1] * len(paid) + [-1], used + paid + [m.c.on_demand[i, t]],
                  None, 0)
     m.def_on_demand = rows.rows()
 
@@ -572,14 +591,14 @@ def res_power(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     (divided by M_st)."""
     at_site = {s: [i for i, isl in enumerate(inputs.islands) if isl.site == s] for s in range(len(inputs.grid_mw))}
     isl = inputs.islands
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for s in range(len(inputs.grid_mw)):
         for t in range(len(inputs.hours)):
             limit = inputs.grid_mw[s][t]
             terms = [(j, i) for i in at_site[s] for j in m.jit_on[i, t]] if limit is not None else []
             if terms:
                 rows.add((s, t), [isl[i].node * isl[i].mw_per_gpu / limit for j, i in terms],
-                         [m.v.nodes[j, i, t] for j, i in terms], None, 1.0)
+                         [m.c.nodes[j, i, t] for j, i in terms], None, 1.0)
     m.res_power = rows.rows()
 
 

@@ -147,10 +147,12 @@ def _repn(body, con) -> tuple[float, list, list]:
 
 @dataclass
 class _Rows:
-    """Every active row's linear form, flat: its entries' variables and coefficients in row order,
-    the entries per row, its bounds and its body's constant (still to be moved into the bounds)."""
-    variables: list
-    coefs: list
+    """Every active row's linear form, flat: entry n's variable is pool[index[n]] (each distinct
+    list of variables a LinearRows names joins `pool` once), its coefficient, the entries per row,
+    each row's bounds and its body's constant (still to be moved into the bounds)."""
+    pool: list
+    index: list      # per component: an int array of positions in pool
+    coefs: list      # per component: its coefficients (a list or an array)
     counts: list
     lower: list
     upper: list
@@ -159,17 +161,22 @@ class _Rows:
 
 def _rows(model: pyo.ConcreteModel, fast: bool) -> _Rows:
     """The rows in the order of component_data_objects: component by component, each in its
-    index order; a LinearRows component (models.linear_rows) read as its lists at once on the fast
+    index order; a LinearRows component (models.linear_rows) read as its arrays at once on the fast
     path."""
-    rows = _Rows([], [], [], [], [], [])
+    rows = _Rows([], [], [], [], [], [], [])
+    pools: dict = {}   # id(list of variables) -> its offset in rows.pool
     for component in model.component_objects(pyo.Constraint, active=True, descend_into=True):
         given = component.entries() if fast and isinstance(component, LinearRows) else None
         if given is None:
             _rows_one_by_one(component.values(), fast, rows)
             continue
-        variables, coefs, counts, lower, upper = given
-        rows.variables.extend(variables)
-        rows.coefs.extend(coefs)
+        pool, index, coefs, counts, lower, upper = given
+        if id(pool) not in pools:
+            pools[id(pool)] = len(rows.pool)
+            rows.pool.extend(pool)
+        offset = pools[id(pool)]
+        rows.index.append(np.arange(offset, offset + len(pool)) if index is None else offset + index)
+        rows.coefs.append(coefs)
         rows.counts.extend(counts)
         rows.lower.extend(lower)
         rows.upper.extend(upper)
@@ -178,18 +185,22 @@ def _rows(model: pyo.ConcreteModel, fast: bool) -> _Rows:
 
 
 def _rows_one_by_one(constraints, fast: bool, rows: _Rows) -> None:
+    variables, coefs = [], []
     for con in constraints:
         if not con.active:
             continue
         low, body, high = con.to_bounded_expression(evaluate_bounds=True)   # one pass over the relation
         terms = linear_terms(body) if fast else None
-        const, variables, coefs = _repn(body, con) if terms is None else terms
-        rows.variables.extend(variables)
-        rows.coefs.extend(coefs)
-        rows.counts.append(len(variables))
+        const, row_variables, row_coefs = _repn(body, con) if terms is None else terms
+        variables.extend(row_variables)
+        coefs.extend(row_coefs)
+        rows.counts.append(len(row_variables))
         rows.lower.append(-math.inf if low is None else low)
         rows.upper.append(math.inf if high is None else high)
         rows.consts.append(const)
+    rows.index.append(np.arange(len(rows.pool), len(rows.pool) + len(variables)))
+    rows.pool.extend(variables)
+    rows.coefs.append(coefs)
 
 
 def _first_seen(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -208,27 +219,40 @@ def _first_seen(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(first), number
 
 
+def _first_seen_below(keys: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """_first_seen of keys that are integers in [0, bound) (each key's first entry by ufunc.at, no
+    sort of the entries)."""
+    n = len(keys)
+    at = np.full(bound, n, dtype=np.int64)
+    np.minimum.at(at, keys, np.arange(n))
+    first = np.sort(at[at < n])
+    rank = np.empty(bound, dtype=np.int64)
+    rank[keys[first]] = np.arange(len(first))
+    return first, rank[keys]
+
+
 def _matrix(rows: _Rows):
     """(variables, start, index, value, row lower, row upper) of `rows`, or None if a row names a
     variable twice. A fixed variable's term joins its row's constant (in entry order, as
     standard_repn adds them); entries at or below SMALL_ENTRY are left out; columns are numbered in
     the order their variables first appear among the entries kept."""
     n_rows = len(rows.counts)
-    coefs = np.array(rows.coefs, dtype=float)
+    coefs = np.concatenate([np.asarray(c, dtype=float) for c in rows.coefs] or [np.zeros(0)])
     consts = np.array(rows.consts, dtype=float)
     row_of = np.repeat(np.arange(n_rows), rows.counts)
-    ids = np.fromiter(map(id, rows.variables), dtype=np.int64, count=len(rows.variables))
-    first, distinct = _first_seen(ids)
-    fixed = np.fromiter(map(_FIXED, map(rows.variables.__getitem__, first.tolist())), dtype=bool,
+    index = np.concatenate(rows.index or [np.zeros(0, dtype=np.int64)]).astype(np.int64, copy=False)
+    same, key = _first_seen(np.fromiter(map(id, rows.pool), dtype=np.int64, count=len(rows.pool)))
+    first, distinct = _first_seen_below(key[index], len(same))   # a variable in pool twice: one key
+    fixed = np.fromiter(map(_FIXED, map(rows.pool.__getitem__, index[first].tolist())), dtype=bool,
                         count=len(first))[distinct]
     for e in np.flatnonzero(fixed):
-        consts[row_of[e]] += coefs[e] * rows.variables[e].value
+        consts[row_of[e]] += coefs[e] * rows.pool[index[e]].value
     kept = np.flatnonzero(~fixed & (np.abs(coefs) > SMALL_ENTRY))
-    first_kept, cols = _first_seen(distinct[kept])
-    cells = np.sort(row_of[kept] * max(len(first_kept), 1) + cols)
+    first_kept, cols = _first_seen_below(distinct[kept], len(first))
+    cells = np.sort(row_of[kept] * max(len(first_kept), 1) + cols, kind="stable")   # runs: row by row
     if np.any(cells[1:] == cells[:-1]):
         return None
-    variables = [rows.variables[e] for e in kept[first_kept]]
+    variables = [rows.pool[p] for p in index[kept[first_kept]].tolist()]
     starts = np.concatenate(([0], np.cumsum(np.bincount(row_of[kept], minlength=n_rows))))
     return (variables, starts, cols, coefs[kept], np.array(rows.lower, dtype=float) - consts,
             np.array(rows.upper, dtype=float) - consts)
