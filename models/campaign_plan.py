@@ -62,7 +62,12 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from models.campaign_inputs import CampaignInputs
-from models.linear_rows import LinearRows, RowCollector, fixed_width_rows
+from models.linear_rows import (
+    LinearRows,
+    RowCollector,
+    fixed_width_rows,
+    segmented_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -181,8 +186,6 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.runs_on = {i: [j for j, ii in ji if ii == i] for i in range(len(inputs.islands))}
     m.cells = set(jit)   # JIT as a Python set (membership in constant time)
     m.block_starts = set(m.IT0)
-    m.held = {}   # (i, t) -> the block variables in their term in month t (held_blocks)
-    m.island_blocks = {}   # i -> the block variables of island i by start month
     m.jit_on = {(i, t): [] for i, t in m.IT}
     for j, i, t in jit:
         m.jit_on[i, t].append(j)
@@ -309,6 +312,12 @@ def columns(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         return SimpleNamespace(j=j, i=i, t=t, jt=j * months + t, ji=np.searchsorted(ji, j * islands + i),
                                n=np.arange(len(keys)))
     m.at = SimpleNamespace(jit=cells(list(m.JIT)), idle=cells(m.idle))
+    it = m.at.jit.i * months + m.at.jit.t   # JIT by (i, t), each in JIT order: m.jit_on's cells
+    m.at.jit.cap = np.array([m.cap[key] for key in m.JIT], dtype=np.int64).reshape(len(it))
+    m.at.jit.paid_cap = np.array([m.paid_caps[key] for key in m.IT], dtype=np.int64).reshape(len(m.IT))[it]
+    paid = m.at.jit.paid_cap > 0   # JITP: the cells with q_jit
+    m.at.jit.paid = np.where(paid, m.col["paid"] + np.cumsum(paid) - 1, -1)
+    m.at.by_it = SimpleNamespace(order=np.argsort(it, kind="stable"), count=np.bincount(it, minlength=islands * months))
 
 
 def active(m: pyo.ConcreteModel, j: int, t: int):
@@ -316,17 +325,39 @@ def active(m: pyo.ConcreteModel, j: int, t: int):
     return m.v.started[j, t] - m.v.ended[j, t]
 
 
+def held_range(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) -> tuple[int, int]:
+    """(column, count): r_i,t0 for t0 in (t - L_i, t] are the `count` columns from `column` on (blocks
+    start from the island's first_block_month on, one column per start month, in order)."""
+    isl = inputs.islands[i]
+    first = max(0, t - isl.term_months + 1, isl.first_block_month)
+    if isl.block_gpus <= 0 or first > t:
+        return 0, 0
+    return m.c.blocks[i, first], t + 1 - first
+
+
 def held_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) -> list:
-    """r_i,t0 for t0 in (t - L_i, t]: the block variables in their term in month t (the rows sum them);
-    blocks start from the island's first_block_month on, so it is a slice of the island's list."""
-    if (i, t) not in m.held:
-        isl = inputs.islands[i]
-        if i not in m.island_blocks:
-            m.island_blocks[i] = [m.c.blocks[i, t0] for t0 in range(isl.first_block_month, len(inputs.hours))] \
-                if isl.block_gpus > 0 else []
-        first = isl.first_block_month
-        m.held[i, t] = m.island_blocks[i][max(0, t - isl.term_months + 1, first) - first:max(t + 1 - first, 0)]
-    return m.held[i, t]
+    """The columns of r_i,t0 for t0 in (t - L_i, t]: the block variables in their term in month t."""
+    column, count = held_range(m, inputs, i, t)
+    return list(range(column, column + count))
+
+
+def island_rows(m: pyo.ConcreteModel, inputs: CampaignInputs, keep) -> SimpleNamespace:
+    """The (i, t) rows over m.jit_on's cells (runs on island i in month t) for which keep(i, t, runs)
+    holds: their keys, the cells (JIT positions) of each row in order, how many, and the columns and
+    counts of the blocks held in month t (held_range)."""
+    by = m.at.by_it
+    keys = [(i, t) for (i, t), runs in m.jit_on.items() if runs and keep(i, t, runs)]
+    rows = np.array([i * len(inputs.hours) + t for i, t in keys], dtype=np.int64)
+    chosen = np.zeros(len(by.count), dtype=bool)
+    chosen[rows] = True
+    held = np.array([held_range(m, inputs, i, t) for i, t in keys], dtype=np.int64).reshape(len(keys), 2)
+    return SimpleNamespace(keys=keys, cells=by.order[np.repeat(chosen, by.count)], counts=by.count[rows],
+                           blocks=np.repeat(held[:, 0], held[:, 1]) + _within(held[:, 1]), held=held[:, 1])
+
+
+def _within(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., counts[r] - 1 for each r in turn."""
+    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def def_one_variant(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -524,16 +555,15 @@ def res_precedence(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_j node_i n_jit <= O_it + B_i sum_{t0 in (t-L_i, t]} r_i,t0 + D_it   for each island, month
     (divided by the island's largest capacity)."""
-    rows = RowCollector(m.columns)
-    for (i, t), runs in m.jit_on.items():
-        if not runs:
-            continue
-        isl = inputs.islands[i]
-        scale = max(isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t], 1)
-        blocks = held_blocks(m, inputs, i, t)
-        rows.add((i, t), [isl.node / scale] * len(runs) + [-(isl.block_gpus / scale)] * len(blocks),
-                 [m.c.nodes[j, i, t] for j in runs] + blocks, None, (isl.owned[t] + isl.on_demand[t]) / scale)
-    m.res_capacity = rows.rows()
+    rows = island_rows(m, inputs, lambda i, t, runs: True)
+    isl = inputs.islands
+    scale = [max(isl[i].owned[t] + isl[i].block_gpus * isl[i].max_blocks + isl[i].on_demand[t], 1) for i, t in rows.keys]
+    node = [isl[i].node / s for (i, t), s in zip(rows.keys, scale)]
+    block = [-(isl[i].block_gpus / s) for (i, t), s in zip(rows.keys, scale)]
+    m.res_capacity = segmented_rows(rows.keys, [(m.col["nodes"] + rows.cells, np.repeat(node, rows.counts), rows.counts),
+                                                (rows.blocks, np.repeat(block, rows.held), rows.held)], None,
+                                    [(isl[i].owned[t] + isl[i].on_demand[t]) / s for (i, t), s in zip(rows.keys, scale)],
+                                    m.columns)
 
 
 def res_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -555,35 +585,35 @@ def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     optimum is unchanged; the LP relaxation can no longer pool every island's owned GPUs for a run
     that is on one island only. q exists only where K_it > 0; res_paid_island is left out where
     K_it >= node_i C_jit (then q_jit <= node_i u_jit <= node_i n_jit <= node_i C_jit y_ji already)."""
-    node = {i: isl.node for i, isl in enumerate(inputs.islands)}
-    use, island, total = RowCollector(m.columns), RowCollector(m.columns), RowCollector(m.columns)
-    paid = m.c.paid
-    use.add_many(list(m.JITP), [1, [-node[i] for j, i, t in m.JITP]],
-                 [[paid[key] for key in m.JITP], [m.c.used[key] for key in m.JITP]], None, 0)
-    tight = [(j, i, t) for j, i, t in m.JITP if m.paid_caps[i, t] < node[i] * m.cap[j, i, t]]
-    island.add_many(tight, [1, [-m.paid_caps[i, t] for j, i, t in tight]],
-                    [[paid[key] for key in tight], [m.c.island[j, i] for j, i, t in tight]], None, 0)
-    for (i, t), runs in m.jit_on.items():
-        if runs and m.paid_caps[i, t] > 0:
-            blocks = held_blocks(m, inputs, i, t)
-            total.add((i, t), [1] * len(runs) + [-inputs.islands[i].block_gpus] * len(blocks),
-                      [m.c.paid[j, i, t] for j in runs] + blocks, None, inputs.islands[i].owned[t])
-    m.res_paid_use, m.res_paid_island, m.res_paid_total = use.rows(), island.rows(), total.rows()
+    cell, col, isl = m.at.jit, m.col, inputs.islands
+    node = np.array([one.node for one in isl], dtype=np.int64)
+    cells = np.flatnonzero(cell.paid >= 0)   # JITP (JIT's cells with q_jit, in order)
+    keys = list(m.JITP)
+    m.res_paid_use = fixed_width_rows(keys, [cell.paid[cells], col["used"] + cells], [1, -node[cell.i[cells]]],
+                                      None, 0, m.columns)
+    caps = cell.paid_cap[cells]
+    tight = np.flatnonzero(caps < node[cell.i[cells]] * cell.cap[cells])
+    m.res_paid_island = fixed_width_rows([keys[n] for n in tight.tolist()], [cell.paid[cells[tight]],
+                                         col["island"] + cell.ji[cells[tight]]], [1, -caps[tight]], None, 0, m.columns)
+    rows = island_rows(m, inputs, lambda i, t, runs: m.paid_caps[i, t] > 0)
+    m.res_paid_total = segmented_rows(rows.keys, [(cell.paid[rows.cells], 1, rows.counts),
+                                                  (rows.blocks, np.repeat([-isl[i].block_gpus for i, t in rows.keys],
+                                                                          rows.held), rows.held)],
+                                      None, [isl[i].owned[t] for i, t in rows.keys], m.columns)
 
 
 def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """o_it >= sum_j (node_i u_jit - q_jit): GPU-hours (/ h_t) used beyond the paid-for GPUs each run
     has a share of (res_paid) are on demand."""
-    rows = RowCollector(m.columns)
-    for (i, t), runs in m.jit_on.items():
-        isl = inputs.islands[i]
-        if not runs or (isl.on_demand_usd_per_gpu_hour == 0 and isl.on_demand[t] == 0):
-            continue
-        paid = [m.c.paid[j, i, t] for j in runs] if m.paid_caps[i, t] > 0 else []
-        used = [m.c.used[j, i, t] for j in runs]
-        rows.add((i, t), [isl.node] * len(used) + [-1] * len(paid) + [-1], used + paid + [m.c.on_demand[i, t]],
-                 None, 0)
-    m.def_on_demand = rows.rows()
+    isl, cell, col = inputs.islands, m.at.jit, m.col
+    rows = island_rows(m, inputs, lambda i, t, runs: isl[i].on_demand_usd_per_gpu_hour != 0 or isl[i].on_demand[t] != 0)
+    paid = np.array([m.paid_caps[i, t] > 0 for i, t in rows.keys], dtype=bool).reshape(len(rows.keys))
+    with_paid = rows.cells[np.repeat(paid, rows.counts)]
+    m.def_on_demand = segmented_rows(
+        rows.keys, [(col["used"] + rows.cells, np.repeat([isl[i].node for i, t in rows.keys], rows.counts), rows.counts),
+                    (cell.paid[with_paid], -1, rows.counts * paid),
+                    (col["on_demand"] + np.array([i * len(inputs.hours) + t for i, t in rows.keys], dtype=np.int64),
+                     -1, np.ones(len(rows.keys), dtype=np.int64))], None, 0, m.columns)
 
 
 def res_power(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:

@@ -205,3 +205,22 @@ def fixed_width_rows(keys: list, columns: list, coefs: list, lower, upper, table
                       axis=1).reshape(count * width)
     return LinearRows(keys, np.arange(0, count * width + 1, width), index, values, [lower] * count,
                       [upper] * count, table)
+
+
+def segmented_rows(keys: list, parts: list, lower, upper, table: list) -> LinearRows:
+    """Rows over column numbers made of parts: part (columns, coefs, counts) gives row r its next
+    counts[r] entries, taken in row order from the arrays columns and coefs (coefs: an array, or one
+    number for all). lower, upper: a list (one per row) or one bound for every row."""
+    count = len(keys)
+    sizes = [np.asarray(size, dtype=np.int64).reshape(count) for _, _, size in parts]
+    starts = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(sum(sizes, np.zeros(count, dtype=np.int64)), out=starts[1:])
+    index, values = np.empty(starts[-1], dtype=np.int64), np.empty(starts[-1], dtype=float)
+    before = starts[:-1].copy()
+    for (columns, coefs, _), size in zip(parts, sizes):
+        within = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
+        at = np.repeat(before, size) + within
+        index[at], values[at] = columns, coefs
+        before += size
+    return LinearRows(keys, starts, index, values, lower if isinstance(lower, list) else [lower] * count,
+                      upper if isinstance(upper, list) else [upper] * count, table)
