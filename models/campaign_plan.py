@@ -502,18 +502,31 @@ def res_least_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """n_jit >= sum_{k: g_k = gpu_i} F_jk x_jk - Fmax_ji (2 - a_jt - y_ji): in every active month the
     run holds at least its variant's memory floor on its island (it never shrinks below it)."""
-    on = {}   # (j, gpu) -> (floors F_jk, variant variables x_jk, Fmax)
+    groups = {}   # (j, gpu) -> its number; floors F_jk and variant columns x_jk of each, in turn
+    floors, chosen, sizes, big = [], [], [], []
     for j, run in enumerate(inputs.runs):
         for g in {v.gpu for v in run.variants}:
-            floors = [v.floor_nodes for v in run.variants if v.gpu == g]
-            on[j, g] = (floors, [m.c.variant[j, k] for k, v in enumerate(run.variants) if v.gpu == g], max(floors))
-    rows = RowCollector(m.columns)
-    for j, i, t in m.JIT:
-        floors, chosen, big = on[j, inputs.islands[i].gpu]
-        # n_jit >= floor - big (2 - s_jt + e_jt - y_ji): body floor + big s - big e + big y - n <= 2 big
-        rows.add((j, i, t), floors + [big, -big, big, -1],
-                 chosen + [m.c.started[j, t], m.c.ended[j, t], m.c.island[j, i], m.c.nodes[j, i, t]], None, 2 * big)
-    m.res_floor = rows.rows()
+            groups[j, g] = len(groups)
+            mine = [(v.floor_nodes, m.c.variant[j, k]) for k, v in enumerate(run.variants) if v.gpu == g]
+            floors += [f for f, _ in mine]
+            chosen += [c for _, c in mine]
+            sizes.append(len(mine))
+            big.append(max(f for f, _ in mine))
+    cell, col = m.at.jit, m.col
+    gpu = np.array([isl.gpu for isl in inputs.islands], dtype=object)
+    group = np.array([groups[j, g] for j, g in zip(cell.j.tolist(), gpu[cell.i].tolist())], dtype=np.int64)
+    sizes, big = np.array(sizes, dtype=np.int64), np.array(big, dtype=np.int64)
+    firsts = np.cumsum(sizes) - sizes
+    count = sizes[group]
+    entry = np.repeat(firsts[group], count) + _within(count)
+    fmax = big[group]
+    # n_jit >= floor - big (2 - s_jt + e_jt - y_ji): body floor + big s - big e + big y - n <= 2 big
+    rest = [col["started"] + cell.jt, col["ended"] + cell.jt, col["island"] + cell.ji, col["nodes"] + cell.n]
+    m.res_floor = segmented_rows(list(m.JIT), [(np.array(chosen, dtype=np.int64)[entry], np.array(floors, dtype=float)[entry],
+                                                count),
+                                               (np.stack(rest, axis=1).reshape(-1),
+                                                np.stack([fmax, -fmax, fmax, -np.ones_like(fmax)], axis=1).reshape(-1), 4)],
+                                 None, (2 * fmax).tolist(), m.columns)
 
 
 def _pairs(keys: list, first: dict, second: dict, a, b, table: list) -> LinearRows:

@@ -209,10 +209,10 @@ def fixed_width_rows(keys: list, columns: list, coefs: list, lower, upper, table
 
 def segmented_rows(keys: list, parts: list, lower, upper, table: list) -> LinearRows:
     """Rows over column numbers made of parts: part (columns, coefs, counts) gives row r its next
-    counts[r] entries, taken in row order from the arrays columns and coefs (coefs: an array, or one
-    number for all). lower, upper: a list (one per row) or one bound for every row."""
+    counts[r] entries (counts: an array, or one number for all), taken in row order from the arrays
+    columns and coefs (coefs: an array, or one number for all). lower, upper: a list (one per row) or one bound for every row."""
     count = len(keys)
-    sizes = [np.asarray(size, dtype=np.int64).reshape(count) for _, _, size in parts]
+    sizes = [np.broadcast_to(np.asarray(size, dtype=np.int64), (count,)) for _, _, size in parts]
     starts = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(sum(sizes, np.zeros(count, dtype=np.int64)), out=starts[1:])
     index, values = np.empty(starts[-1], dtype=np.int64), np.empty(starts[-1], dtype=float)
