@@ -217,14 +217,36 @@ def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo
     return best
 
 
+def run_reaches(inputs: CampaignInputs, nmax: dict, j: int, islands: list, window: range, memo: dict,
+                island: dict) -> dict[int, list[float]]:
+    """{i: reach(inputs, nmax[j, i], j, i, window, memo, island)} for each island i of `islands`, those
+    not in `memo` computed together with numpy, each sum by the same additions in the same order
+    (a cumulative sum from each start month, numpy's add.accumulate adding one month at a time), so
+    the same numbers (tests/test_campaign_reach.py holds them equal to reach's)."""
+    new = [i for i in islands if (j, i, window.start, window.stop) not in memo]
+    if new and len(window):
+        isl, size = inputs.islands, len(window)
+        floor = np.array([max(1, min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == isl[i].gpu))
+                          for i in new], dtype=np.int64)
+        caps = np.array([[island[i, t] for t in window] for i in new], dtype=np.int64)
+        caps = np.maximum(np.minimum(np.array([nmax[j, i] for i in new], dtype=np.int64)[:, None], caps), 0)   # node_cap
+        hours = np.array([[inputs.hours[t] * isl[i].node for t in window] for i in new], dtype=float) * caps
+        bad = np.where(caps < floor[:, None], np.arange(size), size)   # months the run cannot be active
+        stop = np.minimum.accumulate(bad[:, ::-1], axis=1)[:, ::-1]    # the first such month from a on
+        month = np.add.outer(np.arange(size), np.arange(size))         # [a, m]: month a + m
+        sums = np.cumsum(np.where(month < size, hours[:, np.minimum(month, size - 1)], 0.0), axis=2)
+        best = np.where(month[None] < stop[:, :, None], sums, 0.0).max(axis=1, initial=0.0)
+        memo.update({(j, i, window.start, window.stop): row for i, row in zip(new, best.tolist())})
+    memo.update({(j, i, window.start, window.stop): [] for i in new if not len(window)})
+    return {i: memo[j, i, window.start, window.stop] for i in islands}
+
+
 def least_months(work_gpu_hours: float, reaches: list[list[float]]) -> int:
     """The fewest contiguous months that can do `work_gpu_hours` on any island of `reaches` (each a
     reach list); one more than the window when none can."""
-    most = max((len(r) for r in reaches), default=0)
-    for m in range(most):
-        if any(m < len(r) and r[m] >= work_gpu_hours * (1 - 1e-9) for r in reaches):
-            return m + 1
-    return most + 1
+    most, need = max((len(r) for r in reaches), default=0), work_gpu_hours * (1 - 1e-9)
+    return min((next((m for m, gpu_hours in enumerate(r) if gpu_hours >= need), most) for r in reaches),
+               default=most) + 1
 
 
 def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict, memo: dict | None = None,
@@ -234,12 +256,14 @@ def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict, memo: dict | N
     (least_months, its least over variants), and a predecessor ends no later than a successor's last
     month minus the fewest months the successor needs. Every plan keeps these windows."""
     runs = inputs.runs
+    memo = {} if memo is None else memo
+    island = {(i, t): island_cap(inputs, i, t) for i in range(len(inputs.islands)) for t in range(len(inputs.hours))} \
+        if island is None else island
     first = {j: run.first for j, run in enumerate(runs)}
     last = {j: last_month(inputs, j) for j in range(len(runs))}
     least = {}
     for j, run in enumerate(runs):
-        reaches = {i: reach(inputs, nmax[j, i], j, i, range(first[j], last[j] + 1), memo, island)
-                   for i in islands_of[j]}
+        reaches = run_reaches(inputs, nmax, j, islands_of[j], range(first[j], last[j] + 1), memo, island)
         least[j] = min((least_months(v.work_gpu_hours, [r for i, r in reaches.items() if inputs.islands[i].gpu == v.gpu])
                         for v in run.variants), default=1)
     for _ in range(len(runs)):   # a chain is at most len(runs) long
@@ -451,8 +475,8 @@ def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     excluded) reach W_jk. Implied by the other rows for integer solutions; it makes the LP relaxation
     count whole months (staff, lateness). A variant and island whose L_jki exceeds the window cannot
     do the work (the row sets z_jki to 0)."""
-    reaches = {(j, i): reach(inputs, m.nmax[j, i], j, i, m.window[j], m.reaches, m.island_caps)
-               for j, i in m.JI}
+    reaches = {(j, i): r for j in range(len(inputs.runs))
+               for i, r in run_reaches(inputs, m.nmax, j, m.islands_of[j], m.window[j], m.reaches, m.island_caps).items()}
     months = range(len(inputs.hours))
     rows = RowCollector(m.columns)
     for j in range(len(inputs.runs)):
