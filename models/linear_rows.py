@@ -18,7 +18,6 @@ A row is lower <= sum_n coefs[n] variables[n] <= upper (None: no bound; lower ==
 from __future__ import annotations
 
 import math
-import operator
 import weakref
 from itertools import accumulate, chain
 
@@ -135,16 +134,21 @@ class LinearRows(IndexedConstraint):
 
     def entries(self):
         """(pool, index, coefs, entries per row, lower, upper) of every row: entry n's variable is
-        pool[index[n]] (index None: pool[n], pool being the entries' variables), bounds as floats
-        (+-inf for none). None when a row is inactive or no longer its own numbers (set_value)."""
+        pool[index[n]] (index None: pool[n], pool being the entries' variables), counts and bounds as
+        numpy arrays (bounds as floats, +-inf for none). None when a row is inactive or no longer its own numbers (set_value)."""
         if not self.__dict__.get("_unmade") and any(d.__class__ is not LinearRowData or not d._active
                                                     for d in self._data.values()):
             return None
-        counts = list(map(operator.sub, self.starts[1:], self.starts)) if isinstance(self.starts, list) \
-            else np.diff(self.starts)
+        counts = np.diff(np.asarray(self.starts, dtype=np.int64))
         pool = self._variables if self._variables is not None else self.table
-        return (pool, self.index, self.coefs, counts, [-math.inf if x is None else x for x in self.lower],
-                [math.inf if x is None else x for x in self.upper])
+        return pool, self.index, self.coefs, counts, _floats(self.lower, -math.inf), _floats(self.upper, math.inf)
+
+
+def _floats(bounds: list, none: float) -> np.ndarray:
+    """The bounds as a float array, `none` for None (one np.full when they are all the same)."""
+    if bounds and bounds.count(bounds[0]) == len(bounds):
+        return np.full(len(bounds), none if bounds[0] is None else bounds[0], dtype=float)
+    return np.array([none if x is None else x for x in bounds], dtype=float)
 
 
 class RowCollector:

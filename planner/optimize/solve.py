@@ -149,12 +149,13 @@ def _repn(body, con) -> tuple[float, list, list]:
 class _Rows:
     """Every active row's linear form, flat: entry n's variable is pool[index[n]] (each distinct
     list of variables a LinearRows names joins `pool` once), its coefficient, the entries per row,
-    each row's bounds and its body's constant (still to be moved into the bounds)."""
+    each row's bounds and its body's constant (still to be moved into the bounds); all but pool as
+    one array (or list) per component, joined by _matrix."""
     pool: list
     index: list      # per component: an int array of positions in pool
     coefs: list      # per component: its coefficients (a list or an array)
-    counts: list
-    lower: list
+    counts: list     # per component: an int array
+    lower: list      # per component: a float array (-inf: none)
     upper: list
     consts: list
 
@@ -177,15 +178,15 @@ def _rows(model: pyo.ConcreteModel, fast: bool) -> _Rows:
         offset = pools[id(pool)]
         rows.index.append(np.arange(offset, offset + len(pool)) if index is None else offset + index)
         rows.coefs.append(coefs)
-        rows.counts.extend(counts)
-        rows.lower.extend(lower)
-        rows.upper.extend(upper)
-        rows.consts.extend([0] * len(counts))
+        rows.counts.append(np.asarray(counts, dtype=np.int64))
+        rows.lower.append(np.asarray(lower, dtype=float))
+        rows.upper.append(np.asarray(upper, dtype=float))
+        rows.consts.append(np.zeros(len(counts)))
     return rows
 
 
 def _rows_one_by_one(constraints, fast: bool, rows: _Rows) -> None:
-    variables, coefs = [], []
+    variables, coefs, counts, lower, upper, consts = [], [], [], [], [], []
     for con in constraints:
         if not con.active:
             continue
@@ -194,10 +195,14 @@ def _rows_one_by_one(constraints, fast: bool, rows: _Rows) -> None:
         const, row_variables, row_coefs = _repn(body, con) if terms is None else terms
         variables.extend(row_variables)
         coefs.extend(row_coefs)
-        rows.counts.append(len(row_variables))
-        rows.lower.append(-math.inf if low is None else low)
-        rows.upper.append(math.inf if high is None else high)
-        rows.consts.append(const)
+        counts.append(len(row_variables))
+        lower.append(-math.inf if low is None else low)
+        upper.append(math.inf if high is None else high)
+        consts.append(const)
+    rows.counts.append(np.array(counts, dtype=np.int64))
+    rows.lower.append(np.array(lower, dtype=float))
+    rows.upper.append(np.array(upper, dtype=float))
+    rows.consts.append(np.array(consts, dtype=float))
     rows.index.append(np.arange(len(rows.pool), len(rows.pool) + len(variables)))
     rows.pool.extend(variables)
     rows.coefs.append(coefs)
@@ -236,10 +241,10 @@ def _matrix(rows: _Rows):
     variable twice. A fixed variable's term joins its row's constant (in entry order, as
     standard_repn adds them); entries at or below SMALL_ENTRY are left out; columns are numbered in
     the order their variables first appear among the entries kept."""
-    n_rows = len(rows.counts)
+    counts, consts = np.concatenate(rows.counts or [np.zeros(0, dtype=np.int64)]), np.concatenate(rows.consts or [np.zeros(0)])
+    n_rows = len(counts)
     coefs = np.concatenate([np.asarray(c, dtype=float) for c in rows.coefs] or [np.zeros(0)])
-    consts = np.array(rows.consts, dtype=float)
-    row_of = np.repeat(np.arange(n_rows), rows.counts)
+    row_of = np.repeat(np.arange(n_rows), counts)
     index = np.concatenate(rows.index or [np.zeros(0, dtype=np.int64)]).astype(np.int64, copy=False)
     same, key = _first_seen(np.fromiter(map(id, rows.pool), dtype=np.int64, count=len(rows.pool)))
     first, distinct = _first_seen_below(key[index], len(same))   # a variable in pool twice: one key
@@ -254,8 +259,8 @@ def _matrix(rows: _Rows):
         return None
     variables = [rows.pool[p] for p in index[kept[first_kept]].tolist()]
     starts = np.concatenate(([0], np.cumsum(np.bincount(row_of[kept], minlength=n_rows))))
-    return (variables, starts, cols, coefs[kept], np.array(rows.lower, dtype=float) - consts,
-            np.array(rows.upper, dtype=float) - consts)
+    return (variables, starts, cols, coefs[kept], np.concatenate(rows.lower or [np.zeros(0)]) - consts,
+            np.concatenate(rows.upper or [np.zeros(0)]) - consts)
 
 
 def compile_model(model: pyo.ConcreteModel, fast: bool = True) -> _Compiled:
