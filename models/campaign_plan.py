@@ -166,11 +166,15 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.reaches = {}   # (j, i, window) -> reach (the same window asked again by res_least_months)
     m.island_caps = {(i, t): island_cap(inputs, i, t) for i in range(len(inputs.islands)) for t in months}
     m.window = windows(inputs, m.nmax, m.islands_of, m.reaches, m.island_caps)
-    m.cap = {(j, i, t): node_cap(inputs, m.nmax[j, i], i, t, m.island_caps) for j, i in ji for t in m.window[j]}
-    least_floor = {(j, i): min((v.floor_nodes for v in inputs.runs[j].variants if v.gpu == inputs.islands[i].gpu))
+    caps = m.island_caps   # node_cap: max(min(nmax, island_cap), 0)
+    m.cap = {(j, i, t): max(min(m.nmax[j, i], caps[i, t]), 0) for j, i in ji for t in m.window[j]}
+    least_floor = {(j, i): max(min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == inputs.islands[i].gpu), 1)
                    for j, i in ji}
-    jit = [(j, i, t) for j, i in ji for t in m.window[j] if m.cap[j, i, t] >= max(least_floor[j, i], 1)]
-    m.idle = [(j, i, t) for j, i in ji for t in m.window[j] if m.cap[j, i, t] < max(least_floor[j, i], 1)]
+    jit, m.idle = [], []
+    for j, i in ji:
+        floor = least_floor[j, i]
+        for t in m.window[j]:
+            (jit if m.cap[j, i, t] >= floor else m.idle).append((j, i, t))
     # SetOf: each index set is the Python list itself (ordered; no copy, no per-element checks)
     m.JK = pyo.SetOf(jk)
     m.JI = pyo.SetOf(ji)

@@ -110,6 +110,16 @@ _DOMAIN = operator.attrgetter("domain")
 _FIXED = operator.attrgetter("fixed")
 
 
+def _each(variables: list, stored: str, public) -> list:
+    """public(v) for each variable, read as the number VarData stores it under (`stored`: `_fixed`,
+    `_domain`, the Pyomo internals its `fixed` and `domain` properties return) when every variable
+    has it, else through the property."""
+    try:
+        return list(map(operator.attrgetter(stored), variables))
+    except AttributeError:
+        return list(map(public, variables))
+
+
 def linear_terms(body) -> tuple[float, list, list] | None:
     """(constant, variables, coefficients) of a flat LinearExpression body read straight from its
     terms (a number, a variable, or a number times a variable each), or None when the body is
@@ -248,8 +258,8 @@ def _matrix(rows: _Rows):
     index = np.concatenate(rows.index or [np.zeros(0, dtype=np.int64)]).astype(np.int64, copy=False)
     same, key = _first_seen(np.fromiter(map(id, rows.pool), dtype=np.int64, count=len(rows.pool)))
     first, distinct = _first_seen_below(key[index], len(same))   # a variable in pool twice: one key
-    fixed = np.fromiter(map(_FIXED, map(rows.pool.__getitem__, index[first].tolist())), dtype=bool,
-                        count=len(first))[distinct]
+    fixed = np.array(_each(list(map(rows.pool.__getitem__, index[first].tolist())), "_fixed", _FIXED),
+                     dtype=bool).reshape(len(first))[distinct]
     for e in np.flatnonzero(fixed):
         consts[row_of[e]] += coefs[e] * rows.pool[index[e]].value
     kept = np.flatnonzero(~fixed & (np.abs(coefs) > SMALL_ENTRY))
@@ -278,7 +288,8 @@ def compile_model(model: pyo.ConcreteModel, fast: bool = True) -> _Compiled:
 def _by_domain(variables: list) -> tuple[np.ndarray, np.ndarray]:
     """(bounds, integrality) of each variable's domain (bounds (n, 2), None as nan; HighsVarType),
     asked once per distinct domain (the variables share a few: Binary, Reals, ...)."""
-    first, number = _first_seen(np.fromiter(map(id, map(_DOMAIN, variables)), dtype=np.int64, count=len(variables)))
+    first, number = _first_seen(np.fromiter(map(id, _each(variables, "_domain", _DOMAIN)), dtype=np.int64,
+                                            count=len(variables)))
     one_of = [variables[f] for f in first]
     bounds = np.array([v.domain.bounds() for v in one_of], dtype=float).reshape(len(one_of), 2)
     kind = np.array([int(highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary()
