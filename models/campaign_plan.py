@@ -345,6 +345,7 @@ def columns(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.at.jit.paid_cap = np.array([m.paid_caps[key] for key in m.IT], dtype=np.int64).reshape(len(m.IT))[it]
     paid = m.at.jit.paid_cap > 0   # JITP: the cells with q_jit
     m.at.jit.paid = np.where(paid, m.col["paid"] + np.cumsum(paid) - 1, -1)
+    m.at.held = np.array([held_range(m, inputs, i, t) for i, t in m.IT], dtype=np.int64).reshape(len(m.IT), 2)
     m.at.by_it = SimpleNamespace(order=np.argsort(it, kind="stable"), count=np.bincount(it, minlength=islands * months))
 
 
@@ -363,12 +364,6 @@ def held_range(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) -> 
     return m.c.blocks[i, first], t + 1 - first
 
 
-def held_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) -> list:
-    """The columns of r_i,t0 for t0 in (t - L_i, t]: the block variables in their term in month t."""
-    column, count = held_range(m, inputs, i, t)
-    return list(range(column, column + count))
-
-
 def island_rows(m: pyo.ConcreteModel, inputs: CampaignInputs, keep) -> SimpleNamespace:
     """The (i, t) rows over m.jit_on's cells (runs on island i in month t) for which keep(i, t, runs)
     holds: their keys, the cells (JIT positions) of each row in order, how many, and the columns and
@@ -378,9 +373,14 @@ def island_rows(m: pyo.ConcreteModel, inputs: CampaignInputs, keep) -> SimpleNam
     rows = np.array([i * len(inputs.hours) + t for i, t in keys], dtype=np.int64)
     chosen = np.zeros(len(by.count), dtype=bool)
     chosen[rows] = True
-    held = np.array([held_range(m, inputs, i, t) for i, t in keys], dtype=np.int64).reshape(len(keys), 2)
+    held = m.at.held[rows]
     return SimpleNamespace(keys=keys, cells=by.order[np.repeat(chosen, by.count)], counts=by.count[rows],
-                           blocks=np.repeat(held[:, 0], held[:, 1]) + _within(held[:, 1]), held=held[:, 1])
+                           blocks=_ranges(held), held=held[:, 1])
+
+
+def _ranges(held: np.ndarray) -> np.ndarray:
+    """The columns of each (column, count) row of `held` (held_range), one range after another."""
+    return np.repeat(held[:, 0], held[:, 1]) + _within(held[:, 1])
 
 
 def _within(counts: np.ndarray) -> np.ndarray:
@@ -494,17 +494,22 @@ def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.res_least_months = rows.rows()
 
 
-def least_blocks(inputs: CampaignInputs, m: pyo.ConcreteModel, j: int, k: int, i: int) -> int:
+def least_blocks(inputs: CampaignInputs, m: pyo.ConcreteModel, j: int, k: int, i: int, memo: dict | None = None) -> int:
     """ceil((W_jk - sum_{t in window} h_t min(O_it + D_it, node_i C_jit)) / (B_i hmax min(L_i, |window|))):
     the fewest blocks whose terms meet run j's window on island i that variant k needs there (0 if
     owned and on-demand GPUs alone can do its work). A block gives the run at most B_i GPUs for
-    min(L_i, |window|) months of at most hmax hours."""
+    min(L_i, |window|) months of at most hmax hours. `memo` keeps the sum and the block's most per
+    (j, i) (the same for every variant)."""
     isl, window = inputs.islands[i], m.window[j]
     if not isl.block_gpus or not window:
         return 0
-    rest = inputs.runs[j].variants[k].work_gpu_hours - sum(
-        inputs.hours[t] * min(isl.owned[t] + isl.on_demand[t], isl.node * m.cap.get((j, i, t), 0)) for t in window)
-    per_block = isl.block_gpus * max(inputs.hours[t] for t in window) * min(isl.term_months, len(window))
+    memo = {} if memo is None else memo
+    if (j, i) not in memo:
+        memo[j, i] = (sum(inputs.hours[t] * min(isl.owned[t] + isl.on_demand[t], isl.node * m.cap.get((j, i, t), 0))
+                          for t in window),
+                      isl.block_gpus * max(inputs.hours[t] for t in window) * min(isl.term_months, len(window)))
+    owned, per_block = memo[j, i]
+    rest = inputs.runs[j].variants[k].work_gpu_hours - owned
     return max(0, math.ceil(rest / per_block - 1e-6))
 
 
@@ -513,9 +518,9 @@ def res_least_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     island i with blocks: whatever its work needs beyond owned and on-demand GPUs comes from blocks
     held in its window, each giving at most B_i GPUs for min(L_i, |window|) months, and blocks are
     whole (the ceiling). Valid for every plan (other runs only take GPUs away); it tightens the LP."""
-    need = {}
+    need, memo = {}, {}
     for j, i in m.JI:
-        ks = {k: least_blocks(inputs, m, j, k, i) for k in m.variants_on[j, i]}
+        ks = {k: least_blocks(inputs, m, j, k, i, memo) for k in m.variants_on[j, i]}
         if any(ks.values()):
             need[j, i] = ks
     rows = RowCollector(m.columns)
@@ -609,12 +614,11 @@ def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 
 def res_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_{t0 in (t-L_i, t]} r_i,t0 <= R_i: at most R_i blocks held at once."""
-    rows = RowCollector(m.columns)
-    for i, t in m.IT:
-        if inputs.islands[i].block_gpus > 0 and t >= inputs.islands[i].first_block_month:
-            held = held_blocks(m, inputs, i, t)
-            rows.add((i, t), [1] * len(held), held, None, inputs.islands[i].max_blocks)
-    m.res_blocks = rows.rows()
+    isl = inputs.islands
+    keys = [(i, t) for i, t in m.IT if isl[i].block_gpus > 0 and t >= isl[i].first_block_month]
+    held = m.at.held[np.array([i * len(inputs.hours) + t for i, t in keys], dtype=np.int64)]
+    m.res_blocks = segmented_rows(keys, [(_ranges(held), 1, held[:, 1])], None,
+                                  [isl[i].max_blocks for i, t in keys], m.columns)
 
 
 def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
