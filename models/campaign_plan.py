@@ -164,33 +164,32 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     ji = [(j, i) for j, i in ji if m.nmax[j, i] > 0]
     m.islands_of = {j: [i for jj, i in ji if jj == j] for j in range(len(inputs.runs))}
     m.reaches = {}   # (j, i, window) -> reach (the same window asked again by res_least_months)
-    m.island_caps = {(i, t): island_cap(inputs, i, t) for i in range(len(inputs.islands)) for t in months}
+    it = [(i, t) for i in range(len(inputs.islands)) for t in months]   # one tuple per key, shared by the dicts
+    m.island_caps = dict(zip(it, [island_cap(inputs, i, t) for i, t in it]))
     m.window = windows(inputs, m.nmax, m.islands_of, m.reaches, m.island_caps)
     caps = m.island_caps   # node_cap: max(min(nmax, island_cap), 0)
-    m.cap = {(j, i, t): max(min(m.nmax[j, i], caps[i, t]), 0) for j, i in ji for t in m.window[j]}
+    m.cap = {(j, i, t): max(min(m.nmax[j, i], caps[i, t]), 0) for j, i in ji for t in m.window[j]}   # its keys: the cells
     least_floor = {(j, i): max(min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == inputs.islands[i].gpu), 1)
                    for j, i in ji}
     jit, m.idle = [], []
-    for j, i in ji:
-        floor = least_floor[j, i]
-        for t in m.window[j]:
-            (jit if m.cap[j, i, t] >= floor else m.idle).append((j, i, t))
+    for key, cap in m.cap.items():
+        (jit if cap >= least_floor[key[0], key[1]] else m.idle).append(key)
     # SetOf: each index set is the Python list itself (ordered; no copy, no per-element checks)
     m.JK = pyo.SetOf(jk)
     m.JI = pyo.SetOf(ji)
     m.JIT = pyo.SetOf(jit)
-    m.paid_caps = {(i, t): paid_cap(inputs, i, t) for i in range(len(inputs.islands)) for t in months}
-    m.JITP = pyo.SetOf([(j, i, t) for j, i, t in jit if m.paid_caps[i, t] > 0])
+    m.paid_caps = dict(zip(it, [paid_cap(inputs, i, t) for i, t in it]))
+    m.JITP = pyo.SetOf([key for key in jit if m.paid_caps[key[1], key[2]] > 0])
     m.JKI = pyo.SetOf([(j, k, i) for j, i in ji for k, v in enumerate(inputs.runs[j].variants)
                        if v.gpu == inputs.islands[i].gpu])
     m.JT = pyo.SetOf([(j, t) for j in range(len(inputs.runs)) for t in months])
-    m.IT = pyo.SetOf([(i, t) for i in range(len(inputs.islands)) for t in months])
-    m.IT0 = pyo.SetOf([(i, t) for i, isl in enumerate(inputs.islands) if isl.block_gpus > 0
-                       for t in months if t >= isl.first_block_month])
+    m.IT = pyo.SetOf(it)
+    isl = inputs.islands
+    m.IT0 = pyo.SetOf([key for key in it if isl[key[0]].block_gpus > 0 and key[1] >= isl[key[0]].first_block_month])
     m.runs_on = {i: [j for j, ii in ji if ii == i] for i in range(len(inputs.islands))}
     m.cells = set(jit)   # JIT as a Python set (membership in constant time)
     m.block_starts = set(m.IT0)
-    m.jit_on = {(i, t): [] for i, t in m.IT}
+    m.jit_on = {key: [] for key in it}
     for j, i, t in jit:
         m.jit_on[i, t].append(j)
 
@@ -369,7 +368,7 @@ def island_rows(m: pyo.ConcreteModel, inputs: CampaignInputs, keep) -> SimpleNam
     holds: their keys, the cells (JIT positions) of each row in order, how many, and the columns and
     counts of the blocks held in month t (held_range)."""
     by = m.at.by_it
-    keys = [(i, t) for (i, t), runs in m.jit_on.items() if runs and keep(i, t, runs)]
+    keys = [key for key, runs in m.jit_on.items() if runs and keep(key[0], key[1], runs)]   # m.IT's tuples
     rows = np.array([i * len(inputs.hours) + t for i, t in keys], dtype=np.int64)
     chosen = np.zeros(len(by.count), dtype=bool)
     chosen[rows] = True
@@ -615,7 +614,7 @@ def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def res_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_{t0 in (t-L_i, t]} r_i,t0 <= R_i: at most R_i blocks held at once."""
     isl = inputs.islands
-    keys = [(i, t) for i, t in m.IT if isl[i].block_gpus > 0 and t >= isl[i].first_block_month]
+    keys = [key for key in m.IT if isl[key[0]].block_gpus > 0 and key[1] >= isl[key[0]].first_block_month]
     held = m.at.held[np.array([i * len(inputs.hours) + t for i, t in keys], dtype=np.int64)]
     m.res_blocks = segmented_rows(keys, [(_ranges(held), 1, held[:, 1])], None,
                                   [isl[i].max_blocks for i, t in keys], m.columns)
