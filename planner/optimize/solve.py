@@ -108,6 +108,7 @@ _NATIVE = (int, float)
 _BOUND_TYPES = {int, float, type(None)}
 _DOMAIN = operator.attrgetter("domain")
 _FIXED = operator.attrgetter("fixed")
+_LB, _UB = operator.attrgetter("_lb"), operator.attrgetter("_ub")
 
 
 def _each(variables: list, stored: str, public) -> list:
@@ -247,7 +248,7 @@ def _first_seen_below(keys: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndar
 
 
 def _matrix(rows: _Rows):
-    """(variables, start, index, value, row lower, row upper) of `rows`, or None if a row names a
+    """(variables, their ids, start, index, value, row lower, row upper) of `rows`, or None if a row names a
     variable twice. A fixed variable's term joins its row's constant (in entry order, as
     standard_repn adds them); entries at or below SMALL_ENTRY are left out; columns are numbered in
     the order their variables first appear among the entries kept."""
@@ -256,7 +257,8 @@ def _matrix(rows: _Rows):
     coefs = np.concatenate([np.asarray(c, dtype=float) for c in rows.coefs] or [np.zeros(0)])
     row_of = np.repeat(np.arange(n_rows), counts)
     index = np.concatenate(rows.index or [np.zeros(0, dtype=np.int64)]).astype(np.int64, copy=False)
-    same, key = _first_seen(np.fromiter(map(id, rows.pool), dtype=np.int64, count=len(rows.pool)))
+    pool_ids = np.fromiter(map(id, rows.pool), dtype=np.int64, count=len(rows.pool))
+    same, key = _first_seen(pool_ids)
     first, distinct = _first_seen_below(key[index], len(same))   # a variable in pool twice: one key
     fixed = np.array(_each(list(map(rows.pool.__getitem__, index[first].tolist())), "_fixed", _FIXED),
                      dtype=bool).reshape(len(first))[distinct]
@@ -267,9 +269,10 @@ def _matrix(rows: _Rows):
     cells = np.sort(row_of[kept] * max(len(first_kept), 1) + cols, kind="stable")   # runs: row by row
     if np.any(cells[1:] == cells[:-1]):
         return None
-    variables = [rows.pool[p] for p in index[kept[first_kept]].tolist()]
+    columns = index[kept[first_kept]]
+    variables = [rows.pool[p] for p in columns.tolist()]
     starts = np.concatenate(([0], np.cumsum(np.bincount(row_of[kept], minlength=n_rows))))
-    return (variables, starts, cols, coefs[kept], np.concatenate(rows.lower or [np.zeros(0)]) - consts,
+    return (variables, pool_ids[columns], starts, cols, coefs[kept], np.concatenate(rows.lower or [np.zeros(0)]) - consts,
             np.concatenate(rows.upper or [np.zeros(0)]) - consts)
 
 
@@ -304,7 +307,7 @@ def _raw_bounds(variables: list, domain_bounds: np.ndarray) -> np.ndarray | None
     is not a finite int or float (a Param, an expression, infinity) or a VarData has no `_lb`
     (another Pyomo). tests/test_compile_fast.py holds it equal to Var.bounds."""
     try:
-        lows, highs = [v._lb for v in variables], [v._ub for v in variables]
+        lows, highs = list(map(_LB, variables)), list(map(_UB, variables))
     except AttributeError:
         return None
     if not set(map(type, lows)).union(map(type, highs)) <= _BOUND_TYPES:
@@ -315,18 +318,22 @@ def _raw_bounds(variables: list, domain_bounds: np.ndarray) -> np.ndarray | None
     return np.stack((np.fmax(own[0], domain_bounds[:, 0]), np.fmin(own[1], domain_bounds[:, 1])), axis=1)
 
 
-def _to_lp(model, fast, variables, starts, cols, vals, lower, upper) -> _Compiled:
-    index = dict(zip(map(id, variables), range(len(variables))))
+def _to_lp(model, fast, variables, column_ids, starts, cols, vals, lower, upper) -> _Compiled:
+    objective = next(model.component_data_objects(pyo.Objective, active=True))
+    orepn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
+    # id -> column of the objective's variables: looked up in column_ids (id of each column's
+    # variable) when they are few (a campaign's objective is one variable), else a dict of them all
+    index = dict(zip(column_ids.tolist(), range(len(variables)))) if len(orepn.linear_vars) > 16 else {}
 
     def col(var) -> int:
         key = id(var)
         if key not in index:
-            index[key] = len(variables)
-            variables.append(var)
+            found = np.flatnonzero(column_ids == key)
+            index[key] = int(found[0]) if len(found) else len(variables)
+            if not len(found):
+                variables.append(var)
         return index[key]
 
-    objective = next(model.component_data_objects(pyo.Objective, active=True))
-    orepn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
     cost_cols = [(col(v), float(c)) for v, c in zip(orepn.linear_vars, orepn.linear_coefs)]
 
     costs = np.zeros(len(variables))
