@@ -423,19 +423,19 @@ def def_pair(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def res_work(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_t node_i h_t u_jit = sum_{k: g_k = gpu_i} W_jk z_jki   for each run j, island i (the work
     done on an island is the work of the variant taken there; divided by max_k W_jk)."""
-    cells: dict = {(j, i): [] for j, i in m.JI}
-    for j, i, t in m.JIT:
-        cells[j, i].append(t)
-    rows = RowCollector(m.columns)
-    for j, i in m.JI:
-        scale = max(max(v.work_gpu_hours for v in inputs.runs[j].variants), 1e-9)
-        node = inputs.islands[i].node
-        done = [node * inputs.hours[t] / scale for t in cells[j, i]]
-        need = [inputs.runs[j].variants[k].work_gpu_hours / scale for k in m.variants_on[j, i]]
-        sign = -1 if done else 1    # done == need: body done - need (need alone when nothing is done)
-        rows.add((j, i), done + [sign * w for w in need], [m.c.used[j, i, t] for t in cells[j, i]]
-                 + [m.c.pair[j, k, i] for k in m.variants_on[j, i]], 0, 0)
-    m.res_work = rows.rows()
+    cell, isl, hours = m.at.jit, inputs.islands, inputs.hours
+    scale = [max(max(v.work_gpu_hours for v in run.variants), 1e-9) for run in inputs.runs]
+    keys = list(m.JI)
+    counts = np.bincount(cell.ji, minlength=len(keys))   # the cells of each (j, i), in JIT order: by t
+    node_hours = np.array([isl[i].node for i in range(len(isl))], dtype=np.int64)[cell.i] * np.array(hours)[cell.t]
+    done = node_hours / np.array(scale)[cell.j]
+    # done == need: body done - need (need alone when nothing is done)
+    need = [(-1 if n else 1) * (inputs.runs[j].variants[k].work_gpu_hours / scale[j])
+            for (j, i), n in zip(keys, counts.tolist()) for k in m.variants_on[j, i]]
+    pairs = [m.c.pair[j, k, i] for j, i in keys for k in m.variants_on[j, i]]
+    m.res_work = segmented_rows(keys, [(m.col["used"] + cell.n, done, counts),
+                                       (np.array(pairs, dtype=np.int64), np.array(need, dtype=float),
+                                        [len(m.variants_on[key]) for key in keys])], 0, 0, m.columns)
 
 
 def res_use(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
