@@ -325,17 +325,16 @@ def columns(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """Every variable once in m.columns (family by family, each in its index order; m.col: where each
     family starts), and the index sets as integer arrays (m.at), so row families made by index
     arithmetic name their variables by column number (a position in m.columns)."""
-    m.columns, m.col, m.c = [], {}, SimpleNamespace()
+    m.columns, m.col = [], {}
     for name in ("variant", "island", "pair", "nodes", "used", "paid", "started", "ended", "blocks", "on_demand"):
         m.col[name] = len(m.columns)
-        family = getattr(m.v, name)
-        setattr(m.c, name, dict(zip(family, range(len(m.columns), len(m.columns) + len(family)))))
-        m.columns.extend(family.values())
+        m.columns.extend(getattr(m.v, name).values())
+    m.c = ColumnsOf(m.v, m.col)
     months, islands = len(inputs.hours), len(inputs.islands)
     ji = np.array(list(m.JI), dtype=np.int64).reshape(-1, 2) @ np.array([islands, 1])   # sorted: j, then i
 
     def cells(keys: list) -> SimpleNamespace:
-        j, i, t = np.array(keys, dtype=np.int64).reshape(-1, 3).T
+        j, i, t = np.fromiter(chain.from_iterable(keys), dtype=np.int64, count=3 * len(keys)).reshape(-1, 3).T
         return SimpleNamespace(j=j, i=i, t=t, jt=j * months + t, ji=np.searchsorted(ji, j * islands + i),
                                n=np.arange(len(keys)))
     m.at = SimpleNamespace(jit=cells(list(m.JIT)), idle=cells(m.idle))
@@ -346,6 +345,23 @@ def columns(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.at.jit.paid = np.where(paid, m.col["paid"] + np.cumsum(paid) - 1, -1)
     m.at.held = np.array([held_range(m, inputs, i, t) for i, t in m.IT], dtype=np.int64).reshape(len(m.IT), 2)
     m.at.by_it = SimpleNamespace(order=np.argsort(it, kind="stable"), count=np.bincount(it, minlength=islands * months))
+
+
+class ColumnsOf:
+    """m.c.<family>[index]: the column (position in m.columns) of a variable, each family's dict
+    made when first asked for (most families are reached by index arithmetic instead)."""
+
+    def __init__(self, variables: SimpleNamespace, starts: dict):
+        self._variables, self._starts = variables, starts
+
+    def __getattr__(self, name: str) -> dict:
+        if name.startswith("_"):   # not a family (copy and pickle ask for such names)
+            raise AttributeError(name)
+        family = getattr(self._variables, name)
+        start = self._starts[name]
+        columns = dict(zip(family, range(start, start + len(family))))
+        setattr(self, name, columns)
+        return columns
 
 
 def active(m: pyo.ConcreteModel, j: int, t: int):
