@@ -107,7 +107,6 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     m.variant = pyo.Var(m.JK, domain=binary)
     m.island = pyo.Var(m.JI, domain=binary)
     m.pair = pyo.Var(m.JKI, domain=pyo.UnitInterval)
-    caps = {key: (0, m.cap[key]) for key in m.cells}
     m.nodes = pyo.Var(m.JIT, domain=integer)
     m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals)
     m.paid = pyo.Var(m.JITP, domain=pyo.NonNegativeReals)
@@ -115,12 +114,13 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     m.ended = pyo.Var(m.JT, domain=binary)
     m.blocks = pyo.Var(m.IT0, domain=integer)
     m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals)
-    isl = inputs.islands   # bounds as dicts (set_bounds): a rule per variable is a Python call each
-    set_bounds(m.nodes, caps)
-    set_bounds(m.used, caps)
-    set_bounds(m.paid, {(j, i, t): (0, min(m.paid_caps[i, t], isl[i].node * m.cap[j, i, t])) for j, i, t in m.JITP})
-    set_bounds(m.blocks, {(i, t): (0, isl[i].max_blocks) for i, t in m.IT0})
-    set_bounds(m.on_demand, {(i, t): (0, isl[i].on_demand[t]) for i, t in m.IT})
+    isl = inputs.islands   # bounds as lists (set_bound_lists): a rule per variable is a Python call each
+    m.jit_caps = caps = [m.cap[key] for key in m.JIT]   # C_jit in JIT's order
+    set_bound_lists(m.nodes, [0] * len(caps), caps)
+    set_bound_lists(m.used, [0] * len(caps), caps)
+    set_bound_lists(m.paid, [0] * len(m.JITP), [min(m.paid_caps[i, t], isl[i].node * m.cap[j, i, t]) for j, i, t in m.JITP])
+    set_bound_lists(m.blocks, [0] * len(m.IT0), [isl[i].max_blocks for i, t in m.IT0])
+    set_bound_lists(m.on_demand, [0] * len(m.IT), [isl[i].on_demand[t] for i, t in m.IT])
     m.v = lookup(m)
     columns(m, inputs)
     for row in (def_one_variant, def_pair, res_work, res_use, res_hold, res_active, res_floor, res_idle, def_phases,
@@ -135,21 +135,27 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
 
 
 def set_bounds(var: pyo.Var, bounds: dict) -> None:
-    """(lower, upper) = bounds[index] for each VarData of `var`. A finite int or float is stored as
-    the Var's own setters store it (VarData._lb, _ub: Pyomo internals, written directly: a bounds rule
-    costs a Python call and two property setters per variable); anything else, or a Pyomo whose
-    VarData has no _lb, goes through the setters. tests/test_campaign_bounds.py holds the bounds equal
-    to a bounds rule's."""
-    datas = data_of(var)
-    numbers = list(chain.from_iterable(bounds[key] for key in datas))
-    if all(hasattr(data, "_lb") and hasattr(data, "_ub") for data in islice(datas.values(), 1)) \
-            and set(map(type, numbers)) <= _NUMBERS and all(map(math.isfinite, numbers)):
-        for key, data in datas.items():
-            data._lb, data._ub = bounds[key]
+    """(lower, upper) = bounds[index] for each VarData of `var` (set_bound_lists)."""
+    pairs = [bounds[key] for key in data_of(var)]
+    set_bound_lists(var, [low for low, _ in pairs], [high for _, high in pairs])
+
+
+def set_bound_lists(var: pyo.Var, lower: list, upper: list) -> None:
+    """lower[n], upper[n]: the bounds of `var`'s n-th VarData in its index order. Finite ints and
+    floats are stored as the Var's own setters store them (VarData._lb, _ub: Pyomo internals, written
+    directly: a bounds rule costs a Python call and two property setters per variable); anything
+    else, or a Pyomo whose VarData has no _lb, goes through the setters. tests/test_campaign_bounds.py
+    holds the bounds equal to a bounds rule's."""
+    datas = data_of(var).values()
+    if all(hasattr(data, "_lb") and hasattr(data, "_ub") for data in islice(datas, 1)) \
+            and set(map(type, lower)).union(map(type, upper)) <= _NUMBERS and all(map(math.isfinite, lower)) \
+            and all(map(math.isfinite, upper)):
+        for data, low, high in zip(datas, lower, upper):
+            data._lb, data._ub = low, high
         return
-    for key, data in datas.items():
-        data.setlb(bounds[key][0])
-        data.setub(bounds[key][1])
+    for data, low, high in zip(datas, lower, upper):
+        data.setlb(low)
+        data.setub(high)
 
 
 _NUMBERS = {int, float}
@@ -339,7 +345,7 @@ def columns(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
                                n=np.arange(len(keys)))
     m.at = SimpleNamespace(jit=cells(list(m.JIT)), idle=cells(m.idle))
     it = m.at.jit.i * months + m.at.jit.t   # JIT by (i, t), each in JIT order: m.jit_on's cells
-    m.at.jit.cap = np.array([m.cap[key] for key in m.JIT], dtype=np.int64).reshape(len(it))
+    m.at.jit.cap = np.array(m.jit_caps, dtype=np.int64).reshape(len(it))
     m.at.jit.paid_cap = np.array([m.paid_caps[key] for key in m.IT], dtype=np.int64).reshape(len(m.IT))[it]
     paid = m.at.jit.paid_cap > 0   # JITP: the cells with q_jit
     m.at.jit.paid = np.where(paid, m.col["paid"] + np.cumsum(paid) - 1, -1)
