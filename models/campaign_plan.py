@@ -583,21 +583,25 @@ def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
                                  None, (2 * fmax).tolist(), m.columns)
 
 
-def _pairs(keys: list, first: dict, second: dict, a, b, table: list) -> LinearRows:
-    """One row first[a(key)] - second[b(key)] <= 0 per key (a LinearRows over the columns `table`)."""
-    rows = RowCollector(table)
-    rows.add_many(keys, [1, -1], [[first[a(*key)] for key in keys], [second[b(*key)] for key in keys]], None, 0)
-    return rows.rows()
+def _pairs(m: pyo.ConcreteModel, keys: list, first: str, a: np.ndarray, second: str, b: np.ndarray) -> LinearRows:
+    """One row first_a - second_b <= 0 per key: variables of the (run, month) families `first` and
+    `second` (started, ended) at positions a[r], b[r] of JT (j * months + t)."""
+    return fixed_width_rows(keys, [m.col[first] + a, m.col[second] + b], [1, -1], None, 0, m.columns)
+
+
+def _jt(m: pyo.ConcreteModel, runs: list, months: list) -> np.ndarray:
+    """The positions j * months + t in JT of each (runs[r], months[r])."""
+    return np.array(runs, dtype=np.int64) * len(m.inputs.hours) + np.array(months, dtype=np.int64)
 
 
 def def_phases(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """s_jt >= s_j,t-1 ;  e_jt >= e_j,t-1 ;  e_jt <= s_j,t-1 ;  e_j0 = 0: the active months
     a_jt = s_jt - e_jt are one contiguous block (started once, ended once, not before starting)."""
-    later = [(j, t) for j, t in m.JT if t > 0]
-    now, before = (lambda j, t: (j, t)), (lambda j, t: (j, t - 1))
-    m.def_started = _pairs(later, m.c.started, m.c.started, before, now, m.columns)   # s_j,t-1 - s_jt <= 0
-    m.def_ended = _pairs(later, m.c.ended, m.c.ended, before, now, m.columns)
-    m.def_end_after_start = _pairs(later, m.c.ended, m.c.started, now, before, m.columns)   # e_jt - s_j,t-1 <= 0
+    later = [key for key in m.JT if key[1] > 0]
+    now = _jt(m, [j for j, t in later], [t for j, t in later])
+    m.def_started = _pairs(m, later, "started", now - 1, "started", now)   # s_j,t-1 - s_jt <= 0
+    m.def_ended = _pairs(m, later, "ended", now - 1, "ended", now)
+    m.def_end_after_start = _pairs(m, later, "ended", now, "started", now - 1)   # e_jt - s_j,t-1 <= 0
     for j in range(len(inputs.runs)):
         m.ended[j, 0].fix(0)
 
@@ -608,15 +612,17 @@ def res_window(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     for j in range(len(inputs.runs)):
         for t in range(min(m.window[j].start, len(inputs.hours))):
             m.started[j, t].fix(0)
-    rows = [(j, t) for j, t in m.JT if t >= m.window[j].stop]
-    m.res_window = _pairs(rows, m.c.started, m.c.ended, lambda j, t: (j, t), lambda j, t: (j, t), m.columns)
+    rows = [key for key in m.JT if key[1] >= m.window[key[0]].stop]
+    at = _jt(m, [j for j, t in rows], [t for j, t in rows])
+    m.res_window = _pairs(m, rows, "started", at, "ended", at)
 
 
 def res_precedence(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """s_j2,t <= e_j1,t for (j1 before j2), every month t: j2 starts only after j1 has ended."""
     rows = [(j2, j1, t) for j2, run in enumerate(inputs.runs) for j1 in run.after for t in range(len(inputs.hours))]
-    m.res_precedence = _pairs(rows, m.c.started, m.c.ended, lambda j2, j1, t: (j2, t), lambda j2, j1, t: (j1, t),
-                              m.columns)
+    months = [t for _, _, t in rows]
+    m.res_precedence = _pairs(m, rows, "started", _jt(m, [j2 for j2, _, _ in rows], months), "ended",
+                              _jt(m, [j1 for _, j1, _ in rows], months))
 
 
 def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
