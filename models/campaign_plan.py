@@ -475,14 +475,14 @@ def res_hold(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 
 def res_active(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_i n_jit / C_jit <= a_jt: nodes only in active months (at most one island is used)."""
-    cells: dict = {}
-    for j, i, t in m.JIT:
-        cells.setdefault((j, t), []).append(i)
-    rows = RowCollector(m.columns)
-    for j, t in sorted(cells):
-        rows.add((j, t), [1 / m.cap[j, i, t] for i in cells[j, t]] + [-1, 1],
-                 [m.c.nodes[j, i, t] for i in cells[j, t]] + [m.c.started[j, t], m.c.ended[j, t]], None, 0)
-    m.res_active = rows.rows()
+    cell, col, jt = m.at.jit, m.col, list(m.JT)
+    order = np.argsort(cell.jt, kind="stable")   # the cells by (j, t), each (j, t)'s by island (JIT order)
+    counts = np.bincount(cell.jt, minlength=len(jt))
+    rows = np.flatnonzero(counts)
+    active = np.stack([col["started"] + rows, col["ended"] + rows], axis=1).reshape(-1)   # - s_jt + e_jt
+    m.res_active = segmented_rows([jt[p] for p in rows.tolist()],
+                                  [(col["nodes"] + order, 1 / cell.cap[order], counts[rows]),
+                                   (active, np.tile([-1, 1], len(rows)), 2)], None, 0, m.columns)
 
 
 def res_idle(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
