@@ -195,9 +195,6 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.runs_on = {i: [j for j, ii in ji if ii == i] for i in range(len(inputs.islands))}
     m.cells = set(jit)   # JIT as a Python set (membership in constant time)
     m.block_starts = set(m.IT0)
-    m.jit_on = {key: [] for key in it}
-    for j, i, t in jit:
-        m.jit_on[i, t].append(j)
 
 
 def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo: dict | None = None,
@@ -344,7 +341,7 @@ def columns(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
         return SimpleNamespace(j=j, i=i, t=t, jt=j * months + t, ji=np.searchsorted(ji, j * islands + i),
                                n=np.arange(len(keys)))
     m.at = SimpleNamespace(jit=cells(list(m.JIT)), idle=cells(m.idle))
-    it = m.at.jit.i * months + m.at.jit.t   # JIT by (i, t), each in JIT order: m.jit_on's cells
+    it = m.at.jit.i * months + m.at.jit.t   # JIT by (i, t), each in JIT order: the runs on island i in month t
     m.at.jit.cap = np.array(m.jit_caps, dtype=np.int64).reshape(len(it))
     m.at.jit.paid_cap = np.array([m.paid_caps[key] for key in m.IT], dtype=np.int64).reshape(len(m.IT))[it]
     paid = m.at.jit.paid_cap > 0   # JITP: the cells with q_jit
@@ -386,11 +383,11 @@ def held_range(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) -> 
 
 
 def island_rows(m: pyo.ConcreteModel, inputs: CampaignInputs, keep) -> SimpleNamespace:
-    """The (i, t) rows over m.jit_on's cells (runs on island i in month t) for which keep(i, t, runs)
-    holds: their keys, the cells (JIT positions) of each row in order, how many, and the columns and
+    """The (i, t) rows over the cells of island i in month t (the runs there, in JIT order), for the
+    (i, t) with a cell for which keep(i, t) holds: their keys, the cells (JIT positions) of each row in order, how many, and the columns and
     counts of the blocks held in month t (held_range)."""
     by = m.at.by_it
-    keys = [key for key, runs in m.jit_on.items() if runs and keep(key[0], key[1], runs)]   # m.IT's tuples
+    keys = [key for key, runs in zip(m.IT, by.count.tolist()) if runs and keep(*key)]   # m.IT's tuples
     rows = np.array([i * len(inputs.hours) + t for i, t in keys], dtype=np.int64)
     chosen = np.zeros(len(by.count), dtype=bool)
     chosen[rows] = True
@@ -628,7 +625,7 @@ def res_precedence(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_j node_i n_jit <= O_it + B_i sum_{t0 in (t-L_i, t]} r_i,t0 + D_it   for each island, month
     (divided by the island's largest capacity)."""
-    rows = island_rows(m, inputs, lambda i, t, runs: True)
+    rows = island_rows(m, inputs, lambda i, t: True)
     isl = inputs.islands
     scale = [max(isl[i].owned[t] + isl[i].block_gpus * isl[i].max_blocks + isl[i].on_demand[t], 1) for i, t in rows.keys]
     node = [isl[i].node / s for (i, t), s in zip(rows.keys, scale)]
@@ -667,7 +664,7 @@ def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     tight = np.flatnonzero(caps < node[cell.i[cells]] * cell.cap[cells])
     m.res_paid_island = fixed_width_rows([keys[n] for n in tight.tolist()], [cell.paid[cells[tight]],
                                          col["island"] + cell.ji[cells[tight]]], [1, -caps[tight]], None, 0, m.columns)
-    rows = island_rows(m, inputs, lambda i, t, runs: m.paid_caps[i, t] > 0)
+    rows = island_rows(m, inputs, lambda i, t: m.paid_caps[i, t] > 0)
     m.res_paid_total = segmented_rows(rows.keys, [(cell.paid[rows.cells], 1, rows.counts),
                                                   (rows.blocks, np.repeat([-isl[i].block_gpus for i, t in rows.keys],
                                                                           rows.held), rows.held)],
@@ -678,7 +675,7 @@ def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """o_it >= sum_j (node_i u_jit - q_jit): GPU-hours (/ h_t) used beyond the paid-for GPUs each run
     has a share of (res_paid) are on demand."""
     isl, cell, col = inputs.islands, m.at.jit, m.col
-    rows = island_rows(m, inputs, lambda i, t, runs: isl[i].on_demand_usd_per_gpu_hour != 0 or isl[i].on_demand[t] != 0)
+    rows = island_rows(m, inputs, lambda i, t: isl[i].on_demand_usd_per_gpu_hour != 0 or isl[i].on_demand[t] != 0)
     paid = np.array([m.paid_caps[i, t] > 0 for i, t in rows.keys], dtype=bool).reshape(len(rows.keys))
     with_paid = rows.cells[np.repeat(paid, rows.counts)]
     m.def_on_demand = segmented_rows(
@@ -691,17 +688,19 @@ def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def res_power(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_{j, i at site s} node_i m_i n_jit <= M_st   for each site and month with a limit
     (divided by M_st)."""
-    at_site = {s: [i for i, isl in enumerate(inputs.islands) if isl.site == s] for s in range(len(inputs.grid_mw))}
-    isl = inputs.islands
-    rows = RowCollector(m.columns)
-    for s in range(len(inputs.grid_mw)):
-        for t in range(len(inputs.hours)):
-            limit = inputs.grid_mw[s][t]
-            terms = [(j, i) for i in at_site[s] for j in m.jit_on[i, t]] if limit is not None else []
-            if terms:
-                rows.add((s, t), [isl[i].node * isl[i].mw_per_gpu / limit for j, i in terms],
-                         [m.c.nodes[j, i, t] for j, i in terms], None, 1.0)
-    m.res_power = rows.rows()
+    isl, cell, months = inputs.islands, m.at.jit, len(inputs.hours)
+    limits = [limit for site in inputs.grid_mw for limit in site]   # by s * months + t
+    limited = np.array([limit is not None for limit in limits], dtype=bool).reshape(len(limits))
+    at = np.array([one.site for one in isl], dtype=np.int64).reshape(len(isl))[cell.i] * months + cell.t
+    cells = np.flatnonzero(limited[at])
+    cells = cells[np.argsort(at[cells] * len(isl) + cell.i[cells], kind="stable")]   # by site, month, island, run
+    counts = np.bincount(at[cells], minlength=len(limits))
+    rows = np.flatnonzero(counts)
+    per_node = np.array([one.node for one in isl], dtype=np.int64) * np.array([one.mw_per_gpu for one in isl], dtype=float)
+    limit = np.array([np.nan if x is None else x for x in limits], dtype=float)
+    m.res_power = segmented_rows([(p // months, p % months) for p in rows.tolist()],
+                                 [(m.col["nodes"] + cells, per_node[cell.i[cells]] / limit[at[cells]], counts[rows])],
+                                 None, 1.0, m.columns)
 
 
 def _measures(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
