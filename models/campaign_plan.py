@@ -56,12 +56,18 @@ from dataclasses import dataclass
 from itertools import accumulate, chain, islice
 from types import SimpleNamespace
 
+import numpy as np
 import pyomo.core as pyo  # the modelling layer only
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from models.campaign_inputs import CampaignInputs
-from models.linear_rows import LinearRows, RowCollector
+from models.linear_rows import (
+    LinearRows,
+    RowCollector,
+    fixed_width_rows,
+    segmented_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,6 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     m.variant = pyo.Var(m.JK, domain=binary)
     m.island = pyo.Var(m.JI, domain=binary)
     m.pair = pyo.Var(m.JKI, domain=pyo.UnitInterval)
-    caps = {key: (0, m.cap[key]) for key in m.cells}
     m.nodes = pyo.Var(m.JIT, domain=integer)
     m.used = pyo.Var(m.JIT, domain=pyo.NonNegativeReals)
     m.paid = pyo.Var(m.JITP, domain=pyo.NonNegativeReals)
@@ -109,13 +114,15 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     m.ended = pyo.Var(m.JT, domain=binary)
     m.blocks = pyo.Var(m.IT0, domain=integer)
     m.on_demand = pyo.Var(m.IT, domain=pyo.NonNegativeReals)
-    isl = inputs.islands   # bounds as dicts (set_bounds): a rule per variable is a Python call each
-    set_bounds(m.nodes, caps)
-    set_bounds(m.used, caps)
-    set_bounds(m.paid, {(j, i, t): (0, min(m.paid_caps[i, t], isl[i].node * m.cap[j, i, t])) for j, i, t in m.JITP})
-    set_bounds(m.blocks, {(i, t): (0, isl[i].max_blocks) for i, t in m.IT0})
-    set_bounds(m.on_demand, {(i, t): (0, isl[i].on_demand[t]) for i, t in m.IT})
+    isl = inputs.islands   # bounds as lists (set_bound_lists): a rule per variable is a Python call each
+    m.jit_caps = caps = [m.cap[key] for key in m.JIT]   # C_jit in JIT's order
+    set_bound_lists(m.nodes, [0] * len(caps), caps)
+    set_bound_lists(m.used, [0] * len(caps), caps)
+    set_bound_lists(m.paid, [0] * len(m.JITP), [min(m.paid_caps[i, t], isl[i].node * m.cap[j, i, t]) for j, i, t in m.JITP])
+    set_bound_lists(m.blocks, [0] * len(m.IT0), [isl[i].max_blocks for i, t in m.IT0])
+    set_bound_lists(m.on_demand, [0] * len(m.IT), [isl[i].on_demand[t] for i, t in m.IT])
     m.v = lookup(m)
+    columns(m, inputs)
     for row in (def_one_variant, def_pair, res_work, res_use, res_hold, res_active, res_floor, res_idle, def_phases,
                 res_window, res_precedence, res_capacity, res_blocks, res_paid, def_on_demand, res_power,
                 res_least_months, res_least_blocks):
@@ -128,21 +135,27 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
 
 
 def set_bounds(var: pyo.Var, bounds: dict) -> None:
-    """(lower, upper) = bounds[index] for each VarData of `var`. A finite int or float is stored as
-    the Var's own setters store it (VarData._lb, _ub: Pyomo internals, written directly: a bounds rule
-    costs a Python call and two property setters per variable); anything else, or a Pyomo whose
-    VarData has no _lb, goes through the setters. tests/test_campaign_bounds.py holds the bounds equal
-    to a bounds rule's."""
-    datas = data_of(var)
-    numbers = list(chain.from_iterable(bounds[key] for key in datas))
-    if all(hasattr(data, "_lb") and hasattr(data, "_ub") for data in islice(datas.values(), 1)) \
-            and set(map(type, numbers)) <= _NUMBERS and all(map(math.isfinite, numbers)):
-        for key, data in datas.items():
-            data._lb, data._ub = bounds[key]
+    """(lower, upper) = bounds[index] for each VarData of `var` (set_bound_lists)."""
+    pairs = [bounds[key] for key in data_of(var)]
+    set_bound_lists(var, [low for low, _ in pairs], [high for _, high in pairs])
+
+
+def set_bound_lists(var: pyo.Var, lower: list, upper: list) -> None:
+    """lower[n], upper[n]: the bounds of `var`'s n-th VarData in its index order. Finite ints and
+    floats are stored as the Var's own setters store them (VarData._lb, _ub: Pyomo internals, written
+    directly: a bounds rule costs a Python call and two property setters per variable); anything
+    else, or a Pyomo whose VarData has no _lb, goes through the setters. tests/test_campaign_bounds.py
+    holds the bounds equal to a bounds rule's."""
+    datas = data_of(var).values()
+    if all(hasattr(data, "_lb") and hasattr(data, "_ub") for data in islice(datas, 1)) \
+            and set(map(type, lower)).union(map(type, upper)) <= _NUMBERS and all(map(math.isfinite, lower)) \
+            and all(map(math.isfinite, upper)):
+        for data, low, high in zip(datas, lower, upper):
+            data._lb, data._ub = low, high
         return
-    for key, data in datas.items():
-        data.setlb(bounds[key][0])
-        data.setub(bounds[key][1])
+    for data, low, high in zip(datas, lower, upper):
+        data.setlb(low)
+        data.setub(high)
 
 
 _NUMBERS = {int, float}
@@ -157,33 +170,31 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     ji = [(j, i) for j, i in ji if m.nmax[j, i] > 0]
     m.islands_of = {j: [i for jj, i in ji if jj == j] for j in range(len(inputs.runs))}
     m.reaches = {}   # (j, i, window) -> reach (the same window asked again by res_least_months)
-    m.island_caps = {(i, t): island_cap(inputs, i, t) for i in range(len(inputs.islands)) for t in months}
+    it = [(i, t) for i in range(len(inputs.islands)) for t in months]   # one tuple per key, shared by the dicts
+    m.island_caps = dict(zip(it, [island_cap(inputs, i, t) for i, t in it]))
     m.window = windows(inputs, m.nmax, m.islands_of, m.reaches, m.island_caps)
-    m.cap = {(j, i, t): node_cap(inputs, m.nmax[j, i], i, t, m.island_caps) for j, i in ji for t in m.window[j]}
-    least_floor = {(j, i): min((v.floor_nodes for v in inputs.runs[j].variants if v.gpu == inputs.islands[i].gpu))
+    caps = m.island_caps   # node_cap: max(min(nmax, island_cap), 0)
+    m.cap = {(j, i, t): max(min(m.nmax[j, i], caps[i, t]), 0) for j, i in ji for t in m.window[j]}   # its keys: the cells
+    least_floor = {(j, i): max(min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == inputs.islands[i].gpu), 1)
                    for j, i in ji}
-    jit = [(j, i, t) for j, i in ji for t in m.window[j] if m.cap[j, i, t] >= max(least_floor[j, i], 1)]
-    m.idle = [(j, i, t) for j, i in ji for t in m.window[j] if m.cap[j, i, t] < max(least_floor[j, i], 1)]
+    jit, m.idle = [], []
+    for key, cap in m.cap.items():
+        (jit if cap >= least_floor[key[0], key[1]] else m.idle).append(key)
     # SetOf: each index set is the Python list itself (ordered; no copy, no per-element checks)
     m.JK = pyo.SetOf(jk)
     m.JI = pyo.SetOf(ji)
     m.JIT = pyo.SetOf(jit)
-    m.paid_caps = {(i, t): paid_cap(inputs, i, t) for i in range(len(inputs.islands)) for t in months}
-    m.JITP = pyo.SetOf([(j, i, t) for j, i, t in jit if m.paid_caps[i, t] > 0])
+    m.paid_caps = dict(zip(it, [paid_cap(inputs, i, t) for i, t in it]))
+    m.JITP = pyo.SetOf([key for key in jit if m.paid_caps[key[1], key[2]] > 0])
     m.JKI = pyo.SetOf([(j, k, i) for j, i in ji for k, v in enumerate(inputs.runs[j].variants)
                        if v.gpu == inputs.islands[i].gpu])
     m.JT = pyo.SetOf([(j, t) for j in range(len(inputs.runs)) for t in months])
-    m.IT = pyo.SetOf([(i, t) for i in range(len(inputs.islands)) for t in months])
-    m.IT0 = pyo.SetOf([(i, t) for i, isl in enumerate(inputs.islands) if isl.block_gpus > 0
-                       for t in months if t >= isl.first_block_month])
+    m.IT = pyo.SetOf(it)
+    isl = inputs.islands
+    m.IT0 = pyo.SetOf([key for key in it if isl[key[0]].block_gpus > 0 and key[1] >= isl[key[0]].first_block_month])
     m.runs_on = {i: [j for j, ii in ji if ii == i] for i in range(len(inputs.islands))}
     m.cells = set(jit)   # JIT as a Python set (membership in constant time)
     m.block_starts = set(m.IT0)
-    m.held = {}   # (i, t) -> the block variables in their term in month t (held_blocks)
-    m.island_blocks = {}   # i -> the block variables of island i by start month
-    m.jit_on = {(i, t): [] for i, t in m.IT}
-    for j, i, t in jit:
-        m.jit_on[i, t].append(j)
 
 
 def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo: dict | None = None,
@@ -212,14 +223,36 @@ def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo
     return best
 
 
+def run_reaches(inputs: CampaignInputs, nmax: dict, j: int, islands: list, window: range, memo: dict,
+                island: dict) -> dict[int, list[float]]:
+    """{i: reach(inputs, nmax[j, i], j, i, window, memo, island)} for each island i of `islands`, those
+    not in `memo` computed together with numpy, each sum by the same additions in the same order
+    (a cumulative sum from each start month, numpy's add.accumulate adding one month at a time), so
+    the same numbers (tests/test_campaign_reach.py holds them equal to reach's)."""
+    new = [i for i in islands if (j, i, window.start, window.stop) not in memo]
+    if new and len(window):
+        isl, size = inputs.islands, len(window)
+        floor = np.array([max(1, min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == isl[i].gpu))
+                          for i in new], dtype=np.int64)
+        caps = np.array([[island[i, t] for t in window] for i in new], dtype=np.int64)
+        caps = np.maximum(np.minimum(np.array([nmax[j, i] for i in new], dtype=np.int64)[:, None], caps), 0)   # node_cap
+        hours = np.array([[inputs.hours[t] * isl[i].node for t in window] for i in new], dtype=float) * caps
+        bad = np.where(caps < floor[:, None], np.arange(size), size)   # months the run cannot be active
+        stop = np.minimum.accumulate(bad[:, ::-1], axis=1)[:, ::-1]    # the first such month from a on
+        month = np.add.outer(np.arange(size), np.arange(size))         # [a, m]: month a + m
+        sums = np.cumsum(np.where(month < size, hours[:, np.minimum(month, size - 1)], 0.0), axis=2)
+        best = np.where(month[None] < stop[:, :, None], sums, 0.0).max(axis=1, initial=0.0)
+        memo.update({(j, i, window.start, window.stop): row for i, row in zip(new, best.tolist())})
+    memo.update({(j, i, window.start, window.stop): [] for i in new if not len(window)})
+    return {i: memo[j, i, window.start, window.stop] for i in islands}
+
+
 def least_months(work_gpu_hours: float, reaches: list[list[float]]) -> int:
     """The fewest contiguous months that can do `work_gpu_hours` on any island of `reaches` (each a
     reach list); one more than the window when none can."""
-    most = max((len(r) for r in reaches), default=0)
-    for m in range(most):
-        if any(m < len(r) and r[m] >= work_gpu_hours * (1 - 1e-9) for r in reaches):
-            return m + 1
-    return most + 1
+    most, need = max((len(r) for r in reaches), default=0), work_gpu_hours * (1 - 1e-9)
+    return min((next((m for m, gpu_hours in enumerate(r) if gpu_hours >= need), most) for r in reaches),
+               default=most) + 1
 
 
 def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict, memo: dict | None = None,
@@ -229,12 +262,14 @@ def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict, memo: dict | N
     (least_months, its least over variants), and a predecessor ends no later than a successor's last
     month minus the fewest months the successor needs. Every plan keeps these windows."""
     runs = inputs.runs
+    memo = {} if memo is None else memo
+    island = {(i, t): island_cap(inputs, i, t) for i in range(len(inputs.islands)) for t in range(len(inputs.hours))} \
+        if island is None else island
     first = {j: run.first for j, run in enumerate(runs)}
     last = {j: last_month(inputs, j) for j in range(len(runs))}
     least = {}
     for j, run in enumerate(runs):
-        reaches = {i: reach(inputs, nmax[j, i], j, i, range(first[j], last[j] + 1), memo, island)
-                   for i in islands_of[j]}
+        reaches = run_reaches(inputs, nmax, j, islands_of[j], range(first[j], last[j] + 1), memo, island)
         least[j] = min((least_months(v.work_gpu_hours, [r for i, r in reaches.items() if inputs.islands[i].gpu == v.gpu])
                         for v in run.variants), default=1)
     for _ in range(len(runs)):   # a chain is at most len(runs) long
@@ -289,29 +324,93 @@ def lookup(m: pyo.ConcreteModel) -> SimpleNamespace:
                                "on_demand")})
 
 
+def columns(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
+    """Every variable once in m.columns (family by family, each in its index order; m.col: where each
+    family starts), and the index sets as integer arrays (m.at), so row families made by index
+    arithmetic name their variables by column number (a position in m.columns)."""
+    m.columns, m.col = [], {}
+    for name in ("variant", "island", "pair", "nodes", "used", "paid", "started", "ended", "blocks", "on_demand"):
+        m.col[name] = len(m.columns)
+        m.columns.extend(getattr(m.v, name).values())
+    m.c = ColumnsOf(m.v, m.col)
+    months, islands = len(inputs.hours), len(inputs.islands)
+    ji = np.array(list(m.JI), dtype=np.int64).reshape(-1, 2) @ np.array([islands, 1])   # sorted: j, then i
+
+    def cells(keys: list) -> SimpleNamespace:
+        j, i, t = np.fromiter(chain.from_iterable(keys), dtype=np.int64, count=3 * len(keys)).reshape(-1, 3).T
+        return SimpleNamespace(j=j, i=i, t=t, jt=j * months + t, ji=np.searchsorted(ji, j * islands + i),
+                               n=np.arange(len(keys)))
+    m.at = SimpleNamespace(jit=cells(list(m.JIT)), idle=cells(m.idle))
+    it = m.at.jit.i * months + m.at.jit.t   # JIT by (i, t), each in JIT order: the runs on island i in month t
+    m.at.jit.cap = np.array(m.jit_caps, dtype=np.int64).reshape(len(it))
+    m.at.jit.paid_cap = np.array([m.paid_caps[key] for key in m.IT], dtype=np.int64).reshape(len(m.IT))[it]
+    paid = m.at.jit.paid_cap > 0   # JITP: the cells with q_jit
+    m.at.jit.paid = np.where(paid, m.col["paid"] + np.cumsum(paid) - 1, -1)
+    m.at.held = np.array([held_range(m, inputs, i, t) for i, t in m.IT], dtype=np.int64).reshape(len(m.IT), 2)
+    m.at.by_it = SimpleNamespace(order=np.argsort(it, kind="stable"), count=np.bincount(it, minlength=islands * months))
+
+
+class ColumnsOf:
+    """m.c.<family>[index]: the column (position in m.columns) of a variable, each family's dict
+    made when first asked for (most families are reached by index arithmetic instead)."""
+
+    def __init__(self, variables: SimpleNamespace, starts: dict):
+        self._variables, self._starts = variables, starts
+
+    def __getattr__(self, name: str) -> dict:
+        if name.startswith("_"):   # not a family (copy and pickle ask for such names)
+            raise AttributeError(name)
+        family = getattr(self._variables, name)
+        start = self._starts[name]
+        columns = dict(zip(family, range(start, start + len(family))))
+        setattr(self, name, columns)
+        return columns
+
+
 def active(m: pyo.ConcreteModel, j: int, t: int):
     """a_jt = s_jt - e_jt."""
     return m.v.started[j, t] - m.v.ended[j, t]
 
 
-def held_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) -> list:
-    """r_i,t0 for t0 in (t - L_i, t]: the block variables in their term in month t (the rows sum them);
-    blocks start from the island's first_block_month on, so it is a slice of the island's list."""
-    if (i, t) not in m.held:
-        isl = inputs.islands[i]
-        if i not in m.island_blocks:
-            m.island_blocks[i] = [m.v.blocks[i, t0] for t0 in range(isl.first_block_month, len(inputs.hours))] \
-                if isl.block_gpus > 0 else []
-        first = isl.first_block_month
-        m.held[i, t] = m.island_blocks[i][max(0, t - isl.term_months + 1, first) - first:max(t + 1 - first, 0)]
-    return m.held[i, t]
+def held_range(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) -> tuple[int, int]:
+    """(column, count): r_i,t0 for t0 in (t - L_i, t] are the `count` columns from `column` on (blocks
+    start from the island's first_block_month on, one column per start month, in order)."""
+    isl = inputs.islands[i]
+    first = max(0, t - isl.term_months + 1, isl.first_block_month)
+    if isl.block_gpus <= 0 or first > t:
+        return 0, 0
+    return m.c.blocks[i, first], t + 1 - first
+
+
+def island_rows(m: pyo.ConcreteModel, inputs: CampaignInputs, keep) -> SimpleNamespace:
+    """The (i, t) rows over the cells of island i in month t (the runs there, in JIT order), for the
+    (i, t) with a cell for which keep(i, t) holds: their keys, the cells (JIT positions) of each row in order, how many, and the columns and
+    counts of the blocks held in month t (held_range)."""
+    by = m.at.by_it
+    keys = [key for key, runs in zip(m.IT, by.count.tolist()) if runs and keep(*key)]   # m.IT's tuples
+    rows = np.array([i * len(inputs.hours) + t for i, t in keys], dtype=np.int64)
+    chosen = np.zeros(len(by.count), dtype=bool)
+    chosen[rows] = True
+    held = m.at.held[rows]
+    return SimpleNamespace(keys=keys, cells=by.order[np.repeat(chosen, by.count)], counts=by.count[rows],
+                           blocks=_ranges(held), held=held[:, 1])
+
+
+def _ranges(held: np.ndarray) -> np.ndarray:
+    """The columns of each (column, count) row of `held` (held_range), one range after another."""
+    return np.repeat(held[:, 0], held[:, 1]) + _within(held[:, 1])
+
+
+def _within(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., counts[r] - 1 for each r in turn."""
+    return np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def def_one_variant(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_k x_jk = 1                                                        for each run j"""
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for j, run in enumerate(inputs.runs):
-        rows.add(j, [1] * len(run.variants), [m.v.variant[j, k] for k in range(len(run.variants))], 1, 1)
+        rows.add(j, [1] * len(run.variants), [m.c.variant[j, k] for k in range(len(run.variants))], 1, 1)
     m.def_one_variant = rows.rows()
 
 
@@ -326,13 +425,13 @@ def def_pair(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     for j, k, i in m.JKI:
         by_variant[j, k].append(i)
         by_island[j, i].append(k)
-    pair, variant, island = m.v.pair, m.v.variant, m.v.island
-    rows = RowCollector()
+    pair, variant, island = m.c.pair, m.c.variant, m.c.island
+    rows = RowCollector(m.columns)
     for j, k in m.JK:   # sum_i z_jki - x_jk = 0 (x_jk = 0 when the variant has no island)
         ins = by_variant[j, k]
         rows.add((j, k), [1] * len(ins) + [-1] if ins else [1], [pair[j, k, i] for i in ins] + [variant[j, k]], 0, 0)
     m.def_pair_variant = rows.rows()
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for j, i in m.JI:
         ks = by_island[j, i]
         rows.add((j, i), [1] * len(ks) + [-1], [pair[j, k, i] for k in ks] + [island[j, i]], 0, 0)
@@ -343,57 +442,53 @@ def def_pair(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 def res_work(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_t node_i h_t u_jit = sum_{k: g_k = gpu_i} W_jk z_jki   for each run j, island i (the work
     done on an island is the work of the variant taken there; divided by max_k W_jk)."""
-    cells: dict = {(j, i): [] for j, i in m.JI}
-    for j, i, t in m.JIT:
-        cells[j, i].append(t)
-    rows = RowCollector()
-    for j, i in m.JI:
-        scale = max(max(v.work_gpu_hours for v in inputs.runs[j].variants), 1e-9)
-        node = inputs.islands[i].node
-        done = [node * inputs.hours[t] / scale for t in cells[j, i]]
-        need = [inputs.runs[j].variants[k].work_gpu_hours / scale for k in m.variants_on[j, i]]
-        sign = -1 if done else 1    # done == need: body done - need (need alone when nothing is done)
-        rows.add((j, i), done + [sign * w for w in need], [m.v.used[j, i, t] for t in cells[j, i]]
-                 + [m.v.pair[j, k, i] for k in m.variants_on[j, i]], 0, 0)
-    m.res_work = rows.rows()
+    cell, isl, hours = m.at.jit, inputs.islands, inputs.hours
+    scale = [max(max(v.work_gpu_hours for v in run.variants), 1e-9) for run in inputs.runs]
+    keys = list(m.JI)
+    counts = np.bincount(cell.ji, minlength=len(keys))   # the cells of each (j, i), in JIT order: by t
+    node_hours = np.array([isl[i].node for i in range(len(isl))], dtype=np.int64)[cell.i] * np.array(hours)[cell.t]
+    done = node_hours / np.array(scale)[cell.j]
+    # done == need: body done - need (need alone when nothing is done)
+    need = [(-1 if n else 1) * (inputs.runs[j].variants[k].work_gpu_hours / scale[j])
+            for (j, i), n in zip(keys, counts.tolist()) for k in m.variants_on[j, i]]
+    pairs = [m.c.pair[j, k, i] for j, i in keys for k in m.variants_on[j, i]]
+    m.res_work = segmented_rows(keys, [(m.col["used"] + cell.n, done, counts),
+                                       (np.array(pairs, dtype=np.int64), np.array(need, dtype=float),
+                                        [len(m.variants_on[key]) for key in keys])], 0, 0, m.columns)
 
 
 def res_use(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """u_jit <= n_jit: a run uses at most the nodes it holds, for the month's hours."""
-    rows = RowCollector()
-    rows.add_many(list(m.JIT), [1, -1], [[m.v.used[key] for key in m.JIT], [m.v.nodes[key] for key in m.JIT]], None, 0)
-    m.res_use = rows.rows()
+    cell, col = m.at.jit, m.col
+    m.res_use = fixed_width_rows(list(m.JIT), [col["used"] + cell.n, col["nodes"] + cell.n], [1, -1], None, 0, m.columns)
 
 
 def res_hold(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """n_jit <= C_jit y_ji: nodes only on the run's island (C_jit = node_cap, the variable's bound)."""
-    rows = RowCollector()
-    rows.add_many(list(m.JIT), [1, [-m.cap[key] for key in m.JIT]],
-                  [[m.v.nodes[key] for key in m.JIT], [m.v.island[j, i] for j, i, t in m.JIT]], None, 0)
-    m.res_hold = rows.rows()
+    cell, col = m.at.jit, m.col
+    m.res_hold = fixed_width_rows(list(m.JIT), [col["nodes"] + cell.n, col["island"] + cell.ji],
+                                  [1, [-m.cap[key] for key in m.JIT]], None, 0, m.columns)
 
 
 def res_active(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_i n_jit / C_jit <= a_jt: nodes only in active months (at most one island is used)."""
-    cells: dict = {}
-    for j, i, t in m.JIT:
-        cells.setdefault((j, t), []).append(i)
-    rows = RowCollector()
-    for j, t in sorted(cells):
-        rows.add((j, t), [1 / m.cap[j, i, t] for i in cells[j, t]] + [-1, 1],
-                 [m.v.nodes[j, i, t] for i in cells[j, t]] + [m.v.started[j, t], m.v.ended[j, t]], None, 0)
-    m.res_active = rows.rows()
+    cell, col, jt = m.at.jit, m.col, list(m.JT)
+    order = np.argsort(cell.jt, kind="stable")   # the cells by (j, t), each (j, t)'s by island (JIT order)
+    counts = np.bincount(cell.jt, minlength=len(jt))
+    rows = np.flatnonzero(counts)
+    active = np.stack([col["started"] + rows, col["ended"] + rows], axis=1).reshape(-1)   # - s_jt + e_jt
+    m.res_active = segmented_rows([jt[p] for p in rows.tolist()],
+                                  [(col["nodes"] + order, 1 / cell.cap[order], counts[rows]),
+                                   (active, np.tile([-1, 1], len(rows)), 2)], None, 0, m.columns)
 
 
 def res_idle(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """a_jt + y_ji <= 1 where C_jit is below run j's least memory floor on island i's GPU type (or 0):
     the run cannot be active on island i in month t (res_floor asks at least the floor, at least one
     node, in every active month), so n_jit and u_jit are not made at all."""
-    rows = RowCollector()
-    rows.add_many(list(m.idle), [1, -1, 1], [[m.v.started[j, t] for j, i, t in m.idle],
-                                            [m.v.ended[j, t] for j, i, t in m.idle],
-                                            [m.v.island[j, i] for j, i, t in m.idle]], None, 1)
-    m.res_idle = rows.rows()
+    cell, col = m.at.idle, m.col
+    m.res_idle = fixed_width_rows(list(m.idle), [col["started"] + cell.jt, col["ended"] + cell.jt,
+                                                 col["island"] + cell.ji], [1, -1, 1], None, 1, m.columns)
 
 
 def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -402,32 +497,37 @@ def res_least_months(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     excluded) reach W_jk. Implied by the other rows for integer solutions; it makes the LP relaxation
     count whole months (staff, lateness). A variant and island whose L_jki exceeds the window cannot
     do the work (the row sets z_jki to 0)."""
-    reaches = {(j, i): reach(inputs, m.nmax[j, i], j, i, m.window[j], m.reaches, m.island_caps)
-               for j, i in m.JI}
+    reaches = {(j, i): r for j in range(len(inputs.runs))
+               for i, r in run_reaches(inputs, m.nmax, j, m.islands_of[j], m.window[j], m.reaches, m.island_caps).items()}
     months = range(len(inputs.hours))
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for j in range(len(inputs.runs)):
         if not m.islands_of[j]:
             continue
         pairs = [(k, i) for i in m.islands_of[j] for k in m.variants_on[j, i]]
         # body sum L z - sum_t (s_jt - e_jt) <= 0
         rows.add(j, [least_months(inputs.runs[j].variants[k].work_gpu_hours, [reaches[j, i]]) for k, i in pairs]
-                 + [-1, 1] * len(months), [m.v.pair[j, k, i] for k, i in pairs]
-                 + [v for t in months for v in (m.v.started[j, t], m.v.ended[j, t])], None, 0)
+                 + [-1, 1] * len(months), [m.c.pair[j, k, i] for k, i in pairs]
+                 + [v for t in months for v in (m.c.started[j, t], m.c.ended[j, t])], None, 0)
     m.res_least_months = rows.rows()
 
 
-def least_blocks(inputs: CampaignInputs, m: pyo.ConcreteModel, j: int, k: int, i: int) -> int:
+def least_blocks(inputs: CampaignInputs, m: pyo.ConcreteModel, j: int, k: int, i: int, memo: dict | None = None) -> int:
     """ceil((W_jk - sum_{t in window} h_t min(O_it + D_it, node_i C_jit)) / (B_i hmax min(L_i, |window|))):
     the fewest blocks whose terms meet run j's window on island i that variant k needs there (0 if
     owned and on-demand GPUs alone can do its work). A block gives the run at most B_i GPUs for
-    min(L_i, |window|) months of at most hmax hours."""
+    min(L_i, |window|) months of at most hmax hours. `memo` keeps the sum and the block's most per
+    (j, i) (the same for every variant)."""
     isl, window = inputs.islands[i], m.window[j]
     if not isl.block_gpus or not window:
         return 0
-    rest = inputs.runs[j].variants[k].work_gpu_hours - sum(
-        inputs.hours[t] * min(isl.owned[t] + isl.on_demand[t], isl.node * m.cap.get((j, i, t), 0)) for t in window)
-    per_block = isl.block_gpus * max(inputs.hours[t] for t in window) * min(isl.term_months, len(window))
+    memo = {} if memo is None else memo
+    if (j, i) not in memo:
+        memo[j, i] = (sum(inputs.hours[t] * min(isl.owned[t] + isl.on_demand[t], isl.node * m.cap.get((j, i, t), 0))
+                          for t in window),
+                      isl.block_gpus * max(inputs.hours[t] for t in window) * min(isl.term_months, len(window)))
+    owned, per_block = memo[j, i]
+    rest = inputs.runs[j].variants[k].work_gpu_hours - owned
     return max(0, math.ceil(rest / per_block - 1e-6))
 
 
@@ -436,52 +536,69 @@ def res_least_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     island i with blocks: whatever its work needs beyond owned and on-demand GPUs comes from blocks
     held in its window, each giving at most B_i GPUs for min(L_i, |window|) months, and blocks are
     whole (the ceiling). Valid for every plan (other runs only take GPUs away); it tightens the LP."""
-    need = {}
+    need, memo = {}, {}
     for j, i in m.JI:
-        ks = {k: least_blocks(inputs, m, j, k, i) for k in m.variants_on[j, i]}
+        ks = {k: least_blocks(inputs, m, j, k, i, memo) for k in m.variants_on[j, i]}
         if any(ks.values()):
             need[j, i] = ks
-    rows = RowCollector()
+    rows = RowCollector(m.columns)
     for j, i in sorted(need):   # body sum_k Lb z - sum r <= 0
         lo, hi = m.window[j].start - inputs.islands[i].term_months + 1, m.window[j].stop - 1
-        held = [m.v.blocks[i, t0] for t0 in range(max(lo, 0), hi + 1) if (i, t0) in m.block_starts]
+        held = [m.c.blocks[i, t0] for t0 in range(max(lo, 0), hi + 1) if (i, t0) in m.block_starts]
         rows.add((j, i), list(need[j, i].values()) + [-1] * len(held),
-                 [m.v.pair[j, k, i] for k in need[j, i]] + held, None, 0)
+                 [m.c.pair[j, k, i] for k in need[j, i]] + held, None, 0)
     m.res_least_blocks = rows.rows()
 
 
 def res_floor(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """n_jit >= sum_{k: g_k = gpu_i} F_jk x_jk - Fmax_ji (2 - a_jt - y_ji): in every active month the
     run holds at least its variant's memory floor on its island (it never shrinks below it)."""
-    on = {}   # (j, gpu) -> (floors F_jk, variant variables x_jk, Fmax)
+    groups = {}   # (j, gpu) -> its number; floors F_jk and variant columns x_jk of each, in turn
+    floors, chosen, sizes, big = [], [], [], []
     for j, run in enumerate(inputs.runs):
         for g in {v.gpu for v in run.variants}:
-            floors = [v.floor_nodes for v in run.variants if v.gpu == g]
-            on[j, g] = (floors, [m.v.variant[j, k] for k, v in enumerate(run.variants) if v.gpu == g], max(floors))
-    rows = RowCollector()
-    for j, i, t in m.JIT:
-        floors, chosen, big = on[j, inputs.islands[i].gpu]
-        # n_jit >= floor - big (2 - s_jt + e_jt - y_ji): body floor + big s - big e + big y - n <= 2 big
-        rows.add((j, i, t), floors + [big, -big, big, -1],
-                 chosen + [m.v.started[j, t], m.v.ended[j, t], m.v.island[j, i], m.v.nodes[j, i, t]], None, 2 * big)
-    m.res_floor = rows.rows()
+            groups[j, g] = len(groups)
+            mine = [(v.floor_nodes, m.c.variant[j, k]) for k, v in enumerate(run.variants) if v.gpu == g]
+            floors += [f for f, _ in mine]
+            chosen += [c for _, c in mine]
+            sizes.append(len(mine))
+            big.append(max(f for f, _ in mine))
+    cell, col = m.at.jit, m.col
+    gpu = np.array([isl.gpu for isl in inputs.islands], dtype=object)
+    group = np.array([groups[j, g] for j, g in zip(cell.j.tolist(), gpu[cell.i].tolist())], dtype=np.int64)
+    sizes, big = np.array(sizes, dtype=np.int64), np.array(big, dtype=np.int64)
+    firsts = np.cumsum(sizes) - sizes
+    count = sizes[group]
+    entry = np.repeat(firsts[group], count) + _within(count)
+    fmax = big[group]
+    # n_jit >= floor - big (2 - s_jt + e_jt - y_ji): body floor + big s - big e + big y - n <= 2 big
+    rest = [col["started"] + cell.jt, col["ended"] + cell.jt, col["island"] + cell.ji, col["nodes"] + cell.n]
+    m.res_floor = segmented_rows(list(m.JIT), [(np.array(chosen, dtype=np.int64)[entry], np.array(floors, dtype=float)[entry],
+                                                count),
+                                               (np.stack(rest, axis=1).reshape(-1),
+                                                np.stack([fmax, -fmax, fmax, -np.ones_like(fmax)], axis=1).reshape(-1), 4)],
+                                 None, (2 * fmax).tolist(), m.columns)
 
 
-def _pairs(keys: list, first: dict, second: dict, a, b) -> LinearRows:
-    """One row first[a(key)] - second[b(key)] <= 0 per key (a LinearRows)."""
-    rows = RowCollector()
-    rows.add_many(keys, [1, -1], [[first[a(*key)] for key in keys], [second[b(*key)] for key in keys]], None, 0)
-    return rows.rows()
+def _pairs(m: pyo.ConcreteModel, keys: list, first: str, a: np.ndarray, second: str, b: np.ndarray) -> LinearRows:
+    """One row first_a - second_b <= 0 per key: variables of the (run, month) families `first` and
+    `second` (started, ended) at positions a[r], b[r] of JT (j * months + t)."""
+    return fixed_width_rows(keys, [m.col[first] + a, m.col[second] + b], [1, -1], None, 0, m.columns)
+
+
+def _jt(m: pyo.ConcreteModel, runs: list, months: list) -> np.ndarray:
+    """The positions j * months + t in JT of each (runs[r], months[r])."""
+    return np.array(runs, dtype=np.int64) * len(m.inputs.hours) + np.array(months, dtype=np.int64)
 
 
 def def_phases(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """s_jt >= s_j,t-1 ;  e_jt >= e_j,t-1 ;  e_jt <= s_j,t-1 ;  e_j0 = 0: the active months
     a_jt = s_jt - e_jt are one contiguous block (started once, ended once, not before starting)."""
-    later = [(j, t) for j, t in m.JT if t > 0]
-    now, before = (lambda j, t: (j, t)), (lambda j, t: (j, t - 1))
-    m.def_started = _pairs(later, m.v.started, m.v.started, before, now)   # s_j,t-1 - s_jt <= 0
-    m.def_ended = _pairs(later, m.v.ended, m.v.ended, before, now)
-    m.def_end_after_start = _pairs(later, m.v.ended, m.v.started, now, before)   # e_jt - s_j,t-1 <= 0
+    later = [key for key in m.JT if key[1] > 0]
+    now = _jt(m, [j for j, t in later], [t for j, t in later])
+    m.def_started = _pairs(m, later, "started", now - 1, "started", now)   # s_j,t-1 - s_jt <= 0
+    m.def_ended = _pairs(m, later, "ended", now - 1, "ended", now)
+    m.def_end_after_start = _pairs(m, later, "ended", now, "started", now - 1)   # e_jt - s_j,t-1 <= 0
     for j in range(len(inputs.runs)):
         m.ended[j, 0].fix(0)
 
@@ -492,39 +609,40 @@ def res_window(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     for j in range(len(inputs.runs)):
         for t in range(min(m.window[j].start, len(inputs.hours))):
             m.started[j, t].fix(0)
-    rows = [(j, t) for j, t in m.JT if t >= m.window[j].stop]
-    m.res_window = _pairs(rows, m.v.started, m.v.ended, lambda j, t: (j, t), lambda j, t: (j, t))
+    rows = [key for key in m.JT if key[1] >= m.window[key[0]].stop]
+    at = _jt(m, [j for j, t in rows], [t for j, t in rows])
+    m.res_window = _pairs(m, rows, "started", at, "ended", at)
 
 
 def res_precedence(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """s_j2,t <= e_j1,t for (j1 before j2), every month t: j2 starts only after j1 has ended."""
     rows = [(j2, j1, t) for j2, run in enumerate(inputs.runs) for j1 in run.after for t in range(len(inputs.hours))]
-    m.res_precedence = _pairs(rows, m.v.started, m.v.ended, lambda j2, j1, t: (j2, t), lambda j2, j1, t: (j1, t))
+    months = [t for _, _, t in rows]
+    m.res_precedence = _pairs(m, rows, "started", _jt(m, [j2 for j2, _, _ in rows], months), "ended",
+                              _jt(m, [j1 for _, j1, _ in rows], months))
 
 
 def res_capacity(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_j node_i n_jit <= O_it + B_i sum_{t0 in (t-L_i, t]} r_i,t0 + D_it   for each island, month
     (divided by the island's largest capacity)."""
-    rows = RowCollector()
-    for (i, t), runs in m.jit_on.items():
-        if not runs:
-            continue
-        isl = inputs.islands[i]
-        scale = max(isl.owned[t] + isl.block_gpus * isl.max_blocks + isl.on_demand[t], 1)
-        blocks = held_blocks(m, inputs, i, t)
-        rows.add((i, t), [isl.node / scale] * len(runs) + [-(isl.block_gpus / scale)] * len(blocks),
-                 [m.v.nodes[j, i, t] for j in runs] + blocks, None, (isl.owned[t] + isl.on_demand[t]) / scale)
-    m.res_capacity = rows.rows()
+    rows = island_rows(m, inputs, lambda i, t: True)
+    isl = inputs.islands
+    scale = [max(isl[i].owned[t] + isl[i].block_gpus * isl[i].max_blocks + isl[i].on_demand[t], 1) for i, t in rows.keys]
+    node = [isl[i].node / s for (i, t), s in zip(rows.keys, scale)]
+    block = [-(isl[i].block_gpus / s) for (i, t), s in zip(rows.keys, scale)]
+    m.res_capacity = segmented_rows(rows.keys, [(m.col["nodes"] + rows.cells, np.repeat(node, rows.counts), rows.counts),
+                                                (rows.blocks, np.repeat(block, rows.held), rows.held)], None,
+                                    [(isl[i].owned[t] + isl[i].on_demand[t]) / s for (i, t), s in zip(rows.keys, scale)],
+                                    m.columns)
 
 
 def res_blocks(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_{t0 in (t-L_i, t]} r_i,t0 <= R_i: at most R_i blocks held at once."""
-    rows = RowCollector()
-    for i, t in m.IT:
-        if inputs.islands[i].block_gpus > 0 and t >= inputs.islands[i].first_block_month:
-            held = held_blocks(m, inputs, i, t)
-            rows.add((i, t), [1] * len(held), held, None, inputs.islands[i].max_blocks)
-    m.res_blocks = rows.rows()
+    isl = inputs.islands
+    keys = [key for key in m.IT if isl[key[0]].block_gpus > 0 and key[1] >= isl[key[0]].first_block_month]
+    held = m.at.held[np.array([i * len(inputs.hours) + t for i, t in keys], dtype=np.int64)]
+    m.res_blocks = segmented_rows(keys, [(_ranges(held), 1, held[:, 1])], None,
+                                  [isl[i].max_blocks for i, t in keys], m.columns)
 
 
 def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
@@ -536,51 +654,53 @@ def res_paid(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     optimum is unchanged; the LP relaxation can no longer pool every island's owned GPUs for a run
     that is on one island only. q exists only where K_it > 0; res_paid_island is left out where
     K_it >= node_i C_jit (then q_jit <= node_i u_jit <= node_i n_jit <= node_i C_jit y_ji already)."""
-    node = {i: isl.node for i, isl in enumerate(inputs.islands)}
-    use, island, total = RowCollector(), RowCollector(), RowCollector()
-    paid = m.v.paid
-    use.add_many(list(m.JITP), [1, [-node[i] for j, i, t in m.JITP]],
-                 [[paid[key] for key in m.JITP], [m.v.used[key] for key in m.JITP]], None, 0)
-    tight = [(j, i, t) for j, i, t in m.JITP if m.paid_caps[i, t] < node[i] * m.cap[j, i, t]]
-    island.add_many(tight, [1, [-m.paid_caps[i, t] for j, i, t in tight]],
-                    [[paid[key] for key in tight], [m.v.island[j, i] for j, i, t in tight]], None, 0)
-    for (i, t), runs in m.jit_on.items():
-        if runs and m.paid_caps[i, t] > 0:
-            blocks = held_blocks(m, inputs, i, t)
-            total.add((i, t), [1] * len(runs) + [-inputs.islands[i].block_gpus] * len(blocks),
-                      [m.v.paid[j, i, t] for j in runs] + blocks, None, inputs.islands[i].owned[t])
-    m.res_paid_use, m.res_paid_island, m.res_paid_total = use.rows(), island.rows(), total.rows()
+    cell, col, isl = m.at.jit, m.col, inputs.islands
+    node = np.array([one.node for one in isl], dtype=np.int64)
+    cells = np.flatnonzero(cell.paid >= 0)   # JITP (JIT's cells with q_jit, in order)
+    keys = list(m.JITP)
+    m.res_paid_use = fixed_width_rows(keys, [cell.paid[cells], col["used"] + cells], [1, -node[cell.i[cells]]],
+                                      None, 0, m.columns)
+    caps = cell.paid_cap[cells]
+    tight = np.flatnonzero(caps < node[cell.i[cells]] * cell.cap[cells])
+    m.res_paid_island = fixed_width_rows([keys[n] for n in tight.tolist()], [cell.paid[cells[tight]],
+                                         col["island"] + cell.ji[cells[tight]]], [1, -caps[tight]], None, 0, m.columns)
+    rows = island_rows(m, inputs, lambda i, t: m.paid_caps[i, t] > 0)
+    m.res_paid_total = segmented_rows(rows.keys, [(cell.paid[rows.cells], 1, rows.counts),
+                                                  (rows.blocks, np.repeat([-isl[i].block_gpus for i, t in rows.keys],
+                                                                          rows.held), rows.held)],
+                                      None, [isl[i].owned[t] for i, t in rows.keys], m.columns)
 
 
 def def_on_demand(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """o_it >= sum_j (node_i u_jit - q_jit): GPU-hours (/ h_t) used beyond the paid-for GPUs each run
     has a share of (res_paid) are on demand."""
-    rows = RowCollector()
-    for (i, t), runs in m.jit_on.items():
-        isl = inputs.islands[i]
-        if not runs or (isl.on_demand_usd_per_gpu_hour == 0 and isl.on_demand[t] == 0):
-            continue
-        paid = [m.v.paid[j, i, t] for j in runs] if m.paid_caps[i, t] > 0 else []
-        used = [m.v.used[j, i, t] for j in runs]
-        rows.add((i, t), [isl.node] * len(used) + [-1] * len(paid) + [-1], used + paid + [m.v.on_demand[i, t]],
-                 None, 0)
-    m.def_on_demand = rows.rows()
+    isl, cell, col = inputs.islands, m.at.jit, m.col
+    rows = island_rows(m, inputs, lambda i, t: isl[i].on_demand_usd_per_gpu_hour != 0 or isl[i].on_demand[t] != 0)
+    paid = np.array([m.paid_caps[i, t] > 0 for i, t in rows.keys], dtype=bool).reshape(len(rows.keys))
+    with_paid = rows.cells[np.repeat(paid, rows.counts)]
+    m.def_on_demand = segmented_rows(
+        rows.keys, [(col["used"] + rows.cells, np.repeat([isl[i].node for i, t in rows.keys], rows.counts), rows.counts),
+                    (cell.paid[with_paid], -1, rows.counts * paid),
+                    (col["on_demand"] + np.array([i * len(inputs.hours) + t for i, t in rows.keys], dtype=np.int64),
+                     -1, np.ones(len(rows.keys), dtype=np.int64))], None, 0, m.columns)
 
 
 def res_power(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     """sum_{j, i at site s} node_i m_i n_jit <= M_st   for each site and month with a limit
     (divided by M_st)."""
-    at_site = {s: [i for i, isl in enumerate(inputs.islands) if isl.site == s] for s in range(len(inputs.grid_mw))}
-    isl = inputs.islands
-    rows = RowCollector()
-    for s in range(len(inputs.grid_mw)):
-        for t in range(len(inputs.hours)):
-            limit = inputs.grid_mw[s][t]
-            terms = [(j, i) for i in at_site[s] for j in m.jit_on[i, t]] if limit is not None else []
-            if terms:
-                rows.add((s, t), [isl[i].node * isl[i].mw_per_gpu / limit for j, i in terms],
-                         [m.v.nodes[j, i, t] for j, i in terms], None, 1.0)
-    m.res_power = rows.rows()
+    isl, cell, months = inputs.islands, m.at.jit, len(inputs.hours)
+    limits = [limit for site in inputs.grid_mw for limit in site]   # by s * months + t
+    limited = np.array([limit is not None for limit in limits], dtype=bool).reshape(len(limits))
+    at = np.array([one.site for one in isl], dtype=np.int64).reshape(len(isl))[cell.i] * months + cell.t
+    cells = np.flatnonzero(limited[at])
+    cells = cells[np.argsort(at[cells] * len(isl) + cell.i[cells], kind="stable")]   # by site, month, island, run
+    counts = np.bincount(at[cells], minlength=len(limits))
+    rows = np.flatnonzero(counts)
+    per_node = np.array([one.node for one in isl], dtype=np.int64) * np.array([one.mw_per_gpu for one in isl], dtype=float)
+    limit = np.array([np.nan if x is None else x for x in limits], dtype=float)
+    m.res_power = segmented_rows([(p // months, p % months) for p in rows.tolist()],
+                                 [(m.col["nodes"] + cells, per_node[cell.i[cells]] / limit[at[cells]], counts[rows])],
+                                 None, 1.0, m.columns)
 
 
 def _measures(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:

@@ -18,10 +18,10 @@ A row is lower <= sum_n coefs[n] variables[n] <= upper (None: no bound; lower ==
 from __future__ import annotations
 
 import math
-import operator
 import weakref
 from itertools import accumulate, chain
 
+import numpy as np
 from pyomo.core.base.constraint import ConstraintData, IndexedConstraint
 from pyomo.core.base.set import Any
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
@@ -41,9 +41,10 @@ class LinearRowData(ConstraintData):
     def to_bounded_expression(self, evaluate_bounds=False):
         rows = self.parent_component()
         row = self._expr
-        a, b = rows.starts[row], rows.starts[row + 1]
+        a, b = int(rows.starts[row]), int(rows.starts[row + 1])
+        coefs, variables = rows.coefs[a:b], rows.row_variables(a, b)
         terms = [v if c == 1 else MonomialTermExpression((c, v))
-                 for c, v in zip(rows.coefs[a:b], rows.variables[a:b])]
+                 for c, v in zip(coefs if isinstance(coefs, list) else coefs.tolist(), variables)]
         return rows.lower[row], LinearExpression(terms), rows.upper[row]
 
     def _materialize(self) -> None:
@@ -70,19 +71,40 @@ class LinearRowData(ConstraintData):
 
 
 class LinearRows(IndexedConstraint):
-    """Rows `keys[r]`: lower[r] <= sum_{n in starts[r]:starts[r+1]} coefs[n] variables[n] <= upper[r]."""
+    """Rows `keys[r]`: lower[r] <= sum_{n in starts[r]:starts[r+1]} coefs[n] variables[n] <= upper[r].
 
-    def __init__(self, keys: list, starts: list[int], variables: list, coefs: list, lower: list, upper: list):
+    `variables` is a list of variables, or, with `table` (a list of variables, e.g. every variable
+    of a model once), an integer numpy array of positions in it (column numbers: a row family made
+    by index arithmetic, models.campaign_plan); starts and coefs may be lists or numpy arrays."""
+
+    def __init__(self, keys: list, starts, variables, coefs, lower: list, upper: list, table: list | None = None):
         if not (len(keys) == len(lower) == len(upper) == len(starts) - 1 and len(variables) == len(coefs)
                 == starts[-1]):
             raise ValueError("LinearRows: keys, starts, variables, coefs and bounds disagree in length")
+        if table is not None and len(variables) and not 0 <= int(variables.min()) <= int(variables.max()) < len(table):
+            raise ValueError("LinearRows: a column number outside the table")
         IndexedConstraint.__init__(self, Any)
         self.keys_in_order = keys
         self.starts = starts
-        self.variables = variables
+        self.table = table
+        self.index = variables if table is not None else None
+        self._variables = None if table is not None else variables
         self.coefs = coefs
         self.lower = lower
         self.upper = upper
+
+    @property
+    def variables(self) -> list:
+        """The variable of every entry, in entry order."""
+        if self._variables is None:
+            return [self.table[c] for c in self.index.tolist()]
+        return self._variables
+
+    def row_variables(self, a: int, b: int) -> list:
+        """The variables of entries a..b-1."""
+        if self._variables is None:
+            return [self.table[c] for c in self.index[a:b].tolist()]
+        return self._variables[a:b]
 
     def construct(self, data=None):
         if self._constructed:
@@ -111,21 +133,30 @@ class LinearRows(IndexedConstraint):
         return len(self.keys_in_order) if self.__dict__.get("_unmade") else len(self._data)
 
     def entries(self):
-        """(variables, coefs, entries per row, lower, upper) of every row (bounds as floats, +-inf
-        for none), or None when a row is inactive or no longer its own numbers (set_value)."""
+        """(pool, index, coefs, entries per row, lower, upper) of every row: entry n's variable is
+        pool[index[n]] (index None: pool[n], pool being the entries' variables), counts and bounds as
+        numpy arrays (bounds as floats, +-inf for none). None when a row is inactive or no longer its own numbers (set_value)."""
         if not self.__dict__.get("_unmade") and any(d.__class__ is not LinearRowData or not d._active
                                                     for d in self._data.values()):
             return None
-        counts = list(map(operator.sub, self.starts[1:], self.starts))
-        return (self.variables, self.coefs, counts, [-math.inf if x is None else x for x in self.lower],
-                [math.inf if x is None else x for x in self.upper])
+        counts = np.diff(np.asarray(self.starts, dtype=np.int64))
+        pool = self._variables if self._variables is not None else self.table
+        return pool, self.index, self.coefs, counts, _floats(self.lower, -math.inf), _floats(self.upper, math.inf)
+
+
+def _floats(bounds: list, none: float) -> np.ndarray:
+    """The bounds as a float array, `none` for None (one np.full when they are all the same)."""
+    if bounds and bounds.count(bounds[0]) == len(bounds):
+        return np.full(len(bounds), none if bounds[0] is None else bounds[0], dtype=float)
+    return np.array([none if x is None else x for x in bounds], dtype=float)
 
 
 class RowCollector:
     """Rows collected one by one (add, kept as given until rows() or add_many joins them), then one
-    LinearRows (rows)."""
+    LinearRows (rows). With `table`, the rows name column numbers (positions in table), not variables."""
 
-    def __init__(self):
+    def __init__(self, table: list | None = None):
+        self.table = table
         self.keys, self.starts, self.variables, self.coefs, self.lower, self.upper = [], [0], [], [], [], []
         self._pending = []   # (key, coefs, variables, lower, upper) of each add since the last join
 
@@ -162,4 +193,38 @@ class RowCollector:
         self._join()
         if len(self.coefs) != len(self.variables):
             raise ValueError("LinearRows: a row's coefficients and variables disagree in length")
-        return LinearRows(self.keys, self.starts, self.variables, self.coefs, self.lower, self.upper)
+        if self.table is None:
+            return LinearRows(self.keys, self.starts, self.variables, self.coefs, self.lower, self.upper)
+        return LinearRows(self.keys, self.starts, np.array(self.variables, dtype=np.int64).reshape(len(self.variables)),
+                          self.coefs, self.lower, self.upper, self.table)
+
+
+def fixed_width_rows(keys: list, columns: list, coefs: list, lower, upper, table: list) -> LinearRows:
+    """Rows of one width over column numbers: row r is lower <= sum_n coefs[n][r] table[columns[n][r]]
+    <= upper, each columns[n] an integer array (one column per row), each coefs[n] an array or one
+    number for every row."""
+    count, width = len(keys), len(columns)
+    index = np.stack([np.asarray(c, dtype=np.int64) for c in columns], axis=1).reshape(count * width)
+    values = np.stack([np.broadcast_to(np.asarray(c, dtype=float), (count,)) for c in coefs],
+                      axis=1).reshape(count * width)
+    return LinearRows(keys, np.arange(0, count * width + 1, width), index, values, [lower] * count,
+                      [upper] * count, table)
+
+
+def segmented_rows(keys: list, parts: list, lower, upper, table: list) -> LinearRows:
+    """Rows over column numbers made of parts: part (columns, coefs, counts) gives row r its next
+    counts[r] entries (counts: an array, or one number for all), taken in row order from the arrays
+    columns and coefs (coefs: an array, or one number for all). lower, upper: a list (one per row) or one bound for every row."""
+    count = len(keys)
+    sizes = [np.broadcast_to(np.asarray(size, dtype=np.int64), (count,)) for _, _, size in parts]
+    starts = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(sum(sizes, np.zeros(count, dtype=np.int64)), out=starts[1:])
+    index, values = np.empty(starts[-1], dtype=np.int64), np.empty(starts[-1], dtype=float)
+    before = starts[:-1].copy()
+    for (columns, coefs, _), size in zip(parts, sizes):
+        within = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
+        at = np.repeat(before, size) + within
+        index[at], values[at] = columns, coefs
+        before += size
+    return LinearRows(keys, starts, index, values, lower if isinstance(lower, list) else [lower] * count,
+                      upper if isinstance(upper, list) else [upper] * count, table)

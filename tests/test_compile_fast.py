@@ -114,6 +114,23 @@ def test_compiled_by_hand():
         assert list(lp.col_cost_) == [0.0, 1.0]
 
 
+@pytest.mark.parametrize("count", [3, 20])
+def test_objective_columns_by_hand(count):
+    """Objective sum_k (k + 1) y_k over `count` variables (few: looked up among the columns one by
+    one; many: through a dict), a row naming y1 and y0 (in that order): columns y1, y0 (the row's),
+    then the objective's other variables in the objective's order, each with its own cost; a
+    variable named twice in the objective has its costs summed."""
+    m = pyo.ConcreteModel()
+    m.y = pyo.Var(range(count), bounds=(0, 1))
+    m.r = pyo.Constraint(expr=m.y[1] + 2 * m.y[0] >= 1)
+    m.o = pyo.Objective(expr=sum((k + 1) * m.y[k] for k in range(count)) + 5 * m.y[2])
+    compiled = compile_model(m)
+    order = [1, 0] + list(range(2, count))
+    assert [v.name for v in compiled.variables] == [f"y[{k}]" for k in order]
+    assert compiled.cost.tolist() == [k + 1 + (5 if k == 2 else 0) for k in order]
+    assert compiled.index.tolist() == [0, 1] and compiled.value.tolist() == [1.0, 2.0]
+
+
 def test_nonlinear_row_refused():
     m = pyo.ConcreteModel()
     m.x = pyo.Var(range(2))

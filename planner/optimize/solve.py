@@ -108,6 +108,17 @@ _NATIVE = (int, float)
 _BOUND_TYPES = {int, float, type(None)}
 _DOMAIN = operator.attrgetter("domain")
 _FIXED = operator.attrgetter("fixed")
+_LB, _UB = operator.attrgetter("_lb"), operator.attrgetter("_ub")
+
+
+def _each(variables: list, stored: str, public) -> list:
+    """public(v) for each variable, read as the number VarData stores it under (`stored`: `_fixed`,
+    `_domain`, the Pyomo internals its `fixed` and `domain` properties return) when every variable
+    has it, else through the property."""
+    try:
+        return list(map(operator.attrgetter(stored), variables))
+    except AttributeError:
+        return list(map(public, variables))
 
 
 def linear_terms(body) -> tuple[float, list, list] | None:
@@ -147,49 +158,65 @@ def _repn(body, con) -> tuple[float, list, list]:
 
 @dataclass
 class _Rows:
-    """Every active row's linear form, flat: its entries' variables and coefficients in row order,
-    the entries per row, its bounds and its body's constant (still to be moved into the bounds)."""
-    variables: list
-    coefs: list
-    counts: list
-    lower: list
+    """Every active row's linear form, flat: entry n's variable is pool[index[n]] (each distinct
+    list of variables a LinearRows names joins `pool` once), its coefficient, the entries per row,
+    each row's bounds and its body's constant (still to be moved into the bounds); all but pool as
+    one array (or list) per component, joined by _matrix."""
+    pool: list
+    index: list      # per component: an int array of positions in pool
+    coefs: list      # per component: its coefficients (a list or an array)
+    counts: list     # per component: an int array
+    lower: list      # per component: a float array (-inf: none)
     upper: list
     consts: list
 
 
 def _rows(model: pyo.ConcreteModel, fast: bool) -> _Rows:
     """The rows in the order of component_data_objects: component by component, each in its
-    index order; a LinearRows component (models.linear_rows) read as its lists at once on the fast
+    index order; a LinearRows component (models.linear_rows) read as its arrays at once on the fast
     path."""
-    rows = _Rows([], [], [], [], [], [])
+    rows = _Rows([], [], [], [], [], [], [])
+    pools: dict = {}   # id(list of variables) -> its offset in rows.pool
     for component in model.component_objects(pyo.Constraint, active=True, descend_into=True):
         given = component.entries() if fast and isinstance(component, LinearRows) else None
         if given is None:
             _rows_one_by_one(component.values(), fast, rows)
             continue
-        variables, coefs, counts, lower, upper = given
-        rows.variables.extend(variables)
-        rows.coefs.extend(coefs)
-        rows.counts.extend(counts)
-        rows.lower.extend(lower)
-        rows.upper.extend(upper)
-        rows.consts.extend([0] * len(counts))
+        pool, index, coefs, counts, lower, upper = given
+        if id(pool) not in pools:
+            pools[id(pool)] = len(rows.pool)
+            rows.pool.extend(pool)
+        offset = pools[id(pool)]
+        rows.index.append(np.arange(offset, offset + len(pool)) if index is None else offset + index)
+        rows.coefs.append(coefs)
+        rows.counts.append(np.asarray(counts, dtype=np.int64))
+        rows.lower.append(np.asarray(lower, dtype=float))
+        rows.upper.append(np.asarray(upper, dtype=float))
+        rows.consts.append(np.zeros(len(counts)))
     return rows
 
 
 def _rows_one_by_one(constraints, fast: bool, rows: _Rows) -> None:
+    variables, coefs, counts, lower, upper, consts = [], [], [], [], [], []
     for con in constraints:
         if not con.active:
             continue
         low, body, high = con.to_bounded_expression(evaluate_bounds=True)   # one pass over the relation
         terms = linear_terms(body) if fast else None
-        const, variables, coefs = _repn(body, con) if terms is None else terms
-        rows.variables.extend(variables)
-        rows.coefs.extend(coefs)
-        rows.counts.append(len(variables))
-        rows.lower.append(-math.inf if low is None else low)
-        rows.upper.append(math.inf if high is None else high)
-        rows.consts.append(const)
+        const, row_variables, row_coefs = _repn(body, con) if terms is None else terms
+        variables.extend(row_variables)
+        coefs.extend(row_coefs)
+        counts.append(len(row_variables))
+        lower.append(-math.inf if low is None else low)
+        upper.append(math.inf if high is None else high)
+        consts.append(const)
+    rows.counts.append(np.array(counts, dtype=np.int64))
+    rows.lower.append(np.array(lower, dtype=float))
+    rows.upper.append(np.array(upper, dtype=float))
+    rows.consts.append(np.array(consts, dtype=float))
+    rows.index.append(np.arange(len(rows.pool), len(rows.pool) + len(variables)))
+    rows.pool.extend(variables)
+    rows.coefs.append(coefs)
 
 
 def _first_seen(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -208,30 +235,45 @@ def _first_seen(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(first), number
 
 
+def _first_seen_below(keys: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """_first_seen of keys that are integers in [0, bound) (each key's first entry by ufunc.at, no
+    sort of the entries)."""
+    n = len(keys)
+    at = np.full(bound, n, dtype=np.int64)
+    np.minimum.at(at, keys, np.arange(n))
+    first = np.sort(at[at < n])
+    rank = np.empty(bound, dtype=np.int64)
+    rank[keys[first]] = np.arange(len(first))
+    return first, rank[keys]
+
+
 def _matrix(rows: _Rows):
-    """(variables, start, index, value, row lower, row upper) of `rows`, or None if a row names a
+    """(variables, their ids, start, index, value, row lower, row upper) of `rows`, or None if a row names a
     variable twice. A fixed variable's term joins its row's constant (in entry order, as
     standard_repn adds them); entries at or below SMALL_ENTRY are left out; columns are numbered in
     the order their variables first appear among the entries kept."""
-    n_rows = len(rows.counts)
-    coefs = np.array(rows.coefs, dtype=float)
-    consts = np.array(rows.consts, dtype=float)
-    row_of = np.repeat(np.arange(n_rows), rows.counts)
-    ids = np.fromiter(map(id, rows.variables), dtype=np.int64, count=len(rows.variables))
-    first, distinct = _first_seen(ids)
-    fixed = np.fromiter(map(_FIXED, map(rows.variables.__getitem__, first.tolist())), dtype=bool,
-                        count=len(first))[distinct]
+    counts, consts = np.concatenate(rows.counts or [np.zeros(0, dtype=np.int64)]), np.concatenate(rows.consts or [np.zeros(0)])
+    n_rows = len(counts)
+    coefs = np.concatenate([np.asarray(c, dtype=float) for c in rows.coefs] or [np.zeros(0)])
+    row_of = np.repeat(np.arange(n_rows), counts)
+    index = np.concatenate(rows.index or [np.zeros(0, dtype=np.int64)]).astype(np.int64, copy=False)
+    pool_ids = np.fromiter(map(id, rows.pool), dtype=np.int64, count=len(rows.pool))
+    same, key = _first_seen(pool_ids)
+    first, distinct = _first_seen_below(key[index], len(same))   # a variable in pool twice: one key
+    fixed = np.array(_each(list(map(rows.pool.__getitem__, index[first].tolist())), "_fixed", _FIXED),
+                     dtype=bool).reshape(len(first))[distinct]
     for e in np.flatnonzero(fixed):
-        consts[row_of[e]] += coefs[e] * rows.variables[e].value
+        consts[row_of[e]] += coefs[e] * rows.pool[index[e]].value
     kept = np.flatnonzero(~fixed & (np.abs(coefs) > SMALL_ENTRY))
-    first_kept, cols = _first_seen(distinct[kept])
-    cells = np.sort(row_of[kept] * max(len(first_kept), 1) + cols)
+    first_kept, cols = _first_seen_below(distinct[kept], len(first))
+    cells = np.sort(row_of[kept] * max(len(first_kept), 1) + cols, kind="stable")   # runs: row by row
     if np.any(cells[1:] == cells[:-1]):
         return None
-    variables = [rows.variables[e] for e in kept[first_kept]]
+    columns = index[kept[first_kept]]
+    variables = [rows.pool[p] for p in columns.tolist()]
     starts = np.concatenate(([0], np.cumsum(np.bincount(row_of[kept], minlength=n_rows))))
-    return (variables, starts, cols, coefs[kept], np.array(rows.lower, dtype=float) - consts,
-            np.array(rows.upper, dtype=float) - consts)
+    return (variables, pool_ids[columns], starts, cols, coefs[kept], np.concatenate(rows.lower or [np.zeros(0)]) - consts,
+            np.concatenate(rows.upper or [np.zeros(0)]) - consts)
 
 
 def compile_model(model: pyo.ConcreteModel, fast: bool = True) -> _Compiled:
@@ -249,7 +291,8 @@ def compile_model(model: pyo.ConcreteModel, fast: bool = True) -> _Compiled:
 def _by_domain(variables: list) -> tuple[np.ndarray, np.ndarray]:
     """(bounds, integrality) of each variable's domain (bounds (n, 2), None as nan; HighsVarType),
     asked once per distinct domain (the variables share a few: Binary, Reals, ...)."""
-    first, number = _first_seen(np.fromiter(map(id, map(_DOMAIN, variables)), dtype=np.int64, count=len(variables)))
+    first, number = _first_seen(np.fromiter(map(id, _each(variables, "_domain", _DOMAIN)), dtype=np.int64,
+                                            count=len(variables)))
     one_of = [variables[f] for f in first]
     bounds = np.array([v.domain.bounds() for v in one_of], dtype=float).reshape(len(one_of), 2)
     kind = np.array([int(highspy.HighsVarType.kInteger if v.is_integer() or v.is_binary()
@@ -264,7 +307,7 @@ def _raw_bounds(variables: list, domain_bounds: np.ndarray) -> np.ndarray | None
     is not a finite int or float (a Param, an expression, infinity) or a VarData has no `_lb`
     (another Pyomo). tests/test_compile_fast.py holds it equal to Var.bounds."""
     try:
-        lows, highs = [v._lb for v in variables], [v._ub for v in variables]
+        lows, highs = list(map(_LB, variables)), list(map(_UB, variables))
     except AttributeError:
         return None
     if not set(map(type, lows)).union(map(type, highs)) <= _BOUND_TYPES:
@@ -275,18 +318,22 @@ def _raw_bounds(variables: list, domain_bounds: np.ndarray) -> np.ndarray | None
     return np.stack((np.fmax(own[0], domain_bounds[:, 0]), np.fmin(own[1], domain_bounds[:, 1])), axis=1)
 
 
-def _to_lp(model, fast, variables, starts, cols, vals, lower, upper) -> _Compiled:
-    index = dict(zip(map(id, variables), range(len(variables))))
+def _to_lp(model, fast, variables, column_ids, starts, cols, vals, lower, upper) -> _Compiled:
+    objective = next(model.component_data_objects(pyo.Objective, active=True))
+    orepn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
+    # id -> column of the objective's variables: looked up in column_ids (id of each column's
+    # variable) when they are few (a campaign's objective is one variable), else a dict of them all
+    index = dict(zip(column_ids.tolist(), range(len(variables)))) if len(orepn.linear_vars) > 16 else {}
 
     def col(var) -> int:
         key = id(var)
         if key not in index:
-            index[key] = len(variables)
-            variables.append(var)
+            found = np.flatnonzero(column_ids == key)
+            index[key] = int(found[0]) if len(found) else len(variables)
+            if not len(found):
+                variables.append(var)
         return index[key]
 
-    objective = next(model.component_data_objects(pyo.Objective, active=True))
-    orepn = generate_standard_repn(objective.expr, compute_values=True, quadratic=False)
     cost_cols = [(col(v), float(c)) for v, c in zip(orepn.linear_vars, orepn.linear_coefs)]
 
     costs = np.zeros(len(variables))
