@@ -173,10 +173,10 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     it = [(i, t) for i in range(len(inputs.islands)) for t in months]   # one tuple per key, shared by the dicts
     m.island_caps = dict(zip(it, [island_cap(inputs, i, t) for i, t in it]))
     m.window = windows(inputs, m.nmax, m.islands_of, m.reaches, m.island_caps)
-    caps = m.island_caps   # node_cap: max(min(nmax, island_cap), 0)
-    m.cap = {(j, i, t): max(min(m.nmax[j, i], caps[i, t]), 0) for j, i in ji for t in m.window[j]}   # its keys: the cells
-    least_floor = {(j, i): max(min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == inputs.islands[i].gpu), 1)
-                   for j, i in ji}
+    cells = [(j, i, t) for j, i in ji for t in m.window[j]]
+    m.cap = dict(zip(cells, node_caps(np.array([m.nmax[j, i] for j, i, _ in cells], dtype=np.int64),
+                                      np.array([m.island_caps[i, t] for _, i, t in cells], dtype=np.int64)).tolist()))
+    least_floor = {(j, i): least_floor_nodes(inputs, j, i) for j, i in ji}
     jit, m.idle = [], []
     for key, cap in m.cap.items():
         (jit if cap >= least_floor[key[0], key[1]] else m.idle).append(key)
@@ -192,7 +192,6 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.IT = pyo.SetOf(it)
     isl = inputs.islands
     m.IT0 = pyo.SetOf([key for key in it if isl[key[0]].block_gpus > 0 and key[1] >= isl[key[0]].first_block_month])
-    m.runs_on = {i: [j for j, ii in ji if ii == i] for i in range(len(inputs.islands))}
     m.cells = set(jit)   # JIT as a Python set (membership in constant time)
     m.block_starts = set(m.IT0)
 
@@ -207,7 +206,7 @@ def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo
     if memo is not None and key in memo:
         return memo[key]
     isl = inputs.islands[i]
-    floor = max(1, min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == isl.gpu))
+    floor = least_floor_nodes(inputs, j, i)
     month = [node_cap(inputs, nmax, i, t, island) for t in window]
     gpu_hours = [inputs.hours[t] * isl.node * c if c >= floor else None for t, c in zip(window, month)]
     best = [0.0] * len(gpu_hours)
@@ -232,10 +231,9 @@ def run_reaches(inputs: CampaignInputs, nmax: dict, j: int, islands: list, windo
     new = [i for i in islands if (j, i, window.start, window.stop) not in memo]
     if new and len(window):
         isl, size = inputs.islands, len(window)
-        floor = np.array([max(1, min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == isl[i].gpu))
-                          for i in new], dtype=np.int64)
+        floor = np.array([least_floor_nodes(inputs, j, i) for i in new], dtype=np.int64)
         caps = np.array([[island[i, t] for t in window] for i in new], dtype=np.int64)
-        caps = np.maximum(np.minimum(np.array([nmax[j, i] for i in new], dtype=np.int64)[:, None], caps), 0)   # node_cap
+        caps = node_caps(np.array([nmax[j, i] for i in new], dtype=np.int64)[:, None], caps)
         hours = np.array([[inputs.hours[t] * isl[i].node for t in window] for i in new], dtype=float) * caps
         bad = np.where(caps < floor[:, None], np.arange(size), size)   # months the run cannot be active
         stop = np.minimum.accumulate(bad[:, ::-1], axis=1)[:, ::-1]    # the first such month from a on
@@ -285,7 +283,18 @@ def node_cap(inputs: CampaignInputs, nmax: int, i: int, t: int, island: dict | N
     """The most nodes a run can hold on island i in month t: its scale limit nmax and the island's
     island_cap, at least 0 (a bound implied by res_capacity, res_blocks and res_power, given to the
     variable so the LP sees it). `island`: island_cap by (i, t), if already at hand."""
-    return max(min(nmax, island[i, t] if island is not None else island_cap(inputs, i, t)), 0)
+    return int(node_caps(nmax, island[i, t] if island is not None else island_cap(inputs, i, t)))
+
+
+def node_caps(nmax, island_caps):
+    """C = max(min(nmax, island_cap), 0), elementwise (numbers or numpy arrays): node_cap's formula."""
+    return np.maximum(np.minimum(nmax, island_caps), 0)
+
+
+def least_floor_nodes(inputs: CampaignInputs, j: int, i: int) -> int:
+    """The least memory floor, in nodes (at least 1), of run j's variants on island i's GPU type: a
+    month where the run can hold fewer nodes is one it cannot be active in (res_idle, reach)."""
+    return max(1, min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == inputs.islands[i].gpu))
 
 
 def island_cap(inputs: CampaignInputs, i: int, t: int) -> int:
