@@ -20,7 +20,7 @@ on-demand GPU-hours pay for what owned and reserved GPUs do not cover.
 | o_it       | on_demand[i,t]     | [0, D_it]    | on-demand GPU-hours / h_t on island i in month t           |
 
 Data: h_t hours in month t; W_jk GPU-hours of variant k; F_jk its memory floor in nodes, Fmax_ji
-the largest on island i's GPU type; Nmax_ji = floor(max_gpus_j / node_i); C_jit = node_cap (<=
+the largest on island i's GPU type; Nmax_ji = floor(max_gpus_j / node_i); C_jit = node_caps (<=
 Nmax_ji); owned O_it, on-demand D_it (GPUs), K_it = paid_cap; block size B_i, term L_i, price P_i,t0
 of one block's whole term; c_it t CO2e per GPU-hour used; p_i on-demand USD per GPU-hour; m_i
 facility MW per GPU; M_st the grid limit. Run j's window (windows) is its earliest month to its
@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import accumulate, chain, islice
+from itertools import chain, islice
 from types import SimpleNamespace
 
 import numpy as np
@@ -134,12 +134,6 @@ def _build(inputs: CampaignInputs, relax: bool) -> pyo.ConcreteModel:
     return m
 
 
-def set_bounds(var: pyo.Var, bounds: dict) -> None:
-    """(lower, upper) = bounds[index] for each VarData of `var` (set_bound_lists)."""
-    pairs = [bounds[key] for key in data_of(var)]
-    set_bound_lists(var, [low for low, _ in pairs], [high for _, high in pairs])
-
-
 def set_bound_lists(var: pyo.Var, lower: list, upper: list) -> None:
     """lower[n], upper[n]: the bounds of `var`'s n-th VarData in its index order. Finite ints and
     floats are stored as the Var's own setters store them (VarData._lb, _ub: Pyomo internals, written
@@ -196,38 +190,16 @@ def _sets(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
     m.block_starts = set(m.IT0)
 
 
-def reach(inputs: CampaignInputs, nmax: int, j: int, i: int, window: range, memo: dict | None = None,
-          island: dict | None = None) -> list[float]:
-    """reach[m-1]: the most GPU-hours run j can do on island i in m contiguous months of `window`
-    (a run's active months are contiguous): the largest sum of h_t node_i C_jit over m consecutive
-    months, none of them one where C_jit is below its least memory floor (it cannot be active there).
-    `memo` keeps each (j, i, window)'s answer; `island`: island_cap by (i, t) (node_cap)."""
-    key = (j, i, window.start, window.stop)
-    if memo is not None and key in memo:
-        return memo[key]
-    isl = inputs.islands[i]
-    floor = least_floor_nodes(inputs, j, i)
-    month = [node_cap(inputs, nmax, i, t, island) for t in window]
-    gpu_hours = [inputs.hours[t] * isl.node * c if c >= floor else None for t, c in zip(window, month)]
-    best = [0.0] * len(gpu_hours)
-    stop = len(gpu_hours)   # the first month from a on where the run cannot be active
-    for a in reversed(range(len(gpu_hours))):   # the sums from month a on, one month at a time from 0.0
-        if gpu_hours[a] is None:
-            stop = a
-            continue
-        sums = list(accumulate(gpu_hours[a:stop], initial=0.0))[1:]
-        best[:len(sums)] = map(max, best, sums)   # max(best[m], sum): the earlier one on a tie
-    if memo is not None:
-        memo[key] = best
-    return best
-
-
 def run_reaches(inputs: CampaignInputs, nmax: dict, j: int, islands: list, window: range, memo: dict,
                 island: dict) -> dict[int, list[float]]:
-    """{i: reach(inputs, nmax[j, i], j, i, window, memo, island)} for each island i of `islands`, those
-    not in `memo` computed together with numpy, each sum by the same additions in the same order
-    (a cumulative sum from each start month, numpy's add.accumulate adding one month at a time), so
-    the same numbers (tests/test_campaign_reach.py holds them equal to reach's)."""
+    """{i: reach_i} for each island i of `islands` (those not in `memo` computed together, numpy):
+    reach_i[m-1] is the most GPU-hours run j can do on island i in m contiguous months of `window`
+    (a run's active months are contiguous), the largest sum of h_t node_i C_jit over m consecutive
+    months, none of them one where C_jit is below the run's least memory floor (it cannot be active
+    there). `memo` keeps each (j, i, window)'s answer; `island`: island_cap by (i, t). Each sum is
+    made by the same additions in the same order as a running sum from its start month (numpy's
+    cumsum adds one month at a time); tests/checks/campaign_reach.py computes it so, in plain
+    Python, and tests/test_campaign_reach.py holds the two equal to the bit."""
     new = [i for i in islands if (j, i, window.start, window.stop) not in memo]
     if new and len(window):
         isl, size = inputs.islands, len(window)
@@ -279,21 +251,16 @@ def windows(inputs: CampaignInputs, nmax: dict, islands_of: dict, memo: dict | N
     return {j: range(first[j], max(first[j], last[j] + 1)) for j in range(len(runs))}
 
 
-def node_cap(inputs: CampaignInputs, nmax: int, i: int, t: int, island: dict | None = None) -> int:
-    """The most nodes a run can hold on island i in month t: its scale limit nmax and the island's
-    island_cap, at least 0 (a bound implied by res_capacity, res_blocks and res_power, given to the
-    variable so the LP sees it). `island`: island_cap by (i, t), if already at hand."""
-    return int(node_caps(nmax, island[i, t] if island is not None else island_cap(inputs, i, t)))
-
-
 def node_caps(nmax, island_caps):
-    """C = max(min(nmax, island_cap), 0), elementwise (numbers or numpy arrays): node_cap's formula."""
+    """C_jit = max(min(nmax_ji, island_cap_it), 0), elementwise (numbers or numpy arrays): the most nodes
+    a run can hold on island i in month t, its scale limit and the island's capacity, at least 0 (a
+    bound implied by res_capacity, res_blocks and res_power, given to the variable so the LP sees it)."""
     return np.maximum(np.minimum(nmax, island_caps), 0)
 
 
 def least_floor_nodes(inputs: CampaignInputs, j: int, i: int) -> int:
     """The least memory floor, in nodes (at least 1), of run j's variants on island i's GPU type: a
-    month where the run can hold fewer nodes is one it cannot be active in (res_idle, reach)."""
+    month where the run can hold fewer nodes is one it cannot be active in (res_idle, run_reaches)."""
     return max(1, min(v.floor_nodes for v in inputs.runs[j].variants if v.gpu == inputs.islands[i].gpu))
 
 
@@ -374,11 +341,6 @@ class ColumnsOf:
         columns = dict(zip(family, range(start, start + len(family))))
         setattr(self, name, columns)
         return columns
-
-
-def active(m: pyo.ConcreteModel, j: int, t: int):
-    """a_jt = s_jt - e_jt."""
-    return m.v.started[j, t] - m.v.ended[j, t]
 
 
 def held_range(m: pyo.ConcreteModel, inputs: CampaignInputs, i: int, t: int) -> tuple[int, int]:
@@ -473,7 +435,7 @@ def res_use(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
 
 
 def res_hold(m: pyo.ConcreteModel, inputs: CampaignInputs) -> None:
-    """n_jit <= C_jit y_ji: nodes only on the run's island (C_jit = node_cap, the variable's bound)."""
+    """n_jit <= C_jit y_ji: nodes only on the run's island (C_jit = node_caps, the variable's bound)."""
     cell, col = m.at.jit, m.col
     m.res_hold = fixed_width_rows(list(m.JIT), [col["nodes"] + cell.n, col["island"] + cell.ji],
                                   [1, [-m.cap[key] for key in m.JIT]], None, 0, m.columns)

@@ -152,8 +152,8 @@ def _floats(bounds: list, none: float) -> np.ndarray:
 
 
 class RowCollector:
-    """Rows collected one by one (add, kept as given until rows() or add_many joins them), then one
-    LinearRows (rows). With `table`, the rows name column numbers (positions in table), not variables."""
+    """Rows collected one by one (add, kept as given until rows() joins them), then one LinearRows
+    (rows). With `table`, the rows name column numbers (positions in table), not variables."""
 
     def __init__(self, table: list | None = None):
         self.table = table
@@ -175,19 +175,6 @@ class RowCollector:
         del self.starts[-len(rows) - 1]   # accumulate repeats the last start first
         self.lower.extend(lower)
         self.upper.extend(upper)
-
-    def add_many(self, keys: list, coefs: list, variables: list, lower, upper) -> None:
-        """Rows of one width at once: row r is lower <= sum_n coefs[n][r] variables[n][r] <= upper,
-        each coefs[n] a list (one number per row) or one number for every row."""
-        self._join()
-        count, width, base = len(keys), len(variables), len(self.variables)
-        self.keys.extend(keys)
-        columns = [c if isinstance(c, list) else [c] * count for c in coefs]
-        self.coefs.extend([c for row in zip(*columns) for c in row])
-        self.variables.extend([v for row in zip(*variables) for v in row])
-        self.starts.extend(range(base + width, base + width * count + 1, width))
-        self.lower.extend([lower] * count)
-        self.upper.extend([upper] * count)
 
     def rows(self) -> LinearRows:
         self._join()

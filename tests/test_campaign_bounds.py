@@ -1,4 +1,4 @@
-"""models.campaign_plan.set_bounds gives each variable the bounds a bounds rule gives it (the same
+"""models.campaign_plan.set_bound_lists gives each variable the bounds a bounds rule gives it (the same
 stored numbers, so the same Var.bounds, lb, ub and the same matrix), for plain numbers written
 directly and for anything else through Pyomo's setters."""
 
@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pyomo.core as pyo
 
-from models.campaign_plan import data_of, set_bounds
+from models.campaign_plan import data_of, set_bound_lists
 
 KEYS = [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)]
 BOUNDS = {(0, 0): (0, 5), (0, 1): (0, 2.5), (1, 0): (-1.5, 0), (1, 1): (0, np.int64(7)), (2, 0): (0, math.inf)}
@@ -20,7 +20,7 @@ def _models():
     by_rule.x = pyo.Var(KEYS, domain=pyo.NonNegativeReals, bounds=BOUNDS)
     by_set = pyo.ConcreteModel()
     by_set.x = pyo.Var(KEYS, domain=pyo.NonNegativeReals)
-    set_bounds(by_set.x, BOUNDS)
+    set_bound_lists(by_set.x, [BOUNDS[key][0] for key in KEYS], [BOUNDS[key][1] for key in KEYS])   # KEYS: index order
     return by_rule, by_set
 
 

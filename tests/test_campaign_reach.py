@@ -1,5 +1,6 @@
 """models.campaign_plan.run_reaches (every island of a run at once, numpy) gives each island the
-list reach (one island, plain Python: a running sum from each start month) gives: the same numbers
+list tests/checks/campaign_reach.py's reach (one island, plain Python, its own arithmetic: a
+running sum from each start month) gives: the same numbers
 to the bit, for every run, island and window the model asks (its windows, the whole horizon, and
 a narrower one with months where the run cannot hold its floor), on the bundled campaigns and on
 random campaigns of the benchmark's two shapes."""
@@ -7,9 +8,10 @@ random campaigns of the benchmark's two shapes."""
 from __future__ import annotations
 
 import pytest
+from checks.campaign_reach import reach
 from conftest import ROOT
 
-from models.campaign_plan import build, reach, run_reaches
+from models.campaign_plan import build, run_reaches
 from planner.input.campaign_loading import campaign_from_dict, load_campaign
 from planner.optimize.campaign_derive import campaign_data
 
@@ -26,7 +28,7 @@ def _check(inputs) -> int:
             batch = run_reaches(inputs, m.nmax, j, islands, window, {}, m.island_caps)
             assert list(batch) == islands
             for i in islands:
-                alone = reach(inputs, m.nmax[j, i], j, i, window)
+                alone = reach(inputs, m.nmax[j, i], j, i, window, m.island_caps)
                 assert len(alone) == len(window)
                 assert batch[i] == alone and all(type(x) is float for x in batch[i]), (j, i, window)
                 compared += 1
@@ -58,4 +60,4 @@ def test_a_month_below_the_floor_splits_the_sums():
     window = range(5)
     expected = [50.0, 70.0, 0.0, 0.0, 0.0]   # 50 (month 4); 30 + 40 or 20 + 50; no 3 usable months in a row
     assert run_reaches(inputs, {(0, 0): 9}, 0, [0], window, {}, caps)[0] == expected
-    assert reach(inputs, 9, 0, 0, window, None, caps) == expected
+    assert reach(inputs, 9, 0, 0, window, caps) == expected

@@ -21,7 +21,7 @@ def _model() -> pyo.ConcreteModel:
     rows = RowCollector()
     rows.add(("a", 0), [1.0, -1.0], [m.x[0], m.x[1]], None, 0.0)
     rows.add(("b", 1), [2.0, 3.0], [m.x[1], m.x[2]], 4.0, 4.0)
-    rows.add_many([("c", 2)], [1, 1], [[m.x[0]], [m.x[2]]], 1, None)
+    rows.add(("c", 2), [1, 1], [m.x[0], m.x[2]], 1, None)
     m.rows = rows.rows()
     m.plain = pyo.Constraint(expr=m.x[2] <= 5)
     m.objective = pyo.Objective(expr=m.x[0])
